@@ -1,0 +1,308 @@
+"""Configuration: `config.yaml` validated once, at start, into typed objects.
+
+Errors name the file, the line, the key and what would be valid, because the person
+reading them is a creator minutes before going live, not a Python developer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; `str()` is the message shown to the creator."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(_Strict):
+    """Where the server listens. Loopback only unless you know why."""
+
+    host: str = Field("127.0.0.1", description="Address to bind. Keep 127.0.0.1 unless OBS runs on another PC.")
+    port: int = Field(8080, ge=0, le=65535, description="TCP port of the widget pages and the API (0: any free port).")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Extra Host header names accepted besides loopback (e.g. this PC's LAN name).",
+    )
+    frame_ms: int = Field(
+        33,
+        ge=10,
+        le=1000,
+        description="Minimum time between two state frames sent to a widget (33 ms = 30 per second).",
+    )
+    max_events_per_frame: int = Field(
+        40, ge=1, le=1000, description="Individual likes sent per frame for animations; the rest are merged."
+    )
+
+
+class TikTokSettings(_Strict):
+    """The creator's TikTok account; empty means the demo live runs instead."""
+
+    unique_id: str = Field("", description='Your TikTok handle, e.g. "@moncompte". Empty: the demo live runs.')
+
+    @field_validator("unique_id")
+    @classmethod
+    def _handle(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"@?[A-Za-z0-9_.]{2,24}", value):
+            raise ValueError('a TikTok handle like "@moncompte" (letters, digits, "_" and ".")')
+        return value if not value or value.startswith("@") else "@" + value
+
+
+class DemoSettings(_Strict):
+    """The built-in simulated live."""
+
+    likes_per_second: float = Field(40, gt=0, le=100_000, description="Mean like rate of the demo live.")
+    start_total: int = Field(0, ge=0, description="Room like count the demo live starts from.")
+    viewers: int = Field(60, ge=1, le=100_000, description="How many distinct fake viewers send likes.")
+    seed: int | None = Field(None, description="Random seed, for a demo that repeats exactly.")
+
+
+class ReplaySettings(_Strict):
+    """Play a recorded live back (`--source replay`)."""
+
+    file: str = Field("", description="Path of a recording made with --record (JSON lines).")
+    speed: float = Field(1.0, gt=0, le=1000, description="Playback speed (4 = four times faster).")
+    loop: bool = Field(False, description="Start again at the end.")
+
+
+class GoalStep(_Strict):
+    """One like goal. Targets count from the start of the live, so they must increase."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Short name, used in URLs (?goal=ID).")
+    label: str = Field(min_length=1, max_length=200, description="On-screen text of the goal.")
+    target: int = Field(gt=0, description="Like count to reach.")
+
+
+class GoalsAfter(_Strict):
+    """What happens once the last step is reached."""
+
+    every: int | None = Field(
+        10_000, gt=0, description="Keep going: a new goal every N likes. null: stay on the last goal."
+    )
+    label: str = Field("", max_length=200, description="Label of those goals; {target} is replaced. Empty: a default.")
+
+
+class GoalSettings(_Strict):
+    """Stepped like goals that advance by themselves."""
+
+    basis: Literal["total", "session"] = Field(
+        "total",
+        description="total: the live's like count as TikTok shows it (right after a restart mid-live); "
+        "session: only likes received since this server started.",
+    )
+    celebrate_seconds: float = Field(
+        4.0, ge=0, le=60, description="How long a reached goal celebrates before the next."
+    )
+    steps: list[GoalStep] = Field(min_length=1, description="Goals in order.")
+    then: GoalsAfter = Field(default_factory=GoalsAfter, description="After the last step.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> GoalSettings:
+        seen: set[str] = set()
+        for index, step in enumerate(self.steps):
+            if step.id in seen:
+                raise ValueError(f"steps[{index}].id: goal id {step.id!r} is used twice; each goal needs its own id")
+            seen.add(step.id)
+            if index and step.target <= self.steps[index - 1].target:
+                raise ValueError(
+                    f"steps[{index}].target: {step.target} must be greater than the previous goal's "
+                    f"({self.steps[index - 1].target}); targets count from the start of the live"
+                )
+        return self
+
+
+class ChallengeSettings(_Strict):
+    """A challenge the creator triggers live (see the control page)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Short name, used in the API.")
+    text: str = Field(min_length=1, max_length=300, description="On-screen prompt.")
+    target: int | None = Field(None, gt=0, description="Likes to reach during the challenge.")
+    duration: int | None = Field(None, gt=0, le=3600, description="Seconds before the challenge ends.")
+    hotkey: str | None = Field(None, max_length=20, description="Key on the control page that starts it.")
+    success_text: str = Field("", max_length=300, description="Shown when the target is reached.")
+    failure_text: str = Field("", max_length=300, description="Shown when time runs out.")
+
+
+class Config(_Strict):
+    """The whole `config.yaml`."""
+
+    locale: Literal["fr", "en"] = Field("fr", description="Language of on-screen texts and number formatting.")
+    source: Literal["auto", "demo", "tiktok", "replay"] = Field(
+        "auto", description="Where likes come from. auto: tiktok when tiktok.unique_id is set, else demo."
+    )
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    tiktok: TikTokSettings = Field(default_factory=TikTokSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+    replay: ReplaySettings = Field(default_factory=ReplaySettings)
+    goals: GoalSettings = Field(
+        default_factory=lambda: GoalSettings(
+            steps=[GoalStep(id="main", label="10 000 likes ensemble !", target=10_000)]
+        )
+    )
+    challenges: list[ChallengeSettings] = Field(default_factory=list, description="Challenges for the control page.")
+
+    @model_validator(mode="after")
+    def _unique_challenges(self) -> Config:
+        seen: set[str] = set()
+        for index, challenge in enumerate(self.challenges):
+            if challenge.id in seen:
+                raise ValueError(f"challenges[{index}].id: challenge id {challenge.id!r} is used twice")
+            seen.add(challenge.id)
+        return self
+
+    @property
+    def source_kind(self) -> Literal["demo", "tiktok", "replay"]:
+        """The source that will actually run."""
+        if self.source == "auto":
+            return "tiktok" if self.tiktok.unique_id else "demo"
+        return self.source
+
+
+# --- loading, with line numbers -------------------------------------------------------
+
+Path_ = tuple[str | int, ...]
+
+
+class _Located:
+    """YAML data plus the line (1-based) of every key and list item."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Path_, int] = {}
+        self._scalars = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: Path_, filename: str) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.build(key_node, (*path, "<key>"), filename)
+                if not isinstance(key, str):
+                    key = str(key)
+                if key in result:
+                    raise ConfigError(
+                        f"{filename}:{key_node.start_mark.line + 1}: {_dotted((*path, key))}: "
+                        f"this key is given twice; keep only one"
+                    )
+                self.lines[(*path, key)] = key_node.start_mark.line + 1
+                result[key] = self.build(value_node, (*path, key), filename)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index), filename) for index, item in enumerate(node.value)]
+        return self._scalars.construct_object(node, deep=True)
+
+    def line_for(self, loc: Path_) -> int | None:
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]]
+        return None
+
+
+def _dotted(loc: Path_) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate a config file; raises ConfigError with a creator-readable message."""
+    path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: file not found (copy config.yaml from the project, or pass --config)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{name}: cannot be read: {exc}") from None
+    return parse_config(text, name)
+
+
+def parse_config(text: str, filename: str = "config.yaml") -> Config:
+    """Validate YAML text; `filename` is only used in messages."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{filename}:{mark.line + 1}" if mark else filename
+        column = f" (column {mark.column + 1})" if mark else ""
+        raise ConfigError(f"{where}: YAML syntax error: {exc.problem or exc}{column}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{filename}: YAML error: {exc}") from None
+    located = _Located()
+    data = {} if node is None else located.build(node, (), filename)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{filename}:1: the file must be a mapping of keys (like 'locale: fr'), not a {type(data).__name__}"
+        )
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_describe(error, located, filename) for error in exc.errors())) from None
+
+
+def _describe(error: Any, located: _Located, filename: str) -> str:
+    loc: Path_ = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    message = str(error["msg"])
+    # Errors from our own model validators name the offending item ("steps[1]: ..."): point at it.
+    match = re.match(r"(?:Value error, )?(\w+)\[(\d+)\](?:\.(\w+))?: (.*)", message, re.S)
+    if match and error["type"] == "value_error":
+        field = (match.group(3),) if match.group(3) else ()
+        loc = (*loc, match.group(1), int(match.group(2)), *field)
+        message = match.group(4)
+    line = located.line_for(loc)
+    where = f"{filename}:{line}" if line else filename
+    key = _dotted(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        valid = _valid_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{where}: {key}: unknown key{hint} Valid keys here: {', '.join(valid)}"
+    if kind == "missing":
+        return f"{where}: {key}: this key is required"
+    if kind == "literal_error":
+        return f"{where}: {key}: got {error.get('input')!r}; {message.replace('Input should be', 'expected')}"
+    message = message.removeprefix("Value error, ")
+    message = message.replace("Input should be", "expected")
+    shown = error.get("input")
+    got = f" (got {shown!r})" if kind != "value_error" and not isinstance(shown, (dict, list)) else ""
+    return f"{where}: {key}: {message}{got}"
+
+
+def _valid_keys(loc: Path_) -> list[str]:
+    """The field names allowed at `loc`, found by walking the schema's type hints."""
+    model: Any = Config
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        model = _inner_model(fields[part].annotation)
+    return list(getattr(model, "model_fields", {}))
+
+
+def _inner_model(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _inner_model(typing.get_args(annotation)[0])
+    if origin in (list, Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            inner = _inner_model(arg)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+        return None
+    return annotation

@@ -1,0 +1,106 @@
+"""Engine: stepped like goals that celebrate, then advance by themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from overlay.config import GoalSettings
+from overlay.i18n import Locale, format_number, text
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """One step of the goal ladder; `index` is 0-based and may go past the configured steps."""
+
+    index: int
+    id: str
+    label: str
+    target: int
+
+
+class GoalLadder:
+    """Which goal is on screen for a given like count.
+
+    Targets are absolute like counts (the 10 000th like of the live), so overflow carries
+    into the next step by construction. Reaching a goal shows it as reached for
+    `celebrate_seconds`, then the first goal above the count takes its place.
+    """
+
+    def __init__(self, settings: GoalSettings, locale: Locale) -> None:
+        self.settings = settings
+        self.locale: Locale = locale
+        self.index = 0
+        self.reached_at: float | None = None
+        self.reached_log: list[tuple[str, int, float]] = []  # (goal id, target, when)
+
+    @property
+    def steps(self) -> int:
+        return len(self.settings.steps)
+
+    def goal(self, index: int | None = None) -> Goal:
+        index = self.index if index is None else index
+        steps = self.settings.steps
+        if index < len(steps):
+            step = steps[index]
+            return Goal(index, step.id, step.label, step.target)
+        every = self.settings.then.every
+        if every is None:
+            return self.goal(len(steps) - 1)
+        extra = index - len(steps) + 1
+        target = steps[-1].target + every * extra
+        label = (
+            self.settings.then.label.replace("{target}", format_number(target, self.locale))
+            if self.settings.then.label
+            else text("goal_default_label", self.locale, target=target)
+        )
+        return Goal(index, f"{steps[-1].id}+{extra}", label, target)
+
+    @property
+    def reached(self) -> bool:
+        return self.reached_at is not None
+
+    def _is_last(self) -> bool:
+        return self.settings.then.every is None and self.index >= len(self.settings.steps) - 1
+
+    def first_above(self, progress: int) -> int:
+        """Index of the first goal whose target is above `progress`."""
+        index = 0
+        while self.goal(index).target <= progress and not (
+            self.settings.then.every is None and index >= len(self.settings.steps) - 1
+        ):
+            index += 1
+        return index
+
+    def sync(self, progress: int) -> None:
+        """Jump to the right goal without celebrating (start or restart in the middle of a live)."""
+        self.index = self.first_above(progress)
+        self.reached_at = None
+        if self._is_last() and progress >= self.goal().target:
+            self.reached_at = float("-inf")
+
+    def update(self, progress: int, now: float) -> bool:
+        """Call after the count changed; returns True when a goal was just reached."""
+        if self.reached_at is None and progress >= self.goal().target:
+            goal = self.goal()
+            self.reached_at = now
+            self.reached_log.append((goal.id, goal.target, now))
+            if self.settings.celebrate_seconds == 0:
+                self.advance(progress, now)
+            return True
+        return False
+
+    def advance(self, progress: int, now: float) -> bool:
+        """Once the celebration is over, move to the next goal; True when something changed."""
+        if self.reached_at is None or self._is_last():
+            return False
+        if now - self.reached_at < self.settings.celebrate_seconds:
+            return False
+        self.index = max(self.index + 1, self.first_above(progress))
+        self.reached_at = None
+        self.update(progress, now)
+        return True
+
+    def reset(self) -> None:
+        self.index = 0
+        self.reached_at = None
+        self.reached_log.clear()

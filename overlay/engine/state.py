@@ -1,0 +1,220 @@
+"""Engine: turns events into the live's state. Pure code: no I/O, no clock, no aiohttp.
+
+The caller passes `now` (monotonic seconds) to every method, so tests control time and
+the same event sequence always gives the same state.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from typing import Any
+
+from overlay.config import Config
+from overlay.engine.goals import GoalLadder
+from overlay.engine.rhythm import RateWindow
+from overlay.events import (
+    Comment,
+    Event,
+    Follow,
+    Gift,
+    Like,
+    LiveEnded,
+    LiveStarted,
+    Share,
+    SourceStatus,
+    Viewers,
+)
+
+TOP_LIKERS = 10
+
+
+class Engine:
+    """The state of the live; `version` increases with every change a widget could show."""
+
+    def __init__(self, config: Config, source_kind: str, now: float = 0.0) -> None:
+        self.config = config
+        self.source_kind = source_kind
+        self.version = 0
+        self.status = "starting"
+        self.status_detail = ""
+        self.room_id = ""
+        self.live_ended = False
+        self.goals = GoalLadder(config.goals, config.locale)
+        self.rhythm = RateWindow(60.0)
+        # Animation events waiting for the next frame; bounded, the oldest are dropped first.
+        self.pending: deque[dict[str, Any]] = deque(maxlen=4 * config.server.max_events_per_frame)
+        self._reset_live(total=None, now=now)
+        self._last_per_minute = 0.0
+        self._top_at = float("-inf")
+
+    # -- the live ---------------------------------------------------------------------
+
+    def _reset_live(self, total: int | None, now: float) -> None:
+        self.total = total or 0
+        self.total_known = total is not None
+        self.session = 0
+        self.follows = self.shares = self.gifts = self.diamonds = 0
+        self.viewers: int | None = None
+        self.likers: dict[str, list[Any]] = {}  # user key -> [nickname, avatar, count]
+        self.started_at = now
+        self.live_ended = False
+        self.rhythm.clear()
+        self.goals.reset()
+        self.goals.sync(self.progress)
+        self._top: list[dict[str, Any]] = []
+        self._top_dirty = False
+
+    @property
+    def progress(self) -> int:
+        """The count goals follow: the room total, or what this server received."""
+        return self.total if self.config.goals.basis == "total" else self.session
+
+    # -- events -----------------------------------------------------------------------
+
+    def apply(self, event: Event, now: float) -> None:
+        """Fold one event into the state."""
+        if isinstance(event, Like):
+            self._like(event, now)
+        elif isinstance(event, LiveStarted):
+            if event.room_id != self.room_id or self.live_ended:
+                self.room_id = event.room_id
+                self._reset_live(event.total, now)
+            elif event.total is not None:
+                self._sync_total(event.total, now)
+        elif isinstance(event, LiveEnded):
+            self.live_ended = True
+        elif isinstance(event, SourceStatus):
+            self.status, self.status_detail = event.status, event.detail
+        elif isinstance(event, Viewers):
+            self.viewers = event.count
+        elif isinstance(event, Follow):
+            self.follows += 1
+            self._animate(event.name, event.user, 1, now)
+        elif isinstance(event, Share):
+            self.shares += 1
+            self._animate(event.name, event.user, 1, now)
+        elif isinstance(event, Gift):
+            self.gifts += event.count
+            self.diamonds += event.diamonds * event.count
+            self._animate(event.name, event.user, event.count, now, gift=event.gift)
+        elif isinstance(event, Comment):
+            return  # not shown by any widget yet; kept out of the version so it costs no frame
+        self.version += 1
+
+    def _like(self, like: Like, now: float) -> None:
+        if like.total is None:
+            gained = like.count
+            self.total += gained
+        elif not self.total_known:
+            # First total of this live (e.g. a restart mid-live): a baseline, not a burst of likes.
+            gained = like.count
+            self.total = max(self.total, like.total)
+            self.total_known = True
+            if self.config.goals.basis == "total":
+                self.goals.sync(self.total)
+        else:
+            # The room total is authoritative and monotonic: stale or replayed totals never roll back.
+            gained = max(0, like.total - self.total)
+            self.total += gained
+        self.session += like.count
+        if gained:
+            self.rhythm.add(gained, now)
+        user = like.user
+        key = user.id or user.nickname
+        if key:
+            entry = self.likers.get(key)
+            if entry is None:
+                self.likers[key] = [user.nickname, user.avatar, like.count]
+            else:
+                entry[2] += like.count
+            self._top_dirty = True
+        self.goals.update(self.progress, now)
+        self._animate("like", user, like.count, now, sent_at=like.sent_at)
+
+    def _sync_total(self, total: int, now: float) -> None:
+        if total > self.total:
+            self.total = total
+            self.total_known = True
+            self.goals.update(self.progress, now)
+
+    def _animate(self, kind: str, user: Any, count: int, now: float, **extra: Any) -> None:
+        item: dict[str, Any] = {"type": kind, "user": user.nickname, "avatar": user.avatar, "count": count}
+        if extra.get("sent_at"):
+            item["sent_at"] = extra["sent_at"]
+        if "gift" in extra:
+            item["gift"] = extra["gift"]
+        self.pending.append(item)
+
+    # -- time -------------------------------------------------------------------------
+
+    def tick(self, now: float) -> None:
+        """Time-driven changes: the rhythm window slides, celebrations end, rankings refresh."""
+        changed = self.goals.advance(self.progress, now)
+        per_minute = self.rhythm.value(now)
+        if per_minute != self._last_per_minute:
+            self._last_per_minute = per_minute
+            changed = True
+        # Rankings are refreshed once a second at most: sorting thousands of viewers every frame is waste.
+        if self._top_dirty and now - self._top_at >= 1.0:
+            self._top_dirty = False
+            self._top_at = now
+            self._top = [
+                {"user": nickname, "avatar": avatar, "count": count}
+                for nickname, avatar, count in heapq.nlargest(TOP_LIKERS, self.likers.values(), key=lambda e: e[2])
+            ]
+            changed = True
+        if changed:
+            self.version += 1
+
+    def take_events(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` animation events, newest kept when there are more (the rest are merged away)."""
+        pending = self.pending
+        if not pending:
+            return []
+        if len(pending) > limit:
+            for _ in range(len(pending) - limit):
+                pending.popleft()
+        events = list(pending)
+        pending.clear()
+        return events
+
+    # -- output -----------------------------------------------------------------------
+
+    def snapshot(self, now: float) -> dict[str, Any]:
+        """The state as `/api/state` and the websocket send it."""
+        goal = self.goals.goal()
+        progress = self.progress
+        return {
+            "likes": {
+                "total": self.total,
+                "session": self.session,
+                "per_minute": self.rhythm.value(now),
+            },
+            "goal": {
+                "id": goal.id,
+                "label": goal.label,
+                "target": goal.target,
+                "progress": progress,
+                "reached": self.goals.reached,
+                "step": goal.index + 1,
+                "steps": self.goals.steps,
+            },
+            "goals": [
+                {"id": step.id, "label": step.label, "target": step.target, "reached": progress >= step.target}
+                for step in self.config.goals.steps
+            ],
+            "source": {"kind": self.source_kind, "status": self.status, "detail": self.status_detail},
+            "live": {
+                "room_id": self.room_id,
+                "ended": self.live_ended,
+                "seconds": max(0.0, now - self.started_at),
+                "viewers": self.viewers,
+                "follows": self.follows,
+                "shares": self.shares,
+                "gifts": self.gifts,
+                "diamonds": self.diamonds,
+            },
+            "top_likers": self._top,
+            "locale": self.config.locale,
+        }

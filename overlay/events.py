@@ -1,0 +1,155 @@
+"""Stage 1 of the flow: the small typed events every source (and the control API) produces.
+
+Sources translate whatever they receive (TikTokLive objects, a replay file, the demo
+simulation, a button on the control page) into these, so the engine sees one vocabulary
+and every path is tested the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A viewer, as far as we know them. Nicknames are untrusted text."""
+
+    id: str = ""
+    nickname: str = ""
+    avatar: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base class: `name` is the stable key used in recordings and the websocket."""
+
+    name: ClassVar[str] = "event"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.name, **asdict(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class Like(Event):
+    """A batch of `count` hearts from one viewer; `total` is the room's count when known.
+
+    TikTok sends batches of up to ~15 and the room total with each; the total is
+    authoritative, the batch count is what this server actually received.
+    """
+
+    name: ClassVar[str] = "like"
+    count: int
+    total: int | None = None
+    user: User = field(default_factory=User)
+    # Monotonic send time (seconds) carried through for latency measurements; 0 when unused.
+    sent_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Follow(Event):
+    """A viewer followed the creator."""
+
+    name: ClassVar[str] = "follow"
+    user: User = field(default_factory=User)
+
+
+@dataclass(frozen=True, slots=True)
+class Share(Event):
+    """A viewer shared the live."""
+
+    name: ClassVar[str] = "share"
+    user: User = field(default_factory=User)
+
+
+@dataclass(frozen=True, slots=True)
+class Gift(Event):
+    """A finished gift (streaks are reported once, when they end)."""
+
+    name: ClassVar[str] = "gift"
+    gift: str
+    count: int = 1
+    diamonds: int = 0
+    user: User = field(default_factory=User)
+
+
+@dataclass(frozen=True, slots=True)
+class Comment(Event):
+    """A chat message; `text` is untrusted."""
+
+    name: ClassVar[str] = "comment"
+    text: str
+    user: User = field(default_factory=User)
+
+
+@dataclass(frozen=True, slots=True)
+class Viewers(Event):
+    """The room's current viewer count."""
+
+    name: ClassVar[str] = "viewers"
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStarted(Event):
+    """A live (a TikTok room) begins or is joined; a new `room_id` starts a new session."""
+
+    name: ClassVar[str] = "live_started"
+    room_id: str = ""
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEnded(Event):
+    """The creator ended the live."""
+
+    name: ClassVar[str] = "live_ended"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus(Event):
+    """What the source is doing, in words a creator understands ("connected (room 7312…)")."""
+
+    name: ClassVar[str] = "source_status"
+    status: str
+    detail: str = ""
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.name: cls for cls in (Like, Follow, Share, Gift, Comment, Viewers, LiveStarted, LiveEnded, SourceStatus)
+}
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    """Rebuild an event written by `Event.to_dict` (recordings); raises ValueError when malformed."""
+    kind = data.get("type")
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"unknown event type {kind!r}; expected one of {', '.join(EVENT_TYPES)}")
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.name == "user":
+            if not isinstance(value, dict):
+                raise ValueError("'user' must be an object")
+            value = User(**{k: str(v) for k, v in value.items() if k in ("id", "nickname", "avatar")})
+        kwargs[f.name] = value
+    try:
+        event = cls(**kwargs)
+    except TypeError as exc:
+        raise ValueError(f"bad {kind!r} event: {exc}") from None
+    _check_types(event)
+    return event
+
+
+def _check_types(event: Event) -> None:
+    for f in fields(event):
+        value = getattr(event, f.name)
+        if (
+            f.name in ("count", "total", "diamonds")
+            and value is not None
+            and (not isinstance(value, int) or isinstance(value, bool) or value < 0)
+        ):
+            raise ValueError(f"'{f.name}' must be a whole number >= 0, got {value!r}")

@@ -1,0 +1,155 @@
+"""Stage 3 of the flow: the hub fans the engine's state out to every connected widget.
+
+Built so that one client can never hurt the others or the engine:
+- frames are serialised once per tick for all clients (orjson), never once per client;
+- state is coalesced: at most one state frame per `frame_seconds`, only when it changed;
+- each client has a *latest-state slot*, not a queue: a slow client skips to the newest
+  state, and at most `EVENT_FRAMES` animation frames wait for it (older ones are dropped);
+- each client is written by its own task, so a stalled socket blocks only itself, and a
+  send that stalls longer than `stall_seconds` closes it (a browser source reconnects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from typing import Protocol
+
+import orjson
+
+from overlay.bus import Bus
+
+log = logging.getLogger(__name__)
+
+EVENT_FRAMES = 2  # animation frames kept for a client that is behind; hearts from older ones are dropped
+
+
+class Peer(Protocol):
+    """The hub's view of a websocket (the web layer adapts aiohttp's)."""
+
+    async def send(self, frame: bytes) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class Slot:
+    """What is waiting for one client: the newest state and a few animation frames."""
+
+    __slots__ = ("dropped", "events", "peer", "state", "wake")
+
+    def __init__(self, peer: Peer) -> None:
+        self.peer = peer
+        self.state: bytes | None = None
+        self.events: deque[bytes] = deque(maxlen=EVENT_FRAMES)
+        self.wake = asyncio.Event()
+        self.dropped = 0
+
+    def offer(self, state: bytes | None, events: bytes | None) -> None:
+        if state is not None:
+            if self.state is not None:
+                self.dropped += 1
+            self.state = state
+        if events is not None:
+            if len(self.events) == EVENT_FRAMES:
+                self.dropped += 1
+            self.events.append(events)
+        self.wake.set()
+
+
+class Hub:
+    """Owns the client slots and the ticker that turns engine changes into frames."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        frame_seconds: float = 1 / 30,
+        max_events: int = 40,
+        tick_seconds: float = 0.25,
+        stall_seconds: float = 10.0,
+    ) -> None:
+        self.bus = bus
+        self.engine = bus.engine
+        self.frame_seconds = frame_seconds
+        self.max_events = max_events
+        self.tick_seconds = tick_seconds
+        self.stall_seconds = stall_seconds
+        self.clients: set[Slot] = set()
+        self._frame: bytes = b""
+        self._frame_version = -1
+        self._sent_version = -1
+
+    # -- frames -----------------------------------------------------------------------
+
+    def state_frame(self, now: float) -> bytes:
+        """The current state as a websocket frame, rebuilt only when the engine changed."""
+        if self._frame_version != self.engine.version:
+            self._frame = orjson.dumps({"type": "state", "state": self.engine.snapshot(now)})
+            self._frame_version = self.engine.version
+        return self._frame
+
+    def flush(self, now: float) -> None:
+        """Hand every client the frames due now (one serialisation, shared by all)."""
+        engine = self.engine
+        engine.tick(now)
+        events = engine.take_events(self.max_events)
+        events_frame = orjson.dumps({"type": "events", "events": events}) if events else None
+        state_frame = None
+        if engine.version != self._sent_version:
+            state_frame = self.state_frame(now)
+            self._sent_version = engine.version
+        if state_frame is None and events_frame is None:
+            return
+        for slot in self.clients:
+            slot.offer(state_frame, events_frame)
+
+    async def run(self) -> None:
+        """The ticker: wakes on a change (or every `tick_seconds` for time-driven state).
+
+        Sending right after a quiet spell keeps latency near zero for a lone like; sleeping
+        one frame after each flush is what coalesces a storm into ~30 frames per second.
+        """
+        changed = self.bus.changed
+        clock = self.bus.clock
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.tick_seconds):
+                    await changed.wait()
+            changed.clear()
+            self.flush(clock())
+            await asyncio.sleep(self.frame_seconds)
+
+    # -- clients ----------------------------------------------------------------------
+
+    def connect(self, peer: Peer) -> Slot:
+        """Register a client; its first frame is the full current state."""
+        slot = Slot(peer)
+        slot.offer(self.state_frame(self.bus.clock()), None)
+        self.clients.add(slot)
+        return slot
+
+    def disconnect(self, slot: Slot) -> None:
+        self.clients.discard(slot)
+
+    async def pump(self, slot: Slot) -> None:
+        """Write one client's frames until it goes away; run as that client's own task."""
+        try:
+            while True:
+                await slot.wake.wait()
+                slot.wake.clear()
+                while slot.state is not None or slot.events:
+                    if slot.state is not None:
+                        frame, slot.state = slot.state, None
+                    else:
+                        frame = slot.events.popleft()
+                    async with asyncio.timeout(self.stall_seconds):
+                        await slot.peer.send(frame)
+        except TimeoutError:
+            log.warning("a widget stopped reading for %.0f s; closing it so it reconnects", self.stall_seconds)
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await slot.peer.close()
+        except ConnectionError:
+            pass  # the client left; the web layer deregisters it

@@ -1,0 +1,161 @@
+"""Source: the built-in demo live, a believable simulation so a newcomer sees everything move.
+
+Not a constant drip: the like rate drifts between lulls, normal stretches and short
+"faites exploser le compteur" bursts, many distinct viewers send batches of 1-15 hearts
+(a few fans far more than the rest), and follows, shares, gifts and viewer counts come
+along. The long-run mean rate is `demo.likes_per_second`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from dataclasses import dataclass
+
+from overlay.config import DemoSettings
+from overlay.events import Follow, Gift, Like, LiveStarted, Share, SourceStatus, User, Viewers
+from overlay.sources.base import Emit
+
+STEP = 0.05  # seconds between simulation steps: 20 per second is smooth on a goal bar
+FIRST = [
+    "Léa",
+    "Hugo",
+    "Chloé",
+    "Lucas",
+    "Emma",
+    "Nathan",
+    "Inès",
+    "Yanis",
+    "Manon",
+    "Adam",
+    "Jade",
+    "Rayan",
+    "Camille",
+    "Théo",
+    "Sarah",
+    "Noah",
+    "Lina",
+    "Enzo",
+    "Zoé",
+    "Mathis",
+    "Louise",
+    "Sofiane",
+    "Anaïs",
+    "Maël",
+]
+TAILS = ["", "_off", ".tv", "_77", "lbd", "_gaming", "x", "_du_13", "2b", "_music", "_99", ".lyon", "_fan"]
+GIFTS = [("Rose", 1), ("TikTok", 1), ("Coeur", 5), ("Donut", 30), ("Lion", 29_999)]
+
+
+@dataclass(frozen=True, slots=True)
+class Mood:
+    """A stretch of the live: how lively it is compared to the mean, and how long it lasts."""
+
+    name: str
+    level: float
+    chance: float
+    seconds: tuple[float, float]
+
+
+MOODS = (
+    Mood("lull", 0.3, 0.30, (15, 40)),
+    Mood("normal", 1.0, 0.55, (20, 60)),
+    Mood("burst", 3.0, 0.15, (6, 15)),
+)
+MEAN_BATCH = 5.5  # mean hearts per like event (see `_batch`)
+
+
+class DemoLive:
+    """The simulation itself, independent of wall time so tests can step it."""
+
+    def __init__(self, settings: DemoSettings) -> None:
+        self.settings = settings
+        self.rng = random.Random(settings.seed)
+        self.total = settings.start_total
+        self.viewers = [self._viewer(i) for i in range(settings.viewers)]
+        # A few fans like far more than the rest (Zipf-like weights), as on real lives.
+        self.weights = [1 / (rank + 1) ** 0.8 for rank in range(settings.viewers)]
+        # Normalise mood levels so the long-run mean rate is exactly the configured one.
+        time_share = [m.chance * sum(m.seconds) / 2 for m in MOODS]
+        mean_level = sum(share * m.level for share, m in zip(time_share, MOODS, strict=True)) / sum(time_share)
+        self.scale = 1 / mean_level
+        self.mood = MOODS[1]
+        self.mood_left = self.rng.uniform(*self.mood.seconds)
+        self.level = self.mood.level
+        self.audience = max(5, settings.viewers // 2)
+
+    def _viewer(self, index: int) -> User:
+        name = f"{self.rng.choice(FIRST)}{self.rng.choice(TAILS)}"
+        return User(id=f"demo-{index}", nickname=name, avatar="")
+
+    def _batch(self) -> int:
+        # Mostly small taps, regularly a full batch of 15 (TikTok's cap per message).
+        return 15 if self.rng.random() < 0.12 else self.rng.randint(1, 8)
+
+    def _poisson(self, mean: float) -> int:
+        if mean <= 0:
+            return 0
+        if mean > 50:
+            return max(0, round(self.rng.gauss(mean, math.sqrt(mean))))
+        limit, product, count = math.exp(-mean), self.rng.random(), 0
+        while product > limit:
+            count += 1
+            product *= self.rng.random()
+        return count
+
+    def _next_mood(self) -> None:
+        self.mood = self.rng.choices(MOODS, weights=[m.chance for m in MOODS])[0]
+        self.mood_left = self.rng.uniform(*self.mood.seconds)
+
+    def step(self, seconds: float) -> list[Like | Follow | Share | Gift | Viewers]:
+        """Advance the simulation by `seconds`; returns what happened meanwhile."""
+        self.mood_left -= seconds
+        if self.mood_left <= 0:
+            self._next_mood()
+        # Glide towards the mood's level so rate changes look organic, not square.
+        self.level += (self.mood.level - self.level) * min(1.0, seconds / 2.0)
+        rate = self.settings.likes_per_second * self.level * self.scale
+        events: list[Like | Follow | Share | Gift | Viewers] = []
+        for _ in range(self._poisson(rate * seconds / MEAN_BATCH)):
+            count = self._batch()
+            self.total += count
+            user = self.rng.choices(self.viewers, weights=self.weights)[0]
+            events.append(Like(count=count, total=self.total, user=user))
+        lively = self.level * self.scale
+        for kind, per_second in ((Follow, 0.08), (Share, 0.03)):
+            if self.rng.random() < per_second * lively * seconds:
+                events.append(kind(user=self.rng.choice(self.viewers)))
+        if self.rng.random() < 0.04 * lively * seconds:
+            gift, diamonds = self.rng.choices(GIFTS, weights=[50, 30, 15, 4, 1])[0]
+            events.append(
+                Gift(gift=gift, diamonds=diamonds, count=self.rng.randint(1, 5), user=self.rng.choice(self.viewers))
+            )
+        if self.rng.random() < seconds / 5:
+            self.audience = max(3, round(self.audience * self.rng.uniform(0.95, 1.05 + 0.05 * lively)))
+            events.append(Viewers(count=self.audience))
+        return events
+
+
+class DemoSource:
+    """Runs `DemoLive` in real time."""
+
+    kind = "demo"
+
+    def __init__(self, settings: DemoSettings) -> None:
+        self.settings = settings
+
+    async def run(self, emit: Emit) -> None:
+        live = DemoLive(self.settings)
+        emit(LiveStarted(room_id=f"demo-{int(time.time())}", total=live.total))
+        emit(SourceStatus("connected", "demo live"))
+        emit(Viewers(count=live.audience))
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(STEP)
+            now = loop.time()
+            for event in live.step(now - last):
+                emit(event)
+            last = now

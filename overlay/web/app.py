@@ -1,0 +1,108 @@
+"""Web: the app factory. Builds source -> bus/engine -> hub and the routes; owns every background task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import WSCloseCode, web
+
+from overlay.bus import Bus
+from overlay.config import Config
+from overlay.engine import Engine
+from overlay.events import SourceStatus
+from overlay.hub import Hub
+from overlay.sources import Source, create_source
+from overlay.web import api, pages, sockets
+from overlay.web.keys import BUS, CONFIG, ENGINE, HUB, SOCKETS, SOURCE
+from overlay.web.security import host_guard
+
+log = logging.getLogger(__name__)
+
+WIDGETS_DIR = Path(__file__).resolve().parent.parent.parent / "widgets"
+
+
+def create_app(
+    config: Config,
+    *,
+    source: Source | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> web.Application:
+    """The whole server as an aiohttp application; nothing starts until the app does."""
+    app = web.Application(middlewares=[host_guard], client_max_size=64 * 1024)
+    source = source if source is not None else create_source(config)
+    engine = Engine(config, source.kind, now=clock())
+    bus = Bus(engine, clock)
+    app[CONFIG] = config
+    app[SOURCE] = source
+    app[ENGINE] = engine
+    app[BUS] = bus
+    app[HUB] = Hub(
+        bus,
+        frame_seconds=config.server.frame_ms / 1000,
+        max_events=config.server.max_events_per_frame,
+    )
+    app[SOCKETS] = set()
+
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(WIDGETS_DIR / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+
+    app.router.add_get("/", pages.index, name="index")
+    app.router.add_get("/widgets/{name}", pages.widget, name="widget")
+    app.router.add_get("/healthz", api.healthz)
+    app.router.add_get("/api/state", api.state)
+    app.router.add_get("/ws", sockets.websocket)
+    app.router.add_static("/static/", WIDGETS_DIR / "static", name="static")
+
+    app.cleanup_ctx.append(_hub_task)
+    app.cleanup_ctx.append(_source_task)
+    app.on_shutdown.append(_close_sockets)
+    return app
+
+
+async def _hub_task(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(app[HUB].run(), name="hub")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _source_task(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_run_source(app[SOURCE], app[BUS]), name="source")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _run_source(source: Source, bus: Bus) -> None:
+    """Run the source; a source that fails says so on screen instead of dying silently."""
+    try:
+        await source.run(bus.publish)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.exception("the %s source stopped", source.kind)
+        bus.publish(SourceStatus("error", f"{type(exc).__name__}: {exc}"))
+    else:
+        bus.publish(SourceStatus("ended", f"the {source.kind} source has nothing more to play"))
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Tell widgets the server is going away, so they reconnect to the next one."""
+    sockets = app[SOCKETS]
+    for ws in list(sockets):
+        with contextlib.suppress(Exception):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")

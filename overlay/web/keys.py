@@ -1,0 +1,18 @@
+"""Typed keys of what the app factory puts in the aiohttp application."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from overlay.bus import Bus
+from overlay.config import Config
+from overlay.engine import Engine
+from overlay.hub import Hub
+from overlay.sources import Source
+
+CONFIG = web.AppKey("config", Config)
+ENGINE = web.AppKey("engine", Engine)
+BUS = web.AppKey("bus", Bus)
+HUB = web.AppKey("hub", Hub)
+SOURCE = web.AppKey("source", Source)
+SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")

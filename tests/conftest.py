@@ -1,0 +1,149 @@
+"""Shared fixtures: configs, a source the test drives, and the real server on a free loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from overlay.config import Config, parse_config
+from overlay.events import Event
+from overlay.sources import Emit
+from overlay.web import create_app
+
+BASE_CONFIG: dict[str, Any] = {
+    "goals": {
+        "celebrate_seconds": 0.2,
+        "steps": [
+            {"id": "warmup", "label": "1 000 likes ensemble !", "target": 1000},
+            {"id": "main", "label": "10 000 likes ensemble !", "target": 10000},
+        ],
+        "then": {"every": 10000},
+    },
+}
+
+
+def make_config(**overrides: Any) -> Config:
+    """A validated Config: BASE_CONFIG with top-level sections replaced by `overrides`."""
+    data = {**BASE_CONFIG, **overrides}
+    return parse_config(yaml.safe_dump(data, allow_unicode=True), "test-config.yaml")
+
+
+class DrivenSource:
+    """The input edge under the test's control: events pushed here take the same path as a real source's."""
+
+    kind = "test"
+
+    def __init__(self) -> None:
+        self.emit: Emit | None = None
+        self.ready = asyncio.Event()
+
+    async def run(self, emit: Emit) -> None:
+        self.emit = emit
+        self.ready.set()
+        await asyncio.Event().wait()  # runs until the app stops
+
+    async def push(self, *events: Event) -> None:
+        await self.ready.wait()
+        assert self.emit is not None
+        for event in events:
+            self.emit(event)
+
+
+@pytest.fixture
+def source() -> DrivenSource:
+    return DrivenSource()
+
+
+@pytest.fixture
+async def server(source: DrivenSource) -> AsyncIterator[TestServer]:
+    """The real app on 127.0.0.1 and a free port, fed by `source`."""
+    app = create_app(make_config(), source=source)
+    async with TestServer(app, host="127.0.0.1") as test_server:
+        yield test_server
+
+
+def ws_url(server: TestServer, path: str = "/ws") -> str:
+    return f"ws://127.0.0.1:{server.port}{path}"
+
+
+def http_url(server: TestServer, path: str = "/") -> str:
+    return f"http://127.0.0.1:{server.port}{path}"
+
+
+class ServerThread:
+    """The real app served from a background thread, for synchronous tests such as Playwright's."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.source = DrivenSource()
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+        self._started = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, name="overlay-server", daemon=True)
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._serve())
+        except BaseException as exc:  # surfaced to the test in start()
+            self._error = exc
+            self._started.set()
+        finally:
+            self.loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        runner = web.AppRunner(create_app(self.config, source=self.source), handle_signals=False)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            self.port = runner.addresses[0][1]
+            self._started.set()
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        self._started.wait(10)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def push(self, *events: Event) -> None:
+        """Feed events from the test thread and wait until the engine has them."""
+        asyncio.run_coroutine_threadsafe(self.source.push(*events), self.loop).result(5)
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        """Run `fn` on the server's loop (to read engine state safely)."""
+
+        async def run() -> Any:
+            return fn()
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(5)
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self.loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+
+@pytest.fixture
+def server_thread() -> Iterator[ServerThread]:
+    running = ServerThread(make_config()).start()
+    yield running
+    running.stop()

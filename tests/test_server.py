@@ -1,0 +1,84 @@
+"""The real server on a free port, spoken to over real HTTP and websockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+import websockets
+from aiohttp.test_utils import TestServer
+
+from overlay.events import Like, User
+from tests.conftest import DrivenSource, http_url, ws_url
+
+
+async def get_json(server: TestServer, path: str) -> dict:
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, path)) as response:
+        assert response.status == 200
+        return await response.json()
+
+
+async def next_message(ws: websockets.ClientConnection, kind: str, timeout: float = 5.0) -> dict:
+    async with asyncio.timeout(timeout):
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == kind:
+                return message
+
+
+async def test_healthz_answers_once_ready(server: TestServer) -> None:
+    assert await get_json(server, "/healthz") == {"ok": True}
+
+
+async def test_state_follows_the_contract(server: TestServer, source: DrivenSource) -> None:
+    await source.push(Like(count=5, total=7532, user=User(id="1", nickname="Léa")))
+    state = await get_json(server, "/api/state")
+    assert state["likes"] == {"total": 7532, "session": 5, "per_minute": 5}
+    assert state["goal"] == {
+        "id": "main",
+        "label": "10 000 likes ensemble !",
+        "target": 10000,
+        "progress": 7532,
+        "reached": False,
+        "step": 2,
+        "steps": 2,
+    }
+    assert state["source"]["kind"] == "test"
+    assert isinstance(state["source"]["status"], str)
+
+
+async def test_websocket_sends_state_first_then_rising_totals(server: TestServer, source: DrivenSource) -> None:
+    async with websockets.connect(ws_url(server)) as ws:
+        first = json.loads(await ws.recv())
+        assert first["type"] == "state"
+        assert first["state"]["likes"]["total"] == 0
+        await source.push(Like(count=3, user=User(id="a", nickname="Hugo")))
+        state = (await next_message(ws, "state"))["state"]
+        assert state["likes"]["total"] == 3
+        await source.push(Like(count=4, user=User(id="b", nickname="Inès")))
+        state = (await next_message(ws, "state"))["state"]
+        assert state["likes"]["total"] == 7
+
+
+async def test_websocket_batches_individual_likes_for_animations(server: TestServer, source: DrivenSource) -> None:
+    async with websockets.connect(ws_url(server)) as ws:
+        await next_message(ws, "state")
+        await source.push(Like(count=2, user=User(id="a", nickname="<b>Zoé</b>", avatar="https://x/a.jpg")))
+        events = (await next_message(ws, "events"))["events"]
+        assert events == [{"type": "like", "user": "<b>Zoé</b>", "avatar": "https://x/a.jpg", "count": 2}]
+
+
+@pytest.mark.parametrize("path", ["/widgets/goal", "/"])
+async def test_pages_render_with_a_content_security_policy(server: TestServer, path: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, path)) as response:
+        assert response.status == 200
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "<script src=\"/static/overlay.js\"" in await response.text()
+
+
+async def test_unknown_widget_is_a_404_naming_the_valid_ones(server: TestServer) -> None:
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, "/widgets/nope")) as response:
+        assert response.status == 404
+        assert "goal" in await response.text()

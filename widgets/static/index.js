@@ -1,0 +1,38 @@
+/* Index page: live source status, copy buttons, and previews scaled to fit their cards. */
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+
+  Overlay.connect({
+    state(state) {
+      $("source-kind").textContent = state.source.kind;
+      $("source-status").textContent = state.source.detail
+        ? `${state.source.status} (${state.source.detail})`
+        : state.source.status;
+      $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
+      $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
+    },
+  });
+
+  for (const button of document.querySelectorAll("button.copy")) {
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        button.classList.add("done");
+        setTimeout(() => button.classList.remove("done"), 1200);
+      } catch (error) {
+        // Clipboard refused (e.g. inside an OBS dock): the URL is selectable text next to the button.
+      }
+    });
+  }
+
+  function fit() {
+    for (const box of document.querySelectorAll(".preview")) {
+      const frame = box.querySelector("iframe");
+      frame.style.transform = `scale(${box.clientWidth / frame.width})`;
+    }
+  }
+  window.addEventListener("resize", fit);
+  fit();
+})();
