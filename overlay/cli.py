@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG_PATH, help="config file (default: %(default)s)")
     parser.add_argument("--host", help="address to bind (default from config: 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default from config: 8080; 0 = any free port)")
-    parser.add_argument("--data-dir", type=Path, help="where state and the control token are kept")
+    parser.add_argument(
+        "--data-dir", type=Path, help="where live state and the control token are kept (default: your user data folder)"
+    )
     parser.add_argument("--source", choices=["demo", "tiktok", "replay"], help="override the config's source")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
@@ -61,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Invalid configuration:\n{exc}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(serve(config))
+        asyncio.run(serve(config, args.data_dir))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -70,9 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def serve(config: Config) -> None:
+async def serve(config: Config, data_dir: Path | None = None) -> None:
     """Run until SIGINT/SIGTERM, then shut down cleanly (widgets are told to reconnect)."""
-    app = create_app(config)
+    app = create_app(config, data_dir=data_dir)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:

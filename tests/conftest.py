@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,9 +63,9 @@ def source() -> DrivenSource:
 
 
 @pytest.fixture
-async def server(source: DrivenSource) -> AsyncIterator[TestServer]:
+async def server(source: DrivenSource, tmp_path: Path) -> AsyncIterator[TestServer]:
     """The real app on 127.0.0.1 and a free port, fed by `source`."""
-    app = create_app(make_config(), source=source)
+    app = create_app(make_config(), source=source, data_dir=tmp_path / "data")
     async with TestServer(app, host="127.0.0.1") as test_server:
         yield test_server
 
@@ -80,8 +81,9 @@ def http_url(server: TestServer, path: str = "/") -> str:
 class ServerThread:
     """The real app served from a background thread, for synchronous tests such as Playwright's."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, data_dir: Path) -> None:
         self.config = config
+        self.data_dir = data_dir
         self.source = DrivenSource()
         self.loop = asyncio.new_event_loop()
         self.port = 0
@@ -106,7 +108,9 @@ class ServerThread:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        runner = web.AppRunner(create_app(self.config, source=self.source), handle_signals=False)
+        runner = web.AppRunner(
+            create_app(self.config, source=self.source, data_dir=self.data_dir), handle_signals=False
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -143,7 +147,7 @@ class ServerThread:
 
 
 @pytest.fixture
-def server_thread() -> Iterator[ServerThread]:
-    running = ServerThread(make_config()).start()
+def server_thread(tmp_path: Path) -> Iterator[ServerThread]:
+    running = ServerThread(make_config(), tmp_path / "data").start()
     yield running
     running.stop()

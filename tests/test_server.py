@@ -20,8 +20,9 @@ async def get_json(server: TestServer, path: str) -> dict:
         return await response.json()
 
 
-async def next_message(ws: websockets.ClientConnection, kind: str, timeout: float = 5.0) -> dict:
-    async with asyncio.timeout(timeout):
+async def next_message(ws: websockets.ClientConnection, kind: str) -> dict:
+    """The next message of `kind`, skipping others; fails after 5 s."""
+    async with asyncio.timeout(5):
         while True:
             message = json.loads(await ws.recv())
             if message["type"] == kind:
@@ -75,7 +76,7 @@ async def test_pages_render_with_a_content_security_policy(server: TestServer, p
     async with aiohttp.ClientSession() as session, session.get(http_url(server, path)) as response:
         assert response.status == 200
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-        assert "<script src=\"/static/overlay.js\"" in await response.text()
+        assert '<script src="/static/overlay.js"' in await response.text()
 
 
 async def test_unknown_widget_is_a_404_naming_the_valid_ones(server: TestServer) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
+import platformdirs
 from aiohttp import WSCloseCode, web
 
 from overlay.bus import Bus
@@ -20,7 +21,7 @@ from overlay.events import SourceStatus
 from overlay.hub import Hub
 from overlay.sources import Source, create_source
 from overlay.web import api, pages, sockets
-from overlay.web.keys import BUS, CONFIG, ENGINE, HUB, SOCKETS, SOURCE
+from overlay.web.keys import BUS, CONFIG, DATA_DIR, ENGINE, HUB, SOCKETS, SOURCE
 from overlay.web.security import host_guard
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,15 @@ def create_app(
     *,
     source: Source | None = None,
     clock: Callable[[], float] = time.monotonic,
+    data_dir: Path | None = None,
 ) -> web.Application:
-    """The whole server as an aiohttp application; nothing starts until the app does."""
+    """The whole server as an aiohttp application; nothing starts until the app does.
+
+    `data_dir` holds what must outlive the process (control token, live state); it is
+    created on startup, and defaults to the per-user data folder.
+    """
     app = web.Application(middlewares=[host_guard], client_max_size=64 * 1024)
+    app[DATA_DIR] = data_dir if data_dir is not None else default_data_dir()
     source = source if source is not None else create_source(config)
     engine = Engine(config, source.kind, now=clock())
     bus = Bus(engine, clock)
@@ -65,10 +72,20 @@ def create_app(
     app.router.add_get("/ws", sockets.websocket)
     app.router.add_static("/static/", WIDGETS_DIR / "static", name="static")
 
+    app.on_startup.append(_make_data_dir)
     app.cleanup_ctx.append(_hub_task)
     app.cleanup_ctx.append(_source_task)
     app.on_shutdown.append(_close_sockets)
     return app
+
+
+def default_data_dir() -> Path:
+    """The per-user data folder (e.g. ~/.local/share/tiktok-like-overlay, %LOCALAPPDATA%\\tiktok-like-overlay)."""
+    return Path(platformdirs.user_data_dir("tiktok-like-overlay", appauthor=False))
+
+
+async def _make_data_dir(app: web.Application) -> None:
+    app[DATA_DIR].mkdir(parents=True, exist_ok=True)
 
 
 async def _hub_task(app: web.Application) -> AsyncIterator[None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
 
 from overlay.bus import Bus
@@ -11,6 +13,7 @@ from overlay.hub import Hub
 from overlay.sources import Source
 
 CONFIG = web.AppKey("config", Config)
+DATA_DIR = web.AppKey("data_dir", Path)
 ENGINE = web.AppKey("engine", Engine)
 BUS = web.AppKey("bus", Bus)
 HUB = web.AppKey("hub", Hub)
