@@ -1,0 +1,153 @@
+"""config.yaml: validated at start, and every mistake names the file, the line, the key and what is valid."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from overlay.config import DEFAULT_CONFIG_PATH, ConfigError, load_config, parse_config
+
+
+def error_for(text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(textwrap.dedent(text), "config.yaml")
+    return str(caught.value)
+
+
+def test_the_shipped_config_is_valid_and_runs_the_demo() -> None:
+    config = load_config(DEFAULT_CONFIG_PATH)
+    assert config.locale == "fr"
+    assert config.source_kind == "demo"
+    assert [step.target for step in config.goals.steps] == [1000, 10000]
+    assert config.goals.then.every == 10000
+    assert config.server.host == "127.0.0.1"
+
+
+def test_an_empty_file_gives_the_defaults() -> None:
+    config = parse_config("", "config.yaml")
+    assert config.locale == "fr"
+    assert config.goals.steps[0].target == 10000
+
+
+def test_a_tiktok_handle_switches_auto_to_the_tiktok_source_and_gains_its_at_sign() -> None:
+    config = parse_config("tiktok: {unique_id: moncompte}\n")
+    assert config.source_kind == "tiktok"
+    assert config.tiktok.unique_id == "@moncompte"
+
+
+def test_unknown_key_suggests_the_closest_valid_one() -> None:
+    message = error_for(
+        """\
+        locale: fr
+        goals:
+          steps:
+            - {id: a, label: x, target: 10}
+          thenn: {every: 5}
+        """
+    )
+    assert message.startswith("config.yaml:5: goals.thenn: unknown key; did you mean 'then'?")
+    assert "basis, celebrate_seconds, steps, then" in message
+
+
+def test_negative_target_names_its_line_and_key() -> None:
+    message = error_for(
+        """\
+        goals:
+          steps:
+            - {id: warmup, label: "1 000 likes", target: 1000}
+            - id: main
+              label: "10 000 likes"
+              target: -5
+        """
+    )
+    assert message == "config.yaml:6: goals.steps[1].target: expected greater than 0 (got -5)"
+
+
+def test_wrong_type_says_what_is_expected() -> None:
+    message = error_for(
+        """\
+        server:
+          port: huit-mille
+        """
+    )
+    assert message.startswith("config.yaml:2: server.port: expected a valid integer")
+    assert "'huit-mille'" in message
+
+
+def test_a_value_outside_the_choices_lists_them() -> None:
+    assert error_for("locale: de\n") == "config.yaml:1: locale: got 'de'; expected 'fr' or 'en'"
+
+
+def test_goal_targets_must_increase() -> None:
+    message = error_for(
+        """\
+        goals:
+          steps:
+            - {id: a, label: x, target: 5000}
+            - id: b
+              label: y
+              target: 1000
+        """
+    )
+    assert message.startswith("config.yaml:6: goals.steps[1].target: 1000 must be greater than the previous goal's")
+
+
+def test_goal_ids_must_be_unique() -> None:
+    message = error_for(
+        """\
+        goals:
+          steps:
+            - {id: a, label: x, target: 10}
+            - {id: a, label: y, target: 20}
+        """
+    )
+    assert message.startswith("config.yaml:4: goals.steps[1].id: goal id 'a' is used twice")
+
+
+def test_a_missing_key_is_named() -> None:
+    message = error_for(
+        """\
+        goals:
+          steps:
+            - {id: a, target: 10}
+        """
+    )
+    assert message == "config.yaml:3: goals.steps[0].label: this key is required"
+
+
+def test_yaml_syntax_errors_give_line_and_column() -> None:
+    message = error_for(
+        """\
+        locale: fr
+        goals:
+          steps: [
+        """
+    )
+    assert message.startswith("config.yaml:4: YAML syntax error:")
+
+
+def test_a_key_given_twice_is_an_error_not_a_silent_override() -> None:
+    assert error_for("locale: fr\nlocale: en\n") == "config.yaml:2: locale: this key is given twice; keep only one"
+
+
+def test_the_top_level_must_be_a_mapping() -> None:
+    assert error_for("- fr\n").startswith("config.yaml:1: the file must be a mapping")
+
+
+def test_a_bad_tiktok_handle_is_explained() -> None:
+    assert "a TikTok handle like" in error_for("tiktok: {unique_id: 'mon compte!'}\n")
+
+
+def test_a_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_the_message_names_the_real_file(tmp_path: Path) -> None:
+    path = tmp_path / "my-config.yaml"
+    path.write_text("demo:\n  likes_per_second: 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}:2: demo.likes_per_second: expected greater than 0")
