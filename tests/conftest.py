@@ -81,12 +81,13 @@ def http_url(server: TestServer, path: str = "/") -> str:
 class ServerThread:
     """The real app served from a background thread, for synchronous tests such as Playwright's."""
 
-    def __init__(self, config: Config, data_dir: Path) -> None:
+    def __init__(self, config: Config, data_dir: Path, *, port: int = 0, preload: tuple[Event, ...] = ()) -> None:
         self.config = config
         self.data_dir = data_dir
         self.source = DrivenSource()
         self.loop = asyncio.new_event_loop()
-        self.port = 0
+        self.port = port
+        self.preload = preload  # events applied before the port opens (a server restarted mid-live)
         self._started = threading.Event()
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._main, name="overlay-server", daemon=True)
@@ -113,7 +114,9 @@ class ServerThread:
         )
         await runner.setup()
         try:
-            site = web.TCPSite(runner, "127.0.0.1", 0)
+            if self.preload:
+                await self.source.push(*self.preload)
+            site = web.TCPSite(runner, "127.0.0.1", self.port)
             await site.start()
             self.port = runner.addresses[0][1]
             self._started.set()
@@ -151,3 +154,7 @@ def server_thread(tmp_path: Path) -> Iterator[ServerThread]:
     running = ServerThread(make_config(), tmp_path / "data").start()
     yield running
     running.stop()
+
+
+# Headless Chromium for the widget tests (`browser`, `tab`); defined in their own module.
+from tests.browser_fixtures import browser, playwright, tab  # noqa: E402, F401

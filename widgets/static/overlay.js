@@ -52,11 +52,17 @@ const Overlay = (() => {
         } catch (error) {
           return;
         }
-        if (data.type === "state" && handlers.state) handlers.state(data.state);
-        else if (data.type === "events" && handlers.events) handlers.events(data.events);
+        if (data.type === "state") {
+          if (handlers.state) handlers.state(data.state);
+          // For tests and curious creators: "live" once the current state is on screen.
+          document.documentElement.dataset.overlay = "live";
+        } else if (data.type === "events" && handlers.events) {
+          handlers.events(data.events);
+        }
       };
       socket.onclose = () => {
         if (offline) offline.hidden = false;
+        document.documentElement.dataset.overlay = "offline";
         // Back off gently (0.5 s doubling to 5 s, with jitter) so a restarting server is not hammered.
         const wait = delay * (0.75 + Math.random() * 0.5);
         delay = Math.min(delay * 2, 5000);

@@ -1,0 +1,170 @@
+"""Browser fixtures: Debian's headless Chromium driven by Playwright, and helpers to look at widgets.
+
+`tests/conftest.py` re-exports the fixtures (`browser`, `tab`), so any test module can ask for them.
+Screenshots are kept under `test-artifacts/` (git-ignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+if TYPE_CHECKING:
+    from tests.conftest import ServerThread
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SCREEN = {"width": 1920, "height": 1080}
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """One headless Chromium for the whole run; missing is a failure in CI, a skip on a dev machine."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing; install it with: sudo apt-get install chromium"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    yield launched
+    launched.close()
+
+
+@dataclass
+class WidgetPage:
+    """A 1920x1080 tab, plus what went wrong in it (uncaught errors, dialogs a nickname might have opened)."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    def open(self, server: ServerThread, path: str) -> Page:
+        """Load `path` and wait until the widget has drawn its first state from the server."""
+        self.page.goto(server.url + path)
+        self.page.wait_for_selector('html[data-overlay="live"]', state="attached")
+        return self.page
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[WidgetPage]:
+    context = browser.new_context(viewport=SCREEN, device_scale_factor=1)
+    page = context.new_page()
+    watched = WidgetPage(page)
+    page.on("pageerror", lambda error: watched.errors.append(str(error)))
+    page.on("console", lambda message: _console(watched, message))
+
+    def dialog(d: Any) -> None:
+        watched.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
+    yield watched
+    context.close()
+    assert not watched.errors, f"uncaught errors in the page: {watched.errors}"
+    assert not watched.dialogs, f"the page opened dialogs: {watched.dialogs}"
+
+
+def _console(watched: WidgetPage, message: ConsoleMessage) -> None:
+    if message.type == "error":
+        watched.console.append(message.text)
+
+
+def artifact_name(*parts: str) -> str:
+    return "-".join(re.sub(r"[^A-Za-z0-9_.]+", "_", part).strip("_") for part in parts if part)
+
+
+def screenshot(page: Page, name: str) -> bytes:
+    """A transparent-background PNG of the whole viewport, kept as `test-artifacts/<name>.png`."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    png = page.screenshot(omit_background=True, animations="disabled")
+    (ARTIFACTS / f"{name}.png").write_bytes(png)
+    return png
+
+
+@dataclass(frozen=True)
+class Pixels:
+    width: int
+    height: int
+    transparent: int  # alpha 0: the stream shows through
+    visible: int  # alpha >= 128: the widget's content
+
+    @property
+    def total(self) -> int:
+        return self.width * self.height
+
+
+def pixels(browser: Browser, png: bytes) -> Pixels:
+    """Decode a PNG in the browser (no image library needed) and count transparent and visible pixels."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        counts = page.evaluate(
+            """async (data) => {
+                const image = new Image();
+                image.src = "data:image/png;base64," + data;
+                await image.decode();
+                const canvas = document.createElement("canvas");
+                canvas.width = image.naturalWidth;
+                canvas.height = image.naturalHeight;
+                const g = canvas.getContext("2d");
+                g.drawImage(image, 0, 0);
+                const rgba = g.getImageData(0, 0, canvas.width, canvas.height).data;
+                let transparent = 0, visible = 0;
+                for (let i = 3; i < rgba.length; i += 4) {
+                    if (rgba[i] === 0) transparent++;
+                    else if (rgba[i] >= 128) visible++;
+                }
+                return [canvas.width, canvas.height, transparent, visible];
+            }""",
+            base64.b64encode(png).decode("ascii"),
+        )
+    finally:
+        context.close()
+    return Pixels(*counts)
+
+
+def background(page: Page) -> list[str]:
+    """The computed background colours of <html> and <body>."""
+    return page.evaluate("[document.documentElement, document.body].map((e) => getComputedStyle(e).backgroundColor)")
+
+
+TRANSPARENT = ["rgba(0, 0, 0, 0)", "rgba(0, 0, 0, 0)"]
+
+
+def assert_transparent(browser: Browser, page: Page, name: str, *, min_visible: int = 2000) -> Pixels:
+    """The page lets the stream show through (computed style and real pixels) and draws something."""
+    assert background(page) == TRANSPARENT
+    shot = pixels(browser, screenshot(page, name))
+    assert (shot.width, shot.height) == (SCREEN["width"], SCREEN["height"])
+    assert shot.transparent > shot.total * 0.5, f"{name}: only {shot.transparent} of {shot.total} pixels transparent"
+    assert shot.visible >= min_visible, f"{name}: only {shot.visible} visible pixels; is the widget drawn?"
+    return shot
+
+
+def box_width(page: Page, selector: str) -> float:
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not displayed"
+    return float(box["width"])

@@ -1,0 +1,45 @@
+"""The index page in headless Chromium: every widget with its OBS URL, size and a live preview."""
+
+from __future__ import annotations
+
+import pytest
+
+from overlay.events import Like, User
+from overlay.web.catalog import WIDGETS
+from tests.browser_fixtures import WidgetPage
+from tests.conftest import ServerThread
+
+pytestmark = pytest.mark.browser
+
+NNBSP = "\u202f"
+
+
+def test_lists_every_widget_with_url_size_and_live_preview(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(Like(count=5, total=7532, user=User(id="u1", nickname="Léa")))
+    page = tab.open(server_thread, "/")
+    page.wait_for_function("(text) => document.getElementById('likes-total').textContent === text", arg=f"7{NNBSP}532")
+    cards = page.locator("article.card")
+    assert cards.count() == len(WIDGETS)
+    for name, spec in WIDGETS.items():
+        card = page.locator(f"#widget-{name}")
+        url = f"{server_thread.url}/widgets/{name}"
+        assert card.locator("h2").text_content() == spec.title["fr"]
+        assert card.locator("code.url").text_content() == url
+        assert card.locator("button.copy").get_attribute("data-copy") == url
+        assert f"{spec.width} × {spec.height}" in (card.locator("dl").text_content() or "")
+        iframe = card.locator("iframe")
+        assert iframe.get_attribute("src") == f"/widgets/{name}"
+        card.scroll_into_view_if_needed()  # previews load lazily, as they scroll into view
+        preview = page.frame_locator(f"#widget-{name} iframe")
+        preview.locator('html[data-overlay="live"]').wait_for(state="attached")
+        # The preview is scaled to fit its card, keeping the Browser Source's proportions.
+        box = card.locator(".preview").bounding_box()
+        assert box is not None
+        assert box["width"] / box["height"] == pytest.approx(spec.width / spec.height, rel=0.02)
+
+
+def test_english_index(tab: WidgetPage, server_thread: ServerThread) -> None:
+    page = tab.open(server_thread, "/?locale=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    for name, spec in WIDGETS.items():
+        assert page.locator(f"#widget-{name} h2").text_content() == spec.title["en"]

@@ -1,0 +1,148 @@
+"""The goal bar widget in headless Chromium, fed by the real server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from overlay.events import Like, User
+from tests.browser_fixtures import WidgetPage, assert_transparent, box_width
+from tests.conftest import ServerThread, make_config
+
+pytestmark = pytest.mark.browser
+
+NNBSP = "\u202f"  # what French puts between thousands
+
+
+def wait_text(page: Page, selector: str, text: str) -> None:
+    """Wait until the element's text is exactly `text` (Playwright's own matchers fold U+202F into a space)."""
+    page.wait_for_function(
+        "([selector, text]) => document.querySelector(selector)?.textContent === text", arg=[selector, text]
+    )
+
+
+def fill_ratio(page: Page) -> float:
+    return box_width(page, "#goal-fill") / box_width(page, "#goal-track")
+
+
+def wait_ratio(page: Page, expected: float) -> None:
+    page.wait_for_function(
+        """(expected) => {
+            const fill = document.getElementById("goal-fill").getBoundingClientRect().width;
+            const track = document.getElementById("goal-track").getBoundingClientRect().width;
+            return Math.abs(fill / track - expected) < 0.002;
+        }""",
+        arg=expected,
+    )
+
+
+def like(total: int, count: int = 5) -> Like:
+    return Like(count=count, total=total, user=User(id="u1", nickname="Léa"))
+
+
+def test_shows_label_and_numbers_in_french(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(7532))
+    page = tab.open(server_thread, "/widgets/goal")
+    wait_text(page, "#goal-count", f"7{NNBSP}532")
+    assert page.locator("#goal-label").text_content() == "10 000 likes ensemble !"
+    assert page.locator("#goal-label").is_visible()
+    assert page.locator("#goal-target").text_content() == f"10{NNBSP}000"
+    assert page.locator(".goal-numbers").inner_text() == f"7{NNBSP}532 / 10{NNBSP}000"
+    assert page.locator("#goal-step").text_content() == "2/2"
+
+
+def test_english_numbers_with_locale_query(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(7532))
+    page = tab.open(server_thread, "/widgets/goal?locale=en")
+    wait_text(page, "#goal-count", "7,532")
+    assert page.locator(".goal-numbers").inner_text() == "7,532 / 10,000"
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_bar_width_follows_the_likes(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(2000))
+    page = tab.open(server_thread, "/widgets/goal")
+    wait_ratio(page, 0.2)
+    server_thread.push(like(5000))
+    wait_ratio(page, 0.5)
+    wait_text(page, "#goal-count", f"5{NNBSP}000")
+    server_thread.push(like(7532))
+    wait_ratio(page, 0.7532)
+    assert fill_ratio(page) == pytest.approx(0.7532, abs=0.002)
+
+
+def test_background_is_transparent_and_screenshot(
+    browser: Browser, tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    server_thread.push(like(7532))
+    page = tab.open(server_thread, "/widgets/goal")
+    wait_ratio(page, 0.7532)
+    shot = assert_transparent(browser, page, "goal-fr")
+    # The bar is drawn at the top; the rest of a 1920x1080 source stays see-through.
+    assert shot.visible < shot.total * 0.2
+
+
+def test_reaching_a_goal_celebrates_then_shows_the_next(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(900))
+    page = tab.open(server_thread, "/widgets/goal")
+    wait_text(page, "#goal-count", "900")
+    assert page.locator("#goal").get_attribute("data-goal") == "warmup"
+    server_thread.push(like(1000))
+    # The celebration shows on the goal just reached...
+    page.wait_for_selector("#goal.is-celebrating")
+    assert page.locator("#goal-celebration").text_content() == "Objectif atteint !"
+    assert page.locator("#goal").get_attribute("data-goal") == "warmup"
+    assert page.locator("#goal .confetti").count() > 0
+    # ...then the next goal enters (celebrate_seconds is 0.2 in the test config).
+    page.wait_for_selector('#goal[data-goal="main"]')
+    assert page.locator("#goal-label").text_content() == "10 000 likes ensemble !"
+    wait_text(page, "#goal-target", f"10{NNBSP}000")
+
+
+def test_goal_query_pins_one_goal(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(500))
+    page = tab.open(server_thread, "/widgets/goal?goal=main")
+    wait_text(page, "#goal-count", "500")
+    assert page.locator("#goal-label").text_content() == "10 000 likes ensemble !"
+    assert page.locator("#goal-target").text_content() == f"10{NNBSP}000"
+    wait_ratio(page, 0.05)
+    # The ladder moves on to `main` by itself; the pinned widget was there all along.
+    server_thread.push(like(1500))
+    wait_text(page, "#goal-count", f"1{NNBSP}500")
+    assert page.locator("#goal").get_attribute("data-goal") == "main"
+
+
+def test_reconnects_after_a_server_restart_without_showing_zeros(tab: WidgetPage, tmp_path: Path) -> None:
+    first = ServerThread(make_config(), tmp_path / "data").start()
+    try:
+        first.push(like(7532))
+        page = tab.open(first, "/widgets/goal")
+        wait_text(page, "#goal-count", f"7{NNBSP}532")
+        # Record every number the widget ever shows from here on.
+        page.evaluate(
+            """() => {
+                const count = document.getElementById("goal-count");
+                window.shownCounts = [count.textContent];
+                new MutationObserver(() => window.shownCounts.push(count.textContent))
+                    .observe(count, {childList: true, characterData: true, subtree: true});
+            }"""
+        )
+    finally:
+        first.stop()
+    page.wait_for_selector('html[data-overlay="offline"]', state="attached")
+    assert page.locator("#overlay-offline").is_visible()
+    assert page.locator("#goal-count").text_content() == f"7{NNBSP}532"  # the last numbers stay on screen
+
+    # The restarted server knows the live's total before the widget gets back (as after a restart mid-live).
+    second = ServerThread(make_config(), tmp_path / "data", port=first.port, preload=(like(8000),)).start()
+    try:
+        page.wait_for_selector('html[data-overlay="live"]', state="attached", timeout=15_000)
+        wait_text(page, "#goal-count", f"8{NNBSP}000")
+        assert page.locator("#overlay-offline").is_hidden()
+        shown = page.evaluate("window.shownCounts")
+        assert "0" not in shown
+        assert all(int(text.replace(NNBSP, "")) >= 7532 for text in shown)
+    finally:
+        second.stop()
