@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format docs bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (found %s)" % sys.version.split()[0] if sys.version_info < (3, 11) else 0)'
@@ -35,6 +35,10 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## docs: regenerate the configuration table in README.md from the schema
+docs: $(VENV)/.runtime
+	$(BIN)/python -m overlay.config --readme README.md
 
 ## bench: measure the server under load (see bench/README.md)
 bench: $(VENV)/.dev

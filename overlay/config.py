@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -51,6 +51,36 @@ class TikTokSettings(_Strict):
     """The creator's TikTok account; empty means the demo live runs instead."""
 
     unique_id: str = Field("", description='Your TikTok handle, e.g. "@moncompte". Empty: the demo live runs.')
+    poll_seconds: float = Field(
+        30,
+        ge=15,
+        le=3600,
+        description="While you are not live, check this often (seconds) whether you went live. "
+        "Each check is one request to TikTok; the sign server is only asked when connecting.",
+    )
+    reconnect_min_seconds: float = Field(
+        2, ge=1, le=600, description="First wait before reconnecting after a dropped connection; doubles each time."
+    )
+    reconnect_max_seconds: float = Field(
+        120,
+        ge=10,
+        le=3600,
+        description="Longest wait between two reconnect attempts (a sign-server limit may ask more).",
+    )
+    sign_api_key: SecretStr = Field(
+        SecretStr(""),
+        description="Optional Euler Stream sign-server API key (higher rate limits). Empty: the SIGN_API_KEY "
+        "environment variable is used, if set. Never logged.",
+    )
+
+    @model_validator(mode="after")
+    def _backoff(self) -> TikTokSettings:
+        if self.reconnect_max_seconds < self.reconnect_min_seconds:
+            raise ValueError(
+                f"reconnect_max_seconds ({self.reconnect_max_seconds:g}) must be at least "
+                f"reconnect_min_seconds ({self.reconnect_min_seconds:g})"
+            )
+        return self
 
     @field_validator("unique_id")
     @classmethod
@@ -135,6 +165,32 @@ class ChallengeSettings(_Strict):
     success_text: str = Field("", max_length=300, description="Shown when the target is reached.")
     failure_text: str = Field("", max_length=300, description="Shown when time runs out.")
 
+    @field_validator("id")
+    @classmethod
+    def _not_an_action(cls, value: str) -> str:
+        if value.lower() in HOTKEY_ACTIONS:
+            raise ValueError(
+                f"{value!r} is the name of a built-in action ({', '.join(HOTKEY_ACTIONS)}); pick another id"
+            )
+        return value
+
+
+# Names `GET /api/hotkeys/{id}` understands besides challenge ids, so no challenge may use them.
+HOTKEY_ACTIONS = ("cancel", "goal-next", "goal-previous", "goal-reset")
+
+
+class RhythmRule(_Strict):
+    """Start a challenge by itself when the like rate drops and stays low (a "baisse prolongée")."""
+
+    challenge: str = Field(description="Id of the challenge to start (from `challenges`).")
+    below_per_minute: float = Field(
+        gt=0, description="Fires when the like rate (likes in the last minute) stays below this..."
+    )
+    for_seconds: float = Field(60, gt=0, le=3600, description="...for this many seconds in a row.")
+    cooldown_seconds: float = Field(
+        600, ge=0, le=86_400, description="Quiet time after any challenge ends before this rule may fire again."
+    )
+
 
 class Config(_Strict):
     """The whole `config.yaml`."""
@@ -153,14 +209,32 @@ class Config(_Strict):
         )
     )
     challenges: list[ChallengeSettings] = Field(default_factory=list, description="Challenges for the control page.")
+    rhythm_rules: list[RhythmRule] = Field(
+        default_factory=list, description="Challenges that start by themselves when the like rate drops."
+    )
 
     @model_validator(mode="after")
     def _unique_challenges(self) -> Config:
         seen: set[str] = set()
+        keys: dict[str, str] = {}
         for index, challenge in enumerate(self.challenges):
             if challenge.id in seen:
                 raise ValueError(f"challenges[{index}].id: challenge id {challenge.id!r} is used twice")
             seen.add(challenge.id)
+            key = (challenge.hotkey or "").lower()
+            if key == "escape":
+                raise ValueError(f"challenges[{index}].hotkey: Escape cancels the running challenge; pick another key")
+            if key and key in keys:
+                raise ValueError(
+                    f"challenges[{index}].hotkey: {challenge.hotkey!r} already starts challenge {keys[key]!r}"
+                )
+            keys[key] = challenge.id
+        for index, rule in enumerate(self.rhythm_rules):
+            if rule.challenge not in seen:
+                known = ", ".join(sorted(seen)) or "none defined yet"
+                raise ValueError(
+                    f"rhythm_rules[{index}].challenge: no challenge with id {rule.challenge!r} (challenges: {known})"
+                )
         return self
 
     @property
@@ -306,3 +380,58 @@ def _inner_model(annotation: Any) -> Any:
                 return inner
         return None
     return annotation
+
+
+# --- documentation ----------------------------------------------------------------------
+
+
+def reference() -> list[tuple[str, str, str]]:
+    """Every setting as (dotted key, default, description), for the README and its test."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            key = f"{prefix}{name}"
+            inner = _inner_model(field.annotation)
+            if isinstance(inner, type) and issubclass(inner, BaseModel) and typing.get_origin(field.annotation) is None:
+                walk(inner, key + ".")
+                continue
+            if isinstance(inner, type) and issubclass(inner, BaseModel):  # a list of items
+                rows.append((key, "[]" if not field.is_required() else "(required)", field.description or ""))
+                walk(inner, key + "[].")
+                continue
+            default = "(required)" if field.is_required() else repr(field.get_default(call_default_factory=True))
+            rows.append((key, default, field.description or ""))
+
+    walk(Config, "")
+    return rows
+
+
+def reference_markdown() -> str:
+    """The README's configuration table: `python -m overlay.config`."""
+    lines = ["| Key | Default | What it does |", "|---|---|---|"]
+    for key, default, description in reference():
+        text = description.replace("|", "\\|")
+        lines.append(f"| `{key}` | `{default}` | {text} |")
+    return "\n".join(lines)
+
+
+README_MARKERS = ("<!-- config-reference:start -->", "<!-- config-reference:end -->")
+
+
+def readme_with_reference(readme: str) -> str:
+    """`readme` with the table between its config-reference markers regenerated."""
+    start, end = README_MARKERS
+    head, _, rest = readme.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{reference_markdown()}\n{end}{tail}"
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] == ["--readme"]:  # make docs: refresh the table in README.md
+        readme = Path(sys.argv[2])
+        readme.write_text(readme_with_reference(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(reference_markdown())
