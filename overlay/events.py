@@ -115,8 +115,81 @@ class SourceStatus(Event):
     detail: str = ""
 
 
+# -- control actions (control page, HTTP API, Stream Deck): recorded and replayed like the rest ----------
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeStart(Event):
+    """Start the configured challenge `id` now; it replaces any challenge on screen."""
+
+    name: ClassVar[str] = "challenge_start"
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeCancel(Event):
+    """Take the running challenge off the screen, without a result."""
+
+    name: ClassVar[str] = "challenge_cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class GoalNext(Event):
+    """Skip to the next goal without celebrating the current one."""
+
+    name: ClassVar[str] = "goal_next"
+
+
+@dataclass(frozen=True, slots=True)
+class GoalPrevious(Event):
+    """Go back one goal (undo a GoalNext)."""
+
+    name: ClassVar[str] = "goal_previous"
+
+
+@dataclass(frozen=True, slots=True)
+class GoalReset(Event):
+    """Goal progress back to 0 and the first goal on screen; the like counters are untouched."""
+
+    name: ClassVar[str] = "goal_reset"
+
+
+@dataclass(frozen=True, slots=True)
+class SetProgress(Event):
+    """Make the goal progress show `value` now; later likes add to it."""
+
+    name: ClassVar[str] = "set_progress"
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class AddLikes(Event):
+    """Likes added by hand (a correction): they count toward the goal and the running challenge."""
+
+    name: ClassVar[str] = "add_likes"
+    count: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.name: cls for cls in (Like, Follow, Share, Gift, Comment, Viewers, LiveStarted, LiveEnded, SourceStatus)
+    cls.name: cls
+    for cls in (
+        Like,
+        Follow,
+        Share,
+        Gift,
+        Comment,
+        Viewers,
+        LiveStarted,
+        LiveEnded,
+        SourceStatus,
+        ChallengeStart,
+        ChallengeCancel,
+        GoalNext,
+        GoalPrevious,
+        GoalReset,
+        SetProgress,
+        AddLikes,
+    )
 }
 
 
@@ -148,8 +221,10 @@ def _check_types(event: Event) -> None:
     for f in fields(event):
         value = getattr(event, f.name)
         if (
-            f.name in ("count", "total", "diamonds")
+            f.name in ("count", "total", "diamonds", "value")
             and value is not None
             and (not isinstance(value, int) or isinstance(value, bool) or value < 0)
         ):
             raise ValueError(f"'{f.name}' must be a whole number >= 0, got {value!r}")
+        if f.name == "id" and not isinstance(value, str):
+            raise ValueError(f"'id' must be a string, got {value!r}")

@@ -11,22 +11,31 @@ from collections import deque
 from typing import Any
 
 from overlay.config import Config
+from overlay.engine.challenges import Challenges
 from overlay.engine.goals import GoalLadder
 from overlay.engine.rhythm import RateWindow
 from overlay.events import (
+    AddLikes,
+    ChallengeCancel,
+    ChallengeStart,
     Comment,
     Event,
     Follow,
     Gift,
+    GoalNext,
+    GoalPrevious,
+    GoalReset,
     Like,
     LiveEnded,
     LiveStarted,
+    SetProgress,
     Share,
     SourceStatus,
     Viewers,
 )
 
 TOP_LIKERS = 10
+CONTROL_EVENTS = (ChallengeStart, ChallengeCancel, GoalNext, GoalPrevious, GoalReset, SetProgress, AddLikes)
 
 
 class Engine:
@@ -42,6 +51,7 @@ class Engine:
         self.live_ended = False
         self.goals = GoalLadder(config.goals, config.locale)
         self.rhythm = RateWindow(60.0)
+        self.challenges = Challenges(config.challenges, config.rhythm_rules)
         # Animation events waiting for the next frame; bounded, the oldest are dropped first.
         self.pending: deque[dict[str, Any]] = deque(maxlen=4 * config.server.max_events_per_frame)
         self._reset_live(total=None, now=now)
@@ -60,6 +70,9 @@ class Engine:
         self.started_at = now
         self.live_ended = False
         self.rhythm.clear()
+        self.challenges.new_live()
+        # Goal controls (set, add, reset) move the goal progress by this much; the like counters never move.
+        self.goal_offset = 0
         self.goals.reset()
         self.goals.sync(self.progress)
         self._top: list[dict[str, Any]] = []
@@ -67,7 +80,11 @@ class Engine:
 
     @property
     def progress(self) -> int:
-        """The count goals follow: the room total, or what this server received."""
+        """The count goals follow: the room total or what this server received, plus the controls' correction."""
+        return max(0, self._basis + self.goal_offset)
+
+    @property
+    def _basis(self) -> int:
         return self.total if self.config.goals.basis == "total" else self.session
 
     # -- events -----------------------------------------------------------------------
@@ -100,6 +117,8 @@ class Engine:
             self._animate(event.name, event.user, event.count, now, gift=event.gift)
         elif isinstance(event, Comment):
             return  # not shown by any widget yet; kept out of the version so it costs no frame
+        elif isinstance(event, CONTROL_EVENTS):
+            self._control(event, now)
         self.version += 1
 
     def _like(self, like: Like, now: float) -> None:
@@ -112,7 +131,7 @@ class Engine:
             self.total = max(self.total, like.total)
             self.total_known = True
             if self.config.goals.basis == "total":
-                self.goals.sync(self.total)
+                self.goals.sync(self.progress)
         else:
             # The room total is authoritative and monotonic: stale or replayed totals never roll back.
             gained = max(0, like.total - self.total)
@@ -120,6 +139,7 @@ class Engine:
         self.session += like.count
         if gained:
             self.rhythm.add(gained, now)
+            self.challenges.add_likes(gained, now)
         user = like.user
         key = user.id or user.nickname
         if key:
@@ -138,6 +158,38 @@ class Engine:
             self.total_known = True
             self.goals.update(self.progress, now)
 
+    # -- control actions (control page, HTTP API, Stream Deck) ------------------------------
+
+    def _control(self, event: Event, now: float) -> None:
+        """Goal controls move `goal_offset`, so the bar shows what the creator asked and new likes add to it."""
+        if isinstance(event, ChallengeStart):
+            self.challenges.start(event.id, now)
+        elif isinstance(event, ChallengeCancel):
+            self.challenges.cancel(now)
+        elif isinstance(event, GoalNext):
+            self._show_goal(self.goals.index + 1, now)
+        elif isinstance(event, GoalPrevious):
+            self._show_goal(self.goals.index - 1, now)
+        elif isinstance(event, GoalReset):
+            self.goal_offset = -self._basis
+            self.goals.reset()
+            self.goals.sync(self.progress)
+        elif isinstance(event, SetProgress):
+            self.goal_offset = event.value - self._basis
+            self.goals.sync(self.progress)
+        elif isinstance(event, AddLikes):
+            self.goal_offset += event.count
+            self.challenges.add_likes(event.count, now)
+            self.goals.update(self.progress, now)
+
+    def _show_goal(self, index: int, now: float) -> None:
+        """Next/previous: goal `index` on screen, no celebration; a goal already passed shows as reached."""
+        ladder = self.goals
+        if self.config.goals.then.every is None:
+            index = min(index, ladder.steps - 1)
+        ladder.index = max(0, index)
+        ladder.reached_at = now if self.progress >= ladder.goal().target else None
+
     def _animate(self, kind: str, user: Any, count: int, now: float, **extra: Any) -> None:
         item: dict[str, Any] = {"type": kind, "user": user.nickname, "avatar": user.avatar, "count": count}
         if extra.get("sent_at"):
@@ -154,6 +206,8 @@ class Engine:
         per_minute = self.rhythm.value(now)
         if per_minute != self._last_per_minute:
             self._last_per_minute = per_minute
+            changed = True
+        if self.challenges.tick(now, per_minute, rules_allowed=not self.live_ended):
             changed = True
         # Rankings are refreshed once a second at most: sorting thousands of viewers every frame is waste.
         if self._top_dirty and now - self._top_at >= 1.0:
@@ -216,5 +270,6 @@ class Engine:
                 "diamonds": self.diamonds,
             },
             "top_likers": self._top,
+            "challenge": self.challenges.snapshot(now),
             "locale": self.config.locale,
         }

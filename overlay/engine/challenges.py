@@ -1,0 +1,183 @@
+"""Engine: live challenges ("1 000 likes en 60 secondes !") and the rhythm rules that start them (pure, no I/O).
+
+One challenge is on screen at a time: starting another replaces it. Its progress counts only
+the likes received while it runs. It ends in success when its target is reached, and when its
+time is up in success (no target: it was a prompt) or failure (target missed). The result stays
+on screen for `RESULT_SECONDS`, then the challenge is cleared. Time is always passed in (`now`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from overlay.config import ChallengeSettings, RhythmRule
+
+RESULT_SECONDS = 6.0  # how long "Défi réussi !" or the failure text stays before the widget leaves
+
+Status = Literal["running", "succeeded", "failed"]
+
+
+@dataclass(slots=True)
+class Running:
+    """The challenge on screen (running, or showing its result)."""
+
+    settings: ChallengeSettings
+    started_at: float
+    ends_at: float | None  # None: no duration, runs until its target is reached or it is cancelled
+    progress: int = 0
+    status: Status = "running"
+    ended_at: float = math.inf
+
+
+@dataclass(slots=True)
+class _RuleState:
+    """What a rhythm rule remembers between ticks."""
+
+    rule: RhythmRule
+    armed: bool = False  # the rate has reached the threshold since the live started: a drop is possible
+    low_since: float | None = None  # when the rate went (and stayed) below the threshold
+
+
+class Challenges:
+    """The running challenge, its outcome, and the rhythm rules that may start one by themselves."""
+
+    def __init__(
+        self,
+        settings: Sequence[ChallengeSettings],
+        rules: Sequence[RhythmRule] = (),
+        *,
+        result_seconds: float = RESULT_SECONDS,
+    ) -> None:
+        self.by_id = {challenge.id: challenge for challenge in settings}
+        self.rules = [_RuleState(rule) for rule in rules]
+        self.result_seconds = result_seconds
+        self.current: Running | None = None
+        self.last_end = -math.inf  # when the last challenge ended, was cancelled or replaced (for cooldowns)
+        self.started: list[tuple[str, float, bool]] = []  # (id, when, started by a rhythm rule)
+
+    def new_live(self) -> None:
+        """A new live starts: nothing on screen, and rules wait for the rate to rise before watching for a drop."""
+        self.current = None
+        self.last_end = -math.inf
+        for state in self.rules:
+            state.armed = False
+            state.low_since = None
+
+    # -- actions --------------------------------------------------------------------------
+
+    def start(self, challenge_id: str, now: float, *, auto: bool = False) -> bool:
+        """Start `challenge_id` now, replacing the one on screen; False for an unknown id."""
+        settings = self.by_id.get(challenge_id)
+        if settings is None:
+            return False
+        self._stop(now)
+        ends_at = now + settings.duration if settings.duration is not None else None
+        self.current = Running(settings, started_at=now, ends_at=ends_at)
+        self.started.append((challenge_id, now, auto))
+        return True
+
+    def cancel(self, now: float) -> bool:
+        """Take the challenge off the screen; False when there was none."""
+        if self.current is None:
+            return False
+        self._stop(now)
+        self.current = None
+        return True
+
+    def add_likes(self, count: int, now: float) -> bool:
+        """Likes received at `now`; True when the challenge on screen changed."""
+        running = self.current
+        if running is None or running.status != "running" or count <= 0:
+            return False
+        if self._expire(now):
+            return True  # time was up before these likes arrived: they do not count
+        running.progress += count
+        target = running.settings.target
+        if target is not None and running.progress >= target:
+            self._finish("succeeded", now)
+        return True
+
+    # -- time -------------------------------------------------------------------------------
+
+    def tick(self, now: float, per_minute: float, *, rules_allowed: bool = True) -> bool:
+        """Challenges end on time, results leave the screen, rhythm rules fire; True when the state changed."""
+        changed = False
+        running = self.current
+        if running is not None:
+            if running.status == "running":
+                # A countdown changes with time: report it, so widgets that connect now get a fresh `ends_in`.
+                changed = self._expire(now) or running.ends_at is not None
+            if running.status != "running" and now - running.ended_at >= self.result_seconds:
+                self.current = None
+                changed = True
+        if self._rules(now, per_minute, rules_allowed):
+            changed = True
+        return changed
+
+    def _expire(self, now: float) -> bool:
+        running = self.current
+        if running is None or running.ends_at is None or now < running.ends_at:
+            return False
+        # Time is up: a challenge with a target missed it; one without was a prompt, and it is done.
+        self._finish("failed" if running.settings.target is not None else "succeeded", running.ends_at)
+        return True
+
+    def _finish(self, status: Status, when: float) -> None:
+        assert self.current is not None
+        self.current.status = status
+        self.current.ended_at = when
+        self.last_end = when
+
+    def _stop(self, now: float) -> None:
+        """The challenge on screen is cancelled or replaced: the cooldown of the rhythm rules counts from now."""
+        if self.current is not None and self.current.status == "running":
+            self.last_end = now
+
+    def _rules(self, now: float, per_minute: float, allowed: bool) -> bool:
+        for state in self.rules:
+            rule = state.rule
+            if per_minute >= rule.below_per_minute:
+                state.armed = True
+                state.low_since = None
+                continue
+            if not state.armed:
+                continue  # never above the threshold yet (the live is warming up): not a drop
+            if state.low_since is None:
+                state.low_since = now
+            if (
+                not allowed
+                or self.current is not None
+                or now - state.low_since < rule.for_seconds
+                or now - self.last_end < rule.cooldown_seconds
+            ):
+                continue
+            if self.start(rule.challenge, now, auto=True):
+                state.low_since = None
+                return True
+        return False
+
+    # -- output -----------------------------------------------------------------------------
+
+    def snapshot(self, now: float) -> dict[str, Any] | None:
+        """`null` or the challenge as widgets see it; `ends_in` is null for a challenge without duration."""
+        running = self.current
+        if running is None:
+            return None
+        ends_in: float | None
+        if running.status != "running":
+            ends_in = 0.0
+        elif running.ends_at is None:
+            ends_in = None
+        else:
+            ends_in = round(max(0.0, float(running.ends_at - now)), 3)
+        return {
+            "id": running.settings.id,
+            "text": running.settings.text,
+            "target": running.settings.target,
+            "progress": running.progress,
+            "ends_in": ends_in,
+            "status": running.status,
+        }
