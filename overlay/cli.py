@@ -15,6 +15,8 @@ from aiohttp import web
 from overlay.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from overlay.web import create_app
 from overlay.web.catalog import WIDGETS
+from overlay.web.control import control_url
+from overlay.web.keys import CONTROL_TOKEN
 
 log = logging.getLogger("overlay")
 
@@ -81,7 +83,7 @@ async def serve(config: Config, data_dir: Path | None = None) -> None:
         site = web.TCPSite(runner, config.server.host, config.server.port)
         await site.start()
         port = runner.addresses[0][1]
-        announce(config, port)
+        announce(config, port, app[CONTROL_TOKEN])
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -92,7 +94,7 @@ async def serve(config: Config, data_dir: Path | None = None) -> None:
         await runner.cleanup()
 
 
-def announce(config: Config, port: int) -> None:
+def announce(config: Config, port: int, token: str = "") -> None:
     host = config.server.host
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
@@ -100,6 +102,11 @@ def announce(config: Config, port: int) -> None:
         f"Overlay ready ({config.source_kind} source) at {base}/",
         "Add these as Browser Sources in OBS:",
         *(f"  {w.title[config.locale]:<20} {base}/widgets/{w.name}   ({w.width}x{w.height})" for w in WIDGETS.values()),
+        *(
+            [f"Control page (keep this address private; open it as an OBS dock): {control_url(base, token)}"]
+            if token
+            else []
+        ),
         "Press Ctrl+C to stop.",
     ]
     print("\n".join(lines), flush=True)

@@ -20,7 +20,7 @@ from overlay.engine import Engine
 from overlay.events import SourceStatus
 from overlay.hub import Hub
 from overlay.sources import Source, create_source
-from overlay.web import api, pages, sockets
+from overlay.web import api, control, pages, sockets
 from overlay.web.keys import BUS, CONFIG, DATA_DIR, ENGINE, HUB, SOCKETS, SOURCE
 from overlay.web.security import host_guard
 
@@ -71,6 +71,7 @@ def create_app(
     app.router.add_get("/api/state", api.state)
     app.router.add_get("/ws", sockets.websocket)
     app.router.add_static("/static/", WIDGETS_DIR / "static", name="static")
+    control.setup(app)  # /control, the control API and the token it needs
 
     app.on_startup.append(_make_data_dir)
     app.cleanup_ctx.append(_hub_task)

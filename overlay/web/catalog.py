@@ -31,5 +31,15 @@ WIDGETS: dict[str, Widget] = {
             200,
             ("goal", "locale"),
         ),
+        Widget(
+            "challenge",
+            {"fr": "Défi", "en": "Challenge"},
+            {
+                "fr": "Le défi lancé depuis la page de contrôle : compte à rebours, progression, réussite ou échec.",
+                "en": "The challenge started from the control page: countdown, progress, success or failure.",
+            },
+            1000,
+            300,
+        ),
     )
 }

@@ -14,6 +14,7 @@ from overlay.sources import Source
 
 CONFIG = web.AppKey("config", Config)
 DATA_DIR = web.AppKey("data_dir", Path)
+CONTROL_TOKEN = web.AppKey("control_token", str)  # loaded from DATA_DIR on startup (see security.py)
 ENGINE = web.AppKey("engine", Engine)
 BUS = web.AppKey("bus", Bus)
 HUB = web.AppKey("hub", Hub)

@@ -1,12 +1,22 @@
-"""Web: who may talk to the server. Loopback names only (against DNS rebinding) and same-origin websockets."""
+"""Web: who may talk to the server. Loopback names only (against DNS rebinding), same-origin websockets,
+and a control token for everything that changes state (so a web page the streamer opens cannot drive the overlay).
+"""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import json
+import os
+import re
+import secrets
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import NoReturn
 
 from aiohttp import web
 
-from overlay.web.keys import CONFIG
+from overlay.web.keys import CONFIG, CONTROL_TOKEN
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -20,10 +30,20 @@ def host_name(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
+def is_loopback(name: str) -> bool:
+    """`localhost` or a loopback address *literal*; a DNS name like `127.0.0.1.evil.com` is not one."""
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name.removeprefix("[").removesuffix("]")).is_loopback
+    except ValueError:
+        return False
+
+
 def allowed_host(request: web.Request) -> bool:
     name = host_name(request.host or "").lower()
     extra = {h.lower() for h in request.app[CONFIG].server.allowed_hosts}
-    return name in LOOPBACK_NAMES or name in extra or name.startswith("127.")
+    return is_loopback(name) or name in extra
 
 
 def same_origin(request: web.Request) -> bool:
@@ -32,6 +52,86 @@ def same_origin(request: web.Request) -> bool:
     if origin is None:
         return True
     return origin in (f"http://{request.host}", f"https://{request.host}")
+
+
+# -- the control token ------------------------------------------------------------------------
+
+TOKEN_FILE = "control-token"
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,128}")
+
+
+def load_or_create_token(data_dir: Path) -> str:
+    """The control token kept in `data_dir` (never in config.yaml); created at random on first run.
+
+    The file is readable by its owner only (mode 0600): anyone who can read it can drive the overlay.
+    Delete it to get a new token (the old control URLs then stop working).
+    """
+    path = data_dir / TOKEN_FILE
+    try:
+        token = path.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        token = ""
+    if not _TOKEN_SHAPE.fullmatch(token):
+        token = secrets.token_urlsafe(32)  # 256 bits
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(token + "\n")
+    os.chmod(path, 0o600)  # also tightens a file someone copied with looser rights
+    return token
+
+
+def token_matches(request: web.Request, given: str) -> bool:
+    """Constant-time comparison, so response timing tells nothing about the token."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), request.app[CONTROL_TOKEN].encode("ascii"))
+
+
+def json_error(status: type[web.HTTPException], message: str, **extra: object) -> NoReturn:
+    """Stop the request with a JSON error body, like the rest of the API."""
+    headers = {"WWW-Authenticate": 'Bearer realm="overlay control"'} if status is web.HTTPUnauthorized else None
+    raise status(
+        text=json.dumps({"error": message, **extra}, ensure_ascii=False),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def _from_this_site(request: web.Request) -> bool:
+    """Same origin (exact match), and not a request a browser made on behalf of another site."""
+    # Browsers send Sec-Fetch-Site even where they omit Origin (e.g. an <img> or a link from another page).
+    return same_origin(request) and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+
+
+def check_token(request: web.Request, given: str | None) -> None:
+    if not given:
+        json_error(
+            web.HTTPUnauthorized,
+            "control token missing: send 'Authorization: Bearer <token>' (open the control URL printed at start)",
+        )
+    if not token_matches(request, given):
+        json_error(web.HTTPForbidden, "wrong control token (the current one is in the control URL printed at start)")
+
+
+def check_control(request: web.Request) -> None:
+    """Refuse a state-changing request unless it comes from this site, with the token, as JSON.
+
+    A foreign Origin gets 403 before anything else, so a page elsewhere learns nothing. The JSON
+    content type matters too: a cross-site HTML form can only send form encodings or text/plain.
+    """
+    if not _from_this_site(request):
+        json_error(web.HTTPForbidden, "requests from another web page are refused")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    check_token(request, given.strip() if scheme.lower() == "bearer" else None)
+    if request.content_type != "application/json":
+        json_error(web.HTTPUnsupportedMediaType, "send 'Content-Type: application/json' (the body may be {})")
+
+
+def check_hotkey(request: web.Request) -> None:
+    """The one state-changing GET (Stream Deck's "Website" action): the token in `?token=` or a Bearer header."""
+    if not _from_this_site(request):
+        json_error(web.HTTPForbidden, "requests from another web page are refused")
+    scheme, _, header = request.headers.get("Authorization", "").partition(" ")
+    check_token(request, request.query.get("token") or (header.strip() if scheme.lower() == "bearer" else None))
 
 
 @web.middleware

@@ -1,0 +1,234 @@
+"""Web: the control page and the control API (challenges, goal controls, Stream Deck hotkeys).
+
+Every action becomes an event published on the bus, exactly like a like from TikTok, so a
+recording replays it and the tests drive it the same way. Every state-changing request is
+checked by `security.check_control` (or `check_hotkey` for the one GET route) first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from overlay.config import HOTKEY_ACTIONS
+from overlay.events import (
+    AddLikes,
+    ChallengeCancel,
+    ChallengeStart,
+    Event,
+    GoalNext,
+    GoalPrevious,
+    GoalReset,
+    SetProgress,
+)
+from overlay.i18n import Locale, format_number
+from overlay.web.keys import BUS, CONFIG, CONTROL_TOKEN, DATA_DIR, ENGINE
+from overlay.web.pages import _page
+from overlay.web.security import check_control, check_hotkey, json_error, load_or_create_token, token_matches
+
+log = logging.getLogger(__name__)
+
+NO_STORE = {"Cache-Control": "no-store"}
+MAX_PROGRESS = 1_000_000_000_000  # a sanity bound for {"set": N} and {"add": N}
+
+# `GET /api/hotkeys/{id}`: a challenge id starts that challenge; these names do the rest.
+ACTIONS: dict[str, Callable[[], Event]] = {
+    "cancel": ChallengeCancel,
+    "goal-next": GoalNext,
+    "goal-previous": GoalPrevious,
+    "goal-reset": GoalReset,
+}
+assert tuple(ACTIONS) == HOTKEY_ACTIONS, "config.HOTKEY_ACTIONS reserves these names from challenge ids"
+
+# Words the control page's script needs (the rest of the page is in the template).
+LABELS = {
+    "fr": {
+        "running": "en cours",
+        "succeeded": "réussi",
+        "failed": "raté",
+        "none": "Aucun défi en cours",
+        "replaced": "Défi remplacé",
+        "sent": "Envoyé",
+        "confirm_reset": "Confirmer ?",
+        "error": "Erreur",
+        "no_token": "Pas de jeton : ouvrez l'adresse /control?token=… affichée au démarrage du serveur.",
+        "bad_token": "Jeton refusé : ouvrez l'adresse /control?token=… affichée au démarrage du serveur.",
+        "seconds": "s",
+    },
+    "en": {
+        "running": "running",
+        "succeeded": "succeeded",
+        "failed": "failed",
+        "none": "No challenge running",
+        "replaced": "Challenge replaced",
+        "sent": "Sent",
+        "confirm_reset": "Sure?",
+        "error": "Error",
+        "no_token": "No token: open the /control?token=… address printed when the server starts.",
+        "bad_token": "Token refused: open the /control?token=… address printed when the server starts.",
+        "seconds": "s",
+    },
+}
+
+
+def setup(app: web.Application) -> None:
+    """Add the control routes, and load (or create) the control token when the app starts."""
+    app.on_startup.append(_load_token)
+    app.router.add_get("/control", control_page, name="control")
+    app.router.add_get("/api/challenges", list_challenges)
+    app.router.add_post("/api/challenges/cancel", cancel_challenge)
+    app.router.add_post("/api/challenges/{id}/start", start_challenge)
+    app.router.add_post("/api/goals/next", goal_next)
+    app.router.add_post("/api/goals/previous", goal_previous)
+    app.router.add_post("/api/goals/reset", goal_reset)
+    app.router.add_post("/api/goals/progress", goal_progress)
+    app.router.add_get("/api/hotkeys/{id}", hotkey)
+
+
+async def _load_token(app: web.Application) -> None:
+    app[CONTROL_TOKEN] = load_or_create_token(app[DATA_DIR])
+
+
+def control_url(base: str, token: str) -> str:
+    """The ready-to-open control page address printed at start."""
+    return f"{base}/control?token={token}"
+
+
+# -- actions ------------------------------------------------------------------------------------
+
+
+def _publish(request: web.Request, event: Event) -> web.Response:
+    """The action takes the events' one path; the answer shows its effect."""
+    bus = request.app[BUS]
+    bus.publish(event)
+    snapshot = request.app[ENGINE].snapshot(bus.clock())
+    log.info("control: %s", event.to_dict())
+    return web.json_response(
+        {"ok": True, "action": event.name, "challenge": snapshot["challenge"], "goal": snapshot["goal"]},
+        headers=NO_STORE,
+    )
+
+
+def _start(request: web.Request, challenge_id: str) -> web.Response:
+    known = request.app[ENGINE].challenges.by_id
+    if challenge_id not in known:
+        json_error(web.HTTPNotFound, f"no challenge with id {challenge_id!r}", challenges=list(known))
+    return _publish(request, ChallengeStart(challenge_id))
+
+
+async def start_challenge(request: web.Request) -> web.Response:
+    """`POST /api/challenges/{id}/start`: starts it now, replacing any challenge on screen."""
+    check_control(request)
+    return _start(request, request.match_info["id"])
+
+
+async def cancel_challenge(request: web.Request) -> web.Response:
+    """`POST /api/challenges/cancel`: takes the challenge off the screen (harmless when there is none)."""
+    check_control(request)
+    return _publish(request, ChallengeCancel())
+
+
+async def goal_next(request: web.Request) -> web.Response:
+    check_control(request)
+    return _publish(request, GoalNext())
+
+
+async def goal_previous(request: web.Request) -> web.Response:
+    check_control(request)
+    return _publish(request, GoalPrevious())
+
+
+async def goal_reset(request: web.Request) -> web.Response:
+    check_control(request)
+    return _publish(request, GoalReset())
+
+
+async def goal_progress(request: web.Request) -> web.Response:
+    """`POST /api/goals/progress` with `{"set": N}` (the goal shows N now) or `{"add": N}` (N likes by hand)."""
+    check_control(request)
+    body = await _json_object(request)
+    usage = 'send {"set": N} to make the goal show N, or {"add": N} to add N likes by hand'
+    if len(body) != 1 or next(iter(body)) not in ("set", "add"):
+        json_error(web.HTTPBadRequest, usage)
+    key, value = next(iter(body.items()))
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_PROGRESS:
+        json_error(web.HTTPBadRequest, f"{key!r} must be a whole number from 0 to {MAX_PROGRESS}; {usage}")
+    return _publish(request, SetProgress(value) if key == "set" else AddLikes(value))
+
+
+async def hotkey(request: web.Request) -> web.Response:
+    """`GET /api/hotkeys/{id}?token=...`: for Stream Deck's "Website" action, which can only send a GET.
+
+    `id` is a challenge id (starts it) or one of `cancel`, `goal-next`, `goal-previous`, `goal-reset`.
+    It acts only with the right token; no other GET changes anything.
+    """
+    check_hotkey(request)
+    name = request.match_info["id"]
+    action = ACTIONS.get(name)
+    if action is not None:
+        return _publish(request, action())
+    if name not in request.app[ENGINE].challenges.by_id:
+        json_error(
+            web.HTTPNotFound,
+            f"no hotkey {name!r}: use a challenge id or one of {', '.join(ACTIONS)}",
+            hotkeys=[*request.app[ENGINE].challenges.by_id, *ACTIONS],
+        )
+    return _start(request, name)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        json_error(web.HTTPBadRequest, "the body is not valid JSON")
+    if not isinstance(data, dict):
+        json_error(web.HTTPBadRequest, 'the body must be a JSON object: {"set": N} or {"add": N}')
+    return data
+
+
+# -- read-only ----------------------------------------------------------------------------------
+
+
+def _challenges(request: web.Request) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "text": c.text,
+            "target": c.target,
+            "duration": c.duration,
+            "hotkey": c.hotkey,
+            "success_text": c.success_text,
+            "failure_text": c.failure_text,
+        }
+        for c in request.app[CONFIG].challenges
+    ]
+
+
+async def list_challenges(request: web.Request) -> web.Response:
+    """`GET /api/challenges`: the configured challenges (the challenge widget reads its result texts here)."""
+    return web.json_response({"challenges": _challenges(request)}, headers=NO_STORE)
+
+
+async def control_page(request: web.Request) -> web.Response:
+    """`/control?token=...`: buttons and hotkeys for the creator, as an OBS dock (~300 px) or a full page.
+
+    The page works without a token only to say where to find it; its script sends the token from
+    its own URL as a Bearer header with each action. The token is never written into the HTML.
+    """
+    config = request.app[CONFIG]
+    asked = request.query.get("locale")
+    locale: Locale = "en" if asked == "en" else "fr" if asked == "fr" else config.locale
+    given = request.query.get("token", "")
+    token_state = "missing" if not given else ("ok" if token_matches(request, given) else "wrong")
+    challenges = _challenges(request)
+    options = {"locale": locale, "labels": LABELS[locale], "challenges": challenges, "token_state": token_state}
+    buttons = [{**c, "target_text": format_number(c["target"], locale) if c["target"] else ""} for c in challenges]
+    context = {"locale": locale, "challenges": buttons, "token_state": token_state, "options": options}
+    response = _page("control.html", request, context)
+    response.headers.update(NO_STORE)
+    return response

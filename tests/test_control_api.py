@@ -1,0 +1,254 @@
+"""The control API over real HTTP: challenges, goal controls, the Stream Deck GET route, the token."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from collections.abc import AsyncIterator
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import websockets
+from aiohttp.test_utils import TestServer
+
+from overlay.cli import announce
+from overlay.config import HOTKEY_ACTIONS
+from overlay.events import Like, User
+from overlay.web import create_app
+from overlay.web.control import ACTIONS
+from overlay.web.keys import CONTROL_TOKEN, ENGINE
+from overlay.web.security import TOKEN_FILE, load_or_create_token
+from tests.conftest import DrivenSource, http_url, make_config, ws_url
+
+CHALLENGES = [
+    {"id": "boom", "text": "1 000 likes en 60 secondes !", "target": 1000, "duration": 60, "hotkey": "1"},
+    {"id": "prompt", "text": "Faites exploser le compteur !", "duration": 30, "hotkey": "2", "success_text": "Bravo !"},
+]
+
+
+@pytest.fixture
+async def control(source: DrivenSource, tmp_path: Path) -> AsyncIterator[TestServer]:
+    """The real app with two challenges configured."""
+    app = create_app(make_config(challenges=CHALLENGES), source=source, data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as test_server:
+        yield test_server
+
+
+def token_of(server: TestServer) -> str:
+    return server.app[CONTROL_TOKEN]
+
+
+async def call(
+    server: TestServer,
+    method: str,
+    path: str,
+    *,
+    token: str | None = "",
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """One request; `token=""` means the server's own token, None means none."""
+    sent = {"Content-Type": "application/json"} if method == "POST" else {}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token or token_of(server)}"
+    sent.update(headers or {})
+    data = json.dumps(body) if body is not None else None
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, http_url(server, path), data=data, headers=sent) as response,
+    ):
+        return response.status, await response.json()
+
+
+async def state(server: TestServer) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, "/api/state")) as response:
+        return await response.json()
+
+
+# -- the token ----------------------------------------------------------------------------------
+
+
+async def test_the_token_is_created_on_first_run_private_and_kept(tmp_path: Path, source: DrivenSource) -> None:
+    data_dir = tmp_path / "data"
+    tokens = []
+    for _ in range(2):  # a restart keeps the token, so the OBS dock's URL keeps working
+        async with TestServer(create_app(make_config(), source=source, data_dir=data_dir), host="127.0.0.1"):
+            path = data_dir / TOKEN_FILE
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            tokens.append(path.read_text().strip())
+    assert tokens[0] == tokens[1]
+    assert len(tokens[0]) >= 43  # 256 random bits, URL-safe
+
+
+def test_a_token_file_with_loose_rights_is_tightened_and_a_broken_one_replaced(tmp_path: Path) -> None:
+    path = tmp_path / TOKEN_FILE
+    path.write_text("x" * 40 + "\n")
+    path.chmod(0o644)
+    assert load_or_create_token(tmp_path) == "x" * 40
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.write_text("short")
+    fresh = load_or_create_token(tmp_path)
+    assert fresh != "short"
+    assert path.read_text().strip() == fresh
+
+
+def test_the_control_url_is_printed_at_start() -> None:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        announce(make_config(), 8080, "T0k3n_T0k3n_T0k3n_T0k3n_T0k3n_T0k3n_T0k3n")
+    assert "http://127.0.0.1:8080/control?token=T0k3n_T0k3n_T0k3n_T0k3n_T0k3n_T0k3n_T0k3n" in out.getvalue()
+
+
+# -- challenges ---------------------------------------------------------------------------------
+
+
+async def test_start_a_challenge_and_see_it_in_the_state_and_the_websocket(
+    control: TestServer, source: DrivenSource
+) -> None:
+    async with websockets.connect(ws_url(control)) as ws:
+        first = json.loads(await ws.recv())
+        assert first["state"]["challenge"] is None
+        status, answer = await call(control, "POST", "/api/challenges/boom/start")
+        assert status == 200
+        assert answer["ok"] is True
+        assert answer["challenge"]["status"] == "running"
+        while (message := json.loads(await ws.recv()))["type"] != "state" or not message["state"]["challenge"]:
+            pass
+        assert message["state"]["challenge"]["id"] == "boom"
+    await source.push(Like(count=15, user=User(id="1", nickname="Léa")))
+    shown = (await state(control))["challenge"]
+    assert {k: shown[k] for k in ("id", "text", "target", "progress", "status")} == {
+        "id": "boom",
+        "text": "1 000 likes en 60 secondes !",
+        "target": 1000,
+        "progress": 15,
+        "status": "running",
+    }
+    assert 0 < shown["ends_in"] <= 60
+
+
+async def test_unknown_challenge_is_a_404_with_a_json_error(control: TestServer) -> None:
+    status, answer = await call(control, "POST", "/api/challenges/nope/start")
+    assert status == 404
+    assert answer == {"error": "no challenge with id 'nope'", "challenges": ["boom", "prompt"]}
+
+
+async def test_cancel_takes_it_off_and_is_harmless_twice(control: TestServer) -> None:
+    await call(control, "POST", "/api/challenges/boom/start")
+    for _ in range(2):
+        status, answer = await call(control, "POST", "/api/challenges/cancel")
+        assert (status, answer["challenge"]) == (200, None)
+
+
+async def test_the_configured_challenges_are_listed_read_only(control: TestServer) -> None:
+    status, answer = await call(control, "GET", "/api/challenges", token=None)
+    assert status == 200
+    assert [c["id"] for c in answer["challenges"]] == ["boom", "prompt"]
+    assert answer["challenges"][1]["success_text"] == "Bravo !"
+    assert answer["challenges"][0]["hotkey"] == "1"
+
+
+# -- goal controls ------------------------------------------------------------------------------
+
+
+async def test_goal_controls(control: TestServer, source: DrivenSource) -> None:
+    await source.push(Like(count=5, total=300, user=User(id="1", nickname="Léa")))
+    _, answer = await call(control, "POST", "/api/goals/progress", body={"set": 5000})
+    assert answer["goal"]["progress"] == 5000
+    _, answer = await call(control, "POST", "/api/goals/progress", body={"add": 100})
+    assert answer["goal"]["progress"] == 5100
+    _, answer = await call(control, "POST", "/api/goals/next")
+    assert answer["goal"]["id"] == "main+1"
+    _, answer = await call(control, "POST", "/api/goals/previous")
+    assert answer["goal"]["id"] == "main"
+    _, answer = await call(control, "POST", "/api/goals/reset")
+    assert (answer["goal"]["id"], answer["goal"]["progress"]) == ("warmup", 0)
+    assert (await state(control))["likes"]["total"] == 300  # the counters are never rewritten
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"set": -1}, {"set": "5000"}, {"set": 1.5}, {"set": True}, {"set": 1, "add": 1}, {"sub": 3}, [1], 5],
+)
+async def test_progress_needs_one_whole_number(control: TestServer, body: Any) -> None:
+    status, answer = await call(control, "POST", "/api/goals/progress", body=body)
+    assert status == 400
+    assert '{"set": N}' in answer["error"]
+
+
+async def test_progress_with_a_body_that_is_not_json(control: TestServer) -> None:
+    headers = {"Authorization": f"Bearer {token_of(control)}", "Content-Type": "application/json"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(http_url(control, "/api/goals/progress"), data="{set: 1", headers=headers) as response,
+    ):
+        assert response.status == 400
+        assert (await response.json())["error"] == "the body is not valid JSON"
+
+
+# -- the Stream Deck GET route ------------------------------------------------------------------
+
+
+async def test_hotkey_get_acts_with_the_token_in_the_query(control: TestServer) -> None:
+    status, answer = await call(control, "GET", f"/api/hotkeys/boom?token={token_of(control)}", token=None)
+    assert (status, answer["challenge"]["id"]) == (200, "boom")
+    status, answer = await call(control, "GET", f"/api/hotkeys/cancel?token={token_of(control)}", token=None)
+    assert (status, answer["challenge"]) == (200, None)
+
+
+async def test_hotkey_get_without_or_with_a_wrong_token_does_nothing(control: TestServer) -> None:
+    status, answer = await call(control, "GET", "/api/hotkeys/boom", token=None)
+    assert status == 401
+    assert "token" in answer["error"]
+    status, _ = await call(control, "GET", "/api/hotkeys/boom?token=" + "A" * 43, token=None)
+    assert status == 403
+    status, _ = await call(control, "GET", "/api/hotkeys/boom?token=", token=None)
+    assert status == 401
+    assert (await state(control))["challenge"] is None
+
+
+async def test_hotkey_get_unknown_id_is_a_404_only_with_the_token(control: TestServer) -> None:
+    status, _ = await call(control, "GET", "/api/hotkeys/nope", token=None)
+    assert status == 401  # no token, no list of what exists
+    status, answer = await call(control, "GET", f"/api/hotkeys/nope?token={token_of(control)}", token=None)
+    assert status == 404
+    assert answer["hotkeys"] == ["boom", "prompt", *HOTKEY_ACTIONS]
+
+
+@pytest.mark.parametrize("action", ["goal-next", "goal-previous", "goal-reset"])
+async def test_hotkey_actions_for_the_goal(control: TestServer, action: str) -> None:
+    status, answer = await call(control, "GET", f"/api/hotkeys/{action}", token="")
+    assert status == 200
+    assert answer["action"] == action.replace("-", "_")
+
+
+def test_hotkey_actions_match_the_names_reserved_in_the_config() -> None:
+    assert tuple(ACTIONS) == HOTKEY_ACTIONS
+
+
+async def test_no_other_get_changes_anything(control: TestServer) -> None:
+    """Every GET route the app has, except the token-guarded hotkey one, leaves the engine alone."""
+    engine = control.app[ENGINE]
+    token = token_of(control)
+    paths = []
+    for resource in control.app.router.resources():
+        info = resource.get_info()
+        path = info.get("path") or info.get("formatter", "")
+        if "{" in path and "hotkeys" not in path:
+            path = path.replace("{name}", "challenge").replace("{id}", "boom").replace("{filename:.*}", "control.js")
+        if info.get("prefix") == "/static":
+            path = "/static/control.js"
+        if path and "hotkeys" not in path and path != "/ws":
+            paths.append(path)
+    assert "/control" in paths
+    assert "/api/state" in paths
+    before = (engine.version, engine.snapshot(0.0)["challenge"], engine.progress)
+    async with aiohttp.ClientSession() as session:
+        for path in paths:
+            async with session.get(http_url(control, f"{path}?token={token}")) as response:
+                await response.read()
+    assert (engine.version, engine.snapshot(0.0)["challenge"], engine.progress) == before

@@ -1,0 +1,237 @@
+"""Chromium drives the control page; the challenge widget (another page) shows the result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from overlay.events import Like, User
+from overlay.web.security import TOKEN_FILE
+from tests.conftest import ServerThread, make_config
+
+pytestmark = pytest.mark.browser
+
+NNBSP = "\u202f"
+CHALLENGES = [
+    {
+        "id": "boom",
+        "text": "100 likes, vite !",
+        "target": 100,
+        "duration": 60,
+        "hotkey": "1",
+        "success_text": "Bravo, défi réussi !",
+    },
+    {"id": "rush", "text": "1 000 likes en 1 seconde", "target": 1000, "duration": 1, "hotkey": "r"},
+    {
+        "id": "short",
+        "text": "Dernière seconde !",
+        "target": 1000,
+        "duration": 1,
+        "hotkey": "3",
+        "failure_text": "Raté !",
+    },
+]
+
+
+@dataclass
+class Pages:
+    """A browser context with the control page and the challenge widget open, watched for errors."""
+
+    server: ServerThread
+    context: BrowserContext
+    problems: list[str] = field(default_factory=list)
+
+    def open(self, path: str) -> Page:
+        page = self.context.new_page()
+        page.on("pageerror", lambda error: self.problems.append(f"{path}: {error}"))
+        page.on("dialog", lambda dialog: (self.problems.append(f"{path}: dialog {dialog.message}"), dialog.dismiss()))
+        page.goto(self.server.url + path)
+        page.wait_for_selector('html[data-overlay="live"]', state="attached")
+        return page
+
+    @property
+    def token(self) -> str:
+        return (self.server.data_dir / TOKEN_FILE).read_text().strip()
+
+    def control(self, query: str | None = None) -> Page:
+        return self.open(f"/control?token={self.token}" if query is None else f"/control{query}")
+
+    def widget(self) -> Page:
+        return self.open("/widgets/challenge")
+
+
+@pytest.fixture
+def pages(browser: Browser, tmp_path: Path) -> Iterator[Pages]:
+    server = ServerThread(make_config(challenges=CHALLENGES), tmp_path / "data").start()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = Pages(server, context)
+    yield opened
+    context.close()
+    server.stop()
+    assert opened.problems == []
+
+
+def likes(count: int) -> Like:
+    return Like(count=count, user=User(id="u1", nickname="Léa"))
+
+
+def wait_text(page: Page, selector: str, text: str) -> None:
+    page.wait_for_function(
+        "([selector, text]) => document.querySelector(selector)?.textContent === text", arg=[selector, text]
+    )
+
+
+def test_pressing_a_hotkey_starts_the_challenge_on_the_widget(pages: Pages) -> None:
+    widget = pages.widget()
+    control = pages.control()
+    assert widget.locator("#challenge").is_hidden()
+    control.keyboard.press("1")
+    widget.wait_for_selector('#challenge[data-status="running"][data-id="boom"]')
+    assert widget.locator("#challenge-text").text_content() == "100 likes, vite !"
+    assert widget.locator("#challenge-count").text_content() == "0 / 100"
+    minutes, _, seconds = (widget.locator("#challenge-timer").text_content() or "").rpartition(":")
+    assert 55 <= int(minutes or 0) * 60 + int(seconds) <= 60  # "1:00", then "59", "58"...
+    assert widget.locator("#challenge").is_visible()
+    wait_text(control, "#current-status", "en cours")
+
+
+def test_the_countdown_ends_in_success_when_the_likes_arrive(pages: Pages) -> None:
+    widget = pages.widget()
+    control = pages.control()
+    control.keyboard.press("1")
+    widget.wait_for_selector('#challenge[data-status="running"]')
+    pages.server.push(likes(60))
+    wait_text(widget, "#challenge-count", "60 / 100")
+    pages.server.push(likes(40))
+    widget.wait_for_selector('#challenge[data-status="succeeded"]')
+    assert widget.locator("#challenge-result").text_content() == "Bravo, défi réussi !"
+    assert widget.locator("#challenge").evaluate("e => e.classList.contains('is-succeeded')")
+    assert widget.locator("#challenge-confetti .confetti").count() > 0
+    wait_text(control, "#current-status", "réussi")
+
+
+def test_the_countdown_ends_in_failure_when_likes_are_missing(pages: Pages) -> None:
+    widget = pages.widget()
+    control = pages.control()
+    control.keyboard.press("3")
+    widget.wait_for_selector('#challenge[data-status="running"][data-id="short"]')
+    pages.server.push(likes(10))
+    widget.wait_for_selector('#challenge[data-status="failed"]')
+    assert widget.locator("#challenge-result").text_content() == "Raté !"
+    assert widget.locator("#challenge-count").text_content() == f"10 / 1{NNBSP}000"
+    assert widget.locator("#challenge-timer").is_hidden()
+
+
+def test_without_a_failure_text_the_default_one_is_shown(pages: Pages) -> None:
+    widget = pages.widget()
+    control = pages.control()
+    control.keyboard.press("R")  # hotkeys ignore case
+    widget.wait_for_selector('#challenge[data-status="failed"][data-id="rush"]')
+    assert widget.locator("#challenge-result").text_content() == "Raté… on retente ?"
+
+
+def test_a_button_starts_a_challenge_and_escape_cancels_it(pages: Pages) -> None:
+    widget = pages.widget()
+    control = pages.control()
+    control.locator('[data-challenge="boom"]').click()
+    widget.wait_for_selector('#challenge[data-status="running"]')
+    control.locator("body").click(position={"x": 5, "y": 5})  # focus the page, not a button
+    control.keyboard.press("Escape")
+    widget.wait_for_selector("#challenge", state="hidden")
+    wait_text(control, "#current-text", "Aucun défi en cours")
+
+
+def test_a_new_challenge_replaces_the_running_one(pages: Pages) -> None:
+    widget = pages.widget()
+    control = pages.control()
+    control.keyboard.press("1")
+    widget.wait_for_selector('#challenge[data-id="boom"][data-status="running"]')
+    control.keyboard.press("3")
+    widget.wait_for_selector('#challenge[data-id="short"]')
+    wait_text(control, "#feedback", "Défi remplacé")
+
+
+def test_hotkeys_do_not_fire_while_typing_a_number(pages: Pages) -> None:
+    control = pages.control()
+    control.locator("#add-value").fill("")
+    control.locator("#add-value").press("1")
+    control.locator("#add-value").press("Enter")
+    wait_text(control, "#goal-progress", "1")
+    assert control.locator("#current").get_attribute("data-status") == "none"
+
+
+def test_goal_controls_from_the_page(pages: Pages) -> None:
+    pages.server.push(Like(count=5, total=300, user=User(id="u1", nickname="Léa")))
+    control = pages.control()
+    wait_text(control, "#goal-progress", "300")
+    control.locator("#set-value").fill("5000")
+    control.locator("#set-form button").click()
+    wait_text(control, "#goal-progress", f"5{NNBSP}000")
+    control.locator("#add-value").fill("100")
+    control.locator("#add-form button").click()
+    wait_text(control, "#goal-progress", f"5{NNBSP}100")
+    control.locator('[data-action="goal-next"]').click()
+    wait_text(control, "#goal-target", f"20{NNBSP}000")
+    control.locator('[data-action="goal-previous"]').click()
+    wait_text(control, "#goal-target", f"10{NNBSP}000")
+    reset = control.locator("#goal-reset")
+    reset.click()  # the first press only asks for confirmation
+    assert reset.text_content() == "Confirmer ?"
+    assert control.locator("#goal-progress").text_content() == f"5{NNBSP}100"
+    reset.click()
+    wait_text(control, "#goal-progress", "0")
+    wait_text(control, "#goal-label", "1 000 likes ensemble !")
+
+
+def test_the_page_shows_the_source_and_the_live_like_rate(pages: Pages) -> None:
+    control = pages.control()
+    pages.server.push(likes(42))
+    wait_text(control, "#likes-rate", "42")
+    wait_text(control, "#likes-total", "42")
+    assert control.locator("#source-kind").text_content() == "test"
+
+
+def test_without_the_token_the_page_says_where_to_find_it_and_nothing_happens(pages: Pages) -> None:
+    widget = pages.widget()
+    control = pages.control("")
+    assert control.locator("#token-warning").is_visible()
+    control.keyboard.press("1")
+    wait_text(
+        control, "#feedback", "Pas de jeton : ouvrez l'adresse /control?token=… affichée au démarrage du serveur."
+    )
+    assert widget.locator("#challenge").is_hidden()
+
+
+def test_a_wrong_token_is_refused(pages: Pages) -> None:
+    control = pages.control("?token=" + "A" * 43)
+    assert control.locator("#token-warning").is_visible()
+    control.keyboard.press("1")
+    wait_text(
+        control, "#feedback", "Jeton refusé : ouvrez l'adresse /control?token=… affichée au démarrage du serveur."
+    )
+    assert control.locator("#current").get_attribute("data-status") == "none"
+
+
+def test_it_fits_an_obs_dock_300_pixels_wide(pages: Pages) -> None:
+    control = pages.control()
+    control.set_viewport_size({"width": 300, "height": 700})
+    assert control.evaluate("document.documentElement.scrollWidth") <= 300
+    for challenge in CHALLENGES:
+        button = control.locator(f'[data-challenge="{challenge["id"]}"]')
+        assert button.is_visible()
+        assert button.locator("kbd").text_content() == challenge["hotkey"]
+        box = button.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 300
+
+
+def test_english_with_locale_query(pages: Pages) -> None:
+    control = pages.control(f"?token={pages.token}&locale=en")
+    assert control.locator("#current-text").text_content() == "No challenge running"
+    control.keyboard.press("1")
+    wait_text(control, "#current-status", "running")

@@ -1,0 +1,290 @@
+"""Who may talk to the server: loopback Host names, exact same origin, the control token, JSON only.
+
+A web page the streamer opens in their browser must not be able to read or drive the overlay,
+whether by DNS rebinding (a foreign Host), a cross-site request (a foreign Origin), or a form.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import websockets
+from aiohttp.test_utils import TestServer
+from playwright.sync_api import Browser, Page
+
+from overlay.events import Like, User
+from overlay.web import create_app
+from overlay.web.keys import CONTROL_TOKEN, ENGINE
+from overlay.web.security import TOKEN_FILE
+from tests.conftest import DrivenSource, ServerThread, http_url, make_config, ws_url
+
+CHALLENGES = [{"id": "boom", "text": "<b>Défi</b> <img src=x onerror=alert(2)>", "target": 100, "hotkey": "1"}]
+EVIL_NICKNAME = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+async def app_server(source: DrivenSource, tmp_path: Path) -> AsyncIterator[TestServer]:
+    app = create_app(make_config(challenges=CHALLENGES), source=source, data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as test_server:
+        yield test_server
+
+
+async def request(
+    server: TestServer, method: str, path: str, headers: dict[str, str], data: Any = None
+) -> tuple[int, str]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, http_url(server, path), headers=headers, data=data) as response,
+    ):
+        return response.status, await response.text()
+
+
+def authorized(server: TestServer, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {server.app[CONTROL_TOKEN]}", "Content-Type": "application/json", **extra}
+
+
+def nothing_started(server: TestServer) -> bool:
+    return server.app[ENGINE].challenges.current is None
+
+
+# -- Host: against DNS rebinding ----------------------------------------------------------------
+
+FOREIGN_HOSTS = ["evil.example.com", "localhost.evil.com", "192.168.1.20:8080", "127.0.0.1.nip.io"]
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+@pytest.mark.parametrize("path", ["/", "/control", "/widgets/challenge", "/api/state", "/api/challenges"])
+async def test_a_foreign_host_gets_403_on_pages_and_api(app_server: TestServer, host: str, path: str) -> None:
+    status, body = await request(app_server, "GET", path, {"Host": host})
+    assert status == 403
+    assert "server.allowed_hosts" in json.loads(body)["error"]
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+async def test_a_foreign_host_gets_403_on_control_actions_even_with_the_token(
+    app_server: TestServer, host: str
+) -> None:
+    status, _ = await request(app_server, "POST", "/api/challenges/boom/start", authorized(app_server, Host=host))
+    assert status == 403
+    assert nothing_started(app_server)
+
+
+@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+async def test_a_foreign_host_gets_403_on_the_websocket_upgrade(app_server: TestServer, host: str) -> None:
+    """What DNS rebinding looks like: a foreign name in the URL (and Host) that resolves to this machine."""
+    name = host.split(":")[0]
+    with (
+        socket.create_connection(("127.0.0.1", app_server.port)) as sock,
+        pytest.raises(websockets.InvalidStatus) as refused,
+    ):
+        async with websockets.connect(f"ws://{name}:{app_server.port}/ws", sock=sock):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]", "127.0.0.2"])
+async def test_loopback_names_are_welcome(app_server: TestServer, host: str) -> None:
+    status, _ = await request(app_server, "GET", "/api/state", {"Host": f"{host}:{app_server.port}"})
+    assert status == 200
+
+
+async def test_a_host_listed_in_the_config_is_welcome(source: DrivenSource, tmp_path: Path) -> None:
+    config = make_config(server={"allowed_hosts": ["studio-pc.local"]})
+    async with TestServer(create_app(config, source=source, data_dir=tmp_path), host="127.0.0.1") as server:
+        status, _ = await request(server, "GET", "/api/state", {"Host": "studio-pc.local:8080"})
+        assert status == 200
+
+
+# -- Origin: exact same origin, no prefix match -------------------------------------------------
+
+
+def foreign_origins(server: TestServer) -> list[str]:
+    port = server.port
+    return [
+        "http://localhost.evil.com",
+        f"http://127.0.0.1:{port}.evil.com",
+        f"http://127.0.0.1.evil.com:{port}",
+        f"http://localhost:{port}",  # another origin, even if it is this machine
+        f"http://127.0.0.1:{port + 1}",
+        "https://evil.example",
+        "null",  # sandboxed iframes, file:// pages
+    ]
+
+
+async def test_a_foreign_origin_is_refused_on_the_websocket(app_server: TestServer) -> None:
+    for origin in foreign_origins(app_server):
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(ws_url(app_server), origin=origin):  # type: ignore[arg-type]
+                pass
+        assert refused.value.response.status_code == 403, origin
+
+
+async def test_the_same_origin_is_accepted_on_the_websocket(app_server: TestServer) -> None:
+    origin = f"http://127.0.0.1:{app_server.port}"
+    async with websockets.connect(ws_url(app_server), origin=origin) as ws:  # type: ignore[arg-type]
+        assert json.loads(await ws.recv())["type"] == "state"
+
+
+async def test_a_foreign_origin_is_refused_on_post_even_with_the_token(app_server: TestServer) -> None:
+    for origin in foreign_origins(app_server):
+        for path in ("/api/challenges/boom/start", "/api/goals/reset", "/api/challenges/cancel"):
+            status, body = await request(app_server, "POST", path, authorized(app_server, Origin=origin), "{}")
+            assert status == 403, (origin, path)
+            assert json.loads(body) == {"error": "requests from another web page are refused"}
+    assert nothing_started(app_server)
+
+
+async def test_the_same_origin_with_the_token_is_accepted(app_server: TestServer) -> None:
+    headers = authorized(app_server, Origin=f"http://127.0.0.1:{app_server.port}", **{"Sec-Fetch-Site": "same-origin"})
+    status, _ = await request(app_server, "POST", "/api/challenges/boom/start", headers, "{}")
+    assert status == 200
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+async def test_a_request_a_browser_made_for_another_site_is_refused(app_server: TestServer, site: str) -> None:
+    """An <img src=".../api/hotkeys/boom?token=..."> on another site sends no Origin, but Sec-Fetch-Site."""
+    token = app_server.app[CONTROL_TOKEN]
+    status, _ = await request(app_server, "GET", f"/api/hotkeys/boom?token={token}", {"Sec-Fetch-Site": site})
+    assert status == 403
+    status, _ = await request(app_server, "POST", "/api/goals/next", authorized(app_server, **{"Sec-Fetch-Site": site}))
+    assert status == 403
+    assert nothing_started(app_server)
+
+
+# -- the token ----------------------------------------------------------------------------------
+
+
+async def test_a_missing_token_is_401_and_a_wrong_one_403(app_server: TestServer) -> None:
+    json_only = {"Content-Type": "application/json"}
+    status, body = await request(app_server, "POST", "/api/challenges/boom/start", json_only, "{}")
+    assert status == 401
+    assert "Authorization: Bearer" in json.loads(body)["error"]
+    for wrong in ("Bearer " + "A" * 43, "Bearer ", "Basic dXNlcjpwYXNz", app_server.app[CONTROL_TOKEN]):
+        status, _ = await request(
+            app_server, "POST", "/api/challenges/boom/start", {**json_only, "Authorization": wrong}, "{}"
+        )
+        assert status in (401, 403), wrong
+    status, _ = await request(
+        app_server, "POST", "/api/challenges/boom/start", {**json_only, "Authorization": "Bearer " + "A" * 43}, "{}"
+    )
+    assert status == 403
+    assert nothing_started(app_server)
+
+
+async def test_the_token_is_in_the_data_dir_and_never_in_the_page(app_server: TestServer, tmp_path: Path) -> None:
+    token = app_server.app[CONTROL_TOKEN]
+    assert (tmp_path / "data" / TOKEN_FILE).read_text().strip() == token
+    for path in ("/control", "/", "/widgets/challenge", "/api/state", "/api/challenges"):
+        _, body = await request(app_server, "GET", path, {})
+        assert token not in body, path
+
+
+# -- forms: what a page elsewhere can send without JavaScript ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"]
+)
+async def test_a_form_post_from_another_origin_is_refused(app_server: TestServer, content_type: str) -> None:
+    headers = {"Origin": "http://evil.example", "Content-Type": content_type}
+    status, _ = await request(app_server, "POST", "/api/challenges/boom/start", headers, '{"a": "b"}')
+    assert status == 403
+    assert nothing_started(app_server)
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", None])
+async def test_control_actions_want_json_even_with_the_token(app_server: TestServer, content_type: str | None) -> None:
+    headers = {"Authorization": f"Bearer {app_server.app[CONTROL_TOKEN]}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    status, body = await request(app_server, "POST", "/api/challenges/boom/start", headers, "set=1")
+    assert status == 415
+    assert "application/json" in json.loads(body)["error"]
+    assert nothing_started(app_server)
+
+
+# -- in a real browser --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hosted(tmp_path: Path) -> Iterator[ServerThread]:
+    running = ServerThread(make_config(challenges=CHALLENGES), tmp_path / "data").start()
+    yield running
+    running.stop()
+
+
+def watched(page: Page) -> list[str]:
+    """Collects dialogs (an alert() from injected markup) and uncaught errors."""
+    seen: list[str] = []
+    page.on("dialog", lambda dialog: (seen.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    page.on("pageerror", lambda error: seen.append(f"error: {error}"))
+    return seen
+
+
+@pytest.mark.browser
+def test_a_hostile_nickname_and_config_text_render_as_text(browser: Browser, hosted: ServerThread) -> None:
+    token = (hosted.data_dir / TOKEN_FILE).read_text().strip()
+    hosted.push(Like(count=5, user=User(id="evil", nickname=EVIL_NICKNAME)))
+    context = browser.new_context()
+    try:
+        control = context.new_page()
+        problems = watched(control)
+        control.goto(f"{hosted.url}/control?token={token}")
+        control.wait_for_function(
+            "(name) => document.querySelector('#top-likers .name')?.textContent === name", arg=EVIL_NICKNAME
+        )
+        assert control.locator("#top-likers img").count() == 0
+        widget = context.new_page()
+        problems += watched(widget)
+        widget.goto(f"{hosted.url}/widgets/challenge")
+        widget.wait_for_selector('html[data-overlay="live"]', state="attached")
+        control.keyboard.press("1")
+        widget.wait_for_selector('#challenge[data-status="running"]')
+        assert widget.locator("#challenge-text").text_content() == CHALLENGES[0]["text"]
+        assert widget.locator("#challenge img, #challenge b").count() == 0
+        assert control.locator("#current-text").text_content() == CHALLENGES[0]["text"]
+        assert control.locator(".challenge-button img, .challenge-button b").count() == 0
+    finally:
+        context.close()
+    assert problems == []
+
+
+@pytest.mark.browser
+def test_a_page_on_another_site_cannot_drive_the_overlay(browser: Browser, hosted: ServerThread) -> None:
+    """A real cross-site form POST and fetch from http://evil.test (served by the test, not the network)."""
+    target = f"{hosted.url}/api/challenges/boom/start"
+    evil = f"""<!doctype html><meta charset="utf-8">
+        <form id="f" method="post" action="{target}" enctype="text/plain">
+          <input name='{{"x":"' value='"}}'>
+        </form>
+        <script>
+          window.fetchResult = fetch("{target}", {{method: "POST", mode: "no-cors", body: "{{}}",
+            headers: {{"Content-Type": "text/plain"}}}}).then(() => "sent", (e) => "blocked: " + e);
+        </script>"""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        context.route("http://evil.test/**", lambda route: route.fulfill(body=evil, content_type="text/html"))
+        page.goto("http://evil.test/")
+        page.evaluate("window.fetchResult")
+        with page.expect_response(target) as answer:
+            page.evaluate("document.getElementById('f').submit()")
+        assert answer.value.status == 403
+    finally:
+        context.close()
+    assert server_state(hosted)["challenge"] is None
+
+
+def server_state(server: ServerThread) -> dict[str, Any]:
+    """`/api/state`, read from the test's thread (no proxy: the server is on loopback)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{server.url}/api/state", timeout=5) as response:
+        state: dict[str, Any] = json.load(response)
+    return state

@@ -1,0 +1,168 @@
+/* Challenge widget: the prompt enters, counts down, fills with the likes received during it,
+ * celebrates success or shows the failure text, then leaves the screen.
+ *
+ * The server says what is on screen (`state.challenge`: null or {id, text, target, progress,
+ * ends_in, status}); this page only animates it. The countdown runs locally from `ends_in`,
+ * re-anchored on every state frame. Result texts come from the config (`GET /api/challenges`).
+ * Every text is written with textContent: config texts are shown as text, never as HTML.
+ */
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const root = $("challenge");
+  const text = $("challenge-text");
+  const track = $("challenge-track");
+  const fill = $("challenge-fill");
+  const count = $("challenge-count");
+  const timer = $("challenge-timer");
+  const result = $("challenge-result");
+  const confetti = $("challenge-confetti");
+
+  const DEFAULTS = {
+    fr: { succeeded: "Défi réussi !", failed: "Raté… on retente ?" },
+    en: { succeeded: "Challenge complete!", failed: "So close… next time!" },
+  };
+  const defaults = DEFAULTS[Overlay.options.locale] || DEFAULTS.fr;
+  const LEAVE_MS = 600;
+
+  let configured = {};   // challenge id -> {success_text, failure_text}
+  let shown = null;      // the challenge as last drawn
+  let deadline = null;   // performance.now() when the countdown reaches 0
+  let drawnTimer = "";
+  let leaveTimer = 0;
+  let ticking = false;
+
+  async function loadTexts() {
+    try {
+      const response = await fetch("/api/challenges", { cache: "no-store" });
+      const data = await response.json();
+      configured = Object.fromEntries(data.challenges.map((c) => [c.id, c]));
+    } catch (error) {
+      // Offline for now: the default texts are used, and the next new challenge tries again.
+    }
+  }
+
+  function resultText(c) {
+    const own = configured[c.id] || {};
+    return c.status === "succeeded" ? own.success_text || defaults.succeeded : own.failure_text || defaults.failed;
+  }
+
+  function restart(className) {
+    root.classList.remove(className);
+    void root.offsetWidth; // restart the CSS animation
+    root.classList.add(className);
+  }
+
+  function isNew(c) {
+    if (!shown || c.id !== shown.id) return true;
+    if (c.status === "running" && shown.status !== "running") return true; // started again after a result
+    if (c.status === "running" && c.progress < shown.progress) return true; // restarted while running
+    if (c.status === "running" && typeof c.ends_in === "number" && deadline !== null) {
+      return c.ends_in * 1000 > deadline - performance.now() + 1500; // restarted: more time than was left
+    }
+    return false;
+  }
+
+  function formatTime(seconds) {
+    const s = Math.ceil(seconds);
+    return s >= 60 ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` : `${s}`;
+  }
+
+  function tick() {
+    if (deadline === null) {
+      ticking = false;
+      return;
+    }
+    const left = Math.max(0, (deadline - performance.now()) / 1000);
+    const shownTime = formatTime(left);
+    if (shownTime !== drawnTimer) {
+      timer.textContent = shownTime;
+      drawnTimer = shownTime;
+      timer.classList.toggle("is-urgent", left <= 5);
+    }
+    requestAnimationFrame(tick);
+  }
+
+  function celebrate() {
+    const pieces = [];
+    for (let i = 0; i < 24; i++) {
+      const piece = document.createElement("i");
+      piece.className = "confetti";
+      piece.style.setProperty("--x", `${Math.random() * 100}%`);
+      piece.style.setProperty("--delay", `${Math.random() * 0.5}s`);
+      piece.style.setProperty("--hue", `${Math.floor(Math.random() * 360)}`);
+      piece.style.setProperty("--drift", `${Math.round(Math.random() * 160 - 80)}px`);
+      pieces.push(piece);
+    }
+    confetti.replaceChildren(...pieces);
+  }
+
+  function enter(c) {
+    clearTimeout(leaveTimer);
+    root.classList.remove("is-leaving", "is-succeeded", "is-failed");
+    result.hidden = true;
+    result.textContent = "";
+    confetti.replaceChildren();
+    root.hidden = false;
+    restart("is-entering");
+    if (!(c.id in configured)) loadTexts();
+  }
+
+  function leave() {
+    root.dataset.status = "none";
+    deadline = null;
+    restart("is-leaving");
+    clearTimeout(leaveTimer);
+    leaveTimer = setTimeout(() => {
+      root.hidden = true;
+      root.classList.remove("is-leaving", "is-entering", "is-succeeded", "is-failed");
+      confetti.replaceChildren();
+    }, LEAVE_MS);
+  }
+
+  function draw(c) {
+    if (isNew(c)) enter(c);
+    const ended = c.status !== "running";
+    const justEnded = ended && (!shown || shown.id !== c.id || shown.status === "running");
+    text.textContent = c.text;
+    track.hidden = !c.target;
+    if (c.target) fill.style.transform = `scaleX(${Math.min(1, c.progress / c.target).toFixed(4)})`;
+    const progress = Overlay.formatNumber(c.progress);
+    count.textContent = c.target ? `${progress} / ${Overlay.formatNumber(c.target)}` : `${progress} likes`;
+    if (!ended && typeof c.ends_in === "number") {
+      deadline = performance.now() + c.ends_in * 1000;
+      timer.hidden = false;
+      if (!ticking) {
+        ticking = true;
+        requestAnimationFrame(tick);
+      }
+    } else {
+      deadline = null;
+      timer.hidden = true;
+      drawnTimer = "";
+    }
+    if (justEnded) {
+      result.textContent = resultText(c);
+      result.hidden = false;
+      root.classList.add(c.status === "succeeded" ? "is-succeeded" : "is-failed");
+      if (c.status === "succeeded") celebrate();
+    }
+    root.dataset.status = c.status;
+    root.dataset.id = c.id;
+    root.dataset.progress = String(c.progress);
+    shown = c;
+  }
+
+  function onState(state) {
+    const c = state.challenge;
+    if (c) draw(c);
+    else if (shown) {
+      shown = null;
+      leave();
+    }
+  }
+
+  loadTexts();
+  Overlay.connect({ state: onState });
+})();

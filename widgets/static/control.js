@@ -1,0 +1,213 @@
+/* Control page: buttons and hotkeys that start challenges and correct the goal, plus the live's status.
+ *
+ * The token comes from this page's own URL (?token=...) and goes out as an Authorization
+ * header with each action (never in a URL the server logs). Every number and name from the
+ * server is written with textContent: nicknames are untrusted.
+ */
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const labels = Overlay.options.labels || {};
+  const token = new URLSearchParams(location.search).get("token") || "";
+  const feedback = $("feedback");
+  const current = $("current");
+  const hotkeys = new Map();   // key (lower case) -> challenge button
+  let deadline = null;         // performance.now() at which the running challenge ends
+  let timer = 0;
+  let feedbackTimer = 0;
+
+  for (const button of document.querySelectorAll("[data-challenge]")) {
+    if (button.dataset.hotkey) hotkeys.set(button.dataset.hotkey.toLowerCase(), button);
+    button.addEventListener("click", () => start(button));
+  }
+
+  function say(message, isError = false) {
+    feedback.textContent = message;
+    feedback.classList.toggle("is-error", isError);
+    clearTimeout(feedbackTimer);
+    if (!isError) feedbackTimer = setTimeout(() => (feedback.textContent = ""), 2500);
+  }
+
+  function flash(button) {
+    if (!button) return;
+    button.classList.remove("is-pressed");
+    void button.offsetWidth; // restart the CSS animation
+    button.classList.add("is-pressed");
+  }
+
+  async function send(path, body, done = labels.sent) {
+    if (!token) {
+      say(labels.no_token, true);
+      return;
+    }
+    let response;
+    try {
+      response = await fetch(path, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify(body || {}),
+        cache: "no-store",
+      });
+    } catch (error) {
+      say(`${labels.error}: ${error.message}`, true);
+      return;
+    }
+    let data = {};
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = {};
+    }
+    if (response.status === 401) say(labels.no_token, true);
+    else if (response.status === 403 && /token/.test(data.error || "")) say(labels.bad_token, true);
+    else if (!response.ok) say(`${labels.error} ${response.status}: ${data.error || response.statusText}`, true);
+    else {
+      say(done);
+      // Show the effect now; the websocket confirms it a frame later.
+      if ("challenge" in data) showChallenge(data.challenge);
+    }
+  }
+
+  function start(button) {
+    flash(button);
+    const replacing = current.dataset.status === "running";
+    send(`/api/challenges/${encodeURIComponent(button.dataset.challenge)}/start`, {}, replacing ? labels.replaced : labels.sent);
+  }
+
+  function cancel() {
+    flash($("cancel"));
+    send("/api/challenges/cancel");
+  }
+
+  // -- buttons and forms ------------------------------------------------------------------
+
+  $("cancel").addEventListener("click", cancel);
+  document.querySelector('[data-action="goal-previous"]').addEventListener("click", () => send("/api/goals/previous"));
+  document.querySelector('[data-action="goal-next"]').addEventListener("click", () => send("/api/goals/next"));
+
+  // Reset is the one action that loses something: it asks for a second press within 3 seconds.
+  const reset = $("goal-reset");
+  const resetText = reset.textContent;
+  let resetArmed = 0;
+  reset.addEventListener("click", () => {
+    if (resetArmed) {
+      clearTimeout(resetArmed);
+      resetArmed = 0;
+      reset.textContent = resetText;
+      reset.classList.remove("is-armed");
+      send("/api/goals/reset");
+      return;
+    }
+    reset.textContent = labels.confirm_reset;
+    reset.classList.add("is-armed");
+    resetArmed = setTimeout(() => {
+      resetArmed = 0;
+      reset.textContent = resetText;
+      reset.classList.remove("is-armed");
+    }, 3000);
+  });
+
+  function numberForm(formId, inputId, key) {
+    $(formId).addEventListener("submit", (event) => {
+      event.preventDefault();
+      const input = $(inputId);
+      const value = Number(input.value);
+      if (!Number.isInteger(value) || value < 0) return;
+      send("/api/goals/progress", { [key]: value });
+      input.value = "";
+    });
+  }
+  numberForm("set-form", "set-value", "set");
+  numberForm("add-form", "add-value", "add");
+
+  // -- keyboard: the configured hotkeys and Escape, while this page has focus ---------------
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) {
+      if (event.key === "Escape") target.blur();
+      return;
+    }
+    const key = event.key.toLowerCase();
+    if (key === "escape") {
+      event.preventDefault();
+      if (!event.repeat) cancel();
+      return;
+    }
+    const button = hotkeys.get(key);
+    if (button) {
+      event.preventDefault();
+      if (!event.repeat) start(button);
+    }
+  });
+
+  // -- the live's state ---------------------------------------------------------------------
+
+  function countdown() {
+    if (deadline === null) return;
+    const left = Math.max(0, (deadline - performance.now()) / 1000);
+    $("current-timer").textContent = `${Math.ceil(left)} ${labels.seconds}`;
+    if (left <= 0) {
+      clearInterval(timer);
+      timer = 0;
+    }
+  }
+
+  function showChallenge(c) {
+    current.dataset.status = c ? c.status : "none";
+    current.dataset.id = c ? c.id : "";
+    $("cancel").disabled = !c;
+    if (!c) {
+      $("current-text").textContent = labels.none;
+      $("current-progress").textContent = "";
+      $("current-timer").textContent = "";
+      $("current-status").textContent = "";
+      deadline = null;
+      return;
+    }
+    $("current-text").textContent = c.text;
+    const progress = Overlay.formatNumber(c.progress);
+    $("current-progress").textContent = c.target ? `${progress} / ${Overlay.formatNumber(c.target)}` : `${progress} likes`;
+    $("current-status").textContent = labels[c.status] || c.status;
+    if (c.status === "running" && typeof c.ends_in === "number") {
+      deadline = performance.now() + c.ends_in * 1000;
+      countdown();
+      if (!timer) timer = setInterval(countdown, 250);
+    } else {
+      deadline = null;
+      $("current-timer").textContent = "";
+    }
+  }
+
+  function showTop(list) {
+    const items = (list || []).slice(0, 5).map((entry) => {
+      const li = document.createElement("li");
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = entry.user;
+      const count = document.createElement("span");
+      count.className = "count";
+      count.textContent = Overlay.formatNumber(entry.count);
+      li.append(name, count);
+      return li;
+    });
+    $("top-likers").replaceChildren(...items);
+  }
+
+  function onState(state) {
+    $("source-kind").textContent = state.source.kind;
+    $("source-status").textContent = state.source.detail ? `${state.source.status} — ${state.source.detail}` : state.source.status;
+    $("source-dot").dataset.status = state.source.status;
+    $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
+    $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
+    $("goal-label").textContent = state.goal.label;
+    $("goal-progress").textContent = Overlay.formatNumber(state.goal.progress);
+    $("goal-target").textContent = Overlay.formatNumber(state.goal.target);
+    showChallenge(state.challenge);
+    showTop(state.top_likers);
+  }
+
+  Overlay.connect({ state: onState });
+})();
