@@ -154,6 +154,81 @@ class GoalSettings(_Strict):
         return self
 
 
+THEMES = ("tiktok", "minimal", "neon")  # built-in looks: widgets/static/themes.css
+
+
+class ThemeSettings(_Strict):
+    """How every widget looks. Each key can be overridden in a Browser Source URL (`?theme=neon&scale=1.5`)."""
+
+    name: Literal["tiktok", "minimal", "neon"] = Field(
+        "tiktok", description="Built-in look: tiktok (red and cyan), minimal (white, thin), neon (glowing)."
+    )
+    font: str = Field("", max_length=200, description='CSS font family, e.g. "Poppins". Empty: the theme\'s font.')
+    text_color: str = Field("", max_length=60, description='Text colour (CSS), e.g. "#ffffff". Empty: the theme\'s.')
+    accent: str = Field("", max_length=60, description='Main colour (CSS), e.g. "#fe2c55". Empty: the theme\'s.')
+    accent_2: str = Field("", max_length=60, description="Second colour of gradients. Empty: the theme's.")
+    scale: float = Field(1.0, ge=0.25, le=4, description="Size of texts and bars (1.5 = half as big again).")
+    align: Literal["left", "center", "right"] = Field("left", description="Where in its box a widget sits.")
+    valign: Literal["top", "middle", "bottom"] = Field("top", description="Vertical place in its box.")
+    custom_css: str = Field(
+        "",
+        max_length=500,
+        description="Path of your own CSS file, loaded after the theme (relative to the folder the server "
+        "runs from). Read again each time a widget loads.",
+    )
+
+
+class CounterWidget(_Strict):
+    """`/widgets/counter`: one big number."""
+
+    basis: Literal["total", "session"] = Field(
+        "total", description="total: the live's likes as TikTok shows them; session: since this server started."
+    )
+
+
+class RhythmWidget(_Strict):
+    """`/widgets/rhythm`: likes per minute and its trend."""
+
+    target: int = Field(1500, ge=0, description="Target rhythm (likes per minute) marked on the gauge; 0: none.")
+    max: int = Field(0, ge=0, description="Likes per minute at the end of the gauge; 0: twice the target.")
+
+
+class HeartsWidget(_Strict):
+    """`/widgets/hearts`: hearts floating up with the likes."""
+
+    max: int = Field(150, ge=1, le=1000, description="Most hearts on screen at once (keeps storms at 60 fps).")
+
+
+class TopLikersWidget(_Strict):
+    """`/widgets/toplikers`: the live's best likers."""
+
+    count: int = Field(5, ge=1, le=10, description="How many viewers the leaderboard shows.")
+
+
+ActivityKind = Literal["follow", "share", "gift"]
+ACTIVITY_KINDS: tuple[ActivityKind, ...] = ("follow", "share", "gift")
+
+
+class ActivityWidget(_Strict):
+    """`/widgets/activity`: follows, shares and gifts as short toasts."""
+
+    seconds: float = Field(6, gt=0, le=60, description="How long each toast stays.")
+    max: int = Field(4, ge=1, le=20, description="Most toasts on screen at once (the newest win).")
+    kinds: list[ActivityKind] = Field(
+        default_factory=lambda: list(ACTIVITY_KINDS), description="Which events get a toast."
+    )
+
+
+class WidgetSettings(_Strict):
+    """Per-widget defaults; URL query options (`?count=3`) override them for one Browser Source."""
+
+    counter: CounterWidget = Field(default_factory=CounterWidget)
+    rhythm: RhythmWidget = Field(default_factory=RhythmWidget)
+    hearts: HeartsWidget = Field(default_factory=HeartsWidget)
+    toplikers: TopLikersWidget = Field(default_factory=TopLikersWidget)
+    activity: ActivityWidget = Field(default_factory=ActivityWidget)
+
+
 class ChallengeSettings(_Strict):
     """A challenge the creator triggers live (see the control page)."""
 
@@ -203,6 +278,8 @@ class Config(_Strict):
     tiktok: TikTokSettings = Field(default_factory=TikTokSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     replay: ReplaySettings = Field(default_factory=ReplaySettings)
+    theme: ThemeSettings = Field(default_factory=ThemeSettings)
+    widgets: WidgetSettings = Field(default_factory=WidgetSettings)
     goals: GoalSettings = Field(
         default_factory=lambda: GoalSettings(
             steps=[GoalStep(id="main", label="10 000 likes ensemble !", target=10_000)]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import os
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,15 +35,17 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SCREEN = {"width": 1920, "height": 1080}
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running while it is open, which
+# would break the asyncio tests (pytest-asyncio) collected after a browser module.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    """One headless Chromium for the whole run; missing is a failure in CI, a skip on a dev machine."""
+    """One headless Chromium per test module; missing is a failure in CI, a skip on a dev machine."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing; install it with: sudo apt-get install chromium"
         if os.environ.get("REQUIRE_BROWSER") == "1":
@@ -71,6 +75,7 @@ class WidgetPage:
 @pytest.fixture
 def tab(browser: Browser) -> Iterator[WidgetPage]:
     context = browser.new_context(viewport=SCREEN, device_scale_factor=1)
+    context.set_default_timeout(10_000)
     page = context.new_page()
     watched = WidgetPage(page)
     page.on("pageerror", lambda error: watched.errors.append(str(error)))
@@ -168,3 +173,24 @@ def box_width(page: Page, selector: str) -> float:
     box = page.locator(selector).bounding_box()
     assert box is not None, f"{selector} is not displayed"
     return float(box["width"])
+
+
+NNBSP = "\u202f"  # what French puts between thousands: 10 000
+
+
+def wait_text(page: Page, selector: str, text: str) -> None:
+    """Wait until the element's text is exactly `text` (Playwright's own matchers fold U+202F into a space)."""
+    page.wait_for_function(
+        "([selector, text]) => document.querySelector(selector)?.textContent === text", arg=[selector, text]
+    )
+
+
+def tiny_png(rgba: tuple[int, int, int, int] = (255, 0, 80, 255), size: int = 4) -> bytes:
+    """A small one-colour PNG, served to the browser in place of an avatar from a CDN."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgba) * size for _ in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")

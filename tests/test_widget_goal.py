@@ -8,19 +8,10 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from overlay.events import Like, User
-from tests.browser_fixtures import WidgetPage, assert_transparent, box_width
+from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, box_width, wait_text
 from tests.conftest import ServerThread, make_config
 
 pytestmark = pytest.mark.browser
-
-NNBSP = "\u202f"  # what French puts between thousands
-
-
-def wait_text(page: Page, selector: str, text: str) -> None:
-    """Wait until the element's text is exactly `text` (Playwright's own matchers fold U+202F into a space)."""
-    page.wait_for_function(
-        "([selector, text]) => document.querySelector(selector)?.textContent === text", arg=[selector, text]
-    )
 
 
 def fill_ratio(page: Page) -> float:

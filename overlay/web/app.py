@@ -67,6 +67,7 @@ def create_app(
 
     app.router.add_get("/", pages.index, name="index")
     app.router.add_get("/widgets/{name}", pages.widget, name="widget")
+    app.router.add_get("/theme/custom.css", pages.custom_css)
     app.router.add_get("/healthz", api.healthz)
     app.router.add_get("/api/state", api.state)
     app.router.add_get("/ws", sockets.websocket)

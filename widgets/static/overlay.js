@@ -1,16 +1,19 @@
-/* Shared by every widget: options, locale formatting, and a websocket that reconnects by itself.
+/* Shared by every widget: options, theme, locale formatting, safe text, and a websocket that reconnects by itself.
  *
  * A widget calls Overlay.connect({state(s), events(list)}) once. The server sends the full
  * state first on every (re)connection, so a Browser Source that reloads or outlives a server
  * restart comes back with the right numbers; while disconnected the last numbers stay on
  * screen (no flash of zeros) and a small dot says we are offline.
+ *
+ * Untrusted text (nicknames, gift names) only ever reaches the page through textContent.
  */
 "use strict";
 
 const Overlay = (() => {
+  const root = document.documentElement;
   const raw = document.getElementById("overlay-options");
   const options = raw ? JSON.parse(raw.textContent) : {};
-  // Options from the config can be overridden in the Browser Source URL (?locale=en&goal=main).
+  // Options from the config can be overridden in the Browser Source URL (?locale=en&theme=neon&count=3).
   for (const [key, value] of new URLSearchParams(location.search)) {
     if (key !== "texts") options[key] = value;
   }
@@ -22,9 +25,103 @@ const Overlay = (() => {
     return numberFormat.format(Math.round(value));
   }
 
-  function text(key) {
+  /** A whole-number option, clamped; `fallback` when absent or not a number. */
+  function number(key, fallback, min = -Infinity, max = Infinity) {
+    const value = Number(options[key]);
+    if (options[key] === undefined || options[key] === "" || !Number.isFinite(value)) return fallback;
+    return Math.min(max, Math.max(min, value));
+  }
+
+  /** A list option: a JSON list from the config, or "a,b" from the URL. */
+  function list(key, fallback) {
+    const value = options[key];
+    if (Array.isArray(value)) return value;
+    if (typeof value === "string" && value) return value.split(",").map((s) => s.trim());
+    return fallback;
+  }
+
+  // -- look: theme, colours, size, position (all through CSS variables) -----------------
+
+  const THEMES = ["tiktok", "minimal", "neon"];
+  const ALIGN = ["left", "center", "right"];
+  const VALIGN = ["top", "middle", "bottom"];
+
+  function applyLook() {
+    if (THEMES.includes(options.theme)) root.dataset.theme = options.theme;
+    if (ALIGN.includes(options.align)) root.dataset.align = options.align;
+    if (VALIGN.includes(options.valign)) root.dataset.valign = options.valign;
+    // setProperty cannot break out of the declaration: an invalid colour is simply ignored by CSS.
+    const vars = { font: "--font", text_color: "--text", accent: "--accent", accent_2: "--accent-2" };
+    for (const [key, name] of Object.entries(vars)) {
+      if (typeof options[key] === "string" && options[key]) root.style.setProperty(name, options[key]);
+    }
+    const scale = number("scale", 1, 0.25, 4);
+    if (scale !== 1) root.style.setProperty("--scale", String(scale));
+  }
+  applyLook();
+
+  /** A theme colour as the canvas needs it (canvases cannot read CSS variables). */
+  function color(name, fallback) {
+    return getComputedStyle(root).getPropertyValue(name).trim() || fallback;
+  }
+
+  // -- texts ------------------------------------------------------------------------------
+
+  function template(key) {
     return (options.texts && options.texts[key]) || key;
   }
+
+  function show(value) {
+    return typeof value === "number" ? formatNumber(value) : String(value ?? "");
+  }
+
+  /** A translated text with {name} placeholders filled (numbers formatted); a plain string. */
+  function text(key, values = {}) {
+    return template(key).replace(/\{(\w+)\}/g, (all, name) => (name in values ? show(values[name]) : all));
+  }
+
+  /** Fill `element` with a translated text; values become text nodes, `{user}` a <strong>. Never HTML. */
+  function fill(element, key, values) {
+    const parts = template(key).split(/(\{\w+\})/);
+    const nodes = [];
+    for (const part of parts) {
+      const match = /^\{(\w+)\}$/.exec(part);
+      if (!match || !(match[1] in values)) {
+        if (part) nodes.push(document.createTextNode(part));
+        continue;
+      }
+      const span = document.createElement(match[1] === "user" ? "strong" : "span");
+      span.className = `v-${match[1]}`;
+      span.textContent = show(values[match[1]]);
+      nodes.push(span);
+    }
+    element.replaceChildren(...nodes);
+  }
+
+  const segmenter = typeof Intl.Segmenter === "function" ? new Intl.Segmenter(locale) : null;
+
+  /** "léa martin" -> "LM"; emoji and accents stay whole (graphemes, not UTF-16 halves). */
+  function initials(name) {
+    const words = String(name || "?").trim().split(/\s+/).slice(0, 2);
+    return words
+      .map((word) => (segmenter ? segmenter.segment(word)[Symbol.iterator]().next().value?.segment : word[0]) || "")
+      .join("")
+      .toLocaleUpperCase(locale) || "?";
+  }
+
+  /** A stable hue for a name, so a viewer's initials keep their colour. */
+  function hue(name) {
+    let h = 0;
+    for (const ch of String(name)) h = (h * 31 + ch.codePointAt(0)) % 360;
+    return h;
+  }
+
+  /** Only https avatars (TikTok's CDN); anything else shows the initials. */
+  function safeImage(url) {
+    return typeof url === "string" && /^https:\/\/[^\s"'<>]+$/i.test(url) ? url : "";
+  }
+
+  // -- animation --------------------------------------------------------------------------
 
   /** Ease `current` toward `target`: fast for big gaps, never overshooting, frame-rate independent. */
   function approach(current, target, dtSeconds, halfLife = 0.18) {
@@ -32,6 +129,31 @@ const Overlay = (() => {
     const next = current + (target - current) * k;
     return Math.abs(target - next) < 0.5 ? target : next;
   }
+
+  /** Run `draw(dt, now)` once per animation frame while it returns true; `wake()` starts it again.
+   *  Widgets keep their DOM writes inside `draw`, so the page does at most one write pass per frame. */
+  function animate(draw) {
+    let running = false;
+    let last = 0;
+    function frame(now) {
+      const dt = last ? Math.min(0.1, (now - last) / 1000) : 0;
+      last = now;
+      if (draw(dt, now)) {
+        requestAnimationFrame(frame);
+      } else {
+        running = false;
+        last = 0;
+      }
+    }
+    return function wake() {
+      if (!running) {
+        running = true;
+        requestAnimationFrame(frame);
+      }
+    };
+  }
+
+  // -- the server -------------------------------------------------------------------------
 
   function connect(handlers) {
     const offline = document.getElementById("overlay-offline");
@@ -55,14 +177,14 @@ const Overlay = (() => {
         if (data.type === "state") {
           if (handlers.state) handlers.state(data.state);
           // For tests and curious creators: "live" once the current state is on screen.
-          document.documentElement.dataset.overlay = "live";
+          root.dataset.overlay = "live";
         } else if (data.type === "events" && handlers.events) {
           handlers.events(data.events);
         }
       };
       socket.onclose = () => {
         if (offline) offline.hidden = false;
-        document.documentElement.dataset.overlay = "offline";
+        root.dataset.overlay = "offline";
         // Back off gently (0.5 s doubling to 5 s, with jitter) so a restarting server is not hammered.
         const wait = delay * (0.75 + Math.random() * 0.5);
         delay = Math.min(delay * 2, 5000);
@@ -75,5 +197,8 @@ const Overlay = (() => {
     return { close: () => socket && socket.close() };
   }
 
-  return { options, locale, formatNumber, text, approach, connect };
+  return {
+    options, locale, formatNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
+    connect,
+  };
 })();

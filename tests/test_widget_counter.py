@@ -1,0 +1,46 @@
+"""The like counter widget in headless Chromium, fed by the real server."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser
+
+from overlay.events import Like, User
+from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, wait_text
+from tests.conftest import ServerThread
+
+pytestmark = pytest.mark.browser
+
+
+def like(count: int, total: int | None = None) -> Like:
+    return Like(count=count, total=total, user=User(id="u1", nickname="Léa"))
+
+
+def test_shows_the_live_total_in_french(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(5, total=12345))
+    page = tab.open(server_thread, "/widgets/counter")
+    wait_text(page, "#counter-number", f"12{NNBSP}345")
+    assert page.locator("#counter-label").text_content() == "likes"
+    server_thread.push(like(15, total=12360))
+    wait_text(page, "#counter-number", f"12{NNBSP}360")
+
+
+def test_session_basis_and_english(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(5, total=12345), like(7, total=12352))
+    page = tab.open(server_thread, "/widgets/counter?basis=session&locale=en")
+    wait_text(page, "#counter-number", "12")
+    server_thread.push(like(1234))
+    wait_text(page, "#counter-number", "1,246")
+
+
+def test_label_from_the_url_is_text(tab: WidgetPage, server_thread: ServerThread) -> None:
+    page = tab.open(server_thread, "/widgets/counter?label=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    wait_text(page, "#counter-label", "<img src=x onerror=alert(1)>")
+    assert page.locator("img").count() == 0
+
+
+def test_transparent_with_visible_number(browser: Browser, tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(5, total=7532))
+    page = tab.open(server_thread, "/widgets/counter")
+    wait_text(page, "#counter-number", f"7{NNBSP}532")
+    assert_transparent(browser, page, "counter-fr")

@@ -1,0 +1,79 @@
+"""The hearts widget in headless Chromium: hearts for likes, and a storm that stays capped."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from overlay.events import Like, User
+from tests.browser_fixtures import ARTIFACTS, WidgetPage, assert_transparent
+from tests.conftest import ServerThread
+
+pytestmark = pytest.mark.browser
+
+
+def likes(n: int, seed: int = 1) -> list[Like]:
+    rng = random.Random(seed)
+    return [Like(count=rng.randint(1, 15), user=User(id=str(i % 300), nickname=f"viewer{i % 300}")) for i in range(n)]
+
+
+def stats(page: Page) -> dict[str, int]:
+    return page.evaluate("() => ({...window.OverlayHearts.stats})")
+
+
+def test_likes_send_hearts_that_float_away(browser: Browser, tab: WidgetPage, server_thread: ServerThread) -> None:
+    page = tab.open(server_thread, "/widgets/hearts")
+    assert stats(page)["alive"] == 0
+    server_thread.push(*likes(30))
+    page.wait_for_function("() => window.OverlayHearts.stats.alive >= 15")
+    # Half a second of flight (30 frames), so they have risen into view.
+    frames = stats(page)["frames"]
+    page.wait_for_function("(start) => window.OverlayHearts.stats.frames >= start + 30", arg=frames)
+    assert_transparent(browser, page, "hearts-fr", min_visible=500)
+    # They fade out and the loop goes to sleep: an empty, fully transparent canvas.
+    page.wait_for_function("() => window.OverlayHearts.stats.alive === 0", timeout=10_000)
+    assert page.evaluate(
+        """() => {
+            const c = document.getElementById("hearts");
+            const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            return data.every((v, i) => i % 4 !== 3 || v === 0);
+        }"""
+    )
+
+
+def test_a_storm_stays_within_the_pool(tab: WidgetPage, server_thread: ServerThread) -> None:
+    """About 5,000 likes/s for two seconds of frames: the pool caps what is drawn, the rest is merged."""
+    page = tab.open(server_thread, "/widgets/hearts?max=120")
+    assert page.evaluate("() => window.OverlayHearts.max") == 120
+    # Frame intervals during the storm, kept as an artefact (timing limits belong to the benchmark).
+    page.evaluate(
+        """() => {
+            window.frameGaps = [];
+            let last = performance.now();
+            const tick = (now) => { window.frameGaps.push(now - last); last = now; requestAnimationFrame(tick); };
+            requestAnimationFrame(tick);
+        }"""
+    )
+    storm = likes(1440, seed=2)  # 12 events a frame, 8 likes each on average: ~5,800 likes/s at 60 fps
+    for start in range(0, len(storm), 12):
+        server_thread.push(*storm[start : start + 12])
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")  # the page's clock
+    page.wait_for_function("() => window.OverlayHearts.stats.launched >= 120")
+    seen = stats(page)
+    assert seen["maxAlive"] <= 120
+    assert seen["merged"] > 0
+    assert seen["maxLaunchedPerFrame"] <= page.evaluate("() => window.OverlayHearts.perFrame")
+    page.wait_for_function("() => window.OverlayHearts.stats.alive === 0", timeout=15_000)
+    gaps = sorted(page.evaluate("() => window.frameGaps"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    report = {
+        "frames": len(gaps),
+        "p50_ms": gaps[len(gaps) // 2],
+        "p95_ms": gaps[int(len(gaps) * 0.95)],
+        "max_ms": gaps[-1],
+        "hearts": stats(page),
+    }
+    (ARTIFACTS / "hearts-storm.json").write_text(json.dumps(report, indent=2))

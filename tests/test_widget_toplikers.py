@@ -1,0 +1,75 @@
+"""The top likers leaderboard in headless Chromium: ranks, counts, avatars, and nicknames as text."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, Route
+
+from overlay.events import Like, User
+from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, tiny_png
+from tests.conftest import ServerThread
+
+pytestmark = pytest.mark.browser
+
+AVATAR = "https://avatars.example.test/lea.png"  # answered by the test, never fetched from the network
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+VIEWERS = [
+    Like(count=1234, user=User(id="1", nickname="Léa Martin", avatar=AVATAR)),
+    Like(count=900, user=User(id="2", nickname="hugo")),
+    Like(count=500, user=User(id="3", nickname=HOSTILE, avatar="javascript:alert(1)")),
+    Like(count=20, user=User(id="4", nickname="🦊 renard")),
+]
+
+
+def serve_avatars(page: Page) -> None:
+    def fulfill(route: Route) -> None:
+        route.fulfill(status=200, content_type="image/png", body=tiny_png())
+
+    page.route("https://avatars.example.test/**", fulfill)
+
+
+def row(page: Page, rank: int) -> dict[str, str]:
+    return page.evaluate(
+        """(rank) => {
+            const li = document.querySelector(`.top-row[data-rank="${rank}"]`);
+            const img = li.querySelector("img");
+            return {
+                name: li.querySelector(".top-name").textContent,
+                count: li.querySelector(".top-count").textContent,
+                initials: li.querySelector(".top-initials").textContent,
+                img: img.hidden ? "" : img.getAttribute("src"),
+            };
+        }""",
+        rank,
+    )
+
+
+def test_leaderboard_with_avatars_and_initials(browser: Browser, tab: WidgetPage, server_thread: ServerThread) -> None:
+    serve_avatars(tab.page)
+    server_thread.push(*VIEWERS)
+    page = tab.open(server_thread, "/widgets/toplikers")
+    page.wait_for_function("() => document.querySelectorAll('.top-row').length === 4")
+    assert page.locator("#top-title").text_content() == "Top likers"
+    page.wait_for_function("() => document.querySelector('.top-row[data-rank=\"1\"] img').hidden === false")
+    assert row(page, 1) == {"name": "Léa Martin", "count": f"1{NNBSP}234", "initials": "LM", "img": AVATAR}
+    assert row(page, 2) == {"name": "hugo", "count": "900", "initials": "H", "img": ""}
+    # A hostile nickname is text, and a non-https avatar is never loaded.
+    assert row(page, 3) == {"name": HOSTILE, "count": "500", "initials": "<S", "img": ""}
+    assert row(page, 4)["initials"] == "🦊R"
+    assert page.locator("img").count() == 4  # only the rows' own avatar elements
+    assert_transparent(browser, page, "toplikers-fr")
+
+
+def test_ranks_follow_the_likes_and_count_option(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(*VIEWERS)
+    page = tab.open(server_thread, "/widgets/toplikers?count=2&locale=en")
+    page.wait_for_function("() => document.querySelectorAll('.top-row').length === 2")
+    assert [row(page, 1)["name"], row(page, 2)["name"]] == ["Léa Martin", "hugo"]
+    server_thread.push(Like(count=2000, user=User(id="4", nickname="🦊 renard")))
+    page.wait_for_function(
+        "() => document.querySelector('.top-row[data-rank=\"1\"] .top-name').textContent === '🦊 renard'"
+    )
+    assert row(page, 1)["count"] == "2,020"
+    assert row(page, 2)["name"] == "Léa Martin"
+    assert page.locator(".top-row").count() == 2

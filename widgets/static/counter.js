@@ -1,0 +1,49 @@
+/* Like counter: the live's likes (or this session's, ?basis=session) as one big animated number.
+ *
+ * State messages only set the target; the frame loop eases the shown number toward it and
+ * writes the DOM once per frame at most, then sleeps until the next change.
+ */
+"use strict";
+
+(() => {
+  const root = document.getElementById("counter");
+  const number = document.getElementById("counter-number");
+  const label = document.getElementById("counter-label");
+  const basis = Overlay.options.basis === "session" ? "session" : "total";
+
+  let target = null;
+  let shown = null;
+  let drawn = "";
+  let bumpedAt = -Infinity;
+
+  label.textContent = typeof Overlay.options.label === "string" && Overlay.options.label
+    ? Overlay.options.label
+    : Overlay.text("counter_label");
+
+  const wake = Overlay.animate((dt, now) => {
+    const before = shown;
+    shown = Overlay.approach(shown, target, dt);
+    const text = Overlay.formatNumber(shown);
+    if (text !== drawn) {
+      number.textContent = text;
+      drawn = text;
+      root.dataset.value = String(target);
+    }
+    // A little bump when likes arrive, at most every 350 ms (the Web Animations API needs no reflow).
+    if (shown > before && now - bumpedAt > 350 && number.animate) {
+      bumpedAt = now;
+      number.animate([{ transform: "scale(1.06)" }, { transform: "scale(1)" }], { duration: 300, easing: "ease-out" });
+    }
+    return shown !== target;
+  });
+
+  Overlay.connect({
+    state(state) {
+      const value = state.likes[basis];
+      if (target === null) shown = value; // the first number appears as is, it does not count up from 0
+      target = value;
+      root.hidden = false;
+      wake();
+    },
+  });
+})();
