@@ -105,5 +105,15 @@ WIDGETS: dict[str, Widget] = {
             ("seconds", "max", "kinds"),
             "activity",
         ),
+        Widget(
+            "challenge",
+            {"fr": "Défi", "en": "Challenge"},
+            {
+                "fr": "Le défi lancé depuis la page de contrôle : compte à rebours, progression, réussite ou échec.",
+                "en": "The challenge started from the control page: countdown, progress, success or failure.",
+            },
+            1000,
+            300,
+        ),
     )
 }
