@@ -1,0 +1,216 @@
+"""Benchmark: the server under test, in its own process, fed by a bench source at a fixed offered rate.
+
+`--mode hub` is the real thing: `create_app` with the real bus, engine and hub; only the source
+is the bench's. `--mode naive` is the baseline the figures are compared with: the same engine
+and source, but a relay that sends one websocket message per event to each client.
+
+The driver (`bench/run.py`) talks to this process over stdin/stdout, one line each way:
+  stdout  `PORT <port>` once listening
+  stdin   `go <rate> <seconds> <t0>`  offer `rate` likes/s for `seconds` from monotonic time `t0`
+          (rate 0: as fast as the server absorbs them), then answer `DONE <emitted> <total>`
+  stdin   `quit` (or end of input) stops the server.
+
+Every like is `Like(count=1)`, so the room total is the like's index `k`, and its `sent_at` is
+the time it was due by the schedule, `t0 + k / rate`: a server that falls behind its input
+shows it as latency, as likes queued in a TikTok socket would. CLOCK_MONOTONIC is system-wide
+on Linux, so the client processes compare their receive times with it directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+# Run as a script (`python bench/server_main.py`): make the project importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from overlay.bus import Bus
+from overlay.config import Config, parse_config
+from overlay.engine import Engine
+from overlay.events import Event, Like, LiveStarted, SourceStatus, User
+from overlay.sources import Emit
+from overlay.web import create_app
+from overlay.web.keys import ENGINE
+
+VIEWERS = 2000  # distinct likers, so the rankings have real work to do
+MAX_BATCH = 2000  # likes emitted between two yields to the loop in a max-ingest run
+CONFIG_YAML = """
+goals:
+  steps:
+    - {id: warmup, label: "1 000 likes ensemble !", target: 1000}
+    - {id: main, label: "10 000 likes ensemble !", target: 10000}
+  then: {every: 10000}
+"""
+
+Deliver = Callable[[Event], Awaitable[None]]
+
+
+def bench_config(frame_ms: int = 33) -> Config:
+    return parse_config(CONFIG_YAML + f"server: {{frame_ms: {frame_ms}}}\n", "bench-config.yaml")
+
+
+class BenchSource:
+    """Offers likes on a schedule through `emit`, exactly as a real source hands events to the bus."""
+
+    kind = "bench"
+
+    def __init__(self) -> None:
+        self.emit: Emit | None = None
+        self.ready = asyncio.Event()
+        self.users = [User(id=f"bench-{i}", nickname=f"viewer_{i}") for i in range(VIEWERS)]
+
+    async def run(self, emit: Emit) -> None:
+        emit(LiveStarted(room_id="bench"))
+        emit(SourceStatus("connected", "bench source"))
+        self.emit = emit
+        self.ready.set()
+        await asyncio.Event().wait()  # runs until the app stops
+
+    async def offer(self, rate: float, seconds: float, t0: float, deliver: Deliver | None = None) -> int:
+        """Emit likes due by the schedule until `t0 + seconds`; returns how many were emitted.
+
+        With `deliver` (the naive relay), each event is also awaited through it, one by one,
+        and whatever is not emitted by the end of the window is never emitted.
+        """
+        await self.ready.wait()
+        emit = self.emit
+        assert emit is not None
+        users = self.users
+        viewers = len(users)
+        end = t0 + seconds
+        await asyncio.sleep(max(0.0, t0 - time.monotonic()))
+        emitted = 0
+        if rate <= 0:  # max ingest: as fast as the loop absorbs, yielding so the hub can still send
+            while time.monotonic() < end:
+                for _ in range(MAX_BATCH):
+                    emitted += 1
+                    like = Like(count=1, user=users[emitted % viewers], sent_at=time.monotonic())
+                    emit(like)
+                    if deliver is not None:
+                        await deliver(like)
+                        if time.monotonic() >= end:
+                            break
+                await asyncio.sleep(0)
+            return emitted
+        planned = int(rate * seconds)
+        while emitted < planned:
+            now = time.monotonic()
+            if now >= end + 0.05:  # a relay that fell behind: the window is over
+                break
+            due = min(planned, int((now - t0) * rate))
+            while emitted < due:
+                emitted += 1
+                like = Like(count=1, user=users[emitted % viewers], sent_at=t0 + emitted / rate)
+                emit(like)
+                if deliver is not None:
+                    await deliver(like)
+                    if time.monotonic() >= end + 0.05:
+                        break
+            # Sleep until the next like is due (at least ~1 ms: a real source gets likes in batches too).
+            await asyncio.sleep(max(0.001, t0 + (emitted + 1) / rate - time.monotonic()))
+        return emitted
+
+
+# -- the naive relay baseline --------------------------------------------------------------
+
+
+class NaiveRelay:
+    """One message per event per client, each send awaited in turn: what a first version usually does."""
+
+    def __init__(self) -> None:
+        self.clients: set[web.WebSocketResponse] = set()
+
+    async def websocket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()  # aiohttp's defaults, as a first version would have them
+        await ws.prepare(request)
+        self.clients.add(ws)
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self.clients.discard(ws)
+        return ws
+
+    async def deliver(self, event: Event) -> None:
+        assert isinstance(event, Like)
+        payload = json.dumps(
+            {"type": "like", "count": event.count, "user": event.user.nickname, "sent_at": event.sent_at}
+        )
+        for ws in list(self.clients):
+            if not ws.closed:
+                await ws.send_str(payload)
+
+
+def naive_app(source: BenchSource, relay: NaiveRelay) -> tuple[web.Application, Engine]:
+    engine = Engine(bench_config(), source.kind, now=time.monotonic())
+    bus = Bus(engine, time.monotonic)
+    app = web.Application()
+    app.router.add_get("/ws", relay.websocket)
+
+    async def run_source(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(source.run(bus.publish))
+        yield
+        task.cancel()
+
+    app.cleanup_ctx.append(run_source)
+    return app, engine
+
+
+# -- the process -----------------------------------------------------------------------------
+
+
+async def serve(mode: str, frame_ms: int) -> None:
+    source = BenchSource()
+    relay = NaiveRelay()
+    if mode == "hub":
+        data_dir = Path(tempfile.mkdtemp(prefix="overlay-bench-"))
+        app = create_app(bench_config(frame_ms), source=source, data_dir=data_dir)
+        engine = app[ENGINE]
+    else:
+        app, engine = naive_app(source, relay)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(f"PORT {runner.addresses[0][1]}", flush=True)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    try:
+        while line := (await reader.readline()).decode().split():
+            if line[0] == "go":
+                rate, seconds, t0 = float(line[1]), float(line[2]), float(line[3])
+                deliver = relay.deliver if mode == "naive" else None
+                emitted = await source.offer(rate, seconds, t0, deliver)
+                print(f"DONE {emitted} {engine.total}", flush=True)
+            elif line[0] == "quit":
+                break
+    finally:
+        await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mode", choices=["hub", "naive"], default="hub")
+    parser.add_argument("--frame-ms", type=int, default=33, help="the hub's server.frame_ms")
+    parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics of the whole run to FILE")
+    args = parser.parse_args()
+    if args.profile:
+        import cProfile
+
+        cProfile.run(f"asyncio.run(serve({args.mode!r}, {args.frame_ms}))", args.profile)
+    else:
+        asyncio.run(serve(args.mode, args.frame_ms))
+
+
+if __name__ == "__main__":
+    main()
