@@ -5,8 +5,13 @@ Built so that one client can never hurt the others or the engine:
 - state is coalesced: at most one state frame per `frame_seconds`, only when it changed;
 - each client has a *latest-state slot*, not a queue: a slow client skips to the newest
   state, and at most `EVENT_FRAMES` animation frames wait for it (older ones are dropped);
-- each client is written by its own task, so a stalled socket blocks only itself, and a
-  send that stalls longer than `stall_seconds` closes it (a browser source reconnects).
+- a client that keeps up is written directly by the ticker, its frames in one write
+  (`DirectPeer.send_now`): no task switch and one system call per client per frame,
+  which is most of what a frame costs;
+- a client that is behind is written by its own task, so a stalled socket blocks only
+  itself, and a send that stalls longer than `stall_seconds` closes it (a browser source
+  reconnects). The ticker watches for that; sends carry no timeout of their own, which
+  cost as much as the send itself.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import orjson
 
@@ -34,17 +39,30 @@ class Peer(Protocol):
     async def close(self) -> None: ...
 
 
+@runtime_checkable
+class DirectPeer(Peer, Protocol):
+    """A peer that can also take frames at once, without waiting, while it keeps up."""
+
+    def send_now(self, frames: tuple[bytes, ...]) -> bool:
+        """Queue these frames, in order, and return True; False (nothing queued) when the client is behind."""
+        ...
+
+
 class Slot:
     """What is waiting for one client: the newest state and a few animation frames."""
 
-    __slots__ = ("dropped", "events", "peer", "state", "wake")
+    __slots__ = ("dropped", "events", "peer", "send_now", "sending_since", "stalled", "state", "task", "wake")
 
     def __init__(self, peer: Peer) -> None:
         self.peer = peer
+        self.send_now = peer.send_now if isinstance(peer, DirectPeer) else None
         self.state: bytes | None = None
         self.events: deque[bytes] = deque(maxlen=EVENT_FRAMES)
         self.wake = asyncio.Event()
         self.dropped = 0
+        self.sending_since: float | None = None  # loop time the pump's current send began
+        self.stalled = False
+        self.task: asyncio.Task[None] | None = None  # the pump, once running
 
     def offer(self, state: bytes | None, events: bytes | None) -> None:
         if state is not None:
@@ -102,8 +120,27 @@ class Hub:
             self._sent_version = engine.version
         if state_frame is None and events_frame is None:
             return
+        frames = tuple(frame for frame in (state_frame, events_frame) if frame is not None)
         for slot in self.clients:
+            # Fast path: nothing queued for this client and its socket keeps up, so write now.
+            if (
+                slot.send_now is not None
+                and slot.state is None
+                and not slot.events
+                and slot.sending_since is None
+                and slot.send_now(frames)
+            ):
+                continue
             slot.offer(state_frame, events_frame)
+
+    def watch(self, now: float) -> None:
+        """Stop the pump of any client whose send has been stuck for `stall_seconds` (loop time)."""
+        limit = now - self.stall_seconds
+        for slot in self.clients:
+            since = slot.sending_since
+            if since is not None and since < limit and not slot.stalled and slot.task is not None:
+                slot.stalled = True
+                slot.task.cancel()
 
     async def run(self) -> None:
         """The ticker: wakes on a change (or every `tick_seconds` for time-driven state).
@@ -113,12 +150,14 @@ class Hub:
         """
         changed = self.bus.changed
         clock = self.bus.clock
+        loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.tick_seconds):
                     await changed.wait()
             changed.clear()
             self.flush(clock())
+            self.watch(loop.time())
             await asyncio.sleep(self.frame_seconds)
 
     # -- clients ----------------------------------------------------------------------
@@ -134,7 +173,13 @@ class Hub:
         self.clients.discard(slot)
 
     async def pump(self, slot: Slot) -> None:
-        """Write one client's frames until it goes away; run as that client's own task."""
+        """Write one client's frames until it goes away; run as that client's own task.
+
+        Frames a client could not take on the fast path wait here; `watch` cancels this task
+        when a send has been stuck for `stall_seconds`, and the client is then closed.
+        """
+        slot.task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 await slot.wake.wait()
@@ -144,9 +189,14 @@ class Hub:
                         frame, slot.state = slot.state, None
                     else:
                         frame = slot.events.popleft()
-                    async with asyncio.timeout(self.stall_seconds):
-                        await slot.peer.send(frame)
-        except TimeoutError:
+                    slot.sending_since = loop.time()
+                    await slot.peer.send(frame)
+                slot.sending_since = None
+        except asyncio.CancelledError:
+            if not slot.stalled:
+                raise  # the web layer is done with this client
+            if slot.task is not None:
+                slot.task.uncancel()
             log.warning("a widget stopped reading for %.0f s; closing it so it reconnects", self.stall_seconds)
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1.0):

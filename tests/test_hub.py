@@ -131,3 +131,105 @@ async def test_clients_are_told_when_the_server_shuts_down(source: DrivenSource,
                 await read_until_closed(ws)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 1001  # GOING_AWAY: the widget reconnects to the next server
+
+
+class DirectRecordingPeer(RecordingPeer):
+    """A client on the fast path: `send_now` takes frames at once unless `behind` says its socket is full."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.behind = False
+        self.writes: list[tuple[bytes, ...]] = []
+
+    def send_now(self, frames: tuple[bytes, ...]) -> bool:
+        if self.behind:
+            return False
+        self.writes.append(frames)
+        self.frames.extend(json.loads(frame) for frame in frames)
+        self.got.set()
+        return True
+
+
+async def test_a_client_that_keeps_up_gets_state_and_animations_in_one_write_without_its_task() -> None:
+    hub, bus = make_hub()
+    peer = DirectRecordingPeer()
+    slot = hub.connect(peer)
+    slot.state = None  # as if its pump had sent the snapshot already; no pump runs in this test
+    bus.publish(Like(count=3, user=User(id="a", nickname="Léa")))
+    hub.flush(bus.clock())
+    assert len(peer.writes) == 1
+    assert [frame["type"] for frame in peer.frames] == ["state", "events"]
+    assert peer.frames[0]["state"]["likes"]["total"] == 3
+    assert slot.state is None
+    assert not slot.events
+
+
+async def test_a_client_that_falls_behind_holds_bounded_frames_and_catches_up_with_the_newest() -> None:
+    hub, bus = make_hub()
+    peer = DirectRecordingPeer()
+    slot = hub.connect(peer)
+    slot.state = None
+    peer.behind = True
+    for i in range(1000):
+        bus.publish(Like(count=1, user=User(id=str(i))))
+        hub.flush(bus.clock())
+    # Per-client memory stays bounded whatever the like rate: one state and a few animation frames.
+    assert slot.state is not None
+    assert len(slot.events) <= EVENT_FRAMES
+    assert slot.dropped > 0
+    assert peer.writes == []
+    # Its own task then sends only the newest state: the client skips straight to the current total.
+    peer.behind = False
+    pump = asyncio.create_task(hub.pump(slot))
+    async with asyncio.timeout(5):
+        while not peer.frames or peer.frames[0]["type"] != "state":
+            peer.got.clear()
+            await peer.got.wait()
+    assert peer.frames[0]["state"]["likes"]["total"] == 1000
+    pump.cancel()
+    # Once it caught up, the fast path takes over again.
+    await asyncio.sleep(0)
+    bus.publish(Like(count=1, user=User(id="late")))
+    hub.flush(bus.clock())
+    assert json.loads(peer.writes[-1][0])["state"]["likes"]["total"] == 1001
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 1000, 65535, 65536, 100_000])
+def test_direct_writes_are_the_same_websocket_frames_the_library_would_send(size: int) -> None:
+    from websockets.frames import Frame, Opcode
+
+    from overlay.web.sockets import text_frame
+
+    payload = b"x" * size
+    assert text_frame(payload) == Frame(Opcode.TEXT, payload).serialize(mask=False)
+
+
+async def test_a_real_client_that_never_reads_does_not_delay_the_others(
+    server: TestServer, source: DrivenSource
+) -> None:
+    import socket
+
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(stalled, ("127.0.0.1", server.port))
+    handshake = (
+        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(stalled, handshake.encode())
+    try:
+        async with websockets.connect(ws_url(server)) as ws:
+            await ws.recv()  # the snapshot
+            for _ in range(50):
+                await source.push(*(Like(count=1, user=User(id="v", nickname="x" * 40)) for _ in range(100)))
+                await asyncio.sleep(0.005)
+            async with asyncio.timeout(5):
+                total = 0
+                while total < 5000:
+                    message = json.loads(await ws.recv())
+                    if message["type"] == "state":
+                        total = message["state"]["likes"]["total"]
+    finally:
+        stalled.close()

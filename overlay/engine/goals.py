@@ -32,13 +32,18 @@ class GoalLadder:
         self.index = 0
         self.reached_at: float | None = None
         self.reached_log: list[tuple[str, int, float]] = []  # (goal id, target, when)
+        self._current: Goal | None = None  # `goal()` of the current index, asked for on every like
 
     @property
     def steps(self) -> int:
         return len(self.settings.steps)
 
     def goal(self, index: int | None = None) -> Goal:
-        index = self.index if index is None else index
+        if index is None:
+            current = self._current
+            if current is None or current.index != self.index:
+                current = self._current = self.goal(self.index)
+            return current
         steps = self.settings.steps
         if index < len(steps):
             step = steps[index]
