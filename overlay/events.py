@@ -107,6 +107,14 @@ class LiveEnded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class NewLive(Event):
+    """Start a new session by hand (the demo, or a fresh page of stats); `room_id` empty keeps the current one."""
+
+    name: ClassVar[str] = "new_live"
+    room_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SourceStatus(Event):
     """What the source is doing, in words a creator understands ("connected (room 7312…)")."""
 
@@ -181,6 +189,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         Viewers,
         LiveStarted,
         LiveEnded,
+        NewLive,
         SourceStatus,
         ChallengeStart,
         ChallengeCancel,

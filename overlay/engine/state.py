@@ -28,6 +28,7 @@ from overlay.events import (
     Like,
     LiveEnded,
     LiveStarted,
+    NewLive,
     SetProgress,
     Share,
     SourceStatus,
@@ -35,6 +36,7 @@ from overlay.events import (
 )
 
 TOP_LIKERS = 10
+EXPORTED_LIKERS = 200  # likers kept for a restart: the ones any ranking could show, not every viewer
 CONTROL_EVENTS = (ChallengeStart, ChallengeCancel, GoalNext, GoalPrevious, GoalReset, SetProgress, AddLikes)
 
 
@@ -101,6 +103,9 @@ class Engine:
                 self._sync_total(event.total, now)
         elif isinstance(event, LiveEnded):
             self.live_ended = True
+        elif isinstance(event, NewLive):
+            self.room_id = event.room_id or self.room_id
+            self._reset_live(None, now)
         elif isinstance(event, SourceStatus):
             self.status, self.status_detail = event.status, event.detail
         elif isinstance(event, Viewers):
@@ -232,6 +237,60 @@ class Engine:
         events = list(pending)
         pending.clear()
         return events
+
+    # -- persistence ------------------------------------------------------------------
+
+    def export(self, now: float) -> dict[str, Any]:
+        """The live as plain data, kept by the store so `restore` can continue it after a restart."""
+        likers = heapq.nlargest(EXPORTED_LIKERS, self.likers.items(), key=lambda item: item[1][2])
+        return {
+            "room_id": self.room_id,
+            "seconds": max(0.0, now - self.started_at),
+            "ended": self.live_ended,
+            "total": self.total,
+            "total_known": self.total_known,
+            "session": self.session,
+            "follows": self.follows,
+            "shares": self.shares,
+            "gifts": self.gifts,
+            "diamonds": self.diamonds,
+            "viewers": self.viewers,
+            "goal_offset": self.goal_offset,
+            "goal": {
+                "index": self.goals.index,
+                "reached": self.goals.reached,
+                "log": [[goal_id, target, when - self.started_at] for goal_id, target, when in self.goals.reached_log],
+            },
+            # Rhythm buckets as seconds before `now`, so likes/min is right again right after a restart.
+            "rhythm": [[now - second, count] for second, count in self.rhythm._buckets],
+            "likers": [[key, nickname, avatar, count] for key, (nickname, avatar, count) in likers],
+        }
+
+    def restore(self, data: dict[str, Any], now: float) -> None:
+        """Continue a live from `export` data: same numbers and goal step, no celebration replayed."""
+        self.room_id = str(data.get("room_id", ""))
+        self._reset_live(None, now - float(data.get("seconds", 0.0)))
+        self.total = int(data.get("total", 0))
+        self.total_known = bool(data.get("total_known", False))
+        self.session = int(data.get("session", 0))
+        self.follows = int(data.get("follows", 0))
+        self.shares = int(data.get("shares", 0))
+        self.gifts = int(data.get("gifts", 0))
+        self.diamonds = int(data.get("diamonds", 0))
+        self.viewers = data.get("viewers")
+        self.live_ended = bool(data.get("ended", False))
+        self.goal_offset = int(data.get("goal_offset", 0))
+        goal = data.get("goal", {})
+        ladder = self.goals
+        ladder.reached_log[:] = [(str(i), int(t), self.started_at + float(s)) for i, t, s in goal.get("log", [])]
+        ladder.index = max(int(goal.get("index", 0)), 0)
+        # A goal that was celebrating is over by now: the next tick moves on without celebrating again.
+        ladder.reached_at = now - self.config.goals.celebrate_seconds if goal.get("reached") else None
+        for ago, count in data.get("rhythm", []):
+            self.rhythm.add(float(count), now - float(ago))
+        self.likers = {str(key): [name, avatar, int(count)] for key, name, avatar, count in data.get("likers", [])}
+        self._top_dirty = bool(self.likers)
+        self.version += 1
 
     # -- output -----------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from overlay.events import Event
 
@@ -16,3 +16,10 @@ class Source(Protocol):
     kind: str
 
     async def run(self, emit: Emit) -> None: ...
+
+
+@runtime_checkable
+class Joinable(Protocol):
+    """A source told which live to play (the demo): the current one after a restart, or a new one by hand."""
+
+    def join(self, room_id: str, total: int | None = None) -> None: ...

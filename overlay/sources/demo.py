@@ -145,16 +145,34 @@ class DemoSource:
 
     def __init__(self, settings: DemoSettings) -> None:
         self.settings = settings
+        self._join: tuple[str, int | None] | None = None  # the live to play instead of a new one (see `join`)
+        self._rejoin = False
+
+    def join(self, room_id: str, total: int | None = None) -> None:
+        """Play the live `room_id` from `total` likes (None: `demo.start_total`) instead of a new one.
+
+        Continues the current live after a restart, and starts a new live asked for by hand.
+        """
+        self._join = (room_id, total)
+        self._rejoin = True
+
+    def _start(self, emit: Emit) -> DemoLive:
+        room_id, total = self._join or (f"demo-{int(time.time())}", None)
+        live = DemoLive(self.settings if total is None else self.settings.model_copy(update={"start_total": total}))
+        emit(LiveStarted(room_id=room_id, total=live.total))
+        self._rejoin = False
+        return live
 
     async def run(self, emit: Emit) -> None:
-        live = DemoLive(self.settings)
-        emit(LiveStarted(room_id=f"demo-{int(time.time())}", total=live.total))
+        live = self._start(emit)
         emit(SourceStatus("connected", "demo live"))
         emit(Viewers(count=live.audience))
         loop = asyncio.get_running_loop()
         last = loop.time()
         while True:
             await asyncio.sleep(STEP)
+            if self._rejoin:
+                live = self._start(emit)
             now = loop.time()
             for event in live.step(now - last):
                 emit(event)

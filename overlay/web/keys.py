@@ -10,6 +10,7 @@ from overlay.bus import Bus
 from overlay.config import Config
 from overlay.engine import Engine
 from overlay.hub import Hub
+from overlay.persist import Persister
 from overlay.sources import Source
 
 CONFIG = web.AppKey("config", Config)
@@ -19,4 +20,5 @@ ENGINE = web.AppKey("engine", Engine)
 BUS = web.AppKey("bus", Bus)
 HUB = web.AppKey("hub", Hub)
 SOURCE = web.AppKey("source", Source)
+PERSISTER = web.AppKey("persister", Persister)  # the live history (store) and its flush loop
 SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")

@@ -1,0 +1,181 @@
+"""Stats: what a finished live's like timeline says (peaks, rhythm, lulls). Pure code over plain numbers.
+
+The store gives likes per second; this module groups them into 10-second buckets, finds the
+moments that stood out, and tells what was on screen then (goal step, challenge).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+BUCKET_SECONDS = 10
+MOMENTS = 5
+MOMENT_GAP = 60  # two top moments are at least this many seconds apart, so one burst is not listed twice
+MOMENT_RATIO = 1.5  # a moment has at least this many times the live's average likes per bucket
+LULL_RATIO = 0.25  # a lull: buckets under this fraction of the live's average
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A peak: the 10 seconds from `start` (seconds into the live) and what was running then."""
+
+    rank: int
+    start: int
+    likes: int
+    ratio: float  # likes compared to the live's average bucket
+    goal: str | None = None  # label of the goal being worked on
+    goal_step: int = 1
+    challenge: str | None = None  # label (or id) of the challenge running
+
+
+@dataclass(frozen=True, slots=True)
+class Lull:
+    start: int
+    seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    seconds: int
+    likes: int
+    buckets: list[int]
+    per_minute: float  # average over the live
+    peak_per_minute: int  # the most likes in any 60 seconds
+    moments: list[Moment]
+    lull: Lull | None  # the longest stretch below LULL_RATIO of the average
+
+
+def buckets(timeline: Iterable[tuple[int, int]], seconds: float, size: int = BUCKET_SECONDS) -> list[int]:
+    """Likes per `size` seconds from (second, likes) pairs; covers the whole live, empty buckets included."""
+    pairs = list(timeline)
+    last = max([math.ceil(seconds) - 1, *(second for second, _ in pairs)], default=0)
+    result = [0] * (last // size + 1 if last >= 0 else 1)
+    for second, likes in pairs:
+        if second >= 0:
+            result[second // size] += likes
+    return result
+
+
+def peak_per_minute(timeline: Iterable[tuple[int, int]], window: int = 60) -> int:
+    """The most likes in any `window` consecutive seconds (a sliding window over the seconds)."""
+    pairs = sorted(timeline)
+    best = running = 0
+    left = 0
+    for second, likes in pairs:
+        running += likes
+        while pairs[left][0] <= second - window:
+            running -= pairs[left][1]
+            left += 1
+        best = max(best, running)
+    return best
+
+
+def top_moments(
+    counts: Sequence[int],
+    size: int = BUCKET_SECONDS,
+    *,
+    count: int = MOMENTS,
+    gap: int = MOMENT_GAP,
+    ratio: float = MOMENT_RATIO,
+) -> list[tuple[int, int, float]]:
+    """(start second, likes, ratio to average) of the biggest buckets, at least `gap` seconds apart, best first.
+
+    Only buckets well above the average count: a flat live has no moments to show.
+    """
+    if not counts:
+        return []
+    average = sum(counts) / len(counts)
+    if average <= 0:
+        return []
+    chosen: list[tuple[int, int, float]] = []
+    # Biggest first; on a tie the earlier bucket wins, so the result does not depend on sort stability.
+    for index in sorted(range(len(counts)), key=lambda i: (-counts[i], i)):
+        likes = counts[index]
+        if likes < average * ratio or len(chosen) == count:
+            break
+        start = index * size
+        if all(abs(start - other) >= gap for other, _, _ in chosen):
+            chosen.append((start, likes, likes / average))
+    return chosen
+
+
+def longest_lull(counts: Sequence[int], size: int = BUCKET_SECONDS, ratio: float = LULL_RATIO) -> Lull | None:
+    """The longest run of buckets under `ratio` of the average (the first one on a tie)."""
+    if not counts or sum(counts) == 0:
+        return None
+    threshold = sum(counts) / len(counts) * ratio
+    best: Lull | None = None
+    run_start: int | None = None
+    for index, likes in enumerate([*counts, math.inf]):
+        if likes < threshold:
+            if run_start is None:
+                run_start = index
+        elif run_start is not None:
+            length = (index - run_start) * size
+            if best is None or length > best.seconds:
+                best = Lull(run_start * size, length)
+            run_start = None
+    return best
+
+
+def goal_at(second: float, goals: Sequence[dict[str, Any]]) -> int:
+    """How many goals had been reached by `second` (the step being worked on is this + 1)."""
+    return sum(1 for goal in goals if float(goal["second"]) <= second)
+
+
+def challenge_at(second: float, end: float, challenges: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The challenge running at any time between `second` and `end`, if any (the last started)."""
+    found = None
+    for challenge in challenges:
+        started = float(challenge["started"])
+        ended = challenge.get("ended")
+        stop = math.inf if ended is None else float(ended)
+        if started < end and stop >= second:
+            found = challenge
+    return found
+
+
+def analyse(
+    timeline: Sequence[tuple[int, int]],
+    seconds: float,
+    goals: Sequence[dict[str, Any]] = (),
+    challenges: Sequence[dict[str, Any]] = (),
+    next_goals: Sequence[str] = (),
+) -> Analysis:
+    """Everything the stats page shows about a live, from its (second, likes) timeline.
+
+    `goals` are the goals reached ({"second", "label", ...}, in order); `next_goals` the labels of
+    the configured steps, used to name the goal being worked on before any was reached.
+    """
+    counts = buckets(timeline, seconds)
+    total = sum(likes for _, likes in timeline)
+    length = max(math.ceil(seconds), 1)
+    ordered = sorted(goals, key=lambda goal: float(goal["second"]))
+    moments = []
+    for rank, (start, likes, ratio) in enumerate(top_moments(counts), start=1):
+        done = goal_at(start, ordered)
+        label = next_goals[done] if done < len(next_goals) else None
+        challenge = challenge_at(start, start + BUCKET_SECONDS, challenges)
+        moments.append(
+            Moment(
+                rank=rank,
+                start=start,
+                likes=likes,
+                ratio=round(ratio, 1),
+                goal=label,
+                goal_step=done + 1,
+                challenge=(challenge.get("label") or challenge["id"]) if challenge else None,
+            )
+        )
+    return Analysis(
+        seconds=length,
+        likes=total,
+        buckets=counts,
+        per_minute=total / length * 60,
+        peak_per_minute=peak_per_minute(timeline),
+        moments=moments,
+        lull=longest_lull(counts),
+    )

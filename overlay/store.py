@@ -1,0 +1,446 @@
+"""Persistence: the only module that touches SQLite. Lives, their like timeline, goals, challenges, likers, state.
+
+One file, `state.db` in the data folder, in WAL mode with `synchronous=FULL`: the persister commits at
+most a few times a second, so one fsync per commit costs nothing noticeable, and it makes every
+committed flush survive a power cut or an OS crash, not only a killed process (`NORMAL` would be
+enough for `kill -9` but may lose the last commits when the PC itself goes down mid-live).
+
+The schema is versioned with `PRAGMA user_version` and ordered migration functions; a released
+migration is never edited, a new one is appended. A store that cannot be read (not a database,
+damaged, or written by a newer version) is moved aside as `state.db.broken-<timestamp>` with a
+logged message, never silently emptied.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+FILENAME = "state.db"
+Migration = Callable[[sqlite3.Connection], None]
+
+
+# -- schema --------------------------------------------------------------------------------
+
+
+def _v1_lives(db: sqlite3.Connection) -> None:
+    """Lives, their per-second like timeline, goals reached, and the engine state kept for recovery."""
+    db.execute(
+        """CREATE TABLE lives (
+            id INTEGER PRIMARY KEY,
+            room_id TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL,
+            started_at REAL NOT NULL,          -- unix time the live began (or this server first saw it)
+            seconds REAL NOT NULL DEFAULT 0,   -- length of the live so far
+            ended INTEGER NOT NULL DEFAULT 0,  -- 1 once the live ended or a new one started
+            saved_at REAL NOT NULL,            -- unix time of the last flush
+            total INTEGER NOT NULL DEFAULT 0,  -- the room's like count, as TikTok shows it
+            follows INTEGER NOT NULL DEFAULT 0,
+            shares INTEGER NOT NULL DEFAULT 0,
+            gifts INTEGER NOT NULL DEFAULT 0,
+            diamonds INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE like_seconds (
+            live_id INTEGER NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+            second INTEGER NOT NULL,           -- seconds since the live began
+            likes INTEGER NOT NULL,            -- likes that arrived during that second
+            total INTEGER NOT NULL,            -- the room's count at the end of that second
+            PRIMARY KEY (live_id, second)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE goals_reached (
+            live_id INTEGER NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+            goal_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            target INTEGER NOT NULL,
+            second REAL NOT NULL,
+            PRIMARY KEY (live_id, goal_id)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE live_state (
+            live_id INTEGER PRIMARY KEY REFERENCES lives(id) ON DELETE CASCADE,
+            saved_at REAL NOT NULL,
+            data TEXT NOT NULL                 -- Engine.export(), JSON
+        )"""
+    )
+
+
+def _v2_challenges_likers(db: sqlite3.Connection) -> None:
+    """Challenges with their outcome, and the top likers of each live."""
+    db.execute(
+        """CREATE TABLE challenges (
+            live_id INTEGER NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+            challenge_id TEXT NOT NULL,
+            started REAL NOT NULL,             -- seconds since the live began
+            label TEXT NOT NULL DEFAULT '',
+            target INTEGER,
+            ended REAL,
+            outcome TEXT,                      -- succeeded | failed | cancelled | interrupted; NULL while running
+            likes INTEGER NOT NULL DEFAULT 0,
+            detail TEXT NOT NULL DEFAULT '{}', -- anything else the challenge reported, JSON
+            PRIMARY KEY (live_id, challenge_id, started)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE likers (
+            live_id INTEGER NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+            user_key TEXT NOT NULL,
+            nickname TEXT NOT NULL,
+            likes INTEGER NOT NULL,
+            PRIMARY KEY (live_id, user_key)
+        ) WITHOUT ROWID"""
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_lives, _v2_challenges_likers)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class BrokenStore(Exception):
+    """The file exists but cannot be used as our store."""
+
+
+def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
+    """Bring the schema to version `upto`, one transaction per migration; returns the version found."""
+    found = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if found > SCHEMA_VERSION:
+        raise BrokenStore(f"it was written by a newer version of this program (schema {found} > {SCHEMA_VERSION})")
+    for version in range(found + 1, upto + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version - 1](db)
+            db.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        if found:
+            log.info("live history updated to schema %d", version)
+    return found
+
+
+# -- what the persister hands over ---------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LiveRecord:
+    """One live as the `lives` table keeps it, plus what changed since the last flush."""
+
+    id: int
+    room_id: str
+    source: str
+    started_at: float
+    seconds: float = 0.0
+    ended: bool = False
+    total: int = 0
+    follows: int = 0
+    shares: int = 0
+    gifts: int = 0
+    diamonds: int = 0
+    likes: dict[int, int] = field(default_factory=dict)  # second -> likes that arrived in it (replaces the stored)
+    totals: dict[int, int] = field(default_factory=dict)  # second -> room total at its end
+    goals: list[tuple[str, str, int, float]] = field(default_factory=list)  # (id, label, target, second)
+    challenges: list[dict[str, Any]] = field(default_factory=list)  # see `Store._challenge`
+    likers: list[tuple[str, str, int]] | None = None  # (key, nickname, likes): replaces the stored top likers
+    state: dict[str, Any] | None = None  # Engine.export()
+
+
+# -- the store -----------------------------------------------------------------------------
+
+
+class Store:
+    """The SQLite file; every method is blocking, so async callers run them with `asyncio.to_thread`.
+
+    One connection, used by one thread at a time (a lock): the persister's flushes and the
+    stats pages' reads are short, and WAL keeps readers of other processes off the writer's path.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.notice = ""  # set when a broken store was moved aside: the stats page repeats it
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    # -- opening -------------------------------------------------------------------------
+
+    def open(self) -> Store:
+        """Open (or create) the file and bring its schema up to date; a broken file is moved aside."""
+        if self._db is not None:
+            return self
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._connect()
+        except (sqlite3.DatabaseError, BrokenStore) as exc:
+            moved = self._move_aside()
+            self.notice = (
+                f"The live history {self.path} could not be read ({exc}). It was moved to {moved} "
+                f"and a new, empty history was started; nothing was deleted."
+            )
+            log.error("%s", self.notice)
+            self._db = self._connect()
+        return self
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            # Read before writing anything: a file that is not a database fails here, and a newer
+            # program's store is left exactly as it was.
+            found = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if found > SCHEMA_VERSION:
+                raise BrokenStore(f"it was written by a newer version of this program (schema {found})")
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise BrokenStore(f"damaged: {check}")
+            db.execute("PRAGMA journal_mode = WAL").fetchone()
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _move_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.broken-{stamp}-{n}")
+        self.path.replace(target)
+        # The journal files belong to the moved database: they keep SQLite's naming next to it.
+        for suffix in ("-wal", "-shm"):
+            journal = self.path.with_name(self.path.name + suffix)
+            if journal.exists():
+                journal.replace(target.with_name(target.name + suffix))
+        return target
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    @contextmanager
+    def _use(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            if self._db is None:
+                raise RuntimeError("the store is not open")
+            yield self._db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._use() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write(self, lives: Sequence[LiveRecord], saved_at: float) -> None:
+        """Everything gathered since the last flush, in one transaction."""
+        with self._transaction() as db:
+            for live in lives:
+                self._write_live(db, live, saved_at)
+
+    def _write_live(self, db: sqlite3.Connection, live: LiveRecord, saved_at: float) -> None:
+        db.execute(
+            """INSERT INTO lives (id, room_id, source, started_at, seconds, ended, saved_at,
+                                  total, follows, shares, gifts, diamonds)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (id) DO UPDATE SET
+                 room_id = excluded.room_id, seconds = excluded.seconds, ended = excluded.ended,
+                 saved_at = excluded.saved_at, total = excluded.total, follows = excluded.follows,
+                 shares = excluded.shares, gifts = excluded.gifts, diamonds = excluded.diamonds""",
+            (
+                live.id,
+                live.room_id,
+                live.source,
+                live.started_at,
+                live.seconds,
+                int(live.ended),
+                saved_at,
+                live.total,
+                live.follows,
+                live.shares,
+                live.gifts,
+                live.diamonds,
+            ),
+        )
+        if live.likes or live.totals:
+            db.executemany(
+                """INSERT INTO like_seconds (live_id, second, likes, total) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (live_id, second) DO UPDATE SET likes = excluded.likes, total = excluded.total""",
+                [
+                    (live.id, second, live.likes.get(second, 0), live.totals.get(second, 0))
+                    for second in sorted(live.likes.keys() | live.totals.keys())
+                ],
+            )
+        db.executemany(
+            "INSERT OR IGNORE INTO goals_reached (live_id, goal_id, label, target, second) VALUES (?, ?, ?, ?, ?)",
+            [(live.id, *goal) for goal in live.goals],
+        )
+        for record in live.challenges:
+            self._challenge(db, live.id, record)
+        if live.likers is not None:
+            db.execute("DELETE FROM likers WHERE live_id = ?", (live.id,))
+            db.executemany(
+                "INSERT OR REPLACE INTO likers (live_id, user_key, nickname, likes) VALUES (?, ?, ?, ?)",
+                [(live.id, *liker) for liker in live.likers],
+            )
+        if live.state is not None:
+            db.execute(
+                "INSERT OR REPLACE INTO live_state (live_id, saved_at, data) VALUES (?, ?, ?)",
+                (live.id, saved_at, json.dumps(live.state, ensure_ascii=False)),
+            )
+
+    @staticmethod
+    def _challenge(db: sqlite3.Connection, live_id: int, record: dict[str, Any]) -> None:
+        """A generic challenge record: `id` and `started` (seconds into the live) name it; other keys update it.
+
+        Known keys: `label`, `target`, `ended`, `outcome`, `likes`; anything else is kept in `detail`.
+        Sending the same challenge again (e.g. first when it starts, then with its outcome) updates its row.
+        """
+        known = {"id", "started", "label", "target", "ended", "outcome", "likes"}
+        detail = {k: v for k, v in record.items() if k not in known}
+        db.execute(
+            """INSERT INTO challenges (live_id, challenge_id, started, label, target, ended, outcome, likes, detail)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (live_id, challenge_id, started) DO UPDATE SET
+                 label = excluded.label, target = coalesce(excluded.target, target),
+                 ended = coalesce(excluded.ended, ended), outcome = coalesce(excluded.outcome, outcome),
+                 likes = max(likes, excluded.likes), detail = excluded.detail""",
+            (
+                live_id,
+                str(record["id"]),
+                float(record["started"]),
+                str(record.get("label", "")),
+                record.get("target"),
+                record.get("ended"),
+                record.get("outcome"),
+                int(record.get("likes") or 0),
+                json.dumps(detail, ensure_ascii=False),
+            ),
+        )
+
+    def end_live(self, live_id: int) -> None:
+        """Mark a live finished (found unfinished and not to be continued); a running challenge was interrupted."""
+        with self._transaction() as db:
+            db.execute("UPDATE lives SET ended = 1 WHERE id = ?", (live_id,))
+            db.execute(
+                "UPDATE challenges SET outcome = 'interrupted' WHERE live_id = ? AND outcome IS NULL", (live_id,)
+            )
+
+    def end_challenges(self, live_id: int, outcome: str) -> None:
+        """Give the challenges of a live that have no outcome yet this one (e.g. `interrupted` by a restart)."""
+        with self._transaction() as db:
+            db.execute("UPDATE challenges SET outcome = ? WHERE live_id = ? AND outcome IS NULL", (outcome, live_id))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def next_live_id(self) -> int:
+        with self._use() as db:
+            return int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM lives").fetchone()[0])
+
+    def unfinished_live(self) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+        """The most recent live not marked ended, with its saved engine state (None if never saved)."""
+        with self._use() as db:
+            cursor = db.execute("SELECT * FROM lives WHERE ended = 0 ORDER BY id DESC LIMIT 1")
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            live = _live(row, cursor)
+            state = db.execute("SELECT data FROM live_state WHERE live_id = ?", (live["id"],)).fetchone()
+        return live, (json.loads(state[0]) if state else None)
+
+    def lives(self) -> list[dict[str, Any]]:
+        """Every live, newest first, with what the list of lives shows."""
+        with self._use() as db:
+            cursor = db.execute(
+                """SELECT lives.*,
+                          (SELECT coalesce(sum(likes), 0) FROM like_seconds s WHERE s.live_id = lives.id) AS likes,
+                          (SELECT count(*) FROM goals_reached g WHERE g.live_id = lives.id) AS goals_reached,
+                          (SELECT coalesce(max(minute), 0) FROM (
+                             SELECT sum(likes) OVER (ORDER BY second RANGE BETWEEN 59 PRECEDING AND CURRENT ROW)
+                                    AS minute
+                             FROM like_seconds s WHERE s.live_id = lives.id)) AS peak_per_minute
+                   FROM lives ORDER BY started_at DESC, id DESC"""
+            )
+            return [_live(row, cursor) for row in cursor.fetchall()]
+
+    def live(self, live_id: int) -> dict[str, Any] | None:
+        with self._use() as db:
+            cursor = db.execute("SELECT * FROM lives WHERE id = ?", (live_id,))
+            row = cursor.fetchone()
+            return None if row is None else _live(row, cursor)
+
+    def timeline(self, live_id: int) -> list[tuple[int, int, int]]:
+        """(second, likes, total) for every second in which something was recorded, in order."""
+        with self._use() as db:
+            return [
+                (int(s), int(likes), int(total))
+                for s, likes, total in db.execute(
+                    "SELECT second, likes, total FROM like_seconds WHERE live_id = ? ORDER BY second", (live_id,)
+                )
+            ]
+
+    def goals(self, live_id: int) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT goal_id AS id, label, target, second FROM goals_reached WHERE live_id = ? ORDER BY second, target",
+            live_id,
+        )
+
+    def challenges(self, live_id: int) -> list[dict[str, Any]]:
+        rows = self._rows(
+            """SELECT challenge_id AS id, label, target, started, ended, outcome, likes, detail
+               FROM challenges WHERE live_id = ? ORDER BY started""",
+            live_id,
+        )
+        for row in rows:
+            row["detail"] = json.loads(row["detail"])
+        return rows
+
+    def likers(self, live_id: int, limit: int = 20) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT nickname, likes FROM likers WHERE live_id = ? ORDER BY likes DESC, nickname LIMIT ?",
+            live_id,
+            limit,
+        )
+
+    def _rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        with self._use() as db:
+            cursor = db.execute(sql, params)
+            return [_row(row, cursor) for row in cursor.fetchall()]
+
+    def integrity(self) -> str:
+        """`ok`, or what SQLite's full integrity check found."""
+        with self._use() as db:
+            return "; ".join(str(row[0]) for row in db.execute("PRAGMA integrity_check"))
+
+
+def _row(row: tuple[Any, ...], cursor: sqlite3.Cursor) -> dict[str, Any]:
+    return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
+
+
+def _live(row: tuple[Any, ...], cursor: sqlite3.Cursor) -> dict[str, Any]:
+    data = _row(row, cursor)
+    data["ended"] = bool(data["ended"])
+    return data

@@ -1,0 +1,403 @@
+"""Web: the post-live stats pages (`/stats`), their CSV and JSON exports, and `POST /api/lives/new`.
+
+Everything is rendered on the server, the chart included (an SVG, hover values in `<title>`):
+no CDN and no script needed, so the page works offline and prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import math
+from datetime import datetime
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from overlay.events import NewLive
+from overlay.i18n import Locale, format_number
+from overlay.sources.base import Joinable
+from overlay.stats import BUCKET_SECONDS, Analysis, analyse
+from overlay.web.keys import BUS, CONFIG, ENGINE, PERSISTER, SOURCE
+from overlay.web.pages import CSP
+from overlay.web.security import check_control
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Statistiques des lives",
+        "lives": "Lives passés",
+        "none": "Aucun live enregistré pour l'instant. Lancez le serveur pendant un live : tout est gardé ici.",
+        "date": "Date",
+        "duration": "Durée",
+        "total": "Likes (total du live)",
+        "received": "Likes reçus",
+        "peak": "Pic (likes/min)",
+        "goals": "Objectifs atteints",
+        "running": "en cours",
+        "source": "Source",
+        "back": "← Tous les lives",
+        "chart": "Likes par 10 secondes",
+        "chart_about": "Survolez une barre pour la valeur. Traits verticaux : objectifs atteints ; bandes : défis.",
+        "moments": "Moments forts",
+        "no_moments": "Pas de pic marqué : le rythme est resté régulier.",
+        "at": "à",
+        "times": "× la moyenne",
+        "goal_step": "objectif",
+        "goal_col": "Objectif",
+        "challenge_col": "Défi",
+        "challenge": "défi",
+        "rhythm": "Rythme",
+        "average": "Moyenne",
+        "per_minute": "likes/min",
+        "lull": "Plus long creux",
+        "no_lull": "aucun",
+        "from": "à partir de",
+        "goals_reached": "Objectifs atteints",
+        "no_goals": "Aucun objectif atteint.",
+        "target": "Cible",
+        "time": "Moment",
+        "challenges": "Défis",
+        "no_challenges": "Aucun défi lancé.",
+        "outcome": "Résultat",
+        "likers": "Top likeurs",
+        "no_likers": "Personne n'est encore connu par son nom.",
+        "export": "Exporter",
+        "succeeded": "réussi",
+        "failed": "raté",
+        "cancelled": "annulé",
+        "interrupted": "interrompu (redémarrage)",
+        "in_progress": "en cours",
+        "notice": "Attention",
+        "likes": "likes",
+        "step": "étape",
+    },
+    "en": {
+        "title": "Live stats",
+        "lives": "Past lives",
+        "none": "No live recorded yet. Run the server during a live: everything is kept here.",
+        "date": "Date",
+        "duration": "Duration",
+        "total": "Likes (live total)",
+        "received": "Likes received",
+        "peak": "Peak (likes/min)",
+        "goals": "Goals reached",
+        "running": "running",
+        "source": "Source",
+        "back": "← All lives",
+        "chart": "Likes per 10 seconds",
+        "chart_about": "Hover a bar for its value. Vertical lines: goals reached; bands: challenges.",
+        "moments": "Top moments",
+        "no_moments": "No marked peak: the rhythm stayed even.",
+        "at": "at",
+        "times": "× the average",
+        "goal_step": "goal",
+        "goal_col": "Goal",
+        "challenge_col": "Challenge",
+        "challenge": "challenge",
+        "rhythm": "Rhythm",
+        "average": "Average",
+        "per_minute": "likes/min",
+        "lull": "Longest lull",
+        "no_lull": "none",
+        "from": "from",
+        "goals_reached": "Goals reached",
+        "no_goals": "No goal reached.",
+        "target": "Target",
+        "time": "When",
+        "challenges": "Challenges",
+        "no_challenges": "No challenge started.",
+        "outcome": "Outcome",
+        "likers": "Top likers",
+        "no_likers": "Nobody is known by name yet.",
+        "export": "Export",
+        "succeeded": "succeeded",
+        "failed": "failed",
+        "cancelled": "cancelled",
+        "interrupted": "interrupted (restart)",
+        "in_progress": "running",
+        "notice": "Warning",
+        "likes": "likes",
+        "step": "step",
+    },
+}
+
+# The chart's drawing box (SVG user units; the SVG scales to the page width).
+WIDTH, HEIGHT = 960, 300
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 30
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/stats", lives_page, name="stats")
+    app.router.add_get(r"/stats/{id:\d+}", live_page, name="stats_live")
+    app.router.add_get(r"/stats/{id:\d+}.csv", live_csv)
+    app.router.add_get(r"/stats/{id:\d+}.json", live_json)
+    app.router.add_post("/api/lives/new", new_live)
+
+
+# -- formatting ------------------------------------------------------------------------------
+
+
+def clock(seconds: float) -> str:
+    """Time into the live: `4:05`, `1:02:05`."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def duration(seconds: float) -> str:
+    """`1 h 05 min`, `12 min 30 s`, `45 s`."""
+    seconds = max(0, round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def date(timestamp: float, locale: Locale) -> str:
+    moment = datetime.fromtimestamp(timestamp)
+    return moment.strftime("%d/%m/%Y %H:%M" if locale == "fr" else "%Y-%m-%d %H:%M")
+
+
+def _locale(request: web.Request) -> Locale:
+    asked = request.query.get("locale", "")
+    return "fr" if asked == "fr" else "en" if asked == "en" else request.app[CONFIG].locale
+
+
+def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
+    locale = _locale(request)
+    context = {
+        "locale": locale,
+        "t": LABELS[locale],
+        "n": lambda value: format_number(value, locale),
+        "clock": clock,
+        "duration": duration,
+        "date": lambda ts: date(ts, locale),
+        "notice": request.app[PERSISTER].store.notice,
+        **context,
+    }
+    response = aiohttp_jinja2.render_template(template, request, context)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- reading a live --------------------------------------------------------------------------
+
+
+async def _load(request: web.Request) -> dict[str, Any]:
+    """A live with everything the page and the exports show; 404 when there is no such live."""
+    live_id = int(request.match_info["id"])
+    store = request.app[PERSISTER].store
+
+    def read() -> dict[str, Any] | None:
+        live = store.live(live_id)
+        if live is None:
+            return None
+        return {
+            "live": live,
+            "timeline": store.timeline(live_id),
+            "goals": store.goals(live_id),
+            "challenges": store.challenges(live_id),
+            "likers": store.likers(live_id),
+        }
+
+    data = await asyncio.to_thread(read)
+    if data is None:
+        raise web.HTTPNotFound(text=f"No live #{live_id} in the history; see /stats for the list.")
+    ladder = request.app[ENGINE].goals
+    labels = [ladder.goal(index).label for index in range(len(data["goals"]) + 1)]
+    data["analysis"] = analyse(
+        [(second, likes) for second, likes, _ in data["timeline"]],
+        float(data["live"]["seconds"]),
+        data["goals"],
+        data["challenges"],
+        labels,
+    )
+    return data
+
+
+async def lives_page(request: web.Request) -> web.Response:
+    """Every recorded live, newest first."""
+    lives = await asyncio.to_thread(request.app[PERSISTER].store.lives)
+    return _page("stats.html", request, {"lives": lives, "data": None})
+
+
+async def live_page(request: web.Request) -> web.Response:
+    data = await _load(request)
+    locale = _locale(request)
+    return _page("stats.html", request, {"lives": None, "data": data, "chart": chart(data, locale)})
+
+
+async def live_csv(request: web.Request) -> web.Response:
+    """The per-second like timeline: second into the live, local time, likes that arrived, room total."""
+    data = await _load(request)
+    started = float(data["live"]["started_at"])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["second", "time", "likes", "total"])
+    for second, likes, total in data["timeline"]:
+        when = datetime.fromtimestamp(started + second).astimezone().isoformat(timespec="seconds")
+        writer.writerow([second, when, likes, total])
+    return web.Response(
+        text=out.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="live-{data["live"]["id"]}.csv"'},
+    )
+
+
+async def live_json(request: web.Request) -> web.Response:
+    data = await _load(request)
+    analysis: Analysis = data["analysis"]
+    body = {
+        "live": data["live"],
+        "timeline": [{"second": s, "likes": likes, "total": total} for s, likes, total in data["timeline"]],
+        "goals": data["goals"],
+        "challenges": data["challenges"],
+        "top_likers": data["likers"],
+        "analysis": {
+            "seconds": analysis.seconds,
+            "likes": analysis.likes,
+            "per_minute": round(analysis.per_minute, 1),
+            "peak_per_minute": analysis.peak_per_minute,
+            "bucket_seconds": BUCKET_SECONDS,
+            "buckets": analysis.buckets,
+            "moments": [
+                {
+                    "rank": m.rank,
+                    "start": m.start,
+                    "likes": m.likes,
+                    "ratio": m.ratio,
+                    "goal": m.goal,
+                    "goal_step": m.goal_step,
+                    "challenge": m.challenge,
+                }
+                for m in analysis.moments
+            ],
+            "longest_lull": None
+            if analysis.lull is None
+            else {"start": analysis.lull.start, "seconds": analysis.lull.seconds},
+        },
+    }
+    return web.json_response(
+        body, headers={"Content-Disposition": f'attachment; filename="live-{data["live"]["id"]}.json"'}
+    )
+
+
+# -- a new live by hand ----------------------------------------------------------------------
+
+
+async def new_live(request: web.Request) -> web.Response:
+    """Start a new session now (control token required); the demo starts a fresh simulated live."""
+    check_control(request)
+    persister, source = request.app[PERSISTER], request.app[SOURCE]
+    joinable = isinstance(source, Joinable)
+    room_id = persister.new_live_room() if joinable else ""
+    bus = request.app[BUS]
+    persister.checkpoint(bus.clock())  # the last moments of the current live, before the engine resets
+    bus.publish(NewLive(room_id=room_id))
+    if isinstance(source, Joinable):
+        source.join(room_id, None)
+    live = persister.live
+    return web.json_response({"ok": True, "live": live.id if live else None, "room_id": request.app[ENGINE].room_id})
+
+
+# -- the chart -------------------------------------------------------------------------------
+
+
+def _nice(value: float) -> float:
+    """The smallest 1, 2 or 5 × 10^k at or above `value`."""
+    if value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        if value <= step * power:
+            return float(step * power)
+    return 10.0 * power
+
+
+def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
+    """Geometry of the SVG chart: bars with hover texts, axes, goal lines, challenge bands, moment markers."""
+    t = LABELS[locale]
+    analysis: Analysis = data["analysis"]
+    counts = analysis.buckets
+    span = len(counts) * BUCKET_SECONDS
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    step = max(1.0, _nice(max(counts, default=0) / 4))
+    top = step * max(1, math.ceil(max(counts, default=0) / step))
+
+    def x(second: float) -> float:
+        return round(LEFT + plot_w * min(max(second, 0), span) / span, 2)
+
+    def y(likes: float) -> float:
+        return round(TOP + plot_h - plot_h * likes / top, 2)
+
+    width = plot_w / len(counts)
+    bars = [
+        {
+            "start": index * BUCKET_SECONDS,
+            "likes": likes,
+            "x": round(LEFT + index * width, 2),
+            "w": round(max(width * 0.8, 0.6), 2),
+            "hit_w": round(width, 2),
+            "y": y(likes),
+            "h": round(TOP + plot_h - y(likes), 2),
+            "title": f"{clock(index * BUCKET_SECONDS)}–{clock((index + 1) * BUCKET_SECONDS)} : "
+            f"{format_number(likes, locale)} {t['likes']}",
+        }
+        for index, likes in enumerate(counts)
+    ]
+    y_ticks = [
+        {"y": y(value), "label": format_number(value, locale)}
+        for value in (step * i for i in range(int(top / step) + 1))
+    ]
+    every = next((s for s in (30, 60, 120, 300, 600, 900, 1800, 3600, 7200) if span / s <= 10), 14400)
+    x_ticks = [{"x": x(second), "label": clock(second)} for second in range(0, span + 1, every)]
+    goals = [
+        {
+            "x": x(float(goal["second"])),
+            "title": f"{goal['label']} ({format_number(goal['target'], locale)}) — {clock(goal['second'])}",
+        }
+        for goal in data["goals"]
+    ]
+    bands = []
+    for challenge in data["challenges"]:
+        start = x(float(challenge["started"]))
+        end = x(float(challenge["ended"]) if challenge["ended"] is not None else span)
+        outcome = t.get(challenge["outcome"] or "in_progress", challenge["outcome"] or "")
+        bands.append(
+            {
+                "x": start,
+                "w": round(max(end - start, 1.0), 2),
+                "title": f"{t['challenge']} {challenge['label'] or challenge['id']} — {outcome}",
+            }
+        )
+    moments = [
+        {
+            "rank": m.rank,
+            "start": m.start,
+            "x": round(x(m.start) + width / 2, 2),
+            "y": round(max(y(m.likes) - 12, 10), 2),
+        }
+        for m in analysis.moments
+    ]
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "top": TOP,
+        "bottom": TOP + plot_h,
+        "bars": bars,
+        "y_ticks": y_ticks,
+        "x_ticks": x_ticks,
+        "goals": goals,
+        "bands": bands,
+        "moments": moments,
+    }

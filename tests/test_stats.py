@@ -1,0 +1,218 @@
+"""The stats: analysis of a like timeline (pure), and the `/stats` pages and exports of a recorded live."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import sqlite3
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from overlay.bus import Bus
+from overlay.engine import Engine
+from overlay.events import ChallengeStart, Like, LiveEnded, LiveStarted, User
+from overlay.persist import Persister
+from overlay.stats import analyse, buckets, challenge_at, goal_at, longest_lull, peak_per_minute, top_moments
+from overlay.store import FILENAME, LiveRecord, Store
+from tests.browser_fixtures import WidgetPage
+from tests.conftest import ServerThread, make_config
+
+# -- analysis --------------------------------------------------------------------------------
+
+
+def test_buckets_cover_the_whole_live_in_10_second_steps() -> None:
+    assert buckets([(0, 1), (9, 2), (10, 5), (35, 1)], seconds=50) == [3, 5, 0, 1, 0]
+    assert buckets([], seconds=0) == [0]
+
+
+def test_peak_per_minute_is_the_best_60_seconds_anywhere() -> None:
+    timeline = [(0, 10), (59, 10), (60, 100), (100, 50), (119, 1), (120, 7)]
+    # Seconds 59..118 hold 10 + 100 + 50; 0..59 only 20, 60..119 only 151.
+    assert peak_per_minute(timeline) == 160
+    assert peak_per_minute([]) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(st.integers(0, 600), st.integers(0, 500), max_size=80),
+)
+def test_peak_per_minute_agrees_with_the_store_list(tmp_path_factory: pytest.TempPathFactory, seconds: dict) -> None:
+    """The list of lives (SQL window) and the live's page (Python) show the same peak."""
+    store = Store(tmp_path_factory.mktemp("peak") / FILENAME).open()
+    store.write([LiveRecord(id=1, room_id="r", source="test", started_at=1, likes=seconds, totals=seconds)], 1)
+    assert store.lives()[0]["peak_per_minute"] == peak_per_minute(seconds.items())
+    store.close()
+
+
+def test_top_moments_are_big_apart_and_best_first() -> None:
+    counts = [10] * 60
+    counts[12] = 400  # 120 s
+    counts[13] = 390  # the same burst, 10 s later: not a second moment
+    counts[30] = 300  # 300 s
+    counts[45] = 250  # 450 s
+    moments = top_moments(counts, count=5)
+    assert [(start, likes) for start, likes, _ in moments] == [(120, 400), (300, 300), (450, 250)]
+    assert moments[0][2] == pytest.approx(400 / (sum(counts) / len(counts)))
+
+
+def test_a_flat_or_empty_live_has_no_moments() -> None:
+    assert top_moments([10] * 30) == []
+    assert top_moments([0] * 30) == []
+    assert top_moments([]) == []
+
+
+def test_the_longest_lull_is_the_longest_run_well_below_average() -> None:
+    counts = [50, 50, 0, 0, 50, 2, 1, 0, 50, 50]
+    lull = longest_lull(counts)
+    assert lull is not None
+    assert (lull.start, lull.seconds) == (50, 30)
+    assert longest_lull([0, 0]) is None
+
+
+def test_what_was_running_at_a_moment() -> None:
+    goals = [{"second": 50.0}, {"second": 200.0}]
+    assert [goal_at(s, goals) for s in (0, 50, 199, 200, 500)] == [0, 1, 1, 2, 2]
+    challenges = [{"id": "a", "started": 100.0, "ended": 160.0}, {"id": "b", "started": 300.0, "ended": None}]
+    assert challenge_at(150, 160, challenges) == challenges[0]
+    assert challenge_at(170, 180, challenges) is None
+    assert challenge_at(1000, 1010, challenges) == challenges[1]  # still running
+
+
+def test_analyse_names_the_goal_step_and_challenge_of_each_moment() -> None:
+    timeline = [(s, 5) for s in range(300)] + [(s, 200) for s in range(120, 130)]
+    analysis = analyse(
+        timeline,
+        300,
+        goals=[{"second": 60.0, "label": "A"}],
+        challenges=[{"id": "x", "label": "Explose !", "started": 115.0, "ended": 135.0}],
+        next_goals=["A", "B", "C"],
+    )
+    assert [(m.start, m.goal_step, m.goal, m.challenge) for m in analysis.moments] == [(120, 2, "B", "Explose !")]
+    assert analysis.likes == 300 * 5 + 2000
+    assert analysis.per_minute == pytest.approx(analysis.likes / 5)
+
+
+# -- a recorded live on the stats page -------------------------------------------------------
+
+NASTY = '<img src=x onerror="alert(1)">'
+PEAKS = {120: 400, 300: 300, 450: 250}  # second -> likes per second for 10 s
+LULL = range(200, 260)  # no likes at all
+CONFIG = make_config(
+    challenges=[{"id": "explose", "text": "Faites exploser le compteur !", "target": 500, "duration": 60}],
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def record_live(data_dir: Path) -> None:
+    """A 10-minute live through the real path (bus -> engine -> persister -> store), with a test clock."""
+    clock = Clock()
+    engine = Engine(CONFIG, "test", now=clock())
+    bus = Bus(engine, clock)
+    persister = Persister(Store(data_dir / FILENAME), bus, wall=lambda: 1_750_000_000 + clock())
+    await persister.start()
+    start = clock.now
+    bus.publish(LiveStarted(room_id="room-42", total=0))
+    fans = [User(id="fan", nickname=NASTY), User(id="u2", nickname="Léa"), User(id="u3", nickname="Hugo")]
+    for second in range(600):
+        clock.now = start + second + 0.5
+        if second == 295:
+            bus.publish(ChallengeStart(id="explose"))
+        burst = next((likes for at, likes in PEAKS.items() if at <= second < at + 10), None)
+        per_second = burst if burst is not None else 0 if second in LULL else 20
+        for index in range(per_second // 10):
+            bus.publish(Like(count=10, user=fans[index % len(fans)]))
+        engine.tick(clock.now)
+        if second % 5 == 4:
+            await persister.flush()
+    clock.now = start + 600
+    bus.publish(LiveEnded())
+    await persister.stop()
+
+
+@pytest.fixture
+def recorded(tmp_path: Path) -> Iterator[ServerThread]:
+    data_dir = tmp_path / "data"
+    # In a thread of its own: Playwright's sync API may already run an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, record_live(data_dir)).result()
+    server = ServerThread(CONFIG, data_dir).start()
+    yield server
+    server.stop()
+
+
+def fetch(url: str) -> tuple[str, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.headers.get_content_type(), response.read().decode("utf-8")
+
+
+@pytest.mark.browser
+def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
+    recorded: ServerThread, tab: WidgetPage
+) -> None:
+    page = tab.page
+    page.goto(recorded.url + "/stats")
+    row = page.locator("table.lives tbody tr")
+    assert row.count() == 1
+    cells = row.first.locator("td").all_inner_texts()
+    assert cells[1] == "10 min 00 s"
+    total = 20 * (600 - 30 - len(LULL)) + 10 * sum(PEAKS.values())
+    assert cells[2].replace("\u202f", " ") == f"{total:,}".replace(",", " ")
+    assert cells[4].replace("\u202f", " ") == "5 000"  # the best minute: 10 s at 400/s + 50 s at 20/s
+
+    row.first.locator("a").click()
+    page.wait_for_selector("#chart")
+    moments = page.locator("#moments li")
+    assert [int(m) for m in moments.evaluate_all("items => items.map(i => i.dataset.start)")] == list(PEAKS)
+    assert moments.locator(".when").all_inner_texts() == ["2:00", "5:00", "7:30"]
+    assert "Faites exploser le compteur" in moments.nth(1).inner_text()  # what was running at 5:00
+    # The chart marks the same bars, and each bar tells its value on hover (SVG <title>).
+    markers = page.locator("#chart .moment").evaluate_all("ms => ms.map(m => Number(m.dataset.start))")
+    assert markers == list(PEAKS)
+    bar = page.locator('#chart .bar[data-start="120"]')
+    assert bar.get_attribute("data-likes") == "4000"
+    assert bar.locator("title").text_content() == "2:00–2:10 : 4\u202f000 likes"
+    bar.hover()
+    assert page.locator("#rhythm-lull").inner_text().startswith("1 min")  # the 60 s without likes
+    # Goals reached and the challenge's outcome are listed; the untrusted nickname is text, not markup.
+    assert page.locator("table.goals tbody tr").count() >= 2
+    assert "réussi" in page.locator("table.challenges").inner_text()
+    assert NASTY in page.locator("#likers").inner_text()
+    assert page.locator("#likers img").count() == 0
+
+
+def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
+    kind, text = fetch(recorded.url + "/stats/1.csv")
+    assert kind == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(text)))
+    with sqlite3.connect(recorded.data_dir / FILENAME) as db:
+        stored = db.execute("SELECT second, likes, total FROM like_seconds WHERE live_id = 1 ORDER BY second")
+        assert [(int(r["second"]), int(r["likes"]), int(r["total"])) for r in rows] == stored.fetchall()
+    assert len(rows) == 600 - len(LULL)
+    kind, text = fetch(recorded.url + "/stats/1.json")
+    data = json.loads(text)
+    assert [m["start"] for m in data["analysis"]["moments"]] == list(PEAKS)
+    assert data["live"]["total"] == sum(int(r["likes"]) for r in rows)
+    assert data["challenges"][0]["outcome"] == "succeeded"
+
+
+def test_an_unknown_live_is_a_clear_404(recorded: ServerThread) -> None:
+    with pytest.raises(urllib.error.HTTPError) as error:
+        fetch(recorded.url + "/stats/99")
+    assert error.value.code == 404
+    assert "/stats" in error.value.read().decode()
