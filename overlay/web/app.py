@@ -19,9 +19,12 @@ from overlay.config import Config
 from overlay.engine import Engine
 from overlay.events import SourceStatus
 from overlay.hub import Hub
+from overlay.persist import Persister
 from overlay.sources import Source, create_source
-from overlay.web import api, control, pages, sockets
-from overlay.web.keys import BUS, CONFIG, DATA_DIR, ENGINE, HUB, SOCKETS, SOURCE
+from overlay.sources.base import Joinable
+from overlay.store import FILENAME, Store
+from overlay.web import api, control, pages, sockets, stats
+from overlay.web.keys import BUS, CONFIG, DATA_DIR, ENGINE, HUB, PERSISTER, SOCKETS, SOURCE
 from overlay.web.security import host_guard
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ def create_app(
         max_events=config.server.max_events_per_frame,
     )
     app[SOCKETS] = set()
+    app[PERSISTER] = Persister(Store(app[DATA_DIR] / FILENAME), bus)
 
     env = aiohttp_jinja2.setup(
         app,
@@ -72,9 +76,11 @@ def create_app(
     app.router.add_get("/api/state", api.state)
     app.router.add_get("/ws", sockets.websocket)
     app.router.add_static("/static/", WIDGETS_DIR / "static", name="static")
+    stats.add_routes(app)
     control.setup(app)  # /control, the control API and the token it needs
 
     app.on_startup.append(_make_data_dir)
+    app.cleanup_ctx.append(_persistence)  # first: the live is restored before anything runs, saved after all stops
     app.cleanup_ctx.append(_hub_task)
     app.cleanup_ctx.append(_source_task)
     app.on_shutdown.append(_close_sockets)
@@ -88,6 +94,21 @@ def default_data_dir() -> Path:
 
 async def _make_data_dir(app: web.Application) -> None:
     app[DATA_DIR].mkdir(parents=True, exist_ok=True)
+
+
+async def _persistence(app: web.Application) -> AsyncIterator[None]:
+    """Restore an unfinished live (the demo continues it too), flush while running, and once more at the end."""
+    persister = app[PERSISTER]
+    resumed = await persister.start()
+    source = app[SOURCE]
+    if resumed is not None and isinstance(source, Joinable):
+        source.join(*resumed)
+    task = asyncio.create_task(persister.run(), name="persistence")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await persister.stop()
 
 
 async def _hub_task(app: web.Application) -> AsyncIterator[None]:
