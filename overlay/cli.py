@@ -33,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, help="where live state and the control token are kept (default: your user data folder)"
     )
     parser.add_argument("--source", choices=["demo", "tiktok", "replay"], help="override the config's source")
+    parser.add_argument("--user", metavar="@NAME", help="your TikTok handle (implies --source tiktok)")
+    parser.add_argument(
+        "--record", type=Path, metavar="FILE", help="write every event to FILE (JSON lines) to replay later"
+    )
+    parser.add_argument("--replay", type=Path, metavar="FILE", help="play a recording back (implies --source replay)")
+    parser.add_argument("--speed", type=float, metavar="X", help="replay speed, e.g. 4 = four times faster (default 1)")
+    parser.add_argument("--loop", action="store_true", default=None, help="replay: start again at the end")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
 
@@ -46,10 +53,47 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
         data["server"]["port"] = args.port
     if args.source is not None:
         data["source"] = args.source
+    source = args.source
+    if args.user is not None:
+        if source not in (None, "tiktok"):
+            raise ConfigError(f"command line: --user is for the tiktok source, not --source {source}")
+        data["tiktok"]["unique_id"] = args.user
+        data["source"] = source = "tiktok"
+    if args.replay is not None:
+        if source not in (None, "replay"):
+            raise ConfigError(f"command line: --replay FILE plays a recording; it cannot go with --source {source}")
+        data["replay"]["file"] = str(args.replay)
+        data["source"] = "replay"
+    if args.speed is not None:
+        if not 0 < args.speed <= 1000:
+            raise ConfigError(f"command line: --speed must be more than 0 and at most 1000 (got {args.speed:g})")
+        data["replay"]["speed"] = args.speed
+    if args.loop:
+        data["replay"]["loop"] = True
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except Exception as exc:  # pydantic's message is fine here: these came from the command line
         raise ConfigError(f"command line: {exc}") from None
+    check_source(config, speed_or_loop=args.speed is not None or bool(args.loop))
+    return config
+
+
+def check_source(config: Config, *, speed_or_loop: bool = False) -> None:
+    """What the chosen source needs, checked before the server starts (a bad recording exits 2)."""
+    kind = config.source_kind
+    if speed_or_loop and kind != "replay":
+        raise ConfigError("command line: --speed and --loop only apply to a replay (--replay FILE)")
+    if kind == "tiktok" and not config.tiktok.unique_id:
+        raise ConfigError("the tiktok source needs your handle: --user @moncompte, or tiktok.unique_id in config.yaml")
+    if kind == "replay":
+        if not config.replay.file:
+            raise ConfigError("the replay source needs a recording: --replay FILE, or replay.file in config.yaml")
+        from overlay.sources.replay import RecordingError, check_recording
+
+        try:
+            check_recording(Path(config.replay.file))
+        except RecordingError as exc:
+            raise ConfigError(f"cannot replay: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,8 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Invalid configuration:\n{exc}", file=sys.stderr)
         return 2
+    if args.record is not None:
+        try:  # now, not once the live is on: a recording that cannot be written is a setup mistake
+            args.record.parent.mkdir(parents=True, exist_ok=True)
+            args.record.open("ab").close()
+        except OSError as exc:
+            print(f"Cannot write the recording {args.record}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     try:
-        asyncio.run(serve(config, args.data_dir))
+        asyncio.run(serve(config, args.data_dir, record=args.record))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -74,9 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def serve(config: Config, data_dir: Path | None = None) -> None:
+async def serve(config: Config, data_dir: Path | None = None, *, record: Path | None = None) -> None:
     """Run until SIGINT/SIGTERM, then shut down cleanly (widgets are told to reconnect)."""
-    app = create_app(config, data_dir=data_dir)
+    app = create_app(config, data_dir=data_dir, record=record)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:

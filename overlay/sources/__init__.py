@@ -15,4 +15,12 @@ def create_source(config: Config) -> Source:
         from overlay.sources.demo import DemoSource
 
         return DemoSource(config.demo)
-    raise ValueError(f"the {kind!r} source is not available yet; use source: demo")
+    if kind == "tiktok":
+        from overlay.sources.tiktok import TikTokSource
+
+        return TikTokSource(config.tiktok)
+    if kind == "replay":
+        from overlay.sources.replay import ReplaySource
+
+        return ReplaySource(config.replay)
+    raise ValueError(f"unknown source {kind!r}; expected demo, tiktok or replay")

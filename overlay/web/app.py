@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -19,6 +20,7 @@ from overlay.config import Config
 from overlay.engine import Engine
 from overlay.events import SourceStatus
 from overlay.hub import Hub
+from overlay.recorder import Recorder
 from overlay.persist import Persister
 from overlay.sources import Source, create_source
 from overlay.sources.base import Joinable
@@ -38,11 +40,13 @@ def create_app(
     source: Source | None = None,
     clock: Callable[[], float] = time.monotonic,
     data_dir: Path | None = None,
+    record: Path | None = None,
 ) -> web.Application:
     """The whole server as an aiohttp application; nothing starts until the app does.
 
     `data_dir` holds what must outlive the process (control token, live state); it is
-    created on startup, and defaults to the per-user data folder.
+    created on startup, and defaults to the per-user data folder. `record`: write every
+    event to this JSON-lines file (`--record`), for `--replay` later.
     """
     app = web.Application(middlewares=[host_guard], client_max_size=64 * 1024)
     app[DATA_DIR] = data_dir if data_dir is not None else default_data_dir()
@@ -82,6 +86,11 @@ def create_app(
     app.on_startup.append(_make_data_dir)
     app.cleanup_ctx.append(_persistence)  # first: the live is restored before anything runs, saved after all stops
     app.cleanup_ctx.append(_hub_task)
+    if record is not None:
+        recorder = Recorder(record)
+        bus.listeners.append(recorder)
+        # Before the source's context, so it is cleaned up after it: the last events get written.
+        app.cleanup_ctx.append(functools.partial(_recording, recorder))
     app.cleanup_ctx.append(_source_task)
     app.on_shutdown.append(_close_sockets)
     return app
@@ -117,6 +126,17 @@ async def _hub_task(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _recording(recorder: Recorder, app: web.Application) -> AsyncIterator[None]:
+    recorder.open()
+    task = asyncio.create_task(recorder.run(), name="recorder")
+    yield
+    recorder.stop()  # not cancel: a write in progress finishes, then `close` writes the rest
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(5):
+            await task
+    recorder.close()
 
 
 async def _source_task(app: web.Application) -> AsyncIterator[None]:

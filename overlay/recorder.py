@@ -1,0 +1,123 @@
+"""Beside the bus: writes every normalized event, with its time offset, to a JSON-lines file (`--record`).
+
+One line per event: `{"t": 12.345, "type": "like", "count": 3, ...}`, `t` in seconds from
+the first event. `overlay.sources.replay` plays such a file back through the same pipeline.
+The bus listener only appends to a list: serialising and writing happen in batches, in
+`run()`, a task the app owns, so a slow disk never delays a like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+from overlay.events import Event
+
+log = logging.getLogger(__name__)
+
+FLUSH_SECONDS = 0.5
+
+
+class Recorder:
+    """A bus listener (`bus.listeners.append(recorder)`); `open`, `run` and `close` belong to the app."""
+
+    def __init__(self, path: Path, *, flush_seconds: float = FLUSH_SECONDS) -> None:
+        self.path = path
+        self.flush_seconds = flush_seconds
+        self._pending: list[tuple[float, Event]] = []
+        self._file: IO[bytes] | None = None
+        self._first: float | None = None
+        self._offset = 0.0  # where this run starts in a file that already holds a recording
+        self._closed = False
+        self._stopping = asyncio.Event()
+        self._lock = threading.Lock()  # the flush thread and `close` never write at the same time
+
+    def __call__(self, event: Event, now: float) -> None:
+        if not self._closed:
+            self._pending.append((now, event))
+
+    def open(self) -> None:
+        """Open for appending; a file that already holds a recording goes on after its last event."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._offset = last_offset(self.path)
+        if self._offset:
+            self._offset += 1.0  # a one-second gap marks the restart
+        self._file = self.path.open("ab")
+        if self._file.tell() and not _ends_with_newline(self.path):
+            self._file.write(b"\n")  # an interrupted last line stays on its own line (replay names it)
+
+    async def run(self) -> None:
+        """Flush every `flush_seconds` until `stop()`, writing in a thread so the loop never waits on the disk."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.flush_seconds):
+                    await self._stopping.wait()
+            data = self._serialise()
+            if data:
+                await asyncio.to_thread(self._write, data)
+
+    def stop(self) -> None:
+        """Ask `run()` to write what it has and return."""
+        self._stopping.set()
+
+    def flush(self) -> None:
+        data = self._serialise()
+        if data:
+            self._write(data)
+
+    def close(self) -> None:
+        """Write what is left and close; later events are ignored."""
+        if self._closed:
+            return
+        self.flush()
+        self._closed = True
+        with self._lock:
+            file, self._file = self._file, None
+        if file is not None:
+            file.close()
+            log.info("recording saved to %s", self.path)
+
+    def _serialise(self) -> bytes:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return b""
+        if self._first is None:
+            self._first = pending[0][0]
+        first, offset = self._first, self._offset
+        return b"".join(
+            orjson.dumps({"t": round(offset + now - first, 3), **event.to_dict()}) + b"\n" for now, event in pending
+        )
+
+    def _write(self, data: bytes) -> None:
+        with self._lock:
+            if self._file is None:
+                return
+            self._file.write(data)
+            self._file.flush()
+
+
+def last_offset(path: Path) -> float:
+    """The time offset of the last complete line of a recording (0 when there is none)."""
+    with contextlib.suppress(OSError):
+        with path.open("rb") as file:
+            file.seek(0, 2)
+            size = file.tell()
+            file.seek(max(0, size - 8192))
+            tail = file.read()
+        for line in reversed(tail.splitlines()):
+            with contextlib.suppress(ValueError, TypeError, KeyError):
+                return float(json.loads(line)["t"])
+    return 0.0
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as file:
+        file.seek(-1, 2)
+        return file.read(1) == b"\n"

@@ -1,0 +1,127 @@
+"""Source: plays a recording made with `--record` back through the same pipeline, at any speed.
+
+A recording is JSON lines, one event each, `t` = seconds from the start (see
+`overlay.recorder`). The whole file is checked before anything plays, so a broken line
+is reported as `file:line: what is wrong` instead of stopping a rehearsal halfway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from overlay.config import ReplaySettings
+from overlay.events import Event, Like, LiveEnded, SourceStatus, event_from_dict
+from overlay.sources.base import Emit
+
+YIELD_EVERY = 200  # events emitted back to back before the hub gets a turn (at high speeds)
+
+
+class RecordingError(Exception):
+    """A recording that cannot be played; `str()` names the file and the line."""
+
+
+def read_recording(path: Path) -> Iterator[tuple[float, Event]]:
+    """(time offset, event) for each line; raises RecordingError on the first bad line."""
+    try:
+        file = path.open("rb")
+    except FileNotFoundError:
+        raise RecordingError(f"{path}: file not found (make a recording with --record FILE)") from None
+    except OSError as exc:
+        raise RecordingError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    with file:
+        previous = 0.0
+        for number, raw in enumerate(file, 1):
+            if not raw.strip():
+                continue
+            try:
+                offset, event = _parse_line(raw)
+            except ValueError as exc:
+                raise RecordingError(f"{path}:{number}: {exc}") from None
+            if offset < previous:
+                raise RecordingError(f"{path}:{number}: 't' goes back in time ({offset:g} s after {previous:g} s)")
+            previous = offset
+            yield offset, event
+
+
+def _parse_line(raw: bytes) -> tuple[float, Event]:
+    try:
+        data: Any = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError('each line must be a JSON object like {"t": 1.5, "type": "like", "count": 3}')
+    offset = data.pop("t", None)
+    if not isinstance(offset, int | float) or isinstance(offset, bool) or not math.isfinite(offset) or offset < 0:
+        raise ValueError(f"'t' (seconds from the start) must be a number >= 0, got {offset!r}")
+    return float(offset), event_from_dict(data)
+
+
+def check_recording(path: Path) -> int:
+    """Read the whole recording once; the number of events, or RecordingError naming the bad line."""
+    count = sum(1 for _ in read_recording(path))
+    if not count:
+        raise RecordingError(f"{path}: the recording holds no events")
+    return count
+
+
+class ReplaySource:
+    """Plays `replay.file` with its original timing divided by `replay.speed`, once or in a loop."""
+
+    kind = "replay"
+
+    def __init__(
+        self,
+        settings: ReplaySettings,
+        *,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not settings.file:
+            raise ValueError("the replay source needs a recording: --replay FILE, or replay.file in config.yaml")
+        self.settings = settings
+        self.path = Path(settings.file)
+        self._sleep = sleep
+        self._clock = clock
+
+    async def run(self, emit: Emit) -> None:
+        count = check_recording(self.path)  # before anything plays: a bad line is an error, not half a replay
+        speed, loop = self.settings.speed, self.settings.loop
+        emit(
+            SourceStatus(
+                "connected", f"replaying {self.path.name} ({count} events, ×{speed:g}{', loop' if loop else ''})"
+            )
+        )
+        played = 0
+        while True:
+            if played:
+                emit(LiveEnded())  # each pass is a live of its own: the next LiveStarted starts afresh
+            await self._play(emit, speed)
+            played += 1
+            if not loop:
+                return
+
+    async def _play(self, emit: Emit, speed: float) -> None:
+        start = self._clock()
+        burst = 0
+        for offset, event in read_recording(self.path):
+            if isinstance(event, SourceStatus):
+                continue  # the recorded connection's statuses; the replay reports its own
+            if isinstance(event, Like) and event.sent_at:
+                event = replace(event, sent_at=0.0)  # a send time from another process means nothing here
+            delay = start + offset / speed - self._clock()
+            if delay > 0:
+                await self._sleep(delay)
+                burst = 0
+            elif burst >= YIELD_EVERY:
+                await asyncio.sleep(0)
+                burst = 0
+            emit(event)
+            burst += 1

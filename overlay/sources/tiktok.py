@@ -1,0 +1,385 @@
+"""Source: a creator's real TikTok LIVE, through the TikTokLive library (the only module that imports it).
+
+Two jobs:
+- translate TikTokLive's protobuf events into our small events (`overlay.events`), dropping
+  what the library replays on every connect so nothing is counted twice;
+- supervise the connection, because the library has none: check politely whether the
+  creator is live, connect, reconnect with capped exponential backoff and jitter, honour the
+  sign server's rate limits, and say what is happening in words a creator understands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import re
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+import websockets
+from TikTokLive import TikTokLiveClient
+from TikTokLive.client.errors import (
+    AgeRestrictedError,
+    PremiumEndpointError,
+    SignAPIError,
+    SignatureRateLimitError,
+    TikTokLiveError,
+    UserNotFoundError,
+    UserOfflineError,
+    WebcastBlockedError,
+)
+from TikTokLive.events import (
+    CommentEvent,
+    ConnectEvent,
+    DisconnectEvent,
+    FollowEvent,
+    GiftEvent,
+    LikeEvent,
+    LiveEndEvent,
+    RoomUserSeqEvent,
+    ShareEvent,
+)
+from TikTokLive.events.custom_events import LivePauseEvent, LiveUnpauseEvent, WebsocketResponseEvent
+from TikTokLive.events.proto_events import EVENT_MAPPINGS
+
+from overlay.config import TikTokSettings
+from overlay.events import (
+    Comment,
+    Event,
+    Follow,
+    Gift,
+    Like,
+    LiveEnded,
+    LiveStarted,
+    Share,
+    SourceStatus,
+    User,
+    Viewers,
+)
+from overlay.sources.base import Emit
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[str, str], Any]
+"""Builds a TikTokLiveClient for (unique_id, sign_api_key); tests pass one whose network stays local."""
+
+STABLE_SECONDS = 60.0  # a connection that lasted this long resets the backoff: the next drop retries quickly
+SEEN_IDS = 5000  # message ids remembered to drop the messages TikTok sends again after a reconnect
+SHUTDOWN_SECONDS = 5.0
+
+
+def default_client(unique_id: str, sign_api_key: str) -> Any:
+    """The real client; the key goes to the signer directly, so it never sits in a URL or a log line."""
+    web_kwargs: dict[str, Any] = {"signer_kwargs": {"sign_api_key": sign_api_key}} if sign_api_key else {}
+    return TikTokLiveClient(unique_id=unique_id, web_kwargs=web_kwargs)
+
+
+def prime_metadata() -> None:
+    """Build betterproto's per-class metadata for every event class before any message arrives.
+
+    betterproto2 caches it per class on first use; if an upstream `Webcast*Message` is
+    parsed first, its event subclass inherits the wrong field types and `user` loses
+    `unique_id` (seen on real lives after a pinned message).
+    """
+    for cls in (*EVENT_MAPPINGS.values(), FollowEvent, ShareEvent, LiveEndEvent, LivePauseEvent, LiveUnpauseEvent):
+        _ = cls._betterproto
+
+
+def seconds_text(seconds: float) -> str:
+    """'8 s', '2 min', '1 min 30 s': how long, for a person."""
+    whole = max(1, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min" if not rest else f"{minutes} min {rest} s"
+
+
+class Attempt:
+    """What happened during one connection: filled by the listeners, read by the supervisor."""
+
+    def __init__(self) -> None:
+        self.room_id = ""
+        self.connected_at: float | None = None
+        self.ended = False
+
+
+class TikTokSource:
+    """Follows one creator's lives, forever: waiting, connected, reconnecting, ended, and again."""
+
+    kind = "tiktok"
+
+    def __init__(
+        self,
+        settings: TikTokSettings,
+        *,
+        client_factory: ClientFactory = default_client,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+        environ: Mapping[str, str] = os.environ,
+    ) -> None:
+        if not settings.unique_id:
+            raise ValueError("the tiktok source needs your handle: tiktok.unique_id in config.yaml, or --user @name")
+        self.settings = settings
+        self.handle = settings.unique_id
+        self._client_factory = client_factory
+        self._sleep = sleep
+        self._clock = clock
+        self._rand = rand
+        self._sign_api_key = settings.sign_api_key.get_secret_value() or environ.get("SIGN_API_KEY", "")
+        self._emit: Emit = lambda event: None
+        self._status_now: tuple[str, str] = ("", "")
+        # Replay protection: message ids already seen, and the room's highest like total.
+        self._seen: set[tuple[str, int]] = set()
+        self._seen_order: deque[tuple[str, int]] = deque()
+        self._room_id = ""
+        self._high_total = 0
+        self._floor = -1  # likes replayed on connect with a total <= this were counted before the reconnect
+        self._first_batch = False
+        self._attempt = Attempt()
+
+    # -- the supervisor ---------------------------------------------------------------
+
+    async def run(self, emit: Emit) -> None:
+        prime_metadata()
+        self._emit = emit
+        failures = 0
+        self._status("connecting", f"checking whether {self.handle} is live")
+        while True:
+            try:
+                outcome = await self._attempt_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay, reason = self._explain(exc, failures)
+                self._status("error", f"error: {reason}; retrying in {seconds_text(delay)}")
+                await self._sleep(delay)
+                continue
+            if outcome == "offline":
+                failures = 0
+                if self._status_now[0] != "ended":  # "live ended" stays up until the next live
+                    self._status("waiting", f"waiting for {self.handle} to go live")
+                await self._sleep(self.settings.poll_seconds)
+            elif outcome == "ended":
+                failures = 0
+                self._status("ended", f"live ended; waiting for {self.handle} to go live again")
+                await self._sleep(self.settings.poll_seconds)
+            else:  # dropped: the socket closed while the live goes on
+                started = self._attempt.connected_at
+                if started is not None and self._clock() - started >= STABLE_SECONDS:
+                    failures = 0
+                failures += 1
+                delay = self._backoff(failures)
+                self._status("reconnecting", f"reconnecting in {seconds_text(delay)} (attempt {failures})")
+                await self._sleep(delay)
+
+    async def _attempt_once(self) -> str:
+        """Check, connect and follow one connection: 'offline', 'ended' or 'dropped' (errors raise)."""
+        client = self._client_factory(self.handle, self._sign_api_key)
+        self._attempt = attempt = Attempt()
+        try:
+            if not await client.is_live():
+                return "offline"
+            self._listen(client)
+            self._status("connecting", f"connecting to {self.handle}'s live")
+            try:
+                task = await client.start(fetch_live_check=False)
+            except UserOfflineError:  # the live ended between the check and the connect
+                return "offline"
+            try:
+                # Shielded so that a shutdown closes the socket politely instead of killing the reader.
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    async with asyncio.timeout(SHUTDOWN_SECONDS):
+                        await client.disconnect()
+                task.cancel()
+                raise
+            except Exception:
+                if attempt.connected_at is None:
+                    raise  # never got in: an error to explain, not a drop
+                log.info("the connection to TikTok dropped", exc_info=True)
+            return "ended" if attempt.ended else "dropped"
+        finally:
+            self._attempt_done()
+            with contextlib.suppress(Exception):
+                await client.web.close()
+
+    def _backoff(self, failures: int) -> float:
+        """Doubling wait with +/-20 % jitter (so many overlays do not retry in step), capped."""
+        low, high = self.settings.reconnect_min_seconds, self.settings.reconnect_max_seconds
+        base: float = min(high, low * 2.0 ** min(failures - 1, 30))
+        return min(high, base * (0.8 + 0.4 * self._rand()))
+
+    def _explain(self, exc: BaseException, failures: int) -> tuple[float, str]:
+        """How long to wait after a failed attempt, and why it failed, in words."""
+        delay = self._backoff(failures)
+        slow = max(delay, self.settings.poll_seconds)
+        if isinstance(exc, SignatureRateLimitError):
+            wait = delay
+            with contextlib.suppress(Exception):
+                wait = max(delay, float(exc.retry_after))
+            return wait, "could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit)"
+        if isinstance(exc, PremiumEndpointError):
+            return slow, "the sign server refused: this needs a paid sign_api_key"
+        if isinstance(exc, SignAPIError):
+            return delay, f"the sign server failed ({_short(exc)})"
+        if isinstance(exc, UserNotFoundError):
+            return (
+                slow,
+                f"TikTok has no live account {self.handle} "
+                "(check tiktok.unique_id; TikTok may also be checking for bots)",
+            )
+        if isinstance(exc, AgeRestrictedError):
+            return slow, "this live is age-restricted, and TikTok hides it from signed-out viewers"
+        if isinstance(exc, UserOfflineError):
+            return slow, f"{self.handle} is not live yet"
+        if isinstance(exc, WebcastBlockedError):
+            return delay, "TikTok refused the connection (usually temporary)"
+        if isinstance(exc, httpx.TransportError | OSError | TimeoutError | websockets.exceptions.WebSocketException):
+            return delay, "could not reach TikTok (check this PC's internet connection)"
+        if isinstance(exc, httpx.HTTPStatusError):
+            return delay, f"TikTok answered {exc.response.status_code}"
+        if isinstance(exc, TikTokLiveError):
+            return delay, f"TikTok: {_short(exc)}"
+        log.warning("unexpected error from TikTokLive", exc_info=exc)
+        return delay, f"unexpected {type(exc).__name__}: {_short(exc)}"
+
+    def _status(self, status: str, detail: str) -> None:
+        if (status, detail) == self._status_now:
+            return
+        self._status_now = (status, detail)
+        (log.warning if status == "error" else log.info)("TikTok: %s", detail)
+        self._emit(SourceStatus(status, detail))
+
+    # -- the listeners ----------------------------------------------------------------
+
+    def _listen(self, client: Any) -> None:
+        """Plain (not async) handlers: pyee calls them in order, inside the library's read loop."""
+        handlers: dict[type[Any], Callable[[Any], None]] = {
+            ConnectEvent: self._on_connect,
+            DisconnectEvent: self._on_disconnect,
+            LiveEndEvent: self._on_live_end,
+            WebsocketResponseEvent: self._on_response,
+            LikeEvent: self._on_like,
+            FollowEvent: lambda ev: self._social(ev, Follow(user=_user(ev.user))),
+            ShareEvent: lambda ev: self._social(ev, Share(user=_user(ev.user))),
+            GiftEvent: self._on_gift,
+            CommentEvent: self._on_comment,
+            RoomUserSeqEvent: self._on_viewers,
+        }
+        for event_type, handler in handlers.items():
+            client.add_listener(event_type, handler)
+        # Exceptions in handlers end up here (pyee); without a listener they would vanish.
+        client.listens_to("error")(self._on_handler_error)
+
+    def _on_handler_error(self, exc: BaseException) -> None:
+        log.error("a TikTok event could not be handled", exc_info=exc)
+
+    def _on_connect(self, ev: Any) -> None:
+        room = str(ev.room_id)
+        attempt = self._attempt
+        attempt.room_id, attempt.connected_at = room, self._clock()
+        if room != self._room_id:  # a new room is a new live: totals start again
+            self._room_id, self._high_total, self._floor = room, 0, -1
+        else:  # the same live again: what the library replays now was counted before
+            self._floor = self._high_total
+        self._first_batch = True
+        self._emit(LiveStarted(room_id=room, total=None))
+        self._status("connected", f"connected (room {room})")
+
+    def _on_disconnect(self, ev: Any) -> None:
+        log.debug("TikTokLive reported a disconnect")
+
+    def _on_live_end(self, ev: Any) -> None:
+        if self._duplicate(ev):
+            return
+        self._attempt.ended = True
+        self._emit(LiveEnded())
+
+    def _on_response(self, ev: Any) -> None:
+        # The library announces each message's envelope first; `is_first` marks the batch
+        # it replays on connect (recent messages), as opposed to live websocket frames.
+        self._first_batch = bool(ev.raw.is_first)
+
+    def _on_like(self, ev: Any) -> None:
+        if self._duplicate(ev):
+            return
+        total = int(ev.total) or None
+        if total is not None:
+            if self._first_batch and total <= self._floor:
+                return  # replayed from before the reconnect: its hearts are already counted
+            self._high_total = max(self._high_total, total)
+        count = int(ev.count)
+        if count <= 0 and total is None:
+            return
+        self._emit(Like(count=max(0, count), total=total, user=_user(ev.user)))
+
+    def _social(self, ev: Any, event: Event) -> None:
+        if not self._duplicate(ev):
+            self._emit(event)
+
+    def _on_gift(self, ev: Any) -> None:
+        if ev.streaking or self._duplicate(ev):  # a streak is reported once, when it ends
+            return
+        gift = ev.gift
+        self._emit(
+            Gift(
+                gift=str(gift.name) if gift is not None else "",
+                count=max(1, int(ev.repeat_count)),
+                diamonds=max(0, int(gift.diamond_count)) if gift is not None else 0,
+                user=_user(ev.user),
+            )
+        )
+
+    def _on_comment(self, ev: Any) -> None:
+        if not self._duplicate(ev):
+            self._emit(Comment(text=str(ev.content), user=_user(ev.user)))
+
+    def _on_viewers(self, ev: Any) -> None:
+        self._emit(Viewers(count=max(0, int(ev.total))))
+
+    def _duplicate(self, ev: Any) -> bool:
+        """True for a message already handled (TikTok resends recent messages on each connect)."""
+        common = getattr(ev, "common", None)
+        msg_id = int(getattr(common, "msg_id", 0) or 0)
+        if not msg_id:
+            return False
+        key = (type(ev).__name__, msg_id)
+        if key in self._seen:
+            return True
+        self._seen.add(key)
+        self._seen_order.append(key)
+        if len(self._seen_order) > SEEN_IDS:
+            self._seen.discard(self._seen_order.popleft())
+        return False
+
+    def _attempt_done(self) -> None:
+        self._first_batch = False
+
+
+def _user(user: Any) -> User:
+    """Our viewer from TikTok's: the @handle as id (numeric id if missing), nickname, small avatar."""
+    if user is None:
+        return User()
+    handle = str(getattr(user, "display_id", "") or "")
+    numeric = getattr(user, "id", 0) or 0
+    avatar = ""
+    thumb = getattr(user, "avatar_thumb", None)
+    if thumb is not None and thumb.url_list:
+        avatar = str(thumb.url_list[0])
+    return User(id=handle or (str(numeric) if numeric else ""), nickname=str(user.nickname or ""), avatar=avatar)
+
+
+def _short(exc: BaseException) -> str:
+    """An exception's message on one line, without TikTokLive's version prefix or framed boxes."""
+    text = re.sub(r"^TikTokLive v[\w.]+ ->\s*", "", str(exc).strip())
+    text = re.sub(r"\s+", " ", text.split("\n\t|")[0]).strip()
+    return (text[:160] + "…") if len(text) > 160 else (text or type(exc).__name__)
