@@ -13,18 +13,22 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from overlay.bus import Bus
 from overlay.engine import Engine
-from overlay.events import ChallengeStart, Like, LiveEnded, LiveStarted, User
+from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, User
 from overlay.persist import Persister
+from overlay.sources.demo import DemoSource
 from overlay.stats import analyse, buckets, challenge_at, goal_at, longest_lull, peak_per_minute, top_moments
 from overlay.store import FILENAME, LiveRecord, Store
+from overlay.web.keys import CONTROL_TOKEN, ENGINE, PERSISTER
 from tests.browser_fixtures import WidgetPage
-from tests.conftest import ServerThread, make_config
+from tests.conftest import DrivenSource, ServerThread, http_url, make_config
 
 # -- analysis --------------------------------------------------------------------------------
 
@@ -216,3 +220,55 @@ def test_an_unknown_live_is_a_clear_404(recorded: ServerThread) -> None:
         fetch(recorded.url + "/stats/99")
     assert error.value.code == 404
     assert "/stats" in error.value.read().decode()
+
+
+# -- a new live by hand ----------------------------------------------------------------------
+
+
+async def post(server: TestServer, path: str, headers: dict[str, str]) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as session, session.post(http_url(server, path), headers=headers, json={}) as r:
+        return r.status, await r.json()
+
+
+async def test_a_new_live_by_hand_needs_the_control_token(server: TestServer, source: DrivenSource) -> None:
+    await source.push(LiveStarted(room_id="room-1", total=100), Like(count=5, total=105))
+    token = server.app[CONTROL_TOKEN]
+    status, _ = await post(server, "/api/lives/new", {})
+    assert status == 401
+    status, _ = await post(
+        server, "/api/lives/new", {"Authorization": f"Bearer {token}", "Origin": "https://evil.example"}
+    )
+    assert status == 403
+    assert server.app[ENGINE].total == 105  # refused requests changed nothing
+    status, body = await post(server, "/api/lives/new", {"Authorization": f"Bearer {token}"})
+    assert status == 200
+    assert body == {"ok": True, "live": 2, "room_id": "room-1"}  # a TikTok-like source keeps its room
+    assert server.app[ENGINE].total == 0
+    await source.push(Like(count=3))
+    await server.app[PERSISTER].flush()
+    lives = sorted(server.app[PERSISTER].store.lives(), key=lambda live: live["id"])
+    assert [(live["id"], live["ended"], live["likes"]) for live in lives] == [(1, True, 5), (2, False, 3)]
+
+
+async def test_the_demo_plays_the_live_it_is_told_to_join() -> None:
+    demo = DemoSource(make_config(demo={"likes_per_second": 500, "seed": 1}).demo)
+    started: list[LiveStarted] = []
+    joined = asyncio.Event()
+
+    def emit(event: Event) -> None:
+        if isinstance(event, LiveStarted):
+            started.append(event)
+            joined.set()
+
+    demo.join("demo-resumed", 12_345)  # what the persister does after a restart mid-live
+    task = asyncio.create_task(demo.run(emit))
+    async with asyncio.timeout(5):
+        await joined.wait()
+    joined.clear()
+    demo.join("demo-new", None)  # a new live by hand: from `demo.start_total`
+    async with asyncio.timeout(5):
+        await joined.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [(e.room_id, e.total) for e in started] == [("demo-resumed", 12_345), ("demo-new", 0)]
