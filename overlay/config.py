@@ -178,6 +178,14 @@ class ThemeSettings(_Strict):
     )
 
 
+class GoalWidget(_Strict):
+    """`/widgets/goal`: the goal bar."""
+
+    variant: Literal["bar", "thermometer", "ring", "stacked"] = Field(
+        "bar", description="bar, thermometer (vertical), ring, or stacked (every step of the ladder at once)."
+    )
+
+
 class CounterWidget(_Strict):
     """`/widgets/counter`: one big number."""
 
@@ -222,6 +230,7 @@ class ActivityWidget(_Strict):
 class WidgetSettings(_Strict):
     """Per-widget defaults; URL query options (`?count=3`) override them for one Browser Source."""
 
+    goal: GoalWidget = Field(default_factory=GoalWidget)
     counter: CounterWidget = Field(default_factory=CounterWidget)
     rhythm: RhythmWidget = Field(default_factory=RhythmWidget)
     hearts: HeartsWidget = Field(default_factory=HeartsWidget)

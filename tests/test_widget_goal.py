@@ -137,3 +137,49 @@ def test_reconnects_after_a_server_restart_without_showing_zeros(tab: WidgetPage
         assert all(int(text.replace(NNBSP, "")) >= 7532 for text in shown)
     finally:
         second.stop()
+
+
+def test_thermometer_fills_upwards(browser: Browser, tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(2500))
+    page = tab.open(server_thread, "/widgets/goal?variant=thermometer")
+    page.wait_for_function(
+        """() => {
+            const fill = document.getElementById("goal-fill").getBoundingClientRect();
+            const track = document.getElementById("goal-track").getBoundingClientRect();
+            return Math.abs(fill.height / track.height - 0.25) < 0.003 && Math.abs(fill.bottom - track.bottom) < 1;
+        }"""
+    )
+    assert box_width(page, "#goal-track") < 100  # a tall, narrow tube
+    assert_transparent(browser, page, "goal-thermometer")
+
+
+def test_ring_shows_the_progress_around_a_circle(
+    browser: Browser, tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    server_thread.push(like(7500))
+    page = tab.open(server_thread, "/widgets/goal?variant=ring")
+    wait_text(page, "#goal-count", f"7{NNBSP}500")
+    page.wait_for_function(
+        "() => Math.abs(parseFloat(getComputedStyle(document.getElementById('goal-ring-fill')).strokeDashoffset)"
+        " - 0.25) < 0.002"
+    )
+    assert page.locator("#goal-track").is_hidden()
+    assert page.locator("#goal-ring").is_visible()
+    assert_transparent(browser, page, "goal-ring")
+
+
+def test_stacked_shows_every_step(browser: Browser, tab: WidgetPage, tmp_path: Path) -> None:
+    server = ServerThread(make_config(widgets={"goal": {"variant": "stacked"}}), tmp_path / "data").start()
+    try:
+        server.push(like(7532))
+        page = tab.open(server, "/widgets/goal")
+        rows = page.locator("#goal-stack li")
+        wait_text(page, '#goal-stack li[data-goal="main"] .stack-numbers', f"7{NNBSP}532 / 10{NNBSP}000")
+        assert rows.count() == 2
+        assert rows.nth(0).locator(".stack-label").text_content() == "1 000 likes ensemble !"
+        assert rows.nth(0).locator(".stack-numbers").text_content() == f"1{NNBSP}000 / 1{NNBSP}000"
+        assert "is-done" in (rows.nth(0).get_attribute("class") or "")
+        assert "is-current" in (rows.nth(1).get_attribute("class") or "")
+        assert_transparent(browser, page, "goal-stacked")
+    finally:
+        server.stop()

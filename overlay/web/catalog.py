@@ -43,7 +43,8 @@ WIDGETS: dict[str, Widget] = {
             },
             1000,
             200,
-            ("goal",),
+            ("goal", "variant"),
+            "goal",
         ),
         Widget(
             "counter",

@@ -4,6 +4,8 @@
  * toward them and writes the DOM at most once per frame, whatever the like rate.
  * The bar moves with transform: scaleX (compositor only, no layout) to stay at 60 fps.
  * With ?goal=ID the widget stays on that goal instead of following the ladder.
+ * ?variant=bar|thermometer|ring|stacked (or widgets.goal.variant) picks the drawing; stacked
+ * shows every step of the ladder at once.
  */
 "use strict";
 
@@ -16,7 +18,16 @@
   const count = $("goal-count");
   const target = $("goal-target");
   const celebration = $("goal-celebration");
+  const ringFill = $("goal-ring-fill");
+  const stack = $("goal-stack");
   const pinned = Overlay.options.goal || null;
+  const VARIANTS = ["bar", "thermometer", "ring", "stacked"];
+  const variant = VARIANTS.includes(Overlay.options.variant) ? Overlay.options.variant : "bar";
+  root.dataset.variant = variant;
+
+  let steps = [];           // stacked: [{id, target, li, fill, numbers, drawn, done}]
+  let stepsKey = "";
+  let stepsCurrent = null;
 
   let goal = null;          // what the server says: {id, label, target, progress, reached, step, steps}
   let shown = null;         // progress currently drawn
@@ -59,7 +70,53 @@
     }, 3500);
   }
 
+  /** Stacked: one row per step of the ladder, rebuilt only when the config's steps change. */
+  function syncSteps(goals, currentId) {
+    const key = JSON.stringify(goals.map((g) => [g.id, g.label, g.target]));
+    if (key !== stepsKey) {
+      stepsKey = key;
+      steps = goals.map((g) => {
+        const li = document.createElement("li");
+        const name = document.createElement("span");
+        name.className = "stack-label";
+        name.textContent = g.label;
+        const numbers = document.createElement("span");
+        numbers.className = "stack-numbers";
+        const track = document.createElement("span");
+        track.className = "stack-track";
+        const fill = document.createElement("span");
+        fill.className = "stack-fill";
+        track.appendChild(fill);
+        li.append(name, numbers, track);
+        li.dataset.goal = g.id;
+        return { id: g.id, target: g.target, li, fill, numbers, drawn: "", scale: -1 };
+      });
+      stack.replaceChildren(...steps.map((step) => step.li));
+    }
+    if (currentId !== stepsCurrent || !steps.some((step) => step.li.classList.contains("is-current"))) {
+      stepsCurrent = currentId;
+      for (const step of steps) step.li.classList.toggle("is-current", step.id === currentId);
+    }
+  }
+
+  function drawSteps(progress) {
+    for (const step of steps) {
+      const scale = Math.max(0, Math.min(1, progress / step.target));
+      if (Math.abs(scale - step.scale) > 0.0005) {
+        step.fill.style.transform = `scaleX(${scale.toFixed(4)})`;
+        step.scale = scale;
+        step.li.classList.toggle("is-done", scale >= 1);
+      }
+      const text = `${Overlay.formatNumber(Math.min(progress, step.target))} / ${Overlay.formatNumber(step.target)}`;
+      if (text !== step.drawn) {
+        step.numbers.textContent = text;
+        step.drawn = text;
+      }
+    }
+  }
+
   function onState(state) {
+    if (variant === "stacked") syncSteps(state.goals || [], state.goal.id);
     const next = pick(state);
     if (!next) {
       root.hidden = true;
@@ -97,9 +154,12 @@
       shown = Overlay.approach(shown, goal.progress, dt);
       const scale = Math.max(0, Math.min(1, shown / goal.target));
       if (Math.abs(scale - drawnScale) > 0.0005) {
-        fill.style.transform = `scaleX(${scale.toFixed(4)})`;
+        if (variant === "ring") ringFill.style.strokeDashoffset = (1 - scale).toFixed(4);
+        else if (variant === "thermometer") fill.style.transform = `scaleY(${scale.toFixed(4)})`;
+        else fill.style.transform = `scaleX(${scale.toFixed(4)})`;
         drawnScale = scale;
       }
+      if (variant === "stacked") drawSteps(shown);
       const text = Overlay.formatNumber(shown);
       if (text !== drawnCount) {
         count.textContent = text;
