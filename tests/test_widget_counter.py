@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Browser
 
 from overlay.events import Like, User
 from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, wait_text
-from tests.conftest import ServerThread
+from tests.conftest import ServerThread, make_config
 
 pytestmark = pytest.mark.browser
 
@@ -44,3 +46,29 @@ def test_transparent_with_visible_number(browser: Browser, tab: WidgetPage, serv
     page = tab.open(server_thread, "/widgets/counter")
     wait_text(page, "#counter-number", f"7{NNBSP}532")
     assert_transparent(browser, page, "counter-fr")
+
+
+def test_keeps_its_number_through_a_server_restart(tab: WidgetPage, tmp_path: Path) -> None:
+    first = ServerThread(make_config(), tmp_path / "data").start()
+    try:
+        first.push(like(5, total=7532))
+        page = tab.open(first, "/widgets/counter")
+        wait_text(page, "#counter-number", f"7{NNBSP}532")
+        page.evaluate(
+            """() => {
+                const number = document.getElementById("counter-number");
+                window.shown = [];
+                new MutationObserver(() => window.shown.push(number.textContent))
+                    .observe(number, {childList: true, characterData: true, subtree: true});
+            }"""
+        )
+    finally:
+        first.stop()
+    page.wait_for_selector('html[data-overlay="offline"]', state="attached")
+    assert page.locator("#counter-number").text_content() == f"7{NNBSP}532"
+    second = ServerThread(make_config(), tmp_path / "data", port=first.port, preload=(like(5, total=7600),)).start()
+    try:
+        wait_text(page, "#counter-number", f"7{NNBSP}600")
+        assert all(int(text.replace(NNBSP, "")) >= 7532 for text in page.evaluate("() => window.shown"))
+    finally:
+        second.stop()

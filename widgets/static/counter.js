@@ -21,6 +21,7 @@
     : Overlay.text("counter_label");
 
   const wake = Overlay.animate((dt, now) => {
+    if (root.hidden) root.hidden = false;
     const before = shown;
     shown = Overlay.approach(shown, target, dt);
     const text = Overlay.formatNumber(shown);
@@ -42,7 +43,6 @@
       const value = state.likes[basis];
       if (target === null) shown = value; // the first number appears as is, it does not count up from 0
       target = value;
-      root.hidden = false;
       wake();
     },
   });

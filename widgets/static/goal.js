@@ -1,7 +1,8 @@
 /* Goal bar: the current like goal, a smoothly filling bar, "7 532 / 10 000", a celebration.
  *
- * State messages only set targets; one requestAnimationFrame loop eases the shown values
- * toward them and writes the DOM at most once per frame, whatever the like rate.
+ * State messages are only kept (the newest wins); the frame loop applies the newest, eases the
+ * shown values toward it and writes the DOM once per frame at most, whatever the like rate,
+ * then sleeps until the next message.
  * The bar moves with transform: scaleX (compositor only, no layout) to stay at 60 fps.
  * With ?goal=ID the widget stays on that goal instead of following the ladder.
  * ?variant=bar|thermometer|ring|stacked (or widgets.goal.variant) picks the drawing; stacked
@@ -31,7 +32,6 @@
 
   let goal = null;          // what the server says: {id, label, target, progress, reached, step, steps}
   let shown = null;         // progress currently drawn
-  let lastFrame = 0;
   let drawnCount = "";
   let drawnScale = -1;
   let firstState = true;
@@ -147,9 +147,13 @@
     root.dataset.target = String(goal.target);
   }
 
-  function frame(time) {
-    const dt = lastFrame ? Math.min(0.1, (time - lastFrame) / 1000) : 0;
-    lastFrame = time;
+  let latest = null; // the newest state message, applied by the next frame
+
+  const wake = Overlay.animate((dt) => {
+    if (latest) {
+      onState(latest);
+      latest = null;
+    }
     if (goal) {
       shown = Overlay.approach(shown, goal.progress, dt);
       const scale = Math.max(0, Math.min(1, shown / goal.target));
@@ -166,9 +170,13 @@
         drawnCount = text;
       }
     }
-    requestAnimationFrame(frame);
-  }
+    return goal !== null && shown !== goal.progress;
+  });
 
-  Overlay.connect({ state: onState });
-  requestAnimationFrame(frame);
+  Overlay.connect({
+    state(state) {
+      latest = state;
+      wake();
+    },
+  });
 })();

@@ -177,7 +177,7 @@ const Overlay = (() => {
         if (data.type === "state") {
           if (handlers.state) handlers.state(data.state);
           // For tests and curious creators: "live" once the current state is on screen.
-          root.dataset.overlay = "live";
+          if (root.dataset.overlay !== "live") root.dataset.overlay = "live";
         } else if (data.type === "events" && handlers.events) {
           handlers.events(data.events);
         }

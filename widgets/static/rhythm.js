@@ -48,6 +48,7 @@
   }
 
   const wake = Overlay.animate((dt, now) => {
+    if (root.hidden) root.hidden = false;
     shown = Overlay.approach(shown, rate, dt);
     const max = scaleMax();
     const text = Overlay.formatNumber(shown);
@@ -88,7 +89,6 @@
       if (rate === null) shown = value;
       rate = value;
       peak = Math.max(peak, value);
-      root.hidden = false;
       wake();
     },
   });
