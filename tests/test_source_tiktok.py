@@ -22,6 +22,13 @@ import pytest
 import websockets
 from aiohttp.test_utils import TestServer
 from TikTokLive import TikTokLiveClient
+from TikTokLive.client.errors import (
+    AgeRestrictedError,
+    PremiumEndpointError,
+    SignatureRateLimitError,
+    UserNotFoundError,
+    WebcastBlockedError,
+)
 from TikTokLive.events import CommentEvent, ControlEvent, GiftEvent, LikeEvent, RoomUserSeqEvent, SocialEvent
 from TikTokLive.proto import (
     CommonMessageData,
@@ -42,7 +49,7 @@ from TikTokLiveProto.v3.webcast.model.message.common import Text
 from websockets.asyncio.server import ServerConnection
 
 from overlay.config import TikTokSettings
-from overlay.events import Comment, Event, Follow, Gift, Like, LiveStarted, SourceStatus, User, Viewers
+from overlay.events import Comment, Event, Follow, Gift, Like, LiveEnded, LiveStarted, SourceStatus, User, Viewers
 from overlay.sources.tiktok import TikTokSource, seconds_text
 from overlay.web import create_app
 from tests.conftest import http_url, make_config, ws_url
@@ -249,6 +256,12 @@ class Seen:
         return [e for e in self.events if isinstance(e, kind)]
 
     @property
+    def last(self) -> str:
+        """The latest status word ("" before the first)."""
+        statuses = self.statuses
+        return statuses[-1][0] if statuses else ""
+
+    @property
     def statuses(self) -> list[tuple[str, str]]:
         return [(e.status, e.detail) for e in self.of(SourceStatus)]
 
@@ -364,3 +377,230 @@ def test_the_sign_key_comes_from_config_or_environment_and_is_never_shown() -> N
     assert from_config._sign_api_key == "cfg-key"
     assert "cfg-key" not in repr(settings(sign_api_key="cfg-key"))
     assert "cfg-key" not in str(make_config(tiktok={"unique_id": "@a_b", "sign_api_key": "cfg-key"}))
+
+
+# -- the supervisor -------------------------------------------------------------------------
+
+
+async def test_waits_politely_while_offline_then_connects(tiktok: FakeTikTok) -> None:
+    tiktok.checks = [False, False, True]
+    tiktok.visits = [Visit(close=None)]
+    seen, sleeps = Seen(), Sleeps()
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: seen.last == "connected")
+    await stop(task)
+    assert seen.statuses == [
+        ("connecting", "checking whether @moncompte is live"),
+        ("waiting", "waiting for @moncompte to go live"),  # said once, not at every check
+        ("connecting", "connecting to @moncompte's live"),
+        ("connected", f"connected (room {ROOM})"),
+    ]
+    assert sleeps.waits == [30, 30]  # tiktok.poll_seconds between live checks; nothing asked the sign server
+    assert tiktok.connections == 1
+
+
+async def test_a_connect_that_fails_three_times_then_works(tiktok: FakeTikTok) -> None:
+    tiktok.signs = [httpx.ConnectError("no route to host") for _ in range(3)]
+    tiktok.visits = [Visit(close=None)]
+    seen, sleeps = Seen(), Sleeps()
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: seen.last == "connected")
+    await stop(task)
+    errors = [detail for status, detail in seen.statuses if status == "error"]
+    assert errors == [
+        f"error: could not reach TikTok (check this PC's internet connection); retrying in {n} s" for n in (2, 4, 8)
+    ]
+    assert sleeps.waits == [2, 4, 8]
+
+
+async def test_dropped_connections_back_off_doubling_up_to_the_cap(tiktok: FakeTikTok) -> None:
+    tiktok.visits = [Visit(frames=[[viewers(10)]], close=code) for code in (1011, 1000, 1011, 1011, 1000)]
+    tiktok.visits.append(Visit(close=None))
+    seen, sleeps = Seen(), Sleeps()
+    task = await running(make_source(tiktok, sleeps, reconnect_min_seconds=2, reconnect_max_seconds=10), seen)
+    await seen.until(lambda: tiktok.connections == 6 and seen.last == "connected")
+    await stop(task)
+    assert sleeps.waits == [2, 4, 8, 10, 10]
+    reconnecting = [detail for status, detail in seen.statuses if status == "reconnecting"]
+    assert reconnecting == [
+        "reconnecting in 2 s (attempt 1)",
+        "reconnecting in 4 s (attempt 2)",
+        "reconnecting in 8 s (attempt 3)",
+        "reconnecting in 10 s (attempt 4)",
+        "reconnecting in 10 s (attempt 5)",
+    ]
+    # Same room every time: one live, so the engine is never reset by these reconnects.
+    assert {e.room_id for e in seen.of(LiveStarted)} == {str(ROOM)}
+
+
+async def test_a_connection_that_held_resets_the_backoff(tiktok: FakeTikTok) -> None:
+    now = [1000.0]
+    tiktok.visits = [Visit(close=1011), Visit(close=1011), Visit(close=None), Visit(close=None)]
+    seen, sleeps = Seen(), Sleeps()
+    source = TikTokSource(
+        settings(), client_factory=tiktok.client, sleep=sleeps, clock=lambda: now[0], rand=lambda: 0.5
+    )
+    task = await running(source, seen)
+    await seen.until(lambda: tiktok.connections == 3 and seen.last == "connected")
+    now[0] += 61  # the third connection held for a minute, then drops
+    tiktok.drop(1011)
+    await seen.until(lambda: tiktok.connections == 4 and seen.last == "connected")
+    await stop(task)
+    reconnecting = [detail for status, detail in seen.statuses if status == "reconnecting"]
+    assert reconnecting[-1] == "reconnecting in 2 s (attempt 1)"
+    assert sleeps.waits == [2, 4, 2]
+
+
+def test_jitter_spreads_retries_but_never_beyond_the_cap() -> None:
+    def delay(failures: int, rand: float) -> float:
+        source = TikTokSource(settings(reconnect_min_seconds=2, reconnect_max_seconds=60), rand=lambda: rand)
+        return source._backoff(failures)
+
+    assert delay(1, 0.0) == pytest.approx(1.6)
+    assert delay(1, 1.0) == pytest.approx(2.4)
+    assert delay(3, 0.0) == pytest.approx(6.4)
+    assert delay(10, 1.0) == 60
+    assert delay(1000, 0.0) == pytest.approx(48)
+
+
+def rate_limited(seconds: int) -> SignatureRateLimitError:
+    response = httpx.Response(429, headers={"RateLimit-Remaining": str(seconds), "RateLimit-Reset": "1767225600"})
+    return SignatureRateLimitError("Too many connections.", "Rate limited; retry in %s seconds.", response=response)
+
+
+@pytest.mark.parametrize(
+    ("failure", "where", "detail", "wait"),
+    [
+        (
+            rate_limited(40),
+            "sign",
+            "error: could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit); "
+            "retrying in 40 s",
+            40,
+        ),
+        (
+            UserNotFoundError("moncompte", "The requested user 'moncompte' is not capable of going LIVE"),
+            "check",
+            "error: TikTok has no live account @moncompte (check tiktok.unique_id; TikTok may also be checking for "
+            "bots); retrying in 30 s",
+            30,
+        ),
+        (
+            AgeRestrictedError("age restricted"),
+            "sign",
+            "error: this live is age-restricted, and TikTok hides it from signed-out viewers; retrying in 30 s",
+            30,
+        ),
+        (
+            WebcastBlockedError('WebSocket rejected by TikTok due to "400 Bad Request"'),
+            "sign",
+            "error: TikTok refused the connection (usually temporary); retrying in 2 s",
+            2,
+        ),
+        (
+            httpx.ConnectError("[Errno -3] Temporary failure in name resolution"),
+            "check",
+            "error: could not reach TikTok (check this PC's internet connection); retrying in 2 s",
+            2,
+        ),
+        (
+            PremiumEndpointError("premium", api_message="This endpoint requires a paid plan"),
+            "sign",
+            "error: the sign server refused: this needs a paid sign_api_key; retrying in 30 s",
+            30,
+        ),
+    ],
+)
+async def test_failures_say_what_happened_and_when_the_next_try_is(
+    tiktok: FakeTikTok, failure: BaseException, where: str, detail: str, wait: float
+) -> None:
+    if where == "sign":
+        tiktok.signs = [failure]
+    else:
+        tiktok.checks = [failure]
+    tiktok.visits = [Visit(close=None)]
+    seen, sleeps = Seen(), Sleeps()
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: seen.last == "connected")
+    await stop(task)
+    assert [(status, text) for status, text in seen.statuses if status == "error"] == [("error", detail)]
+    assert sleeps.waits == [wait]
+
+
+async def test_the_end_of_the_live_is_said_and_the_next_live_is_a_new_one(tiktok: FakeTikTok) -> None:
+    tiktok.visits = [
+        Visit(frames=[[like(5, 500, msg_id=1)], [live_end()]], close=None),
+        Visit(replayed=[like(1, 1, msg_id=9)], close=None, room=ROOM + 1),
+    ]
+    tiktok.checks = [True, False, False, True]  # live; then offline for two checks; then a new live
+    seen, sleeps = Seen(), Sleeps()
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: len(seen.of(LiveStarted)) == 2 and seen.last == "connected")
+    await stop(task)
+    assert len(seen.of(LiveEnded)) == 1
+    assert seen.statuses[2:] == [
+        ("connected", f"connected (room {ROOM})"),
+        ("ended", "live ended; waiting for @moncompte to go live again"),  # stays up while offline: no "waiting"
+        ("connecting", "connecting to @moncompte's live"),
+        ("connected", f"connected (room {ROOM + 1})"),
+    ]
+    assert sleeps.waits == [30, 30, 30]
+    assert [e.room_id for e in seen.of(LiveStarted)] == [str(ROOM), str(ROOM + 1)]
+    assert seen.of(Like)[-1] == Like(count=1, total=1, user=seen.of(Like)[0].user)
+
+
+# -- no double counting ---------------------------------------------------------------------
+
+
+async def test_a_reconnect_does_not_count_replayed_likes_again(tiktok: FakeTikTok) -> None:
+    tiktok.visits = [
+        Visit(
+            replayed=[like(2, 100, msg_id=1)],
+            # One frame: the library drops frames still queued when the socket closes.
+            frames=[[like(3, 103, msg_id=2), like(5, 108, msg_id=3)]],
+            close=1011,
+        ),
+        Visit(
+            replayed=[
+                like(3, 103, msg_id=2),  # seen before the drop (same message id)
+                like(5, 108, msg_id=3),
+                like(4, 107, msg_id=0),  # no id, but a total we had passed: also from before the drop
+                like(6, 114, msg_id=7),  # sent while we were away: counts
+            ],
+            frames=[[like(1, 115, msg_id=8)]],
+            close=None,
+        ),
+    ]
+    seen, sleeps = Seen(), Sleeps()
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: any(e.total == 115 for e in seen.of(Like)))
+    await stop(task)
+    assert [(e.count, e.total) for e in seen.of(Like)] == [(2, 100), (3, 103), (5, 108), (6, 114), (1, 115)]
+
+
+async def test_after_a_reconnect_the_goal_follows_a_jump_and_ignores_a_drop(tiktok: FakeTikTok, tmp_path: Path) -> None:
+    tiktok.visits = [
+        Visit(replayed=[like(2, 7500, msg_id=1)], frames=[[like(5, 7600, msg_id=2)]], close=1011),
+        # Same room: TikTok's total lags after the reconnect (lower), then jumps past the first goal.
+        Visit(replayed=[like(3, 7590)], close=None),
+        Visit(replayed=[like(4, 40)], close=None, room=ROOM + 1),
+    ]
+    source = make_source(tiktok, Sleeps())
+    app = create_app(make_config(), source=source, data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await state_where(ws, lambda s: s["likes"]["total"] == 7600 and s["source"]["status"] == "connected")
+        # Frames pushed now wait for the second connection (the first one closes by itself).
+        tiktok.push(like(4, 7580, msg_id=11))  # a live message with a stale total: counted, total not lowered
+        state = await state_where(ws, lambda s: s["likes"]["session"] == 2 + 5 + 4)
+        assert state["likes"]["total"] == 7600
+        assert state["goal"]["progress"] == 7600
+        tiktok.push(like(10, 10_020, msg_id=12))  # the total jumped while we were away
+        state = await state_where(ws, lambda s: s["likes"]["total"] == 10_020)
+        assert state["likes"]["session"] == 2 + 5 + 4 + 10
+        assert state["goal"]["reached"] or state["goal"]["step"] == 2
+        assert state["live"]["room_id"] == str(ROOM)
+        # The creator ends this live without TikTok saying so, and starts another: a new room, a new session.
+        tiktok.drop(1000)
+        state = await state_where(ws, lambda s: s["live"]["room_id"] == str(ROOM + 1) and s["likes"]["session"] == 4)
+        assert state["likes"]["total"] == 40
+        assert state["goal"]["id"] == "warmup"
