@@ -1,0 +1,108 @@
+"""The recorder: every event the bus carries, with its time offset, as JSON lines, written off the hot path."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from aiohttp.test_utils import TestServer
+
+from overlay.events import Follow, Like, LiveStarted, SourceStatus, User, Viewers, event_from_dict
+from overlay.recorder import Recorder
+from overlay.web import create_app
+from tests.conftest import DrivenSource, make_config
+
+LEA = User(id="lea_77", nickname="Léa", avatar="https://p16/lea.jpg")
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_events_are_written_with_their_offset_from_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    recorder = Recorder(path)
+    recorder.open()
+    recorder(LiveStarted(room_id="7312", total=None), 100.0)
+    recorder(Like(count=3, total=7503, user=LEA), 101.25)
+    recorder(Follow(user=LEA), 102.5004)
+    assert path.read_bytes() == b""  # the listener only queues: nothing touches the disk on the hot path
+    recorder.close()
+    rows = lines(path)
+    assert [row["t"] for row in rows] == [0.0, 1.25, 2.5]
+    assert rows[1] == {
+        "t": 1.25,
+        "type": "like",
+        "count": 3,
+        "total": 7503,
+        "user": {"id": "lea_77", "nickname": "Léa", "avatar": "https://p16/lea.jpg"},
+        "sent_at": 0.0,
+    }
+    assert [event_from_dict({k: v for k, v in row.items() if k != "t"}) for row in rows] == [
+        LiveStarted(room_id="7312", total=None),
+        Like(count=3, total=7503, user=LEA),
+        Follow(user=LEA),
+    ]
+
+
+class WatchedRecorder(Recorder):
+    """Tells the test when a batch reached the file (writes happen in a worker thread)."""
+
+    def __init__(self, path: Path, flush_seconds: float) -> None:
+        super().__init__(path, flush_seconds=flush_seconds)
+        self.loop = asyncio.get_running_loop()
+        self.written = asyncio.Event()
+
+    def _write(self, data: bytes) -> None:
+        super()._write(data)
+        self.loop.call_soon_threadsafe(self.written.set)
+
+
+async def test_the_flush_task_writes_in_batches_and_stops_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    recorder = WatchedRecorder(path, flush_seconds=0.01)
+    recorder.open()
+    task = asyncio.create_task(recorder.run())
+    recorder(Viewers(count=12), 5.0)
+    async with asyncio.timeout(5):
+        await recorder.written.wait()
+    assert [row["count"] for row in lines(path)] == [12]
+    recorder(Viewers(count=13), 6.0)
+    recorder.stop()
+    await task
+    recorder.close()
+    recorder(Viewers(count=14), 7.0)  # after close: ignored, no error
+    assert [row["count"] for row in lines(path)] == [12, 13]
+
+
+def test_recording_again_to_the_same_file_goes_on_after_its_end(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    first = Recorder(path)
+    first.open()
+    first(Viewers(count=1), 10.0)
+    first(Viewers(count=2), 40.0)
+    first.close()
+    with path.open("ab") as file:
+        file.write(b'{"t": 31, "type": "vie')  # a line cut short by a crash
+    second = Recorder(path)
+    second.open()
+    second(Viewers(count=3), 500.0)
+    second.close()
+    raw = path.read_text(encoding="utf-8").splitlines()
+    assert raw[2] == '{"t": 31, "type": "vie'  # left on its own line, so a replay can name it
+    assert json.loads(raw[3]) == {"t": 31.0, "type": "viewers", "count": 3}
+
+
+async def test_the_app_records_everything_the_bus_carries_and_closes_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "records" / "live.jsonl"
+    source = DrivenSource()
+    app = create_app(make_config(), source=source, data_dir=tmp_path / "data", record=path)
+    async with TestServer(app, host="127.0.0.1"):
+        await source.push(
+            SourceStatus("connected", "test"),
+            LiveStarted(room_id="42", total=1000),
+            Like(count=5, total=1005, user=LEA),
+        )
+    types = [row["type"] for row in lines(path)]
+    assert types[-3:] == ["source_status", "live_started", "like"]
