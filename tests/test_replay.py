@@ -1,0 +1,257 @@
+"""Replay: a recording plays back through the same pipeline, with its timing; bad files are named by line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import websockets
+from aiohttp.test_utils import TestServer
+
+from overlay.cli import main
+from overlay.config import ReplaySettings
+from overlay.engine import Engine
+from overlay.events import Event, Follow, Gift, Like, LiveEnded, LiveStarted, SourceStatus, User, Viewers
+from overlay.sources.replay import RecordingError, ReplaySource, check_recording, read_recording
+from overlay.web import create_app
+from tests.conftest import DrivenSource, http_url, make_config, ws_url
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "demo-live.jsonl"
+LEA = User(id="lea_77", nickname="Léa")
+
+
+class FakeTime:
+    """An injected clock and sleep: sleeping moves the clock, nothing waits."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def write(path: Path, *rows: Any) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def test_the_shipped_sample_is_a_valid_recording_that_crosses_a_goal() -> None:
+    events = [event for _, event in read_recording(SAMPLE)]
+    assert check_recording(SAMPLE) == len(events) > 500
+    assert SAMPLE.stat().st_size < 200_000
+    totals = [e.total for e in events if isinstance(e, Like) and e.total is not None]
+    assert totals[0] < 10_000 < totals[-1]
+    assert isinstance(events[-1], LiveEnded)
+    assert all(e.user.id.startswith("demo-") for e in events if isinstance(e, Like))  # no real viewer in it
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"t": 1, "type": "like", "count": 3', "not valid JSON"),
+        ("[1, 2]", "each line must be a JSON object"),
+        ('{"type": "like", "count": 3}', "'t' (seconds from the start) must be a number >= 0, got None"),
+        ('{"t": -1, "type": "like", "count": 3}', "'t' (seconds from the start) must be a number >= 0, got -1"),
+        ('{"t": 2, "type": "bisou"}', "unknown event type 'bisou'"),
+        ('{"t": 2, "type": "like", "count": -4}', "'count' must be a whole number >= 0, got -4"),
+        ('{"t": 2, "type": "like"}', "bad 'like' event"),
+        ('{"t": 0.5, "type": "viewers", "count": 3}', "'t' goes back in time (0.5 s after 1 s)"),
+    ],
+)
+def test_a_malformed_line_is_named_by_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = write(
+        tmp_path / "live.jsonl",
+        {"t": 0, "type": "live_started", "room_id": "1"},
+        "",
+        {"t": 1, "type": "like", "count": 2},
+        line,
+    )
+    with pytest.raises(RecordingError) as error:
+        check_recording(path)
+    assert str(error.value).startswith(f"{path}:4: ")
+    assert message in str(error.value)
+
+
+def test_a_missing_or_empty_recording_says_so(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match="file not found"):
+        check_recording(tmp_path / "nope.jsonl")
+    with pytest.raises(RecordingError, match="holds no events"):
+        check_recording(write(tmp_path / "empty.jsonl", ""))
+
+
+# -- playing ----------------------------------------------------------------------------------
+
+
+async def test_events_play_at_their_offsets_divided_by_the_speed(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "live.jsonl",
+        {"t": 0, "type": "source_status", "status": "connected", "detail": "room 1"},
+        {"t": 0, "type": "live_started", "room_id": "1", "total": 100},
+        {"t": 4, "type": "like", "count": 2, "total": 102, "user": {"id": "lea_77", "nickname": "Léa"}, "sent_at": 9.5},
+        {"t": 4, "type": "follow"},
+        {"t": 10, "type": "viewers", "count": 30},
+    )
+    time = FakeTime()
+    played: list[tuple[float, Event]] = []
+    source = ReplaySource(ReplaySettings(file=str(path), speed=4), sleep=time.sleep, clock=time.clock)
+    await source.run(lambda event: played.append((time.now, event)))
+    assert played == [
+        (0.0, SourceStatus("connected", "replaying live.jsonl (5 events, ×4)")),
+        (0.0, LiveStarted(room_id="1", total=100)),  # the recorded status is not replayed: the replay has its own
+        (1.0, Like(count=2, total=102, user=LEA)),  # and a send time from another process is dropped
+        (1.0, Follow()),
+        (2.5, Viewers(count=30)),
+    ]
+
+
+async def test_a_bad_line_stops_the_replay_before_anything_plays(tmp_path: Path) -> None:
+    path = write(tmp_path / "live.jsonl", {"t": 0, "type": "viewers", "count": 3}, "oops")
+    played: list[Event] = []
+    with pytest.raises(RecordingError, match=r"live\.jsonl:2: not valid JSON"):
+        await ReplaySource(ReplaySettings(file=str(path))).run(played.append)
+    assert played == []
+
+
+async def test_loop_plays_again_as_a_new_live(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "live.jsonl",
+        {"t": 0, "type": "live_started", "room_id": "1", "total": 100},
+        {"t": 3, "type": "like", "count": 2, "total": 102},
+    )
+    time = FakeTime()
+    played: list[Event] = []
+
+    def emit(event: Event) -> None:
+        played.append(event)
+        if len([e for e in played if isinstance(e, LiveStarted)]) == 3:
+            raise asyncio.CancelledError  # three passes are enough
+
+    source = ReplaySource(ReplaySettings(file=str(path), loop=True), sleep=time.sleep, clock=time.clock)
+    with pytest.raises(asyncio.CancelledError):
+        await source.run(emit)
+    kinds = [type(e).__name__ for e in played[1:]]
+    assert kinds == ["LiveStarted", "Like", "LiveEnded", "LiveStarted", "Like", "LiveEnded", "LiveStarted"]
+    assert time.now == 6.0
+
+
+def test_a_replay_needs_a_file() -> None:
+    with pytest.raises(ValueError, match="--replay FILE"):
+        ReplaySource(ReplaySettings())
+
+
+# -- through the real app -----------------------------------------------------------------------
+
+
+async def settled(ws: Any, check: Any) -> None:
+    """Wait for a state frame where `check` holds and no goal is mid-celebration (goals advance after it)."""
+    async with asyncio.timeout(20):
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == "state" and check(message["state"]) and not message["state"]["goal"]["reached"]:
+                return
+
+
+async def run_to_the_end(app_source: Any, tmp_path: Path) -> dict[str, Any]:
+    """Serve the real app until the replay has played everything; the final `/api/state`."""
+    app = create_app(make_config(), source=app_source, data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as server:
+        async with websockets.connect(ws_url(server)) as ws:
+            await settled(ws, lambda state: state["source"]["status"] == "ended")
+        async with aiohttp.ClientSession() as http, http.get(http_url(server, "/api/state")) as response:
+            return await response.json()
+
+
+def summary(state: dict[str, Any]) -> dict[str, Any]:
+    live = state["live"]
+    goal = state["goal"]
+    return {
+        "total": state["likes"]["total"],
+        "session": state["likes"]["session"],
+        "goal": (goal["id"], goal["step"], goal["target"]),
+        "reached": [g["reached"] for g in state["goals"]],
+        "counts": (live["room_id"], live["ended"], live["follows"], live["shares"], live["gifts"], live["diamonds"]),
+    }
+
+
+def expected_from(path: Path) -> dict[str, Any]:
+    """The same recording folded straight into an engine, as reference."""
+    engine = Engine(make_config(), "reference", now=0.0)
+    last = 0.0
+    for offset, event in read_recording(path):
+        engine.apply(event, offset)
+        engine.tick(offset)
+        last = offset
+    return summary(engine.snapshot(last + 60))
+
+
+async def test_the_sample_replayed_through_the_app_gives_the_recorded_totals_and_goals(tmp_path: Path) -> None:
+    source = ReplaySource(ReplaySettings(file=str(SAMPLE), speed=1000))
+    state = await run_to_the_end(source, tmp_path)
+    assert summary(state) == expected_from(SAMPLE)
+    assert state["likes"]["total"] == 12_757
+    assert state["goal"]["step"] == 3  # past the 1 000 and 10 000 goals of the test config
+    assert state["source"] == {
+        "kind": "replay",
+        "status": "ended",
+        "detail": "the replay source has nothing more to play",
+    }
+
+
+async def test_record_then_replay_gives_the_same_live(tmp_path: Path) -> None:
+    path = tmp_path / "rehearsal.jsonl"
+    source = DrivenSource()
+    app = create_app(make_config(), source=source, data_dir=tmp_path / "first", record=path)
+    async with TestServer(app, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await source.push(LiveStarted(room_id="7312", total=980), Viewers(count=40))
+        for index in range(30):
+            await source.push(Like(count=index % 15 + 1, total=980 + 8 * (index + 1), user=User(id=f"v{index % 4}")))
+        await source.push(Follow(user=LEA), Gift(gift="Rose", count=3, diamonds=1, user=LEA), LiveEnded())
+        await settled(ws, lambda state: state["live"]["ended"])
+        async with aiohttp.ClientSession() as http, http.get(http_url(server, "/api/state")) as response:
+            recorded = await response.json()
+    replayed = await run_to_the_end(ReplaySource(ReplaySettings(file=str(path), speed=1000)), tmp_path / "second")
+    assert summary(replayed) == summary(recorded)
+    assert replayed["likes"]["total"] == 980 + 240
+    assert replayed["goal"]["id"] == "main"
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--source", "replay"], "the replay source needs a recording: --replay FILE"),
+        (["--speed", "4"], "--speed and --loop only apply to a replay"),
+        (["--loop", "--user", "@moncompte"], "--speed and --loop only apply to a replay"),
+        (["--replay", "SAMPLE", "--speed", "0"], "--speed must be more than 0"),
+        (["--replay", "SAMPLE", "--source", "demo"], "cannot go with --source demo"),
+        (["--user", "@moncompte", "--source", "replay"], "--user is for the tiktok source"),
+        (["--source", "tiktok"], "the tiktok source needs your handle: --user @moncompte"),
+        (["--replay", "MISSING"], "cannot replay: "),
+    ],
+)
+def test_the_command_line_refuses_what_cannot_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    config = write(tmp_path / "config.yaml", "locale: fr")
+    args = [str(SAMPLE) if a == "SAMPLE" else str(tmp_path / "missing.jsonl") if a == "MISSING" else a for a in args]
+    assert main(["--config", str(config), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_command_line_names_the_bad_line_of_a_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write(tmp_path / "config.yaml", "locale: fr")
+    bad = write(tmp_path / "bad.jsonl", {"t": 0, "type": "viewers", "count": 3}, {"t": 1, "type": "like", "count": "x"})
+    assert main(["--config", str(config), "--replay", str(bad), "--speed", "4", "--loop"]) == 2
+    assert f"cannot replay: {bad}:2: 'count' must be a whole number >= 0, got 'x'" in capsys.readouterr().err
