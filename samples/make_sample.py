@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from overlay.config import DemoSettings  # noqa: E402
-from overlay.events import LiveEnded, LiveStarted, SourceStatus, Viewers  # noqa: E402
-from overlay.recorder import Recorder  # noqa: E402
-from overlay.sources.demo import DemoLive  # noqa: E402
+from overlay.config import DemoSettings
+from overlay.events import LiveEnded, LiveStarted, SourceStatus, Viewers
+from overlay.recorder import Recorder
+from overlay.sources.demo import DemoLive
 
 OUT = Path(__file__).resolve().parent / "demo-live.jsonl"
 SECONDS = 180
