@@ -16,7 +16,8 @@ from overlay.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from overlay.web import create_app
 from overlay.web.catalog import WIDGETS
 from overlay.web.control import control_url
-from overlay.web.keys import CONTROL_TOKEN
+from overlay.web.keys import CONTROL_TOKEN, WORDING
+from overlay.wording import WordingWarning
 
 log = logging.getLogger("overlay")
 
@@ -71,7 +72,7 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
     if args.loop:
         data["replay"]["loop"] = True
     try:
-        config = Config.model_validate(data)
+        config = config.revalidated(data)
     except Exception as exc:  # pydantic's message is fine here: these came from the command line
         raise ConfigError(f"command line: {exc}") from None
     check_source(config, speed_or_loop=args.speed is not None or bool(args.loop))
@@ -135,6 +136,7 @@ async def serve(config: Config, data_dir: Path | None = None, *, record: Path | 
         await site.start()
         port = runner.addresses[0][1]
         announce(config, port, app[CONTROL_TOKEN])
+        warn_wording(config, app[WORDING])
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -143,6 +145,26 @@ async def serve(config: Config, data_dir: Path | None = None, *, record: Path | 
         log.info("stopping")
     finally:
         await runner.cleanup()
+
+
+def warn_wording(config: Config, warnings: list[WordingWarning]) -> None:
+    """Say which on-screen texts TikTok may flag, once at start (also shown on the index and control pages)."""
+    if config.safe_wording:
+        if warnings:
+            log.info("safe_wording is on: %d on-screen texts show a heart or a neutral phrase instead", len(warnings))
+        return
+    built_in = [w for w in warnings if w.where == "built-in text"]
+    for warning in warnings:
+        if warning not in built_in:
+            log.warning("wording: %s", warning)
+    if built_in:
+        words = sorted({word.lower() for w in built_in for word in w.words})
+        log.warning("wording: %d built-in widget texts show %s", len(built_in), ", ".join(f'"{w}"' for w in words))
+    if warnings:
+        log.warning(
+            "TikTok is reported to limit lives that ask for likes, follows or gifts on screen. "
+            "Reword these texts, or set `safe_wording: true` in config.yaml to show a heart instead."
+        )
 
 
 def announce(config: Config, port: int, token: str = "") -> None:

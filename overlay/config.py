@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -298,6 +307,24 @@ class Config(_Strict):
     rhythm_rules: list[RhythmRule] = Field(
         default_factory=list, description="Challenges that start by themselves when the like rate drops."
     )
+    safe_wording: bool = Field(
+        False,
+        description="Show words TikTok may flag on screen (like, follow, gift...) as a heart or a neutral phrase.",
+    )
+    # Where each key was written, for messages about valid values (the wording check); not a setting.
+    _origin: str = PrivateAttr("config.yaml")
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def revalidated(self, data: dict[str, Any]) -> Config:
+        """A new Config from `data` (this one's dump with changes), keeping where its keys came from."""
+        config = Config.model_validate(data)
+        config._origin, config._lines = self._origin, self._lines
+        return config
+
+    def where(self, key: str) -> str:
+        """`config.yaml:14` for a dotted key such as `goals.steps[1].label` (the file alone when unknown)."""
+        line = self._lines.get(key)
+        return f"{self._origin}:{line}" if line else self._origin
 
     @model_validator(mode="after")
     def _unique_challenges(self) -> Config:
@@ -408,9 +435,12 @@ def parse_config(text: str, filename: str = "config.yaml") -> Config:
             f"{filename}:1: the file must be a mapping of keys (like 'locale: fr'), not a {type(data).__name__}"
         )
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError("\n".join(_describe(error, located, filename) for error in exc.errors())) from None
+    config._origin = filename
+    config._lines = {_dotted(path): line for path, line in located.lines.items() if "<key>" not in path}
+    return config
 
 
 def _describe(error: Any, located: _Located, filename: str) -> str:

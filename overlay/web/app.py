@@ -15,18 +15,19 @@ import jinja2
 import platformdirs
 from aiohttp import WSCloseCode, web
 
+from overlay import wording
 from overlay.bus import Bus
 from overlay.config import Config
 from overlay.engine import Engine
 from overlay.events import SourceStatus
 from overlay.hub import Hub
-from overlay.recorder import Recorder
 from overlay.persist import Persister
+from overlay.recorder import Recorder
 from overlay.sources import Source, create_source
 from overlay.sources.base import Joinable
 from overlay.store import FILENAME, Store
 from overlay.web import api, control, pages, sockets, stats
-from overlay.web.keys import BUS, CONFIG, DATA_DIR, ENGINE, HUB, PERSISTER, SOCKETS, SOURCE
+from overlay.web.keys import BUS, CONFIG, DATA_DIR, ENGINE, HUB, PERSISTER, SOCKETS, SOURCE, WORDING
 from overlay.web.security import host_guard
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,10 @@ def create_app(
     """
     app = web.Application(middlewares=[host_guard], client_max_size=64 * 1024)
     app[DATA_DIR] = data_dir if data_dir is not None else default_data_dir()
+    # Warn about on-screen words TikTok may flag; with safe_wording they are shown softened instead.
+    app[WORDING] = wording.check(config)
+    if config.safe_wording:
+        config = wording.softened(config)
     source = source if source is not None else create_source(config)
     engine = Engine(config, source.kind, now=clock())
     bus = Bus(engine, clock)

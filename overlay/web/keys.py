@@ -12,8 +12,10 @@ from overlay.engine import Engine
 from overlay.hub import Hub
 from overlay.persist import Persister
 from overlay.sources import Source
+from overlay.wording import WordingWarning
 
 CONFIG = web.AppKey("config", Config)
+WORDING = web.AppKey("wording", list[WordingWarning])
 DATA_DIR = web.AppKey("data_dir", Path)
 CONTROL_TOKEN = web.AppKey("control_token", str)  # loaded from DATA_DIR on startup (see security.py)
 ENGINE = web.AppKey("engine", Engine)

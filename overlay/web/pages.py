@@ -14,6 +14,7 @@ from overlay.config import THEMES, Config
 from overlay.i18n import TEXTS
 from overlay.web.catalog import LOOK_PARAMS, WIDGETS
 from overlay.web.keys import CONFIG
+from overlay.wording import texts_for
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,12 @@ async def widget(request: web.Request) -> web.Response:
     config: Config = request.app[CONFIG]
     locale = _locale(request)
     theme = _theme(request)
-    options: dict[str, Any] = {"locale": locale, "theme": theme, "widget": spec.name, "texts": TEXTS[locale]}
+    options: dict[str, Any] = {
+        "locale": locale,
+        "theme": theme,
+        "widget": spec.name,
+        "texts": texts_for(locale, config.safe_wording),
+    }
     options.update(_look(config))
     if spec.settings:
         options.update(getattr(config.widgets, spec.settings).model_dump())

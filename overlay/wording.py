@@ -1,0 +1,127 @@
+"""The wording check: on-screen words TikTok is reported to treat as "non-genuine interaction" bait.
+
+TikFinity's public FAQ and creators' guides report that lives showing "like", "follow" or
+gift requests on screen can be limited. We cannot know TikTok's real rules, so we warn (text
+and config line) and offer `safe_wording: true`, which shows a heart or a neutral phrase
+instead: the creator decides with full knowledge. Pure code: config in, warnings out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from overlay.config import Config
+from overlay.i18n import TEXTS, Locale
+
+# (pattern, kind). Word boundaries use lookarounds so "likes/min", "j'aime" and "abonne-toi" match,
+# but "unlikely" or "Likely" inside a word do not.
+_B, _E = r"(?<![\w])", r"(?![\w])"
+RISKY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(_B + pattern + _E, re.IGNORECASE), kind)
+    for pattern, kind in (
+        (r"lik(?:e|es|er|ers|ez|é|és|ée|ées|ing|ed)", "like"),
+        (r"j['’]aime", "like"),
+        (r"follow(?:s|er|ers|ing|ed)?", "follow"),
+        (r"abonn(?:e|ez|ons)[- ](?:toi|vous|nous)", "follow"),
+        (r"abonne(?:z)?", "follow"),
+        (r"s['’]abonner", "follow"),
+        (r"abonnements?", "follow"),
+        (r"cadeaux?", "gift"),
+        (r"gifts?", "gift"),
+    )
+)
+
+NEUTRAL: dict[Locale, dict[str, str]] = {
+    "fr": {"like": "❤", "follow": "rejoins-nous", "gift": "soutien"},
+    "en": {"like": "❤", "follow": "join us", "gift": "support"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WordingWarning:
+    """One on-screen text with words TikTok may flag."""
+
+    where: str  # "config.yaml:14" or "built-in text"
+    key: str  # "goals.steps[1].label"
+    text: str
+    words: tuple[str, ...]
+
+    def __str__(self) -> str:
+        words = ", ".join(f'"{w}"' for w in self.words)
+        return f"{self.where}: {self.key}: {self.text!r} shows {words} on screen"
+
+
+def risky_words(text: str) -> tuple[str, ...]:
+    """The flagged words in `text`, in order of appearance, without repeats or overlaps."""
+    matches = sorted(
+        ((m.start(), -len(m.group(0)), m.group(0)) for pattern, _ in RISKY for m in pattern.finditer(text)),
+    )
+    words: dict[str, None] = {}
+    end = -1
+    for start, negative_length, word in matches:
+        if start >= end:  # "Abonne-toi" once, not also its "Abonne"
+            words.setdefault(word, None)
+            end = start - negative_length
+    return tuple(words)
+
+
+def soften(text: str, locale: Locale) -> str:
+    """`10 000 likes ensemble !` -> `10 000 ❤ ensemble !`: flagged words become a heart or a neutral phrase."""
+    for pattern, kind in RISKY:
+        text = pattern.sub(NEUTRAL[locale][kind], text)
+    return text
+
+
+def config_texts(config: Config) -> list[tuple[str, str]]:
+    """Every on-screen text the creator wrote, as (dotted key, text)."""
+    texts = [(f"goals.steps[{i}].label", step.label) for i, step in enumerate(config.goals.steps)]
+    if config.goals.then.label:
+        texts.append(("goals.then.label", config.goals.then.label))
+    for i, challenge in enumerate(config.challenges):
+        for field in ("text", "success_text", "failure_text"):
+            value = getattr(challenge, field)
+            if value:
+                texts.append((f"challenges[{i}].{field}", value))
+    return texts
+
+
+def check(config: Config) -> list[WordingWarning]:
+    """Warnings for the creator's texts and for the built-in texts of the chosen language."""
+    warnings = [
+        WordingWarning(config.where(key), key, text, words)
+        for key, text in config_texts(config)
+        if (words := risky_words(text))
+    ]
+    warnings += [
+        WordingWarning("built-in text", f"{config.locale}.{key}", text, words)
+        for key, text in TEXTS[config.locale].items()
+        if (words := risky_words(text))
+    ]
+    return warnings
+
+
+def texts_for(locale: str, safe: bool) -> dict[str, str]:
+    """The built-in texts of `locale` ("fr" unless "en"), softened when `safe_wording` is on."""
+    chosen: Locale = "en" if locale == "en" else "fr"
+    texts = TEXTS[chosen]
+    return {key: soften(value, chosen) for key, value in texts.items()} if safe else dict(texts)
+
+
+def softened(config: Config) -> Config:
+    """`config` with the creator's on-screen texts softened (for `safe_wording: true`)."""
+    locale = config.locale
+    goals = config.goals
+    steps = [step.model_copy(update={"label": soften(step.label, locale)}) for step in goals.steps]
+    # The built-in label of the goals after the last step ("{target} likes ensemble !") is softened too.
+    then_label = goals.then.label or TEXTS[locale]["goal_default_label"]
+    then = goals.then.model_copy(update={"label": soften(then_label, locale)})
+    challenges = [
+        challenge.model_copy(
+            update={f: soften(getattr(challenge, f), locale) for f in ("text", "success_text", "failure_text")}
+        )
+        for challenge in config.challenges
+    ]
+    return config.model_copy(
+        update={"goals": goals.model_copy(update={"steps": steps, "then": then}), "challenges": challenges}
+    )

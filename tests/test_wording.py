@@ -1,0 +1,82 @@
+"""The wording check: words TikTok may flag are reported with their config line, and softened on request."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from overlay.config import parse_config
+from overlay.web import create_app
+from overlay.wording import check, risky_words, soften
+from tests.conftest import DrivenSource
+
+CONFIG = textwrap.dedent(
+    """\
+    locale: fr
+    goals:
+      steps:
+        - {id: warmup, label: "Objectif 1 000 !", target: 1000}
+        - {id: main, label: "10 000 likes ensemble !", target: 10000}
+    challenges:
+      - {id: abo, text: "Abonne-toi et envoie un cadeau !"}
+      - {id: calme, text: "Faites exploser le compteur !"}
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("10 000 likes ensemble !", ("likes",)),
+        ("Likez le live", ("Likez",)),
+        ("Si tu aimes, j'aime !", ("j'aime",)),
+        ("Abonne-toi !", ("Abonne-toi",)),
+        ("Abonnez-vous et envoyez des cadeaux", ("Abonnez-vous", "cadeaux")),
+        ("Follow me for more", ("Follow",)),
+        ("Send gifts", ("gifts",)),
+        ("Top likers", ("likers",)),
+        ("likes/min", ("likes",)),
+        ("Faites exploser le compteur !", ()),
+        ("That is unlikely, Likely, alike", ()),
+    ],
+)
+def test_flagged_words_are_found_in_french_and_english(text: str, words: tuple[str, ...]) -> None:
+    assert risky_words(text) == words
+
+
+def test_softening_shows_a_heart_or_a_neutral_phrase() -> None:
+    assert soften("10\u202f000 likes ensemble !", "fr") == "10\u202f000 ❤ ensemble !"
+    assert soften("Abonne-toi !", "fr") == "rejoins-nous !"
+    assert soften("Send gifts!", "en") == "Send support!"
+
+
+def test_each_warning_names_the_text_and_its_config_line() -> None:
+    warnings = check(parse_config(CONFIG, "config.yaml"))
+    mine = [str(w) for w in warnings if w.where != "built-in text"]
+    assert mine == [
+        "config.yaml:5: goals.steps[1].label: '10 000 likes ensemble !' shows \"likes\" on screen",
+        "config.yaml:7: challenges[0].text: 'Abonne-toi et envoie un cadeau !' shows "
+        '"Abonne-toi", "cadeau" on screen',
+    ]
+    assert any(w.key == "fr.per_minute" for w in warnings)
+
+
+async def test_safe_wording_softens_what_the_widgets_show(tmp_path: Path) -> None:
+    from aiohttp.test_utils import TestServer
+
+    config = parse_config(CONFIG + "safe_wording: true\n", "config.yaml")
+    app = create_app(config, source=DrivenSource(), data_dir=tmp_path)
+    async with TestServer(app, host="127.0.0.1") as server, aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{server.port}/api/state") as response:
+            state = await response.json()
+        assert [goal["label"] for goal in state["goals"]] == ["Objectif 1 000 !", "10 000 ❤ ensemble !"]
+        async with session.get(f"http://127.0.0.1:{server.port}/widgets/counter") as response:
+            page = await response.text()
+        options = json.loads(re.search(r'id="overlay-options">(.*?)</script>', page, re.S).group(1))
+        assert [text for text in options["texts"].values() if risky_words(text)] == []
+        assert options["texts"]["toplikers_title"] == "Top ❤"
