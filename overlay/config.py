@@ -516,7 +516,9 @@ def reference() -> list[tuple[str, str, str]]:
                 rows.append((key, "[]" if not field.is_required() else "(required)", field.description or ""))
                 walk(inner, key + "[].")
                 continue
-            default = "(required)" if field.is_required() else repr(field.get_default(call_default_factory=True))
+            value = field.get_default(call_default_factory=True)
+            shown = value.get_secret_value() if isinstance(value, SecretStr) else value
+            default = "(required)" if field.is_required() else repr(shown)
             rows.append((key, default, field.description or ""))
 
     walk(Config, "")
