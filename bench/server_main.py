@@ -7,13 +7,15 @@ and source, but a relay that sends one websocket message per event to each clien
 The driver (`bench/run.py`) talks to this process over stdin/stdout, one line each way:
   stdout  `PORT <port>` once listening
   stdin   `go <rate> <seconds> <t0>`  offer `rate` likes/s for `seconds` from monotonic time `t0`
-          (rate 0: as fast as the server absorbs them), then answer `DONE <emitted> <total>`
+          (rate 0: as fast as the server absorbs them), then answer `DONE <emitted> <total> <marks>`
   stdin   `quit` (or end of input) stops the server.
 
-Every like is `Like(count=1)`, so the room total is the like's index `k`, and its `sent_at` is
-the time it was due by the schedule, `t0 + k / rate`: a server that falls behind its input
-shows it as latency, as likes queued in a TikTok socket would. CLOCK_MONOTONIC is system-wide
-on Linux, so the client processes compare their receive times with it directly.
+The source hands likes over in batches every `TICK` seconds (TikTok's push frames carry batches
+too), each like stamped `sent_at = time.monotonic()` when its batch is emitted. Every like is
+`Like(count=1)`, so the room total is the like's index `k`; `marks` (JSON) lists, per batch,
+the total after it and its emission time, so the driver knows when every like entered the
+server and, from the totals in the clients' frames, when each client could show it.
+CLOCK_MONOTONIC is system-wide on Linux, so processes compare their times directly.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from overlay.web.keys import ENGINE
 
 VIEWERS = 2000  # distinct likers, so the rankings have real work to do
 MAX_BATCH = 2000  # likes emitted between two yields to the loop in a max-ingest run
+TICK = 0.01  # seconds between two batches of likes at a fixed rate
 CONFIG_YAML = """
 goals:
   steps:
@@ -74,11 +77,13 @@ class BenchSource:
         self.ready.set()
         await asyncio.Event().wait()  # runs until the app stops
 
-    async def offer(self, rate: float, seconds: float, t0: float, deliver: Deliver | None = None) -> int:
-        """Emit likes due by the schedule until `t0 + seconds`; returns how many were emitted.
+    async def offer(
+        self, rate: float, seconds: float, t0: float, deliver: Deliver | None = None
+    ) -> tuple[int, list[tuple[int, float]]]:
+        """Emit the likes due by the schedule until `t0 + seconds`: (how many, the batch marks).
 
-        With `deliver` (the naive relay), each event is also awaited through it, one by one,
-        and whatever is not emitted by the end of the window is never emitted.
+        With `deliver` (the naive relay), each like is also awaited through it, one by one,
+        stamped when emitted, and what is not emitted by the end of the window never is.
         """
         await self.ready.wait()
         emit = self.emit
@@ -86,37 +91,34 @@ class BenchSource:
         users = self.users
         viewers = len(users)
         end = t0 + seconds
+        marks: list[tuple[int, float]] = []
         await asyncio.sleep(max(0.0, t0 - time.monotonic()))
         emitted = 0
-        if rate <= 0:  # max ingest: as fast as the loop absorbs, yielding so the hub can still send
-            while time.monotonic() < end:
-                for _ in range(MAX_BATCH):
-                    emitted += 1
-                    like = Like(count=1, user=users[emitted % viewers], sent_at=time.monotonic())
-                    emit(like)
-                    if deliver is not None:
-                        await deliver(like)
-                        if time.monotonic() >= end:
-                            break
-                await asyncio.sleep(0)
-            return emitted
-        planned = int(rate * seconds)
-        while emitted < planned:
+        planned = int(rate * seconds) if rate > 0 else -1
+        tick = 0
+        while emitted != planned:
             now = time.monotonic()
-            if now >= end + 0.05:  # a relay that fell behind: the window is over
+            if now >= end + (0.05 if planned > 0 else 0):  # a relay that fell behind, or a max-ingest run
                 break
-            due = min(planned, int((now - t0) * rate))
+            # Max ingest: a big batch, then a yield so the hub can still send frames.
+            due = min(planned, int((now - t0) * rate)) if planned > 0 else emitted + MAX_BATCH
             while emitted < due:
                 emitted += 1
-                like = Like(count=1, user=users[emitted % viewers], sent_at=t0 + emitted / rate)
+                like = Like(count=1, user=users[emitted % viewers], sent_at=now)
                 emit(like)
                 if deliver is not None:
                     await deliver(like)
-                    if time.monotonic() >= end + 0.05:
+                    now = time.monotonic()
+                    if now >= end + 0.05:
                         break
-            # Sleep until the next like is due (at least ~1 ms: a real source gets likes in batches too).
-            await asyncio.sleep(max(0.001, t0 + (emitted + 1) / rate - time.monotonic()))
-        return emitted
+            if not marks or marks[-1][0] != emitted:
+                marks.append((emitted, now))
+            if planned > 0:
+                tick += 1
+                await asyncio.sleep(max(0.001, t0 + tick * TICK - time.monotonic()))
+            else:
+                await asyncio.sleep(0)
+        return emitted, marks
 
 
 # -- the naive relay baseline --------------------------------------------------------------
@@ -190,8 +192,8 @@ async def serve(mode: str, frame_ms: int) -> None:
             if line[0] == "go":
                 rate, seconds, t0 = float(line[1]), float(line[2]), float(line[3])
                 deliver = relay.deliver if mode == "naive" else None
-                emitted = await source.offer(rate, seconds, t0, deliver)
-                print(f"DONE {emitted} {engine.total}", flush=True)
+                emitted, marks = await source.offer(rate, seconds, t0, deliver)
+                print(f"DONE {emitted} {engine.total} {json.dumps(marks, separators=(',', ':'))}", flush=True)
             elif line[0] == "quit":
                 break
     finally:
