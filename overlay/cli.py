@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Cannot write the recording {args.record}: {exc.strerror or exc}", file=sys.stderr)
             return 2
     try:
-        asyncio.run(serve(config, args.data_dir, record=args.record))
+        asyncio.run(serve(config, args.data_dir, record=args.record, config_path=args.config))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -126,9 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def serve(config: Config, data_dir: Path | None = None, *, record: Path | None = None) -> None:
-    """Run until SIGINT/SIGTERM, then shut down cleanly (widgets are told to reconnect)."""
-    app = create_app(config, data_dir=data_dir, record=record)
+async def serve(
+    config: Config, data_dir: Path | None = None, *, record: Path | None = None, config_path: Path | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM, then shut down cleanly (widgets are told to reconnect).
+
+    `config_path`: the file `config` was read from; edits to it apply while the server runs.
+    """
+    app = create_app(config, data_dir=data_dir, record=record, config_path=config_path)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:

@@ -66,6 +66,34 @@ class Challenges:
             state.armed = False
             state.low_since = None
 
+    def reconfigure(self, settings: Sequence[ChallengeSettings], rules: Sequence[RhythmRule], now: float) -> None:
+        """Challenges and rules from an edited config, without disturbing what is on screen.
+
+        The challenge on screen takes its new text (and duration, counted from its start) if its id
+        is still configured, and keeps its old settings otherwise; it then ends as usual. A rule left
+        unchanged keeps watching; a new or edited one waits for the rate to rise first, so an edit
+        never starts a challenge by surprise.
+        """
+        self.by_id = {challenge.id: challenge for challenge in settings}
+        unmatched = list(self.rules)
+        self.rules = []
+        for rule in rules:
+            state = next((s for s in unmatched if s.rule == rule), None)
+            if state is None:
+                state = _RuleState(rule)
+            else:
+                unmatched.remove(state)
+            self.rules.append(state)
+        running = self.current
+        if running is not None and running.settings.id in self.by_id:
+            running.settings = self.by_id[running.settings.id]
+            if running.status == "running":
+                duration = running.settings.duration
+                running.ends_at = running.started_at + duration if duration is not None else None
+                target = running.settings.target
+                if target is not None and running.progress >= target:
+                    self._finish("succeeded", now)
+
     # -- actions --------------------------------------------------------------------------
 
     def start(self, challenge_id: str, now: float, *, auto: bool = False) -> bool:

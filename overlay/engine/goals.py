@@ -109,3 +109,28 @@ class GoalLadder:
         self.index = 0
         self.reached_at = None
         self.reached_log.clear()
+
+    def reconfigure(self, settings: GoalSettings, locale: Locale, progress: int) -> None:
+        """New goals from an edited config: the right goal for `progress`, without celebrating.
+
+        A goal already reached this live (by id) stays behind us even if its target was raised,
+        and the goal celebrating now keeps celebrating if it is still reached: nothing that was
+        reached on screen goes back to unreached.
+        """
+        current = self.goal()
+        celebrating = self.reached_at
+        self.settings = settings
+        self.locale = locale
+        self._current = None
+        ids = [step.id for step in settings.steps]
+        if celebrating is not None and current.id in ids and progress >= settings.steps[ids.index(current.id)].target:
+            self.index = ids.index(current.id)  # it finishes its celebration, then `advance` moves on
+            return
+        done = {goal_id for goal_id, _, _ in self.reached_log}
+        past = max((index + 1 for index, goal_id in enumerate(ids) if goal_id in done), default=0)
+        self.index = max(self.first_above(progress), past)
+        self.reached_at = None
+        if settings.then.every is None and self.index >= len(ids) - 1:
+            self.index = len(ids) - 1
+            if progress >= self.goal().target or past == len(ids):
+                self.reached_at = float("-inf")  # the last goal, reached: shown as reached, no celebration

@@ -59,6 +59,8 @@ class Engine:
         self._reset_live(total=None, now=now)
         self._last_per_minute = 0.0
         self._top_at = float("-inf")
+        # What the pages say about config.yaml (error, wording warnings), composed by the web layer.
+        self.config_status: dict[str, Any] = {}
 
     # -- the live ---------------------------------------------------------------------
 
@@ -162,6 +164,25 @@ class Engine:
             self.total = total
             self.total_known = True
             self.goals.update(self.progress, now)
+
+    # -- config edits (live reload) ---------------------------------------------------------
+
+    def reconfigure(self, config: Config, now: float) -> None:
+        """Apply an edited config mid-live: counts stay, goals and challenges follow the new settings.
+
+        The goal on screen becomes the right one for the current progress, without a celebration;
+        see `GoalLadder.reconfigure` and `Challenges.reconfigure`. Settings that need a restart
+        (server, source) are the caller's business: `config` should carry the running ones.
+        """
+        self.config = config
+        self.goals.reconfigure(config.goals, config.locale, self.progress)
+        self.challenges.reconfigure(config.challenges, config.rhythm_rules, now)
+        self.version += 1
+
+    def show_config_status(self, status: dict[str, Any]) -> None:
+        """Put `status` (plain data: the config error, wording warnings...) in the state, as `config`."""
+        self.config_status = status
+        self.version += 1
 
     # -- control actions (control page, HTTP API, Stream Deck) ------------------------------
 
@@ -331,4 +352,5 @@ class Engine:
             "top_likers": self._top,
             "challenge": self.challenges.snapshot(now),
             "locale": self.config.locale,
+            "config": self.config_status,
         }

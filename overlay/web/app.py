@@ -23,6 +23,7 @@ from overlay.events import SourceStatus
 from overlay.hub import Hub
 from overlay.persist import Persister
 from overlay.recorder import Recorder
+from overlay.reload import Reloader
 from overlay.sources import Source, create_source
 from overlay.sources.base import Joinable
 from overlay.store import FILENAME, Store
@@ -42,12 +43,14 @@ def create_app(
     clock: Callable[[], float] = time.monotonic,
     data_dir: Path | None = None,
     record: Path | None = None,
+    config_path: Path | None = None,
 ) -> web.Application:
     """The whole server as an aiohttp application; nothing starts until the app does.
 
     `data_dir` holds what must outlive the process (control token, live state); it is
     created on startup, and defaults to the per-user data folder. `record`: write every
-    event to this JSON-lines file (`--record`), for `--replay` later.
+    event to this JSON-lines file (`--record`), for `--replay` later. `config_path`: the file
+    `config` came from, watched for edits that apply while running (`overlay/reload.py`).
     """
     app = web.Application(middlewares=[host_guard], client_max_size=64 * 1024)
     app[DATA_DIR] = data_dir if data_dir is not None else default_data_dir()
@@ -68,6 +71,8 @@ def create_app(
         max_events=config.server.max_events_per_frame,
     )
     app[SOCKETS] = set()
+    # The config status in the state (error, wording warnings); edits of `config_path` apply live.
+    reloader = Reloader(config, app[WORDING], bus, path=config_path)
     app[PERSISTER] = Persister(Store(app[DATA_DIR] / FILENAME), bus)
 
     env = aiohttp_jinja2.setup(
@@ -80,6 +85,7 @@ def create_app(
 
     app.router.add_get("/", pages.index, name="index")
     app.router.add_get("/widgets/{name}", pages.widget, name="widget")
+    app.router.add_get("/widgets/{name}/options", pages.widget_options)
     app.router.add_get("/theme/custom.css", pages.custom_css)
     app.router.add_get("/healthz", api.healthz)
     app.router.add_get("/api/state", api.state)
@@ -97,6 +103,8 @@ def create_app(
         # Before the source's context, so it is cleaned up after it: the last events get written.
         app.cleanup_ctx.append(functools.partial(_recording, recorder))
     app.cleanup_ctx.append(_source_task)
+    if config_path is not None:
+        app.cleanup_ctx.append(functools.partial(_config_watch, reloader))
     app.on_shutdown.append(_close_sockets)
     return app
 
@@ -150,6 +158,34 @@ async def _source_task(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def _config_watch(reloader: Reloader, app: web.Application) -> AsyncIterator[None]:
+    """Watch the config file while the app runs; `stop` ends the watcher thread within a step."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(_watch_config(reloader, stop), name="config-watch")
+    # Serve once edits are seen, so an edit made right after the start is not missed.
+    watching = asyncio.create_task(reloader.watching.wait())
+    await asyncio.wait((task, watching), timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    watching.cancel()
+    yield
+    stop.set()
+    try:
+        async with asyncio.timeout(5):
+            await task
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _watch_config(reloader: Reloader, stop: asyncio.Event) -> None:
+    try:
+        await reloader.watch(stop)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # e.g. the system's limit of watched folders: the overlay runs on, edits need a restart
+        log.exception("live reload of %s stopped; restart the server to apply edits", reloader.path)
 
 
 async def _run_source(source: Source, bus: Bus) -> None:

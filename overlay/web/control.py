@@ -26,8 +26,8 @@ from overlay.events import (
     SetProgress,
 )
 from overlay.i18n import Locale, format_number
-from overlay.web.keys import BUS, CONFIG, CONTROL_TOKEN, DATA_DIR, ENGINE
-from overlay.web.pages import _page
+from overlay.web.keys import BUS, CONTROL_TOKEN, DATA_DIR, ENGINE
+from overlay.web.pages import _page, running_config
 from overlay.web.security import check_control, check_hotkey, json_error, load_or_create_token, token_matches
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,7 @@ def _challenges(request: web.Request) -> list[dict[str, Any]]:
             "success_text": c.success_text,
             "failure_text": c.failure_text,
         }
-        for c in request.app[CONFIG].challenges
+        for c in running_config(request).challenges
     ]
 
 
@@ -220,7 +220,7 @@ async def control_page(request: web.Request) -> web.Response:
     The page works without a token only to say where to find it; its script sends the token from
     its own URL as a Bearer header with each action. The token is never written into the HTML.
     """
-    config = request.app[CONFIG]
+    config = running_config(request)
     asked = request.query.get("locale")
     locale: Locale = "en" if asked == "en" else "fr" if asked == "fr" else config.locale
     given = request.query.get("token", "")

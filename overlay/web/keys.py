@@ -14,8 +14,8 @@ from overlay.persist import Persister
 from overlay.sources import Source
 from overlay.wording import WordingWarning
 
-CONFIG = web.AppKey("config", Config)
-WORDING = web.AppKey("wording", list[WordingWarning])
+CONFIG = web.AppKey("config", Config)  # as the server started; edits run as ENGINE's `.config` (reload.py)
+WORDING = web.AppKey("wording", list[WordingWarning])  # at start; the live ones are in the state's `config`
 DATA_DIR = web.AppKey("data_dir", Path)
 CONTROL_TOKEN = web.AppKey("control_token", str)  # loaded from DATA_DIR on startup (see security.py)
 ENGINE = web.AppKey("engine", Engine)

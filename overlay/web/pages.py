@@ -12,8 +12,8 @@ from aiohttp import web
 
 from overlay.config import THEMES, Config
 from overlay.i18n import TEXTS
-from overlay.web.catalog import LOOK_PARAMS, WIDGETS
-from overlay.web.keys import CONFIG
+from overlay.web.catalog import LOOK_PARAMS, WIDGETS, Widget
+from overlay.web.keys import ENGINE
 from overlay.wording import texts_for
 
 log = logging.getLogger(__name__)
@@ -25,14 +25,19 @@ CSP = (
 )
 
 
+def running_config(request: web.Request) -> Config:
+    """The config as it runs now: `config.yaml` edits apply live (`overlay/reload.py`), so not `app[CONFIG]`."""
+    return request.app[ENGINE].config
+
+
 def _locale(request: web.Request) -> str:
     asked = request.query.get("locale", "")
-    return asked if asked in TEXTS else request.app[CONFIG].locale
+    return asked if asked in TEXTS else running_config(request).locale
 
 
 def _theme(request: web.Request) -> str:
     asked = request.query.get("theme", "")
-    return asked if asked in THEMES else request.app[CONFIG].theme.name
+    return asked if asked in THEMES else running_config(request).theme.name
 
 
 def _look(config: Config) -> dict[str, Any]:
@@ -79,37 +84,59 @@ async def index(request: web.Request) -> web.Response:
     return _page("index.html", request, context)
 
 
-async def widget(request: web.Request) -> web.Response:
-    """One Browser Source page; its options come from the config, overridable in the URL."""
+def _widget_spec(request: web.Request) -> Widget:
     spec = WIDGETS.get(request.match_info["name"])
     if spec is None:
         raise web.HTTPNotFound(text=f"No widget named {request.match_info['name']!r}. Try: {', '.join(WIDGETS)}")
-    config: Config = request.app[CONFIG]
+    return spec
+
+
+def _widget_options(request: web.Request, spec: Widget) -> dict[str, Any]:
+    """A widget's options from the running config; the page's URL query picks the locale and theme."""
+    config = running_config(request)
     locale = _locale(request)
-    theme = _theme(request)
     options: dict[str, Any] = {
         "locale": locale,
-        "theme": theme,
+        "theme": _theme(request),
         "widget": spec.name,
         "texts": texts_for(locale, config.safe_wording),
+        "custom_css": bool(config.theme.custom_css),
+        # The config these options come from: overlay.js fetches new ones when the state's differs.
+        "config_version": request.app[ENGINE].config_status.get("version", 0),
     }
     options.update(_look(config))
     if spec.settings:
         options.update(getattr(config.widgets, spec.settings).model_dump())
+    return options
+
+
+async def widget(request: web.Request) -> web.Response:
+    """One Browser Source page; its options come from the config, overridable in the URL."""
+    spec = _widget_spec(request)
+    options = _widget_options(request, spec)
     # The URL's options (?count=3&theme=neon) are applied over these by overlay.js in the page.
     context = {
         "widget": spec,
-        "locale": locale,
-        "theme": theme,
-        "custom_css": bool(config.theme.custom_css),
+        "locale": options["locale"],
+        "theme": options["theme"],
+        "custom_css": options["custom_css"],
         "options": options,
     }
     return _page(f"{spec.name}.html", request, context)
 
 
+async def widget_options(request: web.Request) -> web.Response:
+    """`GET /widgets/{name}/options`: what the widget's page has in `#overlay-options`, for the same URL query.
+
+    An open widget fetches it again after a config edit, so OBS never needs to reload it.
+    """
+    options = _widget_options(request, _widget_spec(request))
+    return web.json_response(options, headers={"Cache-Control": "no-store"})
+
+
 async def custom_css(request: web.Request) -> web.Response:
     """The creator's own CSS (`theme.custom_css`), read at each request so an edit shows on the next reload."""
-    name = request.app[CONFIG].theme.custom_css
+    name = running_config(request).theme.custom_css
     if not name:
         raise web.HTTPNotFound(text="No custom CSS: set theme.custom_css in config.yaml")
     try:

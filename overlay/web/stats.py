@@ -20,7 +20,7 @@ from overlay.events import NewLive
 from overlay.i18n import Locale, format_number
 from overlay.sources.base import Joinable
 from overlay.stats import BUCKET_SECONDS, Analysis, analyse
-from overlay.web.keys import BUS, CONFIG, ENGINE, PERSISTER, SOURCE
+from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
 from overlay.web.pages import CSP
 from overlay.web.security import check_control
 
@@ -164,7 +164,7 @@ def date(timestamp: float, locale: Locale) -> str:
 
 def _locale(request: web.Request) -> Locale:
     asked = request.query.get("locale", "")
-    return "fr" if asked == "fr" else "en" if asked == "en" else request.app[CONFIG].locale
+    return "fr" if asked == "fr" else "en" if asked == "en" else request.app[ENGINE].config.locale
 
 
 def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:

@@ -1,0 +1,229 @@
+"""Live reload: beside the flow, keeps the running config in step with `config.yaml` (and the custom CSS).
+
+A valid edit reaches the engine (goals, challenges, texts, locale) and through it the web layer
+(pages read the engine's config) within a second, and widgets re-read their options without
+reloading. An invalid edit changes nothing that runs: its error (file, line, key) is logged and
+put in the state, so the index and control pages show it until it is fixed. Settings read once
+at start (server, source, account) are logged as needing a restart and otherwise left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from watchfiles import Change, awatch
+
+from overlay import wording
+from overlay.bus import Bus
+from overlay.config import Config, ConfigError, load_config
+from overlay.wording import WordingWarning
+
+log = logging.getLogger(__name__)
+
+# Read once when the server starts (the listening socket, the source and its account): edits wait for a restart.
+RESTART_KEYS = ("server", "source", "tiktok", "demo", "replay")
+
+# watchfiles yields a batch `STEP_MS` after the last change, and at most `DEBOUNCE_MS` after the first:
+# an editor's save (write, rename) is one batch, and the edit shows well within a second.
+STEP_MS = 50
+DEBOUNCE_MS = 400
+
+ADVICE = (
+    "TikTok is reported to limit lives that ask for likes, follows or gifts on screen. "
+    "Reword these texts, or set `safe_wording: true` in config.yaml to show a heart instead."
+)
+
+
+def warning_lines(warnings: Sequence[WordingWarning]) -> list[str]:
+    """The wording warnings as the pages show them: one line per text of the creator, one for the built-in texts."""
+    lines = [str(w) for w in warnings if w.where != "built-in text"]
+    built_in = [w for w in warnings if w.where == "built-in text"]
+    if built_in:
+        words = ", ".join(f'"{word}"' for word in sorted({word.lower() for w in built_in for word in w.words}))
+        lines.append(f"built-in widget texts ({len(built_in)}) show {words}")
+    return lines
+
+
+def changed_keys(old: Config, new: Config, sections: Iterable[str] = RESTART_KEYS) -> list[str]:
+    """Dotted keys under `sections` whose values differ (names only: `tiktok.sign_api_key` is a secret)."""
+    keys: list[str] = []
+    for section in sections:
+        before, after = getattr(old, section), getattr(new, section)
+        if before == after:
+            continue
+        if isinstance(before, BaseModel):
+            fields = type(before).model_fields
+            keys += [f"{section}.{name}" for name in fields if getattr(before, name) != getattr(after, name)]
+        else:
+            keys.append(section)
+    return keys
+
+
+class Reloader:
+    """The running config's status (error, wording warnings, version) and the watcher that applies edits.
+
+    `version` goes up with every applied edit and every change of the custom CSS file: widgets
+    re-read their options (and the CSS) when the state's `config.version` differs from theirs.
+    """
+
+    def __init__(self, config: Config, warnings: list[WordingWarning], bus: Bus, *, path: Path | None) -> None:
+        self.config = config  # the running config (softened when safe_wording is on), as the engine has it
+        self.warnings = warnings
+        self.bus = bus
+        self.path = path
+        self.error: str | None = None
+        self.version = 1
+        self._file: Config | None = None  # the file as last applied, without command-line overrides
+        self.watching = asyncio.Event()  # set once edits are seen (the app waits for it before serving)
+        self.publish()
+
+    def status(self) -> dict[str, Any]:
+        """What `state["config"]` says: the pages show the error and the warnings; widgets watch `version`."""
+        return {
+            "error": self.error,
+            "warnings": warning_lines(self.warnings),
+            "safe_wording": self.config.safe_wording,
+            "version": self.version,
+        }
+
+    def publish(self) -> None:
+        self.bus.engine.show_config_status(self.status())
+        self.bus.changed.set()
+
+    # -- applying an edit ------------------------------------------------------------------
+
+    async def reload(self) -> bool:
+        """Read the file again and apply it if it is valid; True when a new config was applied."""
+        assert self.path is not None
+        try:
+            loaded = await asyncio.to_thread(load_config, self.path)
+        except ConfigError as exc:
+            message = str(exc)
+            if message != self.error:
+                log.error("%s was not applied; the running config stays until this is fixed:\n%s", self.path, exc)
+                self.error = message
+                self.publish()
+            return False
+        if loaded == self._file and self.error is None:
+            return False  # saved without a change
+        self.apply(loaded)
+        return True
+
+    def apply(self, loaded: Config) -> None:
+        """Run with `loaded` (a valid file), keeping the settings that need a restart as they are."""
+        running = self.config
+        restart = changed_keys(self._file or running, loaded)
+        if restart:
+            log.warning(
+                "%s: restart the server to apply %s (the running values stay until then)",
+                self.path or "config",
+                ", ".join(restart),
+            )
+        config = loaded.model_copy(update={key: getattr(running, key) for key in RESTART_KEYS})
+        warnings = wording.check(config)
+        self._log_wording(config, warnings)
+        if config.safe_wording:
+            config = wording.softened(config)
+        was_wrong = self.error is not None
+        self._file = loaded
+        self.config = config
+        self.warnings = warnings
+        self.error = None
+        self.version += 1
+        self.bus.engine.reconfigure(config, self.bus.clock())
+        self.publish()
+        log.info("%s %s: applied to the running overlay", self.path or "config", "fixed" if was_wrong else "changed")
+
+    def _log_wording(self, config: Config, warnings: list[WordingWarning]) -> None:
+        """Print the warnings that are new since the last config (the pages show them all)."""
+        if config.safe_wording:
+            if warnings and not self.config.safe_wording:
+                log.info(
+                    "safe_wording is on: %d on-screen texts show a heart or a neutral phrase instead", len(warnings)
+                )
+            return
+
+        def same(w: WordingWarning) -> tuple[str, str, tuple[str, ...]]:
+            return (w.key, w.text, w.words)  # not `where`: a line added above a text does not make it new
+
+        known = set() if self.config.safe_wording else {same(w) for w in self.warnings}
+        fresh = [w for w in warnings if same(w) not in known]
+        if not fresh:
+            return
+        for line in warning_lines(fresh):
+            log.warning("wording: %s", line)
+        log.warning(ADVICE)
+
+    def restyle(self) -> None:
+        """The custom CSS file changed: widgets reload it (they see a new version)."""
+        self.version += 1
+        self.publish()
+        log.info("%s changed: widgets reload it", self.config.theme.custom_css)
+
+    # -- watching --------------------------------------------------------------------------
+
+    def _css_file(self) -> Path | None:
+        name = self.config.theme.custom_css
+        return _watchable(Path(name)) if name else None
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Apply edits until `stop` is set; run as a task owned by the app (see `web/app.py`)."""
+        assert self.path is not None
+        try:
+            self._file = await asyncio.to_thread(load_config, self.path)
+        except ConfigError as exc:  # edited between the start and now: the running config stays
+            self.error = str(exc)
+            log.error("%s was not applied; the running config stays until this is fixed:\n%s", self.path, exc)
+            self.publish()
+        config_file = _watchable(self.path)
+        while not stop.is_set():
+            css = self._css_file()
+            targets = {config_file} | ({css} if css else set())
+            # Folders, not files: editors save by writing a new file and renaming it over the old one.
+            folders = sorted({target.parent for target in targets if target.parent.is_dir()})
+
+            def wanted(_: Change, path: str, targets: set[Path] = targets) -> bool:
+                return Path(path) in targets
+
+            batches = awatch(
+                *folders,
+                watch_filter=wanted,
+                stop_event=stop,
+                recursive=False,
+                step=STEP_MS,
+                debounce=DEBOUNCE_MS,
+            )
+            async with contextlib.aclosing(batches):
+                waiting = asyncio.ensure_future(anext(batches))
+                await asyncio.sleep(0)  # one loop turn: the generator has registered its watches, then waits
+                self.watching.set()
+                try:
+                    while True:
+                        try:
+                            batch = await waiting
+                        except StopAsyncIteration:
+                            return  # `stop` was set
+                        changed = {Path(path) for _, path in batch}
+                        if config_file in changed:
+                            await self.reload()
+                        if css is not None and css in changed:
+                            self.restyle()
+                        if self._css_file() != css:
+                            break  # theme.custom_css now names another file: watch that one instead
+                        waiting = asyncio.ensure_future(anext(batches))
+                finally:
+                    if not waiting.done():  # cancelled: the generator must stop running before it is closed
+                        waiting.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                            await waiting
+
+
+def _watchable(path: Path) -> Path:
+    """`path` as the watcher reports it: in its real folder, relative to where the server runs."""
+    return path.absolute().parent.resolve() / path.name

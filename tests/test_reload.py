@@ -1,0 +1,306 @@
+"""Live reload: config edits apply to the running overlay; invalid edits keep it and show their error."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import textwrap
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import websockets
+from aiohttp.test_utils import TestServer
+
+from overlay.config import load_config
+from overlay.engine import Engine
+from overlay.engine.challenges import Challenges
+from overlay.events import AddLikes, ChallengeStart, Like, SetProgress, User
+from overlay.reload import changed_keys, warning_lines
+from overlay.web import create_app
+from overlay.web.keys import ENGINE
+from overlay.wording import check
+from tests.conftest import DrivenSource, http_url, make_config, ws_url
+
+CONFIG = textwrap.dedent(
+    """\
+    locale: fr
+    theme:
+      name: tiktok
+    goals:
+      celebrate_seconds: 0.2
+      steps:
+        - {id: warmup, label: "Premier palier !", target: 1000}
+        - {id: main, label: "Le grand objectif !", target: 10000}
+    challenges:
+      - {id: sprint, text: "Sprint de 60 secondes !", target: 500, duration: 60}
+    """
+)
+
+# -- the engine: new settings, same live --------------------------------------------------------------
+
+
+def goals(*steps: tuple[str, str, int], every: int | None = 10_000, **extra: Any) -> dict[str, Any]:
+    return {
+        "goals": {
+            "celebrate_seconds": 2,
+            "steps": [{"id": i, "label": label, "target": target} for i, label, target in steps],
+            "then": {"every": every},
+            **extra,
+        }
+    }
+
+
+TWO_STEPS = (("warmup", "Échauffement", 1000), ("main", "Objectif", 10_000))
+
+
+def liked(engine: Engine, count: int, now: float = 1.0) -> None:
+    engine.apply(Like(count, user=User("u1", "Léa")), now)
+    engine.tick(now)
+
+
+def test_an_edited_label_and_target_keep_the_counts() -> None:
+    engine = Engine(make_config(**goals(*TWO_STEPS)), "test")
+    liked(engine, 1500)
+    engine.tick(5)  # the warmup's celebration is over
+    version = engine.version
+    engine.reconfigure(make_config(**goals(("warmup", "Échauffement", 1000), ("main", "Cap des 20 000", 20_000))), 5)
+    state = engine.snapshot(5)
+    assert (state["likes"]["total"], state["likes"]["session"]) == (1500, 1500)
+    assert state["goal"] | {"progress": 0} == {
+        "id": "main",
+        "label": "Cap des 20 000",
+        "target": 20_000,
+        "progress": 0,
+        "reached": False,
+        "step": 2,
+        "steps": 2,
+    }
+    assert engine.version > version
+
+
+def test_a_target_lowered_below_the_count_moves_on_without_celebrating() -> None:
+    engine = Engine(make_config(**goals(*TWO_STEPS)), "test")
+    liked(engine, 700)
+    engine.reconfigure(make_config(**goals(("warmup", "Échauffement", 500), ("main", "Objectif", 10_000))), 5)
+    state = engine.snapshot(5)
+    assert (state["goal"]["id"], state["goal"]["reached"]) == ("main", False)
+    assert engine.goals.reached_log == []  # reached by an edit, not by the viewers: nothing to celebrate or log
+
+
+def test_a_reached_goal_never_goes_back_even_with_a_higher_target() -> None:
+    engine = Engine(make_config(**goals(*TWO_STEPS)), "test")
+    liked(engine, 1200, now=1)
+    engine.tick(10)  # the warmup's celebration is over: the main goal is on screen
+    assert engine.snapshot(10)["goal"]["id"] == "main"
+    engine.reconfigure(make_config(**goals(("warmup", "Échauffement", 5000), ("main", "Objectif", 10_000))), 11)
+    assert engine.snapshot(11)["goal"]["id"] == "main"
+
+
+def test_the_goal_celebrating_now_keeps_celebrating_under_its_new_label() -> None:
+    engine = Engine(make_config(**goals(*TWO_STEPS)), "test")
+    liked(engine, 1000, now=1)
+    assert engine.snapshot(1)["goal"]["reached"]
+    engine.reconfigure(make_config(**goals(("warmup", "Palier 1", 1000), ("main", "Objectif", 10_000))), 1.5)
+    goal = engine.snapshot(1.5)["goal"]
+    assert (goal["id"], goal["label"], goal["reached"]) == ("warmup", "Palier 1", True)
+    engine.tick(4)  # then it moves on as usual
+    assert engine.snapshot(4)["goal"]["id"] == "main"
+
+
+def test_the_last_goal_reached_stays_reached_when_nothing_follows() -> None:
+    engine = Engine(make_config(**goals(("only", "Objectif", 1000), every=None)), "test")
+    liked(engine, 1500)
+    engine.tick(10)
+    engine.reconfigure(make_config(**goals(("only", "Objectif du live", 3000), every=None)), 11)
+    goal = engine.snapshot(11)["goal"]
+    assert (goal["label"], goal["reached"]) == ("Objectif du live", True)
+
+
+def test_goal_controls_still_count_after_an_edit() -> None:
+    engine = Engine(make_config(**goals(*TWO_STEPS)), "test")
+    engine.apply(SetProgress(4000), 1)
+    engine.reconfigure(make_config(**goals(("a", "A", 5000), ("b", "B", 8000))), 2)
+    engine.apply(AddLikes(1500), 3)
+    goal = engine.snapshot(3)["goal"]
+    assert (goal["id"], goal["progress"], goal["reached"]) == ("a", 5500, True)  # reached by likes: celebrated
+
+
+def test_the_running_challenge_takes_its_new_text_and_duration() -> None:
+    sprint = {"id": "sprint", "text": "Sprint !", "target": 500, "duration": 60}
+    engine = Engine(make_config(challenges=[sprint]), "test")
+    engine.apply(ChallengeStart("sprint"), 10)
+    engine.reconfigure(make_config(challenges=[{**sprint, "text": "Sprint final !", "duration": 30}]), 20)
+    challenge = engine.snapshot(20)["challenge"]
+    assert (challenge["text"], challenge["ends_in"], challenge["status"]) == ("Sprint final !", 20.0, "running")
+
+
+def test_an_unchanged_rhythm_rule_keeps_watching_and_a_new_one_waits_for_the_rate() -> None:
+    config = make_config(
+        challenges=[{"id": "a", "text": "A"}, {"id": "b", "text": "B"}],
+        rhythm_rules=[{"challenge": "a", "below_per_minute": 100, "for_seconds": 30}],
+    )
+    challenges = Challenges(config.challenges, config.rhythm_rules)
+    challenges.tick(0, per_minute=500)  # the rate was high: the rule is armed
+    edited = make_config(
+        challenges=[{"id": "a", "text": "A"}, {"id": "b", "text": "B"}],
+        rhythm_rules=[
+            {"challenge": "a", "below_per_minute": 100, "for_seconds": 30},
+            {"challenge": "b", "below_per_minute": 50, "for_seconds": 30},
+        ],
+    )
+    challenges.reconfigure(edited.challenges, edited.rhythm_rules, 1)
+    assert [state.armed for state in challenges.rules] == [True, False]
+
+
+# -- what is said about an edit -------------------------------------------------------------------------
+
+
+def test_settings_that_need_a_restart_are_named_without_their_values() -> None:
+    old = make_config(server={"port": 8080}, tiktok={"unique_id": "@moi", "sign_api_key": "secret-1"})
+    new = make_config(server={"port": 9000}, tiktok={"unique_id": "@moi", "sign_api_key": "secret-2"}, locale="en")
+    assert changed_keys(old, new) == ["server.port", "tiktok.sign_api_key"]
+
+
+def test_built_in_texts_are_one_line_of_the_wording_warnings() -> None:
+    lines = warning_lines(check(make_config()))
+    assert lines[-1].startswith("built-in widget texts (")
+    assert '"likes"' in lines[-1]
+    assert sum(line.startswith("built-in") for line in lines) == 1
+
+
+# -- the real server, its file edited ------------------------------------------------------------------
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def served(config_file: Path, tmp_path: Path) -> AsyncIterator[TestServer]:
+    app = create_app(
+        load_config(config_file), source=DrivenSource(), data_dir=tmp_path / "data", config_path=config_file
+    )
+    async with TestServer(app, host="127.0.0.1") as server:
+        yield server
+
+
+class Client:
+    """A widget's view of the server: the newest state, read from a real websocket."""
+
+    def __init__(self, ws: websockets.ClientConnection) -> None:
+        self.ws = ws
+        self.state: dict[str, Any] = {}
+
+    async def until(self, check: Callable[[dict[str, Any]], bool], seconds: float = 5) -> dict[str, Any]:
+        """Read frames until a state passes `check` (the edit has arrived), or fail after `seconds`."""
+        async with asyncio.timeout(seconds):
+            while not (self.state and check(self.state)):
+                frame = json.loads(await self.ws.recv())
+                if frame["type"] == "state":
+                    self.state = frame["state"]
+        return self.state
+
+
+@pytest.fixture
+async def client(served: TestServer) -> AsyncIterator[Client]:
+    origin = http_url(served).rstrip("/")
+    async with websockets.connect(ws_url(served), origin=websockets.Origin(origin)) as ws:
+        watching = Client(ws)
+        await watching.until(lambda state: True)
+        yield watching
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+async def options(server: TestServer, query: str = "") -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, f"/widgets/goal/options{query}")) as r:
+        assert r.status == 200
+        return dict(await r.json())
+
+
+async def test_a_valid_edit_reaches_open_widgets_and_their_options(
+    served: TestServer, client: Client, config_file: Path
+) -> None:
+    before = client.state["config"]
+    assert before["error"] is None
+    assert (await options(served))["config_version"] == before["version"]
+
+    edit(config_file, '"Premier palier !", target: 1000', '"Cap des 2 000 !", target: 2000')
+    edit(config_file, "name: tiktok", "name: neon")
+    state = await client.until(lambda s: s["goal"]["label"] == "Cap des 2 000 !")
+    await client.until(lambda s: s["config"]["version"] > before["version"] and s["goal"]["target"] == 2000)
+    assert state["config"]["error"] is None
+
+    fresh = await options(served)
+    assert (fresh["theme"], fresh["config_version"]) == ("neon", client.state["config"]["version"])
+    assert (await options(served, "?theme=minimal"))["theme"] == "minimal"  # the Browser Source's URL still wins
+
+
+async def test_an_invalid_edit_keeps_the_running_config_and_shows_the_error_until_fixed(
+    served: TestServer, client: Client, config_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    edit(config_file, "target: 10000", "target: -5")
+    state = await client.until(lambda s: s["config"]["error"] is not None)
+    error = state["config"]["error"]
+    assert error.startswith(f"{config_file}:8: goals.steps[1].target: ")
+    assert "greater than 0" in error
+    assert state["goals"][1]["target"] == 10_000  # still running the last valid config
+    assert error in caplog.text
+
+    edit(config_file, "target: -5", "target: 12000")
+    state = await client.until(lambda s: s["config"]["error"] is None)
+    assert state["goals"][1]["target"] == 12_000
+
+
+async def test_settings_that_need_a_restart_are_logged_and_left_alone(
+    served: TestServer, client: Client, config_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="overlay.reload")
+    version = client.state["config"]["version"]
+    write(config_file, CONFIG + "server:\n  frame_ms: 100\n")
+    await client.until(lambda s: s["config"]["version"] > version)
+    assert "restart the server to apply server.frame_ms" in caplog.text
+    assert served.app is not None
+    assert served.app[ENGINE].config.server.frame_ms == 33
+
+
+async def test_new_wording_warnings_are_shown_and_safe_wording_applies_live(
+    client: Client, config_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    edit(config_file, '"Le grand objectif !"', '"10 000 likes ensemble !"')
+    state = await client.until(lambda s: s["goals"][1]["label"] != "Le grand objectif !")
+    mine = [line for line in state["config"]["warnings"] if not line.startswith("built-in")]
+    assert mine == [f"{config_file}:8: goals.steps[1].label: '10 000 likes ensemble !' shows \"likes\" on screen"]
+    assert "wording: " in caplog.text
+    assert "goals.steps[1].label" in caplog.text
+
+    write(config_file, CONFIG.replace('"Le grand objectif !"', '"10 000 likes ensemble !"') + "safe_wording: true\n")
+    state = await client.until(lambda s: s["config"]["safe_wording"])
+    assert state["goals"][1]["label"] == "10 000 ❤ ensemble !"
+
+
+async def test_a_custom_css_edit_gives_widgets_a_new_version(
+    served: TestServer, client: Client, config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    css = tmp_path / "mine.css"
+    write(css, ":root { --accent: red; }")
+    write(config_file, CONFIG.replace("name: tiktok", f"name: tiktok\n  custom_css: {css}"))
+    state = await client.until(lambda s: s["config"]["version"] >= 2)
+    assert (await options(served))["custom_css"] is True
+    write(css, ":root { --accent: lime; }")
+    await client.until(lambda s: s["config"]["version"] > state["config"]["version"])
