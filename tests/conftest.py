@@ -81,8 +81,17 @@ def http_url(server: TestServer, path: str = "/") -> str:
 class ServerThread:
     """The real app served from a background thread, for synchronous tests such as Playwright's."""
 
-    def __init__(self, config: Config, data_dir: Path, *, port: int = 0, preload: tuple[Event, ...] = ()) -> None:
+    def __init__(
+        self,
+        config: Config,
+        data_dir: Path,
+        *,
+        port: int = 0,
+        preload: tuple[Event, ...] = (),
+        config_path: Path | None = None,
+    ) -> None:
         self.config = config
+        self.config_path = config_path  # watched for edits (live reload), like `server.py --config`
         self.data_dir = data_dir
         self.source = DrivenSource()
         self.loop = asyncio.new_event_loop()
@@ -110,7 +119,8 @@ class ServerThread:
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
         runner = web.AppRunner(
-            create_app(self.config, source=self.source, data_dir=self.data_dir), handle_signals=False
+            create_app(self.config, source=self.source, data_dir=self.data_dir, config_path=self.config_path),
+            handle_signals=False,
         )
         await runner.setup()
         try:

@@ -58,6 +58,7 @@ LABELS = {
         "no_token": "Pas de jeton : ouvrez l'adresse /control?token=… affichée au démarrage du serveur.",
         "bad_token": "Jeton refusé : ouvrez l'adresse /control?token=… affichée au démarrage du serveur.",
         "seconds": "s",
+        "no_challenges": "Aucun défi configuré : ajoutez-en sous « challenges: » dans config.yaml.",
     },
     "en": {
         "running": "running",
@@ -71,6 +72,7 @@ LABELS = {
         "no_token": "No token: open the /control?token=… address printed when the server starts.",
         "bad_token": "Token refused: open the /control?token=… address printed when the server starts.",
         "seconds": "s",
+        "no_challenges": "No challenges yet: add some under “challenges:” in config.yaml.",
     },
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,9 @@ async def widget_options(request: web.Request) -> web.Response:
     An open widget fetches it again after a config edit, so OBS never needs to reload it.
     """
     options = _widget_options(request, _widget_spec(request))
-    return web.json_response(options, headers={"Cache-Control": "no-store"})
+    # Sorted like the page's copy (jinja's tojson), so the page can tell whether anything changed.
+    text = json.dumps(options, ensure_ascii=False, sort_keys=True)
+    return web.json_response(text=text, headers={"Cache-Control": "no-store"})
 
 
 async def custom_css(request: web.Request) -> web.Response:

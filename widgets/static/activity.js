@@ -9,9 +9,14 @@
 
 (() => {
   const list = document.getElementById("toasts");
-  const KINDS = new Set(Overlay.list("kinds", ["follow", "share", "gift"]));
-  const MAX = Overlay.number("max", 4, 1, 20);
-  const SECONDS = Overlay.number("seconds", 6, 0.5, 60);
+  let KINDS, MAX, SECONDS;
+  function setup() {
+    KINDS = new Set(Overlay.list("kinds", ["follow", "share", "gift"]));
+    MAX = Overlay.number("max", 4, 1, 20);
+    SECONDS = Overlay.number("seconds", 6, 0.5, 60);
+  }
+  setup();
+  Overlay.onOptions(setup); // the next toasts follow a config edit; those on screen leave as planned
   const LEAVE_MS = 500;
 
   let incoming = [];

@@ -23,7 +23,7 @@
     fr: { succeeded: "Défi réussi !", failed: "Raté… on retente ?" },
     en: { succeeded: "Challenge complete!", failed: "So close… next time!" },
   };
-  const defaults = DEFAULTS[Overlay.options.locale] || DEFAULTS.fr;
+  let defaults = DEFAULTS[Overlay.options.locale] || DEFAULTS.fr;
   const LEAVE_MS = 600;
 
   let configured = {};   // challenge id -> {success_text, failure_text}
@@ -32,6 +32,7 @@
   let drawnTimer = "";
   let leaveTimer = 0;
   let ticking = false;
+  let configVersion = null; // the result texts are read again after each config edit
 
   async function loadTexts() {
     try {
@@ -155,6 +156,11 @@
   }
 
   function onState(state) {
+    const version = state.config && state.config.version;
+    if (version !== configVersion) {
+      if (configVersion !== null) loadTexts();
+      configVersion = version;
+    }
     const c = state.challenge;
     if (c) draw(c);
     else if (shown) {
@@ -163,6 +169,9 @@
     }
   }
 
+  Overlay.onOptions(() => {
+    defaults = DEFAULTS[Overlay.options.locale] || DEFAULTS.fr;
+  });
   loadTexts();
   Overlay.connect({ state: onState });
 })();

@@ -17,10 +17,54 @@
   let timer = 0;
   let feedbackTimer = 0;
 
-  for (const button of document.querySelectorAll("[data-challenge]")) {
+  function bind(button) {
     if (button.dataset.hotkey) hotkeys.set(button.dataset.hotkey.toLowerCase(), button);
     button.addEventListener("click", () => start(button));
   }
+  for (const button of document.querySelectorAll("[data-challenge]")) bind(button);
+
+  /** The challenge buttons again, after config.yaml was edited (same markup as the template; text only). */
+  async function reloadChallenges() {
+    let data;
+    try {
+      const response = await fetch("/api/challenges", { cache: "no-store" });
+      data = await response.json();
+    } catch (error) {
+      return; // offline: the buttons stay as they were
+    }
+    hotkeys.clear();
+    const buttons = data.challenges.map((c) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "challenge-button";
+      button.dataset.challenge = c.id;
+      button.dataset.hotkey = c.hotkey || "";
+      if (c.hotkey) {
+        const kbd = document.createElement("kbd");
+        kbd.textContent = c.hotkey;
+        button.append(kbd, " ");
+      }
+      const text = document.createElement("span");
+      text.className = "challenge-text";
+      text.textContent = c.text;
+      const meta = document.createElement("span");
+      meta.className = "challenge-meta";
+      const target = c.target ? `${Overlay.formatNumber(c.target)} likes` : "";
+      const duration = c.duration ? `${c.duration} s` : "";
+      meta.textContent = [target, duration].filter(Boolean).join(" · ");
+      button.append(text, " ", meta);
+      bind(button);
+      return button;
+    });
+    if (!buttons.length) {
+      const hint = document.createElement("p");
+      hint.className = "hint";
+      hint.textContent = labels.no_challenges;
+      buttons.push(hint);
+    }
+    document.querySelector(".challenges").replaceChildren(...buttons);
+  }
+  let configVersion = null;
 
   function say(message, isError = false) {
     feedback.textContent = message;
@@ -207,6 +251,10 @@
     $("goal-target").textContent = Overlay.formatNumber(state.goal.target);
     showChallenge(state.challenge);
     showTop(state.top_likers);
+    Overlay.showConfigStatus(state.config);
+    const version = state.config && state.config.version;
+    if (configVersion !== null && version !== configVersion) reloadChallenges();
+    configVersion = version;
   }
 
   Overlay.connect({ state: onState });

@@ -9,16 +9,20 @@
   const root = document.getElementById("counter");
   const number = document.getElementById("counter-number");
   const label = document.getElementById("counter-label");
-  const basis = Overlay.options.basis === "session" ? "session" : "total";
-
+  let basis = "total";
   let target = null;
   let shown = null;
   let drawn = "";
   let bumpedAt = -Infinity;
+  let last = null; // the last state, to redraw after a config edit
 
-  label.textContent = typeof Overlay.options.label === "string" && Overlay.options.label
-    ? Overlay.options.label
-    : Overlay.text("counter_label");
+  function setup() {
+    basis = Overlay.options.basis === "session" ? "session" : "total";
+    label.textContent = typeof Overlay.options.label === "string" && Overlay.options.label
+      ? Overlay.options.label
+      : Overlay.text("counter_label");
+  }
+  setup();
 
   const wake = Overlay.animate((dt, now) => {
     if (root.hidden) root.hidden = false;
@@ -38,8 +42,18 @@
     return shown !== target;
   });
 
+  Overlay.onOptions(() => {
+    const before = basis;
+    setup();
+    drawn = ""; // numbers in the new locale
+    if (!last) return;
+    if (basis !== before) target = shown = last.likes[basis]; // another count: shown at once, not counted to
+    wake();
+  });
+
   Overlay.connect({
     state(state) {
+      last = state;
       const value = state.likes[basis];
       if (target === null) shown = value; // the first number appears as is, it does not count up from 0
       target = value;

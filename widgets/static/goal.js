@@ -23,7 +23,8 @@
   const stack = $("goal-stack");
   const pinned = Overlay.options.goal || null;
   const VARIANTS = ["bar", "thermometer", "ring", "stacked"];
-  const variant = VARIANTS.includes(Overlay.options.variant) ? Overlay.options.variant : "bar";
+  const pickVariant = () => (VARIANTS.includes(Overlay.options.variant) ? Overlay.options.variant : "bar");
+  let variant = pickVariant();
   root.dataset.variant = variant;
 
   let steps = [];           // stacked: [{id, target, li, fill, numbers, drawn, done}]
@@ -35,6 +36,7 @@
   let drawnCount = "";
   let drawnScale = -1;
   let firstState = true;
+  let lastState = null;
 
   function pick(state) {
     if (!pinned) return state.goal;
@@ -115,7 +117,12 @@
     }
   }
 
+  function stepText(g) {
+    return g.steps > 1 && g.step <= g.steps ? `${g.step}/${g.steps}` : "";
+  }
+
   function onState(state) {
+    lastState = state;
     if (variant === "stacked") syncSteps(state.goals || [], state.goal.id);
     const next = pick(state);
     if (!next) {
@@ -128,16 +135,22 @@
       shown = next.progress;
       label.textContent = next.label;
       target.textContent = Overlay.formatNumber(next.target);
-      step.textContent = next.steps > 1 && next.step <= next.steps ? `${next.step}/${next.steps}` : "";
+      step.textContent = stepText(next);
       if (!firstState) {
         root.classList.remove("is-entering");
         void root.offsetWidth;
         root.classList.add("is-entering");
       }
-    } else if (next.label !== goal.label) {
-      label.textContent = next.label;
+    } else {
+      // The same goal, edited in config.yaml: new words or numbers, no entrance.
+      if (next.label !== goal.label) label.textContent = next.label;
+      if (next.target !== goal.target) target.textContent = Overlay.formatNumber(next.target);
+      if (next.step !== goal.step || next.steps !== goal.steps) step.textContent = stepText(next);
     }
-    if (next.reached && goal && !changedGoal && !goal.reached && !firstState) celebrate();
+    // Reached by likes, not by an edit that lowered the target: only then a celebration.
+    if (next.reached && goal && !changedGoal && !goal.reached && next.target === goal.target && !firstState) {
+      celebrate();
+    }
     root.classList.toggle("is-reached", next.reached);
     goal = next;
     firstState = false;
@@ -171,6 +184,18 @@
       }
     }
     return goal !== null && shown !== goal.progress;
+  });
+
+  // A config edit (variant, locale, theme): redraw everything from the last state, in place.
+  Overlay.onOptions(() => {
+    variant = pickVariant();
+    root.dataset.variant = variant;
+    drawnScale = -1;
+    drawnCount = "";
+    stepsKey = "";
+    if (goal) target.textContent = Overlay.formatNumber(goal.target);
+    if (!latest) latest = lastState;
+    wake();
   });
 
   Overlay.connect({

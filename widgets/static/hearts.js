@@ -11,26 +11,31 @@
 (() => {
   const canvas = document.getElementById("hearts");
   const g = canvas.getContext("2d");
-  const MAX = Overlay.number("max", 150, 1, 1000);
-  const PER_FRAME = Math.max(2, Math.ceil(MAX / 30)); // new hearts per frame at most
   const SPRITE = 64;
+  let MAX = 0;
+  let PER_FRAME = 2; // new hearts per frame at most
 
   // The pool: one slot per heart; the first `alive` slots are in flight.
-  const x = new Float32Array(MAX);
-  const y = new Float32Array(MAX);
-  const vy = new Float32Array(MAX);
-  const sway = new Float32Array(MAX);
-  const phase = new Float32Array(MAX);
-  const age = new Float32Array(MAX);
-  const life = new Float32Array(MAX);
-  const size = new Float32Array(MAX);
-  const tint = new Uint8Array(MAX);
+  let x, y, vy, sway, phase, age, life, size, tint;
   let alive = 0;
   let waiting = []; // sizes of hearts to launch (at most MAX: older ones are merged away)
 
   // What a test or the benchmark can read without touching the DOM.
   const stats = { alive: 0, launched: 0, merged: 0, frames: 0, maxAlive: 0, maxLaunchedPerFrame: 0 };
-  window.OverlayHearts = { stats, max: MAX, perFrame: PER_FRAME };
+
+  /** Size the pool from the `max` option (again after a config edit that changes it). */
+  function allocate() {
+    const max = Overlay.number("max", 150, 1, 1000);
+    if (max === MAX) return;
+    MAX = max;
+    PER_FRAME = Math.max(2, Math.ceil(MAX / 30));
+    [x, y, vy, sway, phase, age, life, size] = Array.from({ length: 8 }, () => new Float32Array(MAX));
+    tint = new Uint8Array(MAX);
+    alive = 0;
+    if (waiting.length > MAX) waiting = waiting.slice(-MAX);
+    window.OverlayHearts = { stats, max: MAX, perFrame: PER_FRAME };
+  }
+  allocate();
 
   let width = 0;
   let height = 0;
@@ -72,12 +77,15 @@
     return c;
   }
 
-  const sprites = [
-    Overlay.color("--accent", "#fe2c55"),
-    Overlay.color("--accent-2", "#25f4ee"),
-    Overlay.color("--celebrate", "#ffd400"),
-    "#ff6fa8",
-  ].map(sprite);
+  // Sprites in the theme's colours (drawn again when a config edit changes the theme).
+  const paint = () =>
+    [
+      Overlay.color("--accent", "#fe2c55"),
+      Overlay.color("--accent-2", "#25f4ee"),
+      Overlay.color("--celebrate", "#ffd400"),
+      "#ff6fa8",
+    ].map(sprite);
+  let sprites = paint();
 
   function launch(likes) {
     const i = alive++;
@@ -139,6 +147,11 @@
       }
       if (waiting.length) wake();
     },
+  });
+
+  Overlay.onOptions(() => {
+    allocate();
+    sprites = paint();
   });
 
   window.addEventListener("resize", resize);

@@ -12,6 +12,7 @@
         : state.source.status;
       $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
       $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
+      Overlay.showConfigStatus(state.config);
     },
   });
 

@@ -5,6 +5,10 @@
  * restart comes back with the right numbers; while disconnected the last numbers stay on
  * screen (no flash of zeros) and a small dot says we are offline.
  *
+ * When config.yaml is edited, the state's `config.version` changes: the page fetches its options
+ * again (`/widgets/NAME/options`, same URL query), re-applies theme, colours and texts, reloads
+ * the custom CSS, and calls the widget's `Overlay.onOptions` hooks. OBS never reloads the page.
+ *
  * Untrusted text (nicknames, gift names) only ever reaches the page through textContent.
  */
 "use strict";
@@ -12,13 +16,29 @@
 const Overlay = (() => {
   const root = document.documentElement;
   const raw = document.getElementById("overlay-options");
-  const options = raw ? JSON.parse(raw.textContent) : {};
-  // Options from the config can be overridden in the Browser Source URL (?locale=en&theme=neon&count=3).
-  for (const [key, value] of new URLSearchParams(location.search)) {
-    if (key !== "texts") options[key] = value;
+  const options = {}; // one object for the page's life: widgets may keep a reference to it
+  let given = ""; // the options as the server sent them (JSON), to tell whether a refetch changed anything
+
+  function setOptions(fresh) {
+    given = JSON.stringify({ ...fresh, config_version: undefined });
+    for (const key of Object.keys(options)) delete options[key];
+    Object.assign(options, fresh);
+    // Options from the config can be overridden in the Browser Source URL (?locale=en&theme=neon&count=3).
+    for (const [key, value] of new URLSearchParams(location.search)) {
+      if (key !== "texts") options[key] = value;
+    }
   }
-  const locale = options.locale === "en" ? "en-US" : "fr-FR";
-  const numberFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  setOptions(raw ? JSON.parse(raw.textContent) : {});
+
+  let locale = "fr-FR";
+  let numberFormat = null;
+  let segmenter = null;
+  function setLocale() {
+    locale = options.locale === "en" ? "en-US" : "fr-FR";
+    numberFormat = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+    segmenter = typeof Intl.Segmenter === "function" ? new Intl.Segmenter(locale) : null;
+  }
+  setLocale();
 
   /** 10000 -> "10 000" in French (narrow no-break space), "10,000" in English. */
   function formatNumber(value) {
@@ -51,12 +71,15 @@ const Overlay = (() => {
     if (ALIGN.includes(options.align)) root.dataset.align = options.align;
     if (VALIGN.includes(options.valign)) root.dataset.valign = options.valign;
     // setProperty cannot break out of the declaration: an invalid colour is simply ignored by CSS.
+    // An option emptied by a config edit gives the theme's value back.
     const vars = { font: "--font", text_color: "--text", accent: "--accent", accent_2: "--accent-2" };
     for (const [key, name] of Object.entries(vars)) {
       if (typeof options[key] === "string" && options[key]) root.style.setProperty(name, options[key]);
+      else root.style.removeProperty(name);
     }
     const scale = number("scale", 1, 0.25, 4);
     if (scale !== 1) root.style.setProperty("--scale", String(scale));
+    else root.style.removeProperty("--scale");
   }
   applyLook();
 
@@ -97,8 +120,6 @@ const Overlay = (() => {
     }
     element.replaceChildren(...nodes);
   }
-
-  const segmenter = typeof Intl.Segmenter === "function" ? new Intl.Segmenter(locale) : null;
 
   /** "léa martin" -> "LM"; emoji and accents stay whole (graphemes, not UTF-16 halves). */
   function initials(name) {
@@ -153,12 +174,101 @@ const Overlay = (() => {
     };
   }
 
+  // -- config edits: new options without reloading the page ------------------------------
+
+  const optionHooks = [];
+  let configVersion = options.config_version ?? null; // null: not a widget page (index, control)
+  let fetching = 0;
+
+  /** Call `hook()` after the options changed (a config edit): re-read Overlay.options and redraw. */
+  function onOptions(hook) {
+    optionHooks.push(hook);
+  }
+
+  /** The custom CSS link (theme.custom_css), added, reloaded or removed to match the options. */
+  function restyle(version) {
+    let link = document.getElementById("overlay-custom-css");
+    if (!options.custom_css) {
+      if (link) link.remove();
+      return;
+    }
+    if (!link) {
+      link = document.createElement("link");
+      link.id = "overlay-custom-css";
+      link.rel = "stylesheet";
+      document.head.appendChild(link);
+    }
+    link.href = `/theme/custom.css?v=${encodeURIComponent(version)}`;
+  }
+
+  async function refresh(version) {
+    const mine = ++fetching;
+    let fresh;
+    try {
+      const response = await fetch(`/widgets/${encodeURIComponent(options.widget)}/options${location.search}`, {
+        cache: "no-store",
+      });
+      if (!response.ok) return;
+      fresh = await response.json();
+    } catch (error) {
+      return; // offline: the next state after reconnecting asks again
+    }
+    if (mine !== fetching) return; // a newer edit is being fetched
+    const changed = JSON.stringify({ ...fresh, config_version: undefined }) !== given;
+    if (changed) {
+      setOptions(fresh);
+      setLocale();
+      applyLook();
+      root.lang = options.locale === "en" ? "en" : "fr";
+    }
+    restyle(version);
+    if (changed) {
+      for (const hook of optionHooks) hook(options);
+    }
+    root.dataset.configVersion = String(version); // for tests: the page has caught up with this edit
+  }
+
+  function configChanged(status) {
+    if (configVersion === null || !status || typeof status.version !== "number") return;
+    if (status.version === configVersion) return;
+    configVersion = status.version;
+    refresh(status.version);
+  }
+
+  // -- index and control pages: what is wrong with config.yaml ----------------------------
+
+  let shownStatus = "";
+
+  /** Fill the page's #config-status box from `state.config`: the error (red) and the wording warnings, as text. */
+  function showConfigStatus(status) {
+    const box = document.getElementById("config-status");
+    const key = JSON.stringify(status || null);
+    if (!box || key === shownStatus) return;
+    shownStatus = key;
+    const error = status && status.error;
+    const warnings = (status && !status.safe_wording && status.warnings) || [];
+    const safe = Boolean(status && status.safe_wording && status.warnings && status.warnings.length);
+    document.getElementById("config-error-text").textContent = error || "";
+    document.getElementById("config-error").hidden = !error;
+    document.getElementById("config-warning-list").replaceChildren(
+      ...warnings.map((line) => {
+        const li = document.createElement("li");
+        li.textContent = line;
+        return li;
+      }),
+    );
+    document.getElementById("config-warnings").hidden = warnings.length === 0;
+    document.getElementById("config-safe").hidden = !safe;
+    box.hidden = !error && warnings.length === 0 && !safe;
+  }
+
   // -- the server -------------------------------------------------------------------------
 
   function connect(handlers) {
     const offline = document.getElementById("overlay-offline");
     let delay = 500;
     let socket = null;
+    let opened = false;
 
     function open() {
       const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -166,6 +276,9 @@ const Overlay = (() => {
       socket.onopen = () => {
         delay = 500;
         if (offline) offline.hidden = true;
+        // Back after a restart: the config may have been edited meanwhile, so the next state refetches.
+        if (opened && configVersion !== null) configVersion = -1;
+        opened = true;
       };
       socket.onmessage = (message) => {
         let data;
@@ -175,6 +288,7 @@ const Overlay = (() => {
           return;
         }
         if (data.type === "state") {
+          configChanged(data.state.config);
           if (handlers.state) handlers.state(data.state);
           // For tests and curious creators: "live" once the current state is on screen.
           if (root.dataset.overlay !== "live") root.dataset.overlay = "live";
@@ -198,7 +312,10 @@ const Overlay = (() => {
   }
 
   return {
-    options, locale, formatNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
-    connect,
+    options, formatNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
+    connect, onOptions, showConfigStatus,
+    get locale() {
+      return locale;
+    },
   };
 })();

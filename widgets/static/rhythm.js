@@ -17,12 +17,17 @@
   const TREND_SECONDS = 10;
   const TREND_MARGIN = 0.08; // changes smaller than 8 % are "steady"
 
-  const goal = Overlay.number("target", 1500, 0);
-  const fixedMax = Overlay.number("max", 0, 0);
+  let goal = 1500;
+  let fixedMax = 0;
   let peak = 0;
 
-  $("rhythm-title").textContent = Overlay.text("rhythm_title");
-  $("rhythm-unit").textContent = Overlay.text("rhythm_unit");
+  function setup() {
+    goal = Overlay.number("target", 1500, 0);
+    fixedMax = Overlay.number("max", 0, 0);
+    $("rhythm-title").textContent = Overlay.text("rhythm_title");
+    $("rhythm-unit").textContent = Overlay.text("rhythm_unit");
+  }
+  setup();
 
   let rate = null; // likes per minute, as the server says
   let shown = null;
@@ -81,6 +86,12 @@
     }
     // Keep ticking while the window still holds another rate, so "rising" turns "steady" by itself.
     return shown !== rate || samples.some(([, value]) => value !== rate);
+  });
+
+  Overlay.onOptions(() => {
+    setup();
+    drawn = { text: "", scale: -1, max: -1, trend: "", above: null }; // redraw in the new settings and words
+    if (rate !== null) wake();
   });
 
   Overlay.connect({

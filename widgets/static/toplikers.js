@@ -10,15 +10,20 @@
 (() => {
   const root = document.getElementById("top");
   const list = document.getElementById("top-list");
-  const COUNT = Overlay.number("count", 5, 1, 10);
+  let COUNT = 5;
   const rows = new Map(); // nickname -> {li, name, count, img, initials, avatar, rank, shown}
 
-  const title = typeof Overlay.options.title === "string" && Overlay.options.title
-    ? Overlay.options.title
-    : Overlay.text("toplikers_title");
-  document.getElementById("top-title").textContent = title;
+  function setup() {
+    COUNT = Overlay.number("count", 5, 1, 10);
+    const title = typeof Overlay.options.title === "string" && Overlay.options.title
+      ? Overlay.options.title
+      : Overlay.text("toplikers_title");
+    document.getElementById("top-title").textContent = title;
+  }
+  setup();
 
   let pending = null;
+  let last = null; // the last list, to redraw after a config edit
 
   function makeRow(user) {
     const li = document.createElement("li");
@@ -103,9 +108,16 @@
     return false; // one pass per change
   });
 
+  Overlay.onOptions(() => {
+    setup();
+    for (const row of rows.values()) row.shown = ""; // counts in the new locale
+    pending = pending || last;
+    if (pending) wake();
+  });
+
   Overlay.connect({
     state(state) {
-      pending = state.top_likers || [];
+      pending = last = state.top_likers || [];
       wake();
     },
   });

@@ -1,0 +1,88 @@
+"""Live reload in Chromium: an open widget follows config.yaml edits without being reloaded.
+
+In its own module: the browser fixtures' event loop cannot share a module with asyncio tests.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from overlay.config import load_config
+from overlay.events import Like, User
+from tests.browser_fixtures import WidgetPage, wait_text
+from tests.conftest import ServerThread
+
+pytestmark = pytest.mark.browser
+
+CONFIG = textwrap.dedent(
+    """\
+    locale: fr
+    theme:
+      name: tiktok
+    goals:
+      steps:
+        - {id: main, label: "Objectif du soir", target: 10000}
+    challenges:
+      - {id: sprint, text: "Sprint !", target: 500}
+    """
+)
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def watched(config_file: Path, tmp_path: Path) -> Iterator[ServerThread]:
+    server = ServerThread(load_config(config_file), tmp_path / "data", config_path=config_file).start()
+    yield server
+    server.stop()
+
+
+def test_an_open_goal_widget_takes_a_new_label_and_theme_without_reloading(
+    tab: WidgetPage, watched: ServerThread, config_file: Path
+) -> None:
+    watched.push(Like(count=2500, total=2500, user=User(id="1", nickname="Léa")))
+    page = tab.open(watched, "/widgets/goal")
+    wait_text(page, "#goal-label", "Objectif du soir")
+    page.evaluate("window.sameDocument = true")  # gone if the page were reloaded
+    assert page.evaluate("document.documentElement.dataset.theme") == "tiktok"
+
+    text = CONFIG.replace("Objectif du soir", "Cap des 20 000").replace("target: 10000", "target: 20000")
+    config_file.write_text(text.replace("name: tiktok", "name: neon\n  accent: '#00ff88'"), encoding="utf-8")
+
+    wait_text(page, "#goal-label", "Cap des 20 000")
+    wait_text(page, "#goal-target", "20\u202f000")
+    page.wait_for_selector('html[data-theme="neon"]', state="attached")
+    assert page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()") == "#00ff88"
+    assert page.evaluate("window.sameDocument") is True
+    assert page.evaluate("document.getElementById('goal-count').textContent") == "2\u202f500"  # the count stayed
+
+
+def test_the_control_page_shows_an_invalid_edit_until_it_is_fixed(
+    tab: WidgetPage, watched: ServerThread, config_file: Path
+) -> None:
+    page = tab.open(watched, "/control")
+    assert page.locator("#config-error").is_hidden()
+    page.evaluate("window.sameDocument = true")
+
+    config_file.write_text(CONFIG.replace("target: 500", "target: many"), encoding="utf-8")
+    page.wait_for_selector("#config-error", state="visible")
+    error = page.locator("#config-error-text").text_content() or ""
+    assert f"{config_file}:8: challenges[0].target:" in error
+    assert page.locator("#config-error").evaluate("e => getComputedStyle(e).color") == "rgb(255, 138, 128)"
+
+    fixed = CONFIG.replace('"Sprint !", target: 500', '"Abonne-toi pour le sprint !", target: 800, hotkey: s')
+    config_file.write_text(fixed, encoding="utf-8")
+    page.wait_for_selector("#config-error", state="hidden")
+    wait_text(page, '[data-challenge="sprint"] .challenge-text', "Abonne-toi pour le sprint !")  # buttons rebuilt
+    warnings = page.locator("#config-warning-list li").all_text_contents()
+    assert any("challenges[0].text" in line and '"Abonne-toi"' in line for line in warnings)
+    assert page.evaluate("window.sameDocument") is True
