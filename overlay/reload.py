@@ -175,6 +175,7 @@ class Reloader:
     async def watch(self, stop: asyncio.Event) -> None:
         """Apply edits until `stop` is set; run as a task owned by the app (see `web/app.py`)."""
         assert self.path is not None
+        logging.getLogger("watchfiles").setLevel(logging.WARNING)  # its "1 change detected" adds nothing to ours
         try:
             self._file = await asyncio.to_thread(load_config, self.path)
         except ConfigError as exc:  # edited between the start and now: the running config stays
