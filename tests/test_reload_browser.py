@@ -66,7 +66,7 @@ def test_an_open_goal_widget_takes_a_new_label_and_theme_without_reloading(
     assert page.evaluate("document.getElementById('goal-count').textContent") == "2\u202f500"  # the count stayed
 
 
-def test_the_control_page_shows_an_invalid_edit_until_it_is_fixed(
+def test_the_control_and_index_pages_show_an_invalid_edit_until_it_is_fixed(
     tab: WidgetPage, watched: ServerThread, config_file: Path
 ) -> None:
     page = tab.open(watched, "/control")
@@ -78,6 +78,11 @@ def test_the_control_page_shows_an_invalid_edit_until_it_is_fixed(
     error = page.locator("#config-error-text").text_content() or ""
     assert f"{config_file}:8: challenges[0].target:" in error
     assert page.locator("#config-error").evaluate("e => getComputedStyle(e).color") == "rgb(255, 138, 128)"
+    index = page.context.new_page()  # the index page says it too
+    index.goto(watched.url + "/")
+    index.wait_for_selector("#config-error", state="visible")
+    assert "challenges[0].target" in (index.locator("#config-error-text").text_content() or "")
+    index.close()
 
     fixed = CONFIG.replace('"Sprint !", target: 500', '"Abonne-toi pour le sprint !", target: 800, hotkey: s')
     config_file.write_text(fixed, encoding="utf-8")
@@ -86,3 +91,24 @@ def test_the_control_page_shows_an_invalid_edit_until_it_is_fixed(
     warnings = page.locator("#config-warning-list li").all_text_contents()
     assert any("challenges[0].text" in line and '"Abonne-toi"' in line for line in warnings)
     assert page.evaluate("window.sameDocument") is True
+
+
+@pytest.mark.parametrize("name", ["goal", "counter", "rhythm", "hearts", "toplikers", "activity", "challenge"])
+def test_every_widget_redraws_in_a_new_locale_and_theme(
+    tab: WidgetPage, watched: ServerThread, config_file: Path, name: str
+) -> None:
+    watched.push(Like(count=1234, total=1234, user=User(id="1", nickname="Léa")))
+    page = tab.open(watched, f"/widgets/{name}")
+    version = int(page.evaluate("document.documentElement.dataset.configVersion || '1'"))
+    edited = CONFIG.replace("locale: fr", "locale: en").replace("name: tiktok", "name: minimal\n  scale: 1.5")
+    config_file.write_text(edited + "widgets:\n  hearts: {max: 40}\n  toplikers: {count: 3}\n", encoding="utf-8")
+    page.wait_for_function("(v) => Number(document.documentElement.dataset.configVersion) > v", arg=version)
+    assert page.evaluate("[document.documentElement.dataset.theme, document.documentElement.lang]") == ["minimal", "en"]
+    assert page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--scale').trim()") == "1.5"
+    if name == "rhythm":
+        wait_text(page, "#rhythm-title", "Rhythm")
+    if name == "hearts":
+        assert page.evaluate("window.OverlayHearts.max") == 40
+    if name in ("goal", "counter"):
+        selector = "#goal-count" if name == "goal" else "#counter-number"
+        wait_text(page, selector, "1,234")  # numbers in the new locale
