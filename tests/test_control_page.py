@@ -187,6 +187,19 @@ def test_goal_controls_from_the_page(pages: Pages) -> None:
     wait_text(control, "#goal-label", "1 000 likes ensemble !")
 
 
+def test_new_live_starts_again_from_zero_after_a_second_press(pages: Pages) -> None:
+    pages.server.push(Like(count=5, total=300, user=User(id="u1", nickname="Léa")))
+    control = pages.control()
+    wait_text(control, "#likes-total", "300")
+    button = control.locator("#new-live")
+    button.click()  # the first press only asks for confirmation
+    assert button.text_content() == "Confirmer ?"
+    assert control.locator("#likes-total").text_content() == "300"
+    button.click()
+    wait_text(control, "#likes-total", "0")
+    wait_text(control, "#feedback", "Nouveau live commencé")
+
+
 def test_the_page_shows_the_source_and_the_live_like_rate(pages: Pages) -> None:
     control = pages.control()
     pages.server.push(likes(42))

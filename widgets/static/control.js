@@ -130,27 +130,29 @@
   document.querySelector('[data-action="goal-previous"]').addEventListener("click", () => send("/api/goals/previous"));
   document.querySelector('[data-action="goal-next"]').addEventListener("click", () => send("/api/goals/next"));
 
-  // Reset is the one action that loses something: it asks for a second press within 3 seconds.
-  const reset = $("goal-reset");
-  const resetText = reset.textContent;
-  let resetArmed = 0;
-  reset.addEventListener("click", () => {
-    if (resetArmed) {
-      clearTimeout(resetArmed);
-      resetArmed = 0;
-      reset.textContent = resetText;
-      reset.classList.remove("is-armed");
-      send("/api/goals/reset");
-      return;
+  // Reset and "new live" lose something: they ask for a second press within 3 seconds.
+  function twoStep(button, action) {
+    const text = button.textContent;
+    let armed = 0;
+    function disarm() {
+      clearTimeout(armed);
+      armed = 0;
+      button.textContent = text;
+      button.classList.remove("is-armed");
     }
-    reset.textContent = labels.confirm_reset;
-    reset.classList.add("is-armed");
-    resetArmed = setTimeout(() => {
-      resetArmed = 0;
-      reset.textContent = resetText;
-      reset.classList.remove("is-armed");
-    }, 3000);
-  });
+    button.addEventListener("click", () => {
+      if (armed) {
+        disarm();
+        action();
+        return;
+      }
+      button.textContent = labels.confirm_reset;
+      button.classList.add("is-armed");
+      armed = setTimeout(disarm, 3000);
+    });
+  }
+  twoStep($("goal-reset"), () => send("/api/goals/reset"));
+  twoStep($("new-live"), () => send("/api/lives/new", {}, labels.new_live_done));
 
   function numberForm(formId, inputId, key) {
     $(formId).addEventListener("submit", (event) => {
