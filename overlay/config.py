@@ -140,7 +140,7 @@ class GoalSettings(_Strict):
     basis: Literal["total", "session"] = Field(
         "total",
         description="total: the live's like count as TikTok shows it (right after a restart mid-live); "
-        "session: only likes received since this server started.",
+        "session: only likes this server received during this live (kept across restarts).",
     )
     celebrate_seconds: float = Field(
         4.0, ge=0, le=60, description="How long a reached goal celebrates before the next."
@@ -199,7 +199,7 @@ class CounterWidget(_Strict):
     """`/widgets/counter`: one big number."""
 
     basis: Literal["total", "session"] = Field(
-        "total", description="total: the live's likes as TikTok shows them; session: since this server started."
+        "total", description="total: the live's likes as TikTok shows them; session: likes this server received this live."
     )
 
 

@@ -25,9 +25,9 @@ from overlay.events import (
     GoalReset,
     SetProgress,
 )
-from overlay.i18n import Locale, format_number
+from overlay.i18n import format_number
 from overlay.web.keys import BUS, CONTROL_TOKEN, DATA_DIR, ENGINE
-from overlay.web.pages import _page, running_config
+from overlay.web.pages import page_locale, render_page, running_config
 from overlay.web.security import check_control, check_hotkey, json_error, load_or_create_token, token_matches
 
 log = logging.getLogger(__name__)
@@ -224,15 +224,13 @@ async def control_page(request: web.Request) -> web.Response:
     The page works without a token only to say where to find it; its script sends the token from
     its own URL as a Bearer header with each action. The token is never written into the HTML.
     """
-    config = running_config(request)
-    asked = request.query.get("locale")
-    locale: Locale = "en" if asked == "en" else "fr" if asked == "fr" else config.locale
+    locale = page_locale(request)
     given = request.query.get("token", "")
     token_state = "missing" if not given else ("ok" if token_matches(request, given) else "wrong")
     challenges = _challenges(request)
     options = {"locale": locale, "labels": LABELS[locale], "challenges": challenges, "token_state": token_state}
     buttons = [{**c, "target_text": format_number(c["target"], locale) if c["target"] else ""} for c in challenges]
     context = {"locale": locale, "challenges": buttons, "token_state": token_state, "options": options}
-    response = _page("control.html", request, context)
+    response = render_page("control.html", request, context)
     response.headers.update(NO_STORE)
     return response

@@ -12,7 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from overlay.config import THEMES, Config
-from overlay.i18n import TEXTS
+from overlay.i18n import Locale
 from overlay.web.catalog import LOOK_PARAMS, WIDGETS, Widget
 from overlay.web.keys import ENGINE
 from overlay.wording import texts_for
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 # Widgets are shown inside OBS: no inline script, no third-party origin, avatars from TikTok's CDN (https).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
 )
 
@@ -31,9 +31,10 @@ def running_config(request: web.Request) -> Config:
     return request.app[ENGINE].config
 
 
-def _locale(request: web.Request) -> str:
+def page_locale(request: web.Request) -> Locale:
+    """The page's language: `?locale=fr|en`, else the running config's."""
     asked = request.query.get("locale", "")
-    return asked if asked in TEXTS else running_config(request).locale
+    return "en" if asked == "en" else "fr" if asked == "fr" else running_config(request).locale
 
 
 def _theme(request: web.Request) -> str:
@@ -46,7 +47,8 @@ def _look(config: Config) -> dict[str, Any]:
     return config.theme.model_dump(exclude={"name", "custom_css"})
 
 
-def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
+def render_page(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
+    """A jinja2 page with the security headers every page of ours sends."""
     response = aiohttp_jinja2.render_template(template, request, context)
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -56,7 +58,7 @@ def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.R
 
 async def index(request: web.Request) -> web.Response:
     """Every widget with its OBS URL, size and a live preview."""
-    locale = _locale(request)
+    locale = page_locale(request)
     theme = _theme(request)
     base = f"{request.scheme}://{request.host}"
     # Previews follow the index page's own ?locale= and ?theme= (try the themes without touching OBS).
@@ -82,7 +84,7 @@ async def index(request: web.Request) -> web.Response:
         "look_params": LOOK_PARAMS,
         "options": {"locale": locale},
     }
-    return _page("index.html", request, context)
+    return render_page("index.html", request, context)
 
 
 def _widget_spec(request: web.Request) -> Widget:
@@ -95,7 +97,7 @@ def _widget_spec(request: web.Request) -> Widget:
 def _widget_options(request: web.Request, spec: Widget) -> dict[str, Any]:
     """A widget's options from the running config; the page's URL query picks the locale and theme."""
     config = running_config(request)
-    locale = _locale(request)
+    locale = page_locale(request)
     options: dict[str, Any] = {
         "locale": locale,
         "theme": _theme(request),
@@ -123,7 +125,7 @@ async def widget(request: web.Request) -> web.Response:
         "custom_css": options["custom_css"],
         "options": options,
     }
-    return _page(f"{spec.name}.html", request, context)
+    return render_page(f"{spec.name}.html", request, context)
 
 
 async def widget_options(request: web.Request) -> web.Response:

@@ -13,7 +13,6 @@ import math
 from datetime import datetime
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from overlay.events import NewLive
@@ -21,7 +20,7 @@ from overlay.i18n import Locale, format_number
 from overlay.sources.base import Joinable
 from overlay.stats import BUCKET_SECONDS, Analysis, analyse
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
-from overlay.web.pages import CSP
+from overlay.web.pages import page_locale, render_page
 from overlay.web.security import check_control
 
 LABELS: dict[str, dict[str, str]] = {
@@ -162,13 +161,8 @@ def date(timestamp: float, locale: Locale) -> str:
     return moment.strftime("%d/%m/%Y %H:%M" if locale == "fr" else "%Y-%m-%d %H:%M")
 
 
-def _locale(request: web.Request) -> Locale:
-    asked = request.query.get("locale", "")
-    return "fr" if asked == "fr" else "en" if asked == "en" else request.app[ENGINE].config.locale
-
-
 def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
-    locale = _locale(request)
+    locale = page_locale(request)
     context = {
         "locale": locale,
         "t": LABELS[locale],
@@ -179,10 +173,7 @@ def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.R
         "notice": request.app[PERSISTER].store.notice,
         **context,
     }
-    response = aiohttp_jinja2.render_template(template, request, context)
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response = render_page(template, request, context)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -230,7 +221,7 @@ async def lives_page(request: web.Request) -> web.Response:
 
 async def live_page(request: web.Request) -> web.Response:
     data = await _load(request)
-    locale = _locale(request)
+    locale = page_locale(request)
     return _page("stats.html", request, {"lives": None, "data": data, "chart": chart(data, locale)})
 
 

@@ -31,6 +31,8 @@
   function fit() {
     for (const box of document.querySelectorAll(".preview")) {
       const frame = box.querySelector("iframe");
+      // Set from script (CSSOM), not a style attribute: the CSP allows no inline style.
+      box.style.aspectRatio = `${frame.width} / ${frame.height}`;
       frame.style.transform = `scale(${box.clientWidth / frame.width})`;
     }
   }
