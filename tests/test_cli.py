@@ -8,9 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from websockets.sync.client import connect
 
 from overlay.config import load_config, parse_config
 
@@ -73,11 +74,13 @@ def test_it_serves_the_demo_prints_the_obs_urls_and_stops_cleanly(tmp_path: Path
         assert f"http://127.0.0.1:{port}/widgets/goal" in banner[2]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
             assert response.status == 200
-        deadline = time.monotonic() + 10
-        total = 0
-        while total == 0 and time.monotonic() < deadline:  # the demo live sends likes within a few seconds
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/state", timeout=5) as response:
-                total = json.load(response)["likes"]["total"]
+        # The demo live sends likes within a few seconds: wait for a state that has some.
+        with connect(f"ws://127.0.0.1:{port}/ws", open_timeout=5) as ws:
+            total = 0
+            while total == 0:
+                message = json.loads(ws.recv(timeout=10))
+                if message["type"] == "state":
+                    total = message["state"]["likes"]["total"]
         assert total > 0
         assert (tmp_path / "data").is_dir()
     finally:
