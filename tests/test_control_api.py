@@ -20,7 +20,7 @@ from overlay.config import HOTKEY_ACTIONS
 from overlay.events import Like, User
 from overlay.web import create_app
 from overlay.web.control import ACTIONS
-from overlay.web.keys import CONTROL_TOKEN, ENGINE
+from overlay.web.keys import CONTROL_TOKEN, ENGINE, PERSISTER
 from overlay.web.security import TOKEN_FILE, load_or_create_token
 from tests.conftest import DrivenSource, http_url, make_config, ws_url
 
@@ -230,7 +230,7 @@ def test_hotkey_actions_match_the_names_reserved_in_the_config() -> None:
     assert tuple(ACTIONS) == HOTKEY_ACTIONS
 
 
-async def test_no_other_get_changes_anything(control: TestServer) -> None:
+async def test_no_other_get_changes_anything(control: TestServer, source: DrivenSource) -> None:
     """Every GET route the app has, except the token-guarded hotkey one, leaves the engine alone."""
     engine = control.app[ENGINE]
     token = token_of(control)
@@ -239,16 +239,32 @@ async def test_no_other_get_changes_anything(control: TestServer) -> None:
         info = resource.get_info()
         path = info.get("path") or info.get("formatter", "")
         if "{" in path and "hotkeys" not in path:
-            path = path.replace("{name}", "challenge").replace("{id}", "boom").replace("{filename:.*}", "control.js")
+            live = "1" if path.startswith("/stats/") else "boom"  # the live the server opened at start
+            path = path.replace("{name}", "challenge").replace("{id}", live).replace("{filename:.*}", "control.js")
         if info.get("prefix") == "/static":
             path = "/static/control.js"
         if path and "hotkeys" not in path and path != "/ws":
             paths.append(path)
     assert "/control" in paths
     assert "/api/state" in paths
-    before = (engine.version, engine.snapshot(0.0)["challenge"], engine.progress)
+    await source.push(Like(count=3, user=User(id="a", nickname="Léa")))
+    await control.app[PERSISTER].flush()  # the live is in the store, so its stats pages exist
+
+    def state() -> tuple:
+        # Not `engine.version`: the hub's clock ticks (likes per minute, rankings) move it on their own.
+        return (engine.snapshot(0.0)["challenge"], engine.progress, engine.goals.index, engine.total, engine.room_id)
+
+    before = state()
+    statuses: dict[str, int] = {}
     async with aiohttp.ClientSession() as session:
         for path in paths:
             async with session.get(http_url(control, f"{path}?token={token}")) as response:
                 await response.read()
-    assert (engine.version, engine.snapshot(0.0)["challenge"], engine.progress) == before
+                statuses[path] = response.status
+    assert state() == before
+    assert {path: status for path, status in statuses.items() if path.startswith("/stats")} == {
+        "/stats": 200,
+        "/stats/1": 200,
+        "/stats/1.csv": 200,
+        "/stats/1.json": 200,
+    }
