@@ -3,10 +3,13 @@
 The bus listener (`listen`) is O(1) and does no I/O; for a like it does nothing at all, because
 the engine already counts likes per second (its rhythm window): measured, even a small dict
 update per like cost 7 % of the engine's throughput. The listener only notices when a live
-begins. Every `FLUSH_SECONDS`, `flush` reads the engine on the event loop (per-second likes,
-goals reached, counters, the state for recovery), then writes it in one transaction on a
-worker thread. On start, the unfinished live is restored into the engine, so a restart
-mid-live loses at most one flush interval of likes.
+begins; a bus hook (`before_new_live`) takes the last moments of the current live just before
+an event that may reset the engine. Every `FLUSH_SECONDS`, `flush` reads the engine on the event
+loop (per-second likes, goals reached, counters, the state for recovery), then writes it in one
+transaction on a worker thread. A write that fails is retried with the next flush, its records
+merged per live, so a failing disk holds one record per live, not one per flush. On start, the
+unfinished live is restored into the engine, so a restart mid-live loses at most one flush
+interval of likes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from overlay.store import LiveRecord, Store
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.5  # a kill -9 loses at most this much (plus one write) of counted likes
+RETRY_PAUSE = 1.0  # seconds the flush loop pauses after failing twice in a row (it logs each failure)
 RESUME_SECONDS = 3600.0  # an unfinished live last saved longer ago than this is closed, not continued
 STORED_LIKERS = 50
 OPENERS = (Like, LiveStarted, NewLive)  # events that begin recording a live when none is being recorded
@@ -78,6 +82,7 @@ class Persister:
         self._next_id = await asyncio.to_thread(self.store.next_live_id)
         resumed = await self._resume(*found) if found is not None else None
         self.bus.listeners.append(self.listen)
+        self.bus.before_new_live.append(self.before_new_live)
         return resumed
 
     async def _resume(self, live: dict[str, Any], state: dict[str, Any] | None) -> tuple[str, int] | None:
@@ -106,20 +111,39 @@ class Persister:
         return engine.room_id, engine.total
 
     async def run(self) -> None:
-        """Flush every `flush_seconds`, and at once when something must not wait (a goal reached)."""
+        """Flush every `flush_seconds`, and at once when something must not wait (a goal reached).
+
+        A flush that fails (reading the engine, say) is logged and the loop goes on: the next
+        flush gathers the same live again, so the history only lags while the fault lasts.
+        """
+        failures = 0
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.flush_seconds):
                     await self._urgent.wait()
             self._urgent.clear()
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:
+                failures += 1
+                log.exception("saving the live failed; trying again")
+                if failures > 1:
+                    await asyncio.sleep(RETRY_PAUSE)
+            else:
+                failures = 0
 
     async def stop(self) -> None:
         """The final flush at shutdown; the live stays unfinished, so the next start continues it."""
         with contextlib.suppress(ValueError):
             self.bus.listeners.remove(self.listen)
-        await self.flush()
-        await asyncio.to_thread(self.store.close)
+        with contextlib.suppress(ValueError):
+            self.bus.before_new_live.remove(self.before_new_live)
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("the last save of the live failed")
+        finally:
+            await asyncio.to_thread(self.store.close)
 
     # -- the hot path ----------------------------------------------------------------------
 
@@ -137,10 +161,14 @@ class Persister:
         if new and isinstance(event, OPENERS):
             self._open_live(now)
 
+    def before_new_live(self, event: Event, now: float) -> None:
+        """Bus hook, before the engine applies an event that may start a new live: keep the end of this one."""
+        if self.live is not None:
+            self.checkpoint(now)
+
     def checkpoint(self, now: float) -> None:
         """Gather the live's state now, to be written by the next flush (call before resetting the live)."""
-        batch = self.collect(now)  # (collect empties `_closed`: take the batch first)
-        self._closed.extend(batch)
+        self._closed = self.collect(now)  # (collect returns `_closed` too, merged, and empties it)
 
     def _open_live(self, now: float) -> None:
         engine = self.engine
@@ -240,8 +268,12 @@ class Persister:
     # -- flushing ----------------------------------------------------------------------------
 
     def collect(self, now: float) -> list[LiveRecord]:
-        """What to write now (runs on the loop: reads the engine), leaving empty buffers behind."""
-        batch, self._closed = self._closed, []
+        """What to write now (runs on the loop: reads the engine), leaving empty buffers behind.
+
+        If reading the engine fails, nothing is lost: `_closed` is left as it was, and the live
+        keeps what was gathered, for the next flush.
+        """
+        batch = self._closed
         live = self.live
         if live is not None and self.engine.started_at == self._started_at:
             engine = self.engine
@@ -259,9 +291,10 @@ class Persister:
             self._likes(live, state, now)
             self._goals_reached(live)
             self._challenges(now)
-            batch.append(live)
+            batch = [*batch, live]
             self.live = dataclasses.replace(live, likes={}, totals={}, goals=[], challenges=[], likers=None, state=None)
-        return batch
+        self._closed = []
+        return merge_records(batch)
 
     async def flush(self) -> None:
         """Write what was gathered, in one transaction on a worker thread; a failed write is retried next time."""
@@ -271,9 +304,12 @@ class Persister:
         try:
             await asyncio.to_thread(self.store.write, batch, self.wall())
         except Exception as exc:
-            self._closed = batch + self._closed
+            # Kept for the next flush, merged with what comes next: one record per live, however long this lasts.
+            self._closed = merge_records(batch + self._closed)
             if not self._failing:
-                log.error("could not save the live to %s (%s); retrying every second", self.store.path, exc)
+                log.error(
+                    "could not save the live to %s (%s); retrying every %g s", self.store.path, exc, self.flush_seconds
+                )
             self._failing = True
             return
         if self._failing:
@@ -286,3 +322,43 @@ class Persister:
     def new_live_room(self) -> str:
         """A room id for a live started by hand (unique, and says where it came from)."""
         return f"{self.engine.source_kind}-{int(self.wall())}-{self._next_id}"
+
+
+def merge_records(records: list[LiveRecord]) -> list[LiveRecord]:
+    """One record per live, as if `records` (oldest first) were written in turn; lives keep their first place.
+
+    The newer counters, flags and state win; each second of the timeline holds that second's
+    whole count (re-read until it is over), so the newer one replaces it; a goal keeps its first
+    time, as the store does; a challenge's records (id, start) fold into one.
+    """
+    merged: dict[int, LiveRecord] = {}
+    for record in records:
+        old = merged.get(record.id)
+        if old is None:
+            merged[record.id] = record
+            continue
+        known = {goal[0] for goal in old.goals}
+        challenges = [dict(challenge) for challenge in old.challenges]
+        for challenge in record.challenges:
+            _merge_challenge(challenges, challenge)
+        merged[record.id] = dataclasses.replace(
+            record,
+            likes={**old.likes, **record.likes},
+            totals={**old.totals, **record.totals},
+            goals=[*old.goals, *(goal for goal in record.goals if goal[0] not in known)],
+            challenges=challenges,
+            likers=record.likers if record.likers is not None else old.likers,
+            state=record.state if record.state is not None else old.state,
+        )
+    return list(merged.values())
+
+
+def _merge_challenge(challenges: list[dict[str, Any]], record: dict[str, Any]) -> None:
+    """Fold a challenge record into the one with the same id and start, as `Store._challenge` would update it."""
+    for challenge in challenges:
+        if challenge["id"] == record["id"] and challenge["started"] == record["started"]:
+            likes = max(int(challenge.get("likes") or 0), int(record.get("likes") or 0))
+            challenge.update({key: value for key, value in record.items() if value is not None})
+            challenge["likes"] = likes
+            return
+    challenges.append(dict(record))

@@ -12,7 +12,7 @@ import pytest
 from overlay.bus import Bus
 from overlay.engine import Engine
 from overlay.events import Like, LiveEnded, LiveStarted, NewLive, User
-from overlay.persist import Persister
+from overlay.persist import Persister, merge_records
 from overlay.store import FILENAME, MIGRATIONS, SCHEMA_VERSION, LiveRecord, Store, migrate
 from tests.conftest import make_config
 
@@ -272,3 +272,183 @@ async def test_the_flush_loop_writes_without_being_asked(tmp_path: Path) -> None
         await task
     await persister.stop()
     assert Store(tmp_path / FILENAME).open().timeline(1) == [(0, 1, 1)]
+
+
+# -- faults: a new room, a failing disk, a failing flush ---------------------------------------
+
+
+async def test_the_last_moments_of_a_live_are_saved_when_a_new_room_starts(tmp_path: Path) -> None:
+    clock = Clock()
+    engine, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="a"))
+    bus.publish(Like(count=5, total=1000, user=User(id="u")))
+    clock.now += 1.2
+    await persister.flush()  # the live is saved at 1 000
+    clock.now += 0.3
+    for i in range(1, 41):  # then 0.3 s of likes, before the next flush...
+        bus.publish(Like(count=5, total=1000 + 5 * i, user=User(id="u")))
+    assert engine.total == 1200
+    bus.publish(LiveStarted(room_id="b"))  # ...and the next room arrives: the engine resets
+    await persister.stop()
+    store = Store(tmp_path / FILENAME).open()
+    first = store.live(1)
+    assert first is not None
+    assert (first["room_id"], first["total"], first["ended"]) == ("a", 1200, True)
+    assert sum(likes for _, likes, _ in store.timeline(1)) == 205
+    store.close()
+
+
+async def test_a_failing_disk_holds_one_record_per_live_and_loses_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    engine, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="a", total=0))
+    real_write = persister.store.write
+
+    def full_disk(lives: list[LiveRecord], saved_at: float) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    persister.store.write = full_disk  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR):
+        for k in range(1, 601):  # five minutes of flushes every 0.5 s, all failing
+            clock.now = 1000 + k * 0.5
+            bus.publish(Like(count=2, user=User(id=f"u{k % 7}", nickname=f"N{k % 7}")))
+            await persister.flush()
+    assert "retrying every 0.5 s" in caplog.text
+    assert len(caplog.records) == 1  # said once, not at every flush
+    assert len(persister._closed) == 1  # one record for the live, not one per flush
+    assert engine.goals.reached_log  # the 1 000 goal was reached while the disk was failing
+    persister.store.write = real_write  # type: ignore[method-assign]
+    await persister.flush()
+    # Every second of the five minutes is there, though the engine only keeps the last one.
+    timeline = persister.store.timeline(1)
+    assert [likes for _, likes, _ in timeline] == [2] + [4] * 299 + [2]
+    assert timeline[-1][2] == engine.total == 1200
+    assert [goal["id"] for goal in persister.store.goals(1)] == ["warmup"]
+    assert len(persister.store.likers(1)) == 7
+    await persister.stop()
+
+
+async def test_a_flush_loop_whose_flush_fails_logs_it_and_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    engine, bus, persister = make(tmp_path, clock)
+    persister.flush_seconds = 0.01
+    await persister.start()
+    bus.publish(LiveStarted(room_id="a", total=0))
+    bus.publish(Like(count=3))
+    bus.publish(LiveStarted(room_id="b", total=0))  # live a ends: its record waits for the flush
+    bus.publish(Like(count=4))
+    real_export = engine.export
+
+    def export_once_broken(now: float) -> dict[str, object]:
+        engine.export = real_export  # type: ignore[method-assign]
+        raise RuntimeError("a bug reading the engine")
+
+    engine.export = export_once_broken  # type: ignore[method-assign]
+    written = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    real_write = persister.store.write
+
+    def write(lives: list[LiveRecord], saved_at: float) -> None:
+        real_write(lives, saved_at)
+        loop.call_soon_threadsafe(written.set)
+
+    persister.store.write = write  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR):
+        task = asyncio.create_task(persister.run())
+        async with asyncio.timeout(5):
+            await written.wait()
+    assert "saving the live failed" in caplog.text
+    assert "a bug reading the engine" in caplog.text  # with its traceback
+    assert not task.done()
+    task.cancel()
+    await asyncio.wait((task,))
+    # The live that had ended before the failing flush was not dropped with it.
+    assert [(live["room_id"], live["likes"]) for live in persister.store.lives()] == [("b", 4), ("a", 3)]
+    await persister.stop()
+
+
+async def test_a_final_save_that_fails_is_logged_and_the_store_still_closes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    engine, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(Like(count=3))
+
+    def broken_export(now: float) -> dict[str, object]:
+        raise RuntimeError("a bug reading the engine")
+
+    engine.export = broken_export  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR):
+        await persister.stop()
+    assert "the last save of the live failed" in caplog.text
+    with pytest.raises(RuntimeError, match="not open"):
+        persister.store.lives()
+
+
+async def test_the_app_logs_a_dead_flush_task_and_still_saves_the_live_at_shutdown(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from overlay.web import create_app
+    from overlay.web.keys import PERSISTER
+    from tests.conftest import DrivenSource
+
+    source = DrivenSource()
+    app = create_app(make_config(), source=source, data_dir=tmp_path)
+    died = asyncio.Event()
+
+    async def dying_run() -> None:
+        died.set()
+        raise RuntimeError("the flush loop broke")
+
+    app[PERSISTER].run = dying_run  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR):
+        async with TestServer(app, host="127.0.0.1"):
+            await source.push(LiveStarted(room_id="r", total=0), Like(count=9))
+            await died.wait()
+    assert "the persistence task stopped: RuntimeError: the flush loop broke" in caplog.text
+    store = Store(tmp_path / FILENAME).open()  # the final save ran, and closed the store
+    assert [(live["room_id"], live["likes"]) for live in store.lives()] == [("r", 9)]
+    store.close()
+
+
+def test_merged_records_write_the_same_history_as_the_records_one_by_one(tmp_path: Path) -> None:
+    def record(live_id: int, **fields: object) -> LiveRecord:
+        return LiveRecord(id=live_id, room_id="r", source="tiktok", started_at=100.0, **fields)  # type: ignore[arg-type]
+
+    challenge = {"id": "rain", "started": 1.0, "label": "Pluie", "target": 50}
+    records = [
+        record(1, total=3, likes={0: 3}, totals={0: 3}, goals=[("warmup", "W", 3, 0.5)], challenges=[challenge],
+               likers=[("a", "A", 3)], state={"total": 3}),
+        record(2, total=7, likes={0: 7}, totals={0: 7}),
+        record(1, total=9, likes={0: 5, 1: 4}, totals={0: 5, 1: 9}, goals=[("warmup", "W", 3, 0.9)],
+               challenges=[{**challenge, "likes": 4}]),
+        record(1, total=9, ended=True, challenges=[{**challenge, "likes": 2, "outcome": "failed", "ended": 9.0}]),
+    ]  # fmt: skip
+    merged = merge_records(records)
+    assert [(live.id, live.total, live.ended) for live in merged] == [(1, 9, True), (2, 7, False)]
+    assert merged[0].state == {"total": 3}  # the newest state that was gathered
+    assert merged[0].likers == [("a", "A", 3)]
+    assert len(merged[0].challenges) == 1
+    assert records[0].likes == {0: 3}  # the records themselves are left as they were
+
+    one_by_one, at_once = Store(tmp_path / "a.db").open(), Store(tmp_path / "b.db").open()
+    for live in records:
+        one_by_one.write([live], 1.0)
+    at_once.write(merged, 1.0)
+
+    def history(store: Store) -> list[object]:
+        timelines = [store.timeline(1), store.timeline(2)]
+        return [store.lives(), timelines, store.goals(1), store.challenges(1), store.likers(1), store.unfinished_live()]
+
+    assert history(at_once) == history(one_by_one)
+    one_by_one.close()
+    at_once.close()
