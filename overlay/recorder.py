@@ -3,7 +3,8 @@
 One line per event: `{"t": 12.345, "type": "like", "count": 3, ...}`, `t` in seconds from
 the first event. `overlay.sources.replay` plays such a file back through the same pipeline.
 The bus listener only appends to a list: serialising and writing happen in batches, in
-`run()`, a task the app owns, so a slow disk never delays a like.
+`run()`, a task the app owns, so a slow disk never delays a like. A write that fails (a full
+disk) stops the recording, with a logged error, and nothing more is buffered; the live goes on.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class Recorder:
         self._file: IO[bytes] | None = None
         self._first: float | None = None
         self._offset = 0.0  # where this run starts in a file that already holds a recording
-        self._closed = False
+        self._closed = False  # closed, or stopped by a failed write: events are no longer kept
+        self.error = ""  # why the recording stopped early, if it did
         self._stopping = asyncio.Event()
         self._lock = threading.Lock()  # the flush thread and `close` never write at the same time
 
@@ -55,13 +57,18 @@ class Recorder:
 
     async def run(self) -> None:
         """Flush every `flush_seconds` until `stop()`, writing in a thread so the loop never waits on the disk."""
-        while not self._stopping.is_set():
+        while not self._stopping.is_set() and not self._closed:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.flush_seconds):
                     await self._stopping.wait()
-            data = self._serialise()
-            if data:
-                await asyncio.to_thread(self._write, data)
+            try:
+                data = self._serialise()
+                if data:
+                    await asyncio.to_thread(self._write, data)
+            except OSError as exc:
+                self._fail(exc)
+            except Exception:  # an event that would not serialise: its batch is lost, the recording goes on
+                log.exception("could not record some events to %s", self.path)
 
     def stop(self) -> None:
         """Ask `run()` to write what it has and return."""
@@ -74,15 +81,32 @@ class Recorder:
 
     def close(self) -> None:
         """Write what is left and close; later events are ignored."""
-        if self._closed:
-            return
-        self.flush()
-        self._closed = True
+        if not self._closed:
+            try:
+                self.flush()
+            except OSError as exc:
+                self._fail(exc)
+            self._closed = True
         with self._lock:
             file, self._file = self._file, None
-        if file is not None:
+        if file is None:
+            return
+        try:
             file.close()
+        except OSError as exc:  # closing writes what the file object still buffers
+            self._fail(exc)
+        if not self.error:
             log.info("recording saved to %s", self.path)
+
+    def _fail(self, exc: OSError) -> None:
+        """A write failed: stop recording (the file keeps what was written) and stop buffering events."""
+        self._closed = True
+        self._pending = []
+        if not self.error:
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.error(
+                "could not write the recording %s (%s); recording stopped, the live goes on without it", self.path, exc
+            )
 
     def _serialise(self) -> bytes:
         pending, self._pending = self._pending, []

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import logging
 from pathlib import Path
+from typing import IO
 
+import pytest
 from aiohttp.test_utils import TestServer
 
 from overlay.events import Follow, Like, LiveStarted, SourceStatus, User, Viewers, event_from_dict
@@ -106,3 +110,98 @@ async def test_the_app_records_everything_the_bus_carries_and_closes_the_file(tm
         )
     types = [row["type"] for row in lines(path)]
     assert types[-3:] == ["source_status", "live_started", "like"]
+
+
+# -- a disk that fills up ----------------------------------------------------------------------
+
+
+class FullDisk:
+    """A file on a disk with `room` bytes left: a write that does not fit fails as a full disk does."""
+
+    def __init__(self, file: IO[bytes], room: int) -> None:
+        self.file = file
+        self.room = room
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= len(data)
+        return self.file.write(data)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class FullDiskRecorder(WatchedRecorder):
+    """A recorder whose file is on a nearly full disk; `failed` is set when it gives up."""
+
+    room = 0
+
+    def __init__(self, path: Path, flush_seconds: float = 0.01) -> None:
+        super().__init__(path, flush_seconds=flush_seconds)
+        self.failed = asyncio.Event()
+
+    def open(self) -> None:
+        super().open()
+        assert self._file is not None
+        self._file = FullDisk(self._file, self.room)  # type: ignore[assignment]
+
+    def _fail(self, exc: OSError) -> None:
+        super()._fail(exc)
+        self.failed.set()
+
+
+async def test_a_full_disk_stops_the_recording_with_a_logged_error_and_nothing_more_is_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "live.jsonl"
+    recorder = FullDiskRecorder(path)
+    recorder.room = 100  # room for the first batch only
+    recorder.open()
+    task = asyncio.create_task(recorder.run())
+    recorder(Viewers(count=12), 5.0)
+    with caplog.at_level(logging.ERROR):
+        async with asyncio.timeout(5):
+            await recorder.written.wait()  # the first batch reached the file
+            for _ in range(50):
+                recorder(Like(count=1, user=LEA), 6.0)
+            await task  # the loop ends by itself: it does not retry a full disk
+    assert "recording stopped, the live goes on without it" in caplog.text
+    assert "No space left on device" in recorder.error
+    for _ in range(50):
+        recorder(Like(count=1, user=LEA), 7.0)
+    assert recorder._pending == []  # nothing piles up in memory for the rest of the live
+    recorder.close()
+    assert [row["type"] for row in lines(path)] == ["viewers"]  # the file keeps what was written
+
+
+async def test_the_app_goes_on_when_its_recording_fails_and_shuts_down_cleanly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import overlay.web.app
+    from overlay.web.keys import ENGINE
+
+    recorders: list[FullDiskRecorder] = []
+
+    def full_disk_recorder(path: Path) -> FullDiskRecorder:
+        recorders.append(FullDiskRecorder(path))
+        return recorders[-1]
+
+    monkeypatch.setattr(overlay.web.app, "Recorder", full_disk_recorder)
+    source = DrivenSource()
+    app = create_app(make_config(), source=source, data_dir=tmp_path / "data", record=tmp_path / "live.jsonl")
+    with caplog.at_level(logging.ERROR):
+        async with TestServer(app, host="127.0.0.1"):
+            await source.push(LiveStarted(room_id="42", total=1000), Like(count=5, total=1005, user=LEA))
+            async with asyncio.timeout(5):
+                await recorders[0].failed.wait()
+            await source.push(Like(count=5, total=1010, user=LEA))
+            assert app[ENGINE].total == 1010  # the live goes on
+            assert recorders[0]._pending == []
+    # One clear error, from the recorder; the shutdown had nothing to complain about.
+    assert [record.getMessage().split(" (")[0] for record in caplog.records] == [
+        f"could not write the recording {tmp_path / 'live.jsonl'}"
+    ]
