@@ -29,6 +29,7 @@ from overlay.bus import Bus
 log = logging.getLogger(__name__)
 
 EVENT_FRAMES = 2  # animation frames kept for a client that is behind; hearts from older ones are dropped
+RETRY_PAUSE = 1.0  # seconds the ticker pauses after failing twice in a row (it logs each failure)
 
 
 class Peer(Protocol):
@@ -151,13 +152,22 @@ class Hub:
         changed = self.bus.changed
         clock = self.bus.clock
         loop = asyncio.get_running_loop()
+        failures = 0
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.tick_seconds):
                     await changed.wait()
             changed.clear()
-            self.flush(clock())
-            self.watch(loop.time())
+            try:
+                self.flush(clock())
+                self.watch(loop.time())
+            except Exception:  # one bad frame must not freeze every widget for the rest of the live
+                failures += 1
+                log.exception("the widgets' frame could not be built; trying again")
+                if failures > 1:
+                    await asyncio.sleep(RETRY_PAUSE)
+            else:
+                failures = 0
             await asyncio.sleep(self.frame_seconds)
 
     # -- clients ----------------------------------------------------------------------

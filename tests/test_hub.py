@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 import pytest
 import websockets
@@ -186,12 +187,49 @@ async def test_a_client_that_falls_behind_holds_bounded_frames_and_catches_up_wi
             peer.got.clear()
             await peer.got.wait()
     assert peer.frames[0]["state"]["likes"]["total"] == 1000
+    async with asyncio.timeout(5):
+        while slot.state is not None or slot.events:  # frames still waiting for the pump
+            peer.got.clear()
+            await peer.got.wait()
     pump.cancel()
-    # Once it caught up, the fast path takes over again.
-    await asyncio.sleep(0)
+    await asyncio.wait((pump,))  # the pump has ended, not only been asked to
+    # It was idle, all sent: from now on the fast path takes over again.
+    assert slot.sending_since is None
     bus.publish(Like(count=1, user=User(id="late")))
     hub.flush(bus.clock())
     assert json.loads(peer.writes[-1][0])["state"]["likes"]["total"] == 1001
+
+
+async def test_a_frame_that_fails_is_logged_and_the_ticker_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    hub, bus = make_hub(frame_seconds=0.0)
+    peer = DirectRecordingPeer()
+    slot = hub.connect(peer)
+    slot.state = None  # as if its pump had sent the snapshot already
+    engine = bus.engine
+    real_snapshot = engine.snapshot
+    failed = asyncio.Event()
+
+    def snapshot_once_broken(now: float) -> dict:
+        engine.snapshot = real_snapshot  # type: ignore[method-assign]
+        failed.set()
+        raise RuntimeError("a bug in the snapshot")
+
+    engine.snapshot = snapshot_once_broken  # type: ignore[method-assign]
+    ticker = asyncio.create_task(hub.run())
+    with caplog.at_level(logging.ERROR):
+        bus.publish(Like(count=1, user=User(id="a")))
+        async with asyncio.timeout(5):
+            await failed.wait()
+            bus.publish(Like(count=1, user=User(id="b")))
+            while not any(frame["type"] == "state" for frame in peer.frames):
+                peer.got.clear()
+                await peer.got.wait()
+    assert "the widgets' frame could not be built" in caplog.text
+    assert "a bug in the snapshot" in caplog.text
+    assert not ticker.done()
+    assert [frame["state"]["likes"]["total"] for frame in peer.frames if frame["type"] == "state"] == [2]
+    ticker.cancel()
+    await asyncio.wait((ticker,))
 
 
 @pytest.mark.parametrize("size", [0, 125, 126, 1000, 65535, 65536, 100_000])

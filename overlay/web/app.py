@@ -7,8 +7,9 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
@@ -118,6 +119,33 @@ async def _make_data_dir(app: web.Application) -> None:
     app[DATA_DIR].mkdir(parents=True, exist_ok=True)
 
 
+@contextlib.asynccontextmanager
+async def _background(
+    work: Coroutine[Any, Any, None], name: str, *, stop: Callable[[], object] | None = None, grace: float = 5.0
+) -> AsyncIterator[asyncio.Task[None]]:
+    """Run `work` as a task for the body of the block; a failure is logged when it happens, never re-raised.
+
+    On leaving, `stop` (if given) asks the task to finish and it gets `grace` seconds to do so;
+    then it is cancelled. Either way the block exits normally, so the steps after it (a final
+    save, closing a file) always run.
+    """
+    task = asyncio.create_task(work, name=name)
+    task.add_done_callback(_log_failure)
+    try:
+        yield task
+    finally:
+        if stop is not None:
+            stop()
+            await asyncio.wait((task,), timeout=grace)
+        task.cancel()
+        await asyncio.wait((task,))  # waits without raising the task's own exception (logged already)
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.error("the %s task stopped: %s: %s", task.get_name(), type(exc).__name__, exc, exc_info=exc)
+
+
 async def _persistence(app: web.Application) -> AsyncIterator[None]:
     """Restore an unfinished live (the demo continues it too), flush while running, and once more at the end."""
     persister = app[PERSISTER]
@@ -125,58 +153,38 @@ async def _persistence(app: web.Application) -> AsyncIterator[None]:
     source = app[SOURCE]
     if resumed is not None and isinstance(source, Joinable):
         source.join(*resumed)
-    task = asyncio.create_task(persister.run(), name="persistence")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with _background(persister.run(), "persistence"):
+        yield
     await persister.stop()
 
 
 async def _hub_task(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(app[HUB].run(), name="hub")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with _background(app[HUB].run(), "hub"):
+        yield
 
 
 async def _recording(recorder: Recorder, app: web.Application) -> AsyncIterator[None]:
     recorder.open()
-    task = asyncio.create_task(recorder.run(), name="recorder")
-    yield
-    recorder.stop()  # not cancel: a write in progress finishes, then `close` writes the rest
-    with contextlib.suppress(Exception):
-        async with asyncio.timeout(5):
-            await task
+    # Stopped, not cancelled: a write in progress finishes, then `close` writes the rest.
+    async with _background(recorder.run(), "recorder", stop=recorder.stop):
+        yield
     recorder.close()
 
 
 async def _source_task(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(_run_source(app[SOURCE], app[BUS]), name="source")
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with _background(_run_source(app[SOURCE], app[BUS]), "source"):
+        yield
 
 
 async def _config_watch(reloader: Reloader, app: web.Application) -> AsyncIterator[None]:
     """Watch the config file while the app runs; `stop` ends the watcher thread within a step."""
     stop = asyncio.Event()
-    task = asyncio.create_task(_watch_config(reloader, stop), name="config-watch")
-    # Serve once edits are seen, so an edit made right after the start is not missed.
-    watching = asyncio.create_task(reloader.watching.wait())
-    await asyncio.wait((task, watching), timeout=5, return_when=asyncio.FIRST_COMPLETED)
-    watching.cancel()
-    yield
-    stop.set()
-    try:
-        async with asyncio.timeout(5):
-            await task
-    except TimeoutError:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with _background(_watch_config(reloader, stop), "config-watch", stop=stop.set) as task:
+        # Serve once edits are seen, so an edit made right after the start is not missed.
+        watching = asyncio.create_task(reloader.watching.wait())
+        await asyncio.wait((task, watching), timeout=5, return_when=asyncio.FIRST_COMPLETED)
+        watching.cancel()
+        yield
 
 
 async def _watch_config(reloader: Reloader, stop: asyncio.Event) -> None:
