@@ -199,7 +199,8 @@ class CounterWidget(_Strict):
     """`/widgets/counter`: one big number."""
 
     basis: Literal["total", "session"] = Field(
-        "total", description="total: the live's likes as TikTok shows them; session: likes this server received this live."
+        "total",
+        description="total: the live's likes as TikTok shows them; session: likes this server received this live.",
     )
 
 

@@ -114,7 +114,8 @@ async def test_state_frames_are_coalesced_at_5000_likes_per_second(server: TestS
                     states.append(message["state"])
         elapsed = loop.time() - started
     # Frames are at least one frame interval (33 ms) apart: never more than ~30 a second, whatever the like rate.
-    assert len(states) <= elapsed / 0.033 + 2
+    # (Small slack: a sleep can wake a little early; without coalescing this would be thousands of frames.)
+    assert len(states) <= elapsed / 0.030 + 3
     assert states[-1]["likes"]["total"] == 5000
 
 
