@@ -65,16 +65,23 @@ class GoalLadder:
         return self.reached_at is not None
 
     def _is_last(self) -> bool:
+        """True on the last configured goal when no more follow (`then.every` is null)."""
         return self.settings.then.every is None and self.index >= len(self.settings.steps) - 1
 
     def first_above(self, progress: int) -> int:
-        """Index of the first goal whose target is above `progress`."""
-        index = 0
-        while self.goal(index).target <= progress and not (
-            self.settings.then.every is None and index >= len(self.settings.steps) - 1
-        ):
-            index += 1
-        return index
+        """Index of the first goal whose target is above `progress` (the last one if none is and none follow).
+
+        Computed, not walked: `{"set": N}` may jump a billion likes ahead in one go.
+        """
+        steps = self.settings.steps
+        for index, step in enumerate(steps):
+            if step.target > progress:
+                return index
+        every = self.settings.then.every
+        if every is None:
+            return len(steps) - 1
+        # Goal len(steps) - 1 + extra has target steps[-1].target + every * extra; the smallest above `progress`.
+        return len(steps) - 1 + (progress - steps[-1].target) // every + 1
 
     def sync(self, progress: int) -> None:
         """Jump to the right goal without celebrating (start or restart in the middle of a live)."""
@@ -130,7 +137,7 @@ class GoalLadder:
         past = max((index + 1 for index, goal_id in enumerate(ids) if goal_id in done), default=0)
         self.index = max(self.first_above(progress), past)
         self.reached_at = None
-        if settings.then.every is None and self.index >= len(ids) - 1:
+        if self._is_last():
             self.index = len(ids) - 1
             if progress >= self.goal().target or past == len(ids):
                 self.reached_at = float("-inf")  # the last goal, reached: shown as reached, no celebration

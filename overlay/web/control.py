@@ -33,7 +33,7 @@ from overlay.web.security import check_control, check_hotkey, json_error, load_o
 log = logging.getLogger(__name__)
 
 NO_STORE = {"Cache-Control": "no-store"}
-MAX_PROGRESS = 1_000_000_000_000  # a sanity bound for {"set": N} and {"add": N}
+MAX_PROGRESS = 1_000_000_000  # a sanity bound for {"set": N} and {"add": N}: a billion likes
 
 # `GET /api/hotkeys/{id}`: a challenge id starts that challenge; these names do the rest.
 ACTIONS: dict[str, Callable[[], Event]] = {
@@ -160,7 +160,7 @@ async def goal_progress(request: web.Request) -> web.Response:
         json_error(web.HTTPBadRequest, usage)
     key, value = next(iter(body.items()))
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_PROGRESS:
-        json_error(web.HTTPBadRequest, f"{key!r} must be a whole number from 0 to {MAX_PROGRESS}; {usage}")
+        json_error(web.HTTPBadRequest, f"{key!r} must be a whole number from 0 to {MAX_PROGRESS} (a billion); {usage}")
     return _publish(request, SetProgress(value) if key == "set" else AddLikes(value))
 
 
