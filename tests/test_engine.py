@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from overlay.engine import Engine
-from overlay.events import Like, LiveStarted, SourceStatus, User
+from overlay.engine.state import LIKERS_KEPT, MAX_LIKERS
+from overlay.events import ChallengeStart, Like, LiveEnded, LiveStarted, SetProgress, SourceStatus, User
 from tests.conftest import make_config
 
 
@@ -144,6 +145,92 @@ def test_the_same_room_again_is_a_reconnect_not_a_new_live() -> None:
     e.apply(like(5, total=8_000), 1.0)
     e.apply(LiveStarted(room_id="r1"), 2.0)
     assert (e.total, e.session) == (8_000, 5)
+
+
+def test_the_same_room_after_the_live_ended_goes_on_with_the_same_session() -> None:
+    e = engine()
+    e.apply(LiveStarted(room_id="r1"), 0.0)
+    e.apply(like(5, total=8_000, who="a"), 1.0)
+    e.apply(LiveEnded(), 2.0)
+    e.apply(LiveStarted(room_id="r1"), 3.0)  # TikTok's room came back: the creator resumed the live
+    e.apply(like(2, total=8_002, who="a"), 4.0)
+    e.tick(4.0)
+    state = e.snapshot(4.0)
+    assert (state["likes"]["total"], state["likes"]["session"], state["live"]["ended"]) == (8_002, 7, False)
+    assert state["top_likers"] == [{"user": "A", "avatar": "", "count": 7}]
+    assert state["live"]["seconds"] == 4.0
+
+
+def challenge_config() -> dict[str, Any]:
+    return {"challenges": [{"id": "explose", "text": "Go", "target": 500, "duration": 60}]}
+
+
+def test_likes_sent_while_the_server_was_down_move_the_total_not_the_rhythm_or_the_challenge() -> None:
+    before = engine(**challenge_config())
+    before.apply(LiveStarted(room_id="r1"), 0.0)
+    before.apply(like(3, total=9_000), 1.0)
+    e = engine(**challenge_config())
+    e.restore(before.export(100.0), 0.0)  # down for a while; TikTok's total went on meanwhile
+    e.apply(ChallengeStart("explose"), 1.0)
+    e.apply(LiveStarted(room_id="r1"), 2.0)
+    e.apply(like(2, total=14_000, who="b"), 2.5)
+    state = e.snapshot(3.0)
+    assert state["likes"]["total"] == 14_000
+    assert state["likes"]["per_minute"] == 2  # the 2 hearts just sent (the 3 before are over a minute old)
+    assert (state["challenge"]["progress"], state["challenge"]["status"]) == (2, "running")
+    assert state["goal"]["progress"] == 14_000
+    assert (state["goal"]["id"], state["goal"]["reached"]) == ("main", True)  # the goal follows, and celebrates
+    e.apply(like(4, total=14_004), 4.0)  # from now on, the room total counts as usual
+    assert e.snapshot(4.0)["challenge"]["progress"] == 6
+
+
+def test_after_a_reconnect_the_first_total_is_a_baseline_even_after_a_stale_one() -> None:
+    e = engine(**challenge_config())
+    e.apply(LiveStarted(room_id="r1"), 0.0)
+    e.apply(like(5, total=8_000), 1.0)
+    e.apply(ChallengeStart("explose"), 1.5)
+    e.apply(LiveStarted(room_id="r1"), 2.0)  # a reconnect after a long drop
+    e.apply(like(4, total=7_990), 2.5)  # TikTok's total lags at first: never goes back
+    assert e.total == 8_000
+    e.apply(like(1, total=12_000), 3.0)  # then includes the likes sent while we were away
+    assert e.total == 12_000
+    state = e.snapshot(3.0)
+    assert state["likes"]["per_minute"] == 5 + 4 + 1
+    assert state["challenge"]["progress"] == 4 + 1
+    assert state["goal"]["progress"] == 12_000
+    e.apply(like(3, total=12_003), 3.5)
+    assert e.snapshot(3.5)["likes"]["per_minute"] == 5 + 4 + 1 + 3
+
+
+def test_a_huge_progress_resolves_to_the_right_goal_at_once() -> None:
+    e = engine()  # 1 000, 10 000, then every 10 000
+    e.apply(SetProgress(10**12), 1.0)
+    goal = e.snapshot(1.0)["goal"]
+    assert (goal["target"], goal["step"], goal["reached"]) == (10**12 + 10_000, 10**8 + 2, False)
+    e.apply(SetProgress(10**12 - 1), 1.0)
+    assert e.snapshot(1.0)["goal"]["target"] == 10**12
+    last = engine(goals={"steps": [{"id": "a", "label": "A", "target": 1000}], "then": {"every": None}})
+    last.apply(SetProgress(10**12), 1.0)
+    goal = last.snapshot(1.0)["goal"]
+    assert (goal["id"], goal["reached"]) == ("a", True)
+
+
+def test_the_likers_kept_are_bounded_and_the_top_stays_right() -> None:
+    e = engine()
+    e.apply(like(15, who="fan"), 0.0)
+    e.apply(like(12, who="early"), 0.0)
+    for i in range(3 * MAX_LIKERS):  # a huge live: viewers who like once
+        e.apply(like(1 + i % 3, who=f"v{i}"), 1.0)
+        if i == MAX_LIKERS:
+            e.apply(like(20, who="late"), 1.0)
+        assert len(e.likers) <= MAX_LIKERS
+    assert len(e.likers) >= LIKERS_KEPT
+    e.apply(like(15, who="late"), 2.0)
+    e.apply(like(1, who="fan"), 2.0)
+    e.tick(2.0)
+    top = [(v["user"], v["count"]) for v in e.snapshot(2.0)["top_likers"]]
+    assert top[:3] == [("LATE", 35), ("FAN", 16), ("EARLY", 12)]
+    assert [count for _, count in top[3:]] == [3] * 7
 
 
 def test_top_likers_rank_viewers_and_refresh_at_most_once_a_second() -> None:

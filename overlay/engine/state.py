@@ -37,6 +37,10 @@ from overlay.events import (
 
 TOP_LIKERS = 10
 EXPORTED_LIKERS = 200  # likers kept for a restart: the ones any ranking could show, not every viewer
+# Viewers counted for the rankings: past MAX_LIKERS, the smallest counts are forgotten down to LIKERS_KEPT
+# (in one batch, so a like stays O(1) amortised). Rankings are approximate: a forgotten viewer starts again at 0.
+MAX_LIKERS = 10_000
+LIKERS_KEPT = 9_000
 CONTROL_EVENTS = (ChallengeStart, ChallengeCancel, GoalNext, GoalPrevious, GoalReset, SetProgress, AddLikes)
 
 
@@ -67,6 +71,8 @@ class Engine:
     def _reset_live(self, total: int | None, now: float) -> None:
         self.total = total or 0
         self.total_known = total is not None
+        # The next room total is a baseline (a restart or a reconnect): likes sent meanwhile are not "this second".
+        self.catching_up = False
         self.session = 0
         self.follows = self.shares = self.gifts = self.diamonds = 0
         self.viewers: int | None = None
@@ -98,11 +104,14 @@ class Engine:
         if isinstance(event, Like):
             self._like(event, now)
         elif isinstance(event, LiveStarted):
-            if event.room_id != self.room_id or self.live_ended:
+            if event.room_id != self.room_id:
                 self.room_id = event.room_id
                 self._reset_live(event.total, now)
-            elif event.total is not None:
-                self._sync_total(event.total, now)
+            else:  # the same room: a reconnect, or a live that ended and goes on (TikTok reuses the room)
+                self.live_ended = False
+                self.catching_up = True
+                if event.total is not None:
+                    self._sync_total(event.total, now)
         elif isinstance(event, LiveEnded):
             self.live_ended = True
         elif isinstance(event, NewLive):
@@ -139,6 +148,13 @@ class Engine:
             self.total_known = True
             if self.config.goals.basis == "total":
                 self.goals.sync(self.progress)
+        elif self.catching_up:
+            # First total after a restart or a reconnect: the likes sent while we were away move the
+            # total and the goal (below), but they were not sent this second: not the rhythm, not a challenge.
+            gained = like.count
+            if like.total >= self.total:
+                self.total = like.total
+                self.catching_up = False  # a stale total (TikTok lagging after a reconnect) waits for the next
         else:
             # The room total is authoritative and monotonic: stale or replayed totals never roll back.
             gained = max(0, like.total - self.total)
@@ -153,11 +169,18 @@ class Engine:
             entry = self.likers.get(key)
             if entry is None:
                 self.likers[key] = [user.nickname, user.avatar, like.count]
+                if len(self.likers) > MAX_LIKERS:
+                    self._forget_small_likers()
             else:
                 entry[2] += like.count
             self._top_dirty = True
         self.goals.update(self.progress, now)
         self._animate("like", user, like.count, now, sent_at=like.sent_at)
+
+    def _forget_small_likers(self) -> None:
+        """Keep the LIKERS_KEPT biggest likers (on a tie, the earliest): memory and `export` stay bounded."""
+        kept = heapq.nlargest(LIKERS_KEPT, self.likers.items(), key=lambda item: item[1][2])
+        self.likers = dict(kept)
 
     def _sync_total(self, total: int, now: float) -> None:
         if total > self.total:
@@ -293,6 +316,7 @@ class Engine:
         self._reset_live(None, now - float(data.get("seconds", 0.0)))
         self.total = int(data.get("total", 0))
         self.total_known = bool(data.get("total_known", False))
+        self.catching_up = self.total_known  # TikTok's next total includes the likes sent while we were down
         self.session = int(data.get("session", 0))
         self.follows = int(data.get("follows", 0))
         self.shares = int(data.get("shares", 0))
