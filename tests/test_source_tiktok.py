@@ -50,6 +50,7 @@ from websockets.asyncio.server import ServerConnection
 
 from overlay.config import TikTokSettings
 from overlay.events import Comment, Event, Follow, Gift, Like, LiveEnded, LiveStarted, SourceStatus, User, Viewers
+from overlay.sources.base import Joinable, Simulated
 from overlay.sources.tiktok import TikTokSource, seconds_text
 from overlay.web import create_app
 from tests.conftest import http_url, make_config, ws_url
@@ -604,3 +605,27 @@ async def test_after_a_reconnect_the_goal_follows_a_jump_and_ignores_a_drop(tikt
         state = await state_where(ws, lambda s: s["live"]["room_id"] == str(ROOM + 1) and s["likes"]["session"] == 4)
         assert state["likes"]["total"] == 40
         assert state["goal"]["id"] == "warmup"
+
+
+async def test_a_restart_mid_live_does_not_count_the_replayed_likes_again(tiktok: FakeTikTok, tmp_path: Path) -> None:
+    # TikTok is told which live it continues, but a new live by hand never gets a room id made up here.
+    assert isinstance(make_source(tiktok, Sleeps()), Joinable)
+    assert not isinstance(make_source(tiktok, Sleeps()), Simulated)
+    zoe = viewer(99, "zoe", "Zoé")
+    before_restart = [like(2, 7500, msg_id=1), like(5, 7505, msg_id=2, user=zoe)]
+    config = make_config(goals={"basis": "session", "steps": [{"id": "a", "label": "A", "target": 100}]})
+    tiktok.visits = [Visit(replayed=before_restart, close=None)]
+    first = create_app(config, source=make_source(tiktok, Sleeps()), data_dir=tmp_path / "data")
+    async with TestServer(first, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await state_where(ws, lambda s: s["likes"]["total"] == 7505 and len(s["top_likers"]) == 2)
+    # The server restarts (its state is saved on the way out); TikTok replays the same likes on connect,
+    # and one sent while the server was down.
+    tiktok.visits = [Visit(replayed=[*before_restart, like(4, 7509, msg_id=3)], close=None)]
+    second = create_app(config, source=make_source(tiktok, Sleeps()), data_dir=tmp_path / "data")
+    async with TestServer(second, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        state = await state_where(
+            ws, lambda s: s["likes"]["total"] == 7509 and s["top_likers"] and s["top_likers"][0]["count"] == 6
+        )
+    assert state["live"]["room_id"] == str(ROOM)
+    assert (state["likes"]["session"], state["goal"]["progress"]) == (2 + 5 + 4, 2 + 5 + 4)
+    assert [(v["user"], v["count"]) for v in state["top_likers"]] == [("Léa", 6), ("Zoé", 5)]

@@ -26,7 +26,8 @@ from overlay.persist import Persister
 from overlay.sources.demo import DemoSource
 from overlay.stats import analyse, buckets, challenge_at, goal_at, longest_lull, peak_per_minute, top_moments
 from overlay.store import FILENAME, LiveRecord, Store
-from overlay.web.keys import CONTROL_TOKEN, ENGINE, PERSISTER
+from overlay.web import create_app
+from overlay.web.keys import BUS, CONTROL_TOKEN, ENGINE, PERSISTER
 from tests.conftest import DrivenSource, ServerThread, http_url, make_config
 
 # -- analysis --------------------------------------------------------------------------------
@@ -212,6 +213,31 @@ async def test_a_new_live_by_hand_needs_the_control_token(server: TestServer, so
     await server.app[PERSISTER].flush()
     lives = sorted(server.app[PERSISTER].store.lives(), key=lambda live: live["id"])
     assert [(live["id"], live["ended"], live["likes"]) for live in lives] == [(1, True, 5), (2, False, 3)]
+
+
+async def test_a_new_live_by_hand_gets_a_room_id_of_ours_only_in_the_demo(tmp_path: Path) -> None:
+    config = make_config()
+    app = create_app(config, source=DemoSource(config.demo), data_dir=tmp_path / "data")
+    rooms: list[str] = []
+    started = asyncio.Event()
+
+    def on_start(event: Event, now: float) -> None:
+        if isinstance(event, LiveStarted):
+            rooms.append(event.room_id)
+            started.set()
+
+    app[BUS].listeners.append(on_start)
+    async with TestServer(app, host="127.0.0.1") as server:
+        async with asyncio.timeout(5):
+            await started.wait()
+        started.clear()
+        status, body = await post(server, "/api/lives/new", {"Authorization": f"Bearer {server.app[CONTROL_TOKEN]}"})
+        async with asyncio.timeout(5):
+            await started.wait()
+    assert status == 200
+    assert body["room_id"].startswith("demo-")
+    assert rooms == [rooms[0], body["room_id"]]  # the demo plays the new live under the room id it was given
+    assert rooms[0] != body["room_id"]
 
 
 async def test_the_demo_plays_the_live_it_is_told_to_join() -> None:

@@ -20,6 +20,20 @@ class Source(Protocol):
 
 @runtime_checkable
 class Joinable(Protocol):
-    """A source told which live to play (the demo): the current one after a restart, or a new one by hand."""
+    """A source told, after a restart, which live it continues: its room id and the like total saved.
+
+    TikTok uses it to drop the likes it replays on connect that were counted before the restart;
+    the demo plays that live on from that total.
+    """
 
     def join(self, room_id: str, total: int | None = None) -> None: ...
+
+
+@runtime_checkable
+class Simulated(Protocol):
+    """A source whose lives are made up here (the demo): a new live by hand is a room id we choose.
+
+    A real source (TikTok) has no such method: its lives, and their room ids, are TikTok's.
+    """
+
+    def new_live(self, room_id: str) -> None: ...

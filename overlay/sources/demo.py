@@ -156,6 +156,10 @@ class DemoSource:
         self._join = (room_id, total)
         self._rejoin = True
 
+    def new_live(self, room_id: str) -> None:
+        """Start a new simulated live now, as `room_id`, from `demo.start_total` likes."""
+        self.join(room_id, None)
+
     def _start(self, emit: Emit) -> DemoLive:
         room_id, total = self._join or (f"demo-{int(time.time())}", None)
         live = DemoLive(self.settings if total is None else self.settings.model_copy(update={"start_total": total}))

@@ -144,6 +144,14 @@ class TikTokSource:
         self._first_batch = False
         self._attempt = Attempt()
 
+    def join(self, room_id: str, total: int | None = None) -> None:
+        """After a restart: the live `room_id` was counted up to `total` likes (see `Joinable`).
+
+        If the next connection is to that room, the likes TikTok replays on connect with a total
+        up to `total` are dropped, as after a reconnect; another room is a new live as usual.
+        """
+        self._room_id, self._high_total, self._floor = room_id, max(0, total or 0), -1
+
     # -- the supervisor ---------------------------------------------------------------
 
     async def run(self, emit: Emit) -> None:

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from overlay.events import NewLive
 from overlay.i18n import Locale, format_number
-from overlay.sources.base import Joinable
+from overlay.sources.base import Simulated
 from overlay.stats import BUCKET_SECONDS, Analysis, analyse
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
 from overlay.web.pages import page_locale, render_page
@@ -288,13 +288,13 @@ async def new_live(request: web.Request) -> web.Response:
     """Start a new session now (control token required); the demo starts a fresh simulated live."""
     check_control(request)
     persister, source = request.app[PERSISTER], request.app[SOURCE]
-    joinable = isinstance(source, Joinable)
-    room_id = persister.new_live_room() if joinable else ""
+    # Only a simulated live gets a room id from us; TikTok's room stays TikTok's (the new session keeps it).
+    room_id = persister.new_live_room() if isinstance(source, Simulated) else ""
     bus = request.app[BUS]
     persister.checkpoint(bus.clock())  # the last moments of the current live, before the engine resets
     bus.publish(NewLive(room_id=room_id))
-    if isinstance(source, Joinable):
-        source.join(room_id, None)
+    if isinstance(source, Simulated):
+        source.new_live(room_id)
     live = persister.live
     return web.json_response({"ok": True, "live": live.id if live else None, "room_id": request.app[ENGINE].room_id})
 
