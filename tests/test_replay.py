@@ -16,7 +16,14 @@ from overlay.cli import main
 from overlay.config import ReplaySettings
 from overlay.engine import Engine
 from overlay.events import Event, Follow, Gift, Like, LiveEnded, LiveStarted, SourceStatus, User, Viewers
-from overlay.sources.replay import RecordingError, ReplaySource, check_recording, read_recording
+from overlay.sources.replay import (
+    CHECK_STEP,
+    RecordingError,
+    ReplaySource,
+    check_recording,
+    check_recording_in_steps,
+    read_recording,
+)
 from overlay.web import create_app
 from tests.conftest import DrivenSource, http_url, make_config, ws_url
 
@@ -122,6 +129,28 @@ async def test_a_bad_line_stops_the_replay_before_anything_plays(tmp_path: Path)
     assert played == []
 
 
+async def test_a_long_recording_is_checked_in_steps_so_the_server_keeps_serving(tmp_path: Path) -> None:
+    rows = [{"t": i / 100, "type": "like", "count": 1} for i in range(3 * CHECK_STEP + 1)]
+    path = write(tmp_path / "live.jsonl", *rows, "oops")
+    turns = 0
+
+    async def other_work() -> None:  # what the hub and the widgets' sockets do meanwhile
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(other_work())
+    await asyncio.sleep(0)
+    with pytest.raises(RecordingError, match=rf"live\.jsonl:{len(rows) + 1}: not valid JSON"):
+        await check_recording_in_steps(path)
+    assert turns >= 1 + 3
+    assert await check_recording_in_steps(write(tmp_path / "ok.jsonl", *rows)) == len(rows)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 async def test_loop_plays_again_as_a_new_live(tmp_path: Path) -> None:
     path = write(
         tmp_path / "live.jsonl",
@@ -141,6 +170,8 @@ async def test_loop_plays_again_as_a_new_live(tmp_path: Path) -> None:
         await source.run(emit)
     kinds = [type(e).__name__ for e in played[1:]]
     assert kinds == ["LiveStarted", "Like", "LiveEnded", "LiveStarted", "Like", "LiveEnded", "LiveStarted"]
+    # Each pass is a live of its own: the same room would be the same live going on.
+    assert [e.room_id for e in played if isinstance(e, LiveStarted)] == ["1", "1#2", "1#3"]
     assert time.now == 6.0
 
 

@@ -18,10 +18,11 @@ from typing import Any
 import orjson
 
 from overlay.config import ReplaySettings
-from overlay.events import Event, Like, LiveEnded, SourceStatus, event_from_dict
+from overlay.events import Event, Like, LiveEnded, LiveStarted, SourceStatus, event_from_dict
 from overlay.sources.base import Emit
 
 YIELD_EVERY = 200  # events emitted back to back before the hub gets a turn (at high speeds)
+CHECK_STEP = 1000  # lines checked between two turns of the event loop (a few milliseconds)
 
 
 class RecordingError(Exception):
@@ -66,7 +67,24 @@ def _parse_line(raw: bytes) -> tuple[float, Event]:
 
 def check_recording(path: Path) -> int:
     """Read the whole recording once; the number of events, or RecordingError naming the bad line."""
-    count = sum(1 for _ in read_recording(path))
+    return _counted(path, sum(1 for _ in read_recording(path)))
+
+
+async def check_recording_in_steps(path: Path) -> int:
+    """`check_recording` on the event loop, giving it a turn every CHECK_STEP lines.
+
+    The server already serves widgets when the replay starts, and a long recording takes
+    seconds to read. (A worker thread was measured worse: on a busy PC it kept the GIL from
+    the event loop for up to half a second at a time.)
+    """
+    count = 0
+    for count, _ in enumerate(read_recording(path), 1):
+        if count % CHECK_STEP == 0:
+            await asyncio.sleep(0)
+    return _counted(path, count)
+
+
+def _counted(path: Path, count: int) -> int:
     if not count:
         raise RecordingError(f"{path}: the recording holds no events")
     return count
@@ -92,7 +110,7 @@ class ReplaySource:
         self._clock = clock
 
     async def run(self, emit: Emit) -> None:
-        count = check_recording(self.path)  # before anything plays: a bad line is an error, not half a replay
+        count = await check_recording_in_steps(self.path)  # before anything plays: a bad line is an error
         speed, loop = self.settings.speed, self.settings.loop
         emit(
             SourceStatus(
@@ -102,13 +120,14 @@ class ReplaySource:
         played = 0
         while True:
             if played:
-                emit(LiveEnded())  # each pass is a live of its own: the next LiveStarted starts afresh
-            await self._play(emit, speed)
+                emit(LiveEnded())
+            await self._play(emit, speed, played + 1)
             played += 1
             if not loop:
                 return
 
-    async def _play(self, emit: Emit, speed: float) -> None:
+    async def _play(self, emit: Emit, speed: float, rerun: int) -> None:
+        """Play the file once; pass `rerun` > 1 is a live of its own: its rooms are `<room id>#<rerun>`."""
         start = self._clock()
         burst = 0
         for offset, event in read_recording(self.path):
@@ -116,6 +135,8 @@ class ReplaySource:
                 continue  # the recorded connection's statuses; the replay reports its own
             if isinstance(event, Like) and event.sent_at:
                 event = replace(event, sent_at=0.0)  # a send time from another process means nothing here
+            elif isinstance(event, LiveStarted) and rerun > 1:
+                event = replace(event, room_id=f"{event.room_id}#{rerun}")  # the same room would continue the live
             delay = start + offset / speed - self._clock()
             if delay > 0:
                 await self._sleep(delay)
