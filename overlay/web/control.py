@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -84,11 +84,12 @@ def setup(app: web.Application) -> None:
     app.on_startup.append(_load_token)
     app.router.add_get("/control", control_page, name="control")
     app.router.add_get("/api/challenges", list_challenges)
-    app.router.add_post("/api/challenges/cancel", cancel_challenge)
+    # `POST /api/challenges/cancel` takes the challenge off the screen (harmless when there is none).
+    app.router.add_post("/api/challenges/cancel", _action_route("cancel"))
     app.router.add_post("/api/challenges/{id}/start", start_challenge)
-    app.router.add_post("/api/goals/next", goal_next)
-    app.router.add_post("/api/goals/previous", goal_previous)
-    app.router.add_post("/api/goals/reset", goal_reset)
+    app.router.add_post("/api/goals/next", _action_route("goal-next"))
+    app.router.add_post("/api/goals/previous", _action_route("goal-previous"))
+    app.router.add_post("/api/goals/reset", _action_route("goal-reset"))
     app.router.add_post("/api/goals/progress", goal_progress)
     app.router.add_get("/api/hotkeys/{id}", hotkey)
 
@@ -130,25 +131,15 @@ async def start_challenge(request: web.Request) -> web.Response:
     return _start(request, request.match_info["id"])
 
 
-async def cancel_challenge(request: web.Request) -> web.Response:
-    """`POST /api/challenges/cancel`: takes the challenge off the screen (harmless when there is none)."""
-    check_control(request)
-    return _publish(request, ChallengeCancel())
+def _action_route(action: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A POST route for one of the argument-free `ACTIONS` (the same ones the Stream Deck route offers)."""
+    make = ACTIONS[action]
 
+    async def route(request: web.Request) -> web.Response:
+        check_control(request)
+        return _publish(request, make())
 
-async def goal_next(request: web.Request) -> web.Response:
-    check_control(request)
-    return _publish(request, GoalNext())
-
-
-async def goal_previous(request: web.Request) -> web.Response:
-    check_control(request)
-    return _publish(request, GoalPrevious())
-
-
-async def goal_reset(request: web.Request) -> web.Response:
-    check_control(request)
-    return _publish(request, GoalReset())
+    return route
 
 
 async def goal_progress(request: web.Request) -> web.Response:
