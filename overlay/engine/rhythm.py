@@ -35,6 +35,10 @@ class RateWindow:
             self._sum = 0.0  # drop float drift once the window is empty
         return self._sum
 
+    def buckets(self) -> list[tuple[float, float]]:
+        """(second, count) of every bucket still kept, oldest first (the window's raw data, for persistence)."""
+        return [(second, count) for second, count in self._buckets]
+
     def clear(self) -> None:
         self._buckets.clear()
         self._sum = 0.0

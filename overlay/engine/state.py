@@ -306,7 +306,7 @@ class Engine:
                 "log": [[goal_id, target, when - self.started_at] for goal_id, target, when in self.goals.reached_log],
             },
             # Rhythm buckets as seconds before `now`, so likes/min is right again right after a restart.
-            "rhythm": [[now - second, count] for second, count in self.rhythm._buckets],
+            "rhythm": [[now - second, count] for second, count in self.rhythm.buckets()],
             "likers": [[key, nickname, avatar, count] for key, (nickname, avatar, count) in likers],
         }
 
