@@ -1,17 +1,24 @@
 # The few commands people type. `make run` and `make test` set everything up on a fresh machine.
-PYTHON ?= python3
 VENV ?= .venv
+# Windows (Git Bash or any make): the launcher is `python` and a venv keeps its programs in Scripts/.
+ifeq ($(OS),Windows_NT)
+PYTHON ?= python
+BIN := $(VENV)/Scripts
+else
+PYTHON ?= python3
 BIN := $(VENV)/bin
+endif
 ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: run test lint format docs bench clean
 
-$(BIN)/python:
+$(VENV)/.created:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed (found %s)" % sys.version.split()[0] if sys.version_info < (3, 11) else 0)'
 	$(PYTHON) -m venv $(VENV)
+	@touch $@
 
-$(VENV)/.runtime: requirements.txt constraints.txt | $(BIN)/python
+$(VENV)/.runtime: requirements.txt constraints.txt | $(VENV)/.created
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $@
 
