@@ -76,6 +76,14 @@ class TikTokSettings(_Strict):
         le=3600,
         description="Longest wait between two reconnect attempts (a sign-server limit may ask more).",
     )
+    silence_seconds: float = Field(
+        60,
+        ge=10,
+        le=3600,
+        description="If nothing at all arrives from TikTok for this long (seconds) while connected, the "
+        "connection is treated as stuck and reopened. A live sends viewer counts every few seconds, "
+        "even without likes.",
+    )
     sign_api_key: SecretStr = Field(
         SecretStr(""),
         description="Optional Euler Stream sign-server API key (higher rate limits). Empty: the SIGN_API_KEY "

@@ -234,6 +234,25 @@ class Sleeps:
         await asyncio.sleep(0)
 
 
+class Ticks:
+    """The silence watchdog's injected wait: each one parks until the test, having moved the clock, lets it go."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self._parked: asyncio.Queue[asyncio.Future[None]] = asyncio.Queue()
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._parked.put_nowait(woken)
+        await woken
+
+    async def parked(self) -> asyncio.Future[None]:
+        """The next wait the watchdog starts (set its result to end it)."""
+        async with asyncio.timeout(10):
+            return await self._parked.get()
+
+
 class Seen:
     """What the source emitted, with a way to await a condition on it."""
 
@@ -450,6 +469,71 @@ async def test_a_connection_that_held_resets_the_backoff(tiktok: FakeTikTok) -> 
     reconnecting = [detail for status, detail in seen.statuses if status == "reconnecting"]
     assert reconnecting[-1] == "reconnecting in 2 s (attempt 1)"
     assert sleeps.waits == [2, 4, 2]
+
+
+def watched_source(fake: FakeTikTok, sleeps: Sleeps, ticks: Ticks, now: list[float]) -> TikTokSource:
+    return TikTokSource(
+        settings(),
+        client_factory=fake.client,
+        sleep=sleeps,
+        clock=lambda: now[0],
+        rand=lambda: 0.5,
+        environ={},
+        watch_sleep=ticks,
+    )
+
+
+async def test_a_connection_that_goes_silent_is_reopened_and_the_status_says_why(tiktok: FakeTikTok) -> None:
+    now = [1000.0]
+    # Each socket stays open but goes quiet (a half-open connection, a stalled TikTok edge).
+    tiktok.visits = [Visit(frames=[[viewers(10)]], close=None), Visit(close=None), Visit(close=None)]
+    seen, sleeps, ticks = Seen(), Sleeps(), Ticks()
+    task = await running(watched_source(tiktok, sleeps, ticks, now), seen)
+    await seen.until(lambda: bool(seen.of(Viewers)))
+    watchdog = await ticks.parked()
+    now[0] += 60  # tiktok.silence_seconds without anything
+    watchdog.set_result(None)
+    await seen.until(lambda: tiktok.connections == 2 and seen.last == "connected")
+    # The second connection never delivers anything: it did not "hold", so the backoff keeps doubling.
+    watchdog = await ticks.parked()
+    now[0] += 60
+    watchdog.set_result(None)
+    await seen.until(lambda: tiktok.connections == 3 and seen.last == "connected")
+    await stop(task)
+    reconnecting = [detail for status, detail in seen.statuses if status == "reconnecting"]
+    assert reconnecting == [
+        "no data from TikTok for 1 min; reconnecting in 2 s (attempt 1)",
+        "no data from TikTok for 1 min; reconnecting in 4 s (attempt 2)",
+    ]
+    assert seen.statuses[-2:] == [
+        ("connecting", "connecting to @moncompte's live"),
+        ("connected", f"connected (room {ROOM})"),
+    ]
+    assert sleeps.waits == [2, 4]
+    assert ticks.waits == [60, 60, 60]  # one wait per connection, no polling in between
+    assert {e.room_id for e in seen.of(LiveStarted)} == {str(ROOM)}  # the same live: nothing is reset
+
+
+async def test_a_quiet_live_that_still_sends_viewer_counts_stays_connected(tiktok: FakeTikTok) -> None:
+    now = [1000.0]
+    tiktok.visits = [Visit(close=None)]
+    seen, sleeps, ticks = Seen(), Sleeps(), Ticks()
+    task = await running(watched_source(tiktok, sleeps, ticks, now), seen)
+    await seen.until(lambda: seen.last == "connected")
+    for _ in range(3):  # three minutes without a like: only a viewer count every 30 s
+        watchdog = await ticks.parked()
+        for _ in range(2):
+            now[0] += 30
+            expected = len(seen.of(Viewers)) + 1
+            tiktok.push(viewers(40 + expected))
+            await seen.until(lambda n=expected: len(seen.of(Viewers)) == n)
+        watchdog.set_result(None)  # a minute after the previous check: silent without the viewer counts
+    await ticks.parked()  # the watchdog looked, and waits again
+    await stop(task)
+    assert tiktok.connections == 1
+    assert [status for status, _ in seen.statuses] == ["connecting", "connecting", "connected"]
+    assert sleeps.waits == []
+    assert ticks.waits == [60, 60, 60, 60]
 
 
 def test_jitter_spreads_retries_but_never_beyond_the_cap() -> None:

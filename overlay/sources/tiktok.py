@@ -106,6 +106,7 @@ class Attempt:
     def __init__(self) -> None:
         self.room_id = ""
         self.connected_at: float | None = None
+        self.heard_at = 0.0  # when anything last came from TikTok (the silence watchdog reads it)
         self.ended = False
 
 
@@ -123,6 +124,7 @@ class TikTokSource:
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
         environ: Mapping[str, str] = os.environ,
+        watch_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         if not settings.unique_id:
             raise ValueError("the tiktok source needs your handle: tiktok.unique_id in config.yaml, or --user @name")
@@ -132,6 +134,9 @@ class TikTokSource:
         self._sleep = sleep
         self._clock = clock
         self._rand = rand
+        # The silence watchdog's own wait, apart from `sleep`: tests that skip the backoff waits
+        # would otherwise spin the watchdog, and tests of the watchdog step it by hand.
+        self._watch_sleep = watch_sleep
         self._sign_api_key = settings.sign_api_key.get_secret_value() or environ.get("SIGN_API_KEY", "")
         self._emit: Emit = lambda event: None
         self._status_now: tuple[str, str] = ("", "")
@@ -179,17 +184,22 @@ class TikTokSource:
                 failures = 0
                 self._status("ended", f"live ended; waiting for {self.handle} to go live again")
                 await self._sleep(self.settings.poll_seconds)
-            else:  # dropped: the socket closed while the live goes on
-                started = self._attempt.connected_at
-                if started is not None and self._clock() - started >= STABLE_SECONDS:
+            else:  # dropped or silent: the socket closed, or we closed it, while the live goes on
+                attempt = self._attempt
+                # A silent connection held only while data came: one that connects and then never
+                # delivers must keep backing off, not ask the sign server again every minute.
+                silent = outcome == "silent"
+                until = attempt.heard_at if silent else self._clock()
+                if attempt.connected_at is not None and until - attempt.connected_at >= STABLE_SECONDS:
                     failures = 0
                 failures += 1
                 delay = self._backoff(failures)
-                self._status("reconnecting", f"reconnecting in {seconds_text(delay)} (attempt {failures})")
+                why = f"no data from TikTok for {seconds_text(self.settings.silence_seconds)}; " if silent else ""
+                self._status("reconnecting", f"{why}reconnecting in {seconds_text(delay)} (attempt {failures})")
                 await self._sleep(delay)
 
     async def _attempt_once(self) -> str:
-        """Check, connect and follow one connection: 'offline', 'ended' or 'dropped' (errors raise)."""
+        """Check, connect and follow one connection: 'offline', 'ended', 'dropped' or 'silent' (errors raise)."""
         client = self._client_factory(self.handle, self._sign_api_key)
         self._attempt = attempt = Attempt()
         try:
@@ -201,9 +211,17 @@ class TikTokSource:
                 task = await client.start(fetch_live_check=False)
             except UserOfflineError:  # the live ended between the check and the connect
                 return "offline"
+            task.add_done_callback(_retrieved)
+            attempt.heard_at = self._clock()
+            watchdog = asyncio.ensure_future(self._watch(attempt))
             try:
-                # Shielded so that a shutdown closes the socket politely instead of killing the reader.
-                await asyncio.shield(task)
+                # `wait` leaves both running if we are cancelled: a shutdown closes the socket
+                # politely instead of killing the reader.
+                await asyncio.wait((task, watchdog), return_when=asyncio.FIRST_COMPLETED)
+                if not task.done():  # the watchdog fired: TikTok went quiet without closing the socket
+                    await self._hang_up(client, task)
+                    return "silent"
+                await task
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     async with asyncio.timeout(SHUTDOWN_SECONDS):
@@ -214,11 +232,30 @@ class TikTokSource:
                 if attempt.connected_at is None:
                     raise  # never got in: an error to explain, not a drop
                 log.info("the connection to TikTok dropped", exc_info=True)
+            finally:
+                watchdog.cancel()
             return "ended" if attempt.ended else "dropped"
         finally:
             self._attempt_done()
             with contextlib.suppress(Exception):
                 await client.web.close()
+
+    async def _watch(self, attempt: Attempt) -> None:
+        """Return once nothing has come from TikTok for `silence_seconds` (a half-open or stalled socket)."""
+        limit = self.settings.silence_seconds
+        while (quiet := self._clock() - attempt.heard_at) < limit:
+            await self._watch_sleep(limit - quiet)
+
+    async def _hang_up(self, client: Any, task: asyncio.Task[Any]) -> None:
+        """Close a silent connection; a half-open socket never answers the close, so don't wait long."""
+        try:
+            async with asyncio.timeout(SHUTDOWN_SECONDS):
+                await client.disconnect()
+        except Exception:
+            log.debug("the silent TikTok connection did not close cleanly", exc_info=True)
+        if not task.done():
+            task.cancel()
+            await asyncio.wait((task,), timeout=SHUTDOWN_SECONDS)
 
     def _backoff(self, failures: int) -> float:
         """Doubling wait with +/-20 % jitter (so many overlays do not retry in step), capped."""
@@ -295,6 +332,7 @@ class TikTokSource:
         room = str(ev.room_id)
         attempt = self._attempt
         attempt.room_id, attempt.connected_at = room, self._clock()
+        attempt.heard_at = attempt.connected_at
         if room != self._room_id:  # a new room is a new live: totals start again
             self._room_id, self._high_total, self._floor = room, 0, -1
         else:  # the same live again: what the library replays now was counted before
@@ -313,8 +351,11 @@ class TikTokSource:
         self._emit(LiveEnded())
 
     def _on_response(self, ev: Any) -> None:
-        # The library announces each message's envelope first; `is_first` marks the batch
-        # it replays on connect (recent messages), as opposed to live websocket frames.
+        # The library announces each message's envelope first, for every message TikTok sends
+        # (viewer counts, unknown and unparsable ones included): the watchdog's sign of life.
+        # (TikTok's own heartbeat and ack frames are dropped inside the library, unseen.)
+        # `is_first` marks the batch it replays on connect, as opposed to live websocket frames.
+        self._attempt.heard_at = self._clock()
         self._first_batch = bool(ev.raw.is_first)
 
     def _on_like(self, ev: Any) -> None:
@@ -371,6 +412,12 @@ class TikTokSource:
 
     def _attempt_done(self) -> None:
         self._first_batch = False
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Mark a finished reader's exception as seen: after a hang-up nobody awaits it, and it is expected."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _user(user: Any) -> User:
