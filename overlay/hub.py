@@ -2,7 +2,9 @@
 
 Built so that one client can never hurt the others or the engine:
 - frames are serialised once per tick for all clients (orjson), never once per client;
-- state is coalesced: at most one state frame per `frame_seconds`, only when it changed;
+- state is coalesced: at most one state frame per frame interval, only when it changed. Each
+  client picks its rate (`fps`, default `frame_seconds`) and whether it wants animation
+  batches at all; clients at the same rate share the same frames (a `Rate`);
 - each client has a *latest-state slot*, not a queue: a slow client skips to the newest
   state, and at most `EVENT_FRAMES` animation frames wait for it (older ones are dropped);
 - a client that keeps up is written directly by the ticker, its frames in one write
@@ -19,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections import deque
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import orjson
 
@@ -52,10 +55,24 @@ class DirectPeer(Peer, Protocol):
 class Slot:
     """What is waiting for one client: the newest state and a few animation frames."""
 
-    __slots__ = ("dropped", "events", "peer", "send_now", "sending_since", "stalled", "state", "task", "wake")
+    __slots__ = (
+        "dropped",
+        "events",
+        "peer",
+        "rate",
+        "send_now",
+        "sending_since",
+        "stalled",
+        "state",
+        "task",
+        "wake",
+        "wants_events",
+    )
 
-    def __init__(self, peer: Peer) -> None:
+    def __init__(self, peer: Peer, rate: Rate, *, wants_events: bool = True) -> None:
         self.peer = peer
+        self.rate = rate
+        self.wants_events = wants_events
         self.send_now = peer.send_now if isinstance(peer, DirectPeer) else None
         self.state: bytes | None = None
         self.events: deque[bytes] = deque(maxlen=EVENT_FRAMES)
@@ -77,6 +94,24 @@ class Slot:
         self.wake.set()
 
 
+class Rate:
+    """The clients that asked for the same frame interval: they share its frames and its schedule.
+
+    Animation events taken from the engine between two of its frames wait here (the newest
+    `max_events`), so a 10-frames-a-second phone dock still gets the hearts of a 60 fps tick.
+    """
+
+    __slots__ = ("due", "events", "interval", "listeners", "slots", "version")
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.slots: set[Slot] = set()
+        self.listeners = 0  # slots that want animation batches; none: the rate keeps none
+        self.due = -math.inf  # loop time of its next frame; a first change is sent at once
+        self.events: list[dict[str, Any]] = []
+        self.version = -1  # engine version of the last state it sent
+
+
 class Hub:
     """Owns the client slots and the ticker that turns engine changes into frames."""
 
@@ -96,9 +131,9 @@ class Hub:
         self.tick_seconds = tick_seconds
         self.stall_seconds = stall_seconds
         self.clients: set[Slot] = set()
+        self.rates: dict[float, Rate] = {}
         self._frame: bytes = b""
         self._frame_version = -1
-        self._sent_version = -1
 
     # -- frames -----------------------------------------------------------------------
 
@@ -109,20 +144,37 @@ class Hub:
             self._frame_version = self.engine.version
         return self._frame
 
-    def flush(self, now: float) -> None:
-        """Hand every client the frames due now (one serialisation, shared by all)."""
+    def flush(self, now: float, at: float | None = None) -> None:
+        """Hand the frames due at loop time `at` to their clients (one serialisation per rate).
+
+        `now` is the engine's clock; without `at`, every rate is due and keeps its schedule.
+        """
         engine = self.engine
         engine.tick(now)
         events = engine.take_events(self.max_events)
-        events_frame = orjson.dumps({"type": "events", "events": events}) if events else None
-        state_frame = None
-        if engine.version != self._sent_version:
-            state_frame = self.state_frame(now)
-            self._sent_version = engine.version
-        if state_frame is None and events_frame is None:
-            return
-        frames = tuple(frame for frame in (state_frame, events_frame) if frame is not None)
-        for slot in self.clients:
+        version = engine.version
+        for rate in self.rates.values():
+            if events and rate.listeners:
+                rate.events.extend(events)
+                if len(rate.events) > self.max_events:
+                    del rate.events[: -self.max_events]
+            if (at is not None and at < rate.due) or (rate.version == version and not rate.events):
+                continue
+            state_frame = self.state_frame(now) if rate.version != version else None
+            events_frame = orjson.dumps({"type": "events", "events": rate.events}) if rate.events else None
+            rate.version, rate.events = version, []
+            if at is not None:
+                rate.due = at + rate.interval
+            self._send(rate.slots, state_frame, events_frame)
+
+    @staticmethod
+    def _send(slots: set[Slot], state_frame: bytes | None, events_frame: bytes | None) -> None:
+        everything = tuple(frame for frame in (state_frame, events_frame) if frame is not None)
+        state_only = (state_frame,) if state_frame is not None else ()
+        for slot in slots:
+            frames = everything if slot.wants_events else state_only
+            if not frames:
+                continue
             # Fast path: nothing queued for this client and its socket keeps up, so write now.
             if (
                 slot.send_now is not None
@@ -132,7 +184,13 @@ class Hub:
                 and slot.send_now(frames)
             ):
                 continue
-            slot.offer(state_frame, events_frame)
+            slot.offer(state_frame, events_frame if slot.wants_events else None)
+
+    def next_frame(self, now: float) -> float | None:
+        """Loop time of the next frame owed to a rate, or None when every rate is up to date."""
+        version = self.engine.version
+        owed = [rate.due for rate in self.rates.values() if rate.version != version or rate.events]
+        return max(now, min(owed)) if owed else None
 
     def watch(self, now: float) -> None:
         """Stop the pump of any client whose send has been stuck for `stall_seconds` (loop time)."""
@@ -146,41 +204,66 @@ class Hub:
     async def run(self) -> None:
         """The ticker: wakes on a change (or every `tick_seconds` for time-driven state).
 
-        Sending right after a quiet spell keeps latency near zero for a lone like; sleeping
-        one frame after each flush is what coalesces a storm into ~30 frames per second.
+        Sending right after a quiet spell keeps latency near zero for a lone like; waiting for
+        a rate's next frame time is what coalesces a storm into ~30 frames per second (or the
+        client's own rate).
         """
         changed = self.bus.changed
         clock = self.bus.clock
         loop = asyncio.get_running_loop()
         failures = 0
         while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.tick_seconds):
-                    await changed.wait()
+            wake = self.next_frame(loop.time())
+            if wake is None:  # nothing owed: wait for the engine
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.tick_seconds):
+                        await changed.wait()
+                wake = min((rate.due for rate in self.rates.values()), default=-math.inf)
+            delay = wake - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
             changed.clear()
             try:
-                self.flush(clock())
+                self.flush(clock(), loop.time())
                 self.watch(loop.time())
             except Exception:  # one bad frame must not freeze every widget for the rest of the live
                 failures += 1
                 log.exception("the widgets' frame could not be built; trying again")
+                for rate in self.rates.values():  # owe nothing until the next change
+                    rate.version, rate.events = self.engine.version, []
                 if failures > 1:
                     await asyncio.sleep(RETRY_PAUSE)
             else:
                 failures = 0
-            await asyncio.sleep(self.frame_seconds)
 
     # -- clients ----------------------------------------------------------------------
 
-    def connect(self, peer: Peer) -> Slot:
-        """Register a client; its first frame is the full current state."""
-        slot = Slot(peer)
+    def connect(self, peer: Peer, *, fps: int | None = None, events: bool = True) -> Slot:
+        """Register a client; its first frame is the full current state.
+
+        `fps` caps its state frames per second (default: `frame_seconds`); `events=False`
+        spares it the animation batches (a goal bar or a counter has no use for them).
+        """
+        interval = 1 / fps if fps else self.frame_seconds
+        rate = self.rates.get(interval)
+        if rate is None:
+            rate = self.rates[interval] = Rate(interval)
+            rate.version = self.engine.version  # its clients start from the snapshot below
+        slot = Slot(peer, rate, wants_events=events)
         slot.offer(self.state_frame(self.bus.clock()), None)
+        rate.slots.add(slot)
+        rate.listeners += events
         self.clients.add(slot)
         return slot
 
     def disconnect(self, slot: Slot) -> None:
         self.clients.discard(slot)
+        rate = slot.rate
+        if slot in rate.slots:
+            rate.slots.discard(slot)
+            rate.listeners -= slot.wants_events
+        if not rate.slots and self.rates.get(rate.interval) is rate:
+            del self.rates[rate.interval]
 
     async def pump(self, slot: Slot) -> None:
         """Write one client's frames until it goes away; run as that client's own task.

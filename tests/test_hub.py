@@ -272,3 +272,82 @@ async def test_a_real_client_that_never_reads_does_not_delay_the_others(
                         total = message["state"]["likes"]["total"]
     finally:
         stalled.close()
+
+
+async def test_a_client_can_ask_for_state_only() -> None:
+    hub, bus = make_hub()
+    goal_bar, hearts = DirectRecordingPeer(), DirectRecordingPeer()
+    for slot in (hub.connect(goal_bar, events=False), hub.connect(hearts)):
+        slot.state = None  # as if its pump had sent the snapshot already
+    bus.publish(Like(count=3, user=User(id="a", nickname="Léa")))
+    hub.flush(bus.clock())
+    assert [frame["type"] for frame in goal_bar.frames] == ["state"]
+    assert [frame["type"] for frame in hearts.frames] == ["state", "events"]
+
+
+async def test_a_slower_client_gets_every_animation_between_its_frames_merged_into_one() -> None:
+    hub, bus = make_hub(frame_seconds=1 / 60)
+    fast, slow = DirectRecordingPeer(), DirectRecordingPeer()
+    for slot in (hub.connect(fast), hub.connect(slow, fps=10)):
+        slot.state = None
+    start = asyncio.get_running_loop().time()
+    for i in range(6):  # six 60 fps ticks: one frame for the 10 fps client, at the first tick
+        bus.publish(Like(count=1, user=User(id=str(i), nickname=f"n{i}")))
+        hub.flush(bus.clock(), start + i / 60)
+    bus.publish(Like(count=1, user=User(id="6", nickname="n6")))
+    hub.flush(bus.clock(), start + 0.1)  # the slow client's next frame is due
+    assert [f["state"]["likes"]["total"] for f in fast.frames if f["type"] == "state"] == [1, 2, 3, 4, 5, 6, 7]
+    assert [f["state"]["likes"]["total"] for f in slow.frames if f["type"] == "state"] == [1, 7]
+    slow_events = [event for f in slow.frames if f["type"] == "events" for event in f["events"]]
+    fast_events = [event for f in fast.frames if f["type"] == "events" for event in f["events"]]
+    assert slow_events == fast_events
+    assert len(slow_events) == 7
+
+
+async def read_states(ws: websockets.ClientConnection, total: int) -> list[str]:
+    """Message types until a state shows `total` likes."""
+    kinds: list[str] = []
+    seen = 0
+    while seen < total:
+        message = json.loads(await ws.recv())
+        kinds.append(message["type"])
+        if message["type"] == "state":
+            seen = message["state"]["likes"]["total"]
+    return kinds
+
+
+async def test_each_client_chooses_its_frame_rate(server: TestServer, source: DrivenSource) -> None:
+    url = ws_url(server)
+    async with (
+        websockets.connect(url) as default,
+        websockets.connect(url + "?fps=60&events=0") as fast,
+        websockets.connect(url + "?fps=10") as slow,
+    ):
+        for ws in (default, fast, slow):
+            await ws.recv()  # the snapshot
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        readers = [asyncio.create_task(read_states(ws, 5000)) for ws in (default, fast, slow)]
+        for _ in range(100):  # 5,000 likes in ~1 s
+            await source.push(*(Like(count=1, user=User(id="v")) for _ in range(50)))
+            await asyncio.sleep(0.01)
+        async with asyncio.timeout(5):
+            default_kinds, fast_kinds, slow_kinds = await asyncio.gather(*readers)
+        elapsed = loop.time() - started
+    assert set(fast_kinds) == {"state"}  # events=0: no animation batches
+    assert "events" in default_kinds
+    assert "events" in slow_kinds
+    states = {
+        name: kinds.count("state") for name, kinds in (("30", default_kinds), ("60", fast_kinds), ("10", slow_kinds))
+    }
+    assert states["10"] <= elapsed * 10 + 2  # never faster than asked
+    assert states["10"] < states["30"] < states["60"]
+
+
+@pytest.mark.parametrize("query", ["fps=0", "fps=61", "fps=abc", "fps=", "events=yes"])
+async def test_a_wrong_subscription_is_refused_with_what_is_valid(server: TestServer, query: str) -> None:
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websockets.connect(ws_url(server) + "?" + query):
+            pass
+    assert refused.value.response.status_code == 400
+    assert b"give" in refused.value.response.body

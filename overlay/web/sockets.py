@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
+from collections.abc import Mapping
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -12,6 +13,21 @@ from overlay.web.keys import HUB, SOCKETS
 from overlay.web.security import same_origin
 
 WRITE_BUFFER = 64 * 1024  # bytes a client may have unread before its writer waits (bounds memory per client)
+MAX_FPS = 60  # a display shows no more; a client asking for more gets a clear 400
+
+
+def subscription(query: Mapping[str, str]) -> tuple[int | None, bool]:
+    """What `/ws?fps=N&events=0` asks for: state frames per second (None: the server's) and animations."""
+    fps: int | None = None
+    if "fps" in query:
+        raw = query["fps"]
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_FPS:
+            raise ValueError(f"fps={raw!r}: give a whole number of frames per second from 1 to {MAX_FPS}")
+        fps = int(raw)
+    events = query.get("events", "1")
+    if events not in ("0", "1"):
+        raise ValueError(f"events={events!r}: give 1 (animation batches) or 0 (state only)")
+    return fps, events == "1"
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -60,6 +76,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     """State first, then coalesced state and animation batches until the client leaves."""
     if not same_origin(request):
         return web.json_response({"error": "websocket from another origin refused"}, status=403)
+    try:
+        fps, events = subscription(request.query)
+    except ValueError as error:
+        return web.json_response({"error": str(error)}, status=400)
     # Per-message deflate off: frames are small, and compression halves throughput for nothing.
     ws = web.WebSocketResponse(heartbeat=20, compress=False, max_msg_size=4096, writer_limit=WRITE_BUFFER)
     await ws.prepare(request)
@@ -67,7 +87,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     sockets = request.app[SOCKETS]
     transport = request.transport
     assert isinstance(transport, asyncio.Transport)  # set while the request is being handled
-    slot = hub.connect(AiohttpPeer(ws, transport))
+    slot = hub.connect(AiohttpPeer(ws, transport), fps=fps, events=events)
     sockets.add(ws)
     pump = asyncio.create_task(hub.pump(slot), name="ws-pump")
     try:

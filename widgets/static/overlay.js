@@ -272,7 +272,14 @@ const Overlay = (() => {
 
     function open() {
       const scheme = location.protocol === "https:" ? "wss" : "ws";
-      socket = new WebSocket(`${scheme}://${location.host}/ws`);
+      // A widget without an events handler is spared the animation batches; ?fps=N in the Browser
+      // Source URL asks for up to N state frames a second (the server's default is 30).
+      const query = new URLSearchParams();
+      if (!handlers.events) query.set("events", "0");
+      const fps = Number(options.fps);
+      if (Number.isInteger(fps) && fps >= 1 && fps <= 60) query.set("fps", String(fps));
+      const suffix = query.toString() ? `?${query}` : ""; // (not query.size: OBS's browser predates it)
+      socket = new WebSocket(`${scheme}://${location.host}/ws${suffix}`);
       socket.onopen = () => {
         delay = 500;
         if (offline) offline.hidden = true;
