@@ -82,7 +82,7 @@ async def stall(host: str, port: int) -> socket.socket:
 
 
 async def main(args: argparse.Namespace) -> None:
-    url = f"ws://127.0.0.1:{args.port}/ws"
+    url = f"ws://127.0.0.1:{args.port}/ws" + (f"?{args.query}" if args.query else "")
     sockets = [await stall("127.0.0.1", args.port) for _ in range(args.stalled)]
     connections: list[ClientConnection] = []
     for _ in range(args.clients):
@@ -127,6 +127,7 @@ def cli() -> None:
     parser.add_argument("--mode", choices=["hub", "naive"], default="hub")
     parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--stalled", type=int, default=0)
+    parser.add_argument("--query", default="", help="hub mode: the /ws query, e.g. fps=60&events=0")
     parser.add_argument("--stride", type=int, default=1, help="naive mode: keep every n-th latency sample")
     asyncio.run(main(parser.parse_args()))
 

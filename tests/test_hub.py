@@ -143,9 +143,14 @@ class DirectRecordingPeer(RecordingPeer):
         self.behind = False
         self.writes: list[tuple[bytes, ...]] = []
 
-    def send_now(self, frames: tuple[bytes, ...]) -> bool:
+    @staticmethod
+    def encode(frames: tuple[bytes, ...]) -> bytes:
+        return b"\0".join(frames)  # JSON never holds a raw NUL
+
+    def send_now(self, wire: bytes) -> bool:
         if self.behind:
             return False
+        frames = tuple(wire.split(b"\0"))
         self.writes.append(frames)
         self.frames.extend(json.loads(frame) for frame in frames)
         self.got.set()

@@ -59,7 +59,10 @@ class Engine:
         self.rhythm = RateWindow(60.0)
         self.challenges = Challenges(config.challenges, config.rhythm_rules)
         # Animation events waiting for the next frame; bounded, the oldest are dropped first.
-        self.pending: deque[dict[str, Any]] = deque(maxlen=4 * config.server.max_events_per_frame)
+        # Animation events waiting for the hub, as tuples: a dict is built only for the few it sends.
+        self.pending: deque[tuple[str, Any, int, dict[str, Any] | None]] = deque(
+            maxlen=4 * config.server.max_events_per_frame
+        )
         self._reset_live(total=None, now=now)
         self._last_per_minute = 0.0
         self._top_at = float("-inf")
@@ -123,14 +126,14 @@ class Engine:
             self.viewers = event.count
         elif isinstance(event, Follow):
             self.follows += 1
-            self._animate(event.name, event.user, 1, now)
+            self._animate(event.name, event.user, 1)
         elif isinstance(event, Share):
             self.shares += 1
-            self._animate(event.name, event.user, 1, now)
+            self._animate(event.name, event.user, 1)
         elif isinstance(event, Gift):
             self.gifts += event.count
             self.diamonds += event.diamonds * event.count
-            self._animate(event.name, event.user, event.count, now, gift=event.gift)
+            self._animate(event.name, event.user, event.count, {"gift": event.gift})
         elif isinstance(event, Comment):
             return  # not shown by any widget yet; kept out of the version so it costs no frame
         elif isinstance(event, CONTROL_EVENTS):
@@ -175,7 +178,7 @@ class Engine:
                 entry[2] += like.count
             self._top_dirty = True
         self.goals.update(self.progress, now)
-        self._animate("like", user, like.count, now, sent_at=like.sent_at)
+        self._animate("like", user, like.count, {"sent_at": like.sent_at} if like.sent_at else None)
 
     def _forget_small_likers(self) -> None:
         """Keep the LIKERS_KEPT biggest likers (on a tie, the earliest): memory and `export` stay bounded."""
@@ -239,13 +242,8 @@ class Engine:
         ladder.index = max(0, index)
         ladder.reached_at = now if self.progress >= ladder.goal().target else None
 
-    def _animate(self, kind: str, user: Any, count: int, now: float, **extra: Any) -> None:
-        item: dict[str, Any] = {"type": kind, "user": user.nickname, "avatar": user.avatar, "count": count}
-        if extra.get("sent_at"):
-            item["sent_at"] = extra["sent_at"]
-        if "gift" in extra:
-            item["gift"] = extra["gift"]
-        self.pending.append(item)
+    def _animate(self, kind: str, user: Any, count: int, extra: dict[str, Any] | None = None) -> None:
+        self.pending.append((kind, user, count, extra))
 
     # -- time -------------------------------------------------------------------------
 
@@ -278,7 +276,12 @@ class Engine:
         if len(pending) > limit:
             for _ in range(len(pending) - limit):
                 pending.popleft()
-        events = list(pending)
+        events = []
+        for kind, user, count, extra in pending:
+            item = {"type": kind, "user": user.nickname, "avatar": user.avatar, "count": count}
+            if extra:
+                item.update(extra)
+            events.append(item)
         pending.clear()
         return events
 
