@@ -1,7 +1,8 @@
 """Stage 3 of the flow: the hub fans the engine's state out to every connected widget.
 
 Built so that one client can never hurt the others or the engine:
-- frames are serialised once per tick for all clients (orjson), never once per client;
+- frames are serialised (orjson) and encoded once per tick for all the clients of a rate,
+  never once per client;
 - state is coalesced: at most one state frame per frame interval, only when it changed. Each
   client picks its rate (`fps`, default `frame_seconds`) and whether it wants animation
   batches at all; clients at the same rate share the same frames (a `Rate`);
@@ -230,8 +231,8 @@ class Hub:
                 # Nothing owed. Let the soonest frame interval pass first, then wait for the engine:
                 # changes made meanwhile are then picked up at once, in one wake-up (each costs ~0.1 ms).
                 soonest = min((rate.due for rate in self.rates.values()), default=-math.inf)
-                if soonest > loop.time():
-                    await asyncio.sleep(soonest - loop.time())
+                if soonest > loop.time():  # (a 1 fps client alone must not hold back time-driven state)
+                    await asyncio.sleep(min(soonest - loop.time(), self.tick_seconds))
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.tick_seconds):
                         await changed.wait()
