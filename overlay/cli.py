@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from overlay.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
+from overlay.datalock import DataDirInUse
 from overlay.web import create_app
 from overlay.web.catalog import WIDGETS
 from overlay.web.control import control_url
@@ -121,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(config, args.data_dir, record=args.record, config_path=args.config))
     except KeyboardInterrupt:
         pass
+    except DataDirInUse as exc:  # a setup mistake, like a bad config: nothing was started
+        print(f"Could not start the server: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"Could not start the server: {exc}", file=sys.stderr)
         return 1

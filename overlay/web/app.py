@@ -19,6 +19,7 @@ from aiohttp import WSCloseCode, web
 from overlay import wording
 from overlay.bus import Bus
 from overlay.config import Config
+from overlay.datalock import DataDirLock
 from overlay.engine import Engine
 from overlay.events import SourceStatus
 from overlay.hub import Hub
@@ -96,6 +97,8 @@ def create_app(
     control.setup(app)  # /control, the control API and the token it needs
 
     app.on_startup.append(_make_data_dir)
+    # First of all (cleanup contexts start before on_startup): a second server on this folder stops here.
+    app.cleanup_ctx.append(_data_dir_lock)
     app.cleanup_ctx.append(_persistence)  # first: the live is restored before anything runs, saved after all stops
     app.cleanup_ctx.append(_hub_task)
     if record is not None:
@@ -117,6 +120,16 @@ def default_data_dir() -> Path:
 
 async def _make_data_dir(app: web.Application) -> None:
     app[DATA_DIR].mkdir(parents=True, exist_ok=True)
+
+
+async def _data_dir_lock(app: web.Application) -> AsyncIterator[None]:
+    """Hold the data folder while the app runs; raises `DataDirInUse` if another server holds it."""
+    lock = DataDirLock(app[DATA_DIR])
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextlib.asynccontextmanager
