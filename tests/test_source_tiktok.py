@@ -51,7 +51,7 @@ from websockets.asyncio.server import ServerConnection
 from overlay.config import TikTokSettings
 from overlay.events import Comment, Event, Follow, Gift, Like, LiveEnded, LiveStarted, SourceStatus, User, Viewers
 from overlay.sources.base import Joinable, Simulated
-from overlay.sources.tiktok import TikTokSource, seconds_text
+from overlay.sources.tiktok import MEMORY_FILE, TikTokSource, seconds_text
 from overlay.web import create_app
 from tests.conftest import http_url, make_config, ws_url
 
@@ -290,8 +290,10 @@ def settings(**values: Any) -> TikTokSettings:
     return TikTokSettings(unique_id="@moncompte", **values)
 
 
-def make_source(fake: FakeTikTok, sleeps: Sleeps, **values: Any) -> TikTokSource:
-    return TikTokSource(settings(**values), client_factory=fake.client, sleep=sleeps, rand=lambda: 0.5, environ={})
+def make_source(fake: FakeTikTok, sleeps: Sleeps, memory: Path | None = None, **values: Any) -> TikTokSource:
+    return TikTokSource(
+        settings(**values), client_factory=fake.client, sleep=sleeps, rand=lambda: 0.5, environ={}, memory=memory
+    )
 
 
 async def running(source: TikTokSource, seen: Seen) -> asyncio.Task[None]:
@@ -713,3 +715,59 @@ async def test_a_restart_mid_live_does_not_count_the_replayed_likes_again(tiktok
     assert state["live"]["room_id"] == str(ROOM)
     assert (state["likes"]["session"], state["goal"]["progress"]) == (2 + 5 + 4, 2 + 5 + 4)
     assert [(v["user"], v["count"]) for v in state["top_likers"]] == [("Léa", 6), ("Zoé", 5)]
+
+
+async def test_a_restart_mid_live_does_not_count_replayed_follows_shares_and_gifts_again(
+    tiktok: FakeTikTok, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    counted = [
+        like(2, 7500, msg_id=1),
+        social("follow", 2),
+        social("share", 3),
+        gift("Rose", 1, 5, streaking=False, msg_id=4),
+    ]
+    tiktok.visits = [Visit(replayed=counted[:2], frames=[counted[2:]], close=None)]
+    first = create_app(make_config(), source=make_source(tiktok, Sleeps(), data / MEMORY_FILE), data_dir=data)
+    async with TestServer(first, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        state = await state_where(ws, lambda s: s["live"]["gifts"] == 5)
+        assert (state["live"]["follows"], state["live"]["shares"], state["live"]["diamonds"]) == (1, 1, 5)
+    # The server restarts; on connect TikTok replays what was counted, and a follow and a gift sent meanwhile.
+    later = [social("follow", 6), gift("Lion", 29_999, 1, streaking=False, msg_id=7)]
+    tiktok.visits = [Visit(replayed=[*counted, *later], close=None)]
+    second = create_app(make_config(), source=make_source(tiktok, Sleeps(), data / MEMORY_FILE), data_dir=data)
+    async with TestServer(second, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        state = await state_where(ws, lambda s: s["live"]["gifts"] >= 6 and s["source"]["status"] == "connected")
+        tiktok.push(social("share", 8))  # and one live, after the replay
+        state = await state_where(ws, lambda s: s["live"]["shares"] >= 2)
+    assert state["live"]["room_id"] == str(ROOM)
+    assert (state["live"]["follows"], state["live"]["shares"]) == (2, 2)
+    assert (state["live"]["gifts"], state["live"]["diamonds"]) == (6, 5 + 29_999)
+    assert state["likes"]["total"] == 7500
+
+
+async def test_the_memory_of_a_finished_room_does_not_hide_a_new_live(tiktok: FakeTikTok, tmp_path: Path) -> None:
+    memory = tmp_path / MEMORY_FILE
+    tiktok.visits = [Visit(replayed=[social("follow", 2)], close=None)]
+    seen = Seen()
+    task = await running(make_source(tiktok, Sleeps(), memory), seen)
+    await seen.until(lambda: len(seen.of(Follow)) == 1)
+    await stop(task)
+    assert json.loads(memory.read_text()) == {"room": str(ROOM), "ids": [["FollowEvent", 2]]}
+    # Joined to another room (or not joined at all), the same message ids are new messages.
+    for joined in (str(ROOM + 1), None):
+        tiktok.visits = [Visit(replayed=[social("follow", 2)], close=None)]
+        source, seen = make_source(tiktok, Sleeps(), memory), Seen()
+        if joined:
+            source.join(joined, 10)
+        task = await running(source, seen)
+        await seen.until(lambda seen=seen: len(seen.of(Follow)) == 1)
+        await stop(task)
+    # An unreadable file is said in the log and otherwise ignored.
+    memory.write_text("{not json")
+    tiktok.visits = [Visit(replayed=[social("follow", 2)], close=None)]
+    source, seen = make_source(tiktok, Sleeps(), memory), Seen()
+    source.join(str(ROOM), 10)
+    task = await running(source, seen)
+    await seen.until(lambda: len(seen.of(Follow)) == 1)
+    await stop(task)

@@ -2,7 +2,8 @@
 
 Two jobs:
 - translate TikTokLive's protobuf events into our small events (`overlay.events`), dropping
-  what the library replays on every connect so nothing is counted twice;
+  what the library replays on every connect so nothing is counted twice, even after a restart
+  (the follows, shares and gifts counted in the current room are remembered in a small file);
 - supervise the connection, because the library has none: check politely whether the
   creator is live, connect, reconnect with capped exponential backoff and jitter, honour the
   sign server's rate limits, and say what is happening in words a creator understands.
@@ -12,13 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import json
 import logging
 import os
 import random
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -71,6 +76,9 @@ ClientFactory = Callable[[str, str], Any]
 
 STABLE_SECONDS = 60.0  # a connection that lasted this long resets the backoff: the next drop retries quickly
 SEEN_IDS = 5000  # message ids remembered to drop the messages TikTok sends again after a reconnect
+COUNTED_IDS = 2000  # follows, shares and gifts of the room kept in the memory file, for after a restart
+MEMORY_SECONDS = 0.5  # the memory file is written at most this often (like the live's own state)
+MEMORY_FILE = "tiktok-seen.json"  # its usual name, in the data folder
 SHUTDOWN_SECONDS = 5.0
 
 
@@ -125,7 +133,11 @@ class TikTokSource:
         rand: Callable[[], float] = random.random,
         environ: Mapping[str, str] = os.environ,
         watch_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        memory: Path | None = None,
     ) -> None:
+        """`memory`: the file (usually `MEMORY_FILE` in the data folder) that keeps the ids of the
+        follows, shares and gifts counted in the current room, so that those TikTok replays on connect
+        after a restart are not counted again; None: remembered only while the process runs."""
         if not settings.unique_id:
             raise ValueError("the tiktok source needs your handle: tiktok.unique_id in config.yaml, or --user @name")
         self.settings = settings
@@ -148,6 +160,15 @@ class TikTokSource:
         self._floor = -1  # likes replayed on connect with a total <= this were counted before the reconnect
         self._first_batch = False
         self._attempt = Attempt()
+        self._memory = memory
+        self._counted: deque[tuple[str, int]] = deque(maxlen=COUNTED_IDS)  # what the memory file keeps
+        self._counted_changed = False
+        self._joined = False
+        # Writes happen on worker threads and one last time at shutdown: the lock and the version
+        # make sure an older write never lands after a newer one.
+        self._memory_lock = threading.Lock()
+        self._memory_version = 0
+        self._memory_written = [0]
 
     def join(self, room_id: str, total: int | None = None) -> None:
         """After a restart: the live `room_id` was counted up to `total` likes (see `Joinable`).
@@ -156,12 +177,23 @@ class TikTokSource:
         up to `total` are dropped, as after a reconnect; another room is a new live as usual.
         """
         self._room_id, self._high_total, self._floor = room_id, max(0, total or 0), -1
+        self._joined = True
 
     # -- the supervisor ---------------------------------------------------------------
 
     async def run(self, emit: Emit) -> None:
         prime_metadata()
         self._emit = emit
+        if self._memory is not None and self._joined:
+            await asyncio.to_thread(self._recall, self._memory)
+        keeper = asyncio.ensure_future(self._keep_memory())
+        try:
+            await self._supervise()
+        finally:
+            keeper.cancel()
+            self._save_memory()  # on the way out (a shutdown): what was counted up to the last moment
+
+    async def _supervise(self) -> None:
         failures = 0
         self._status("connecting", f"checking whether {self.handle} is live")
         while True:
@@ -304,6 +336,60 @@ class TikTokSource:
         (log.warning if status == "error" else log.info)("TikTok: %s", detail)
         self._emit(SourceStatus(status, detail))
 
+    # -- the memory of what was counted, for after a restart --------------------------------
+
+    def _recall(self, path: Path) -> None:
+        """Read the memory file: if it is about the room joined, its messages were counted before the restart."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            room, ids = str(data["room"]), [(str(kind), int(msg_id)) for kind, msg_id in data["ids"]]
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, TypeError, KeyError):
+            log.warning("%s is unreadable; follows, shares and gifts TikTok replays may count twice", path)
+            return
+        if room != self._room_id:
+            return
+        self._counted.extend(ids)
+        for key in ids:
+            if key not in self._seen:
+                self._seen.add(key)
+                self._seen_order.append(key)
+        log.debug("remembered %d follows, shares and gifts of room %s", len(ids), room)
+
+    async def _keep_memory(self) -> None:
+        """Write the memory file every `MEMORY_SECONDS` when it changed, on a worker thread."""
+        while True:
+            await asyncio.sleep(MEMORY_SECONDS)
+            if write := self._memory_write():
+                await asyncio.to_thread(write)
+
+    def _save_memory(self) -> None:
+        if write := self._memory_write():
+            write()  # waits for a write in progress on the worker thread, if any: the newest lands last
+
+    def _memory_write(self) -> Callable[[], None] | None:
+        """What to write now, taken on the event loop; None when nothing changed."""
+        if not self._counted_changed or self._memory is None:
+            return None
+        self._counted_changed = False
+        self._memory_version += 1
+        return functools.partial(
+            _write_memory,
+            self._memory,
+            self._memory_lock,
+            self._memory_written,
+            self._memory_version,
+            {"room": self._room_id, "ids": list(self._counted)},
+        )
+
+    def _count(self, ev: Any) -> None:
+        """Remember a follow, share or gift that was counted (by its message id), for after a restart."""
+        msg_id = int(getattr(getattr(ev, "common", None), "msg_id", 0) or 0)
+        if msg_id:
+            self._counted.append((type(ev).__name__, msg_id))
+            self._counted_changed = True
+
     # -- the listeners ----------------------------------------------------------------
 
     def _listen(self, client: Any) -> None:
@@ -335,6 +421,8 @@ class TikTokSource:
         attempt.heard_at = attempt.connected_at
         if room != self._room_id:  # a new room is a new live: totals start again
             self._room_id, self._high_total, self._floor = room, 0, -1
+            self._counted.clear()
+            self._counted_changed = True
         else:  # the same live again: what the library replays now was counted before
             self._floor = self._high_total
         self._first_batch = True
@@ -373,11 +461,13 @@ class TikTokSource:
 
     def _social(self, ev: Any, event: Event) -> None:
         if not self._duplicate(ev):
+            self._count(ev)
             self._emit(event)
 
     def _on_gift(self, ev: Any) -> None:
         if ev.streaking or self._duplicate(ev):  # a streak is reported once, when it ends
             return
+        self._count(ev)
         gift = ev.gift
         self._emit(
             Gift(
@@ -412,6 +502,21 @@ class TikTokSource:
 
     def _attempt_done(self) -> None:
         self._first_batch = False
+
+
+def _write_memory(path: Path, lock: threading.Lock, written: list[int], version: int, content: dict[str, Any]) -> None:
+    """Replace the memory file in one step (a crash leaves the old file or the new one, never half of one)."""
+    with lock:
+        if version <= written[0]:
+            return  # a newer version was written already
+        written[0] = version
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(path.name + ".tmp")
+            temporary.write_text(json.dumps(content), encoding="utf-8")
+            os.replace(temporary, path)
+        except OSError as exc:
+            log.warning("could not write %s (%s); after a restart, replayed follows may count twice", path, exc)
 
 
 def _retrieved(task: asyncio.Task[Any]) -> None:
