@@ -116,11 +116,17 @@ class NewLive(Event):
 
 @dataclass(frozen=True, slots=True)
 class SourceStatus(Event):
-    """What the source is doing, in words a creator understands ("connected (room 7312…)")."""
+    """What the source is doing, in words a creator understands ("connected (room 7312…)").
+
+    `detail` is in English (for the log, and for sources that have no `key`); with a `key` of
+    `overlay.i18n.TEXTS` and its `params`, the pages say it in the configured language.
+    """
 
     name: ClassVar[str] = "source_status"
     status: str
     detail: str = ""
+    key: str = ""
+    params: dict[str, int | str] = field(default_factory=dict)
 
 
 # -- control actions (control page, HTTP API, Stream Deck): recorded and replayed like the rest ----------
@@ -237,3 +243,10 @@ def _check_types(event: Event) -> None:
             raise ValueError(f"'{f.name}' must be a whole number >= 0, got {value!r}")
         if f.name == "id" and not isinstance(value, str):
             raise ValueError(f"'id' must be a string, got {value!r}")
+        if f.name == "params" and not (
+            isinstance(value, dict)
+            and all(
+                isinstance(k, str) and isinstance(v, int | str) and not isinstance(v, bool) for k, v in value.items()
+            )
+        ):
+            raise ValueError(f"'params' must map names to numbers or texts, got {value!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 Locale = Literal["fr", "en"]
@@ -30,6 +31,31 @@ TEXTS: dict[str, dict[str, str]] = {
         "activity_follow": "{user} s'abonne",
         "activity_share": "{user} partage le live",
         "activity_gift": "{user} envoie {gift} ×{count}",
+        # What the source is doing (`SourceStatus.key`); `{reason}` is itself one of the tiktok_* texts.
+        "source_checking": "vérification du live de {handle}",
+        "source_waiting": "en attente du live de {handle}",
+        "source_connecting": "connexion au live de {handle}",
+        "source_connected": "connecté (live n° {room})",
+        "source_ended": "live terminé ; en attente du prochain live de {handle}",
+        "source_reconnecting": "reconnexion dans {wait} (essai {attempt})",
+        "source_silent": "aucune donnée de TikTok depuis {silence} ; reconnexion dans {wait} (essai {attempt})",
+        "source_error": "erreur : {reason} ; nouvel essai dans {wait}",
+        "tiktok_rate_limited": (
+            "impossible de joindre TikTok (limite du serveur de signature atteinte ; une sign_api_key relève la limite)"
+        ),
+        "tiktok_premium": "le serveur de signature refuse : il faut une sign_api_key payante",
+        "tiktok_sign_failed": "le serveur de signature a échoué ({message})",
+        "tiktok_not_found": (
+            "TikTok n'a pas de compte live {handle} "
+            "(vérifiez tiktok.unique_id ; TikTok vérifie peut-être aussi les robots)"
+        ),
+        "tiktok_age_restricted": "ce live a une limite d'âge, et TikTok le cache aux spectateurs non connectés",
+        "tiktok_offline": "{handle} n'est pas encore en live",
+        "tiktok_blocked": "TikTok a refusé la connexion (souvent passager)",
+        "tiktok_network": "impossible de joindre TikTok (vérifiez la connexion internet de ce PC)",
+        "tiktok_http": "TikTok a répondu {code}",
+        "tiktok_other": "TikTok : {message}",
+        "tiktok_unexpected": "erreur inattendue {error} : {message}",
     },
     "en": {
         "goal_default_label": "{target} likes together!",
@@ -51,6 +77,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "activity_follow": "{user} followed",
         "activity_share": "{user} shared the live",
         "activity_gift": "{user} sent {gift} ×{count}",
+        "source_checking": "checking whether {handle} is live",
+        "source_waiting": "waiting for {handle} to go live",
+        "source_connecting": "connecting to {handle}'s live",
+        "source_connected": "connected (room {room})",
+        "source_ended": "live ended; waiting for {handle} to go live again",
+        "source_reconnecting": "reconnecting in {wait} (attempt {attempt})",
+        "source_silent": "no data from TikTok for {silence}; reconnecting in {wait} (attempt {attempt})",
+        "source_error": "error: {reason}; retrying in {wait}",
+        "tiktok_rate_limited": (
+            "could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit)"
+        ),
+        "tiktok_premium": "the sign server refused: this needs a paid sign_api_key",
+        "tiktok_sign_failed": "the sign server failed ({message})",
+        "tiktok_not_found": (
+            "TikTok has no live account {handle} (check tiktok.unique_id; TikTok may also be checking for bots)"
+        ),
+        "tiktok_age_restricted": "this live is age-restricted, and TikTok hides it from signed-out viewers",
+        "tiktok_offline": "{handle} is not live yet",
+        "tiktok_blocked": "TikTok refused the connection (usually temporary)",
+        "tiktok_network": "could not reach TikTok (check this PC's internet connection)",
+        "tiktok_http": "TikTok answered {code}",
+        "tiktok_other": "TikTok: {message}",
+        "tiktok_unexpected": "unexpected {error}: {message}",
     },
 }
 
@@ -64,3 +113,39 @@ def text(key: str, locale: Locale, **values: int | str) -> str:
     """A translated text with `{name}` placeholders filled; numbers are formatted for the locale."""
     template = TEXTS[locale][key]
     return template.format(**{k: format_number(v, locale) if isinstance(v, int) else v for k, v in values.items()})
+
+
+DURATIONS = frozenset({"wait", "silence"})  # status parameters that are a number of seconds
+
+
+def format_duration(seconds: float, locale: Locale) -> str:
+    """'8 s', '2 min', '1 min 30 s': how long, for a person (the same units in French and English)."""
+    whole = max(1, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    spoken = f"{format_number(minutes, locale)} min"
+    return spoken if not rest else f"{spoken} {rest} s"
+
+
+def status_detail(key: str, params: Mapping[str, int | str], locale: Locale, fallback: str = "") -> str:
+    """A source status in `locale`: `key`'s text with `params` filled, or `fallback` for an unknown key.
+
+    Parameters named in `DURATIONS` are seconds, said as a duration; `reason` is the key of
+    another text, filled with the same parameters; other numbers are formatted for the locale.
+    """
+    texts = TEXTS[locale]
+    if key not in texts:
+        return fallback  # a status without a key (demo, replay), or from a newer recording
+    values: dict[str, int | str] = {}
+    for name, value in params.items():
+        if name in DURATIONS and isinstance(value, int):
+            values[name] = format_duration(value, locale)
+        elif name == "reason" and isinstance(value, str):
+            values[name] = status_detail(value, {k: v for k, v in params.items() if k != "reason"}, locale, value)
+        else:
+            values[name] = value
+    try:
+        return text(key, locale, **values)
+    except (KeyError, IndexError, ValueError):  # a parameter missing or malformed (a hand-edited recording)
+        return fallback
