@@ -34,6 +34,7 @@ from overlay.events import (
     SourceStatus,
     Viewers,
 )
+from overlay.i18n import status_detail
 
 TOP_LIKERS = 10
 EXPORTED_LIKERS = 200  # likers kept for a restart: the ones any ranking could show, not every viewer
@@ -121,7 +122,8 @@ class Engine:
             self.room_id = event.room_id or self.room_id
             self._reset_live(None, now)
         elif isinstance(event, SourceStatus):
-            self.status, self.status_detail = event.status, event.detail
+            self.status = event.status
+            self.status_detail = status_detail(event.key, event.params, self.config.locale, event.detail)
         elif isinstance(event, Viewers):
             self.viewers = event.count
         elif isinstance(event, Follow):
