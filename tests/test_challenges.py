@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -423,3 +424,79 @@ def test_rule_defaults() -> None:
     config = parse_config("challenges: [{id: a, text: x}]\nrhythm_rules: [{challenge: a, below_per_minute: 50}]\n")
     rule = config.rhythm_rules[0]
     assert (rule.for_seconds, rule.cooldown_seconds) == (60, 600)
+
+
+# -- a restart mid-challenge (Engine.export, then restore in a new process) ---------------------
+
+
+def restarted(e: Engine, now: float, *, away: float, later: float = 1000.0) -> Engine:
+    """A new engine continuing `e`'s live `away` seconds later, its clock at `later`, as the persister does it."""
+    data = json.loads(json.dumps(e.export(now)))  # through the store's JSON, as on disk
+    data["seconds"] += away
+    fresh = engine()
+    fresh.restore(data, later)
+    return fresh
+
+
+def test_a_restart_puts_the_running_challenge_back_with_its_time_left_and_progress() -> None:
+    e = engine()
+    run(e, (0.0, like(1, total=5000)), (10.0, ChallengeStart("boom")), (20.0, like(40, total=5040)))
+    back = restarted(e, 25.0, away=5.0)
+    shown = challenge(back, 1000.0)
+    assert shown is not None
+    assert (shown["id"], shown["status"], shown["progress"], shown["ends_in"]) == ("boom", "running", 40, 40.0)
+    # The room total catches up (likes sent while the server was down): only the like that brought it counts.
+    back.apply(like(1, total=5300), 1001.0)
+    assert (back.total, challenge(back, 1001.0)["progress"]) == (5300, 41)  # type: ignore[index]
+    back.apply(like(10, total=5310), 1002.0)
+    assert challenge(back, 1002.0)["progress"] == 51  # type: ignore[index]
+    back.apply(like(950, total=6260), 1003.0)
+    assert challenge(back, 1003.0)["status"] == "succeeded"  # type: ignore[index]
+
+
+def test_a_restart_after_the_deadline_ends_the_challenge_as_time_up_would() -> None:
+    e = engine()
+    run(e, (0.0, ChallengeStart("boom")), (20.0, like(400)))
+    back = restarted(e, 25.0, away=37.0)  # the deadline (60 s) passed 2 s before the restart
+    assert challenge(back, 1000.0) == {**challenge(back, 1000.0), "status": "failed", "progress": 400, "ends_in": 0.0}  # type: ignore[dict-item]
+    assert back.challenges.current is not None
+    assert back.challenges.current.ended_at == 1000.0 - 2.0
+    back.apply(like(700), 1001.0)  # too late
+    assert challenge(back, 1001.0)["progress"] == 400  # type: ignore[index]
+    back.tick(1000.0 - 2.0 + RESULT_SECONDS)
+    assert challenge(back, 1004.0) is None
+
+
+def test_a_prompt_whose_time_ran_out_during_the_restart_succeeded() -> None:
+    e = engine()
+    run(e, (0.0, ChallengeStart("prompt")), (5.0, like(42)))
+    back = restarted(e, 10.0, away=600.0)
+    back.tick(1000.0)  # long over: it leaves the screen at the first tick
+    assert challenge(back, 1000.0) is None
+    assert back.challenges.last_end == 1000.0 - 600.0 + 20.0
+
+
+def test_a_result_on_screen_stays_only_for_the_rest_of_its_time_and_other_states_come_back() -> None:
+    e = engine()
+    run(e, (0.0, ChallengeStart("open")), (3.0, like(500)))  # succeeded at 3 s
+    back = restarted(e, 4.0, away=1.0)
+    assert challenge(back, 1000.0)["status"] == "succeeded"  # type: ignore[index]
+    back.tick(1000.0 + RESULT_SECONDS - 2.0)  # shown from 3 s to 3 + RESULT_SECONDS, the restart included
+    assert challenge(back, 1000.0 + RESULT_SECONDS - 2.0) is None
+    assert restarted(engine(), 0.0, away=1.0).challenges.current is None  # nothing on screen stays nothing
+
+
+def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_settings() -> None:
+    e = engine()
+    run(e, (0.0, ChallengeStart("boom")), (1.0, like(10)))
+    data = e.export(2.0)
+    fresh = Engine(make_config(challenges=[PROMPT]), "test", now=0.0)
+    fresh.restore(data, 50.0)
+    assert challenge(fresh, 50.0) == {
+        "id": "boom",
+        "text": "1 000 likes en 60 secondes !",
+        "target": 1000,
+        "progress": 10,
+        "ends_in": 58.0,
+        "status": "running",
+    }

@@ -30,6 +30,7 @@ class Running:
     progress: int = 0
     status: Status = "running"
     ended_at: float = math.inf
+    auto: bool = False  # started by a rhythm rule
 
 
 @dataclass(slots=True)
@@ -103,7 +104,7 @@ class Challenges:
             return False
         self._stop(now)
         ends_at = now + settings.duration if settings.duration is not None else None
-        self.current = Running(settings, started_at=now, ends_at=ends_at)
+        self.current = Running(settings, started_at=now, ends_at=ends_at, auto=auto)
         self.started.append((challenge_id, now, auto))
         return True
 
@@ -186,6 +187,46 @@ class Challenges:
                 state.low_since = None
                 return True
         return False
+
+    # -- restart ------------------------------------------------------------------------------
+
+    def export(self, origin: float) -> dict[str, Any] | None:
+        """The challenge on screen as plain data, its times in seconds after `origin` (the live's start)."""
+        running = self.current
+        if running is None:
+            return None
+        return {
+            "settings": running.settings.model_dump(),
+            "started": running.started_at - origin,
+            "progress": running.progress,
+            "status": running.status,
+            "ended": running.ended_at - origin if running.status != "running" else None,
+            "auto": running.auto,
+        }
+
+    def restore(self, data: dict[str, Any] | None, origin: float, now: float) -> None:
+        """Put an exported challenge back on screen after a restart; `origin`: the live's start, on this clock.
+
+        The live's clock ran on while the server was down, so the deadline is where it was: the
+        challenge goes on with the time it has left, or, if the deadline passed meanwhile, it ends
+        as a timed-out one does, on the likes it had (the result leaves the screen when its time is
+        over too). It takes its settings from the config if its id is still there, as after an edit.
+        """
+        if not data:
+            return
+        saved = ChallengeSettings.model_validate(data["settings"])
+        settings = self.by_id.get(saved.id, saved)
+        started_at = origin + float(data["started"])
+        ends_at = started_at + settings.duration if settings.duration is not None else None
+        running = Running(settings, started_at, ends_at, progress=int(data.get("progress", 0)))
+        running.auto = bool(data.get("auto", False))
+        self.current = running
+        if data.get("status") in ("succeeded", "failed"):
+            self._finish(data["status"], origin + float(data["ended"]))
+        elif settings.target is not None and running.progress >= settings.target:
+            self._finish("succeeded", now)  # the target was lowered in the config meanwhile
+        else:
+            self._expire(now)
 
     # -- output -----------------------------------------------------------------------------
 

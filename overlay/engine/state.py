@@ -313,6 +313,8 @@ class Engine:
             # Rhythm buckets as seconds before `now`, so likes/min is right again right after a restart.
             "rhythm": [[now - second, count] for second, count in self.rhythm.buckets()],
             "likers": [[key, nickname, avatar, count] for key, (nickname, avatar, count) in likers],
+            # The challenge on screen, its times from the live's start: a restart puts it back.
+            "challenge": self.challenges.export(self.started_at),
         }
 
     def restore(self, data: dict[str, Any], now: float) -> None:
@@ -340,6 +342,8 @@ class Engine:
             self.rhythm.add(float(count), now - float(ago))
         self.likers = {str(key): [name, avatar, int(count)] for key, name, avatar, count in data.get("likers", [])}
         self._top_dirty = bool(self.likers)
+        # Likes sent while the server was down arrive as a room total (`catching_up`): not counted in it.
+        self.challenges.restore(data.get("challenge"), self.started_at, now)
         self.version += 1
 
     # -- output -----------------------------------------------------------------------
