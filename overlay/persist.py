@@ -98,8 +98,9 @@ class Persister:
             id=live["id"], room_id=engine.room_id, source=live["source"], started_at=float(live["started_at"])
         )
         self._sync_identity()
-        # A challenge that was on screen cannot be continued: its row says so.
-        await asyncio.to_thread(self.store.end_challenges, live["id"], "interrupted")
+        going_on = self._resume_challenge(state.get("challenge"))
+        # Any other challenge left without an outcome (there should be none) was interrupted.
+        await asyncio.to_thread(self.store.end_challenges, live["id"], "interrupted", keep=going_on)
         log.info(
             "continuing live #%d (room %s) at %d likes, goal step %d, after %.0f s away",
             live["id"],
@@ -254,6 +255,31 @@ class Persister:
             self._close_challenge(ended, str(status))
         else:
             self.live.challenges.append(dict(running))
+
+    def _resume_challenge(self, saved: dict[str, Any] | None) -> tuple[str, float] | None:
+        """Go on recording the challenge the engine put back on screen; returns its row's (id, started).
+
+        Its row is the one written before the restart (same id and start). A challenge whose time
+        ran out while the server was down gets its outcome now, before the engine clears it.
+        """
+        current = self.engine.challenges.current
+        if current is None or not saved:
+            return None
+        self._running_challenge = {
+            "id": current.settings.id,
+            "started": round(float(saved["started"]), 3),
+            "label": current.settings.text,
+            "target": current.settings.target,
+            "auto": current.auto,
+            "likes": current.progress,
+        }
+        key = (current.settings.id, self._running_challenge["started"])
+        if current.status != "running":
+            log.info("challenge %r ended while the server was down: %s", current.settings.id, current.status)
+            self._close_challenge(current.ended_at, current.status)
+        else:
+            log.info("challenge %r is back on screen at %d likes", current.settings.id, current.progress)
+        return key
 
     def _close_challenge(self, when: float | None, outcome: str, live: LiveRecord | None = None) -> None:
         running, live = self._running_challenge, live or self.live

@@ -349,10 +349,18 @@ class Store:
                 "UPDATE challenges SET outcome = 'interrupted' WHERE live_id = ? AND outcome IS NULL", (live_id,)
             )
 
-    def end_challenges(self, live_id: int, outcome: str) -> None:
-        """Give the challenges of a live that have no outcome yet this one (e.g. `interrupted` by a restart)."""
+    def end_challenges(self, live_id: int, outcome: str, *, keep: tuple[str, float] | None = None) -> None:
+        """Give the challenges of a live that have no outcome yet this one (e.g. `interrupted` by a restart).
+
+        `keep`: the (id, started) of a challenge that goes on (resumed after a restart), left as it is.
+        """
+        kept_id, kept_started = keep if keep is not None else ("", -1.0)
         with self._transaction() as db:
-            db.execute("UPDATE challenges SET outcome = ? WHERE live_id = ? AND outcome IS NULL", (outcome, live_id))
+            db.execute(
+                """UPDATE challenges SET outcome = ?
+                   WHERE live_id = ? AND outcome IS NULL AND NOT (challenge_id = ? AND started = ?)""",
+                (outcome, live_id, kept_id, kept_started),
+            )
 
     # -- reading -------------------------------------------------------------------------
 

@@ -3,11 +3,13 @@
 Each cycle watches the state over a websocket, kills the process without warning, checks the
 SQLite store on disk (intact, and no more than ~1 s of likes behind what was on screen), then
 restarts the server and checks that the widgets get the same live back: same room, the total
-and the goal step at least where the store left them.
+and the goal step at least where the store left them. A challenge running when the server
+stops comes back with its time left, or ends as a timed-out one if its deadline passed meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -19,10 +21,19 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import websockets
 import yaml
+from aiohttp.test_utils import TestServer
 from websockets.sync.client import connect
+
+from overlay.engine.challenges import RESULT_SECONDS
+from overlay.events import ChallengeStart, Event, Like, LiveStarted, User
+from overlay.store import FILENAME, Store
+from overlay.web import create_app
+from tests.conftest import DrivenSource, make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 LOSS_SECONDS = 1.0  # the issue's bound: at most the last flush interval (<= 1 s) of counted likes
@@ -174,3 +185,119 @@ def test_kill_9_mid_stream_loses_at_most_a_second_and_the_restart_continues(
     check, lives, _ = stored(data_dir)
     assert check == "ok"
     assert lives == [(1, room, 0)]
+
+
+# -- a challenge running when the server stops comes back after the restart ---------------------
+
+BOOM = {"id": "boom", "text": "1 000 likes en 60 secondes !", "target": 1000, "duration": 60}
+
+
+class Clock:
+    """The engine's clock, moved by the test (each process has its own monotonic clock)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def like(count: int, total: int) -> Like:
+    return Like(count=count, total=total, user=User(id="u1", nickname="Léa"))
+
+
+async def run_server(data_dir: Path, clock: Clock, *steps: tuple[float, Event]) -> None:
+    """A server on `data_dir` that receives `steps` (clock time, event), then stops (the live stays unfinished)."""
+    source = DrivenSource()
+    app = create_app(make_config(challenges=[BOOM]), source=source, clock=clock, data_dir=data_dir)
+    async with TestServer(app, host="127.0.0.1"):
+        for now, event in steps:
+            clock.now = now
+            await source.push(event)
+
+
+async def challenge_shown(port: int, check: Any) -> dict[str, Any] | None:
+    """The challenge in the first state a widget gets that passes `check`."""
+    async with websockets.connect(f"ws://127.0.0.1:{port}/ws") as ws, asyncio.timeout(10):
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == "state" and check(message["state"]["challenge"]):
+                shown: dict[str, Any] | None = message["state"]["challenge"]
+                return shown
+
+
+def challenge_rows(data_dir: Path) -> list[dict[str, Any]]:
+    store = Store(data_dir / FILENAME).open()
+    try:
+        return store.challenges(1)
+    finally:
+        store.close()
+
+
+def away(data_dir: Path, seconds: float) -> None:
+    """Make the last save `seconds` older, as if the server had been down that long."""
+    with sqlite3.connect(data_dir / FILENAME) as db:
+        db.execute("UPDATE lives SET saved_at = saved_at - ?", (seconds,))
+
+
+async def first_live(data_dir: Path) -> None:
+    """Room total 5 000; the challenge starts at 100 s and has 40 likes at 120 s (40 s left)."""
+    await run_server(
+        data_dir,
+        Clock(100.0),
+        (100.0, LiveStarted(room_id="room-1", total=5000)),
+        (100.0, ChallengeStart("boom")),
+        (110.0, like(10, total=5010)),
+        (120.0, like(30, total=5040)),
+    )
+
+
+async def test_a_restart_puts_the_running_challenge_back_on_screen_with_its_time_left(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    await first_live(data_dir)
+    assert challenge_rows(data_dir)[0]["outcome"] is None
+
+    clock = Clock(7.0)  # the new process's clock starts anywhere
+    source = DrivenSource()
+    app = create_app(make_config(challenges=[BOOM]), source=source, clock=clock, data_dir=data_dir)
+    async with TestServer(app, host="127.0.0.1") as server:
+        shown = await challenge_shown(server.port, lambda c: c is not None)
+        assert shown is not None
+        assert (shown["id"], shown["status"], shown["progress"]) == ("boom", "running", 40)
+        # 40 s were left; the time the server was down (a moment here) counts, as it would on TikTok.
+        assert 35.0 < shown["ends_in"] <= 40.0
+        # TikTok's first total after the restart includes the likes sent meanwhile: only that like counts.
+        await source.push(like(1, total=5300))
+        await source.push(like(9, total=5309))
+        assert (await challenge_shown(server.port, lambda c: c["progress"] != 40))["progress"] == 50  # type: ignore[index]
+        await source.push(like(950, total=6259))
+        assert (await challenge_shown(server.port, lambda c: c["status"] != "running"))["status"] == "succeeded"  # type: ignore[index]
+    rows = challenge_rows(data_dir)
+    assert [(r["id"], r["started"], r["outcome"], r["likes"]) for r in rows] == [("boom", 0.0, "succeeded", 1000)]
+
+
+async def test_a_restart_after_the_deadline_ends_the_challenge_on_the_likes_it_had(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    await first_live(data_dir)
+    away(data_dir, 42.0)  # the deadline passed about 2 s before the restart
+
+    clock = Clock(7.0)
+    source = DrivenSource()
+    app = create_app(make_config(challenges=[BOOM]), source=source, clock=clock, data_dir=data_dir)
+    async with TestServer(app, host="127.0.0.1") as server:
+        shown = await challenge_shown(server.port, lambda c: c is not None)
+        assert shown is not None
+        assert (shown["id"], shown["status"], shown["progress"], shown["ends_in"]) == ("boom", "failed", 40, 0.0)
+        clock.now += RESULT_SECONDS  # the result leaves the screen when its time is over, as without a restart
+        assert await challenge_shown(server.port, lambda c: c is None) is None
+    rows = challenge_rows(data_dir)
+    assert [(r["id"], r["outcome"], r["likes"], r["ended"]) for r in rows] == [("boom", "failed", 40, 60.0)]
+
+
+async def test_a_long_outage_records_the_outcome_even_though_the_result_is_never_shown(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    await first_live(data_dir)
+    away(data_dir, 600.0)
+    await run_server(data_dir, Clock(7.0))
+    rows = challenge_rows(data_dir)
+    assert [(r["id"], r["outcome"], r["likes"], r["ended"]) for r in rows] == [("boom", "failed", 40, 60.0)]

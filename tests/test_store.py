@@ -452,3 +452,14 @@ def test_merged_records_write_the_same_history_as_the_records_one_by_one(tmp_pat
     assert history(at_once) == history(one_by_one)
     one_by_one.close()
     at_once.close()
+
+
+def test_ending_the_challenges_of_a_live_can_leave_the_one_that_goes_on(tmp_path: Path) -> None:
+    store = Store(tmp_path / FILENAME).open()
+    running = [{"id": "rain", "started": 1.5, "label": "Pluie"}, {"id": "rain", "started": 30.25, "label": "Pluie"}]
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=100.0, challenges=running)], 1.0)
+    store.end_challenges(1, "interrupted", keep=("rain", 30.25))  # resumed after a restart
+    assert [(c["started"], c["outcome"]) for c in store.challenges(1)] == [(1.5, "interrupted"), (30.25, None)]
+    store.end_challenges(1, "interrupted")
+    assert [c["outcome"] for c in store.challenges(1)] == ["interrupted", "interrupted"]
+    store.close()
