@@ -488,7 +488,7 @@ def test_a_result_on_screen_stays_only_for_the_rest_of_its_time_and_other_states
 
 def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_settings() -> None:
     e = engine()
-    run(e, (0.0, ChallengeStart("boom")), (1.0, like(10)))
+    run(e, (0.0, like(1, total=5000)), (0.0, ChallengeStart("boom")), (1.0, like(10, total=5010)))
     data = e.export(2.0)
     fresh = Engine(make_config(challenges=[PROMPT]), "test", now=0.0)
     fresh.restore(data, 50.0)
@@ -500,3 +500,7 @@ def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_setti
         "ends_in": 58.0,
         "status": "running",
     }
+    # Saved by a version that wrote it otherwise: the live comes back, the challenge does not.
+    unreadable = engine()
+    unreadable.restore({**data, "challenge": {"settings": {"id": "boom"}, "started": "soon"}}, 50.0)
+    assert (unreadable.total, challenge(unreadable, 50.0)) == (5010, None)

@@ -214,9 +214,12 @@ class Challenges:
         """
         if not data:
             return
-        saved = ChallengeSettings.model_validate(data["settings"])
+        try:
+            saved = ChallengeSettings.model_validate(data["settings"])
+            started_at = origin + float(data["started"])
+        except (KeyError, TypeError, ValueError):  # unreadable (another version?): the history says interrupted
+            return
         settings = self.by_id.get(saved.id, saved)
-        started_at = origin + float(data["started"])
         ends_at = started_at + settings.duration if settings.duration is not None else None
         running = Running(settings, started_at, ends_at, progress=int(data.get("progress", 0)))
         running.auto = bool(data.get("auto", False))
