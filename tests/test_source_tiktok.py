@@ -49,9 +49,11 @@ from TikTokLiveProto.v3.webcast.model.message.common import Text
 from websockets.asyncio.server import ServerConnection
 
 from overlay.config import TikTokSettings
+from overlay.engine.state import Engine
 from overlay.events import Comment, Event, Follow, Gift, Like, LiveEnded, LiveStarted, SourceStatus, User, Viewers
+from overlay.i18n import format_duration, status_detail
 from overlay.sources.base import Joinable, Simulated
-from overlay.sources.tiktok import MEMORY_FILE, TikTokSource, seconds_text
+from overlay.sources.tiktok import MEMORY_FILE, TikTokSource
 from overlay.web import create_app
 from tests.conftest import http_url, make_config, ws_url
 
@@ -224,13 +226,19 @@ async def tiktok() -> AsyncIterator[FakeTikTok]:
 
 
 class Sleeps:
-    """The injected sleep: records each wait and returns at once (a few turns of the loop)."""
+    """The injected sleep: records each wait and returns at once (a few turns of the loop).
 
-    def __init__(self) -> None:
+    With `hold_from`, that wait and the next ones never end: the source stays where it is.
+    """
+
+    def __init__(self, hold_from: int = 0) -> None:
         self.waits: list[float] = []
+        self.hold_from = hold_from
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        if self.hold_from and len(self.waits) >= self.hold_from:
+            await asyncio.get_running_loop().create_future()
         await asyncio.sleep(0)
 
 
@@ -348,7 +356,8 @@ async def test_likes_reach_the_api_and_a_websocket_through_the_real_app(tiktok: 
     app = create_app(make_config(), source=source, data_dir=tmp_path / "data")
     async with TestServer(app, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
         state = await state_where(ws, lambda s: s["likes"]["total"] == 7500)
-        assert state["source"] == {"kind": "tiktok", "status": "connected", "detail": f"connected (room {ROOM})"}
+        # The pages say it in the configured language: French by default (test_status_details_follow_the_locale).
+        assert state["source"] == {"kind": "tiktok", "status": "connected", "detail": f"connecté (live n° {ROOM})"}
         assert state["live"]["room_id"] == str(ROOM)
         # A like arriving live, over the fake TikTok's websocket, then the next one.
         tiktok.push(like(15, 7515, msg_id=2))
@@ -371,14 +380,10 @@ async def state_where(ws: Any, check: Callable[[dict[str, Any]], bool]) -> dict[
 
 
 def test_seconds_are_said_like_a_person_would() -> None:
-    assert [seconds_text(s) for s in (0.2, 8, 59.6, 60, 90, 600)] == [
-        "1 s",
-        "8 s",
-        "1 min",
-        "1 min",
-        "1 min 30 s",
-        "10 min",
-    ]
+    expected = ["1 s", "8 s", "1 min", "1 min", "1 min 30 s", "10 min"]
+    for locale in ("fr", "en"):
+        assert [format_duration(s, locale) for s in (0.2, 8, 59.6, 60, 90, 600)] == expected
+    assert (format_duration(90_000, "fr"), format_duration(90_000, "en")) == ("1\u202f500 min", "1,500 min")
 
 
 def test_no_handle_is_a_clear_error() -> None:
@@ -771,3 +776,97 @@ async def test_the_memory_of_a_finished_room_does_not_hide_a_new_live(tiktok: Fa
     task = await running(source, seen)
     await seen.until(lambda: len(seen.of(Follow)) == 1)
     await stop(task)
+
+
+# -- the status, in the creator's language --------------------------------------------------
+
+FRENCH = [
+    "vérification du live de @moncompte",
+    "erreur : TikTok n'a pas de compte live @moncompte (vérifiez tiktok.unique_id ; TikTok vérifie peut-être "
+    "aussi les robots) ; nouvel essai dans 1 min",
+    "en attente du live de @moncompte",
+    "connexion au live de @moncompte",
+    "erreur : TikTok a répondu 429 ; nouvel essai dans 2 s",
+    "connexion au live de @moncompte",
+    "erreur : impossible de joindre TikTok (limite du serveur de signature atteinte ; une sign_api_key relève "
+    "la limite) ; nouvel essai dans 1\u202f000 min",
+    "connexion au live de @moncompte",
+    f"connecté (live n° {ROOM})",
+    "reconnexion dans 8 s (essai 3)",
+    "connexion au live de @moncompte",
+    f"connecté (live n° {ROOM})",
+    "live terminé ; en attente du prochain live de @moncompte",
+]
+ENGLISH = [
+    "checking whether @moncompte is live",
+    "error: TikTok has no live account @moncompte (check tiktok.unique_id; TikTok may also be checking for bots); "
+    "retrying in 1 min",
+    "waiting for @moncompte to go live",
+    "connecting to @moncompte's live",
+    "error: TikTok answered 429; retrying in 2 s",
+    "connecting to @moncompte's live",
+    "error: could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit); "
+    "retrying in 1,000 min",
+    "connecting to @moncompte's live",
+    f"connected (room {ROOM})",
+    "reconnecting in 8 s (attempt 3)",
+    "connecting to @moncompte's live",
+    f"connected (room {ROOM})",
+    "live ended; waiting for @moncompte to go live again",
+]
+
+
+def script_a_bad_day(fake: FakeTikTok) -> Sleeps:
+    """Not found, offline, two sign failures, a drop, then the live ends: one status of each kind.
+
+    Returns the sleep to give the source: it stays on "live ended" (its sixth wait never ends).
+    """
+    too_many = httpx.HTTPStatusError("429", request=httpx.Request("GET", "http://sign"), response=httpx.Response(429))
+    fake.checks = [UserNotFoundError("moncompte", "not capable of going LIVE"), False]
+    fake.signs = [too_many, rate_limited(60_000)]
+    fake.visits = [Visit(frames=[[viewers(10)]], close=1011), Visit(frames=[[live_end()]], close=None)]
+    return Sleeps(hold_from=6)
+
+
+@pytest.mark.parametrize(("locale", "expected"), [(None, FRENCH), ("fr", FRENCH), ("en", ENGLISH)])
+async def test_status_details_are_said_in_the_configured_language(
+    tiktok: FakeTikTok, locale: str | None, expected: list[str]
+) -> None:
+    sleeps = script_a_bad_day(tiktok)
+    seen = Seen()
+    task = await running(make_source(tiktok, sleeps, poll_seconds=60), seen)
+    await seen.until(lambda: seen.last == "ended")
+    await stop(task)
+    # The events keep English details (the log's words); the state says them in the config's language.
+    assert [detail for _, detail in seen.statuses] == ENGLISH
+    engine = Engine(make_config(**({"locale": locale} if locale else {})), "tiktok")
+    shown = []
+    for status in seen.of(SourceStatus):
+        engine.apply(status, 1.0)
+        shown.append(engine.snapshot(1.0)["source"]["detail"])
+    assert shown == expected
+
+
+@pytest.mark.parametrize(("locale", "expected"), [(None, FRENCH[-1]), ("en", ENGLISH[-1])])
+async def test_the_api_and_the_pages_state_say_the_status_in_the_configured_language(
+    tiktok: FakeTikTok, tmp_path: Path, locale: str | None, expected: str
+) -> None:
+    sleeps = script_a_bad_day(tiktok)
+    config = make_config(**({"locale": locale} if locale else {}))
+    app = create_app(config, source=make_source(tiktok, sleeps, poll_seconds=60), data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        state = await state_where(ws, lambda s: s["source"]["status"] == "ended")
+        assert state["source"] == {"kind": "tiktok", "status": "ended", "detail": expected}
+        async with aiohttp.ClientSession() as http, http.get(http_url(server, "/api/state")) as response:
+            assert (await response.json())["source"]["detail"] == expected
+
+
+def test_a_silent_connection_and_unknown_keys_are_said_too() -> None:
+    values: dict[str, int | str] = {"silence": 90, "wait": 4, "attempt": 2}
+    assert status_detail("source_silent", values, "fr") == (
+        "aucune donnée de TikTok depuis 1 min 30 s ; reconnexion dans 4 s (essai 2)"
+    )
+    # A status without a key (demo, replay, an older recording) or with a key this version lacks keeps its detail.
+    assert status_detail("", {}, "fr", "demo live") == "demo live"
+    assert status_detail("source_from_the_future", {"x": 1}, "fr", "later") == "later"
+    assert status_detail("source_reconnecting", {"wait": 4}, "fr", "reconnecting") == "reconnecting"  # no attempt

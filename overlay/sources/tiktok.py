@@ -67,6 +67,7 @@ from overlay.events import (
     User,
     Viewers,
 )
+from overlay.i18n import status_detail
 from overlay.sources.base import Emit
 
 log = logging.getLogger(__name__)
@@ -97,15 +98,6 @@ def prime_metadata() -> None:
     """
     for cls in (*EVENT_MAPPINGS.values(), FollowEvent, ShareEvent, LiveEndEvent, LivePauseEvent, LiveUnpauseEvent):
         _ = cls._betterproto
-
-
-def seconds_text(seconds: float) -> str:
-    """'8 s', '2 min', '1 min 30 s': how long, for a person."""
-    whole = max(1, round(seconds))
-    if whole < 60:
-        return f"{whole} s"
-    minutes, rest = divmod(whole, 60)
-    return f"{minutes} min" if not rest else f"{minutes} min {rest} s"
 
 
 class Attempt:
@@ -195,7 +187,7 @@ class TikTokSource:
 
     async def _supervise(self) -> None:
         failures = 0
-        self._status("connecting", f"checking whether {self.handle} is live")
+        self._status("connecting", "source_checking", handle=self.handle)
         while True:
             try:
                 outcome = await self._attempt_once()
@@ -203,18 +195,18 @@ class TikTokSource:
                 raise
             except Exception as exc:
                 failures += 1
-                delay, reason = self._explain(exc, failures)
-                self._status("error", f"error: {reason}; retrying in {seconds_text(delay)}")
+                delay, reason, values = self._explain(exc, failures)
+                self._status("error", "source_error", reason=reason, wait=round(delay), **values)
                 await self._sleep(delay)
                 continue
             if outcome == "offline":
                 failures = 0
                 if self._status_now[0] != "ended":  # "live ended" stays up until the next live
-                    self._status("waiting", f"waiting for {self.handle} to go live")
+                    self._status("waiting", "source_waiting", handle=self.handle)
                 await self._sleep(self.settings.poll_seconds)
             elif outcome == "ended":
                 failures = 0
-                self._status("ended", f"live ended; waiting for {self.handle} to go live again")
+                self._status("ended", "source_ended", handle=self.handle)
                 await self._sleep(self.settings.poll_seconds)
             else:  # dropped or silent: the socket closed, or we closed it, while the live goes on
                 attempt = self._attempt
@@ -226,8 +218,11 @@ class TikTokSource:
                     failures = 0
                 failures += 1
                 delay = self._backoff(failures)
-                why = f"no data from TikTok for {seconds_text(self.settings.silence_seconds)}; " if silent else ""
-                self._status("reconnecting", f"{why}reconnecting in {seconds_text(delay)} (attempt {failures})")
+                if silent:
+                    silence = round(self.settings.silence_seconds)
+                    self._status("reconnecting", "source_silent", silence=silence, wait=round(delay), attempt=failures)
+                else:
+                    self._status("reconnecting", "source_reconnecting", wait=round(delay), attempt=failures)
                 await self._sleep(delay)
 
     async def _attempt_once(self) -> str:
@@ -238,7 +233,7 @@ class TikTokSource:
             if not await client.is_live():
                 return "offline"
             self._listen(client)
-            self._status("connecting", f"connecting to {self.handle}'s live")
+            self._status("connecting", "source_connecting", handle=self.handle)
             try:
                 task = await client.start(fetch_live_check=False)
             except UserOfflineError:  # the live ended between the check and the connect
@@ -295,46 +290,44 @@ class TikTokSource:
         base: float = min(high, low * 2.0 ** min(failures - 1, 30))
         return min(high, base * (0.8 + 0.4 * self._rand()))
 
-    def _explain(self, exc: BaseException, failures: int) -> tuple[float, str]:
-        """How long to wait after a failed attempt, and why it failed, in words."""
+    def _explain(self, exc: BaseException, failures: int) -> tuple[float, str, dict[str, int | str]]:
+        """How long to wait after a failed attempt, and why it failed: a text key of `overlay.i18n` and its values."""
         delay = self._backoff(failures)
         slow = max(delay, self.settings.poll_seconds)
         if isinstance(exc, SignatureRateLimitError):
             wait = delay
             with contextlib.suppress(Exception):
                 wait = max(delay, float(exc.retry_after))
-            return wait, "could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit)"
+            return wait, "tiktok_rate_limited", {}
         if isinstance(exc, PremiumEndpointError):
-            return slow, "the sign server refused: this needs a paid sign_api_key"
+            return slow, "tiktok_premium", {}
         if isinstance(exc, SignAPIError):
-            return delay, f"the sign server failed ({_short(exc)})"
+            return delay, "tiktok_sign_failed", {"message": _short(exc)}
         if isinstance(exc, UserNotFoundError):
-            return (
-                slow,
-                f"TikTok has no live account {self.handle} "
-                "(check tiktok.unique_id; TikTok may also be checking for bots)",
-            )
+            return slow, "tiktok_not_found", {"handle": self.handle}
         if isinstance(exc, AgeRestrictedError):
-            return slow, "this live is age-restricted, and TikTok hides it from signed-out viewers"
+            return slow, "tiktok_age_restricted", {}
         if isinstance(exc, UserOfflineError):
-            return slow, f"{self.handle} is not live yet"
+            return slow, "tiktok_offline", {"handle": self.handle}
         if isinstance(exc, WebcastBlockedError):
-            return delay, "TikTok refused the connection (usually temporary)"
+            return delay, "tiktok_blocked", {}
         if isinstance(exc, httpx.TransportError | OSError | TimeoutError | websockets.exceptions.WebSocketException):
-            return delay, "could not reach TikTok (check this PC's internet connection)"
+            return delay, "tiktok_network", {}
         if isinstance(exc, httpx.HTTPStatusError):
-            return delay, f"TikTok answered {exc.response.status_code}"
+            return delay, "tiktok_http", {"code": exc.response.status_code}
         if isinstance(exc, TikTokLiveError):
-            return delay, f"TikTok: {_short(exc)}"
+            return delay, "tiktok_other", {"message": _short(exc)}
         log.warning("unexpected error from TikTokLive", exc_info=exc)
-        return delay, f"unexpected {type(exc).__name__}: {_short(exc)}"
+        return delay, "tiktok_unexpected", {"error": type(exc).__name__, "message": _short(exc)}
 
-    def _status(self, status: str, detail: str) -> None:
+    def _status(self, status: str, key: str, **params: int | str) -> None:
+        """Say what the source is doing: in English in the log, in the configured language on the pages."""
+        detail = status_detail(key, params, "en", key)
         if (status, detail) == self._status_now:
             return
         self._status_now = (status, detail)
         (log.warning if status == "error" else log.info)("TikTok: %s", detail)
-        self._emit(SourceStatus(status, detail))
+        self._emit(SourceStatus(status, detail, key, params))
 
     # -- the memory of what was counted, for after a restart --------------------------------
 
@@ -427,7 +420,7 @@ class TikTokSource:
             self._floor = self._high_total
         self._first_batch = True
         self._emit(LiveStarted(room_id=room, total=None))
-        self._status("connected", f"connected (room {room})")
+        self._status("connected", "source_connected", room=room)
 
     def _on_disconnect(self, ev: Any) -> None:
         log.debug("TikTokLive reported a disconnect")
