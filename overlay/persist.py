@@ -9,7 +9,7 @@ loop (per-second likes, goals reached, counters, the state for recovery), then w
 transaction on a worker thread. A write that fails is retried with the next flush, its records
 merged per live, so a failing disk holds one record per live, not one per flush. On start, the
 unfinished live is restored into the engine, so a restart mid-live loses at most one flush
-interval of likes.
+interval of likes; the challenge on screen comes back too, its history row carried on.
 """
 
 from __future__ import annotations
