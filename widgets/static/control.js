@@ -244,7 +244,9 @@
 
   function onState(state) {
     $("source-kind").textContent = state.source.kind;
-    $("source-status").textContent = state.source.detail ? `${state.source.status} — ${state.source.detail}` : state.source.status;
+    // The detail says it all (in the config's language); a status without one gets the page's word for it.
+    const word = $("source-status").dataset[state.source.status];
+    $("source-status").textContent = state.source.detail || (typeof word === "string" ? word : state.source.status);
     $("source-dot").dataset.status = state.source.status;
     $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
     $("likes-total").textContent = Overlay.formatNumber(state.likes.total);

@@ -4,12 +4,17 @@
 (() => {
   const $ = (id) => document.getElementById(id);
 
+  // The detail says it all (in the config's language); a status without one gets the page's word for it.
+  function showSourceStatus(source) {
+    const line = $("source-status");
+    const word = line.dataset[source.status];
+    line.textContent = source.detail || (typeof word === "string" ? word : source.status);
+  }
+
   Overlay.connect({
     state(state) {
       $("source-kind").textContent = state.source.kind;
-      $("source-status").textContent = state.source.detail
-        ? `${state.source.status} (${state.source.detail})`
-        : state.source.status;
+      showSourceStatus(state.source);
       $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
       $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
       Overlay.showConfigStatus(state.config);
