@@ -870,3 +870,12 @@ def test_a_silent_connection_and_unknown_keys_are_said_too() -> None:
     assert status_detail("", {}, "fr", "demo live") == "demo live"
     assert status_detail("source_from_the_future", {"x": 1}, "fr", "later") == "later"
     assert status_detail("source_reconnecting", {"wait": 4}, "fr", "reconnecting") == "reconnecting"  # no attempt
+
+
+def test_the_app_gives_the_tiktok_source_its_memory_file_in_the_data_folder(tmp_path: Path) -> None:
+    from overlay.web.keys import SOURCE
+
+    app = create_app(make_config(tiktok={"unique_id": "moncompte"}), data_dir=tmp_path / "data")
+    source = app[SOURCE]
+    assert isinstance(source, TikTokSource)
+    assert source._memory == tmp_path / "data" / MEMORY_FILE  # the wiring is what this checks

@@ -60,7 +60,7 @@ def create_app(
     app[WORDING] = wording.check(config)
     if config.safe_wording:
         config = wording.softened(config)
-    source = source if source is not None else create_source(config)
+    source = source if source is not None else create_source(config, app[DATA_DIR])
     engine = Engine(config, source.kind, now=clock())
     bus = Bus(engine, clock)
     app[CONFIG] = config
