@@ -40,6 +40,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_reconnecting": "reconnexion dans {wait} (essai {attempt})",
         "source_silent": "aucune donnée de TikTok depuis {silence} ; reconnexion dans {wait} (essai {attempt})",
         "source_error": "erreur : {reason} ; nouvel essai dans {wait}",
+        "source_demo": "live de démonstration",
+        "source_replaying": "rejoue {file} ({count} évènements, ×{speed})",
+        "source_replaying_loop": "rejoue {file} en boucle ({count} évènements, ×{speed})",
+        "source_finished": "la source {kind} n'a plus rien à jouer",
+        "source_failed": "la source {kind} s'est arrêtée : {error}",
         "tiktok_rate_limited": (
             "impossible de joindre TikTok (limite du serveur de signature atteinte ; une sign_api_key relève la limite)"
         ),
@@ -85,6 +90,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_reconnecting": "reconnecting in {wait} (attempt {attempt})",
         "source_silent": "no data from TikTok for {silence}; reconnecting in {wait} (attempt {attempt})",
         "source_error": "error: {reason}; retrying in {wait}",
+        "source_demo": "demo live",
+        "source_replaying": "replaying {file} ({count} events, ×{speed})",
+        "source_replaying_loop": "replaying {file} in a loop ({count} events, ×{speed})",
+        "source_finished": "the {kind} source has nothing more to play",
+        "source_failed": "the {kind} source stopped: {error}",
         "tiktok_rate_limited": (
             "could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit)"
         ),

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
 
 from overlay.config import DemoSettings
 from overlay.events import Like
 from overlay.sources.demo import DemoLive
+from overlay.web import create_app
+from tests.conftest import http_url, make_config
 
 
 def simulate(seconds: int, **settings: object) -> list[list[Like]]:
@@ -49,3 +57,16 @@ def test_a_seed_makes_the_demo_repeat_exactly() -> None:
     first = [(like.count, like.user.id) for second in simulate(30) for like in second]
     second = [(like.count, like.user.id) for second in simulate(30) for like in second]
     assert first == second
+
+
+@pytest.mark.parametrize(("locale", "detail"), [("fr", "live de démonstration"), ("en", "demo live")])
+async def test_the_demo_status_is_said_in_the_overlays_language(tmp_path: Path, locale: str, detail: str) -> None:
+    app = create_app(make_config(locale=locale), data_dir=tmp_path)  # no source given: the demo, as `make run`
+    async with TestServer(app, host="127.0.0.1") as server, aiohttp.ClientSession() as session:
+        for _ in range(200):
+            async with session.get(http_url(server, "/api/state")) as response:
+                state = await response.json()
+            if state["source"]["status"] == "connected":
+                break
+            await asyncio.sleep(0.05)
+    assert state["source"] == {"kind": "demo", "status": "connected", "detail": detail}

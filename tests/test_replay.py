@@ -113,7 +113,15 @@ async def test_events_play_at_their_offsets_divided_by_the_speed(tmp_path: Path)
     source = ReplaySource(ReplaySettings(file=str(path), speed=4), sleep=time.sleep, clock=time.clock)
     await source.run(lambda event: played.append((time.now, event)))
     assert played == [
-        (0.0, SourceStatus("connected", "replaying live.jsonl (5 events, ×4)")),
+        (
+            0.0,
+            SourceStatus(
+                "connected",
+                "replaying live.jsonl (5 events, ×4)",
+                key="source_replaying",
+                params={"file": "live.jsonl", "count": 5, "speed": "4"},
+            ),
+        ),
         (0.0, LiveStarted(room_id="1", total=100)),  # the recorded status is not replayed: the replay has its own
         (1.0, Like(count=2, total=102, user=LEA)),  # and a send time from another process is dropped
         (1.0, Follow()),
@@ -234,7 +242,7 @@ async def test_the_sample_replayed_through_the_app_gives_the_recorded_totals_and
     assert state["source"] == {
         "kind": "replay",
         "status": "ended",
-        "detail": "the replay source has nothing more to play",
+        "detail": "la source replay n'a plus rien à jouer",  # in the overlay's language (French by default)
     }
 
 

@@ -169,7 +169,7 @@ class DemoSource:
 
     async def run(self, emit: Emit) -> None:
         live = self._start(emit)
-        emit(SourceStatus("connected", "demo live"))
+        emit(SourceStatus("connected", "demo live", key="source_demo"))
         emit(Viewers(count=live.audience))
         loop = asyncio.get_running_loop()
         last = loop.time()

@@ -114,7 +114,10 @@ class ReplaySource:
         speed, loop = self.settings.speed, self.settings.loop
         emit(
             SourceStatus(
-                "connected", f"replaying {self.path.name} ({count} events, ×{speed:g}{', loop' if loop else ''})"
+                "connected",
+                f"replaying {self.path.name} ({count} events, ×{speed:g}{', loop' if loop else ''})",
+                key="source_replaying_loop" if loop else "source_replaying",
+                params={"file": self.path.name, "count": count, "speed": f"{speed:g}"},
             )
         )
         played = 0

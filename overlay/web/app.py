@@ -217,9 +217,11 @@ async def _run_source(source: Source, bus: Bus) -> None:
         raise
     except Exception as exc:
         log.exception("the %s source stopped", source.kind)
-        bus.publish(SourceStatus("error", f"{type(exc).__name__}: {exc}"))
+        error = f"{type(exc).__name__}: {exc}"
+        bus.publish(SourceStatus("error", error, key="source_failed", params={"kind": source.kind, "error": error}))
     else:
-        bus.publish(SourceStatus("ended", f"the {source.kind} source has nothing more to play"))
+        detail = f"the {source.kind} source has nothing more to play"
+        bus.publish(SourceStatus("ended", detail, key="source_finished", params={"kind": source.kind}))
 
 
 async def _close_sockets(app: web.Application) -> None:
