@@ -91,6 +91,8 @@ def scenarios(quick: bool) -> list[Scenario]:
     stall = 4.0 if quick else 60.0
     chosen = [
         Scenario("typical 200x10", 200, 10, d),
+        # The same likes with no client: what the bench source, engine and persistence cost without the hub.
+        Scenario("typical 200x0, no client", 200, 0, d, naive=False),
         Scenario("2000x50", 2_000, 50, d),
         Scenario("10000x100", 10_000, 100, d),
         Scenario("10000x100 goal bars at 60 fps", 10_000, 100, d, naive=False, query=GOAL_BAR_60),
