@@ -3,22 +3,28 @@
  * Built for storms (5,000 likes/s): a fixed pool of at most `max` hearts (config
  * widgets.hearts.max, ?max=) held in typed arrays, no DOM node per heart, at most a few
  * new hearts per frame, and likes beyond what the pool can show are merged away (a
- * bigger burst, not a longer queue). Each heart is a pre-drawn sprite, so a frame is one
- * clear plus one drawImage per heart; the loop sleeps when the sky is empty.
+ * bigger burst, not a longer queue). The loop sleeps when the sky is empty.
+ *
+ * Each heart is copied 1:1, at a whole-pixel position, from its own ImageBitmap, pre-drawn in
+ * every colour and whole-pixel size and cropped to its visible pixels: a software canvas
+ * (headless Chromium, OBS without a GPU) blends every pixel it copies, and a scaled copy, or a
+ * copy out of a bigger sheet, costs more than a straight one (bench/README.md, "Hearts").
  */
 "use strict";
 
 (() => {
   const canvas = document.getElementById("hearts");
   const g = canvas.getContext("2d");
-  const SPRITE = 64;
+  const MIN_SIZE = 8; // CSS pixels: a heart starts at 40 % of its size (at least 26 px)
+  const MAX_SIZE = 56; // 26 + 22 (a big batch) + 6 (chance)
   let MAX = 0;
   let PER_FRAME = 2; // new hearts per frame at most
 
-  // The pool: one slot per heart; the first `alive` slots are in flight.
+  // The pool: one slot per heart; the first `alive` slots are on screen.
   let x, y, vy, sway, phase, age, life, size, tint;
   let alive = 0;
-  let waiting = []; // sizes of hearts to launch (at most MAX: older ones are merged away)
+  // Likes waiting for a heart, oldest first, in a ring (older ones are merged away when it is full).
+  let waiting, head, queued;
 
   // What a test or the benchmark can read without touching the DOM.
   const stats = { alive: 0, launched: 0, merged: 0, frames: 0, maxAlive: 0, maxLaunchedPerFrame: 0 };
@@ -32,21 +38,33 @@
     [x, y, vy, sway, phase, age, life, size] = Array.from({ length: 8 }, () => new Float32Array(MAX));
     tint = new Uint8Array(MAX);
     alive = 0;
-    if (waiting.length > MAX) waiting = waiting.slice(-MAX);
+    waiting = new Float32Array(MAX);
+    head = 0;
+    queued = 0;
     window.OverlayHearts = { stats, max: MAX, perFrame: PER_FRAME };
   }
   allocate();
 
+  function wait(likes) {
+    while (queued >= MAX) {
+      head = (head + 1) % MAX;
+      queued--;
+      stats.merged++;
+    }
+    waiting[(head + queued) % MAX] = likes;
+    queued++;
+  }
+
+  function next() {
+    const likes = waiting[head];
+    head = (head + 1) % MAX;
+    queued--;
+    return likes;
+  }
+
   let width = 0;
   let height = 0;
-  function resize() {
-    const ratio = window.devicePixelRatio || 1;
-    width = canvas.clientWidth;
-    height = canvas.clientHeight;
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    g.setTransform(ratio, 0, 0, ratio, 0, 0);
-  }
+  let ratio = 1;
 
   function heartPath(ctx, s) {
     // A heart in an s x s box, from two cubic curves.
@@ -59,46 +77,115 @@
     ctx.closePath();
   }
 
-  function sprite(colour) {
-    const c = document.createElement("canvas");
-    c.width = c.height = SPRITE;
-    const ctx = c.getContext("2d");
-    const pad = 8;
-    ctx.translate(pad, pad);
-    heartPath(ctx, SPRITE - 2 * pad);
-    ctx.shadowColor = colour;
-    ctx.shadowBlur = 6;
-    ctx.fillStyle = colour;
-    ctx.fill();
-    ctx.shadowBlur = 0;
-    ctx.lineWidth = 2;
-    ctx.strokeStyle = "rgba(255, 255, 255, 0.55)";
-    ctx.stroke();
-    return c;
-  }
+  // The hearts, in device pixels: per colour a row of every size from MIN_SIZE to MAX_SIZE on
+  // one sheet. `cells` holds, per colour and size, where the cropped heart sits on the sheet
+  // (sx, sy, w, h) and where its crop starts in its n x n box (dx, dy); `bitmaps` the same
+  // hearts as ImageBitmaps, once the browser has made them (the sheet is drawn from until then).
+  const COLOURS = 4;
+  const SIZES = MAX_SIZE - MIN_SIZE + 1;
+  const cells = new Int16Array(COLOURS * SIZES * 6);
+  let sheet = null;
+  let bitmaps = null;
+  let built = 0;
 
-  // Sprites in the theme's colours (drawn again when a config edit changes the theme).
-  const paint = () =>
-    [
+  /** Draw the hearts in the theme's colours (again after a config edit or a new pixel ratio). */
+  function paint() {
+    const colours = [
       Overlay.color("--accent", "#fe2c55"),
       Overlay.color("--accent-2", "#25f4ee"),
       Overlay.color("--celebrate", "#ffd400"),
       "#ff6fa8",
-    ].map(sprite);
-  let sprites = paint();
+    ];
+    const biggest = Math.ceil(MAX_SIZE * ratio);
+    const scratch = document.createElement("canvas");
+    scratch.width = scratch.height = biggest;
+    const s = scratch.getContext("2d", { willReadFrequently: true });
+    const board = document.createElement("canvas");
+    let rowWidth = 0;
+    for (let k = 0; k < SIZES; k++) rowWidth += Math.round((MIN_SIZE + k) * ratio) + 1;
+    board.width = rowWidth;
+    board.height = COLOURS * (biggest + 1);
+    const out = board.getContext("2d");
+    colours.forEach((colour, c) => {
+      let left = 0;
+      for (let k = 0; k < SIZES; k++) {
+        // The 64-pixel sprite this replaces, in proportion: 8 px of glow around a 48 px heart.
+        const n = Math.round((MIN_SIZE + k) * ratio);
+        const pad = n / 8;
+        s.setTransform(1, 0, 0, 1, 0, 0);
+        s.clearRect(0, 0, biggest, biggest);
+        s.translate(pad, pad);
+        heartPath(s, n - 2 * pad);
+        s.shadowColor = colour;
+        s.shadowBlur = (n * 6) / 64;
+        s.fillStyle = colour;
+        s.fill();
+        s.shadowBlur = 0;
+        s.lineWidth = n / 32;
+        s.strokeStyle = "rgba(255, 255, 255, 0.55)";
+        s.stroke();
+        // Crop to the pixels that show: the glow's empty corners would be blended for nothing.
+        const alpha = s.getImageData(0, 0, n, n).data;
+        let x0 = n;
+        let y0 = n;
+        let x1 = 0;
+        let y1 = 0;
+        for (let row = 0; row < n; row++) {
+          for (let col = 0; col < n; col++) {
+            if (alpha[(row * n + col) * 4 + 3]) {
+              if (col < x0) x0 = col;
+              if (col >= x1) x1 = col + 1;
+              if (row < y0) y0 = row;
+              y1 = row + 1;
+            }
+          }
+        }
+        if (x1 <= x0) x0 = y0 = x1 = y1 = 0;
+        const top = c * (biggest + 1);
+        out.drawImage(scratch, x0, y0, x1 - x0, y1 - y0, left + x0, top + y0, x1 - x0, y1 - y0);
+        cells.set([left + x0, top + y0, x1 - x0, y1 - y0, x0, y0], (c * SIZES + k) * 6);
+        left += n + 1;
+      }
+    });
+    sheet = board;
+    bitmaps = null;
+    const mine = ++built;
+    const jobs = [];
+    for (let j = 0; j < COLOURS * SIZES * 6; j += 6) {
+      jobs.push(createImageBitmap(board, cells[j], cells[j + 1], Math.max(1, cells[j + 2]), Math.max(1, cells[j + 3])));
+    }
+    Promise.all(jobs).then(
+      (made) => {
+        if (mine === built) bitmaps = made;
+      },
+      () => {}, // the sheet still works
+    );
+  }
+
+  function resize() {
+    const fresh = window.devicePixelRatio || 1;
+    width = canvas.clientWidth;
+    height = canvas.clientHeight;
+    canvas.width = Math.round(width * fresh); // (clears the canvas)
+    canvas.height = Math.round(height * fresh);
+    if (fresh !== ratio || !sheet) {
+      ratio = fresh;
+      paint();
+    }
+  }
 
   function launch(likes) {
     const i = alive++;
     x[i] = width * (0.12 + Math.random() * 0.76);
-    y[i] = height + SPRITE / 2;
-    life[i] = 2.2 + Math.random() * 1.4;
-    vy[i] = (height * 0.85) / life[i];
-    sway[i] = 10 + Math.random() * 26;
+    tint[i] = (Math.random() * COLOURS) | 0;
     phase[i] = Math.random() * Math.PI * 2;
     age[i] = 0;
     // A bigger batch of likes from one viewer: a bigger heart (TikTok batches are 1-15).
     size[i] = 26 + Math.min(22, Math.log2(1 + likes) * 6) + Math.random() * 6;
-    tint[i] = (Math.random() * sprites.length) | 0;
+    y[i] = height + MAX_SIZE / 2;
+    life[i] = 2.2 + Math.random() * 1.4;
+    vy[i] = (height * 0.85) / life[i];
+    sway[i] = 10 + Math.random() * 26;
     stats.launched++;
   }
 
@@ -111,12 +198,13 @@
   const wake = Overlay.animate((dt) => {
     stats.frames++;
     let launched = 0;
-    while (waiting.length && alive < MAX && launched < PER_FRAME) {
-      launch(waiting.shift());
+    while (queued && alive < MAX && launched < PER_FRAME) {
+      launch(next());
       launched++;
     }
     stats.maxLaunchedPerFrame = Math.max(stats.maxLaunchedPerFrame, launched);
-    g.clearRect(0, 0, width, height);
+    g.clearRect(0, 0, canvas.width, canvas.height);
+    let opacity = 1;
     for (let i = alive - 1; i >= 0; i--) {
       age[i] += dt;
       if (age[i] >= life[i]) {
@@ -125,33 +213,38 @@
       }
       const t = age[i] / life[i];
       y[i] -= vy[i] * dt;
-      const s = size[i] * (t < 0.12 ? 0.4 + (t / 0.12) * 0.6 : 1);
-      g.globalAlpha = t > 0.7 ? (1 - t) / 0.3 : 1;
-      g.drawImage(sprites[tint[i]], x[i] + Math.sin(phase[i] + age[i] * 2.4) * sway[i] - s / 2, y[i] - s / 2, s, s);
+      const grown = t < 0.12 ? 0.4 + (t / 0.12) * 0.6 : 1;
+      const alpha = t > 0.7 ? (1 - t) / 0.3 : 1;
+      const k = Math.min(SIZES - 1, Math.max(0, Math.round(size[i] * grown) - MIN_SIZE));
+      const cell = (tint[i] * SIZES + k) * 6;
+      const n = Math.round((MIN_SIZE + k) * ratio);
+      const cx = x[i] + Math.sin(phase[i] + age[i] * 2.4) * sway[i];
+      const left = Math.round(cx * ratio - n / 2) + cells[cell + 4];
+      const top = Math.round(y[i] * ratio - n / 2) + cells[cell + 5];
+      const w = cells[cell + 2];
+      const h = cells[cell + 3];
+      if (alpha !== opacity) g.globalAlpha = opacity = alpha;
+      if (bitmaps) g.drawImage(bitmaps[cell / 6], left, top);
+      else g.drawImage(sheet, cells[cell], cells[cell + 1], w, h, left, top, w, h);
     }
     g.globalAlpha = 1;
     stats.alive = alive;
     stats.maxAlive = Math.max(stats.maxAlive, alive);
-    return alive > 0 || waiting.length > 0;
+    return alive > 0 || queued > 0;
   });
 
   Overlay.connect({
     events(events) {
       for (const event of events) {
-        if (event.type === "like") waiting.push(event.count || 1);
+        if (event.type === "like") wait(event.count || 1);
       }
-      // Merge what the pool could never show: keep the newest, count the rest.
-      if (waiting.length > MAX) {
-        stats.merged += waiting.length - MAX;
-        waiting = waiting.slice(-MAX);
-      }
-      if (waiting.length) wake();
+      if (queued) wake();
     },
   });
 
   Overlay.onOptions(() => {
     allocate();
-    sprites = paint();
+    paint();
   });
 
   window.addEventListener("resize", resize);
