@@ -226,19 +226,33 @@ class Hub:
         loop = asyncio.get_running_loop()
         failures = 0
         while True:
-            wake = self.next_frame(loop.time())
+            now = loop.time()
+            wake = self.next_frame(now)
+            soonest = min((rate.due for rate in self.rates.values()), default=-math.inf)
             if wake is None:
                 # Nothing owed. Let the soonest frame interval pass first, then wait for the engine:
                 # changes made meanwhile are then picked up at once, in one wake-up (each costs ~0.1 ms).
-                soonest = min((rate.due for rate in self.rates.values()), default=-math.inf)
-                if soonest > loop.time():  # (a 1 fps client alone must not hold back time-driven state)
-                    await asyncio.sleep(min(soonest - loop.time(), self.tick_seconds))
+                if soonest > now:  # (a 1 fps client alone must not hold back time-driven state)
+                    await asyncio.sleep(min(soonest - now, self.tick_seconds))
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.tick_seconds):
+                    async with asyncio.timeout_at(now + self.tick_seconds):
                         await changed.wait()
                 owed = self.next_frame(loop.time())
                 wake = loop.time() if owed is None else owed
-            delay = wake - loop.time()
+            elif now < wake and soonest < wake:
+                # A slow rate is owed a frame later on, but a rate that is up to date now is due sooner:
+                # a change must reach its clients then, not with the slow rate's frame.
+                changed.clear()  # (what changed so far is in the engine's version)
+                if soonest > now:  # no rate can be sent before that
+                    await asyncio.sleep(min(soonest - now, self.tick_seconds))
+                try:
+                    async with asyncio.timeout_at(min(wake, now + self.tick_seconds)):
+                        await changed.wait()
+                except TimeoutError:
+                    wake = loop.time()  # the slow rate's frame, or the time-driven tick
+                else:
+                    continue  # every rate is owed now (or nothing new): the next frame time again
+            delay = min(wake - loop.time(), self.tick_seconds)  # time-driven state waits no longer
             if delay > 0:
                 await asyncio.sleep(delay)
             changed.clear()

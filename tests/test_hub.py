@@ -309,6 +309,30 @@ async def test_a_slower_client_gets_every_animation_between_its_frames_merged_in
     assert len(slow_events) == 7
 
 
+def likes_shown(peer: RecordingPeer) -> int | None:
+    states = [frame for frame in peer.frames if frame["type"] == "state"]
+    return states[-1]["state"]["likes"]["total"] if states else None
+
+
+async def test_a_one_fps_client_does_not_hold_back_the_other_clients_frames() -> None:
+    hub, bus = make_hub()
+    slow, fast = DirectRecordingPeer(), DirectRecordingPeer()
+    for slot in (hub.connect(slow, fps=1), hub.connect(fast)):
+        slot.state = None  # as if their pumps had sent the snapshot already
+    ticker = asyncio.create_task(hub.run())
+    try:
+        async with asyncio.timeout(5):
+            for total in (1, 2, 3):  # one like at a time, each once the fast client shows the previous
+                bus.publish(Like(count=1, user=User(id="a")))
+                while likes_shown(fast) != total:
+                    fast.got.clear()
+                    await fast.got.wait()
+    finally:
+        ticker.cancel()
+    # The slow client got the first like at once and waits a second for its next frame: the fast one did not.
+    assert likes_shown(slow) == 1
+
+
 async def read_states(ws: websockets.ClientConnection, total: int) -> list[str]:
     """Message types until a state shows `total` likes."""
     kinds: list[str] = []
