@@ -77,3 +77,62 @@ def test_a_storm_stays_within_the_pool(tab: WidgetPage, server_thread: ServerThr
         "hearts": stats(page),
     }
     (ARTIFACTS / "hearts-storm.json").write_text(json.dumps(report, indent=2))
+
+
+# The alpha-weighted centre of what the canvas shows (fading scales every alpha alike, so it does not move it).
+CENTRE = """() => {
+    const c = document.getElementById("hearts");
+    const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let sum = 0, sx = 0, sy = 0;
+    for (let i = 3; i < data.length; i += 4) {
+        if (data[i]) {
+            const p = (i - 3) / 4;
+            sum += data[i];
+            sx += data[i] * (p % c.width);
+            sy += data[i] * Math.floor(p / c.width);
+        }
+    }
+    return sum ? [sx / sum, sy / sum, sum] : null;
+}"""
+
+
+def test_reduced_motion_hearts_fade_where_they_appear(tab: WidgetPage, server_thread: ServerThread) -> None:
+    """prefers-reduced-motion: a like still shows a heart, but it neither flies, sways nor grows."""
+    tab.page.emulate_media(reduced_motion="reduce")
+    page = tab.open(server_thread, "/widgets/hearts")
+    server_thread.push(*likes(1))
+    page.wait_for_function(f"() => ({CENTRE})() !== null")
+    # Two looks ten frames apart, taken in the page so the heart is surely still there for both.
+    first, second, alive = page.evaluate(
+        f"""async () => {{
+            const centre = {CENTRE};
+            const a = centre();
+            for (let i = 0; i < 10; i++) await new Promise((done) => requestAnimationFrame(done));
+            return [a, centre(), window.OverlayHearts.stats.alive];
+        }}"""
+    )
+    assert alive == 1
+    assert first
+    assert second
+    assert abs(first[0] - second[0]) < 1.5, (first, second)  # no sway
+    assert abs(first[1] - second[1]) < 1.5, (first, second)  # no flight
+    # And it goes away by fading: an empty canvas, the loop asleep.
+    page.wait_for_function("() => window.OverlayHearts.stats.alive === 0")
+    assert page.evaluate(CENTRE) is None
+
+
+def test_reduced_motion_keeps_a_storm_to_a_few_hearts(tab: WidgetPage, server_thread: ServerThread) -> None:
+    """Switched to reduced motion while open: a burst of likes shows a handful of hearts at a time, not a flight."""
+    page = tab.open(server_thread, "/widgets/hearts")
+    page.emulate_media(reduced_motion="reduce")
+    page.wait_for_function("() => window.OverlayHearts.calm")
+    calm_max = page.evaluate("() => window.OverlayHearts.calmMax")
+    assert calm_max <= 10
+    server_thread.push(*likes(60, seed=3))
+    page.wait_for_function("() => window.OverlayHearts.stats.launched >= 3")
+    page.wait_for_function("() => window.OverlayHearts.stats.alive === 0", timeout=15_000)
+    seen = stats(page)
+    assert 3 <= seen["launched"] <= calm_max + 1
+    assert seen["maxAlive"] <= calm_max
+    assert seen["maxLaunchedPerFrame"] == 1
+    assert seen["merged"] > 0  # the rest of the burst is merged away, not queued for minutes

@@ -9,6 +9,9 @@
  * every colour and whole-pixel size and cropped to its visible pixels: a software canvas
  * (headless Chromium, OBS without a GPU) blends every pixel it copies, and a scaled copy, or a
  * copy out of a bigger sheet, costs more than a straight one (bench/README.md, "Hearts").
+ *
+ * Under prefers-reduced-motion a few hearts fade in and out where they are: no flight, no
+ * sway, no growth, at most CALM_MAX at once, one new heart every CALM_GAP seconds.
  */
 "use strict";
 
@@ -17,14 +20,25 @@
   const g = canvas.getContext("2d");
   const MIN_SIZE = 8; // CSS pixels: a heart starts at 40 % of its size (at least 26 px)
   const MAX_SIZE = 56; // 26 + 22 (a big batch) + 6 (chance)
+  const CALM_MAX = 8;
+  const CALM_GAP = 0.2;
+  const CALM_LIFE = 1.6;
   let MAX = 0;
   let PER_FRAME = 2; // new hearts per frame at most
 
+  const calmQuery = window.matchMedia("(prefers-reduced-motion: reduce)");
+  let calm = calmQuery.matches;
+  // Hearts already on screen finish as they started; the next ones follow the new setting.
+  calmQuery.addEventListener("change", () => {
+    calm = calmQuery.matches;
+  });
+
   // The pool: one slot per heart; the first `alive` slots are on screen.
-  let x, y, vy, sway, phase, age, life, size, tint;
+  let x, y, vy, sway, phase, age, life, size, tint, still;
   let alive = 0;
   // Likes waiting for a heart, oldest first, in a ring (older ones are merged away when it is full).
   let waiting, head, queued;
+  let calmWait = 0; // seconds before the next calm heart
 
   // What a test or the benchmark can read without touching the DOM.
   const stats = { alive: 0, launched: 0, merged: 0, frames: 0, maxAlive: 0, maxLaunchedPerFrame: 0 };
@@ -37,16 +51,26 @@
     PER_FRAME = Math.max(2, Math.ceil(MAX / 30));
     [x, y, vy, sway, phase, age, life, size] = Array.from({ length: 8 }, () => new Float32Array(MAX));
     tint = new Uint8Array(MAX);
+    still = new Uint8Array(MAX);
     alive = 0;
     waiting = new Float32Array(MAX);
     head = 0;
     queued = 0;
-    window.OverlayHearts = { stats, max: MAX, perFrame: PER_FRAME };
+    window.OverlayHearts = {
+      stats,
+      max: MAX,
+      perFrame: PER_FRAME,
+      calmMax: Math.min(CALM_MAX, MAX),
+      get calm() {
+        return calm;
+      },
+    };
   }
   allocate();
 
   function wait(likes) {
-    while (queued >= MAX) {
+    const room = calm ? Math.min(CALM_MAX, MAX) : MAX;
+    while (queued >= room) {
       head = (head + 1) % MAX;
       queued--;
       stats.merged++;
@@ -182,25 +206,42 @@
     age[i] = 0;
     // A bigger batch of likes from one viewer: a bigger heart (TikTok batches are 1-15).
     size[i] = 26 + Math.min(22, Math.log2(1 + likes) * 6) + Math.random() * 6;
-    y[i] = height + MAX_SIZE / 2;
-    life[i] = 2.2 + Math.random() * 1.4;
-    vy[i] = (height * 0.85) / life[i];
-    sway[i] = 10 + Math.random() * 26;
+    still[i] = calm ? 1 : 0;
+    if (calm) {
+      y[i] = height * (0.25 + Math.random() * 0.6);
+      life[i] = CALM_LIFE;
+      vy[i] = 0;
+      sway[i] = 0;
+    } else {
+      y[i] = height + MAX_SIZE / 2;
+      life[i] = 2.2 + Math.random() * 1.4;
+      vy[i] = (height * 0.85) / life[i];
+      sway[i] = 10 + Math.random() * 26;
+    }
     stats.launched++;
   }
 
   function remove(i) {
     const last = --alive;
     x[i] = x[last]; y[i] = y[last]; vy[i] = vy[last]; sway[i] = sway[last]; phase[i] = phase[last];
-    age[i] = age[last]; life[i] = life[last]; size[i] = size[last]; tint[i] = tint[last];
+    age[i] = age[last]; life[i] = life[last]; size[i] = size[last]; tint[i] = tint[last]; still[i] = still[last];
   }
 
   const wake = Overlay.animate((dt) => {
     stats.frames++;
     let launched = 0;
-    while (queued && alive < MAX && launched < PER_FRAME) {
-      launch(next());
-      launched++;
+    if (calm) {
+      calmWait -= dt;
+      if (queued && calmWait <= 0 && alive < Math.min(CALM_MAX, MAX)) {
+        launch(next());
+        launched = 1;
+        calmWait = CALM_GAP;
+      }
+    } else {
+      while (queued && alive < MAX && launched < PER_FRAME) {
+        launch(next());
+        launched++;
+      }
     }
     stats.maxLaunchedPerFrame = Math.max(stats.maxLaunchedPerFrame, launched);
     g.clearRect(0, 0, canvas.width, canvas.height);
@@ -212,9 +253,15 @@
         continue;
       }
       const t = age[i] / life[i];
-      y[i] -= vy[i] * dt;
-      const grown = t < 0.12 ? 0.4 + (t / 0.12) * 0.6 : 1;
-      const alpha = t > 0.7 ? (1 - t) / 0.3 : 1;
+      let grown = 1;
+      let alpha;
+      if (still[i]) {
+        alpha = t < 0.25 ? t / 0.25 : t > 0.6 ? (1 - t) / 0.4 : 1;
+      } else {
+        y[i] -= vy[i] * dt;
+        if (t < 0.12) grown = 0.4 + (t / 0.12) * 0.6;
+        alpha = t > 0.7 ? (1 - t) / 0.3 : 1;
+      }
       const k = Math.min(SIZES - 1, Math.max(0, Math.round(size[i] * grown) - MIN_SIZE));
       const cell = (tint[i] * SIZES + k) * 6;
       const n = Math.round((MIN_SIZE + k) * ratio);
