@@ -243,6 +243,8 @@ def _check_types(event: Event) -> None:
             raise ValueError(f"'{f.name}' must be a whole number >= 0, got {value!r}")
         if f.name == "id" and not isinstance(value, str):
             raise ValueError(f"'id' must be a string, got {value!r}")
+        if f.name == "key" and not isinstance(value, str):  # the engine looks it up among the texts
+            raise ValueError(f"'key' must be a text, got {value!r}")
         if f.name == "params" and not (
             isinstance(value, dict)
             and all(

@@ -72,6 +72,7 @@ def test_the_shipped_sample_is_a_valid_recording_that_crosses_a_goal() -> None:
         ('{"t": 2, "type": "bisou"}', "unknown event type 'bisou'"),
         ('{"t": 2, "type": "like", "count": -4}', "'count' must be a whole number >= 0, got -4"),
         ('{"t": 2, "type": "like"}', "bad 'like' event"),
+        ('{"t": 2, "type": "source_status", "status": "error", "key": ["x"]}', "'key' must be a text, got ['x']"),
         ('{"t": 0.5, "type": "viewers", "count": 3}', "'t' goes back in time (0.5 s after 1 s)"),
     ],
 )
