@@ -48,6 +48,7 @@ class Scenario:
     naive: bool = True  # also run the naive relay
     frame_ms: int = FRAME_MS  # the hub's server.frame_ms
     query: str = ""  # what the hub's clients ask for on /ws (fps=60&events=0: a 60 fps goal bar)
+    design: str = "hub"  # "source": the bench source alone, emitting into nothing (no app, no engine)
 
 
 @dataclass
@@ -95,6 +96,8 @@ def scenarios(quick: bool) -> list[Scenario]:
         Scenario("typical 200x10", 200, 10, typical, naive_seconds=d),
         # The same likes with no client: what the bench source, engine and persistence cost without the hub.
         Scenario("typical 200x0, no client", 200, 0, typical, naive=False),
+        # The bench source alone, its likes dropped: the measuring instrument's own cost, not the server's.
+        Scenario("typical 200x0, bench source alone", 200, 0, typical, naive=False, design="source"),
         Scenario("2000x50", 2_000, 50, d),
         Scenario("10000x100", 10_000, 100, d),
         Scenario("10000x100 goal bars at 60 fps", 10_000, 100, d, naive=False, query=GOAL_BAR_60),
@@ -442,7 +445,7 @@ async def main(args: argparse.Namespace) -> None:
         print(HEADER)
         print("|" + "---|" * (HEADER.count("|") - 1))
     for scenario in chosen:
-        hub = await run(scenario, "hub")
+        hub = await run(scenario, scenario.design)
         print(row(hub), flush=True)
         if scenario.naive and not args.no_naive:
             naive = await run(scenario, "naive")

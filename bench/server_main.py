@@ -167,6 +167,20 @@ def naive_app(source: BenchSource, relay: NaiveRelay) -> tuple[web.Application, 
     return app, engine
 
 
+def source_alone_app(source: BenchSource) -> tuple[web.Application, Engine]:
+    """The bench source emitting into nothing: what the instrument itself costs (its wake-ups, its likes)."""
+    engine = Engine(bench_config(), source.kind, now=time.monotonic())  # only for the DONE line; never fed
+    app = web.Application()
+
+    async def run_source(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(source.run(lambda event: None))
+        yield
+        task.cancel()
+
+    app.cleanup_ctx.append(run_source)
+    return app, engine
+
+
 # -- the process -----------------------------------------------------------------------------
 
 
@@ -177,6 +191,8 @@ async def serve(mode: str, frame_ms: int) -> None:
         data_dir = Path(tempfile.mkdtemp(prefix="overlay-bench-"))
         app = create_app(bench_config(frame_ms), source=source, data_dir=data_dir)
         engine = app[ENGINE]
+    elif mode == "source":
+        app, engine = source_alone_app(source)
     else:
         app, engine = naive_app(source, relay)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -202,7 +218,7 @@ async def serve(mode: str, frame_ms: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mode", choices=["hub", "naive"], default="hub")
+    parser.add_argument("--mode", choices=["hub", "naive", "source"], default="hub")
     parser.add_argument("--frame-ms", type=int, default=33, help="the hub's server.frame_ms")
     parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics of the whole run to FILE")
     args = parser.parse_args()

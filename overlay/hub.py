@@ -144,6 +144,7 @@ class Hub:
         self.stall_seconds = stall_seconds
         self.clients: set[Slot] = set()
         self.rates: dict[float, Rate] = {}
+        self._joined = asyncio.Event()  # a client connected: the ticker stops idling
         self._frame: bytes = b""
         self._frame_version = -1
 
@@ -234,9 +235,13 @@ class Hub:
                 # changes made meanwhile are then picked up at once, in one wake-up (each costs ~0.1 ms).
                 if soonest > now:  # (a 1 fps client alone must not hold back time-driven state)
                     await asyncio.sleep(min(soonest - now, self.tick_seconds))
+                # With nobody connected a like changes no screen: the time-driven tick (which also
+                # drains the animation events) is enough, until a client connects.
+                waited = changed if self.rates else self._joined
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout_at(now + self.tick_seconds):
-                        await changed.wait()
+                        await waited.wait()
+                self._joined.clear()
                 owed = self.next_frame(loop.time())
                 wake = loop.time() if owed is None else owed
             elif now < wake and soonest < wake:
@@ -287,6 +292,7 @@ class Hub:
         rate.slots.add(slot)
         rate.listeners += events
         self.clients.add(slot)
+        self._joined.set()
         return slot
 
     def disconnect(self, slot: Slot) -> None:

@@ -380,3 +380,33 @@ async def test_a_wrong_subscription_is_refused_with_what_is_valid(server: TestSe
             pass
     assert refused.value.response.status_code == 400
     assert b"give" in refused.value.response.body
+
+
+async def test_with_nobody_connected_likes_do_not_wake_the_ticker_but_a_new_client_gets_them() -> None:
+    hub, bus = make_hub(tick_seconds=10.0)  # the time-driven tick alone would flush once in this test
+    flushes = 0
+    real_flush = hub.flush
+
+    def counting_flush(now: float, at: float | None = None) -> None:
+        nonlocal flushes
+        flushes += 1
+        real_flush(now, at)
+
+    hub.flush = counting_flush  # type: ignore[method-assign]
+    ticker = asyncio.create_task(hub.run())
+    await asyncio.sleep(0)  # the ticker is idle
+    for i in range(50):
+        bus.publish(Like(count=1, user=User(id=str(i))))
+        await asyncio.sleep(0.002)
+    assert flushes <= 1  # not one per like: no screen to update
+    peer = RecordingPeer()
+    slot = hub.connect(peer)
+    pump = asyncio.create_task(hub.pump(slot))
+    bus.publish(Like(count=1, user=User(id="late")))
+    async with asyncio.timeout(5):  # far sooner than the 10 s tick: connecting woke the ticker
+        while 51 not in [frame["state"]["likes"]["total"] for frame in peer.frames if frame["type"] == "state"]:
+            peer.got.clear()
+            await peer.got.wait()
+    ticker.cancel()
+    pump.cancel()
+    await asyncio.wait((ticker, pump))
