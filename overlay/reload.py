@@ -22,6 +22,7 @@ from watchfiles import Change, awatch
 from overlay import wording
 from overlay.bus import Bus
 from overlay.config import Config, ConfigError, load_config
+from overlay.i18n import Locale
 from overlay.wording import WordingWarning
 
 log = logging.getLogger(__name__)
@@ -40,13 +41,25 @@ ADVICE = (
 )
 
 
-def warning_lines(warnings: Sequence[WordingWarning]) -> list[str]:
+# The pages' wording warnings, in the creator's language (the log keeps `str(warning)`, in English).
+WARNING_LINES: dict[Locale, tuple[str, str]] = {
+    "fr": ("{where} : {key} : « {text} » affiche {words} à l'écran", "textes intégrés des widgets ({count}) : {words}"),
+    "en": ("{where}: {key}: {text!r} shows {words} on screen", "built-in widget texts ({count}) show {words}"),
+}
+
+
+def warning_lines(warnings: Sequence[WordingWarning], locale: Locale = "en") -> list[str]:
     """The wording warnings as the pages show them: one line per text of the creator, one for the built-in texts."""
-    lines = [str(w) for w in warnings if w.where != "built-in text"]
+    one, built_in_line = WARNING_LINES[locale]
+    lines = [
+        one.format(where=w.where, key=w.key, text=w.text, words=", ".join(f'"{word}"' for word in w.words))
+        for w in warnings
+        if w.where != "built-in text"
+    ]
     built_in = [w for w in warnings if w.where == "built-in text"]
     if built_in:
         words = ", ".join(f'"{word}"' for word in sorted({word.lower() for w in built_in for word in w.words}))
-        lines.append(f"built-in widget texts ({len(built_in)}) show {words}")
+        lines.append(built_in_line.format(count=len(built_in), words=words))
     return lines
 
 
@@ -87,7 +100,7 @@ class Reloader:
         """What `state["config"]` says: the pages show the error and the warnings; widgets watch `version`."""
         return {
             "error": self.error,
-            "warnings": warning_lines(self.warnings),
+            "warnings": warning_lines(self.warnings, self.config.locale),
             "safe_wording": self.config.safe_wording,
             "version": self.version,
         }

@@ -165,11 +165,14 @@ def test_settings_that_need_a_restart_are_named_without_their_values() -> None:
     assert changed_keys(old, new) == ["server.port", "tiktok.sign_api_key"]
 
 
-def test_built_in_texts_are_one_line_of_the_wording_warnings() -> None:
+def test_built_in_texts_are_one_line_of_the_wording_warnings_in_either_language() -> None:
     lines = warning_lines(check(make_config()))
     assert lines[-1].startswith("built-in widget texts (")
     assert '"likes"' in lines[-1]
     assert sum(line.startswith("built-in") for line in lines) == 1
+    french = warning_lines(check(make_config()), "fr")
+    assert french[-1].startswith("textes intégrés des widgets (")
+    assert '"likes"' in french[-1]
 
 
 # -- the real server, its file edited ------------------------------------------------------------------
@@ -284,8 +287,9 @@ async def test_new_wording_warnings_are_shown_and_safe_wording_applies_live(
 ) -> None:
     edit(config_file, '"Le grand objectif !"', '"10 000 likes ensemble !"')
     state = await client.until(lambda s: s["goals"][1]["label"] != "Le grand objectif !")
-    mine = [line for line in state["config"]["warnings"] if not line.startswith("built-in")]
-    assert mine == [f"{config_file}:8: goals.steps[1].label: '10 000 likes ensemble !' shows \"likes\" on screen"]
+    mine = [line for line in state["config"]["warnings"] if not line.startswith("textes intégrés")]
+    # On the pages in the overlay's language (French here); the log says it in English.
+    assert mine == [f'{config_file}:8 : goals.steps[1].label : « 10 000 likes ensemble ! » affiche "likes" à l\'écran']
     assert "wording: " in caplog.text
     assert "goals.steps[1].label" in caplog.text
 
