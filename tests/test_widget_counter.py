@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,26 @@ def test_keeps_its_number_through_a_server_restart(tab: WidgetPage, tmp_path: Pa
         assert all(int(text.replace(NNBSP, "")) >= 7532 for text in page.evaluate("() => window.shown"))
     finally:
         second.stop()
+
+
+def test_counting_up_rewrites_the_number_about_15_times_a_second_and_lands_exactly(
+    tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    server_thread.push(like(1, total=1000))
+    page = tab.open(server_thread, "/widgets/counter")
+    wait_text(page, "#counter-number", f"1{NNBSP}000")
+    page.evaluate(
+        """() => {
+            const number = document.getElementById("counter-number");
+            window.writes = [];
+            new MutationObserver(() => window.writes.push(performance.now()))
+                .observe(number, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+    server_thread.push(like(1, total=250_000))  # a big jump: the number counts up for about a second
+    wait_text(page, "#counter-number", f"250{NNBSP}000")
+    writes = page.evaluate("window.writes")
+    gaps = [b - a for a, b in itertools.pairwise(writes)]
+    assert len(writes) > 3  # it did count up, not jump
+    # Every rewrite but the last (which lands on the exact value) waits ~66 ms: not one per frame (16.7 ms).
+    assert all(gap >= 60 for gap in gaps[:-1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,24 @@ def test_transparent(browser: Browser, tab: WidgetPage, server_thread: ServerThr
     page = tab.open(server_thread, "/widgets/rhythm")
     wait_text(page, "#rhythm-number", "800")
     assert_transparent(browser, page, "rhythm-fr")
+
+
+def test_a_jump_in_rhythm_rewrites_the_number_about_15_times_a_second_and_lands_exactly(
+    tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    page = tab.open(server_thread, "/widgets/rhythm")
+    wait_text(page, "#rhythm-number", "0")
+    page.evaluate(
+        """() => {
+            window.writes = [];
+            const number = document.getElementById("rhythm-number");
+            new MutationObserver(() => window.writes.push(performance.now()))
+                .observe(number, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+    server_thread.push(like(250_000))
+    wait_text(page, "#rhythm-number", f"250{NNBSP}000")
+    writes = page.evaluate("window.writes")
+    gaps = [b - a for a, b in itertools.pairwise(writes)]
+    assert len(writes) > 3  # it eased up, not jumped
+    assert all(gap >= 60 for gap in gaps[:-1])  # ~15 rewrites a second, not one per frame; the last lands exactly

@@ -24,15 +24,23 @@
   }
   setup();
 
+  const NUMBER_EVERY_MS = 66;
+  let textAt = -Infinity; // when the number was last written
+
   const wake = Overlay.animate((dt, now) => {
     if (root.hidden) root.hidden = false;
     const before = shown;
     shown = Overlay.approach(shown, target, dt);
-    const text = Overlay.formatNumber(shown);
-    if (text !== drawn) {
-      number.textContent = text;
-      drawn = text;
-      root.dataset.value = String(target);
+    // At most ~15 rewrites a second while it counts up (faster is unreadable, and each costs a layout
+    // and a paint of the big number); it always lands on the exact value.
+    if (now - textAt >= NUMBER_EVERY_MS || shown === target) {
+      const text = Overlay.formatNumber(shown);
+      if (text !== drawn) {
+        number.textContent = text;
+        drawn = text;
+        textAt = now;
+        root.dataset.value = String(target);
+      }
     }
     // A little bump when likes arrive, at most every 350 ms (the Web Animations API needs no reflow).
     if (shown > before && now - bumpedAt > 350 && number.animate) {
