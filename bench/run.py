@@ -458,7 +458,7 @@ async def main(args: argparse.Namespace) -> None:
         )
         print("|---|---|---|---|---|---|---|---|")
         rates = [5_000] if args.quick else [1, 200, 5_000]
-        for widget in ("goal", "hearts"):
+        for widget in ("goal", "hearts", "counter", "rhythm", "toplikers"):  # the widgets likes move
             for rate in rates:
                 w = await widget_run(widget, rate, 2.5 if args.quick else 8.0)
                 if w.error:
