@@ -327,6 +327,7 @@ class WidgetResult:
     worst: float = 0.0
     long_frames: int = 0  # frames that took longer than 1.5 display frames (dropped frames)
     busy: float = 0.0  # % of the renderer main thread busy (CDP TaskDuration)
+    process: float = 0.0  # % of a core used by the page's whole renderer process (all its threads)
     shown: str = ""
     error: str = ""
 
@@ -348,14 +349,18 @@ async def widget_run(widget: str, rate: float, seconds: float) -> WidgetResult:
                     result.error = f"/widgets/{widget} answered {response.status if response else 'nothing'}"
                     return result
                 cdp = await page.context.new_cdp_session(page)
+                browser_cdp = await browser.new_browser_cdp_session()
                 await cdp.send("Performance.enable")
                 t0 = time.monotonic() + 0.5
                 await send(server, f"go {rate} {seconds} {t0}")
                 await sleep_until(t0 + 1.0)  # let the bar catch up with the storm first
                 before = await metrics(cdp)
+                renderer_before, wall_before = await renderer_cpu(browser_cdp), time.monotonic()
                 first = await page.evaluate("window.__frames.length")
                 await sleep_until(t0 + seconds)
                 after = await metrics(cdp)
+                renderer_after, wall_after = await renderer_cpu(browser_cdp), time.monotonic()
+                result.process = 100 * (renderer_after - renderer_before) / (wall_after - wall_before)
                 frames = await page.evaluate(f"window.__frames.slice({first})")
                 await expect(server, "DONE", within=30)
                 await asyncio.sleep(1.0)  # the last frame and the easing settle
@@ -379,6 +384,12 @@ async def widget_run(widget: str, rate: float, seconds: float) -> WidgetResult:
             await send(server, "quit")
             await server.wait()
     return result
+
+
+async def renderer_cpu(browser_cdp: Any) -> float:
+    """CPU seconds of the renderer process (one page per browser here), every thread: main, compositor, raster."""
+    info = await browser_cdp.send("SystemInfo.getProcessInfo")
+    return sum(process["cpuTime"] for process in info["processInfo"] if process["type"] == "renderer")
 
 
 async def metrics(cdp: Any) -> dict[str, float]:
@@ -454,19 +465,19 @@ async def main(args: argparse.Namespace) -> None:
     if not args.no_widgets and (not args.only or any("widget" in w for w in args.only)):
         print(
             "\n| widget | offered ev/s | frames/s | p99 frame ms | worst frame ms | dropped frames | "
-            "renderer busy % | final progress |"
+            "renderer busy % | renderer process CPU % | final progress |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         rates = [5_000] if args.quick else [1, 200, 5_000]
         for widget in ("goal", "hearts", "counter", "rhythm", "toplikers"):  # the widgets likes move
             for rate in rates:
                 w = await widget_run(widget, rate, 2.5 if args.quick else 8.0)
                 if w.error:
-                    print(f"| {widget} | {num(rate)} | {w.error} | | | | | |", flush=True)
+                    print(f"| {widget} | {num(rate)} | {w.error} | | | | | | |", flush=True)
                     break
                 print(
                     f"| {widget} | {num(rate)} | {w.fps:.1f} | {w.p99:.1f} | {w.worst:.1f} | {w.long_frames} | "
-                    f"{w.busy:.1f} | {w.shown or '—'} |",
+                    f"{w.busy:.1f} | {w.process:.1f} | {w.shown or '—'} |",
                     flush=True,
                 )
     print(f"\nload average after: {load()}")
