@@ -346,8 +346,7 @@ class TikTokSource:
         self._counted.extend(ids)
         for key in ids:
             if key not in self._seen:
-                self._seen.add(key)
-                self._seen_order.append(key)
+                self._mark_seen(key)
         log.debug("remembered %d follows, shares and gifts of room %s", len(ids), room)
 
     async def _keep_memory(self) -> None:
@@ -487,11 +486,15 @@ class TikTokSource:
         key = (type(ev).__name__, msg_id)
         if key in self._seen:
             return True
+        self._mark_seen(key)
+        return False
+
+    def _mark_seen(self, key: tuple[str, int]) -> None:
+        """Remember a message id, forgetting the oldest beyond SEEN_IDS (memory stays bounded)."""
         self._seen.add(key)
         self._seen_order.append(key)
         if len(self._seen_order) > SEEN_IDS:
             self._seen.discard(self._seen_order.popleft())
-        return False
 
     def _attempt_done(self) -> None:
         self._first_batch = False
