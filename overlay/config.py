@@ -49,7 +49,8 @@ class ServerSettings(_Strict):
         33,
         ge=10,
         le=1000,
-        description="Minimum time between two state frames sent to a widget (33 ms = 30 per second).",
+        description="Minimum time between two state frames sent to a widget (33 ms = 30 per second); "
+        "a widget URL's ?fps= (1-60) overrides it for that widget.",
     )
     max_events_per_frame: int = Field(
         40, ge=1, le=1000, description="Individual likes sent per frame for animations; the rest are merged."
