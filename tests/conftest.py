@@ -166,5 +166,14 @@ def server_thread(tmp_path: Path) -> Iterator[ServerThread]:
     running.stop()
 
 
+@pytest.fixture
+def servers() -> Iterator[list[Any]]:
+    """Server processes a test starts (anything with `stop()`), stopped at the end whatever happened."""
+    started: list[Any] = []
+    yield started
+    for server in started:
+        server.stop()
+
+
 # Headless Chromium for the widget tests (`browser`, `tab`); defined in their own module.
 from tests.browser_fixtures import browser, playwright, tab  # noqa: E402, F401
