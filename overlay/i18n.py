@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 Locale = Literal["fr", "en"]
+LOCALES: tuple[Locale, ...] = ("fr", "en")
 
 # U+202F NARROW NO-BREAK SPACE: what CLDR (and so the browsers' Intl.NumberFormat) uses in French.
 _GROUP = {"fr": "\u202f", "en": ","}

@@ -22,7 +22,7 @@ from watchfiles import Change, awatch
 from overlay import wording
 from overlay.bus import Bus
 from overlay.config import Config, ConfigError, load_config
-from overlay.i18n import Locale
+from overlay.i18n import LOCALES, Locale
 from overlay.wording import WordingWarning
 
 log = logging.getLogger(__name__)
@@ -97,10 +97,15 @@ class Reloader:
         self.publish()
 
     def status(self) -> dict[str, Any]:
-        """What `state["config"]` says: the pages show the error and the warnings; widgets watch `version`."""
+        """What `state["config"]` says: the pages show the error and the warnings; widgets watch `version`.
+
+        `warnings` are in the config's language, `warnings_by_locale` in each (for pages opened with `?locale=`).
+        """
+        by_locale = {locale: warning_lines(self.warnings, locale) for locale in LOCALES}
         return {
             "error": self.error,
-            "warnings": warning_lines(self.warnings, self.config.locale),
+            "warnings": by_locale[self.config.locale],
+            "warnings_by_locale": by_locale,
             "safe_wording": self.config.safe_wording,
             "version": self.version,
         }

@@ -69,4 +69,9 @@ async def test_the_demo_status_is_said_in_the_overlays_language(tmp_path: Path, 
             if state["source"]["status"] == "connected":
                 break
             await asyncio.sleep(0.05)
-    assert state["source"] == {"kind": "demo", "status": "connected", "detail": detail}
+    assert state["source"] == {
+        "kind": "demo",
+        "status": "connected",
+        "detail": detail,
+        "detail_by_locale": {"fr": "live de démonstration", "en": "demo live"},
+    }

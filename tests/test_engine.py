@@ -248,11 +248,12 @@ def test_top_likers_rank_viewers_and_refresh_at_most_once_a_second() -> None:
 
 def test_source_status_is_in_the_state() -> None:
     e = engine()
-    e.apply(SourceStatus("reconnecting", "reconnecting in 8 s (attempt 3)"), 1.0)
+    e.apply(SourceStatus("reconnecting", "reconnecting in 8 s (attempt 3)"), 1.0)  # no key: said as given
     assert e.snapshot(1.0)["source"] == {
         "kind": "test",
         "status": "reconnecting",
         "detail": "reconnecting in 8 s (attempt 3)",
+        "detail_by_locale": {"fr": "reconnecting in 8 s (attempt 3)", "en": "reconnecting in 8 s (attempt 3)"},
     }
 
 

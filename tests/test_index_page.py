@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from overlay.events import Like, User
+from overlay.events import Like, SourceStatus, User
 from overlay.web.catalog import WIDGETS
-from tests.browser_fixtures import WidgetPage
+from tests.browser_fixtures import WidgetPage, wait_text
 from tests.conftest import ServerThread
 
 pytestmark = pytest.mark.browser
@@ -43,3 +43,23 @@ def test_english_index(tab: WidgetPage, server_thread: ServerThread) -> None:
     assert page.locator("html").get_attribute("lang") == "en"
     for name, spec in WIDGETS.items():
         assert page.locator(f"#widget-{name} h2").text_content() == spec.title["en"]
+
+
+def test_a_page_in_another_language_than_the_config_says_the_status_and_warnings_in_its_own(
+    tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    """The config is French; `/?locale=en` (say, an English-speaking moderator's dock) reads English throughout."""
+    server_thread.push(
+        SourceStatus(
+            status="waiting", detail="waiting for @lea to go live", key="source_waiting", params={"handle": "@lea"}
+        )
+    )
+    english = tab.open(server_thread, "/?locale=en")
+    wait_text(english, "#source-status", "waiting for @lea to go live")
+    warnings = english.locator("#config-warning-list li").all_text_contents()
+    assert "goals.steps[0].label: '1 000 likes ensemble !' shows \"likes\" on screen" in " ".join(warnings)
+    french = english.context.new_page()
+    french.goto(server_thread.url + "/")
+    wait_text(french, "#source-status", "en attente du live de @lea")
+    warnings = french.locator("#config-warning-list li").all_text_contents()
+    assert 'goals.steps[0].label : « 1 000 likes ensemble ! » affiche "likes" à l\'écran' in " ".join(warnings)

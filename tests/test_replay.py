@@ -244,6 +244,10 @@ async def test_the_sample_replayed_through_the_app_gives_the_recorded_totals_and
         "kind": "replay",
         "status": "ended",
         "detail": "la source replay n'a plus rien à jouer",  # in the overlay's language (French by default)
+        "detail_by_locale": {
+            "fr": "la source replay n'a plus rien à jouer",
+            "en": "the replay source has nothing more to play",
+        },
     }
 
 

@@ -357,7 +357,12 @@ async def test_likes_reach_the_api_and_a_websocket_through_the_real_app(tiktok: 
     async with TestServer(app, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
         state = await state_where(ws, lambda s: s["likes"]["total"] == 7500)
         # The pages say it in the configured language: French by default (test_status_details_follow_the_locale).
-        assert state["source"] == {"kind": "tiktok", "status": "connected", "detail": f"connecté (live n° {ROOM})"}
+        assert state["source"] == {
+            "kind": "tiktok",
+            "status": "connected",
+            "detail": f"connecté (live n° {ROOM})",
+            "detail_by_locale": {"fr": f"connecté (live n° {ROOM})", "en": f"connected (room {ROOM})"},
+        }
         assert state["live"]["room_id"] == str(ROOM)
         # A like arriving live, over the fake TikTok's websocket, then the next one.
         tiktok.push(like(15, 7515, msg_id=2))
@@ -840,11 +845,16 @@ async def test_status_details_are_said_in_the_configured_language(
     # The events keep English details (the log's words); the state says them in the config's language.
     assert [detail for _, detail in seen.statuses] == ENGLISH
     engine = Engine(make_config(**({"locale": locale} if locale else {})), "tiktok")
-    shown = []
+    shown, by_locale = [], []
     for status in seen.of(SourceStatus):
         engine.apply(status, 1.0)
-        shown.append(engine.snapshot(1.0)["source"]["detail"])
+        source = engine.snapshot(1.0)["source"]
+        shown.append(source["detail"])
+        by_locale.append(source["detail_by_locale"])
     assert shown == expected
+    # Whatever the config's language, both are there for a page opened with ?locale=.
+    assert [d["fr"] for d in by_locale] == FRENCH
+    assert [d["en"] for d in by_locale] == ENGLISH
 
 
 @pytest.mark.parametrize(("locale", "expected"), [(None, FRENCH[-1]), ("en", ENGLISH[-1])])
@@ -856,7 +866,11 @@ async def test_the_api_and_the_pages_state_say_the_status_in_the_configured_lang
     app = create_app(config, source=make_source(tiktok, sleeps, poll_seconds=60), data_dir=tmp_path / "data")
     async with TestServer(app, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
         state = await state_where(ws, lambda s: s["source"]["status"] == "ended")
-        assert state["source"] == {"kind": "tiktok", "status": "ended", "detail": expected}
+        assert (state["source"]["kind"], state["source"]["status"], state["source"]["detail"]) == (
+            "tiktok",
+            "ended",
+            expected,
+        )
         async with aiohttp.ClientSession() as http, http.get(http_url(server, "/api/state")) as response:
             assert (await response.json())["source"]["detail"] == expected
 

@@ -34,7 +34,7 @@ from overlay.events import (
     SourceStatus,
     Viewers,
 )
-from overlay.i18n import status_detail
+from overlay.i18n import LOCALES, Locale, status_detail
 
 TOP_LIKERS = 10
 EXPORTED_LIKERS = 200  # likers kept for a restart: the ones any ranking could show, not every viewer
@@ -53,7 +53,7 @@ class Engine:
         self.source_kind = source_kind
         self.version = 0
         self.status = "starting"
-        self.status_detail = ""
+        self.status_details: dict[Locale, str] = {}  # said in each language: a page may ask for its own
         self.room_id = ""
         self.live_ended = False
         self.goals = GoalLadder(config.goals, config.locale)
@@ -123,7 +123,9 @@ class Engine:
             self._reset_live(None, now)
         elif isinstance(event, SourceStatus):
             self.status = event.status
-            self.status_detail = status_detail(event.key, event.params, self.config.locale, event.detail)
+            self.status_details = {
+                locale: status_detail(event.key, event.params, locale, event.detail) for locale in LOCALES
+            }
         elif isinstance(event, Viewers):
             self.viewers = event.count
         elif isinstance(event, Follow):
@@ -371,7 +373,12 @@ class Engine:
                 {"id": step.id, "label": step.label, "target": step.target, "reached": progress >= step.target}
                 for step in self.config.goals.steps
             ],
-            "source": {"kind": self.source_kind, "status": self.status, "detail": self.status_detail},
+            "source": {
+                "kind": self.source_kind,
+                "status": self.status,
+                "detail": self.status_details.get(self.config.locale, ""),
+                "detail_by_locale": self.status_details,
+            },
             "live": {
                 "room_id": self.room_id,
                 "ended": self.live_ended,

@@ -244,9 +244,7 @@
 
   function onState(state) {
     $("source-kind").textContent = state.source.kind;
-    // The detail says it all (in the config's language); a status without one gets the page's word for it.
-    const word = $("source-status").dataset[state.source.status];
-    $("source-status").textContent = state.source.detail || (typeof word === "string" ? word : state.source.status);
+    $("source-status").textContent = Overlay.sourceText(state.source, $("source-status").dataset);
     $("source-dot").dataset.status = state.source.status;
     $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
     $("likes-total").textContent = Overlay.formatNumber(state.likes.total);

@@ -4,11 +4,9 @@
 (() => {
   const $ = (id) => document.getElementById(id);
 
-  // The detail says it all (in the config's language); a status without one gets the page's word for it.
   function showSourceStatus(source) {
     const line = $("source-status");
-    const word = line.dataset[source.status];
-    line.textContent = source.detail || (typeof word === "string" ? word : source.status);
+    line.textContent = Overlay.sourceText(source, line.dataset);
   }
 
   Overlay.connect({

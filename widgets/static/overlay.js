@@ -246,8 +246,10 @@ const Overlay = (() => {
     if (!box || key === shownStatus) return;
     shownStatus = key;
     const error = status && status.error;
-    const warnings = (status && !status.safe_wording && status.warnings) || [];
-    const safe = Boolean(status && status.safe_wording && status.warnings && status.warnings.length);
+    // In the page's language (?locale=), which may not be the config's.
+    const said = status && ((status.warnings_by_locale || {})[options.locale] || status.warnings);
+    const warnings = (status && !status.safe_wording && said) || [];
+    const safe = Boolean(status && status.safe_wording && said && said.length);
     document.getElementById("config-error-text").textContent = error || "";
     document.getElementById("config-error").hidden = !error;
     document.getElementById("config-warning-list").replaceChildren(
@@ -260,6 +262,13 @@ const Overlay = (() => {
     document.getElementById("config-warnings").hidden = warnings.length === 0;
     document.getElementById("config-safe").hidden = !safe;
     box.hidden = !error && warnings.length === 0 && !safe;
+  }
+
+  /** What the source is doing, in the page's language: its detail, else the page's word for its status. */
+  function sourceText(source, words) {
+    const detail = (source.detail_by_locale || {})[options.locale] || source.detail;
+    const word = words[source.status];
+    return detail || (typeof word === "string" ? word : source.status);
   }
 
   // -- the server -------------------------------------------------------------------------
@@ -320,7 +329,7 @@ const Overlay = (() => {
 
   return {
     options, formatNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
-    connect, onOptions, showConfigStatus,
+    connect, onOptions, showConfigStatus, sourceText,
     get locale() {
       return locale;
     },
