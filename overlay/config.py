@@ -6,7 +6,6 @@ reading them is a creator minutes before going live, not a Python developer.
 
 from __future__ import annotations
 
-import difflib
 import re
 import types
 import typing
@@ -25,11 +24,10 @@ from pydantic import (
     model_validator,
 )
 
+from overlay.config_errors import ID_PATTERN, Invalid, Loc, Problem, dotted, from_pydantic
+from overlay.config_errors import ConfigError as ConfigError  # raised by load_config: importable from here
+
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
-
-
-class ConfigError(Exception):
-    """A config file that cannot be used; `str()` is the message shown to the creator."""
 
 
 class _Strict(BaseModel):
@@ -94,10 +92,7 @@ class TikTokSettings(_Strict):
     @model_validator(mode="after")
     def _backoff(self) -> TikTokSettings:
         if self.reconnect_max_seconds < self.reconnect_min_seconds:
-            raise ValueError(
-                f"reconnect_max_seconds ({self.reconnect_max_seconds:g}) must be at least "
-                f"reconnect_min_seconds ({self.reconnect_min_seconds:g})"
-            )
+            raise Invalid("reconnect_backoff", max=self.reconnect_max_seconds, min=self.reconnect_min_seconds)
         return self
 
     @field_validator("unique_id")
@@ -105,7 +100,7 @@ class TikTokSettings(_Strict):
     def _handle(cls, value: str) -> str:
         value = value.strip()
         if value and not re.fullmatch(r"@?[A-Za-z0-9_.]{2,24}", value):
-            raise ValueError('a TikTok handle like "@moncompte" (letters, digits, "_" and ".")')
+            raise Invalid("tiktok_handle")
         return value if not value or value.startswith("@") else "@" + value
 
 
@@ -129,7 +124,7 @@ class ReplaySettings(_Strict):
 class GoalStep(_Strict):
     """One like goal. Targets count from the start of the live, so they must increase."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Short name, used in URLs (?goal=ID).")
+    id: str = Field(pattern=ID_PATTERN, description="Short name, used in URLs (?goal=ID).")
     label: str = Field(min_length=1, max_length=200, description="On-screen text of the goal.")
     target: int = Field(gt=0, description="Like count to reach.")
 
@@ -162,13 +157,11 @@ class GoalSettings(_Strict):
         seen: set[str] = set()
         for index, step in enumerate(self.steps):
             if step.id in seen:
-                raise ValueError(f"steps[{index}].id: goal id {step.id!r} is used twice; each goal needs its own id")
+                raise Invalid("goal_id_twice", at=("steps", index, "id"), id=step.id)
             seen.add(step.id)
             if index and step.target <= self.steps[index - 1].target:
-                raise ValueError(
-                    f"steps[{index}].target: {step.target} must be greater than the previous goal's "
-                    f"({self.steps[index - 1].target}); targets count from the start of the live"
-                )
+                previous = self.steps[index - 1].target
+                raise Invalid("goal_target_order", at=("steps", index, "target"), target=step.target, previous=previous)
         return self
 
 
@@ -260,7 +253,7 @@ class WidgetSettings(_Strict):
 class ChallengeSettings(_Strict):
     """A challenge the creator triggers live (see the control page)."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Short name, used in the API.")
+    id: str = Field(pattern=ID_PATTERN, description="Short name, used in the API.")
     text: str = Field(min_length=1, max_length=300, description="On-screen prompt.")
     target: int | None = Field(None, gt=0, description="Likes to reach during the challenge.")
     duration: int | None = Field(None, gt=0, le=3600, description="Seconds before the challenge ends.")
@@ -272,9 +265,7 @@ class ChallengeSettings(_Strict):
     @classmethod
     def _not_an_action(cls, value: str) -> str:
         if value.lower() in HOTKEY_ACTIONS:
-            raise ValueError(
-                f"{value!r} is the name of a built-in action ({', '.join(HOTKEY_ACTIONS)}); pick another id"
-            )
+            raise Invalid("builtin_action_id", id=value, actions=", ".join(HOTKEY_ACTIONS))
         return value
 
 
@@ -342,22 +333,21 @@ class Config(_Strict):
         keys: dict[str, str] = {}
         for index, challenge in enumerate(self.challenges):
             if challenge.id in seen:
-                raise ValueError(f"challenges[{index}].id: challenge id {challenge.id!r} is used twice")
+                raise Invalid("challenge_id_twice", at=("challenges", index, "id"), id=challenge.id)
             seen.add(challenge.id)
             key = (challenge.hotkey or "").lower()
             if key == "escape":
-                raise ValueError(f"challenges[{index}].hotkey: Escape cancels the running challenge; pick another key")
+                raise Invalid("hotkey_escape", at=("challenges", index, "hotkey"))
             if key and key in keys:
-                raise ValueError(
-                    f"challenges[{index}].hotkey: {challenge.hotkey!r} already starts challenge {keys[key]!r}"
-                )
+                at = ("challenges", index, "hotkey")
+                raise Invalid("hotkey_twice", at=at, hotkey=challenge.hotkey, challenge=keys[key])
             keys[key] = challenge.id
         for index, rule in enumerate(self.rhythm_rules):
             if rule.challenge not in seen:
-                known = ", ".join(sorted(seen)) or "none defined yet"
-                raise ValueError(
-                    f"rhythm_rules[{index}].challenge: no challenge with id {rule.challenge!r} (challenges: {known})"
-                )
+                at = ("rhythm_rules", index, "challenge")
+                if not seen:
+                    raise Invalid("unknown_challenge_none", at=at, id=rule.challenge)
+                raise Invalid("unknown_challenge", at=at, id=rule.challenge, known=", ".join(sorted(seen)))
         return self
 
     @property
@@ -370,17 +360,15 @@ class Config(_Strict):
 
 # --- loading, with line numbers -------------------------------------------------------
 
-Path_ = tuple[str | int, ...]
-
 
 class _Located:
     """YAML data plus the line (1-based) of every key and list item."""
 
     def __init__(self) -> None:
-        self.lines: dict[Path_, int] = {}
+        self.lines: dict[Loc, int] = {}
         self._scalars = yaml.SafeLoader("")
 
-    def build(self, node: yaml.Node, path: Path_, filename: str) -> Any:
+    def build(self, node: yaml.Node, path: Loc, filename: str) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
@@ -389,10 +377,8 @@ class _Located:
                 if not isinstance(key, str):
                     key = str(key)
                 if key in result:
-                    raise ConfigError(
-                        f"{filename}:{key_node.start_mark.line + 1}: {_dotted((*path, key))}: "
-                        f"this key is given twice; keep only one"
-                    )
+                    where = f"{filename}:{key_node.start_mark.line + 1}"
+                    raise ConfigError(Problem(where, dotted((*path, key)), "key_twice"))
                 self.lines[(*path, key)] = key_node.start_mark.line + 1
                 result[key] = self.build(value_node, (*path, key), filename)
             return result
@@ -400,18 +386,11 @@ class _Located:
             return [self.build(item, (*path, index), filename) for index, item in enumerate(node.value)]
         return self._scalars.construct_object(node, deep=True)
 
-    def line_for(self, loc: Path_) -> int | None:
+    def line_for(self, loc: Loc) -> int | None:
         for end in range(len(loc), -1, -1):
             if loc[:end] in self.lines:
                 return self.lines[loc[:end]]
         return None
-
-
-def _dotted(loc: Path_) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -421,9 +400,10 @@ def load_config(path: str | Path | None = None) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{name}: file not found (copy config.yaml from the project, or pass --config)") from None
+        raise ConfigError(Problem(name, "", "file_not_found")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{name}: cannot be read: {exc}") from None
+        code = "not_utf8" if isinstance(exc, UnicodeDecodeError) else "unreadable"
+        raise ConfigError(Problem(name, "", code, {"reason": str(exc)})) from None
     return parse_config(text, name)
 
 
@@ -433,56 +413,28 @@ def parse_config(text: str, filename: str = "config.yaml") -> Config:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{filename}:{mark.line + 1}" if mark else filename
-        column = f" (column {mark.column + 1})" if mark else ""
-        raise ConfigError(f"{where}: YAML syntax error: {exc.problem or exc}{column}") from None
+        problem = str(exc.problem or exc)
+        if mark is None:
+            raise ConfigError(Problem(filename, "", "yaml_syntax_nowhere", {"problem": problem})) from None
+        where, column = f"{filename}:{mark.line + 1}", mark.column + 1
+        raise ConfigError(Problem(where, "", "yaml_syntax", {"problem": problem, "column": column})) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{filename}: YAML error: {exc}") from None
+        raise ConfigError(Problem(filename, "", "yaml_error", {"error": str(exc)})) from None
     located = _Located()
     data = {} if node is None else located.build(node, (), filename)
     if not isinstance(data, dict):
-        raise ConfigError(
-            f"{filename}:1: the file must be a mapping of keys (like 'locale: fr'), not a {type(data).__name__}"
-        )
+        raise ConfigError(Problem(f"{filename}:1", "", "not_mapping", {"kind": type(data).__name__}))
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError("\n".join(_describe(error, located, filename) for error in exc.errors())) from None
+        problems = [from_pydantic(error, filename, located.line_for, _valid_keys) for error in exc.errors()]
+        raise ConfigError(problems) from None
     config._origin = filename
-    config._lines = {_dotted(path): line for path, line in located.lines.items() if "<key>" not in path}
+    config._lines = {dotted(path): line for path, line in located.lines.items() if "<key>" not in path}
     return config
 
 
-def _describe(error: Any, located: _Located, filename: str) -> str:
-    loc: Path_ = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
-    message = str(error["msg"])
-    # Errors from our own model validators name the offending item ("steps[1]: ..."): point at it.
-    match = re.match(r"(?:Value error, )?(\w+)\[(\d+)\](?:\.(\w+))?: (.*)", message, re.S)
-    if match and error["type"] == "value_error":
-        field = (match.group(3),) if match.group(3) else ()
-        loc = (*loc, match.group(1), int(match.group(2)), *field)
-        message = match.group(4)
-    line = located.line_for(loc)
-    where = f"{filename}:{line}" if line else filename
-    key = _dotted(loc)
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        valid = _valid_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"{where}: {key}: unknown key{hint} Valid keys here: {', '.join(valid)}"
-    if kind == "missing":
-        return f"{where}: {key}: this key is required"
-    if kind == "literal_error":
-        return f"{where}: {key}: got {error.get('input')!r}; {message.replace('Input should be', 'expected')}"
-    message = message.removeprefix("Value error, ")
-    message = message.replace("Input should be", "expected")
-    shown = error.get("input")
-    got = f" (got {shown!r})" if kind != "value_error" and not isinstance(shown, (dict, list)) else ""
-    return f"{where}: {key}: {message}{got}"
-
-
-def _valid_keys(loc: Path_) -> list[str]:
+def _valid_keys(loc: Loc) -> list[str]:
     """The field names allowed at `loc`, found by walking the schema's type hints."""
     model: Any = Config
     for part in loc:

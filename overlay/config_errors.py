@@ -1,0 +1,270 @@
+"""Configuration: what can be wrong with `config.yaml`, kept as data and said in French or English.
+
+The console prints a mistake in English (`str(ConfigError)`); the index and control pages say it
+in their own language (`ConfigError.say(locale)`). Both come from the same `Problem`: where, which
+key, a text key and its values. Pydantic kinds without a French text keep pydantic's English words
+inside a French sentence, so an unforeseen mistake still names its file, line and key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from overlay.i18n import Locale
+
+Loc = tuple[str | int, ...]
+
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"  # goal and challenge ids: they go in URLs and API paths
+
+# `{name!q}` quotes a value as each language does ('de' / « de »), `{name!o}` lists choices ('a' or 'b' /
+# « a » ou « b »), `{name!t}` names a YAML type ("a list" / "une liste"), `{name!n}` writes a number as in
+# config.yaml (15, 0.25: what to type, so no French grouping or decimal comma); `{got}` is " (got X)" /
+# " (reçu X)" when the value written is worth repeating. A text key missing in a locale is said as `MISSING`.
+MISSING = "{message}{got}"
+TEXTS: dict[Locale, dict[str, str]] = {
+    "en": {
+        # the file itself
+        "file_not_found": "file not found (copy config.yaml from the project, or pass --config)",
+        "unreadable": "cannot be read: {reason}",
+        "not_utf8": "cannot be read: {reason}",
+        "yaml_syntax": "YAML syntax error: {problem} (column {column})",
+        "yaml_syntax_nowhere": "YAML syntax error: {problem}",
+        "yaml_error": "YAML error: {error}",
+        "key_twice": "this key is given twice; keep only one",
+        "not_mapping": "the file must be a mapping of keys (like 'locale: fr'), not a {kind}",
+        # pydantic's kinds: the rest are pydantic's own words (`message`)
+        "unknown_key": "unknown key; did you mean '{close}'? Valid keys here: {valid}",
+        "unknown_key_no_hint": "unknown key Valid keys here: {valid}",
+        "missing": "this key is required",
+        "literal_error": "got {input!r}; {message}",
+        # our own checks (`Invalid`)
+        "reconnect_backoff": "reconnect_max_seconds ({max:g}) must be at least reconnect_min_seconds ({min:g})",
+        "tiktok_handle": 'a TikTok handle like "@moncompte" (letters, digits, "_" and ".")',
+        "builtin_action_id": "{id!q} is the name of a built-in action ({actions}); pick another id",
+        "goal_id_twice": "goal id {id!q} is used twice; each goal needs its own id",
+        "goal_target_order": (
+            "{target} must be greater than the previous goal's ({previous}); targets count from the start of the live"
+        ),
+        "challenge_id_twice": "challenge id {id!q} is used twice",
+        "hotkey_escape": "Escape cancels the running challenge; pick another key",
+        "hotkey_twice": "{hotkey!q} already starts challenge {challenge!q}",
+        "unknown_challenge": "no challenge with id {id!q} (challenges: {known})",
+        "unknown_challenge_none": "no challenge with id {id!q} (challenges: none defined yet)",
+    },
+    "fr": {
+        "file_not_found": "fichier introuvable (copiez le config.yaml du projet, ou indiquez le vôtre avec --config)",
+        "unreadable": "impossible de lire ce fichier : {reason}",
+        "not_utf8": "ce fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8 depuis votre éditeur ({reason})",
+        "yaml_syntax": "erreur de syntaxe YAML : {problem} (colonne {column})",
+        "yaml_syntax_nowhere": "erreur de syntaxe YAML : {problem}",
+        "yaml_error": "erreur YAML : {error}",
+        "key_twice": "cette clé est donnée deux fois ; n'en gardez qu'une",
+        "not_mapping": "le fichier doit contenir des clés avec leurs valeurs (comme « locale: fr »), pas {kind!t}",
+        "unknown_key": "clé inconnue ; vouliez-vous dire {close!q} ? Clés valides ici : {valid}",
+        "unknown_key_no_hint": "clé inconnue. Clés valides ici : {valid}",
+        "missing": "cette clé est obligatoire",
+        "literal_error": "{input!q} n'est pas une valeur possible ; valeurs possibles : {choices!o}",
+        "greater_than": "doit être plus grand que {gt!n}{got}",
+        "greater_than_equal": "doit être au moins {ge!n}{got}",
+        "less_than": "doit être plus petit que {lt!n}{got}",
+        "less_than_equal": "doit être au plus {le!n}{got}",
+        "int_parsing": "un nombre entier est attendu{got}",
+        "int_type": "un nombre entier est attendu{got}",
+        "int_from_float": "un nombre entier est attendu, sans partie décimale{got}",
+        "float_parsing": "un nombre est attendu{got}",
+        "float_type": "un nombre est attendu{got}",
+        "finite_number": "un nombre fini est attendu{got}",
+        "bool_parsing": "« true » ou « false » est attendu{got}",
+        "bool_type": "« true » ou « false » est attendu{got}",
+        "string_type": "un texte est attendu{got}",
+        "string_empty": "ne doit pas être vide",
+        "string_too_short": "doit faire au moins {min_length} caractères{got}",
+        "string_too_long": "doit faire au plus {max_length} caractères (il en a {length})",
+        "id_pattern": (
+            "un identifiant de 1 à 40 caractères est attendu, fait de lettres sans accents, de chiffres, "
+            "de « _ » ou de « - »{got}"
+        ),
+        "string_pattern_mismatch": "doit correspondre au motif {pattern!q}{got}",
+        "list_empty": "la liste ne doit pas être vide",
+        "too_short": "la liste doit avoir au moins {min_length} éléments",
+        "too_long": "la liste doit avoir au plus {max_length} éléments",
+        "list_type": "une liste est attendue{got}",
+        "model_type": "des sous-clés sont attendues ici, en retrait sur les lignes suivantes{got}",
+        "model_attributes_type": "des sous-clés sont attendues ici, en retrait sur les lignes suivantes{got}",
+        "dict_type": "des sous-clés sont attendues ici, en retrait sur les lignes suivantes{got}",
+        "reconnect_backoff": (
+            "reconnect_max_seconds ({max:g}) doit être au moins égal à reconnect_min_seconds ({min:g})"
+        ),
+        "tiktok_handle": (
+            "un nom de compte TikTok comme « @moncompte » est attendu (lettres sans accents, chiffres, « _ » et « . »)"
+        ),
+        "builtin_action_id": "{id!q} est le nom d'une action intégrée ({actions}) ; choisissez un autre identifiant",
+        "goal_id_twice": "l'identifiant d'objectif {id!q} sert deux fois ; chaque objectif doit avoir le sien",
+        "goal_target_order": (
+            "{target} doit être plus grand que l'objectif précédent ({previous}) ; "
+            "les objectifs comptent depuis le début du live"
+        ),
+        "challenge_id_twice": "l'identifiant de défi {id!q} sert deux fois",
+        "hotkey_escape": "Échap annule le défi en cours ; choisissez une autre touche",
+        "hotkey_twice": "{hotkey!q} lance déjà le défi {challenge!q}",
+        "unknown_challenge": "aucun défi n'a l'identifiant {id!q} (défis : {known})",
+        "unknown_challenge_none": "aucun défi n'a l'identifiant {id!q} (aucun défi n'est encore défini)",
+    },
+}
+
+COLON: dict[Locale, str] = {"en": ": ", "fr": " : "}  # French puts a space before the colon
+
+# The file's top level as YAML read it, when it is not a mapping (`type(data).__name__`).
+YAML_KINDS = {
+    "list": "une liste",
+    "str": "un simple texte",
+    "int": "un nombre",
+    "float": "un nombre",
+    "bool": "un booléen",
+}
+
+
+class _Voice(string.Formatter):
+    """`str.format` with the conversions of `TEXTS` (`!q`, `!o`, `!n`, `!t`) said in one locale."""
+
+    def __init__(self, locale: Locale) -> None:
+        self.locale = locale
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion == "q":
+            return self.quote(value)
+        if conversion == "o":
+            quoted = [self.quote(choice) for choice in value]
+            last = " or " if self.locale == "en" else " ou "
+            return last.join([", ".join(quoted[:-1]), quoted[-1]]) if len(quoted) > 1 else "".join(quoted)
+        if conversion == "n":
+            return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        if conversion == "t":
+            return YAML_KINDS.get(value, f"une valeur de type {value}") if self.locale == "fr" else value
+        return super().convert_field(value, conversion)
+
+    def quote(self, value: Any) -> str:
+        if self.locale == "en":
+            return repr(value)
+        if isinstance(value, str):
+            return f"« {value} »"
+        if isinstance(value, bool) or value is None:
+            return {True: "true", False: "false", None: "null"}[value]
+        return str(value)
+
+    def got(self, params: Mapping[str, Any]) -> str:
+        """' (got 5)' / ' (reçu 5)' when the value written is known, else nothing."""
+        if "input" not in params:
+            return ""
+        value = params["input"]
+        if self.locale == "en":
+            return f" (got {value!r})"
+        return " (valeur vide)" if value is None else f" (reçu {self.quote(value)})"
+
+
+def render(code: str, params: Mapping[str, Any], locale: Locale) -> str:
+    """The text `code` in `locale` with `params` filled; pydantic's English (`message`) when it has none."""
+    voice = _Voice(locale)
+    values = {**params, "got": voice.got(params)}
+    try:
+        return voice.format(TEXTS[locale].get(code, MISSING), **values)
+    except (KeyError, IndexError, ValueError, TypeError):  # a value the text needs is missing or odd
+        return voice.format(MISSING, **{"message": code, **values})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake: where (`config.yaml:12`, or the file alone), the dotted key (or none), and what (a text key)."""
+
+    where: str
+    key: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def say(self, locale: Locale) -> str:
+        colon = COLON[locale]
+        head = colon.join(part for part in (self.where, self.key) if part)
+        return f"{head}{colon}{render(self.code, self.params, locale)}"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used: `str()` in English (the console), `say(locale)` for the pages.
+
+    Made from a plain message (the command line's checks), it says that message in every locale.
+    """
+
+    def __init__(self, problems: str | Problem | Sequence[Problem]) -> None:
+        if isinstance(problems, str):
+            self.problems: tuple[Problem, ...] = ()
+            super().__init__(problems)
+            return
+        self.problems = (problems,) if isinstance(problems, Problem) else tuple(problems)
+        super().__init__(self.say("en"))
+
+    def say(self, locale: Locale) -> str:
+        """Every problem in `locale`, one per line."""
+        if not self.problems:
+            return str(self)
+        return "\n".join(problem.say(locale) for problem in self.problems)
+
+
+class Invalid(ValueError):
+    """Raised by the schema's own checks: a text key and its values, so each language can say it.
+
+    `at` points below the validated model (`("steps", 1, "target")`). `str()` is the English text,
+    what pydantic (and so the command line's overrides) shows.
+    """
+
+    def __init__(self, code: str, *, at: Loc = (), **params: Any) -> None:
+        self.code, self.at, self.params = code, at, params
+        text = render(code, params, "en")
+        super().__init__(f"{dotted(at)}: {text}" if at else text)
+
+
+def dotted(loc: Loc) -> str:
+    """`("goals", "steps", 1, "target")` -> `goals.steps[1].target`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def from_pydantic(
+    error: Mapping[str, Any],
+    filename: str,
+    line_for: Callable[[Loc], int | None],
+    valid_keys: Callable[[Loc], list[str]],
+) -> Problem:
+    """One of pydantic's `errors()` as a Problem at the line of its key."""
+    loc: Loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
+    code = str(error["type"])
+    ctx = dict(error.get("ctx") or {})
+    cause = ctx.pop("error", None)
+    # pydantic's English, as the console has always printed it: "Input should be ..." -> "expected ...".
+    message = str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "expected")
+    params: dict[str, Any] = {**ctx, "message": message}
+    shown = error.get("input")
+    if code == "value_error" and isinstance(cause, Invalid):
+        loc, code, params = (*loc, *cause.at), cause.code, dict(cause.params)
+    elif code == "extra_forbidden":
+        valid = valid_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+        code = "unknown_key" if close else "unknown_key_no_hint"
+        params = {"valid": ", ".join(valid), "close": close[0] if close else ""}
+    elif code != "value_error" and not isinstance(shown, (dict, list)):
+        params["input"] = shown
+    if code == "literal_error":
+        params["choices"] = re.findall(r"'((?:[^'\\]|\\.)*)'", str(ctx.get("expected", ""))) or None
+    elif code in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
+        code = "string_empty" if code == "string_too_short" else "list_empty"
+    elif code == "string_too_long" and isinstance(shown, str):
+        params["length"] = len(shown)
+    elif code == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
+        code = "id_pattern"
+    line = line_for(loc)
+    return Problem(f"{filename}:{line}" if line else filename, dotted(loc), code, params)
