@@ -2,9 +2,10 @@
 
 A valid edit reaches the engine (goals, challenges, texts, locale) and through it the web layer
 (pages read the engine's config) within a second, and widgets re-read their options without
-reloading. An invalid edit changes nothing that runs: its error (file, line, key) is logged and
-put in the state, so the index and control pages show it until it is fixed. Settings read once
-at start (server, source, account) are logged as needing a restart and otherwise left alone.
+reloading. An invalid edit changes nothing that runs: its error (file, line, key) is logged, in
+English, and put in the state in each language, so the index and control pages show it until it
+is fixed. Settings read once at start (server, source, account) are logged as needing a restart
+and otherwise left alone.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class Reloader:
         self.warnings = warnings
         self.bus = bus
         self.path = path
-        self.error: str | None = None
+        self.error: dict[Locale, str] | None = None  # why the file is not applied, in each language
         self.version = 1
         self._file: Config | None = None  # the file as last applied, without command-line overrides
         self.watching = asyncio.Event()  # set once edits are seen (the app waits for it before serving)
@@ -99,11 +100,13 @@ class Reloader:
     def status(self) -> dict[str, Any]:
         """What `state["config"]` says: the pages show the error and the warnings; widgets watch `version`.
 
-        `warnings` are in the config's language, `warnings_by_locale` in each (for pages opened with `?locale=`).
+        `error` and `warnings` are in the config's language, `error_by_locale` and `warnings_by_locale`
+        in each (for pages opened with `?locale=`). The log says the error in English.
         """
         by_locale = {locale: warning_lines(self.warnings, locale) for locale in LOCALES}
         return {
-            "error": self.error,
+            "error": self.error[self.config.locale] if self.error else None,
+            "error_by_locale": dict(self.error) if self.error else None,
             "warnings": by_locale[self.config.locale],
             "warnings_by_locale": by_locale,
             "safe_wording": self.config.safe_wording,
@@ -122,10 +125,10 @@ class Reloader:
         try:
             loaded = await asyncio.to_thread(load_config, self.path)
         except ConfigError as exc:
-            message = str(exc)
-            if message != self.error:
+            said = _said(exc)
+            if said != self.error:
                 log.error("%s was not applied; the running config stays until this is fixed:\n%s", self.path, exc)
-                self.error = message
+                self.error = said
                 self.publish()
             return False
         if loaded == self._file and self.error is None:
@@ -197,7 +200,7 @@ class Reloader:
         try:
             self._file = await asyncio.to_thread(load_config, self.path)
         except ConfigError as exc:  # edited between the start and now: the running config stays
-            self.error = str(exc)
+            self.error = _said(exc)
             log.error("%s was not applied; the running config stays until this is fixed:\n%s", self.path, exc)
             self.publish()
         config_file = _watchable(self.path)
@@ -241,6 +244,11 @@ class Reloader:
                         waiting.cancel()
                         with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                             await waiting
+
+
+def _said(error: ConfigError) -> dict[Locale, str]:
+    """The error as the pages show it, in each language."""
+    return {locale: error.say(locale) for locale in LOCALES}
 
 
 def _watchable(path: Path) -> Path:

@@ -240,7 +240,7 @@ async def test_a_valid_edit_reaches_open_widgets_and_their_options(
     served: TestServer, client: Client, config_file: Path
 ) -> None:
     before = client.state["config"]
-    assert before["error"] is None
+    assert (before["error"], before["error_by_locale"]) == (None, None)
     assert (await options(served))["config_version"] == before["version"]
 
     edit(config_file, '"Premier palier !", target: 1000', '"Cap des 2 000 !", target: 2000')
@@ -259,15 +259,19 @@ async def test_an_invalid_edit_keeps_the_running_config_and_shows_the_error_unti
 ) -> None:
     edit(config_file, "target: 10000", "target: -5")
     state = await client.until(lambda s: s["config"]["error"] is not None)
-    error = state["config"]["error"]
-    assert error.startswith(f"{config_file}:8: goals.steps[1].target: ")
-    assert "greater than 0" in error
     assert state["goals"][1]["target"] == 10_000  # still running the last valid config
-    assert error in caplog.text
+    # The pages say it in the overlay's language (French here), or their own (`?locale=`); the log in English.
+    french = f"{config_file}:8 : goals.steps[1].target : doit être plus grand que 0 (reçu -5)"
+    english = f"{config_file}:8: goals.steps[1].target: expected greater than 0 (got -5)"
+    assert state["config"]["error"] == french
+    assert state["config"]["error_by_locale"] == {"fr": french, "en": english}
+    assert english in caplog.text
+    assert french not in caplog.text
 
     edit(config_file, "target: -5", "target: 12000")
     state = await client.until(lambda s: s["config"]["error"] is None)
     assert state["goals"][1]["target"] == 12_000
+    assert state["config"]["error_by_locale"] is None
 
 
 async def test_settings_that_need_a_restart_are_logged_and_left_alone(

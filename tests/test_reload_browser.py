@@ -75,13 +75,27 @@ def test_the_control_and_index_pages_show_an_invalid_edit_until_it_is_fixed(
 
     config_file.write_text(CONFIG.replace("target: 500", "target: many"), encoding="utf-8")
     page.wait_for_selector("#config-error", state="visible")
-    error = page.locator("#config-error-text").text_content() or ""
-    assert f"{config_file}:8: challenges[0].target:" in error
+    # In the page's language: the config's (French) unless the URL asks for another.
+    french = f"{config_file}:8 : challenges[0].target : un nombre entier est attendu (reçu « many »)"
+    assert page.locator("#config-error-text").text_content() == french
     assert page.locator("#config-error").evaluate("e => getComputedStyle(e).color") == "rgb(255, 138, 128)"
     index = page.context.new_page()  # the index page says it too
     index.goto(watched.url + "/")
     index.wait_for_selector("#config-error", state="visible")
-    assert "challenges[0].target" in (index.locator("#config-error-text").text_content() or "")
+    assert index.locator("#config-error-text").text_content() == french
+    index.goto(watched.url + "/?locale=en")
+    index.wait_for_selector("#config-error", state="visible")
+    assert index.locator("#config-error-text").text_content() == (
+        f"{config_file}:8: challenges[0].target: expected a valid integer, unable to parse string as an integer "
+        "(got 'many')"
+    )
+    english = page.context.new_page()
+    english.goto(watched.url + "/control?locale=en")
+    english.wait_for_selector("#config-error", state="visible")
+    assert (english.locator("#config-error-text").text_content() or "").startswith(
+        f"{config_file}:8: challenges[0].target: expected a valid integer"
+    )
+    english.close()
     index.close()
 
     fixed = CONFIG.replace('"Sprint !", target: 500', '"Abonne-toi pour le sprint !", target: 800, hotkey: s')

@@ -245,8 +245,8 @@ const Overlay = (() => {
     const key = JSON.stringify(status || null);
     if (!box || key === shownStatus) return;
     shownStatus = key;
-    const error = status && status.error;
     // In the page's language (?locale=), which may not be the config's.
+    const error = status && ((status.error_by_locale || {})[options.locale] || status.error);
     const said = status && ((status.warnings_by_locale || {})[options.locale] || status.warnings);
     const warnings = (status && !status.safe_wording && said) || [];
     const safe = Boolean(status && status.safe_wording && said && said.length);

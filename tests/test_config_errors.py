@@ -1,0 +1,229 @@
+"""config.yaml mistakes said in French for the pages, while the console keeps the same English."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from overlay.config import ConfigError, load_config, parse_config
+from overlay.config_errors import Invalid, Problem, from_pydantic
+
+
+def caught(text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as error:
+        parse_config(textwrap.dedent(text), "config.yaml")
+    return error.value
+
+
+def french(text: str) -> str:
+    return caught(text).say("fr")
+
+
+# -- a few, word for word ---------------------------------------------------------------------------
+
+
+def test_an_unknown_key_suggests_the_closest_one_in_french() -> None:
+    assert french("server:\n  prot: 8080\n") == (
+        "config.yaml:2 : server.prot : clé inconnue ; vouliez-vous dire « port » ? "
+        "Clés valides ici : host, port, allowed_hosts, frame_ms, max_events_per_frame"
+    )
+
+
+def test_a_number_below_its_minimum() -> None:
+    assert (
+        french("tiktok: {poll_seconds: 10}\n")
+        == "config.yaml:1 : tiktok.poll_seconds : doit être au moins 15 (reçu 10)"
+    )
+
+
+def test_a_word_where_a_whole_number_is_expected() -> None:
+    text = "challenges:\n  - {id: sprint, text: Sprint, target: many}\n"
+    assert french(text) == "config.yaml:2 : challenges[0].target : un nombre entier est attendu (reçu « many »)"
+
+
+def test_a_value_outside_the_choices_lists_them_in_french() -> None:
+    assert french("theme: {align: middle}\n") == (
+        "config.yaml:1 : theme.align : « middle » n'est pas une valeur possible ; "
+        "valeurs possibles : « left », « center » ou « right »"
+    )
+
+
+def test_a_missing_key_in_french() -> None:
+    assert french("goals:\n  steps:\n    - {id: a, target: 10}\n") == (
+        "config.yaml:3 : goals.steps[0].label : cette clé est obligatoire"
+    )
+
+
+def test_goal_targets_that_do_not_increase_in_french() -> None:
+    text = """\
+        goals:
+          steps:
+            - {id: a, label: x, target: 5000}
+            - {id: b, label: y, target: 1000}
+        """
+    assert french(text) == (
+        "config.yaml:4 : goals.steps[1].target : 1000 doit être plus grand que l'objectif précédent (5000) ; "
+        "les objectifs comptent depuis le début du live"
+    )
+
+
+def test_a_rhythm_rule_naming_an_unknown_challenge_in_french() -> None:
+    text = """\
+        challenges:
+          - {id: sprint, text: x}
+        rhythm_rules:
+          - {challenge: sprnt, below_per_minute: 100}
+        """
+    assert french(text) == (
+        "config.yaml:4 : rhythm_rules[0].challenge : aucun défi n'a l'identifiant « sprnt » (défis : sprint)"
+    )
+
+
+def test_a_key_given_twice_in_french() -> None:
+    assert (
+        french("locale: fr\nlocale: en\n")
+        == "config.yaml:2 : locale : cette clé est donnée deux fois ; n'en gardez qu'une"
+    )
+
+
+def test_yaml_syntax_keeps_pyyaml_words_in_a_french_sentence() -> None:
+    assert french("a: b: c\n") == (
+        "config.yaml:1 : erreur de syntaxe YAML : mapping values are not allowed here (colonne 5)"
+    )
+
+
+def test_every_problem_is_one_line_in_both_languages() -> None:
+    error = caught("locale: de\nserver: {port: x, frame_ms: 1}\n")
+    assert error.say("fr").splitlines() == [
+        "config.yaml:1 : locale : « de » n'est pas une valeur possible ; valeurs possibles : « fr » ou « en »",
+        "config.yaml:2 : server.port : un nombre entier est attendu (reçu « x »)",
+        "config.yaml:2 : server.frame_ms : doit être au moins 10 (reçu 1)",
+    ]
+    assert str(error) == error.say("en")
+    assert str(error).splitlines() == [
+        "config.yaml:1: locale: got 'de'; expected 'fr' or 'en'",
+        "config.yaml:2: server.port: expected a valid integer, unable to parse string as an integer (got 'x')",
+        "config.yaml:2: server.frame_ms: expected greater than or equal to 10 (got 1)",
+    ]
+
+
+# -- every kind of mistake: French, at the same line and key as the English ----------------------------
+
+KINDS = {
+    "unknown key, no close match": ("server:\n  zzzzqq: 1\n", 2, "server.zzzzqq"),
+    "missing": ("goals:\n  steps:\n    - {id: a, target: 10}\n", 3, "goals.steps[0].label"),
+    "literal in a list": ("widgets: {activity: {kinds: [follow, like]}}\n", 1, "widgets.activity.kinds[1]"),
+    "greater than": ("goals:\n  steps:\n    - {id: a, label: x, target: -5}\n", 3, "goals.steps[0].target"),
+    "at most": ("server: {port: 70000}\n", 1, "server.port"),
+    "at least, decimal": ("theme: {scale: 0.1}\n", 1, "theme.scale"),
+    "not a number at all": ("demo: {likes_per_second: beaucoup}\n", 1, "demo.likes_per_second"),
+    "a fraction for a whole number": ("server: {port: 80.5}\n", 1, "server.port"),
+    "a list for a number": ("server: {port: [1]}\n", 1, "server.port"),
+    "empty for a number": ("server: {port: null}\n", 1, "server.port"),
+    "not a boolean": ("replay: {loop: peut-etre}\n", 1, "replay.loop"),
+    "a number for a text": ("goals:\n  steps:\n    - {id: a, label: 123, target: 10}\n", 3, "goals.steps[0].label"),
+    "too long": ("theme: {font: " + "x" * 201 + "}\n", 1, "theme.font"),
+    "empty text": ("goals:\n  steps:\n    - {id: a, label: '', target: 10}\n", 3, "goals.steps[0].label"),
+    "id with a space": ("goals:\n  steps:\n    - {id: 'a b', label: x, target: 10}\n", 3, "goals.steps[0].id"),
+    "empty list": ("goals:\n  steps: []\n", 2, "goals.steps"),
+    "not a list": ("server: {allowed_hosts: abc}\n", 1, "server.allowed_hosts"),
+    "a number for a section": ("server: 8080\n", 1, "server"),
+    "a number for a list item": ("goals:\n  steps:\n    - 5\n", 3, "goals.steps[0]"),
+    "not a finite number": ("theme: {scale: .nan}\n", 1, "theme.scale"),
+    "goal id twice": (
+        "goals:\n  steps:\n    - {id: a, label: x, target: 10}\n    - {id: a, label: y, target: 20}\n",
+        4,
+        "goals.steps[1].id",
+    ),
+    "reconnect max below min": ("tiktok: {reconnect_min_seconds: 30, reconnect_max_seconds: 20}\n", 1, "tiktok"),
+    "tiktok handle": ("tiktok: {unique_id: 'mon compte!'}\n", 1, "tiktok.unique_id"),
+    "challenge named like an action": ("challenges:\n  - {id: cancel, text: x}\n", 2, "challenges[0].id"),
+    "challenge id twice": ("challenges:\n  - {id: a, text: x}\n  - {id: a, text: y}\n", 3, "challenges[1].id"),
+    "escape as a hotkey": ("challenges:\n  - {id: a, text: x, hotkey: Escape}\n", 2, "challenges[0].hotkey"),
+    "hotkey twice": (
+        "challenges:\n  - {id: a, text: x, hotkey: s}\n  - {id: b, text: y, hotkey: S}\n",
+        3,
+        "challenges[1].hotkey",
+    ),
+    "rule without any challenge": (
+        "rhythm_rules:\n  - {challenge: c, below_per_minute: 10}\n",
+        2,
+        "rhythm_rules[0].challenge",
+    ),
+    "key twice, nested": ("server:\n  port: 1\n  port: 2\n", 3, "server.port"),
+    "YAML syntax": ("locale: fr\ngoals:\n  steps: [\n", 4, ""),
+    "not a mapping": ("- fr\n", 1, ""),
+    "a plain text file": ("bonjour\n", 1, ""),
+}
+ENGLISH_WORDS = re.compile(r"\b(expected|should|got|must|Input|String|List|unknown|required|valid)\b")
+
+
+@pytest.mark.parametrize(("text", "line", "key"), KINDS.values(), ids=KINDS.keys())
+def test_every_kind_of_mistake_is_said_in_french_at_its_line_and_key(text: str, line: int, key: str) -> None:
+    error = caught(text)
+    english, said = str(error), error.say("fr")
+    assert english == error.say("en")
+    assert english.startswith(f"config.yaml:{line}: {key}: " if key else f"config.yaml:{line}: ")
+    assert said.startswith(f"config.yaml:{line} : {key} : " if key else f"config.yaml:{line} : ")
+    assert said != english
+    if not english.startswith(f"config.yaml:{line}: YAML syntax error"):  # PyYAML's words stay English
+        assert not ENGLISH_WORDS.search(said.split(" : ", 2 if key else 1)[-1]), said
+
+
+def test_a_missing_file_in_french(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path / "nope.yaml")
+    assert error.value.say("fr") == (
+        f"{tmp_path / 'nope.yaml'} : fichier introuvable "
+        "(copiez le config.yaml du projet, ou indiquez le vôtre avec --config)"
+    )
+    assert (
+        str(error.value)
+        == f"{tmp_path / 'nope.yaml'}: file not found (copy config.yaml from the project, or pass --config)"
+    )
+
+
+def test_a_file_saved_in_another_encoding_says_to_save_it_in_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes("goals:\n  steps:\n    - {id: a, label: Défi, target: 10}\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert error.value.say("fr").startswith(f"{path} : ce fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8")
+    assert str(error.value).startswith(f"{path}: cannot be read: 'utf-8' codec can't decode")
+
+
+def test_a_folder_instead_of_a_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path)
+    assert error.value.say("fr").startswith(f"{tmp_path} : impossible de lire ce fichier : ")
+
+
+# -- what is not foreseen still names its file, line and key ------------------------------------------
+
+
+def test_a_pydantic_kind_without_a_french_text_keeps_pydantics_words_in_a_french_frame() -> None:
+    error = {"type": "some_future_kind", "loc": ("server", "port"), "msg": "Input should be lucky", "input": 13}
+    problem = from_pydantic(error, "config.yaml", lambda loc: 2, lambda loc: [])
+    assert problem.say("fr") == "config.yaml:2 : server.port : expected lucky (reçu 13)"
+    assert problem.say("en") == "config.yaml:2: server.port: expected lucky (got 13)"
+
+
+def test_a_text_missing_a_value_falls_back_instead_of_failing() -> None:
+    error = {"type": "literal_error", "loc": ("locale",), "msg": "Input should be 1 or 2", "input": 3, "ctx": {}}
+    problem = from_pydantic(error, "config.yaml", lambda loc: 1, lambda loc: [])
+    assert problem.say("fr") == "config.yaml:1 : locale : expected 1 or 2 (reçu 3)"
+    assert Problem("config.yaml:1", "x", "greater_than").say("fr") == "config.yaml:1 : x : greater_than"
+
+
+def test_an_error_made_from_a_plain_message_says_it_in_every_language() -> None:
+    error = ConfigError("command line: --speed and --loop only apply to a replay (--replay FILE)")
+    assert error.say("fr") == error.say("en") == str(error)
+
+
+def test_our_own_checks_read_in_english_where_pydantic_shows_them() -> None:
+    """The command line's overrides print pydantic's message, which is `str()` of our check's error."""
+    invalid = Invalid("goal_id_twice", at=("steps", 1, "id"), id="a")
+    assert str(invalid) == "steps[1].id: goal id 'a' is used twice; each goal needs its own id"
