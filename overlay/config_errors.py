@@ -39,7 +39,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "not_mapping": "the file must be a mapping of keys (like 'locale: fr'), not a {kind}",
         # pydantic's kinds: the rest are pydantic's own words (`message`)
         "unknown_key": "unknown key; did you mean '{close}'? Valid keys here: {valid}",
-        "unknown_key_no_hint": "unknown key Valid keys here: {valid}",
+        "unknown_key_no_hint": "unknown key. Valid keys here: {valid}",
         "missing": "this key is required",
         "literal_error": "got {input!r}; {message}",
         # our own checks (`Invalid`)
@@ -104,12 +104,12 @@ TEXTS: dict[Locale, dict[str, str]] = {
             "un nom de compte TikTok comme « @moncompte » est attendu (lettres sans accents, chiffres, « _ » et « . »)"
         ),
         "builtin_action_id": "{id!q} est le nom d'une action intégrée ({actions}) ; choisissez un autre identifiant",
-        "goal_id_twice": "l'identifiant d'objectif {id!q} sert deux fois ; chaque objectif doit avoir le sien",
+        "goal_id_twice": "l'identifiant d'objectif {id!q} est utilisé deux fois ; chaque objectif doit avoir le sien",
         "goal_target_order": (
             "{target} doit être plus grand que l'objectif précédent ({previous}) ; "
             "les objectifs comptent depuis le début du live"
         ),
-        "challenge_id_twice": "l'identifiant de défi {id!q} sert deux fois",
+        "challenge_id_twice": "l'identifiant de défi {id!q} est utilisé deux fois",
         "hotkey_escape": "Échap annule le défi en cours ; choisissez une autre touche",
         "hotkey_twice": "{hotkey!q} lance déjà le défi {challenge!q}",
         "unknown_challenge": "aucun défi n'a l'identifiant {id!q} (défis : {known})",

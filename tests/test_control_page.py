@@ -150,6 +150,7 @@ def test_a_new_challenge_replaces_the_running_one(pages: Pages) -> None:
     control = pages.control()
     control.keyboard.press("1")
     widget.wait_for_selector('#challenge[data-id="boom"][data-status="running"]')
+    wait_text(control, "#current-status", "en cours")  # the control page knows it too (its own state may lag)
     control.keyboard.press("3")
     widget.wait_for_selector('#challenge[data-id="short"]')
     wait_text(control, "#feedback", "Défi remplacé")
