@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import datetime
 import itertools
 import math
@@ -29,6 +30,10 @@ from typing import Any
 import orjson
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from tiktok_push import StandInTikTok  # noqa: E402 (bench/ is not a package)
+
 PYTHON = sys.executable
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 FRAME_MS = 33  # the hub's default frame interval (server.frame_ms)
@@ -49,6 +54,8 @@ class Scenario:
     frame_ms: int = FRAME_MS  # the hub's server.frame_ms
     query: str = ""  # what the hub's clients ask for on /ws (fps=60&events=0: a 60 fps goal bar)
     design: str = "hub"  # "source": the bench source alone, emitting into nothing (no app, no engine)
+    # design "tiktok": the likes come through the real TikTok source, pushed by a stand-in TikTok this often
+    push_frames_per_second: float = 0
 
 
 @dataclass
@@ -98,6 +105,26 @@ def scenarios(quick: bool) -> list[Scenario]:
         Scenario("typical 200x0, no client", 200, 0, typical, naive=False),
         # The bench source alone, its likes dropped: the measuring instrument's own cost, not the server's.
         Scenario("typical 200x0, bench source alone", 200, 0, typical, naive=False, design="source"),
+        # The same live through the real TikTok source and TikTokLive's parsing, pushed as TikTok does, in
+        # batches: how often TikTok sends a push frame is not documented, so two guesses (10/s and 2/s).
+        Scenario(
+            "typical 200x10 via TikTokLive, 10 frames/s",
+            200,
+            10,
+            typical,
+            naive=False,
+            design="tiktok",
+            push_frames_per_second=10,
+        ),
+        Scenario(
+            "typical 200x10 via TikTokLive, 2 frames/s",
+            200,
+            10,
+            typical,
+            naive=False,
+            design="tiktok",
+            push_frames_per_second=2,
+        ),
         Scenario("2000x50", 2_000, 50, d),
         Scenario("10000x100", 10_000, 100, d),
         Scenario("10000x100 goal bars at 60 fps", 10_000, 100, d, naive=False, query=GOAL_BAR_60),
@@ -193,8 +220,24 @@ async def run(scenario: Scenario, mode: str) -> Result:
     result = Result(scenario, mode)
     seconds = result.seconds
     planned = int(scenario.rate * seconds) if scenario.rate else -1
-    profile = ("--profile", str(PROFILE / f"{scenario.name.replace(' ', '_')}.{mode}.prof")) if PROFILE else ()
-    server = await start(str(HERE / "server_main.py"), "--mode", mode, "--frame-ms", str(scenario.frame_ms), *profile)
+    filename = "".join(c if c.isalnum() else "_" for c in scenario.name)  # "10 frames/s" is no folder
+    profile = ("--profile", str(PROFILE / f"{filename}.{mode}.prof")) if PROFILE else ()
+    async with contextlib.AsyncExitStack() as stack:
+        tiktok: StandInTikTok | None = None
+        if mode == "tiktok":
+            tiktok = await stack.enter_async_context(StandInTikTok().serving())
+            profile = (*profile, "--tiktok-uri", tiktok.uri)
+        server = await start(
+            str(HERE / "server_main.py"), "--mode", mode, "--frame-ms", str(scenario.frame_ms), *profile
+        )
+        await one_run(result, server, tiktok, planned, seconds)
+    return result
+
+
+async def one_run(
+    result: Result, server: asyncio.subprocess.Process, tiktok: StandInTikTok | None, planned: int, seconds: float
+) -> None:
+    scenario, mode = result.scenario, result.mode
     clients: list[asyncio.subprocess.Process] = []
     try:
         port = (await expect(server, "PORT"))[0]
@@ -211,19 +254,25 @@ async def run(scenario: Scenario, mode: str) -> Result:
             clients.append(
                 await start(
                     str(HERE / "client_main.py"),
-                    *("--port", port, "--mode", mode, "--clients", str(count)),
+                    *("--port", port, "--mode", "naive" if mode == "naive" else "hub", "--clients", str(count)),
                     *("--stalled", str(stalled), "--stride", str(stride), "--query", scenario.query),
                 )
             )
         for client in clients:
             await expect(client, "READY", within=120)
+        if tiktok is not None:
+            async with asyncio.timeout(30):
+                await tiktok.connected.wait()  # the server's TikTok source has joined the live
         t0 = time.monotonic() + 0.3
         # After the window: time for the last frames to arrive. A hub client stops as soon as it
         # shows the final total; the naive relay simply stops emitting, its last messages are in flight.
-        drain = 1.0 if mode == "hub" and planned > 0 else 0.5
+        drain = 1.0 if mode != "naive" and planned > 0 else 0.5
         for client in clients:
             await send(client, f"{t0} {seconds} {planned} {drain}")
         await send(server, f"go {scenario.rate} {seconds} {t0}")
+        pushing = None
+        if tiktok is not None:
+            pushing = asyncio.create_task(tiktok.offer(scenario.rate, seconds, t0, scenario.push_frames_per_second))
         await sleep_until(t0)
         cpu0 = cpu_seconds(server.pid)
         await sleep_until(t0 + seconds / 4)
@@ -233,6 +282,9 @@ async def run(scenario: Scenario, mode: str) -> Result:
         result.rss_growth = status_mb(server.pid, "VmRSS") - rss_warm
         emitted, total, marks = await expect(server, "DONE", within=seconds + 60)
         result.emitted, result.total = int(emitted), int(total)
+        if pushing is not None:  # the likes were emitted by the stand-in TikTok: its count and its marks
+            pushed, pushed_marks = await pushing
+            result.emitted, marks = pushed, orjson.dumps(pushed_marks).decode()
         result.peak_rss = status_mb(server.pid, "VmHWM")
         outputs = []
         for client in clients:
@@ -250,7 +302,6 @@ async def run(scenario: Scenario, mode: str) -> Result:
                 except TimeoutError:
                     process.kill()
                     await process.wait()
-    return result
 
 
 def measure(result: Result, outputs: list[dict[str, Any]], marks: list[list[float]], stride: int, planned: int) -> None:

@@ -3,6 +3,9 @@
 `--mode hub` is the real thing: `create_app` with the real bus, engine and hub; only the source
 is the bench's. `--mode naive` is the baseline the figures are compared with: the same engine
 and source, but a relay that sends one websocket message per event to each client.
+`--mode tiktok --tiktok-uri URI` is the real thing with the real TikTok source as well: a
+`TikTokLiveClient` connected to the driver's stand-in TikTok (`bench/tiktok_push.py`), which sends
+the likes; `go` then only waits out the window and answers `DONE <likes counted> <total> []`.
 
 The driver (`bench/run.py`) talks to this process over stdin/stdout, one line each way:
   stdout  `PORT <port>` once listening
@@ -28,6 +31,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -167,6 +171,42 @@ def naive_app(source: BenchSource, relay: NaiveRelay) -> tuple[web.Application, 
     return app, engine
 
 
+def tiktok_client(uri: str) -> Callable[[str, str], Any]:
+    """A client factory for the real TikTok source whose TikTok is the stand-in at `uri`.
+
+    The look-ups made before connecting (is the creator live, which room, the signed websocket URL)
+    are answered here; any other HTTP request is refused, so nothing leaves the machine.
+    """
+    import httpx
+    from TikTokLive import TikTokLiveClient
+    from TikTokLive.proto import ProtoMessageFetchResult
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"the bench never leaves the machine ({request.url.host})")
+
+    def make(unique_id: str, sign_api_key: str) -> Any:
+        client = TikTokLiveClient(
+            unique_id,
+            ws_kwargs={"uri": uri},
+            web_kwargs={"httpx_kwargs": {"transport": httpx.MockTransport(refuse)}},
+        )
+
+        async def live(*args: Any, **kwargs: Any) -> bool:
+            return True
+
+        async def room(*args: Any, **kwargs: Any) -> int:
+            return 7_000_000_000_000_000_001
+
+        async def signed(*args: Any, **kwargs: Any) -> ProtoMessageFetchResult:
+            return ProtoMessageFetchResult(is_first=True)
+
+        client.web.fetch_is_live, client.web.fetch_room_id_from_html = live, room
+        client.web.fetch_signed_websocket = signed
+        return client
+
+    return make
+
+
 def source_alone_app(source: BenchSource) -> tuple[web.Application, Engine]:
     """The bench source emitting into nothing: what the instrument itself costs (its wake-ups, its likes)."""
     engine = Engine(bench_config(), source.kind, now=time.monotonic())  # only for the DONE line; never fed
@@ -184,10 +224,18 @@ def source_alone_app(source: BenchSource) -> tuple[web.Application, Engine]:
 # -- the process -----------------------------------------------------------------------------
 
 
-async def serve(mode: str, frame_ms: int) -> None:
+async def serve(mode: str, frame_ms: int, tiktok_uri: str = "") -> None:
     source = BenchSource()
     relay = NaiveRelay()
-    if mode == "hub":
+    if mode == "tiktok":
+        from overlay.config import TikTokSettings
+        from overlay.sources.tiktok import TikTokSource
+
+        tiktok = TikTokSource(TikTokSettings(unique_id="@bench"), client_factory=tiktok_client(tiktok_uri), environ={})
+        data_dir = Path(tempfile.mkdtemp(prefix="overlay-bench-"))
+        app = create_app(bench_config(frame_ms), source=tiktok, data_dir=data_dir)
+        engine = app[ENGINE]
+    elif mode == "hub":
         data_dir = Path(tempfile.mkdtemp(prefix="overlay-bench-"))
         app = create_app(bench_config(frame_ms), source=source, data_dir=data_dir)
         engine = app[ENGINE]
@@ -207,6 +255,15 @@ async def serve(mode: str, frame_ms: int) -> None:
         while line := (await reader.readline()).decode().split():
             if line[0] == "go":
                 rate, seconds, t0 = float(line[1]), float(line[2]), float(line[3])
+                if mode == "tiktok":  # the likes come from the stand-in TikTok, which keeps the marks
+                    await asyncio.sleep(max(0.0, t0 + seconds - time.monotonic()))
+                    planned = int(rate * seconds)
+                    for _ in range(100):  # up to 5 s more: the last push frame may still be on its way
+                        if engine.total >= planned:
+                            break
+                        await asyncio.sleep(0.05)
+                    print(f"DONE {engine.session} {engine.total} []", flush=True)
+                    continue
                 deliver = relay.deliver if mode == "naive" else None
                 emitted, marks = await source.offer(rate, seconds, t0, deliver)
                 print(f"DONE {emitted} {engine.total} {json.dumps(marks, separators=(',', ':'))}", flush=True)
@@ -218,16 +275,17 @@ async def serve(mode: str, frame_ms: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mode", choices=["hub", "naive", "source"], default="hub")
+    parser.add_argument("--mode", choices=["hub", "naive", "source", "tiktok"], default="hub")
+    parser.add_argument("--tiktok-uri", default="", help="--mode tiktok: the stand-in TikTok's websocket URL")
     parser.add_argument("--frame-ms", type=int, default=33, help="the hub's server.frame_ms")
     parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics of the whole run to FILE")
     args = parser.parse_args()
     if args.profile:
         import cProfile
 
-        cProfile.run(f"asyncio.run(serve({args.mode!r}, {args.frame_ms}))", args.profile)
+        cProfile.run(f"asyncio.run(serve({args.mode!r}, {args.frame_ms}, {args.tiktok_uri!r}))", args.profile)
     else:
-        asyncio.run(serve(args.mode, args.frame_ms))
+        asyncio.run(serve(args.mode, args.frame_ms, args.tiktok_uri))
 
 
 if __name__ == "__main__":
