@@ -126,6 +126,10 @@ def scenarios(quick: bool) -> list[Scenario]:
             push_frames_per_second=2,
         ),
         Scenario("2000x50", 2_000, 50, d),
+        # A busy live through TikTokLive: its parsing, not our hub, sets the ceiling.
+        Scenario(
+            "2000x50 via TikTokLive, 10 frames/s", 2_000, 50, d, naive=False, design="tiktok", push_frames_per_second=10
+        ),
         Scenario("10000x100", 10_000, 100, d),
         Scenario("10000x100 goal bars at 60 fps", 10_000, 100, d, naive=False, query=GOAL_BAR_60),
         Scenario("10000x500", 10_000, 500, d),
