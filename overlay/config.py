@@ -409,19 +409,14 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def parse_config(text: str, filename: str = "config.yaml") -> Config:
     """Validate YAML text; `filename` is only used in messages."""
+    located = _Located()
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = str(exc.problem or exc)
-        if mark is None:
-            raise ConfigError(Problem(filename, "", "yaml_syntax_nowhere", {"problem": problem})) from None
-        where, column = f"{filename}:{mark.line + 1}", mark.column + 1
-        raise ConfigError(Problem(where, "", "yaml_syntax", {"problem": problem, "column": column})) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(Problem(filename, "", "yaml_error", {"error": str(exc)})) from None
-    located = _Located()
-    data = {} if node is None else located.build(node, (), filename)
+        data = {} if node is None else located.build(node, (), filename)
+    # Building the values fails too: an unquoted `label: !Bravo` is a YAML tag, `!!int abc` no number,
+    # `&a [*a]` a loop. Each is a mistake in the file, said as one, never a traceback.
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        raise ConfigError(_yaml_problem(exc, filename)) from None
     if not isinstance(data, dict):
         raise ConfigError(Problem(f"{filename}:1", "", "not_mapping", {"kind": type(data).__name__}))
     try:
@@ -432,6 +427,18 @@ def parse_config(text: str, filename: str = "config.yaml") -> Config:
     config._origin = filename
     config._lines = {dotted(path): line for path, line in located.lines.items() if "<key>" not in path}
     return config
+
+
+def _yaml_problem(exc: Exception, filename: str) -> Problem:
+    """What YAML could not read, at its line and column when it knows them."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return Problem(filename, "", "yaml_error", {"error": str(exc) or type(exc).__name__})
+    mark = exc.problem_mark or exc.context_mark
+    problem = str(exc.problem or exc)
+    if mark is None:
+        return Problem(filename, "", "yaml_syntax_nowhere", {"problem": problem})
+    code = "yaml_tag" if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem else "yaml_syntax"
+    return Problem(f"{filename}:{mark.line + 1}", "", code, {"problem": problem, "column": mark.column + 1})
 
 
 def _valid_keys(loc: Loc) -> list[str]:

@@ -24,7 +24,7 @@ ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"  # goal and challenge ids: they go in URLs
 # `{name!q}` quotes a value as each language does ('de' / « de »), `{name!o}` lists choices ('a' or 'b' /
 # « a » ou « b »), `{name!t}` names a YAML type ("a list" / "une liste"), `{name!n}` writes a number as in
 # config.yaml (15, 0.25: what to type, so no French grouping or decimal comma); `{got}` is " (got X)" /
-# " (reçu X)" when the value written is worth repeating. A text key missing in a locale is said as `MISSING`.
+# " (vous avez écrit X)" when the value written is worth repeating. A text key missing in a locale is said as `MISSING`.
 MISSING = "{message}{got}"
 TEXTS: dict[Locale, dict[str, str]] = {
     "en": {
@@ -34,6 +34,9 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "not_utf8": "cannot be read: {reason}",
         "yaml_syntax": "YAML syntax error: {problem} (column {column})",
         "yaml_syntax_nowhere": "YAML syntax error: {problem}",
+        "yaml_tag": (
+            "a value that starts with '!' must be in quotes, or YAML reads it as a tag: {problem} (column {column})"
+        ),
         "yaml_error": "YAML error: {error}",
         "key_twice": "this key is given twice; keep only one",
         "not_mapping": "the file must be a mapping of keys (like 'locale: fr'), not a {kind}",
@@ -62,16 +65,20 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "not_utf8": "ce fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8 depuis votre éditeur ({reason})",
         "yaml_syntax": "erreur de syntaxe YAML : {problem} (colonne {column})",
         "yaml_syntax_nowhere": "erreur de syntaxe YAML : {problem}",
+        "yaml_tag": (
+            "une valeur qui commence par « ! » doit être entre guillemets, sinon YAML la lit comme une étiquette : "
+            "{problem} (colonne {column})"
+        ),
         "yaml_error": "erreur YAML : {error}",
-        "key_twice": "cette clé est donnée deux fois ; n'en gardez qu'une",
+        "key_twice": "cette clé apparaît deux fois ; n'en gardez qu'une",
         "not_mapping": "le fichier doit contenir des clés avec leurs valeurs (comme « locale: fr »), pas {kind!t}",
         "unknown_key": "clé inconnue ; vouliez-vous dire {close!q} ? Clés valides ici : {valid}",
         "unknown_key_no_hint": "clé inconnue. Clés valides ici : {valid}",
         "missing": "cette clé est obligatoire",
         "literal_error": "{input!q} n'est pas une valeur possible ; valeurs possibles : {choices!o}",
-        "greater_than": "doit être plus grand que {gt!n}{got}",
+        "greater_than": "doit être supérieur à {gt!n}{got}",
         "greater_than_equal": "doit être au moins {ge!n}{got}",
-        "less_than": "doit être plus petit que {lt!n}{got}",
+        "less_than": "doit être inférieur à {lt!n}{got}",
         "less_than_equal": "doit être au plus {le!n}{got}",
         "int_parsing": "un nombre entier est attendu{got}",
         "int_type": "un nombre entier est attendu{got}",
@@ -106,14 +113,14 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "builtin_action_id": "{id!q} est le nom d'une action intégrée ({actions}) ; choisissez un autre identifiant",
         "goal_id_twice": "l'identifiant d'objectif {id!q} est utilisé deux fois ; chaque objectif doit avoir le sien",
         "goal_target_order": (
-            "{target} doit être plus grand que l'objectif précédent ({previous}) ; "
+            "{target} doit dépasser la cible de l'objectif précédent ({previous}) ; "
             "les objectifs comptent depuis le début du live"
         ),
         "challenge_id_twice": "l'identifiant de défi {id!q} est utilisé deux fois",
         "hotkey_escape": "Échap annule le défi en cours ; choisissez une autre touche",
         "hotkey_twice": "{hotkey!q} lance déjà le défi {challenge!q}",
         "unknown_challenge": "aucun défi n'a l'identifiant {id!q} (défis : {known})",
-        "unknown_challenge_none": "aucun défi n'a l'identifiant {id!q} (aucun défi n'est encore défini)",
+        "unknown_challenge_none": "aucun défi n'a l'identifiant {id!q} (la liste challenges est vide)",
     },
 }
 
@@ -158,13 +165,13 @@ class _Voice(string.Formatter):
         return str(value)
 
     def got(self, params: Mapping[str, Any]) -> str:
-        """' (got 5)' / ' (reçu 5)' when the value written is known, else nothing."""
+        """' (got 5)' / ' (vous avez écrit 5)' when the value written is known, else nothing."""
         if "input" not in params:
             return ""
         value = params["input"]
         if self.locale == "en":
             return f" (got {value!r})"
-        return " (valeur vide)" if value is None else f" (reçu {self.quote(value)})"
+        return " (valeur vide)" if value is None else f" (vous avez écrit {self.quote(value)})"
 
 
 def render(code: str, params: Mapping[str, Any], locale: Locale) -> str:
@@ -256,8 +263,8 @@ def from_pydantic(
         close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
         code = "unknown_key" if close else "unknown_key_no_hint"
         params = {"valid": ", ".join(valid), "close": close[0] if close else ""}
-    elif code != "value_error" and not isinstance(shown, (dict, list)):
-        params["input"] = shown
+    elif code == "literal_error" or (code != "value_error" and not isinstance(shown, (dict, list))):
+        params["input"] = shown  # a wrong choice is always repeated, even a list ("locale: [fr]")
     if code == "literal_error":
         params["choices"] = re.findall(r"'((?:[^'\\]|\\.)*)'", str(ctx.get("expected", ""))) or None
     elif code in ("string_too_short", "too_short") and ctx.get("min_length") == 1:

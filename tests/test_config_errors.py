@@ -35,13 +35,15 @@ def test_an_unknown_key_suggests_the_closest_one_in_french() -> None:
 def test_a_number_below_its_minimum() -> None:
     assert (
         french("tiktok: {poll_seconds: 10}\n")
-        == "config.yaml:1 : tiktok.poll_seconds : doit être au moins 15 (reçu 10)"
+        == "config.yaml:1 : tiktok.poll_seconds : doit être au moins 15 (vous avez écrit 10)"
     )
 
 
 def test_a_word_where_a_whole_number_is_expected() -> None:
     text = "challenges:\n  - {id: sprint, text: Sprint, target: many}\n"
-    assert french(text) == "config.yaml:2 : challenges[0].target : un nombre entier est attendu (reçu « many »)"
+    assert (
+        french(text) == "config.yaml:2 : challenges[0].target : un nombre entier est attendu (vous avez écrit « many »)"
+    )
 
 
 def test_a_value_outside_the_choices_lists_them_in_french() -> None:
@@ -65,7 +67,7 @@ def test_goal_targets_that_do_not_increase_in_french() -> None:
             - {id: b, label: y, target: 1000}
         """
     assert french(text) == (
-        "config.yaml:4 : goals.steps[1].target : 1000 doit être plus grand que l'objectif précédent (5000) ; "
+        "config.yaml:4 : goals.steps[1].target : 1000 doit dépasser la cible de l'objectif précédent (5000) ; "
         "les objectifs comptent depuis le début du live"
     )
 
@@ -85,7 +87,7 @@ def test_a_rhythm_rule_naming_an_unknown_challenge_in_french() -> None:
 def test_a_key_given_twice_in_french() -> None:
     assert (
         french("locale: fr\nlocale: en\n")
-        == "config.yaml:2 : locale : cette clé est donnée deux fois ; n'en gardez qu'une"
+        == "config.yaml:2 : locale : cette clé apparaît deux fois ; n'en gardez qu'une"
     )
 
 
@@ -95,12 +97,43 @@ def test_yaml_syntax_keeps_pyyaml_words_in_a_french_sentence() -> None:
     )
 
 
+def test_an_unquoted_value_starting_with_an_exclamation_mark_says_to_quote_it() -> None:
+    """YAML reads `!Objectif` as a tag: a plausible label, which must be a clear error, not a traceback."""
+    text = "goals:\n  steps:\n    - {id: a, label: !Objectif atteint, target: 5}\n"
+    assert french(text) == (
+        "config.yaml:3 : une valeur qui commence par « ! » doit être entre guillemets, sinon YAML la lit comme une "
+        "étiquette : could not determine a constructor for the tag '!Objectif' (colonne 22)"
+    )
+    assert str(caught(text)).startswith("config.yaml:3: a value that starts with '!' must be in quotes")
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("server: {port: !!int abc}\n", "config.yaml: YAML error: invalid literal for int() with base 10: 'abc'"),
+        ("x: &a [*a]\n", "config.yaml: YAML error: maximum recursion depth exceeded"),
+    ],
+)
+def test_values_yaml_cannot_build_are_config_errors_too(text: str, english: str) -> None:
+    error = caught(text)
+    assert str(error) == english
+    assert error.say("fr").startswith("config.yaml : erreur YAML : ")
+
+
+def test_a_list_where_one_choice_is_expected_repeats_what_was_written() -> None:
+    error = caught("locale: [fr]\n")
+    assert str(error) == "config.yaml:1: locale: got ['fr']; expected 'fr' or 'en'"
+    assert error.say("fr") == (
+        "config.yaml:1 : locale : ['fr'] n'est pas une valeur possible ; valeurs possibles : « fr » ou « en »"
+    )
+
+
 def test_every_problem_is_one_line_in_both_languages() -> None:
     error = caught("locale: de\nserver: {port: x, frame_ms: 1}\n")
     assert error.say("fr").splitlines() == [
         "config.yaml:1 : locale : « de » n'est pas une valeur possible ; valeurs possibles : « fr » ou « en »",
-        "config.yaml:2 : server.port : un nombre entier est attendu (reçu « x »)",
-        "config.yaml:2 : server.frame_ms : doit être au moins 10 (reçu 1)",
+        "config.yaml:2 : server.port : un nombre entier est attendu (vous avez écrit « x »)",
+        "config.yaml:2 : server.frame_ms : doit être au moins 10 (vous avez écrit 1)",
     ]
     assert str(error) == error.say("en")
     assert str(error).splitlines() == [
@@ -207,14 +240,14 @@ def test_a_folder_instead_of_a_file(tmp_path: Path) -> None:
 def test_a_pydantic_kind_without_a_french_text_keeps_pydantics_words_in_a_french_frame() -> None:
     error = {"type": "some_future_kind", "loc": ("server", "port"), "msg": "Input should be lucky", "input": 13}
     problem = from_pydantic(error, "config.yaml", lambda loc: 2, lambda loc: [])
-    assert problem.say("fr") == "config.yaml:2 : server.port : expected lucky (reçu 13)"
+    assert problem.say("fr") == "config.yaml:2 : server.port : expected lucky (vous avez écrit 13)"
     assert problem.say("en") == "config.yaml:2: server.port: expected lucky (got 13)"
 
 
 def test_a_text_missing_a_value_falls_back_instead_of_failing() -> None:
     error = {"type": "literal_error", "loc": ("locale",), "msg": "Input should be 1 or 2", "input": 3, "ctx": {}}
     problem = from_pydantic(error, "config.yaml", lambda loc: 1, lambda loc: [])
-    assert problem.say("fr") == "config.yaml:1 : locale : expected 1 or 2 (reçu 3)"
+    assert problem.say("fr") == "config.yaml:1 : locale : expected 1 or 2 (vous avez écrit 3)"
     assert Problem("config.yaml:1", "x", "greater_than").say("fr") == "config.yaml:1 : x : greater_than"
 
 
