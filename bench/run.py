@@ -225,14 +225,15 @@ async def run(scenario: Scenario, mode: str) -> Result:
     seconds = result.seconds
     planned = int(scenario.rate * seconds) if scenario.rate else -1
     filename = "".join(c if c.isalnum() else "_" for c in scenario.name)  # "10 frames/s" is no folder
-    profile = ("--profile", str(PROFILE / f"{filename}.{mode}.prof")) if PROFILE else ()
+    options = ("--profile", str(PROFILE / f"{filename}.{mode}.prof")) if PROFILE else ()
     async with contextlib.AsyncExitStack() as stack:
         tiktok: StandInTikTok | None = None
         if mode == "tiktok":
+            assert scenario.push_frames_per_second > 0, f"{scenario.name}: how often does the stand-in TikTok push?"
             tiktok = await stack.enter_async_context(StandInTikTok().serving())
-            profile = (*profile, "--tiktok-uri", tiktok.uri)
+            options = (*options, "--tiktok-uri", tiktok.uri)
         server = await start(
-            str(HERE / "server_main.py"), "--mode", mode, "--frame-ms", str(scenario.frame_ms), *profile
+            str(HERE / "server_main.py"), "--mode", mode, "--frame-ms", str(scenario.frame_ms), *options
         )
         await one_run(result, server, tiktok, planned, seconds)
     return result
@@ -243,6 +244,7 @@ async def one_run(
 ) -> None:
     scenario, mode = result.scenario, result.mode
     clients: list[asyncio.subprocess.Process] = []
+    pushing: asyncio.Task[tuple[int, list[tuple[int, float]]]] | None = None
     try:
         port = (await expect(server, "PORT"))[0]
         # Two client processes past 100 clients, so the measuring side is less of a bottleneck.
@@ -274,7 +276,6 @@ async def one_run(
         for client in clients:
             await send(client, f"{t0} {seconds} {planned} {drain}")
         await send(server, f"go {scenario.rate} {seconds} {t0}")
-        pushing = None
         if tiktok is not None:
             pushing = asyncio.create_task(tiktok.offer(scenario.rate, seconds, t0, scenario.push_frames_per_second))
         await sleep_until(t0)
@@ -296,6 +297,8 @@ async def one_run(
             outputs.append(orjson.loads(await client.stdout.readline()))
         measure(result, outputs, orjson.loads(marks), stride if mode == "naive" else 0, planned)
     finally:
+        if pushing is not None:
+            pushing.cancel()  # done already, unless the run failed
         for process in (*clients, server):
             if process.returncode is None:
                 if process is server:

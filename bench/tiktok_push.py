@@ -43,7 +43,7 @@ class StandInTikTok:
     @contextlib.asynccontextmanager
     async def serving(self) -> AsyncIterator[StandInTikTok]:
         async with websockets.serve(self._handler, "127.0.0.1", 0, compression=None) as server:
-            port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            port = server.sockets[0].getsockname()[1]
             self.uri = f"ws://127.0.0.1:{port}"
             yield self
 
