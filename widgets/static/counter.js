@@ -12,7 +12,6 @@
   let basis = "total";
   let target = null;
   let shown = null;
-  let drawn = "";
   let bumpedAt = -Infinity;
   let last = null; // the last state, to redraw after a config edit
 
@@ -24,24 +23,13 @@
   }
   setup();
 
-  const NUMBER_EVERY_MS = 66;
-  let textAt = -Infinity; // when the number was last written
+  const counting = Overlay.countingNumber(number);
 
   const wake = Overlay.animate((dt, now) => {
     if (root.hidden) root.hidden = false;
     const before = shown;
     shown = Overlay.approach(shown, target, dt);
-    // At most ~15 rewrites a second while it counts up (faster is unreadable, and each costs a layout
-    // and a paint of the big number); it always lands on the exact value.
-    if (now - textAt >= NUMBER_EVERY_MS || shown === target) {
-      const text = Overlay.formatNumber(shown);
-      if (text !== drawn) {
-        number.textContent = text;
-        drawn = text;
-        textAt = now;
-        root.dataset.value = String(target);
-      }
-    }
+    if (counting.show(shown, now, shown === target)) root.dataset.value = String(target);
     // A little bump when likes arrive, at most every 350 ms (the Web Animations API needs no reflow).
     if (shown > before && now - bumpedAt > 350 && number.animate) {
       bumpedAt = now;
@@ -53,7 +41,7 @@
   Overlay.onOptions(() => {
     const before = basis;
     setup();
-    drawn = ""; // numbers in the new locale
+    counting.forget(); // numbers in the new locale
     if (!last) return;
     if (basis !== before) target = shown = last.likes[basis]; // another count: shown at once, not counted to
     wake();

@@ -33,7 +33,6 @@
 
   let goal = null;          // what the server says: {id, label, target, progress, reached, step, steps}
   let shown = null;         // progress currently drawn
-  let drawnCount = "";
   let drawnScale = -1;
   let firstState = true;
   let lastState = null;
@@ -161,9 +160,7 @@
   }
 
   let latest = null; // the newest state message, applied by the next frame
-  const NUMBER_EVERY_MS = 66;
-
-  let textAt = -Infinity; // when the number was last written
+  const counting = Overlay.countingNumber(count);
 
   const wake = Overlay.animate((dt, now) => {
     if (latest) {
@@ -180,16 +177,8 @@
         drawnScale = scale;
       }
       if (variant === "stacked") drawSteps(shown);
-      // The bar glides at 60 fps on the compositor; the number changes at most ~15 times a second
-      // (faster is unreadable and costs a layout and a paint each time), and always lands on the exact value.
-      if (now - textAt >= NUMBER_EVERY_MS || shown === goal.progress) {
-        const text = Overlay.formatNumber(shown);
-        if (text !== drawnCount) {
-          count.textContent = text;
-          drawnCount = text;
-          textAt = now;
-        }
-      }
+      // The bar glides at 60 fps on the compositor; the number changes at most ~15 times a second.
+      counting.show(shown, now, shown === goal.progress);
     }
     return goal !== null && shown !== goal.progress;
   });
@@ -199,7 +188,7 @@
     variant = pickVariant();
     root.dataset.variant = variant;
     drawnScale = -1;
-    drawnCount = "";
+    counting.forget();
     stepsKey = "";
     if (goal) target.textContent = Overlay.formatNumber(goal.target);
     if (!latest) latest = lastState;

@@ -45,6 +45,30 @@ const Overlay = (() => {
     return numberFormat.format(Math.round(value));
   }
 
+  const COUNTING_EVERY_MS = 66;
+
+  /** A big number that counts toward its value: `show(value, now, final)` rewrites it at most ~15 times a
+   *  second (faster is unreadable, and each write costs a layout and a paint), and always writes the final
+   *  value; it returns whether it wrote. `forget()` makes the next `show` write (numbers in a new locale). */
+  function countingNumber(element) {
+    let drawn = "";
+    let at = -Infinity; // frame time of the last write
+    return {
+      show(value, now, final) {
+        if (!final && now - at < COUNTING_EVERY_MS) return false;
+        const text = formatNumber(value);
+        if (text === drawn) return false;
+        element.textContent = text;
+        drawn = text;
+        at = now;
+        return true;
+      },
+      forget() {
+        drawn = "";
+      },
+    };
+  }
+
   /** A whole-number option, clamped; `fallback` when absent or not a number. */
   function number(key, fallback, min = -Infinity, max = Infinity) {
     const value = Number(options[key]);
@@ -328,7 +352,7 @@ const Overlay = (() => {
   }
 
   return {
-    options, formatNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
+    options, formatNumber, countingNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
     connect, onOptions, showConfigStatus, sourceText,
     get locale() {
       return locale;

@@ -32,9 +32,8 @@
   let rate = null; // likes per minute, as the server says
   let shown = null;
   let samples = []; // [time ms, rate], one a second
-  let drawn = { text: "", scale: -1, max: -1, trend: "", above: null };
-  const NUMBER_EVERY_MS = 66;
-  let textAt = -Infinity; // when the number was last written
+  let drawn = { scale: -1, max: -1, trend: "", above: null };
+  const counting = Overlay.countingNumber(number);
 
   function scaleMax() {
     if (fixedMax > 0) return fixedMax;
@@ -58,17 +57,8 @@
     if (root.hidden) root.hidden = false;
     shown = Overlay.approach(shown, rate, dt);
     const max = scaleMax();
-    // The gauge glides every frame; the number is rewritten at most ~15 times a second (each write
-    // costs a layout and a paint) and always lands on the exact rate.
-    if (now - textAt >= NUMBER_EVERY_MS || shown === rate) {
-      const text = Overlay.formatNumber(shown);
-      if (text !== drawn.text) {
-        number.textContent = text;
-        drawn.text = text;
-        textAt = now;
-        root.dataset.rate = String(rate);
-      }
-    }
+    // The gauge glides every frame; the number is rewritten at most ~15 times a second.
+    if (counting.show(shown, now, shown === rate)) root.dataset.rate = String(rate);
     const scale = Math.min(1, shown / max);
     if (Math.abs(scale - drawn.scale) > 0.0005) {
       fill.style.transform = `scaleX(${scale.toFixed(4)})`;
@@ -97,7 +87,8 @@
 
   Overlay.onOptions(() => {
     setup();
-    drawn = { text: "", scale: -1, max: -1, trend: "", above: null }; // redraw in the new settings and words
+    drawn = { scale: -1, max: -1, trend: "", above: null }; // redraw in the new settings and words
+    counting.forget();
     if (rate !== null) wake();
   });
 
