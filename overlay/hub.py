@@ -198,7 +198,7 @@ class Hub:
                     wire = wires[(slot.encode, wants)] = slot.encode(frames)
                 if slot.send_now(wire):
                     continue
-            slot.offer(state_frame, events_frame if slot.wants_events else None)
+            slot.offer(state_frame, events_frame if wants else None)
 
     def next_frame(self, now: float) -> float | None:
         """Loop time of the next frame owed to a rate, or None when every rate is up to date."""
