@@ -69,6 +69,7 @@ from overlay.events import (
 )
 from overlay.i18n import status_detail
 from overlay.sources.base import Emit
+from overlay.sources.tiktok_decoding import reuse_validators
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,7 @@ class TikTokSource:
 
     async def run(self, emit: Emit) -> None:
         prime_metadata()
+        reuse_validators()
         self._emit = emit
         if self._memory is not None and self._joined:
             await asyncio.to_thread(self._recall, self._memory)
