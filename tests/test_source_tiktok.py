@@ -29,7 +29,16 @@ from TikTokLive.client.errors import (
     UserNotFoundError,
     WebcastBlockedError,
 )
-from TikTokLive.events import CommentEvent, ControlEvent, GiftEvent, LikeEvent, RoomUserSeqEvent, SocialEvent
+from TikTokLive.events import (
+    CommentEvent,
+    ControlEvent,
+    GiftEvent,
+    JoinEvent,
+    LikeEvent,
+    RoomUserSeqEvent,
+    SocialEvent,
+)
+from TikTokLive.events.custom_events import WebsocketResponseEvent
 from TikTokLive.proto import (
     CommonMessageData,
     ControlAction,
@@ -99,6 +108,11 @@ def gift(name: str, diamonds: int, repeat: int, *, streaking: bool, msg_id: int)
 def comment(text: str, msg_id: int) -> Any:
     proto = CommentEvent(common=CommonMessageData(msg_id=msg_id), content=text, user=viewer(15, "adam", "Adam"))
     return message("WebcastChatMessage", proto)
+
+
+def join(msg_id: int) -> Any:
+    """A viewer entering the live: TikTok sends one for each, the source has no use for them."""
+    return message("WebcastMemberMessage", JoinEvent(common=CommonMessageData(msg_id=msg_id), user=viewer(16, "noa")))
 
 
 def viewers(total: int) -> Any:
@@ -348,6 +362,38 @@ async def test_every_kind_of_message_becomes_our_event(tiktok: FakeTikTok) -> No
     assert seen.of(Viewers) == [Viewers(count=321)]
     assert ("connected", f"connected (room {ROOM})") in seen.statuses
     assert len(seen.events) == len([*seen.of(SourceStatus), *seen.of(LiveStarted)]) + 6  # share included
+
+
+def decodings(monkeypatch: pytest.MonkeyPatch, *kinds: type[Any]) -> list[str]:
+    """The messages of these kinds that the client decodes, in order (spied on betterproto2's `load`)."""
+    decoded: list[str] = []
+    for kind in kinds:
+
+        def load(self: Any, *args: Any, _load: Any = kind.load, **kwargs: Any) -> Any:
+            decoded.append(type(self).__name__)
+            return _load(self, *args, **kwargs)
+
+        monkeypatch.setattr(kind, "load", load)
+    return decoded
+
+
+async def test_messages_it_does_not_read_are_not_decoded_but_still_show_the_live_is_there(
+    tiktok: FakeTikTok, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiktok.visits = [Visit(close=None)]
+    seen = Seen()
+    task = await running(make_source(tiktok, Sleeps()), seen)
+    await seen.until(lambda: seen.last == "connected")
+    announced: list[Any] = []
+    tiktok.clients[-1].add_listener(WebsocketResponseEvent, announced.append)  # what the silence watchdog hears
+    decoded = decodings(monkeypatch, JoinEvent, LikeEvent)
+    tiktok.push(join(1), join(2))
+    tiktok.push(join(3), like(3, 103, msg_id=4))
+    await seen.until(lambda: bool(seen.of(Like)))
+    await stop(task)
+    assert decoded == ["LikeEvent"]
+    assert len(announced) == 4  # every message, decoded or not
+    assert seen.of(Like) == [Like(count=3, total=103, user=User("lea_77", "Léa", "https://p16/lea_77.jpg"))]
 
 
 async def test_likes_reach_the_api_and_a_websocket_through_the_real_app(tiktok: FakeTikTok, tmp_path: Path) -> None:

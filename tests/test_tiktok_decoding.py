@@ -7,9 +7,19 @@ from typing import Any
 import betterproto2
 import pydantic_core
 import pytest
-from TikTokLive.events import CommentEvent, GiftEvent, LikeEvent, SocialEvent
+from TikTokLive.events import (
+    CommentEvent,
+    ConnectEvent,
+    FollowEvent,
+    GiftEvent,
+    LikeEvent,
+    LiveEndEvent,
+    ShareEvent,
+    SocialEvent,
+)
+from TikTokLive.events.custom_events import WebsocketResponseEvent
 
-from overlay.sources.tiktok_decoding import reuse_validators
+from overlay.sources.tiktok_decoding import methods_behind, reuse_validators
 from tests.test_source_tiktok import comment, gift, like, social, viewer
 
 LIBRARY_VALIDATE = getattr(betterproto2.Message._validate, "__wrapped__", betterproto2.Message._validate)
@@ -97,3 +107,15 @@ def test_a_version_we_have_not_read_is_left_as_it_is(library_check: None, monkey
     monkeypatch.setattr(betterproto2, "__version__", "0.10.0")
     assert not reuse_validators()
     assert betterproto2.Message._validate is LIBRARY_VALIDATE
+
+
+def test_the_messages_behind_the_events_the_source_listens_to() -> None:
+    # Follows and shares come from social messages, the live's end from a control message;
+    # the connection's own events come from no message.
+    listened = [LikeEvent, FollowEvent, ShareEvent, LiveEndEvent, GiftEvent, ConnectEvent, WebsocketResponseEvent]
+    assert methods_behind(listened) == {
+        "WebcastLikeMessage",
+        "WebcastSocialMessage",
+        "WebcastControlMessage",
+        "WebcastGiftMessage",
+    }

@@ -69,7 +69,7 @@ from overlay.events import (
 )
 from overlay.i18n import status_detail
 from overlay.sources.base import Emit
-from overlay.sources.tiktok_decoding import reuse_validators
+from overlay.sources.tiktok_decoding import decode_only, reuse_validators
 
 log = logging.getLogger(__name__)
 
@@ -402,6 +402,7 @@ class TikTokSource:
         }
         for event_type, handler in handlers.items():
             client.add_listener(event_type, handler)
+        decode_only(client, handlers)  # the other kinds of messages (joins, rankings...) are not decoded
         # Exceptions in handlers end up here (pyee); without a listener they would vanish.
         client.listens_to("error")(self._on_handler_error)
 

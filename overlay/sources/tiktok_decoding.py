@@ -1,12 +1,20 @@
-"""Source helper: TikTokLive decodes each message for about half the CPU, checked exactly as before.
+"""Source helper: TikTokLive decodes fewer messages, each for about half the CPU, checked as before.
 
-TikTokLive's messages are betterproto2 classes that are also pydantic dataclasses. After decoding
-a message, betterproto2 0.9.1 (the version TikTokLive 7.0.1 pins) checks it against its class's
-pydantic schema, and to do so builds a new pydantic-core `SchemaValidator` from that schema, for
-every message and for every message inside it (a like carries a viewer profile of 117 fields).
-Building the validator costs far more than the check. The schema of a class does not change, so
-the validator it builds does not either: `reuse_validators` keeps one per class and runs the same
-check with it. Measured on a like message: 128 -> 76 µs decoded (bench/README.md).
+Two costs the TikTok source does not need to pay, on the PC that also runs OBS:
+
+**Messages nobody reads.** TikTokLive decodes every message of a push frame (joins, rankings,
+battles, banners: about 60 kinds) before it looks at who listens. `decode_only` lets the client
+decode only the kinds behind the events the source listens to; every other message still
+announces itself (`WebsocketResponseEvent`, the silence watchdog's sign of life), undecoded.
+
+**A validator built per message.** TikTokLive's messages are betterproto2 classes, most of them
+also pydantic dataclasses. After decoding one, betterproto2 0.9.1 (the version TikTokLive 7.0.1
+pins) checks it against its class's pydantic schema, and to do so builds a new pydantic-core
+`SchemaValidator` from that schema: for every message, and every message inside it (a like's
+header, the viewer's avatar...). Building the validator costs far more than the check. The
+schema of a class does not change, so neither does the validator built from it:
+`reuse_validators` keeps one per class and runs the same check with it. Measured on a like
+message: 128 -> 76 µs to decode (bench/README.md).
 
 The check is a method of betterproto2's base class, so it is replaced there, for the versions
 we have read (`KNOWN_VERSIONS`); any other version is left as it is, and runs as fast as it runs.
@@ -16,10 +24,13 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import betterproto2
 import pydantic_core
+from TikTokLive.events.custom_events import WebsocketResponseEvent
+from TikTokLive.events.proto_events import EVENT_MAPPINGS
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +65,31 @@ def reuse_validators() -> bool:
     _validate.reuses_validators = True  # type: ignore[attr-defined]
     message._validate = _validate
     return True
+
+
+def methods_behind(events: Iterable[type]) -> frozenset[str]:
+    """The TikTok message kinds (`WebcastLikeMessage`...) that TikTokLive builds these events from.
+
+    An event it derives from another message (a follow or a share from a social message, the
+    live's end from a control message) is a subclass of that message's event.
+    """
+    event_methods = {cls: method for method, cls in EVENT_MAPPINGS.items()}
+    return frozenset(
+        next(event_methods[kind] for kind in event.__mro__ if kind in event_methods)
+        for event in events
+        if any(kind in event_methods for kind in event.__mro__)
+    )
+
+
+def decode_only(client: Any, events: Iterable[type]) -> frozenset[str]:
+    """Have a `TikTokLiveClient` decode only the messages behind `events`; returns their kinds."""
+    methods = methods_behind(events)
+    decode = client._parse_webcast_response_message
+
+    async def decode_if_read(*, webcast_response: Any, webcast_response_message: Any) -> list[Any]:
+        if webcast_response_message is not None and webcast_response_message.method not in methods:
+            return [WebsocketResponseEvent(raw=webcast_response)]  # what the library announces for any message
+        return list(await decode(webcast_response=webcast_response, webcast_response_message=webcast_response_message))
+
+    client._parse_webcast_response_message = decode_if_read
+    return methods
