@@ -56,6 +56,7 @@ class Scenario:
     design: str = "hub"  # "source": the bench source alone, emitting into nothing (no app, no engine)
     # design "tiktok": the likes come through the real TikTok source, pushed by a stand-in TikTok this often
     push_frames_per_second: float = 0
+    joins_per_second: float = 0  # design "tiktok": viewers entering the live, pushed with the likes
 
 
 @dataclass
@@ -124,6 +125,18 @@ def scenarios(quick: bool) -> list[Scenario]:
             naive=False,
             design="tiktok",
             push_frames_per_second=2,
+        ),
+        # A live is more than likes: TikTok also sends a message for every viewer who comes in (and
+        # rankings, banners...), which the overlay does not read. As many joins as likes, a guess.
+        Scenario(
+            "typical 200x10 via TikTokLive + 200 joins/s, 10 frames/s",
+            200,
+            10,
+            typical,
+            naive=False,
+            design="tiktok",
+            push_frames_per_second=10,
+            joins_per_second=200,
         ),
         Scenario("2000x50", 2_000, 50, d),
         # A busy live through TikTokLive: its parsing, not our hub, sets the ceiling.
@@ -277,7 +290,9 @@ async def one_run(
             await send(client, f"{t0} {seconds} {planned} {drain}")
         await send(server, f"go {scenario.rate} {seconds} {t0}")
         if tiktok is not None:
-            pushing = asyncio.create_task(tiktok.offer(scenario.rate, seconds, t0, scenario.push_frames_per_second))
+            pushing = asyncio.create_task(
+                tiktok.offer(scenario.rate, seconds, t0, scenario.push_frames_per_second, scenario.joins_per_second)
+            )
         await sleep_until(t0)
         cpu0 = cpu_seconds(server.pid)
         await sleep_until(t0 + seconds / 4)

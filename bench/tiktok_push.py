@@ -3,9 +3,11 @@
 The driver (`bench/run.py`) runs it in its own process, not the server's, so its work is not
 counted as the server's. It sends what TikTok sends during a live: gzip'd `WebcastPushFrame`s, each carrying
 a batch of `WebcastLikeMessage`s (one like from one of `VIEWERS` viewers, with the room total
-after it), `frames_per_second` frames a second. How often TikTok itself sends a frame is not
-documented, so the scenarios name the rate they assume. The server side is
-`bench/server_main.py --mode tiktok`: a real `TikTokLiveClient` whose websocket URL is this one.
+after it), `frames_per_second` frames a second; with `joins_per_second`, the frames also carry
+that many `WebcastMemberMessage`s (a viewer entering the live), which the overlay does not read.
+How often TikTok itself sends a frame is not documented, so the scenarios name the rate they
+assume. The server side is `bench/server_main.py --mode tiktok`: a real `TikTokLiveClient` whose
+websocket URL is this one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from collections.abc import AsyncIterator
 
 import websockets
-from TikTokLive.events import LikeEvent
+from TikTokLive.events import JoinEvent, LikeEvent
 from TikTokLive.proto import (
     CommonMessageData,
     ProtoMessageFetchResult,
@@ -54,9 +56,18 @@ class StandInTikTok:
             async for _ in ws:  # the client's enter-room frame, heartbeats and acks: read, not answered
                 pass
 
-    def frame(self, first: int, last: int) -> bytes:
-        """Likes `first`..`last` (room totals), one message each, in one push frame."""
+    def frame(self, first: int, last: int, joins: range = range(0)) -> bytes:
+        """Likes `first`..`last` (room totals), one message each, in one push frame, after the `joins`-th joins."""
         messages = [
+            ProtoMessageFetchResultBaseProtoMessage(
+                method="WebcastMemberMessage",
+                payload=bytes(
+                    JoinEvent(common=CommonMessageData(msg_id=-1 - k), user=self._users[k % len(self._users)])
+                ),
+            )
+            for k in joins
+        ]
+        messages += [
             ProtoMessageFetchResultBaseProtoMessage(
                 method="WebcastLikeMessage",
                 payload=bytes(
@@ -76,22 +87,25 @@ class StandInTikTok:
         return bytes(push)
 
     async def offer(
-        self, rate: float, seconds: float, t0: float, frames_per_second: float
+        self, rate: float, seconds: float, t0: float, frames_per_second: float, joins_per_second: float = 0
     ) -> tuple[int, list[tuple[int, float]]]:
-        """Push `rate` likes a second for `seconds` from `t0`: (how many, and per frame the total and when it left)."""
+        """Push `rate` likes (and `joins_per_second` joins) a second for `seconds` from `t0`: (how many likes,
+        and per frame the total and when it left)."""
         await self.connected.wait()
         assert self._ws is not None
         planned = int(rate * seconds)
         interval = 1 / frames_per_second
         marks: list[tuple[int, float]] = []
-        sent = 0
+        sent = joined = 0
         tick = 0
         while sent < planned:
             tick += 1
             await asyncio.sleep(max(0.0, t0 + tick * interval - time.monotonic()))
             due = min(planned, int(tick * interval * rate))
             if due > sent:
-                payload = self.frame(sent + 1, due)
+                joins = int(tick * interval * joins_per_second)
+                payload = self.frame(sent + 1, due, range(joined, joins))
+                joined = joins
                 await self._ws.send(payload)
                 sent = due
                 marks.append((sent, time.monotonic()))

@@ -73,12 +73,13 @@ def methods_behind(events: Iterable[type]) -> frozenset[str]:
     An event it derives from another message (a follow or a share from a social message, the
     live's end from a control message) is a subclass of that message's event.
     """
-    event_methods = {cls: method for method, cls in EVENT_MAPPINGS.items()}
-    return frozenset(
-        next(event_methods[kind] for kind in event.__mro__ if kind in event_methods)
-        for event in events
-        if any(kind in event_methods for kind in event.__mro__)
-    )
+    method_of = {cls: method for method, cls in EVENT_MAPPINGS.items()}
+    methods: set[str] = set()
+    for event in events:
+        method = next((method_of[kind] for kind in event.__mro__ if kind in method_of), None)
+        if method is not None:  # None: an event of the connection itself (connect, disconnect)
+            methods.add(method)
+    return frozenset(methods)
 
 
 def decode_only(client: Any, events: Iterable[type]) -> frozenset[str]:
@@ -86,10 +87,10 @@ def decode_only(client: Any, events: Iterable[type]) -> frozenset[str]:
     methods = methods_behind(events)
     decode = client._parse_webcast_response_message
 
-    async def decode_if_read(*, webcast_response: Any, webcast_response_message: Any) -> list[Any]:
+    async def decode_if_read(webcast_response: Any, webcast_response_message: Any) -> list[Any]:
         if webcast_response_message is not None and webcast_response_message.method not in methods:
             return [WebsocketResponseEvent(raw=webcast_response)]  # what the library announces for any message
-        return list(await decode(webcast_response=webcast_response, webcast_response_message=webcast_response_message))
+        return list(await decode(webcast_response, webcast_response_message))
 
     client._parse_webcast_response_message = decode_if_read
     return methods
