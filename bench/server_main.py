@@ -60,8 +60,12 @@ goals:
 Deliver = Callable[[Event], Awaitable[None]]
 
 
+def bench_yaml(frame_ms: int = 33) -> str:
+    return CONFIG_YAML + f"server: {{frame_ms: {frame_ms}}}\n"
+
+
 def bench_config(frame_ms: int = 33) -> Config:
-    return parse_config(CONFIG_YAML + f"server: {{frame_ms: {frame_ms}}}\n", "bench-config.yaml")
+    return parse_config(bench_yaml(frame_ms), "bench-config.yaml")
 
 
 class BenchSource:
@@ -227,17 +231,19 @@ def source_alone_app(source: BenchSource) -> tuple[web.Application, Engine]:
 async def serve(mode: str, frame_ms: int, tiktok_uri: str = "") -> None:
     source = BenchSource()
     relay = NaiveRelay()
-    if mode == "tiktok":
-        from overlay.config import TikTokSettings
-        from overlay.sources.tiktok import TikTokSource
+    if mode in ("hub", "tiktok"):
+        # As `make run` does: the config comes from a file, watched for edits while the server runs.
+        data_dir = Path(tempfile.mkdtemp(prefix="overlay-bench-"))
+        config_path = data_dir / "config.yaml"
+        config_path.write_text(bench_yaml(frame_ms), encoding="utf-8")
+        feeding: Any = source
+        if mode == "tiktok":
+            from overlay.config import TikTokSettings
+            from overlay.sources.tiktok import TikTokSource
 
-        tiktok = TikTokSource(TikTokSettings(unique_id="@bench"), client_factory=tiktok_client(tiktok_uri), environ={})
-        data_dir = Path(tempfile.mkdtemp(prefix="overlay-bench-"))
-        app = create_app(bench_config(frame_ms), source=tiktok, data_dir=data_dir)
-        engine = app[ENGINE]
-    elif mode == "hub":
-        data_dir = Path(tempfile.mkdtemp(prefix="overlay-bench-"))
-        app = create_app(bench_config(frame_ms), source=source, data_dir=data_dir)
+            settings = TikTokSettings(unique_id="@bench")
+            feeding = TikTokSource(settings, client_factory=tiktok_client(tiktok_uri), environ={})
+        app = create_app(bench_config(frame_ms), source=feeding, data_dir=data_dir, config_path=config_path)
         engine = app[ENGINE]
     elif mode == "source":
         app, engine = source_alone_app(source)

@@ -19,7 +19,7 @@ from TikTokLive.events import (
 )
 from TikTokLive.events.custom_events import WebsocketResponseEvent
 
-from overlay.sources.tiktok_decoding import methods_behind, reuse_validators
+from overlay.sources.tiktok_decoding import decode_only, methods_behind, reuse_validators
 from tests.test_source_tiktok import comment, gift, like, social, viewer
 
 LIBRARY_VALIDATE = getattr(betterproto2.Message._validate, "__wrapped__", betterproto2.Message._validate)
@@ -119,3 +119,12 @@ def test_the_messages_behind_the_events_the_source_listens_to() -> None:
         "WebcastControlMessage",
         "WebcastGiftMessage",
     }
+
+
+def test_a_client_without_the_expected_method_decodes_everything_as_before() -> None:
+    class OtherClient:  # a TikTokLive version that decodes elsewhere
+        pass
+
+    client = OtherClient()
+    assert decode_only(client, [LikeEvent]) == frozenset()
+    assert vars(client) == {}
