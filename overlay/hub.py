@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 
 EVENT_FRAMES = 2  # animation frames kept for a client that is behind; hearts from older ones are dropped
 RETRY_PAUSE = 1.0  # seconds the ticker pauses after failing twice in a row (it logs each failure)
+# A frame this close to its time is due: frame times are float sums, and asyncio runs a timer up to the
+# clock's resolution early (1 ns on Linux; 15.6 ms on Windows before Python 3.13). Without the slack `flush`
+# skipped such a frame for a whole interval.
+EARLY = max(0.002, time.get_clock_info("monotonic").resolution)
 
 
 class Peer(Protocol):
@@ -171,7 +176,7 @@ class Hub:
                 rate.events.extend(events)
                 if len(rate.events) > self.max_events:
                     del rate.events[: -self.max_events]
-            if (at is not None and at < rate.due) or (rate.version == version and not rate.events):
+            if (at is not None and at < rate.due - EARLY) or (rate.version == version and not rate.events):
                 continue
             state_frame = self.state_frame(now) if rate.version != version else None
             events_frame = orjson.dumps({"type": "events", "events": rate.events}) if rate.events else None

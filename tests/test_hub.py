@@ -309,6 +309,18 @@ async def test_a_slower_client_gets_every_animation_between_its_frames_merged_in
     assert len(slow_events) == 7
 
 
+async def test_a_frame_whose_timer_fires_a_hair_early_is_still_sent() -> None:
+    hub, bus = make_hub(frame_seconds=1 / 60)
+    peer = DirectRecordingPeer()
+    hub.connect(peer).state = None
+    start = asyncio.get_running_loop().time()
+    bus.publish(Like(count=1, user=User(id="a", nickname="Léa")))
+    hub.flush(bus.clock(), start)
+    bus.publish(Like(count=1, user=User(id="a", nickname="Léa")))
+    hub.flush(bus.clock(), start + 1 / 60 - 1e-6)  # asyncio may run a timer up to its clock's resolution early
+    assert [f["state"]["likes"]["total"] for f in peer.frames if f["type"] == "state"] == [1, 2]
+
+
 def likes_shown(peer: RecordingPeer) -> int | None:
     states = [frame for frame in peer.frames if frame["type"] == "state"]
     return states[-1]["state"]["likes"]["total"] if states else None
