@@ -161,6 +161,19 @@ def test_the_same_room_after_the_live_ended_goes_on_with_the_same_session() -> N
     assert state["live"]["seconds"] == 4.0
 
 
+def test_an_ended_live_lasts_until_its_end_while_the_server_waits_on_and_after_a_restart() -> None:
+    e = engine()
+    e.apply(LiveStarted(room_id="r1"), 10.0)
+    e.apply(LiveEnded(), 70.0)
+    e.apply(LiveEnded(), 80.0)  # said twice: the first end counts
+    assert e.snapshot(500.0)["live"]["seconds"] == 60.0
+    assert e.export(500.0)["seconds"] == 60.0
+    later = engine()
+    later.restore(e.export(500.0), 900.0)
+    live = later.snapshot(1_000.0)["live"]
+    assert (live["seconds"], live["ended"]) == (60.0, True)
+
+
 def challenge_config() -> dict[str, Any]:
     return {"challenges": [{"id": "explose", "text": "Go", "target": 500, "duration": 60}]}
 

@@ -56,6 +56,7 @@ class Engine:
         self.status_details: dict[Locale, str] = {}  # said in each language: a page may ask for its own
         self.room_id = ""
         self.live_ended = False
+        self.ended_at: float | None = None  # clock time TikTok said the live ended: its duration stops there
         self.goals = GoalLadder(config.goals, config.locale)
         self.rhythm = RateWindow(60.0)
         self.challenges = Challenges(config.challenges, config.rhythm_rules)
@@ -83,6 +84,7 @@ class Engine:
         self.likers: dict[str, list[Any]] = {}  # user key -> [nickname, avatar, count]
         self.started_at = now
         self.live_ended = False
+        self.ended_at = None
         self.rhythm.clear()
         self.challenges.new_live()
         # Goal controls (set, add, reset) move the goal progress by this much; the like counters never move.
@@ -91,6 +93,10 @@ class Engine:
         self.goals.sync(self.progress)
         self._top: list[dict[str, Any]] = []
         self._top_dirty = False
+
+    def duration(self, now: float) -> float:
+        """Seconds the live has lasted: up to its end once it ended, not while the server waits on."""
+        return max(0.0, (self.ended_at if self.ended_at is not None else now) - self.started_at)
 
     @property
     def progress(self) -> int:
@@ -113,10 +119,13 @@ class Engine:
                 self._reset_live(event.total, now)
             else:  # the same room: a reconnect, or a live that ended and goes on (TikTok reuses the room)
                 self.live_ended = False
+                self.ended_at = None
                 self.catching_up = True
                 if event.total is not None:
                     self._sync_total(event.total, now)
         elif isinstance(event, LiveEnded):
+            if not self.live_ended:
+                self.ended_at = now
             self.live_ended = True
         elif isinstance(event, NewLive):
             self.room_id = event.room_id or self.room_id
@@ -296,7 +305,7 @@ class Engine:
         likers = heapq.nlargest(EXPORTED_LIKERS, self.likers.items(), key=lambda item: item[1][2])
         return {
             "room_id": self.room_id,
-            "seconds": max(0.0, now - self.started_at),
+            "seconds": self.duration(now),
             "ended": self.live_ended,
             "total": self.total,
             "total_known": self.total_known,
@@ -333,6 +342,7 @@ class Engine:
         self.diamonds = int(data.get("diamonds", 0))
         self.viewers = data.get("viewers")
         self.live_ended = bool(data.get("ended", False))
+        self.ended_at = now if self.live_ended else None
         self.goal_offset = int(data.get("goal_offset", 0))
         goal = data.get("goal", {})
         ladder = self.goals
@@ -382,7 +392,7 @@ class Engine:
             "live": {
                 "room_id": self.room_id,
                 "ended": self.live_ended,
-                "seconds": max(0.0, now - self.started_at),
+                "seconds": self.duration(now),
                 "viewers": self.viewers,
                 "follows": self.follows,
                 "shares": self.shares,
