@@ -70,6 +70,7 @@ class Persister:
         self._started_at = engine.started_at
         self._room = engine.room_id
         self._goals_seen = len(engine.goals.reached_log)
+        self._shown: tuple[int, str, str, int] | None = None  # the goal on screen last recorded
         # Rhythm buckets (whole seconds of the clock) before this one are written already, or not this live's.
         self._next_second = int(self.bus.clock()) + 1 if self.live is not None else 0
 
@@ -216,6 +217,14 @@ class Persister:
             live.goals.append((goal_id, label, target, round(when - self._started_at, 3)))
         self._goals_seen = len(reached)
 
+    def _goal_shown(self, live: LiveRecord, now: float) -> None:
+        """Note the goal on screen when it changed (reached, moved by a control, edited): the stats name it."""
+        goal = self.engine.goals.goal()
+        shown = (goal.index + 1, goal.id, goal.label, goal.target)
+        if shown != self._shown:
+            live.shown.append((round(max(0.0, now - self._started_at), 3), *shown))
+            self._shown = shown
+
     # -- challenges (read from the engine's challenge log, loosely) --------------------------
 
     def _challenge_log(self) -> list[Any]:
@@ -316,9 +325,12 @@ class Persister:
             live.state = state
             self._likes(live, state, now)
             self._goals_reached(live)
+            self._goal_shown(live, now)
             self._challenges(now)
             batch = [*batch, live]
-            self.live = dataclasses.replace(live, likes={}, totals={}, goals=[], challenges=[], likers=None, state=None)
+            self.live = dataclasses.replace(
+                live, likes={}, totals={}, goals=[], shown=[], challenges=[], likers=None, state=None
+            )
         self._closed = []
         return merge_records(batch)
 
@@ -372,6 +384,7 @@ def merge_records(records: list[LiveRecord]) -> list[LiveRecord]:
             likes={**old.likes, **record.likes},
             totals={**old.totals, **record.totals},
             goals=[*old.goals, *(goal for goal in record.goals if goal[0] not in known)],
+            shown=[*old.shown, *record.shown],
             challenges=challenges,
             likers=record.likers if record.likers is not None else old.likers,
             state=record.state if record.state is not None else old.state,

@@ -126,6 +126,16 @@ def goal_at(second: float, goals: Sequence[dict[str, Any]]) -> int:
     return sum(1 for goal in goals if float(goal["second"]) <= second)
 
 
+def shown_at(second: float, shown: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The goal on screen at `second` (records of `Store.goals_shown`, in order); before the first, the first."""
+    found = shown[0] if shown else None
+    for goal in shown:
+        if float(goal["second"]) > second:
+            break
+        found = goal
+    return found
+
+
 def challenge_at(second: float, end: float, challenges: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The challenge running at any time between `second` and `end`, if any (the last started)."""
     found = None
@@ -144,11 +154,13 @@ def analyse(
     goals: Sequence[dict[str, Any]] = (),
     challenges: Sequence[dict[str, Any]] = (),
     next_goals: Sequence[str] = (),
+    shown: Sequence[dict[str, Any]] = (),
 ) -> Analysis:
     """Everything the stats page shows about a live, from its (second, likes) timeline.
 
-    `goals` are the goals reached ({"second", "label", ...}, in order); `next_goals` the labels of
-    the configured steps, used to name the goal being worked on before any was reached.
+    `shown` is the goal on screen over time ({"second", "step", "label"}, in order). Lives recorded
+    before it was kept have only `goals`, the goals reached ({"second", "label", ...}), and
+    `next_goals`, the labels of the configured steps: their goal is then counted from the first step.
     """
     counts = buckets(timeline, seconds)
     total = sum(likes for _, likes in timeline)
@@ -156,8 +168,13 @@ def analyse(
     ordered = sorted(goals, key=lambda goal: float(goal["second"]))
     moments = []
     for rank, (start, likes, ratio) in enumerate(top_moments(counts), start=1):
-        done = goal_at(start, ordered)
-        label = next_goals[done] if done < len(next_goals) else None
+        on_screen = shown_at(start, shown)
+        label: str | None
+        if on_screen is not None:
+            label, step = str(on_screen["label"]), int(on_screen["step"])
+        else:
+            done = goal_at(start, ordered)
+            label, step = next_goals[done] if done < len(next_goals) else None, done + 1
         challenge = challenge_at(start, start + BUCKET_SECONDS, challenges)
         moments.append(
             Moment(
@@ -166,7 +183,7 @@ def analyse(
                 likes=likes,
                 ratio=round(ratio, 1),
                 goal=label,
-                goal_step=done + 1,
+                goal_step=step,
                 challenge=(challenge.get("label") or challenge["id"]) if challenge else None,
             )
         )

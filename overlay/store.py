@@ -106,7 +106,22 @@ def _v2_challenges_likers(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_lives, _v2_challenges_likers)
+def _v3_goals_shown(db: sqlite3.Connection) -> None:
+    """The goal on screen and from when: a goal control or a live joined past its first steps moves it too."""
+    db.execute(
+        """CREATE TABLE goals_shown (
+            live_id INTEGER NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+            second REAL NOT NULL,              -- seconds since the live began
+            step INTEGER NOT NULL,             -- 1 for the first configured goal
+            goal_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            target INTEGER NOT NULL,
+            PRIMARY KEY (live_id, second)
+        )"""
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_lives, _v2_challenges_likers, _v3_goals_shown)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -154,6 +169,7 @@ class LiveRecord:
     likes: dict[int, int] = field(default_factory=dict)  # second -> likes that arrived in it (replaces the stored)
     totals: dict[int, int] = field(default_factory=dict)  # second -> room total at its end
     goals: list[tuple[str, str, int, float]] = field(default_factory=list)  # (id, label, target, second)
+    shown: list[tuple[float, int, str, str, int]] = field(default_factory=list)  # (second, step, id, label, target)
     challenges: list[dict[str, Any]] = field(default_factory=list)  # see `Store._challenge`
     likers: list[tuple[str, str, int]] | None = None  # (key, nickname, likes): replaces the stored top likers
     state: dict[str, Any] | None = None  # Engine.export()
@@ -298,6 +314,11 @@ class Store:
             "INSERT OR IGNORE INTO goals_reached (live_id, goal_id, label, target, second) VALUES (?, ?, ?, ?, ?)",
             [(live.id, *goal) for goal in live.goals],
         )
+        db.executemany(
+            """INSERT OR REPLACE INTO goals_shown (live_id, second, step, goal_id, label, target)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [(live.id, *goal) for goal in live.shown],
+        )
         for record in live.challenges:
             self._challenge(db, live.id, record)
         if live.likers is not None:
@@ -413,6 +434,13 @@ class Store:
     def goals(self, live_id: int) -> list[dict[str, Any]]:
         return self._rows(
             "SELECT goal_id AS id, label, target, second FROM goals_reached WHERE live_id = ? ORDER BY second, target",
+            live_id,
+        )
+
+    def goals_shown(self, live_id: int) -> list[dict[str, Any]]:
+        """The goal on screen from each `second` on (empty for lives recorded before schema 3)."""
+        return self._rows(
+            "SELECT second, step, goal_id AS id, label, target FROM goals_shown WHERE live_id = ? ORDER BY second",
             live_id,
         )
 

@@ -24,7 +24,16 @@ from overlay.engine import Engine
 from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, User
 from overlay.persist import Persister
 from overlay.sources.demo import DemoSource
-from overlay.stats import analyse, buckets, challenge_at, goal_at, longest_lull, peak_per_minute, top_moments
+from overlay.stats import (
+    analyse,
+    buckets,
+    challenge_at,
+    goal_at,
+    longest_lull,
+    peak_per_minute,
+    shown_at,
+    top_moments,
+)
 from overlay.store import FILENAME, LiveRecord, Store
 from overlay.web import create_app
 from overlay.web.keys import BUS, CONTROL_TOKEN, ENGINE, PERSISTER
@@ -103,6 +112,20 @@ def test_analyse_names_the_goal_step_and_challenge_of_each_moment() -> None:
     assert [(m.start, m.goal_step, m.goal, m.challenge) for m in analysis.moments] == [(120, 2, "B", "Explose !")]
     assert analysis.likes == 300 * 5 + 2000
     assert analysis.per_minute == pytest.approx(analysis.likes / 5)
+
+
+def test_a_moment_names_the_goal_that_was_on_screen_not_one_counted_from_the_first() -> None:
+    timeline = [(s, 5) for s in range(300)] + [(s, 200) for s in range(30, 40)] + [(s, 300) for s in range(200, 210)]
+    shown = [  # joined with 7 688 likes: the bar was on the second goal, then a control moved it to the fourth
+        {"second": 0.4, "step": 2, "label": "10 000 likes ensemble !"},
+        {"second": 150.0, "step": 4, "label": "30 000 likes ensemble !"},
+    ]
+    analysis = analyse(timeline, 300, goals=[], next_goals=["1 000 likes ensemble !", "B", "C"], shown=shown)
+    assert [(m.start, m.goal_step, m.goal) for m in analysis.moments] == [
+        (200, 4, "30 000 likes ensemble !"),
+        (30, 2, "10 000 likes ensemble !"),
+    ]
+    assert shown_at(0.0, shown) == shown[0]  # before the first record (made at the first save): that goal
 
 
 # -- a recorded live on the stats page -------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 
 from overlay.bus import Bus
 from overlay.engine import Engine
-from overlay.events import Like, LiveEnded, LiveStarted, NewLive, User
+from overlay.events import Like, LiveEnded, LiveStarted, NewLive, SetProgress, User
 from overlay.persist import Persister, merge_records
 from overlay.store import FILENAME, MIGRATIONS, SCHEMA_VERSION, LiveRecord, Store, migrate
 from tests.conftest import make_config
@@ -229,6 +229,22 @@ async def test_a_new_room_or_a_new_live_by_hand_starts_a_new_live(tmp_path: Path
     store.close()
 
 
+async def test_the_goal_on_screen_is_recorded_whenever_it_moves(tmp_path: Path) -> None:
+    clock = Clock()
+    engine, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="r", total=7_688))  # joined past the first goal: the bar is on 10 000
+    await persister.flush()
+    clock.now += 30
+    bus.publish(SetProgress(value=15_000))  # a goal control jumps over 10 000
+    engine.tick(clock())
+    await persister.flush()
+    await persister.flush()  # nothing moved: nothing more recorded
+    shown = [(goal["second"], goal["step"], goal["label"]) for goal in persister.store.goals_shown(1)]
+    assert shown == [(0.0, 2, "10 000 likes ensemble !"), (30.0, 3, "20\u202f000 likes ensemble !")]
+    await persister.stop()
+
+
 async def test_a_store_write_that_fails_is_retried(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     clock = Clock()
     _, bus, persister = make(tmp_path, clock)
@@ -427,10 +443,10 @@ def test_merged_records_write_the_same_history_as_the_records_one_by_one(tmp_pat
     challenge = {"id": "rain", "started": 1.0, "label": "Pluie", "target": 50}
     records = [
         record(1, total=3, likes={0: 3}, totals={0: 3}, goals=[("warmup", "W", 3, 0.5)], challenges=[challenge],
-               likers=[("a", "A", 3)], state={"total": 3}),
+               likers=[("a", "A", 3)], state={"total": 3}, shown=[(0.0, 1, "warmup", "W", 3)]),
         record(2, total=7, likes={0: 7}, totals={0: 7}),
         record(1, total=9, likes={0: 5, 1: 4}, totals={0: 5, 1: 9}, goals=[("warmup", "W", 3, 0.9)],
-               challenges=[{**challenge, "likes": 4}]),
+               challenges=[{**challenge, "likes": 4}], shown=[(2.5, 2, "main", "M", 10)]),
         record(1, total=9, ended=True, challenges=[{**challenge, "likes": 2, "outcome": "failed", "ended": 9.0}]),
     ]  # fmt: skip
     merged = merge_records(records)
@@ -438,6 +454,7 @@ def test_merged_records_write_the_same_history_as_the_records_one_by_one(tmp_pat
     assert merged[0].state == {"total": 3}  # the newest state that was gathered
     assert merged[0].likers == [("a", "A", 3)]
     assert len(merged[0].challenges) == 1
+    assert [goal[1] for goal in merged[0].shown] == [1, 2]
     assert records[0].likes == {0: 3}  # the records themselves are left as they were
 
     one_by_one, at_once = Store(tmp_path / "a.db").open(), Store(tmp_path / "b.db").open()
@@ -447,7 +464,8 @@ def test_merged_records_write_the_same_history_as_the_records_one_by_one(tmp_pat
 
     def history(store: Store) -> list[object]:
         timelines = [store.timeline(1), store.timeline(2)]
-        return [store.lives(), timelines, store.goals(1), store.challenges(1), store.likers(1), store.unfinished_live()]
+        goals = [store.goals(1), store.goals_shown(1)]
+        return [store.lives(), timelines, goals, store.challenges(1), store.likers(1), store.unfinished_live()]
 
     assert history(at_once) == history(one_by_one)
     one_by_one.close()

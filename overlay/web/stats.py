@@ -194,6 +194,7 @@ async def _load(request: web.Request) -> dict[str, Any]:
             "live": live,
             "timeline": store.timeline(live_id),
             "goals": store.goals(live_id),
+            "shown": store.goals_shown(live_id),
             "challenges": store.challenges(live_id),
             "likers": store.likers(live_id),
         }
@@ -209,6 +210,7 @@ async def _load(request: web.Request) -> dict[str, Any]:
         data["goals"],
         data["challenges"],
         labels,
+        data["shown"],
     )
     return data
 
