@@ -71,7 +71,7 @@ def pages(browser: Browser, tmp_path: Path) -> Iterator[Pages]:
     opened = Pages(server, context)
     yield opened
     context.close()
-    server.stop()
+    opened.server.stop()  # (a test may have restarted it)
     assert opened.problems == []
 
 
@@ -234,6 +234,13 @@ def test_it_fits_an_obs_dock_300_pixels_wide(pages: Pages) -> None:
     control = pages.control()
     control.set_viewport_size({"width": 300, "height": 700})
     assert control.evaluate("document.documentElement.scrollWidth") <= 300
+    # The wording warnings ("likes" in the goals and challenges) are folded to one line: the buttons come first.
+    warnings = control.locator("#config-warnings")
+    assert warnings.is_visible()
+    assert warnings.get_attribute("open") is None
+    count = control.locator("#config-warning-list li").count()
+    assert count > 0
+    assert control.locator("#config-warning-count").text_content() == str(count)
     for challenge in CHALLENGES:
         button = control.locator(f'[data-challenge="{challenge["id"]}"]')
         assert button.is_visible()
@@ -249,3 +256,44 @@ def test_english_with_locale_query(pages: Pages) -> None:
     assert control.locator("#current-text").text_content() == "No challenge running"
     control.keyboard.press("1")
     wait_text(control, "#current-status", "running")
+
+
+def test_a_digit_hotkey_also_works_unshifted_on_a_french_keyboard(pages: Pages) -> None:
+    widget = pages.widget()
+    control = pages.control()
+    # On AZERTY the top-row key "1" types "&" without Shift; Playwright cannot switch layouts, so send its event.
+    control.evaluate("document.dispatchEvent(new KeyboardEvent('keydown', {key: '&', code: 'Digit1', bubbles: true}))")
+    widget.wait_for_selector('#challenge[data-status="running"][data-id="boom"]')
+
+
+def test_in_a_narrow_dock_a_refused_number_is_said_in_sight_and_kept_to_fix(pages: Pages) -> None:
+    control = pages.control()
+    control.set_viewport_size({"width": 320, "height": 600})
+    control.locator("#set-value").fill("2000000000")
+    control.locator("#set-form button").click()
+    wait_text(control, "#feedback", "Un nombre entier de 0 à 1 000 000 000, s'il vous plaît.")
+    box = control.locator("#feedback").bounding_box()
+    assert box is not None
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] <= 600  # in sight without scrolling
+    assert control.locator("#set-value").input_value() == "2000000000"
+    control.locator("#feedback").click()  # dismissed
+    wait_text(control, "#feedback", "")
+
+
+def test_a_stopped_server_shows_on_the_page_which_comes_back_with_it(pages: Pages, tmp_path: Path) -> None:
+    control = pages.control()
+    control.keyboard.press("1")
+    wait_text(control, "#current-status", "en cours")
+    pages.server.stop()
+    control.wait_for_selector('#source-dot[data-status="offline"]')
+    assert control.locator("#source-status").text_content() == "serveur injoignable, reconnexion…"
+    assert control.locator("#current-timer").text_content() == ""  # no countdown running on without the server
+    control.keyboard.press("3")
+    wait_text(
+        control, "#feedback", "Serveur injoignable : l'overlay est-il lancé ? (la page se reconnecte toute seule)"
+    )
+    port = pages.server.port
+    pages.server = ServerThread(make_config(challenges=CHALLENGES), tmp_path / "data", port=port).start()
+    control.wait_for_selector('#source-dot:not([data-status="offline"])', timeout=15_000)
+    wait_text(control, "#feedback", "")  # the failure is over

@@ -63,4 +63,5 @@ def test_a_page_in_another_language_than_the_config_says_the_status_and_warnings
     wait_text(french, "#source-status", "en attente du live de @lea")
     warnings = french.locator("#config-warning-list li").all_text_contents()
     assert 'goals.steps[0].label : « 1 000 likes ensemble ! » affiche "likes" à l\'écran' in " ".join(warnings)
+    assert french.locator("#config-warnings").get_attribute("open") is not None  # the set-up page shows them
     french.close()  # only the fixture's own tab is left open when the server stops

@@ -16,6 +16,7 @@
   let deadline = null;         // performance.now() at which the running challenge ends
   let timer = 0;
   let feedbackTimer = 0;
+  const MAX_PROGRESS = 1_000_000_000; // what /api/goals/progress accepts
 
   function bind(button) {
     if (button.dataset.hotkey) hotkeys.set(button.dataset.hotkey.toLowerCase(), button);
@@ -66,12 +67,14 @@
   }
   let configVersion = null;
 
+  /** A short message over the bottom of the page (in a narrow dock the end of the page is out of sight). */
   function say(message, isError = false) {
     feedback.textContent = message;
     feedback.classList.toggle("is-error", isError);
     clearTimeout(feedbackTimer);
-    if (!isError) feedbackTimer = setTimeout(() => (feedback.textContent = ""), 2500);
+    if (message) feedbackTimer = setTimeout(() => (feedback.textContent = ""), isError ? 8000 : 2500);
   }
+  feedback.addEventListener("click", () => say(""));
 
   function flash(button) {
     if (!button) return;
@@ -80,10 +83,11 @@
     button.classList.add("is-pressed");
   }
 
+  /** POST an action; true when the server took it. */
   async function send(path, body, done = labels.sent) {
     if (!token) {
       say(labels.no_token, true);
-      return;
+      return false;
     }
     let response;
     try {
@@ -94,8 +98,8 @@
         cache: "no-store",
       });
     } catch (error) {
-      say(`${labels.error}: ${error.message}`, true);
-      return;
+      say(labels.unreachable, true); // (the browser's own words, "Failed to fetch", are English and vague)
+      return false;
     }
     let data = {};
     try {
@@ -110,7 +114,9 @@
       say(done);
       // Show the effect now; the websocket confirms it a frame later.
       if ("challenge" in data) showChallenge(data.challenge);
+      return true;
     }
+    return false;
   }
 
   function start(button) {
@@ -155,13 +161,15 @@
   twoStep($("new-live"), () => send("/api/lives/new", {}, labels.new_live_done));
 
   function numberForm(formId, inputId, key) {
-    $(formId).addEventListener("submit", (event) => {
+    $(formId).addEventListener("submit", async (event) => {
       event.preventDefault();
       const input = $(inputId);
       const value = Number(input.value);
-      if (!Number.isInteger(value) || value < 0) return;
-      send("/api/goals/progress", { [key]: value });
-      input.value = "";
+      if (!Number.isInteger(value) || value < 0 || value > MAX_PROGRESS) {
+        say(labels.bad_number, true);
+        return;
+      }
+      if (await send("/api/goals/progress", { [key]: value })) input.value = ""; // kept to fix and resend
     });
   }
   numberForm("set-form", "set-value", "set");
@@ -182,7 +190,9 @@
       if (!event.repeat) cancel();
       return;
     }
-    const button = hotkeys.get(key);
+    // A digit hotkey also answers its key unshifted: on a French AZERTY keyboard the top row types & é " ' ...
+    const digit = /^(?:Digit|Numpad)(\d)$/.exec(event.code || "");
+    const button = hotkeys.get(key) || (digit && !event.shiftKey ? hotkeys.get(digit[1]) : undefined);
     if (button) {
       event.preventDefault();
       if (!event.repeat) start(button);
@@ -242,7 +252,23 @@
     $("top-likers").replaceChildren(...items);
   }
 
+  /** The server went away (stopped, restarting): say so where the live's status is, and freeze the countdown. */
+  function onOffline() {
+    $("source-dot").dataset.status = "offline";
+    $("source-status").textContent = labels.server_offline;
+    clearInterval(timer);
+    timer = 0;
+    deadline = null;
+    $("current-timer").textContent = "";
+    offline = true;
+  }
+  let offline = false;
+
   function onState(state) {
+    if (offline) {
+      offline = false;
+      if (feedback.classList.contains("is-error")) say(""); // what failed while it was away is over
+    }
     $("source-kind").textContent = state.source.kind;
     $("source-status").textContent = Overlay.sourceText(state.source, $("source-status").dataset);
     $("source-dot").dataset.status = state.source.status;
@@ -259,5 +285,5 @@
     configVersion = version;
   }
 
-  Overlay.connect({ state: onState });
+  Overlay.connect({ state: onState, offline: onOffline });
 })();

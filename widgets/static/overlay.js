@@ -283,6 +283,7 @@ const Overlay = (() => {
         return li;
       }),
     );
+    document.getElementById("config-warning-count").textContent = String(warnings.length);
     document.getElementById("config-warnings").hidden = warnings.length === 0;
     document.getElementById("config-safe").hidden = !safe;
     box.hidden = !error && warnings.length === 0 && !safe;
@@ -338,6 +339,7 @@ const Overlay = (() => {
       };
       socket.onclose = () => {
         if (offline) offline.hidden = false;
+        if (handlers.offline) handlers.offline();
         root.dataset.overlay = "offline";
         // Back off gently (0.5 s doubling to 5 s, with jitter) so a restarting server is not hammered.
         const wait = delay * (0.75 + Math.random() * 0.5);
