@@ -32,6 +32,15 @@ RISKY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 
+# `{gift}`, `{user}`...: filled in later with the real name, never a word on screen as such.
+PLACEHOLDER = re.compile(r"(\{[^{}]*\})")
+
+# Built-in texts whose softened words would not read well, written out instead.
+SAFE_TEXTS: dict[Locale, dict[str, str]] = {
+    "fr": {"activity_follow": "{user} nous rejoint"},
+    "en": {"activity_follow": "{user} joined"},
+}
+
 NEUTRAL: dict[Locale, dict[str, str]] = {
     "fr": {"like": "❤", "follow": "rejoins-nous", "gift": "soutien"},
     "en": {"like": "❤", "follow": "join us", "gift": "support"},
@@ -52,10 +61,16 @@ class WordingWarning:
         return f"{self.where}: {self.key}: {self.text!r} shows {words} on screen"
 
 
+def _words_part(text: str) -> str:
+    """`text` with its placeholders blanked out (same length, so positions still match)."""
+    return PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def risky_words(text: str) -> tuple[str, ...]:
-    """The flagged words in `text`, in order of appearance, without repeats or overlaps."""
+    """The flagged words in `text`, in order of appearance, without repeats or overlaps (placeholders aside)."""
+    words_part = _words_part(text)
     matches = sorted(
-        ((m.start(), -len(m.group(0)), m.group(0)) for pattern, _ in RISKY for m in pattern.finditer(text)),
+        ((m.start(), -len(m.group(0)), m.group(0)) for pattern, _ in RISKY for m in pattern.finditer(words_part)),
     )
     words: dict[str, None] = {}
     end = -1
@@ -67,10 +82,15 @@ def risky_words(text: str) -> tuple[str, ...]:
 
 
 def soften(text: str, locale: Locale) -> str:
-    """`10 000 likes ensemble !` -> `10 000 ❤ ensemble !`: flagged words become a heart or a neutral phrase."""
-    for pattern, kind in RISKY:
-        text = pattern.sub(NEUTRAL[locale][kind], text)
-    return text
+    """`10 000 likes ensemble !` -> `10 000 ❤ ensemble !`: flagged words become a heart or a neutral phrase.
+
+    Placeholders (`{gift}`) are left for the real value.
+    """
+    parts = PLACEHOLDER.split(text)  # words, placeholder, words, ...
+    for i in range(0, len(parts), 2):
+        for pattern, kind in RISKY:
+            parts[i] = pattern.sub(NEUTRAL[locale][kind], parts[i])
+    return "".join(parts)
 
 
 def config_texts(config: Config) -> list[tuple[str, str]]:
@@ -105,7 +125,9 @@ def texts_for(locale: str, safe: bool) -> dict[str, str]:
     """The built-in texts of `locale` ("fr" unless "en"), softened when `safe_wording` is on."""
     chosen: Locale = "en" if locale == "en" else "fr"
     texts = TEXTS[chosen]
-    return {key: soften(value, chosen) for key, value in texts.items()} if safe else dict(texts)
+    if not safe:
+        return dict(texts)
+    return {key: SAFE_TEXTS[chosen].get(key) or soften(value, chosen) for key, value in texts.items()}
 
 
 def softened(config: Config) -> Config:

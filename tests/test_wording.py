@@ -12,7 +12,7 @@ import pytest
 
 from overlay.config import parse_config
 from overlay.web import create_app
-from overlay.wording import check, risky_words, soften
+from overlay.wording import check, risky_words, soften, texts_for
 from tests.conftest import DrivenSource
 
 CONFIG = textwrap.dedent(
@@ -53,6 +53,15 @@ def test_softening_shows_a_heart_or_a_neutral_phrase() -> None:
     assert soften("10\u202f000 likes ensemble !", "fr") == "10\u202f000 ❤ ensemble !"
     assert soften("Abonne-toi !", "fr") == "rejoins-nous !"
     assert soften("Send gifts!", "en") == "Send support!"
+
+
+def test_placeholders_are_left_for_the_real_values_and_built_in_texts_still_read_well() -> None:
+    assert risky_words("{user} envoie {gift} ×{count}") == ()  # "{gift}" becomes the gift's name
+    assert soften("{target} likes et des gifts", "en") == "{target} ❤ et des support"
+    assert texts_for("fr", safe=True)["activity_gift"] == "{user} envoie {gift} ×{count}"
+    assert texts_for("fr", safe=True)["activity_follow"] == "{user} nous rejoint"  # not "{user} s'rejoins-nous"
+    assert texts_for("en", safe=True)["activity_follow"] == "{user} joined"
+    assert texts_for("fr", safe=False)["activity_follow"] == "{user} s'abonne"
 
 
 def test_each_warning_names_the_text_and_its_config_line() -> None:
