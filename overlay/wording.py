@@ -135,9 +135,8 @@ def softened(config: Config) -> Config:
     locale = config.locale
     goals = config.goals
     steps = [step.model_copy(update={"label": soften(step.label, locale)}) for step in goals.steps]
-    # The built-in label of the goals after the last step ("{target} likes ensemble !") is softened too.
-    then_label = goals.then.label or TEXTS[locale]["goal_default_label"]
-    then = goals.then.model_copy(update={"label": soften(then_label, locale)})
+    # (The built-in label of the goals after the last step is softened by the goal ladder, in every language.)
+    then = goals.then.model_copy(update={"label": soften(goals.then.label, locale)}) if goals.then.label else goals.then
     challenges = [
         challenge.model_copy(
             update={f: soften(getattr(challenge, f), locale) for f in ("text", "success_text", "failure_text")}

@@ -94,6 +94,26 @@ def test_after_the_last_step_goals_keep_going_by_the_configured_step() -> None:
     assert (goal["target"], goal["step"], goal["steps"]) == (20_000, 3, 2)
 
 
+def test_a_built_in_goal_label_comes_in_every_language_and_safe_wording_softens_each() -> None:
+    e = engine()
+    e.apply(like(1, total=15_000), 0.0)
+    goal = e.snapshot(0.0)["goal"]
+    assert goal["label"] == "20\u202f000 likes ensemble !"
+    assert goal["label_by_locale"] == {"fr": "20\u202f000 likes ensemble !", "en": "20,000 likes together!"}
+    safe = Engine(make_config(safe_wording=True), "demo")
+    safe.apply(like(1, total=15_000), 0.0)
+    assert safe.snapshot(0.0)["goal"]["label_by_locale"] == {
+        "fr": "20\u202f000 ❤ ensemble !",
+        "en": "20,000 ❤ together!",
+    }
+    own = engine(
+        goals={"steps": [{"id": "a", "label": "A", "target": 10}], "then": {"every": 10, "label": "Cap {target}"}}
+    )
+    own.apply(like(15), 0.0)
+    own.tick(10.0)  # the reached goal has celebrated
+    assert (own.snapshot(10.0)["goal"]["label"], own.snapshot(10.0)["goal"]["label_by_locale"]) == ("Cap 20", None)
+
+
 def test_without_then_the_last_goal_stays_reached() -> None:
     goals = {"celebrate_seconds": 0, "steps": [{"id": "only", "label": "Go", "target": 100}], "then": {"every": None}}
     e = engine(goals=goals)

@@ -73,6 +73,7 @@ def test_an_edited_label_and_target_keep_the_counts() -> None:
     assert state["goal"] | {"progress": 0} == {
         "id": "main",
         "label": "Cap des 20 000",
+        "label_by_locale": None,
         "target": 20_000,
         "progress": 0,
         "reached": False,

@@ -40,6 +40,7 @@ async def test_state_follows_the_contract(server: TestServer, source: DrivenSour
     assert state["goal"] == {
         "id": "main",
         "label": "10 000 likes ensemble !",
+        "label_by_locale": None,  # the creator's own label, in their words whatever the page's language
         "target": 10000,
         "progress": 7532,
         "reached": False,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from overlay.config import GoalSettings
-from overlay.i18n import Locale, format_number, text
+from overlay.i18n import LOCALES, Locale, format_number
+from overlay.wording import texts_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,9 @@ class Goal:
     id: str
     label: str
     target: int
+    # A built-in label (a goal after the configured steps, with no `then.label`) in every language, so a
+    # widget opened with `?locale=en` reads it in its own; a creator's own label is theirs in any language.
+    labels: Mapping[Locale, str] | None = None
 
 
 class GoalLadder:
@@ -26,9 +31,10 @@ class GoalLadder:
     `celebrate_seconds`, then the first goal above the count takes its place.
     """
 
-    def __init__(self, settings: GoalSettings, locale: Locale) -> None:
+    def __init__(self, settings: GoalSettings, locale: Locale, *, safe: bool = False) -> None:
         self.settings = settings
         self.locale: Locale = locale
+        self.safe = safe  # `safe_wording`: built-in labels show a heart for "likes"
         self.index = 0
         self.reached_at: float | None = None
         self.reached_log: list[tuple[str, int, float]] = []  # (goal id, target, when)
@@ -53,12 +59,18 @@ class GoalLadder:
             return self.goal(len(steps) - 1)
         extra = index - len(steps) + 1
         target = steps[-1].target + every * extra
-        label = (
-            self.settings.then.label.replace("{target}", format_number(target, self.locale))
-            if self.settings.then.label
-            else text("goal_default_label", self.locale, target=target)
-        )
-        return Goal(index, f"{steps[-1].id}+{extra}", label, target)
+        goal_id = f"{steps[-1].id}+{extra}"
+        if self.settings.then.label:
+            return Goal(
+                index, goal_id, self.settings.then.label.replace("{target}", format_number(target, self.locale)), target
+            )
+        labels = {
+            locale: texts_for(locale, self.safe)["goal_default_label"].replace(
+                "{target}", format_number(target, locale)
+            )
+            for locale in LOCALES
+        }
+        return Goal(index, goal_id, labels[self.locale], target, labels)
 
     @property
     def reached(self) -> bool:
@@ -117,7 +129,7 @@ class GoalLadder:
         self.reached_at = None
         self.reached_log.clear()
 
-    def reconfigure(self, settings: GoalSettings, locale: Locale, progress: int) -> None:
+    def reconfigure(self, settings: GoalSettings, locale: Locale, progress: int, *, safe: bool = False) -> None:
         """New goals from an edited config: the right goal for `progress`, without celebrating.
 
         A goal already reached this live (by id) stays behind us even if its target was raised,
@@ -128,6 +140,7 @@ class GoalLadder:
         celebrating = self.reached_at
         self.settings = settings
         self.locale = locale
+        self.safe = safe
         self._current = None
         ids = [step.id for step in settings.steps]
         if celebrating is not None and current.id in ids and progress >= settings.steps[ids.index(current.id)].target:

@@ -57,7 +57,7 @@ class Engine:
         self.room_id = ""
         self.live_ended = False
         self.ended_at: float | None = None  # clock time TikTok said the live ended: its duration stops there
-        self.goals = GoalLadder(config.goals, config.locale)
+        self.goals = GoalLadder(config.goals, config.locale, safe=config.safe_wording)
         self.rhythm = RateWindow(60.0)
         self.challenges = Challenges(config.challenges, config.rhythm_rules)
         # Animation events waiting for the next frame; bounded, the oldest are dropped first.
@@ -214,7 +214,7 @@ class Engine:
         (server, source) are the caller's business: `config` should carry the running ones.
         """
         self.config = config
-        self.goals.reconfigure(config.goals, config.locale, self.progress)
+        self.goals.reconfigure(config.goals, config.locale, self.progress, safe=config.safe_wording)
         self.challenges.reconfigure(config.challenges, config.rhythm_rules, now)
         self.version += 1
 
@@ -373,6 +373,7 @@ class Engine:
             "goal": {
                 "id": goal.id,
                 "label": goal.label,
+                "label_by_locale": goal.labels,
                 "target": goal.target,
                 "progress": progress,
                 "reached": self.goals.reached,
