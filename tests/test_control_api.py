@@ -219,6 +219,32 @@ async def test_hotkey_get_unknown_id_is_a_404_only_with_the_token(control: TestS
     assert answer["hotkeys"] == ["boom", "prompt", *HOTKEY_ACTIONS]
 
 
+async def test_a_head_request_to_a_hotkey_does_nothing(control: TestServer) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.head(http_url(control, f"/api/hotkeys/boom?token={token_of(control)}")) as response,
+    ):
+        assert response.status == 405
+    assert (await state(control))["challenge"] is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "said"),
+    [
+        ("GET", "/api/goals/next", 405, "GET is not accepted here; use POST"),
+        ("POST", "/api/hotkeys/boom", 405, "POST is not accepted here; use GET"),
+        ("POST", "/api/goals/unknown", 404, "no such address: /api/goals/unknown"),
+        ("POST", "/api/challenges/boom/start/", 404, "no such address"),
+    ],
+)
+async def test_wrong_addresses_and_methods_get_a_json_error_too(
+    control: TestServer, method: str, path: str, status: int, said: str
+) -> None:
+    answer = await call(control, method, path, body={})
+    assert answer[0] == status
+    assert answer[1]["error"].startswith(said)
+
+
 @pytest.mark.parametrize("action", ["goal-next", "goal-previous", "goal-reset"])
 async def test_hotkey_actions_for_the_goal(control: TestServer, action: str) -> None:
     status, answer = await call(control, "GET", f"/api/hotkeys/{action}", token="")

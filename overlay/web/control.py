@@ -97,7 +97,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/api/goals/previous", _action_route("goal-previous"))
     app.router.add_post("/api/goals/reset", _action_route("goal-reset"))
     app.router.add_post("/api/goals/progress", goal_progress)
-    app.router.add_get("/api/hotkeys/{id}", hotkey)
+    app.router.add_get("/api/hotkeys/{id}", hotkey, allow_head=False)  # a HEAD must not act
 
 
 async def _load_token(app: web.Application) -> None:

@@ -143,3 +143,21 @@ async def host_guard(request: web.Request, handler: Handler) -> web.StreamRespon
             status=403,
         )
     return await handler(request)
+
+
+@web.middleware
+async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Errors under /api/ are JSON, as the README says: the router's own 404 and 405 too, not plain text."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/json" or not request.path.startswith("/api/"):
+            raise
+        allow = exc.headers.get("Allow")
+        if isinstance(exc, web.HTTPMethodNotAllowed) and allow:
+            message = f"{request.method} is not accepted here; use {allow.replace(',', ' or ')}"
+        elif isinstance(exc, web.HTTPNotFound):
+            message = f"no such address: {request.path} (the README's Control API lists them)"
+        else:
+            message = exc.reason
+        return web.json_response({"error": message}, status=exc.status, headers={"Allow": allow} if allow else None)

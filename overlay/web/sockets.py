@@ -18,6 +18,9 @@ MAX_FPS = 60  # a display shows no more; a client asking for more gets a clear 4
 
 def subscription(query: Mapping[str, str]) -> tuple[int | None, bool]:
     """What `/ws?fps=N&events=0` asks for: state frames per second (None: the server's) and animations."""
+    unknown = sorted(set(query) - {"fps", "events"})
+    if unknown:
+        raise ValueError(f"{unknown[0]}: no such option; give only fps=1..{MAX_FPS} and events=0|1")
     fps: int | None = None
     if "fps" in query:
         raw = query["fps"]
