@@ -48,3 +48,14 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     assert "réussi" in page.locator("table.challenges").inner_text()
     assert NASTY in page.locator("#likers").inner_text()
     assert page.locator("#likers img").count() == 0
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_stats_pages_do_not_widen_the_screen(recorded: ServerThread, tab: WidgetPage) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(recorded.url + "/stats")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls on its own
+    page.locator("table.lives a").first.click()
+    page.wait_for_selector("#chart")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
