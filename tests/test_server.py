@@ -37,6 +37,7 @@ async def test_state_follows_the_contract(server: TestServer, source: DrivenSour
     await source.push(Like(count=5, total=7532, user=User(id="1", nickname="Léa")))
     state = await get_json(server, "/api/state")
     assert state["likes"] == {"total": 7532, "session": 5, "per_minute": 5}
+    assert isinstance(state["likes"]["per_minute"], int)  # "5", not "5.0", for a script reading it
     assert state["goal"] == {
         "id": "main",
         "label": "10 000 likes ensemble !",

@@ -368,7 +368,7 @@ class Engine:
             "likes": {
                 "total": self.total,
                 "session": self.session,
-                "per_minute": self.rhythm.value(now),
+                "per_minute": round(self.rhythm.value(now)),  # a whole number of likes (counts are floats inside)
             },
             "goal": {
                 "id": goal.id,
