@@ -48,6 +48,15 @@ def test_a_restart_mid_live_shows_the_right_goal_without_celebrating() -> None:
     assert e.goals.reached_log == []
 
 
+def test_after_a_restart_the_top_likers_are_in_the_very_first_state() -> None:
+    e = engine()
+    e.apply(like(7, who="lea"), 1.0)
+    e.tick(2.0)
+    later = engine()
+    later.restore(e.export(3.0), 50.0)
+    assert later.snapshot(50.0)["top_likers"] == [{"user": "LEA", "avatar": "", "count": 7}]
+
+
 def test_the_first_total_is_a_baseline_not_a_burst_of_likes_per_minute() -> None:
     e = engine()
     e.apply(like(4, total=50_000), 1.0)

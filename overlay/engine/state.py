@@ -271,15 +271,18 @@ class Engine:
             changed = True
         # Rankings are refreshed once a second at most: sorting thousands of viewers every frame is waste.
         if self._top_dirty and now - self._top_at >= 1.0:
-            self._top_dirty = False
-            self._top_at = now
-            self._top = [
-                {"user": nickname, "avatar": avatar, "count": count}
-                for nickname, avatar, count in heapq.nlargest(TOP_LIKERS, self.likers.values(), key=lambda e: e[2])
-            ]
+            self._rank(now)
             changed = True
         if changed:
             self.version += 1
+
+    def _rank(self, now: float) -> None:
+        self._top_dirty = False
+        self._top_at = now
+        self._top = [
+            {"user": nickname, "avatar": avatar, "count": count}
+            for nickname, avatar, count in heapq.nlargest(TOP_LIKERS, self.likers.values(), key=lambda e: e[2])
+        ]
 
     def take_events(self, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` animation events, newest kept when there are more (the rest are merged away)."""
@@ -353,7 +356,7 @@ class Engine:
         for ago, count in data.get("rhythm", []):
             self.rhythm.add(float(count), now - float(ago))
         self.likers = {str(key): [name, avatar, int(count)] for key, name, avatar, count in data.get("likers", [])}
-        self._top_dirty = bool(self.likers)
+        self._rank(now)  # on screen from the first frame after a restart, not a tick later
         # Likes sent while the server was down arrive as a room total (`catching_up`): not counted in it.
         self.challenges.restore(data.get("challenge"), self.started_at, now)
         self.version += 1
