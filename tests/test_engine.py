@@ -57,6 +57,21 @@ def test_after_a_restart_the_top_likers_are_in_the_very_first_state() -> None:
     assert later.snapshot(50.0)["top_likers"] == [{"user": "LEA", "avatar": "", "count": 7}]
 
 
+def test_the_wait_before_the_sources_next_try_counts_down_on_the_pages() -> None:
+    e = engine()
+    e.apply(SourceStatus("error", "", key="source_error", params={"reason": "tiktok_network", "wait": 120}), 10.0)
+    detail = e.snapshot(10.0)["source"]["detail_by_locale"]
+    assert detail["fr"].endswith("nouvel essai dans 2 min")
+    e.tick(12.5)
+    version = e.version
+    assert e.snapshot(12.5)["source"]["detail"].endswith("nouvel essai dans 1 min 58 s")
+    assert e.snapshot(12.5)["source"]["detail_by_locale"]["en"].endswith("retrying in 1 min 58 s")
+    e.tick(12.9)  # the same second: no new frame
+    assert e.version == version
+    e.tick(500.0)  # overdue: it says 1 s until the source says what it does next
+    assert e.snapshot(500.0)["source"]["detail"].endswith("nouvel essai dans 1 s")
+
+
 def test_the_first_total_is_a_baseline_not_a_burst_of_likes_per_minute() -> None:
     e = engine()
     e.apply(like(4, total=50_000), 1.0)

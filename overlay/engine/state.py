@@ -7,6 +7,7 @@ the same event sequence always gives the same state.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from typing import Any
 
@@ -54,6 +55,9 @@ class Engine:
         self.version = 0
         self.status = "starting"
         self.status_details: dict[Locale, str] = {}  # said in each language: a page may ask for its own
+        self._status: SourceStatus | None = None
+        self._status_at = 0.0
+        self._status_wait: int | None = None  # seconds left before the source's next try, as last said
         self.room_id = ""
         self.live_ended = False
         self.ended_at: float | None = None  # clock time TikTok said the live ended: its duration stops there
@@ -132,9 +136,8 @@ class Engine:
             self._reset_live(None, now)
         elif isinstance(event, SourceStatus):
             self.status = event.status
-            self.status_details = {
-                locale: status_detail(event.key, event.params, locale, event.detail) for locale in LOCALES
-            }
+            self._status, self._status_at = event, now
+            self._describe_status(now)
         elif isinstance(event, Viewers):
             self.viewers = event.count
         elif isinstance(event, Follow):
@@ -273,8 +276,30 @@ class Engine:
         if self._top_dirty and now - self._top_at >= 1.0:
             self._rank(now)
             changed = True
+        # "retrying in 1 min 58 s" must not stay on the pages for two minutes.
+        if self._status_wait is not None and self._wait_left(now) != self._status_wait:
+            self._describe_status(now)
+            changed = True
         if changed:
             self.version += 1
+
+    def _describe_status(self, now: float) -> None:
+        """The source's status in each language; a `wait` before the next try counts down (see `tick`)."""
+        event = self._status
+        if event is None:
+            return
+        params = dict(event.params)
+        self._status_wait = self._wait_left(now)
+        if self._status_wait is not None:
+            params["wait"] = self._status_wait
+        self.status_details = {locale: status_detail(event.key, params, locale, event.detail) for locale in LOCALES}
+
+    def _wait_left(self, now: float) -> int | None:
+        """Whole seconds until the source's next try (at least 1), if its status announced one."""
+        wait = self._status.params.get("wait") if self._status is not None else None
+        if not isinstance(wait, int) or wait <= 0:
+            return None
+        return max(1, math.ceil(wait - (now - self._status_at)))
 
     def _rank(self, now: float) -> None:
         self._top_dirty = False
