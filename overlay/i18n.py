@@ -13,8 +13,9 @@ _GROUP = {"fr": "\u202f", "en": ","}
 
 TEXTS: dict[str, dict[str, str]] = {
     "fr": {
-        "goal_default_label": "{target} likes ensemble !",
-        "goal_reached": "Objectif atteint !",
+        # French puts a narrow no-break space before "!": the "!" never wraps onto a line of its own.
+        "goal_default_label": "{target} likes ensemble\u202f!",
+        "goal_reached": "Objectif atteint\u202f!",
         "goal_next": "Prochain objectif",
         "likes": "likes",
         "per_minute": "likes/min",

@@ -44,7 +44,7 @@ def test_a_restart_mid_live_shows_the_right_goal_without_celebrating() -> None:
     e.apply(like(2, total=15_000), 10.0)
     goal = e.snapshot(10.0)["goal"]
     assert (goal["id"], goal["target"], goal["reached"], goal["step"]) == ("main+1", 20_000, False, 3)
-    assert goal["label"] == "20\u202f000 likes ensemble !"
+    assert goal["label"] == "20\u202f000 likes ensemble\u202f!"
     assert e.goals.reached_log == []
 
 
@@ -122,12 +122,12 @@ def test_a_built_in_goal_label_comes_in_every_language_and_safe_wording_softens_
     e = engine()
     e.apply(like(1, total=15_000), 0.0)
     goal = e.snapshot(0.0)["goal"]
-    assert goal["label"] == "20\u202f000 likes ensemble !"
-    assert goal["label_by_locale"] == {"fr": "20\u202f000 likes ensemble !", "en": "20,000 likes together!"}
+    assert goal["label"] == "20\u202f000 likes ensemble\u202f!"
+    assert goal["label_by_locale"] == {"fr": "20\u202f000 likes ensemble\u202f!", "en": "20,000 likes together!"}
     safe = Engine(make_config(safe_wording=True), "demo")
     safe.apply(like(1, total=15_000), 0.0)
     assert safe.snapshot(0.0)["goal"]["label_by_locale"] == {
-        "fr": "20\u202f000 ❤ ensemble !",
+        "fr": "20\u202f000 ❤ ensemble\u202f!",
         "en": "20,000 ❤ together!",
     }
     own = engine(

@@ -241,7 +241,7 @@ async def test_the_goal_on_screen_is_recorded_whenever_it_moves(tmp_path: Path) 
     await persister.flush()
     await persister.flush()  # nothing moved: nothing more recorded
     shown = [(goal["second"], goal["step"], goal["label"]) for goal in persister.store.goals_shown(1)]
-    assert shown == [(0.0, 2, "10 000 likes ensemble !"), (30.0, 3, "20\u202f000 likes ensemble !")]
+    assert shown == [(0.0, 2, "10 000 likes ensemble !"), (30.0, 3, "20\u202f000 likes ensemble\u202f!")]
     await persister.stop()
 
 

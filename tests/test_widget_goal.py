@@ -98,7 +98,7 @@ def test_reaching_a_goal_celebrates_then_shows_the_next(tab: WidgetPage, tmp_pat
             };
         }"""
     ).json_value()
-    assert celebrating["text"] == "Objectif atteint !"
+    assert celebrating["text"] == "Objectif atteint\u202f!"
     assert celebrating["goal"] == "warmup"
     assert celebrating["confetti"] > 0
     # ...then the next goal enters.
