@@ -93,11 +93,14 @@ class Persister:
             await asyncio.to_thread(self.store.end_live, live["id"])
             log.info("live #%d (room %s) was not finished; it is closed in the history", live["id"], live["room_id"])
             return None
-        # The live went on while the server was down: its clock includes the gap.
-        engine.restore({**state, "seconds": float(state.get("seconds", 0.0)) + gap}, self.bus.clock())
+        # The live went on while the server was down: its clock includes the gap, which the stats show as such.
+        saved = float(state.get("seconds", 0.0))
+        engine.restore({**state, "seconds": saved + gap}, self.bus.clock())
         self.live = LiveRecord(
             id=live["id"], room_id=engine.room_id, source=live["source"], started_at=float(live["started_at"])
         )
+        if gap >= 1.0:
+            self.live.outages.append((round(saved, 3), round(gap, 3)))
         self._sync_identity()
         going_on = self._resume_challenge(state.get("challenge"))
         # Any other challenge left without an outcome (there should be none) was interrupted.
@@ -329,7 +332,7 @@ class Persister:
             self._challenges(now)
             batch = [*batch, live]
             self.live = dataclasses.replace(
-                live, likes={}, totals={}, goals=[], shown=[], challenges=[], likers=None, state=None
+                live, likes={}, totals={}, goals=[], shown=[], outages=[], challenges=[], likers=None, state=None
             )
         self._closed = []
         return merge_records(batch)
@@ -385,6 +388,7 @@ def merge_records(records: list[LiveRecord]) -> list[LiveRecord]:
             totals={**old.totals, **record.totals},
             goals=[*old.goals, *(goal for goal in record.goals if goal[0] not in known)],
             shown=[*old.shown, *record.shown],
+            outages=[*old.outages, *record.outages],
             challenges=challenges,
             likers=record.likers if record.likers is not None else old.likers,
             state=record.state if record.state is not None else old.state,

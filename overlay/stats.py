@@ -7,8 +7,8 @@ moments that stood out, and tells what was on screen then (goal step, challenge)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 BUCKET_SECONDS = 10
@@ -33,6 +33,8 @@ class Moment:
 
 @dataclass(frozen=True, slots=True)
 class Lull:
+    """A stretch of the live: from `start` (seconds into it), `seconds` long."""
+
     start: int
     seconds: int
 
@@ -45,7 +47,8 @@ class Analysis:
     per_minute: float  # average over the live
     peak_per_minute: int  # the most likes in any 60 seconds
     moments: list[Moment]
-    lull: Lull | None  # the longest stretch below LULL_RATIO of the average
+    lull: Lull | None  # the longest stretch below LULL_RATIO of the average, the server's outages aside
+    outages: list[Lull] = field(default_factory=list)  # when the server was down while the live went on
 
 
 def buckets(timeline: Iterable[tuple[int, int]], seconds: float, size: int = BUCKET_SECONDS) -> list[int]:
@@ -102,15 +105,22 @@ def top_moments(
     return chosen
 
 
-def longest_lull(counts: Sequence[int], size: int = BUCKET_SECONDS, ratio: float = LULL_RATIO) -> Lull | None:
-    """The longest run of buckets under `ratio` of the average (the first one on a tie)."""
-    if not counts or sum(counts) == 0:
+def longest_lull(
+    counts: Sequence[int], size: int = BUCKET_SECONDS, ratio: float = LULL_RATIO, down: Collection[int] = ()
+) -> Lull | None:
+    """The longest run of buckets under `ratio` of the average (the first one on a tie).
+
+    Buckets in `down` (the server was not running: no likes were seen, whatever the viewers did)
+    are neither a lull nor part of the average.
+    """
+    seen = [likes for index, likes in enumerate(counts) if index not in down]
+    if not seen or sum(seen) == 0:
         return None
-    threshold = sum(counts) / len(counts) * ratio
+    threshold = sum(seen) / len(seen) * ratio
     best: Lull | None = None
     run_start: int | None = None
     for index, likes in enumerate([*counts, math.inf]):
-        if likes < threshold:
+        if likes < threshold and index not in down:
             if run_start is None:
                 run_start = index
         elif run_start is not None:
@@ -155,6 +165,7 @@ def analyse(
     challenges: Sequence[dict[str, Any]] = (),
     next_goals: Sequence[str] = (),
     shown: Sequence[dict[str, Any]] = (),
+    outages: Sequence[dict[str, Any]] = (),
 ) -> Analysis:
     """Everything the stats page shows about a live, from its (second, likes) timeline.
 
@@ -163,6 +174,14 @@ def analyse(
     `next_goals`, the labels of the configured steps: their goal is then counted from the first step.
     """
     counts = buckets(timeline, seconds)
+    down = {
+        index
+        for outage in outages
+        for index in range(
+            int(float(outage["start"]) // BUCKET_SECONDS),
+            int((float(outage["start"]) + float(outage["seconds"])) // BUCKET_SECONDS) + 1,
+        )
+    }
     total = sum(likes for _, likes in timeline)
     length = max(math.ceil(seconds), 1)
     ordered = sorted(goals, key=lambda goal: float(goal["second"]))
@@ -194,5 +213,6 @@ def analyse(
         per_minute=total / length * 60,
         peak_per_minute=peak_per_minute(timeline),
         moments=moments,
-        lull=longest_lull(counts),
+        lull=longest_lull(counts, down=down),
+        outages=[Lull(int(float(o["start"])), max(1, round(float(o["seconds"])))) for o in outages],
     )

@@ -106,8 +106,9 @@ def _v2_challenges_likers(db: sqlite3.Connection) -> None:
     )
 
 
-def _v3_goals_shown(db: sqlite3.Connection) -> None:
-    """The goal on screen and from when: a goal control or a live joined past its first steps moves it too."""
+def _v3_goals_shown_outages(db: sqlite3.Connection) -> None:
+    """The goal on screen and from when (a goal control, or a live joined past its first steps, moves it too);
+    and when the server was not running while the live went on (a crash, a restart)."""
     db.execute(
         """CREATE TABLE goals_shown (
             live_id INTEGER NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
@@ -119,9 +120,17 @@ def _v3_goals_shown(db: sqlite3.Connection) -> None:
             PRIMARY KEY (live_id, second)
         )"""
     )
+    db.execute(
+        """CREATE TABLE outages (
+            live_id INTEGER NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+            start REAL NOT NULL,               -- seconds since the live began, when the last save was made
+            seconds REAL NOT NULL,             -- until the server took the live up again
+            PRIMARY KEY (live_id, start)
+        )"""
+    )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_lives, _v2_challenges_likers, _v3_goals_shown)
+MIGRATIONS: tuple[Migration, ...] = (_v1_lives, _v2_challenges_likers, _v3_goals_shown_outages)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -170,6 +179,7 @@ class LiveRecord:
     totals: dict[int, int] = field(default_factory=dict)  # second -> room total at its end
     goals: list[tuple[str, str, int, float]] = field(default_factory=list)  # (id, label, target, second)
     shown: list[tuple[float, int, str, str, int]] = field(default_factory=list)  # (second, step, id, label, target)
+    outages: list[tuple[float, float]] = field(default_factory=list)  # (start second, seconds) the server was down
     challenges: list[dict[str, Any]] = field(default_factory=list)  # see `Store._challenge`
     likers: list[tuple[str, str, int]] | None = None  # (key, nickname, likes): replaces the stored top likers
     state: dict[str, Any] | None = None  # Engine.export()
@@ -319,6 +329,10 @@ class Store:
                VALUES (?, ?, ?, ?, ?, ?)""",
             [(live.id, *goal) for goal in live.shown],
         )
+        db.executemany(
+            "INSERT OR REPLACE INTO outages (live_id, start, seconds) VALUES (?, ?, ?)",
+            [(live.id, *outage) for outage in live.outages],
+        )
         for record in live.challenges:
             self._challenge(db, live.id, record)
         if live.likers is not None:
@@ -443,6 +457,10 @@ class Store:
             "SELECT second, step, goal_id AS id, label, target FROM goals_shown WHERE live_id = ? ORDER BY second",
             live_id,
         )
+
+    def outages(self, live_id: int) -> list[dict[str, Any]]:
+        """When the server was down while the live went on: {"start", "seconds"}, in order."""
+        return self._rows("SELECT start, seconds FROM outages WHERE live_id = ? ORDER BY start", live_id)
 
     def challenges(self, live_id: int) -> list[dict[str, Any]]:
         rows = self._rows(

@@ -25,6 +25,7 @@ from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, 
 from overlay.persist import Persister
 from overlay.sources.demo import DemoSource
 from overlay.stats import (
+    Lull,
     analyse,
     buckets,
     challenge_at,
@@ -128,6 +129,15 @@ def test_a_moment_names_the_goal_that_was_on_screen_not_one_counted_from_the_fir
     assert shown_at(0.0, shown) == shown[0]  # before the first record (made at the first save): that goal
 
 
+def test_while_the_server_was_down_the_live_had_no_lull_it_had_an_outage() -> None:
+    # 10 minutes at 20 likes/s, a real lull of 30 s at 400 s, and 71 s from 100 s with the server down.
+    timeline = [(s, 1 if 400 <= s < 430 else 20) for s in range(600) if not 100 <= s < 171]
+    analysis = analyse(timeline, 600, outages=[{"start": 100.4, "seconds": 71.0}])
+    assert analysis.lull == Lull(400, 30)
+    assert analysis.outages == [Lull(100, 71)]
+    assert analyse(timeline, 600).lull == Lull(100, 70)  # not knowing, the outage looked like the longest lull
+
+
 # -- a recorded live on the stats page -------------------------------------------------------
 
 NASTY = '<img src=x onerror="alert(1)">'
@@ -201,6 +211,17 @@ def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
     assert [m["start"] for m in data["analysis"]["moments"]] == list(PEAKS)
     assert data["live"]["total"] == sum(int(r["likes"]) for r in rows)
     assert data["challenges"][0]["outcome"] == "succeeded"
+
+
+def test_a_server_outage_is_shown_as_such_on_the_page_and_in_the_export(recorded: ServerThread) -> None:
+    with sqlite3.connect(recorded.data_dir / FILENAME) as db:  # as the persister records it after a restart
+        db.execute("INSERT INTO outages (live_id, start, seconds) VALUES (1, 330.0, 45.0)")
+    _, page = fetch(recorded.url + "/stats/1")
+    assert "Serveur arrêté : 45 s (à partir de 5:30)" in page
+    band = page[page.index('<g class="outages">') :].split("</g>")[0]
+    assert "<title>Serveur arrêté — 5:30, 45 s</title>" in band
+    _, text = fetch(recorded.url + "/stats/1.json")
+    assert json.loads(text)["outages"] == [{"start": 330.0, "seconds": 45.0}]
 
 
 def test_an_unknown_live_is_a_clear_404(recorded: ServerThread) -> None:

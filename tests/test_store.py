@@ -201,7 +201,10 @@ async def test_a_restart_continues_the_live_with_the_same_numbers_and_goal_step(
     assert engine2.total == 1600
     assert engine2.goals.index == 1
     await persister2.stop()
-    assert [live["id"] for live in Store(tmp_path / FILENAME).open().lives()] == [1]
+    store = Store(tmp_path / FILENAME).open()
+    assert [live["id"] for live in store.lives()] == [1]
+    assert store.outages(1) == [{"start": 6.0, "seconds": 30.0}]  # the stats show it as such, not as a lull
+    store.close()
 
 
 async def test_a_new_room_or_a_new_live_by_hand_starts_a_new_live(tmp_path: Path) -> None:

@@ -38,7 +38,10 @@ LABELS: dict[str, dict[str, str]] = {
         "source": "Source",
         "back": "← Tous les lives",
         "chart": "Likes par 10 secondes",
-        "chart_about": "Survolez une barre pour la valeur. Traits verticaux : objectifs atteints ; bandes : défis.",
+        "chart_about": (
+            "Survolez une barre pour la valeur. Traits verticaux : objectifs atteints ; bandes : défis "
+            "(grise en pointillés : serveur arrêté)."
+        ),
         "moments": "Moments forts",
         "no_moments": "Pas de pic marqué : le rythme est resté régulier.",
         "at": "à",
@@ -52,6 +55,8 @@ LABELS: dict[str, dict[str, str]] = {
         "per_minute": "likes/min",
         "lull": "Plus long creux",
         "no_lull": "aucun",
+        "outage": "Serveur arrêté",
+        "outage_about": "les likes de ce moment sont dans le total du live, pas dans la courbe",
         "from": "à partir de",
         "goals_reached": "Objectifs atteints",
         "no_goals": "Aucun objectif atteint.",
@@ -86,7 +91,10 @@ LABELS: dict[str, dict[str, str]] = {
         "source": "Source",
         "back": "← All lives",
         "chart": "Likes per 10 seconds",
-        "chart_about": "Hover a bar for its value. Vertical lines: goals reached; bands: challenges.",
+        "chart_about": (
+            "Hover a bar for its value. Vertical lines: goals reached; bands: challenges "
+            "(grey, dashed: server stopped)."
+        ),
         "moments": "Top moments",
         "no_moments": "No marked peak: the rhythm stayed even.",
         "at": "at",
@@ -100,6 +108,8 @@ LABELS: dict[str, dict[str, str]] = {
         "per_minute": "likes/min",
         "lull": "Longest lull",
         "no_lull": "none",
+        "outage": "Server stopped",
+        "outage_about": "the likes of that time are in the live's total, not in the chart",
         "from": "from",
         "goals_reached": "Goals reached",
         "no_goals": "No goal reached.",
@@ -195,6 +205,7 @@ async def _load(request: web.Request) -> dict[str, Any]:
             "timeline": store.timeline(live_id),
             "goals": store.goals(live_id),
             "shown": store.goals_shown(live_id),
+            "outages": store.outages(live_id),
             "challenges": store.challenges(live_id),
             "likers": store.likers(live_id),
         }
@@ -211,6 +222,7 @@ async def _load(request: web.Request) -> dict[str, Any]:
         data["challenges"],
         labels,
         data["shown"],
+        data["outages"],
     )
     return data
 
@@ -253,6 +265,7 @@ async def live_json(request: web.Request) -> web.Response:
         "timeline": [{"second": s, "likes": likes, "total": total} for s, likes, total in data["timeline"]],
         "goals": data["goals"],
         "challenges": data["challenges"],
+        "outages": data["outages"],
         "top_likers": data["likers"],
         "analysis": {
             "seconds": analysis.seconds,
@@ -371,6 +384,14 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
                 "title": f"{t['challenge']} {challenge['label'] or challenge['id']} — {outcome}",
             }
         )
+    outages = [
+        {
+            "x": x(outage.start),
+            "w": round(max(x(outage.start + outage.seconds) - x(outage.start), 1.0), 2),
+            "title": f"{t['outage']} — {clock(outage.start)}, {duration(outage.seconds)}",
+        }
+        for outage in analysis.outages
+    ]
     moments = [
         {
             "rank": m.rank,
@@ -392,5 +413,6 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         "x_ticks": x_ticks,
         "goals": goals,
         "bands": bands,
+        "outages": outages,
         "moments": moments,
     }
