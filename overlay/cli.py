@@ -5,16 +5,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import errno
 import logging
 import signal
+import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
-from overlay.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
+from overlay.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, locale_in
+from overlay.config_errors import Problem, from_pydantic
 from overlay.datalock import DataDirInUse
+from overlay.i18n import Locale
 from overlay.web import create_app
 from overlay.web.catalog import WIDGETS
 from overlay.web.control import control_url
@@ -22,6 +29,60 @@ from overlay.web.keys import CONTROL_TOKEN, WORDING
 from overlay.wording import WordingWarning
 
 log = logging.getLogger("overlay")
+
+# What the console says when the server cannot start, in the config's language (French unless `locale: en`).
+SAID: dict[Locale, dict[str, str]] = {
+    "en": {
+        "config": "Invalid configuration:",
+        "options": "Invalid command line:",
+        "replay": "Cannot replay the recording:",
+        "port_in_use": (
+            "Could not start the server: port {port} is already in use, maybe by another overlay already running "
+            "(look for another console window). Stop it, or pick another port: --port {other} "
+            '(make run ARGS="--port {other}"), then update the OBS URLs.'
+        ),
+    },
+    "fr": {
+        "config": "Configuration invalide :",
+        "options": "Ligne de commande invalide :",
+        "replay": "Impossible de rejouer l'enregistrement :",
+        "port_in_use": (
+            "Impossible de démarrer le serveur : le port {port} est déjà utilisé, peut-être par un autre overlay "
+            "déjà lancé (cherchez une autre fenêtre de console). Arrêtez-le, ou choisissez un autre port : "
+            '--port {other} (make run ARGS="--port {other}"), puis mettez à jour les adresses dans OBS.'
+        ),
+    },
+}
+
+# The options that set a config key: a refused value is said under the option's name.
+OPTIONS: Mapping[str, str] = {
+    "server.host": "--host",
+    "server.port": "--port",
+    "source": "--source",
+    "tiktok.unique_id": "--user",
+    "replay.file": "--replay",
+    "replay.speed": "--speed",
+}
+
+
+class OptionError(ConfigError):
+    """A command-line option that cannot work, said like a config mistake (`--port : doit être au plus 65535`)."""
+
+
+class UnplayableRecording(ConfigError):
+    """The recording to replay is broken (`file:line: what is wrong`): not a config mistake."""
+
+
+class PortInUse(OSError):
+    """The listening port is taken, most often by another copy of the overlay."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} is already in use")
+        self.port = port
+
+
+# Windows says "address in use" with its own number.
+ADDRESS_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,44 +120,50 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
     source = args.source
     if args.user is not None:
         if source not in (None, "tiktok"):
-            raise ConfigError(f"command line: --user is for the tiktok source, not --source {source}")
+            raise OptionError(Problem("", "--user", "option_user_source", {"source": source}))
         data["tiktok"]["unique_id"] = args.user
         data["source"] = source = "tiktok"
     if args.replay is not None:
         if source not in (None, "replay"):
-            raise ConfigError(f"command line: --replay FILE plays a recording; it cannot go with --source {source}")
+            raise OptionError(Problem("", "--replay", "option_replay_source", {"source": source}))
         data["replay"]["file"] = str(args.replay)
         data["source"] = "replay"
     if args.speed is not None:
         if not 0 < args.speed <= 1000:
-            raise ConfigError(f"command line: --speed must be more than 0 and at most 1000 (got {args.speed:g})")
+            raise OptionError(Problem("", "--speed", "option_speed", {"speed": args.speed}))
         data["replay"]["speed"] = args.speed
     if args.loop:
         data["replay"]["loop"] = True
     try:
         config = config.revalidated(data)
-    except Exception as exc:  # pydantic's message is fine here: these came from the command line
-        raise ConfigError(f"command line: {exc}") from None
+    except ValidationError as exc:  # said like the file's mistakes, under the option's name instead of a line
+        raise OptionError([_option_problem(error) for error in exc.errors()]) from None
     check_source(config, speed_or_loop=args.speed is not None or bool(args.loop))
     return config
+
+
+def _option_problem(error: Any) -> Problem:
+    """One of pydantic's errors about an overridden value, under the option that set it (`--port`)."""
+    problem = from_pydantic(error, "", lambda loc: None, lambda loc: [])
+    return dataclasses.replace(problem, key=OPTIONS.get(problem.key, problem.key))
 
 
 def check_source(config: Config, *, speed_or_loop: bool = False) -> None:
     """What the chosen source needs, checked before the server starts (a bad recording exits 2)."""
     kind = config.source_kind
     if speed_or_loop and kind != "replay":
-        raise ConfigError("command line: --speed and --loop only apply to a replay (--replay FILE)")
+        raise OptionError(Problem("", "", "option_replay_only"))
     if kind == "tiktok" and not config.tiktok.unique_id:
-        raise ConfigError("the tiktok source needs your handle: --user @moncompte, or tiktok.unique_id in config.yaml")
+        raise ConfigError(Problem("", "", "tiktok_needs_handle"))
     if kind == "replay":
         if not config.replay.file:
-            raise ConfigError("the replay source needs a recording: --replay FILE, or replay.file in config.yaml")
+            raise ConfigError(Problem("", "", "replay_needs_file"))
         from overlay.sources.replay import RecordingError, check_recording
 
         try:
             check_recording(Path(config.replay.file))
-        except RecordingError as exc:
-            raise ConfigError(f"cannot replay: {exc}") from None
+        except RecordingError as exc:  # `file:line: what is wrong`, in English like the recording's own words
+            raise UnplayableRecording(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,9 +174,16 @@ def main(argv: list[str] | None = None) -> int:
         datefmt="%H:%M:%S",
     )
     try:
-        config = apply_overrides(load_config(args.config), args)
+        config = load_config(args.config)
+    except ConfigError as exc:  # said in the file's `locale:`, read as plain text since the file is invalid
+        locale = locale_in(args.config)
+        print(f"{SAID[locale]['config']}\n{exc.say(locale)}", file=sys.stderr)
+        return 2
+    try:
+        config = apply_overrides(config, args)
     except ConfigError as exc:
-        print(f"Invalid configuration:\n{exc}", file=sys.stderr)
+        heading = {OptionError: "options", UnplayableRecording: "replay"}.get(type(exc), "config")
+        print(f"{SAID[config.locale][heading]}\n{exc.say(config.locale)}", file=sys.stderr)
         return 2
     if args.record is not None:
         try:  # now, not once the live is on: a recording that cannot be written is a setup mistake
@@ -125,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataDirInUse as exc:  # a setup mistake, like a bad config: nothing was started
         print(f"Could not start the server: {exc}", file=sys.stderr)
         return 2
+    except PortInUse as exc:  # nothing was started either: the port is taken before the source runs
+        print(SAID[config.locale]["port_in_use"].format(port=exc.port, other=exc.port + 1), file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"Could not start the server: {exc}", file=sys.stderr)
         return 1
@@ -138,11 +215,18 @@ async def serve(
 
     `config_path`: the file `config` was read from; edits to it apply while the server runs.
     """
-    app = create_app(config, data_dir=data_dir, record=record, config_path=config_path)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
+    # The port first: starting the app starts the source (a TikTok request, the demo's live written to
+    # the data folder), which must not happen for a server that cannot listen.
+    sock = listening_socket(config.server.host, config.server.port)
     try:
-        site = web.TCPSite(runner, config.server.host, config.server.port)
+        app = create_app(config, data_dir=data_dir, record=record, config_path=config_path)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        site = web.SockSite(runner, sock)
         await site.start()
         port = runner.addresses[0][1]
         announce(config, port, app[CONTROL_TOKEN])
@@ -157,6 +241,19 @@ async def serve(
         log.info("stopping")
     finally:
         await runner.cleanup()
+        sock.close()  # already closed by the site once it started; not when starting it failed
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to `host:port` and listening, as aiohttp would make it; PortInUse when the port is taken."""
+    found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, _, _, _, address = found[0]  # the first, as for `localhost`: one address is what the OBS URLs use
+    try:
+        return socket.create_server(address, family=family)
+    except OSError as exc:
+        if exc.errno in ADDRESS_IN_USE or getattr(exc, "winerror", None) in ADDRESS_IN_USE:
+            raise PortInUse(port) from None
+        raise
 
 
 def warn_wording(config: Config, warnings: list[WordingWarning]) -> None:

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -24,8 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from overlay.config_errors import ID_PATTERN, Invalid, Loc, Problem, dotted, from_pydantic
+from overlay.config_errors import ID_PATTERN, Invalid, Loc, Problem, dotted, from_pydantic, ungrouped
 from overlay.config_errors import ConfigError as ConfigError  # raised by load_config: importable from here
+from overlay.i18n import Locale
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -34,23 +36,38 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _whole(value: Any) -> Any:
+    """Refuse what YAML read as a decimal: `target: 10.000` (French thousands) is 10.0, which pydantic takes as 10."""
+    if isinstance(value, float) and value.is_integer():
+        raise Invalid("whole_number", written=repr(value), whole=str(int(value)))
+    if isinstance(value, str) and (digits := ungrouped(value)) is not None:  # `10 000`: said the same way
+        raise Invalid("whole_number", written=value, whole=digits)
+    return value
+
+
+# A count, a target, a port...: a number written without a decimal point.
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+
+
 class ServerSettings(_Strict):
     """Where the server listens. Loopback only unless you know why."""
 
     host: str = Field("127.0.0.1", description="Address to bind. Keep 127.0.0.1 unless OBS runs on another PC.")
-    port: int = Field(8080, ge=0, le=65535, description="TCP port of the widget pages and the API (0: any free port).")
+    port: WholeNumber = Field(
+        8080, ge=0, le=65535, description="TCP port of the widget pages and the API (0: any free port)."
+    )
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Extra Host header names accepted besides loopback (e.g. this PC's LAN name).",
     )
-    frame_ms: int = Field(
+    frame_ms: WholeNumber = Field(
         33,
         ge=10,
         le=1000,
         description="Minimum time between two state frames sent to a widget (33 ms = 30 per second); "
         "a widget URL's ?fps= (1-60) overrides it for that widget.",
     )
-    max_events_per_frame: int = Field(
+    max_events_per_frame: WholeNumber = Field(
         40, ge=1, le=1000, description="Individual likes sent per frame for animations; the rest are merged."
     )
 
@@ -92,13 +109,20 @@ class TikTokSettings(_Strict):
     @model_validator(mode="after")
     def _backoff(self) -> TikTokSettings:
         if self.reconnect_max_seconds < self.reconnect_min_seconds:
-            raise Invalid("reconnect_backoff", max=self.reconnect_max_seconds, min=self.reconnect_min_seconds)
+            raise Invalid(
+                "reconnect_backoff",
+                at=("reconnect_max_seconds",),
+                max=self.reconnect_max_seconds,
+                min=self.reconnect_min_seconds,
+            )
         return self
 
     @field_validator("unique_id")
     @classmethod
     def _handle(cls, value: str) -> str:
         value = value.strip()
+        if url := re.search(r"tiktok\.com/(@[A-Za-z0-9_.]{2,24})", value):  # the live's address, pasted whole
+            raise Invalid("tiktok_handle_url", handle=url.group(1))
         if value and not re.fullmatch(r"@?[A-Za-z0-9_.]{2,24}", value):
             raise Invalid("tiktok_handle")
         return value if not value or value.startswith("@") else "@" + value
@@ -108,9 +132,9 @@ class DemoSettings(_Strict):
     """The built-in simulated live."""
 
     likes_per_second: float = Field(40, gt=0, le=100_000, description="Mean like rate of the demo live.")
-    start_total: int = Field(0, ge=0, description="Room like count the demo live starts from.")
-    viewers: int = Field(60, ge=1, le=100_000, description="How many distinct fake viewers send likes.")
-    seed: int | None = Field(None, description="Random seed, for a demo that repeats exactly.")
+    start_total: WholeNumber = Field(0, ge=0, description="Room like count the demo live starts from.")
+    viewers: WholeNumber = Field(60, ge=1, le=100_000, description="How many distinct fake viewers send likes.")
+    seed: WholeNumber | None = Field(None, description="Random seed, for a demo that repeats exactly.")
 
 
 class ReplaySettings(_Strict):
@@ -126,13 +150,13 @@ class GoalStep(_Strict):
 
     id: str = Field(pattern=ID_PATTERN, description="Short name, used in URLs (?goal=ID).")
     label: str = Field(min_length=1, max_length=200, description="On-screen text of the goal.")
-    target: int = Field(gt=0, description="Like count to reach.")
+    target: WholeNumber = Field(gt=0, description="Like count to reach.")
 
 
 class GoalsAfter(_Strict):
     """What happens once the last step is reached."""
 
-    every: int | None = Field(
+    every: WholeNumber | None = Field(
         10_000, gt=0, description="Keep going: a new goal every N likes. null: stay on the last goal."
     )
     label: str = Field("", max_length=200, description="Label of those goals; {target} is replaced. Empty: a default.")
@@ -209,20 +233,22 @@ class CounterWidget(_Strict):
 class RhythmWidget(_Strict):
     """`/widgets/rhythm`: likes per minute and its trend."""
 
-    target: int = Field(1500, ge=0, description="Target rhythm (likes per minute) marked on the gauge; 0: none.")
-    max: int = Field(0, ge=0, description="Likes per minute at the end of the gauge; 0: twice the target.")
+    target: WholeNumber = Field(
+        1500, ge=0, description="Target rhythm (likes per minute) marked on the gauge; 0: none."
+    )
+    max: WholeNumber = Field(0, ge=0, description="Likes per minute at the end of the gauge; 0: twice the target.")
 
 
 class HeartsWidget(_Strict):
     """`/widgets/hearts`: hearts floating up with the likes."""
 
-    max: int = Field(150, ge=1, le=1000, description="Most hearts on screen at once (keeps storms at 60 fps).")
+    max: WholeNumber = Field(150, ge=1, le=1000, description="Most hearts on screen at once (keeps storms at 60 fps).")
 
 
 class TopLikersWidget(_Strict):
     """`/widgets/toplikers`: the live's best likers."""
 
-    count: int = Field(5, ge=1, le=10, description="How many viewers the leaderboard shows.")
+    count: WholeNumber = Field(5, ge=1, le=10, description="How many viewers the leaderboard shows.")
 
 
 ActivityKind = Literal["follow", "share", "gift"]
@@ -233,7 +259,7 @@ class ActivityWidget(_Strict):
     """`/widgets/activity`: follows, shares and gifts as short toasts."""
 
     seconds: float = Field(6, gt=0, le=60, description="How long each toast stays.")
-    max: int = Field(4, ge=1, le=20, description="Most toasts on screen at once (the newest win).")
+    max: WholeNumber = Field(4, ge=1, le=20, description="Most toasts on screen at once (the newest win).")
     kinds: list[ActivityKind] = Field(
         default_factory=lambda: list(ACTIVITY_KINDS), description="Which events get a toast."
     )
@@ -255,8 +281,8 @@ class ChallengeSettings(_Strict):
 
     id: str = Field(pattern=ID_PATTERN, description="Short name, used in the API.")
     text: str = Field(min_length=1, max_length=300, description="On-screen prompt.")
-    target: int | None = Field(None, gt=0, description="Likes to reach during the challenge.")
-    duration: int | None = Field(None, gt=0, le=3600, description="Seconds before the challenge ends.")
+    target: WholeNumber | None = Field(None, gt=0, description="Likes to reach during the challenge.")
+    duration: WholeNumber | None = Field(None, gt=0, le=3600, description="Seconds before the challenge ends.")
     hotkey: str | None = Field(None, max_length=20, description="Key on the control page that starts it.")
     success_text: str = Field("", max_length=300, description="Shown when the target is reached.")
     failure_text: str = Field("", max_length=300, description="Shown when time runs out.")
@@ -362,10 +388,11 @@ class Config(_Strict):
 
 
 class _Located:
-    """YAML data plus the line (1-based) of every key and list item."""
+    """YAML data plus the line (1-based) of every key and list item, and each value as it was typed."""
 
     def __init__(self) -> None:
         self.lines: dict[Loc, int] = {}
+        self.written: dict[Loc, str] = {}
         self._scalars = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, path: Loc, filename: str) -> Any:
@@ -384,6 +411,7 @@ class _Located:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index), filename) for index, item in enumerate(node.value)]
+        self.written[path] = str(node.value)
         return self._scalars.construct_object(node, deep=True)
 
     def line_for(self, loc: Loc) -> int | None:
@@ -393,18 +421,45 @@ class _Located:
         return None
 
 
-def load_config(path: str | Path | None = None) -> Config:
-    """Read and validate a config file; raises ConfigError with a creator-readable message."""
+def load_config(path: str | Path | None = None, *, empty_is_default: bool = True) -> Config:
+    """Read and validate a config file; raises ConfigError with a creator-readable message.
+
+    An empty file (or only comments) gives the defaults; with `empty_is_default=False` it is an error
+    instead: a file saved empty during a live is a mistake, not a wish to drop every goal and challenge.
+    """
     path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(Problem(name, "", "file_not_found")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        code = "not_utf8" if isinstance(exc, UnicodeDecodeError) else "unreadable"
-        raise ConfigError(Problem(name, "", code, {"reason": str(exc)})) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        byte = f"0x{exc.object[exc.start]:02x}"
+        raise ConfigError(Problem(f"{name}:{line}", "", "not_utf8", {"byte": byte, "reason": str(exc)})) from None
+    except OSError as exc:
+        raise ConfigError(Problem(name, "", "unreadable", {"reason": str(exc)})) from None
+    if not empty_is_default and _is_empty(text):
+        raise ConfigError(Problem(name, "", "empty_on_reload"))
     return parse_config(text, name)
+
+
+def _is_empty(text: str) -> bool:
+    """Nothing but blanks and comments (what YAML reads as no document at all)."""
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
+def locale_in(path: str | Path) -> Locale:
+    """The `locale:` a config file sets, read as plain text so that it is found even when the rest is invalid.
+
+    The console says the file's mistakes in that language; French (the default locale) when it sets none.
+    """
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return "fr"
+    found = re.search(r"""^locale\s*:\s*["']?(en|fr)["']?\s*(?:#.*)?$""", text, re.MULTILINE)
+    return "en" if found and found.group(1) == "en" else "fr"
 
 
 def parse_config(text: str, filename: str = "config.yaml") -> Config:
@@ -422,7 +477,9 @@ def parse_config(text: str, filename: str = "config.yaml") -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        problems = [from_pydantic(error, filename, located.line_for, _valid_keys) for error in exc.errors()]
+        problems = [
+            from_pydantic(error, filename, located.line_for, _valid_keys, located.written.get) for error in exc.errors()
+        ]
         raise ConfigError(problems) from None
     config._origin = filename
     config._lines = {dotted(path): line for path, line in located.lines.items() if "<key>" not in path}
@@ -437,8 +494,34 @@ def _yaml_problem(exc: Exception, filename: str) -> Problem:
     problem = str(exc.problem or exc)
     if mark is None:
         return Problem(filename, "", "yaml_syntax_nowhere", {"problem": problem})
+    params: dict[str, Any] = {"problem": problem, "column": mark.column + 1}
+    opened, context = exc.context_mark, str(exc.context or "")
+    # A quote, `{` or `[` left open: PyYAML stops where it gave up (often the end of the file) and
+    # says where the open one started (`context_mark`); that line is the one to fix.
+    if opened is not None and opened.buffer and context in _UNCLOSED:
+        char = opened.buffer[opened.pointer]
+        at = {"column": opened.column + 1, "problem": problem, "line": mark.line + 1}
+        if context == "while scanning a quoted scalar":
+            return Problem(f"{filename}:{opened.line + 1}", "", "yaml_unclosed_quote", {**at, "quote": char})
+        return Problem(
+            f"{filename}:{opened.line + 1}", "", "yaml_unclosed", {**at, "open": char, "close": _UNCLOSED[context]}
+        )
     code = "yaml_tag" if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem else "yaml_syntax"
-    return Problem(f"{filename}:{mark.line + 1}", "", code, {"problem": problem, "column": mark.column + 1})
+    if "'\\t'" in problem or "tab character" in problem:
+        code = "yaml_tab"
+    elif (reserved := re.match(r"found character '([@`])' that cannot start any token", problem)) and mark.buffer:
+        word = re.match(r"[^\s,\]}#]*", mark.buffer[mark.pointer :])
+        code, params["char"] = "yaml_reserved", reserved.group(1)
+        params["fixed"] = '"' + (word.group(0) if word else reserved.group(1)) + '"'
+    return Problem(f"{filename}:{mark.line + 1}", "", code, params)
+
+
+# PyYAML's contexts for what was opened and not closed, and what closes it.
+_UNCLOSED = {
+    "while scanning a quoted scalar": "",
+    "while parsing a flow mapping": "}",
+    "while parsing a flow sequence": "]",
+}
 
 
 def _valid_keys(loc: Loc) -> list[str]:

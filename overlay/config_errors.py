@@ -1,9 +1,10 @@
 """Configuration: what can be wrong with `config.yaml`, kept as data and said in French or English.
 
-The console prints a mistake in English (`str(ConfigError)`); the index and control pages say it
-in their own language (`ConfigError.say(locale)`). Both come from the same `Problem`: where, which
-key, a text key and its values. Pydantic kinds without a French text keep pydantic's English words
-inside a French sentence, so an unforeseen mistake still names its file, line and key.
+At start the console says a mistake in the config's language (`ConfigError.say(locale)`, French
+unless the file sets `locale: en`); the index and control pages say it in their own language; the
+log of a live edit and `str(ConfigError)` keep English. All come from the same `Problem`: where,
+which key, a text key and its values. Pydantic kinds without a text keep pydantic's English words
+inside the sentence, so an unforeseen mistake still names its file, line and key.
 """
 
 from __future__ import annotations
@@ -31,8 +32,25 @@ TEXTS: dict[Locale, dict[str, str]] = {
         # the file itself
         "file_not_found": "file not found (copy config.yaml from the project, or pass --config)",
         "unreadable": "cannot be read: {reason}",
-        "not_utf8": "cannot be read: {reason}",
+        "not_utf8": (
+            "this file is not saved as UTF-8 (byte {byte} cannot be read); save it as UTF-8 from your editor "
+            "(Notepad: Save as, Encoding: UTF-8)"
+        ),
+        "empty_on_reload": (
+            "the file is empty: the previous configuration stays applied (an empty file means the defaults "
+            "only when the server starts)"
+        ),
         "yaml_syntax": "YAML syntax error: {problem} (column {column})",
+        "yaml_unclosed_quote": (
+            "the quote {quote} opened here (column {column}) is never closed: add the closing {quote} "
+            "(YAML: {problem}, line {line})"
+        ),
+        "yaml_unclosed": (
+            "the '{open}' opened here (column {column}) is not closed: add the missing '{close}', "
+            "or a ',' between two items (YAML: {problem}, line {line})"
+        ),
+        "yaml_tab": "a tab character: use spaces, not tabs (column {column})",
+        "yaml_reserved": "a value that starts with '{char}' must be in quotes: write {fixed} (column {column})",
         "yaml_syntax_nowhere": "YAML syntax error: {problem}",
         "yaml_tag": (
             "a value that starts with '!' must be in quotes, or YAML reads it as a tag: {problem} (column {column})"
@@ -45,9 +63,20 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "unknown_key_no_hint": "unknown key. Valid keys here: {valid}",
         "missing": "this key is required",
         "literal_error": "got {input!r}; {message}",
+        "string_empty": "must not be empty",
+        "string_too_long": "must be at most {max_length} characters (it has {length})",
+        "id_pattern": "expected an id of 1 to 40 characters: letters (no accents), digits, - and _ only{got}",
+        "list_empty": "the list must not be empty",
+        "too_short": "the list must have at least {min_length} items",
+        "too_long": "the list must have at most {max_length} items",
+        "model_type": "expected sub-keys here, indented on the lines below{got}",
+        "model_attributes_type": "expected sub-keys here, indented on the lines below{got}",
+        "dict_type": "expected sub-keys here, indented on the lines below{got}",
         # our own checks (`Invalid`)
         "reconnect_backoff": "reconnect_max_seconds ({max:g}) must be at least reconnect_min_seconds ({min:g})",
         "tiktok_handle": 'a TikTok handle like "@moncompte" (letters, digits, "_" and ".")',
+        "tiktok_handle_url": "your handle, not the address of the live: write {handle}",
+        "whole_number": "{written!q} is not a whole number: write {whole} (no dot or space)",
         "builtin_action_id": "{id!q} is the name of a built-in action ({actions}); pick another id",
         "goal_id_twice": "goal id {id!q} is used twice; each goal needs its own id",
         "goal_target_order": (
@@ -58,12 +87,40 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "hotkey_twice": "{hotkey!q} already starts challenge {challenge!q}",
         "unknown_challenge": "no challenge with id {id!q} (challenges: {known})",
         "unknown_challenge_none": "no challenge with id {id!q} (challenges: none defined yet)",
+        # the command line's own checks
+        "option_user_source": "only for the tiktok source; it cannot go with --source {source}",
+        "option_replay_source": "plays a recording; it cannot go with --source {source}",
+        "option_speed": "must be more than 0 and at most 1000 (got {speed:g})",
+        "option_replay_only": "--speed and --loop only apply to a replay (--replay FILE)",
+        "tiktok_needs_handle": (
+            "the tiktok source needs your handle: --user @moncompte, or tiktok.unique_id in config.yaml"
+        ),
+        "replay_needs_file": "the replay source needs a recording: --replay FILE, or replay.file in config.yaml",
     },
     "fr": {
         "file_not_found": "fichier introuvable (copiez le config.yaml du projet, ou indiquez le vôtre avec --config)",
         "unreadable": "impossible de lire ce fichier : {reason}",
-        "not_utf8": "ce fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8 depuis votre éditeur ({reason})",
+        "not_utf8": (
+            "ce fichier n'est pas en UTF-8 (l'octet {byte} est illisible) ; enregistrez-le en UTF-8 depuis votre "
+            "éditeur (Bloc-notes : Enregistrer sous, Encodage : UTF-8)"
+        ),
+        "empty_on_reload": (
+            "le fichier est vide : la configuration précédente reste appliquée (un fichier vide ne donne les "
+            "réglages par défaut qu'au démarrage du serveur)"
+        ),
         "yaml_syntax": "erreur de syntaxe YAML : {problem} (colonne {column})",
+        "yaml_unclosed_quote": (
+            "le guillemet {quote} ouvert ici (colonne {column}) n'est jamais refermé : ajoutez le {quote} de fin "
+            "(YAML : {problem}, ligne {line})"
+        ),
+        "yaml_unclosed": (
+            "le « {open} » ouvert ici (colonne {column}) n'est pas refermé : ajoutez le « {close} » manquant, "
+            "ou une virgule entre deux éléments (YAML : {problem}, ligne {line})"
+        ),
+        "yaml_tab": "caractère de tabulation : utilisez des espaces, pas de tabulation (colonne {column})",
+        "yaml_reserved": (
+            "une valeur qui commence par « {char} » doit être entre guillemets : écrivez {fixed} (colonne {column})"
+        ),
         "yaml_syntax_nowhere": "erreur de syntaxe YAML : {problem}",
         "yaml_tag": (
             "une valeur qui commence par « ! » doit être entre guillemets, sinon YAML la lit comme une étiquette : "
@@ -83,6 +140,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "int_parsing": "un nombre entier est attendu{got}",
         "int_type": "un nombre entier est attendu{got}",
         "int_from_float": "un nombre entier est attendu, sans partie décimale{got}",
+        "whole_number": "{written!q} n'est pas un nombre entier : écrivez {whole} (sans point ni espace)",
         "float_parsing": "un nombre est attendu{got}",
         "float_type": "un nombre est attendu{got}",
         "finite_number": "un nombre fini est attendu{got}",
@@ -110,6 +168,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "tiktok_handle": (
             "un nom de compte TikTok comme « @moncompte » est attendu (lettres sans accents, chiffres, « _ » et « . »)"
         ),
+        "tiktok_handle_url": "votre nom de compte, pas l'adresse du live : écrivez {handle}",
         "builtin_action_id": "{id!q} est le nom d'une action intégrée ({actions}) ; choisissez un autre identifiant",
         "goal_id_twice": "l'identifiant d'objectif {id!q} est utilisé deux fois ; chaque objectif doit avoir le sien",
         "goal_target_order": (
@@ -121,6 +180,16 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "hotkey_twice": "{hotkey!q} lance déjà le défi {challenge!q}",
         "unknown_challenge": "aucun défi n'a l'identifiant {id!q} (défis : {known})",
         "unknown_challenge_none": "aucun défi n'a l'identifiant {id!q} (la liste challenges est vide)",
+        "option_user_source": "réservé à la source tiktok ; impossible avec --source {source}",
+        "option_replay_source": "rejoue un enregistrement ; impossible avec --source {source}",
+        "option_speed": "doit être supérieur à 0 et au plus 1000 (vous avez écrit {speed:g})",
+        "option_replay_only": "--speed et --loop ne servent qu'à rejouer un enregistrement (--replay FICHIER)",
+        "tiktok_needs_handle": (
+            "la source tiktok a besoin de votre nom de compte : --user @moncompte, ou tiktok.unique_id dans config.yaml"
+        ),
+        "replay_needs_file": (
+            "la source replay a besoin d'un enregistrement : --replay FICHIER, ou replay.file dans config.yaml"
+        ),
     },
 }
 
@@ -196,13 +265,14 @@ class Problem:
     def say(self, locale: Locale) -> str:
         colon = COLON[locale]
         head = colon.join(part for part in (self.where, self.key) if part)
-        return f"{head}{colon}{render(self.code, self.params, locale)}"
+        text = render(self.code, self.params, locale)
+        return f"{head}{colon}{text}" if head else text
 
 
 class ConfigError(Exception):
-    """A config file that cannot be used: `str()` in English (the console), `say(locale)` for the pages.
+    """A config file that cannot be used: `say(locale)` for the console and the pages, `str()` in English (the log).
 
-    Made from a plain message (the command line's checks), it says that message in every locale.
+    Made from a plain message (a broken recording, in its own English words), it says that message in every locale.
     """
 
     def __init__(self, problems: str | Problem | Sequence[Problem]) -> None:
@@ -224,7 +294,7 @@ class Invalid(ValueError):
     """Raised by the schema's own checks: a text key and its values, so each language can say it.
 
     `at` points below the validated model (`("steps", 1, "target")`). `str()` is the English text,
-    what pydantic (and so the command line's overrides) shows.
+    what pydantic shows in its own messages (`ValidationError`'s text).
     """
 
     def __init__(self, code: str, *, at: Loc = (), **params: Any) -> None:
@@ -241,13 +311,24 @@ def dotted(loc: Loc) -> str:
     return text or "(top level)"
 
 
+def ungrouped(text: str) -> str | None:
+    """`10.000`, `10 000` or `10,000` -> `10000`: a whole number written with thousands separators, else None."""
+    if re.fullmatch(r"[+-]?\d{1,3}(?:[., \u00a0\u202f]\d{3})+", text.strip()):
+        return re.sub(r"[^\d+-]", "", text)
+    return None
+
+
 def from_pydantic(
     error: Mapping[str, Any],
     filename: str,
     line_for: Callable[[Loc], int | None],
     valid_keys: Callable[[Loc], list[str]],
+    written: Callable[[Loc], str | None] = lambda loc: None,
 ) -> Problem:
-    """One of pydantic's `errors()` as a Problem at the line of its key."""
+    """One of pydantic's `errors()` as a Problem at the line of its key.
+
+    `written`: the value at a key as it was typed in the file (`10.000`, where YAML read the number 10.0).
+    """
     loc: Loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
     code = str(error["type"])
     ctx = dict(error.get("ctx") or {})
@@ -258,6 +339,9 @@ def from_pydantic(
     shown = error.get("input")
     if code == "value_error" and isinstance(cause, Invalid):
         loc, code, params = (*loc, *cause.at), cause.code, dict(cause.params)
+        text = written(loc)
+        if code == "whole_number" and text is not None:  # say `10.000` as typed, not the 10.0 YAML read
+            params = {"written": text, "whole": ungrouped(text) or params["whole"]}
     elif code == "extra_forbidden":
         valid = valid_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)

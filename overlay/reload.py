@@ -4,7 +4,8 @@ A valid edit reaches the engine (goals, challenges, texts, locale) and through i
 (pages read the engine's config) within a second, and widgets re-read their options without
 reloading. An invalid edit changes nothing that runs: its error (file, line, key) is logged, in
 English, and put in the state in each language, so the index and control pages show it until it
-is fixed. Settings read once at start (server, source, account) are logged as needing a restart
+is fixed; so does a file saved empty (at start an empty file means the defaults, mid-live it would
+drop every goal and challenge). Settings read once at start (server, source, account) are logged as needing a restart
 and otherwise left alone.
 """
 
@@ -125,7 +126,7 @@ class Reloader:
         """Read the file again and apply it if it is valid; True when a new config was applied."""
         assert self.path is not None
         try:
-            loaded = await asyncio.to_thread(load_config, self.path)
+            loaded = await asyncio.to_thread(load_config, self.path, empty_is_default=False)
         except ConfigError as exc:
             said = _said(exc)
             if said != self.error:

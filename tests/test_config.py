@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from overlay.config import DEFAULT_CONFIG_PATH, ConfigError, load_config, parse_config
+from overlay.config import DEFAULT_CONFIG_PATH, ConfigError, load_config, locale_in, parse_config
 
 
 def error_for(text: str) -> str:
@@ -29,6 +29,33 @@ def test_an_empty_file_gives_the_defaults() -> None:
     config = parse_config("", "config.yaml")
     assert config.locale == "fr"
     assert config.goals.steps[0].target == 10000
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n", "# rien\n\n  # toujours rien\n"])
+def test_an_empty_file_is_refused_when_asked_as_on_a_live_reload(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_config(path).goals.steps[0].target == 10000  # at start: the defaults, as documented
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, empty_is_default=False)
+    assert caught.value.say("fr").startswith(f"{path} : le fichier est vide : la configuration précédente reste")
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("", "fr"),
+        ("locale: en\n", "en"),
+        ('locale: "en"   # English\ngoals: {steps: [\n', "en"),
+        ("server:\n  locale: en\n", "fr"),  # not the top-level key
+        ("locale: fr\n", "fr"),
+    ],
+)
+def test_the_locale_is_found_in_a_file_yaml_cannot_read(tmp_path: Path, text: str, locale: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert locale_in(path) == locale
+    assert locale_in(tmp_path / "missing.yaml") == "fr"
 
 
 def test_a_tiktok_handle_switches_auto_to_the_tiktok_source_and_gains_its_at_sign() -> None:

@@ -120,6 +120,102 @@ def test_values_yaml_cannot_build_are_config_errors_too(text: str, english: str)
     assert error.say("fr").startswith("config.yaml : erreur YAML : ")
 
 
+def test_a_thousands_dot_is_refused_not_read_as_a_few_likes() -> None:
+    """YAML reads `10.000` as 10.0, which pydantic took as a goal of 10 likes."""
+    text = """\
+        goals:
+          steps:
+            - {id: a, label: x, target: 1.000}
+            - {id: b, label: y, target: 10 000}
+        challenges:
+          - {id: sprint, text: Go, target: 5000, duration: 60.0}
+        """
+    error = caught(text)
+    hint = "(sans point ni espace)"
+    assert error.say("fr").splitlines() == [
+        f"config.yaml:3 : goals.steps[0].target : « 1.000 » n'est pas un nombre entier : écrivez 1000 {hint}",
+        f"config.yaml:4 : goals.steps[1].target : « 10 000 » n'est pas un nombre entier : écrivez 10000 {hint}",
+        f"config.yaml:6 : challenges[0].duration : « 60.0 » n'est pas un nombre entier : écrivez 60 {hint}",
+    ]
+    assert str(error).splitlines()[0] == (
+        "config.yaml:3: goals.steps[0].target: '1.000' is not a whole number: write 1000 (no dot or space)"
+    )
+
+
+def test_decimals_stay_welcome_where_a_decimal_is_meant() -> None:
+    config = parse_config("theme: {scale: 1.500}\ndemo: {likes_per_second: 2.000}\n")
+    assert (config.theme.scale, config.demo.likes_per_second) == (1.5, 2.0)
+
+
+def test_an_unclosed_quote_is_named_at_the_line_it_opens() -> None:
+    error = caught('goals:\n  steps:\n    - {id: a, label: "Un, target: 1000}\nlocale: fr\n')
+    assert error.say("fr") == (
+        'config.yaml:3 : le guillemet " ouvert ici (colonne 22) n\'est jamais refermé : ajoutez le " de fin '
+        "(YAML : found unexpected end of stream, ligne 5)"
+    )
+    assert str(error) == (
+        'config.yaml:3: the quote " opened here (column 22) is never closed: add the closing " '
+        "(YAML: found unexpected end of stream, line 5)"
+    )
+
+
+def test_an_unclosed_brace_is_named_at_the_line_it_opens() -> None:
+    error = caught(
+        'goals:\n  steps:\n    - {id: a, label: "Un", target: 1000\n    - {id: b, label: "Deux", target: 2000}\n'
+    )
+    assert error.say("fr") == (
+        "config.yaml:3 : le « { » ouvert ici (colonne 7) n'est pas refermé : ajoutez le « } » manquant, "
+        "ou une virgule entre deux éléments (YAML : expected ',' or '}', but got '{', ligne 4)"
+    )
+    assert str(error).startswith("config.yaml:3: the '{' opened here (column 7) is not closed: add the missing '}'")
+
+
+def test_a_tab_says_to_use_spaces() -> None:
+    error = caught("server:\n\tport: 8080\n")
+    assert error.say("fr") == (
+        "config.yaml:2 : caractère de tabulation : utilisez des espaces, pas de tabulation (colonne 1)"
+    )
+    assert str(error) == "config.yaml:2: a tab character: use spaces, not tabs (column 1)"
+
+
+def test_an_unquoted_handle_says_to_quote_it() -> None:
+    error = caught("tiktok:\n  unique_id: @moncompte\n")
+    assert error.say("fr") == (
+        'config.yaml:2 : une valeur qui commence par « @ » doit être entre guillemets : écrivez "@moncompte" '
+        "(colonne 14)"
+    )
+    assert str(error) == (
+        "config.yaml:2: a value that starts with '@' must be in quotes: write \"@moncompte\" (column 14)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        (
+            "goals:\n  - {id: a, label: Un, target: 1000}\n",
+            "config.yaml:1: goals: expected sub-keys here, indented on the lines below",
+        ),
+        (
+            "goals:\n  steps:\n    - {id: objectif 1, label: Un, target: 1000}\n",
+            "config.yaml:3: goals.steps[0].id: expected an id of 1 to 40 characters: letters (no accents), digits, "
+            "- and _ only (got 'objectif 1')",
+        ),
+        ("goals:\n  steps: []\n", "config.yaml:2: goals.steps: the list must not be empty"),
+        (
+            "goals:\n  steps:\n    - {id: a, label: '', target: 1}\n",
+            "config.yaml:3: goals.steps[0].label: must not be empty",
+        ),
+        (
+            "tiktok: {unique_id: 'https://www.tiktok.com/@moncompte/live'}\n",
+            "config.yaml:1: tiktok.unique_id: your handle, not the address of the live: write @moncompte",
+        ),
+    ],
+)
+def test_english_says_it_in_words_not_pydantics_internals(text: str, english: str) -> None:
+    assert str(caught(text)) == english
+
+
 def test_a_list_where_one_choice_is_expected_repeats_what_was_written() -> None:
     error = caught("locale: [fr]\n")
     assert str(error) == "config.yaml:1: locale: got ['fr']; expected 'fr' or 'en'"
@@ -171,7 +267,23 @@ KINDS = {
         4,
         "goals.steps[1].id",
     ),
-    "reconnect max below min": ("tiktok: {reconnect_min_seconds: 30, reconnect_max_seconds: 20}\n", 1, "tiktok"),
+    "reconnect max below min": (
+        "tiktok:\n  reconnect_min_seconds: 30\n  reconnect_max_seconds: 20\n",
+        3,
+        "tiktok.reconnect_max_seconds",
+    ),
+    "a thousands dot in a whole number": (
+        "goals:\n  steps:\n    - {id: a, label: x, target: 10.000}\n",
+        3,
+        "goals.steps[0].target",
+    ),
+    "a live's address for a handle": (
+        "tiktok:\n  unique_id: https://www.tiktok.com/@moi/live\n",
+        2,
+        "tiktok.unique_id",
+    ),
+    "a tab": ("server:\n\tport: 8080\n", 2, ""),
+    "an unquoted @handle": ("tiktok:\n  unique_id: @moi\n", 2, ""),
     "tiktok handle": ("tiktok: {unique_id: 'mon compte!'}\n", 1, "tiktok.unique_id"),
     "challenge named like an action": ("challenges:\n  - {id: cancel, text: x}\n", 2, "challenges[0].id"),
     "challenge id twice": ("challenges:\n  - {id: a, text: x}\n  - {id: a, text: y}\n", 3, "challenges[1].id"),
@@ -219,13 +331,19 @@ def test_a_missing_file_in_french(tmp_path: Path) -> None:
     )
 
 
-def test_a_file_saved_in_another_encoding_says_to_save_it_in_utf8(tmp_path: Path) -> None:
+def test_a_file_saved_in_another_encoding_names_the_line_and_says_to_save_it_in_utf8(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
     path.write_bytes("goals:\n  steps:\n    - {id: a, label: Défi, target: 10}\n".encode("latin-1"))
     with pytest.raises(ConfigError) as error:
         load_config(path)
-    assert error.value.say("fr").startswith(f"{path} : ce fichier n'est pas en UTF-8 ; enregistrez-le en UTF-8")
-    assert str(error.value).startswith(f"{path}: cannot be read: 'utf-8' codec can't decode")
+    assert error.value.say("fr") == (
+        f"{path}:3 : ce fichier n'est pas en UTF-8 (l'octet 0xe9 est illisible) ; enregistrez-le en UTF-8 depuis "
+        "votre éditeur (Bloc-notes : Enregistrer sous, Encodage : UTF-8)"
+    )
+    assert str(error.value) == (
+        f"{path}:3: this file is not saved as UTF-8 (byte 0xe9 cannot be read); save it as UTF-8 from your editor "
+        "(Notepad: Save as, Encoding: UTF-8)"
+    )
 
 
 def test_a_folder_instead_of_a_file(tmp_path: Path) -> None:
@@ -252,11 +370,11 @@ def test_a_text_missing_a_value_falls_back_instead_of_failing() -> None:
 
 
 def test_an_error_made_from_a_plain_message_says_it_in_every_language() -> None:
-    error = ConfigError("command line: --speed and --loop only apply to a replay (--replay FILE)")
+    error = ConfigError("live.jsonl:3: not valid JSON")
     assert error.say("fr") == error.say("en") == str(error)
 
 
 def test_our_own_checks_read_in_english_where_pydantic_shows_them() -> None:
-    """The command line's overrides print pydantic's message, which is `str()` of our check's error."""
+    """Pydantic's own message (`ValidationError`'s text) is `str()` of our check's error: English."""
     invalid = Invalid("goal_id_twice", at=("steps", 1, "id"), id="a")
     assert str(invalid) == "steps[1].id: goal id 'a' is used twice; each goal needs its own id"

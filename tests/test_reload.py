@@ -275,6 +275,28 @@ async def test_an_invalid_edit_keeps_the_running_config_and_shows_the_error_unti
     assert state["config"]["error_by_locale"] is None
 
 
+async def test_a_file_saved_empty_keeps_the_running_config_and_says_so(
+    served: TestServer, client: Client, config_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At start an empty file means the defaults; mid-live it would drop every goal and challenge."""
+    write(config_file, "# tout effacé par erreur\n\n")
+    state = await client.until(lambda s: s["config"]["error"] is not None)
+    assert [goal["target"] for goal in state["goals"]] == [1000, 10_000]
+    assert served.app is not None
+    assert [challenge.id for challenge in served.app[ENGINE].config.challenges] == ["sprint"]
+    french = (
+        f"{config_file} : le fichier est vide : la configuration précédente reste appliquée "
+        "(un fichier vide ne donne les réglages par défaut qu'au démarrage du serveur)"
+    )
+    assert state["config"]["error"] == french
+    assert state["config"]["error_by_locale"]["en"].startswith(f"{config_file}: the file is empty: the previous")
+    assert "the file is empty" in caplog.text
+
+    write(config_file, CONFIG)  # saved again with its settings: the error goes, nothing else changes
+    state = await client.until(lambda s: s["config"]["error"] is None)
+    assert [goal["target"] for goal in state["goals"]] == [1000, 10_000]
+
+
 async def test_settings_that_need_a_restart_are_logged_and_left_alone(
     served: TestServer, client: Client, config_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -71,7 +71,7 @@ def test_the_shipped_sample_is_a_valid_recording_that_crosses_a_goal() -> None:
         ('{"t": -1, "type": "like", "count": 3}', "'t' (seconds from the start) must be a number >= 0, got -1"),
         ('{"t": 2, "type": "bisou"}', "unknown event type 'bisou'"),
         ('{"t": 2, "type": "like", "count": -4}', "'count' must be a whole number >= 0, got -4"),
-        ('{"t": 2, "type": "like"}', "bad 'like' event"),
+        ('{"t": 2, "type": "like"}', "this 'like' event has no 'count' (required)"),
         ('{"t": 2, "type": "source_status", "status": "error", "key": ["x"]}', "'key' must be a text, got ['x']"),
         ('{"t": 0.5, "type": "viewers", "count": 3}', "'t' goes back in time (0.5 s after 1 s)"),
     ],
@@ -83,11 +83,32 @@ def test_a_malformed_line_is_named_by_file_and_line(tmp_path: Path, line: str, m
         "",
         {"t": 1, "type": "like", "count": 2},
         line,
+        {"t": 9, "type": "viewers", "count": 3},
     )
     with pytest.raises(RecordingError) as error:
         check_recording(path)
     assert str(error.value).startswith(f"{path}:4: ")
     assert message in str(error.value)
+    assert "__init__" not in str(error.value)  # said in the recording's words, not Python's
+
+
+def test_a_recording_cut_by_a_crash_plays_without_its_broken_last_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "crashed.jsonl"
+    whole = SAMPLE.read_bytes()
+    path.write_bytes(whole[: whole.index(b"\n", 50_000) - 20])  # as `head -c` leaves it: half a line at the end
+    lines = path.read_bytes().count(b"\n") + 1
+    assert check_recording(path) == lines - 1
+    assert f"{path}:{lines}: not valid JSON" in caplog.text
+    assert "cut short" in caplog.text
+
+
+def test_a_broken_line_before_the_last_is_still_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "live.jsonl", {"t": 0, "type": "viewers", "count": 3}, '{"t": 1, "type": "li', "")
+    path.write_text(path.read_text(encoding="utf-8") + '{"t": 2, "type": "viewers", "count": 4}\n', encoding="utf-8")
+    with pytest.raises(RecordingError, match=rf"{path.name}:2: not valid JSON"):
+        check_recording(path)
 
 
 def test_a_missing_or_empty_recording_says_so(tmp_path: Path) -> None:
@@ -131,7 +152,7 @@ async def test_events_play_at_their_offsets_divided_by_the_speed(tmp_path: Path)
 
 
 async def test_a_bad_line_stops_the_replay_before_anything_plays(tmp_path: Path) -> None:
-    path = write(tmp_path / "live.jsonl", {"t": 0, "type": "viewers", "count": 3}, "oops")
+    path = write(tmp_path / "live.jsonl", {"t": 0, "type": "viewers", "count": 3}, "oops", {"t": 1, "type": "follow"})
     played: list[Event] = []
     with pytest.raises(RecordingError, match=r"live\.jsonl:2: not valid JSON"):
         await ReplaySource(ReplaySettings(file=str(path))).run(played.append)
@@ -140,7 +161,7 @@ async def test_a_bad_line_stops_the_replay_before_anything_plays(tmp_path: Path)
 
 async def test_a_long_recording_is_checked_in_steps_so_the_server_keeps_serving(tmp_path: Path) -> None:
     rows = [{"t": i / 100, "type": "like", "count": 1} for i in range(3 * CHECK_STEP + 1)]
-    path = write(tmp_path / "live.jsonl", *rows, "oops")
+    path = write(tmp_path / "live.jsonl", *rows, "oops", rows[-1])
     turns = 0
 
     async def other_work() -> None:  # what the hub and the widgets' sockets do meanwhile
@@ -275,14 +296,17 @@ async def test_record_then_replay_gives_the_same_live(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--source", "replay"], "the replay source needs a recording: --replay FILE"),
-        (["--speed", "4"], "--speed and --loop only apply to a replay"),
-        (["--loop", "--user", "@moncompte"], "--speed and --loop only apply to a replay"),
-        (["--replay", "SAMPLE", "--speed", "0"], "--speed must be more than 0"),
-        (["--replay", "SAMPLE", "--source", "demo"], "cannot go with --source demo"),
-        (["--user", "@moncompte", "--source", "replay"], "--user is for the tiktok source"),
-        (["--source", "tiktok"], "the tiktok source needs your handle: --user @moncompte"),
-        (["--replay", "MISSING"], "cannot replay: "),
+        (["--source", "replay"], "la source replay a besoin d'un enregistrement : --replay FICHIER"),
+        (["--speed", "4"], "--speed et --loop ne servent qu'à rejouer un enregistrement"),
+        (["--loop", "--user", "@moncompte"], "--speed et --loop ne servent qu'à rejouer un enregistrement"),
+        (["--replay", "SAMPLE", "--speed", "0"], "--speed : doit être supérieur à 0 et au plus 1000"),
+        (
+            ["--replay", "SAMPLE", "--source", "demo"],
+            "--replay : rejoue un enregistrement ; impossible avec --source demo",
+        ),
+        (["--user", "@moncompte", "--source", "replay"], "--user : réservé à la source tiktok"),
+        (["--source", "tiktok"], "la source tiktok a besoin de votre nom de compte : --user @moncompte"),
+        (["--replay", "MISSING"], "Impossible de rejouer l'enregistrement :\n"),
     ],
 )
 def test_the_command_line_refuses_what_cannot_work(
@@ -294,8 +318,19 @@ def test_the_command_line_refuses_what_cannot_work(
     assert message in capsys.readouterr().err
 
 
+def test_the_command_line_says_it_in_english_with_locale_en(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write(tmp_path / "config.yaml", "locale: en")
+    assert main(["--config", str(config), "--speed", "4"]) == 2
+    assert capsys.readouterr().err == (
+        "Invalid command line:\n--speed and --loop only apply to a replay (--replay FILE)\n"
+    )
+
+
 def test_the_command_line_names_the_bad_line_of_a_recording(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A broken recording is not a config mistake: its own heading, and the file's line."""
     config = write(tmp_path / "config.yaml", "locale: fr")
     bad = write(tmp_path / "bad.jsonl", {"t": 0, "type": "viewers", "count": 3}, {"t": 1, "type": "like", "count": "x"})
     assert main(["--config", str(config), "--replay", str(bad), "--speed", "4", "--loop"]) == 2
-    assert f"cannot replay: {bad}:2: 'count' must be a whole number >= 0, got 'x'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err == f"Impossible de rejouer l'enregistrement :\n{bad}:2: 'count' must be a whole number >= 0, got 'x'\n"
+    assert "configuration" not in err.lower()

@@ -2,12 +2,15 @@
 
 A recording is JSON lines, one event each, `t` = seconds from the start (see
 `overlay.recorder`). The whole file is checked before anything plays, so a broken line
-is reported as `file:line: what is wrong` instead of stopping a rehearsal halfway.
+is reported as `file:line: what is wrong` instead of stopping a rehearsal halfway. Only a
+last line that is not JSON is skipped (with a warning): a recording cut short by a crash.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -18,8 +21,10 @@ from typing import Any
 import orjson
 
 from overlay.config import ReplaySettings
-from overlay.events import Event, Like, LiveEnded, LiveStarted, SourceStatus, event_from_dict
+from overlay.events import EVENT_TYPES, Event, Like, LiveEnded, LiveStarted, SourceStatus, event_from_dict
 from overlay.sources.base import Emit
+
+log = logging.getLogger(__name__)
 
 YIELD_EVERY = 200  # events emitted back to back before the hub gets a turn (at high speeds)
 CHECK_STEP = 1000  # lines checked between two turns of the event loop (a few milliseconds)
@@ -29,8 +34,15 @@ class RecordingError(Exception):
     """A recording that cannot be played; `str()` names the file and the line."""
 
 
-def read_recording(path: Path) -> Iterator[tuple[float, Event]]:
-    """(time offset, event) for each line; raises RecordingError on the first bad line."""
+class _CutShort(ValueError):
+    """A line that is not JSON: the end of a recording cut by a crash, when no line follows it."""
+
+
+def read_recording(path: Path, *, warn: bool = True) -> Iterator[tuple[float, Event]]:
+    """(time offset, event) for each line; raises RecordingError on the first bad line.
+
+    A last line that is not JSON is skipped, said in a warning when `warn` (once per check, not per pass).
+    """
     try:
         file = path.open("rb")
     except FileNotFoundError:
@@ -39,29 +51,48 @@ def read_recording(path: Path) -> Iterator[tuple[float, Event]]:
         raise RecordingError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     with file:
         previous = 0.0
+        cut: str | None = None  # a line that is not JSON: an error, unless it is the last one
         for number, raw in enumerate(file, 1):
             if not raw.strip():
                 continue
+            if cut is not None:
+                raise RecordingError(cut)
             try:
                 offset, event = _parse_line(raw)
+            except _CutShort as exc:
+                cut = f"{path}:{number}: {exc}"
+                continue
             except ValueError as exc:
                 raise RecordingError(f"{path}:{number}: {exc}") from None
             if offset < previous:
                 raise RecordingError(f"{path}:{number}: 't' goes back in time ({offset:g} s after {previous:g} s)")
             previous = offset
             yield offset, event
+        if cut is not None and warn:
+            log.warning("%s; skipped: the recording was cut short (the last line is incomplete)", cut)
 
 
 def _parse_line(raw: bytes) -> tuple[float, Event]:
     try:
         data: Any = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc})") from None
+        raise _CutShort(f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise ValueError('each line must be a JSON object like {"t": 1.5, "type": "like", "count": 3}')
     offset = data.pop("t", None)
     if not isinstance(offset, int | float) or isinstance(offset, bool) or not math.isfinite(offset) or offset < 0:
         raise ValueError(f"'t' (seconds from the start) must be a number >= 0, got {offset!r}")
+    kind = EVENT_TYPES.get(data["type"]) if isinstance(data.get("type"), str) else None
+    if kind is not None:  # said here: the event's own error would be Python's (`__init__() missing 1 required...`)
+        needed = [
+            f.name
+            for f in dataclasses.fields(kind)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
+        missing = [name for name in needed if name not in data]
+        if missing:
+            names = " and ".join(repr(name) for name in missing)
+            raise ValueError(f"this {data['type']!r} event has no {names} (required)")
     return float(offset), event_from_dict(data)
 
 
@@ -133,7 +164,7 @@ class ReplaySource:
         """Play the file once; pass `rerun` > 1 is a live of its own: its rooms are `<room id>#<rerun>`."""
         start = self._clock()
         burst = 0
-        for offset, event in read_recording(self.path):
+        for offset, event in read_recording(self.path, warn=False):
             if isinstance(event, SourceStatus):
                 continue  # the recorded connection's statuses; the replay reports its own
             if isinstance(event, Like) and event.sent_at:
