@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from overlay.events import Follow, Gift, Like, Share, User
-from tests.browser_fixtures import WidgetPage, assert_transparent
+from tests.browser_fixtures import WidgetPage, assert_transparent, screenshot
 from tests.conftest import ServerThread
 
 pytestmark = pytest.mark.browser
@@ -50,3 +50,60 @@ def test_kinds_max_and_toasts_leave(tab: WidgetPage, server_thread: ServerThread
     page.wait_for_function("() => document.querySelectorAll('.toast:not(.is-leaving)').length === 2")
     assert toasts(page) == ["fan8 s'abonne", "fan9 s'abonne"]
     page.wait_for_function("() => document.querySelectorAll('.toast').length === 0")
+
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: without isolation, everything after it in the line is drawn backwards
+LONGEST = "Mégane_la_plus_grande_fan_2024"  # 30 characters, TikTok's longest nickname
+
+
+def lines(page: Page) -> list[dict[str, object]]:
+    """Each toast as drawn: its text box, its name's box, and the box of every piece of text after the name."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.toast:not(.is-leaving) .toast-text')].map((text) => {
+            const name = text.querySelector('.v-user');
+            const box = (r) => ({left: r.left, right: r.right});
+            const after = [];
+            for (let node = name.nextSibling; node; node = node.nextSibling) {
+                const range = document.createRange();
+                range.selectNodeContents(node);
+                after.push({text: node.textContent, ...box(range.getBoundingClientRect())});
+            }
+            return {
+                text: box(text.getBoundingClientRect()),
+                name: {...box(name.getBoundingClientRect()), bidi: getComputedStyle(name).unicodeBidi,
+                       cut: name.scrollWidth > name.clientWidth},
+                after,
+            };
+        })"""
+    )
+
+
+def test_a_right_to_left_override_in_a_nickname_stays_in_the_name(
+    browser: Browser, tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    page = tab.open(server_thread, "/widgets/activity")
+    viewer = User(id="1", nickname=f"{RLO}enobA")  # shows as "Abone"
+    server_thread.push(Follow(user=viewer), Share(user=viewer), Gift(gift="Rose", count=5, user=viewer))
+    page.wait_for_function("() => document.querySelectorAll('.toast').length === 3")
+    assert toasts(page) == [f"{RLO}enobA s'abonne", f"{RLO}enobA partage le live", f"{RLO}enobA envoie Rose ×5"]
+    for line in lines(page):
+        assert line["name"]["bidi"] == "isolate"
+        # The words after the name are laid out after it, left to right, not turned around before it.
+        edges = [line["name"]["right"]] + [edge for piece in line["after"] for edge in (piece["left"], piece["right"])]
+        assert edges == sorted(edges), line
+    assert_transparent(browser, page, "activity-rtl-override")
+
+
+def test_a_30_character_nickname_is_cut_not_the_action(tab: WidgetPage, server_thread: ServerThread) -> None:
+    tab.page.set_viewport_size({"width": 600, "height": 400})  # the documented size
+    page = tab.open(server_thread, "/widgets/activity")
+    viewer = User(id="1", nickname=LONGEST)
+    server_thread.push(Follow(user=viewer), Share(user=viewer), Gift(gift="Rose", count=12, user=viewer))
+    page.wait_for_function("() => document.querySelectorAll('.toast').length === 3")
+    for line in lines(page):
+        assert line["name"]["cut"], line  # the name ends in an ellipsis...
+        assert line["name"]["right"] - line["name"]["left"] > 150  # ...after a good part of it
+        for piece in line["after"]:  # ...and the action is there in full
+            assert piece["right"] <= line["text"]["right"] + 0.5, (piece, line["text"])
+    assert [piece["text"] for piece in lines(page)[2]["after"]] == [" envoie ", "Rose", " ×", "12"]
+    screenshot(page, "activity-longest-nickname-600x400")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from overlay.events import Like, User
-from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, box_width, wait_text
+from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, box_width, screenshot, wait_text
 from tests.conftest import BASE_CONFIG, ServerThread, make_config
 
 pytestmark = pytest.mark.browser
@@ -51,6 +51,9 @@ def test_english_numbers_with_locale_query(tab: WidgetPage, server_thread: Serve
     wait_text(page, "#goal-count", "7,532")
     assert page.locator(".goal-numbers").inner_text() == "7,532 / 10,000"
     assert page.locator("html").get_attribute("lang") == "en"
+    # Past the configured steps the goal's label is built in: it reads English too (the creator's stay theirs).
+    server_thread.push(like(15_000))
+    wait_text(page, "#goal-label", "20,000 likes together!")
 
 
 def test_bar_width_follows_the_likes(tab: WidgetPage, server_thread: ServerThread) -> None:
@@ -91,14 +94,18 @@ def test_reaching_a_goal_celebrates_then_shows_the_next(tab: WidgetPage, tmp_pat
     celebrating = page.wait_for_function(
         """() => {
             const goal = document.getElementById("goal");
+            const celebration = document.getElementById("goal-celebration");
             return goal.classList.contains("is-celebrating") && {
                 goal: goal.dataset.goal,
-                text: document.getElementById("goal-celebration").textContent,
+                text: celebration.textContent,
                 confetti: goal.querySelectorAll(".confetti").length,
+                outline: getComputedStyle(celebration).webkitTextStrokeWidth,
             };
         }"""
     ).json_value()
     assert celebrating["text"] == "Objectif atteint\u202f!"
+    # Yellow words over the bar's yellow end: a dark outline keeps them readable.
+    assert float(celebrating["outline"].removesuffix("px")) >= 2
     assert celebrating["goal"] == "warmup"
     assert celebrating["confetti"] > 0
     # ...then the next goal enters.
@@ -198,3 +205,48 @@ def test_stacked_shows_every_step(browser: Browser, tab: WidgetPage, tmp_path: P
         assert_transparent(browser, page, "goal-stacked")
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(("total", "target"), [(1_234_567, 1_240_000), (12_345_678, 12_350_000)])
+def test_ring_number_of_7_and_8_digits_fits_inside_the_ring(
+    tab: WidgetPage, server_thread: ServerThread, total: int, target: int
+) -> None:
+    tab.page.set_viewport_size({"width": 500, "height": 500})  # the documented size
+    server_thread.push(like(total))
+    page = tab.open(server_thread, "/widgets/goal?variant=ring")
+    page.wait_for_selector(f'#goal[data-target="{target}"]', state="attached")
+    wait_text(page, "#goal-count", f"{total:,}".replace(",", NNBSP))
+    page.wait_for_function("() => document.getAnimations().length === 0")
+    corners_out = page.evaluate(
+        """() => {
+            const ring = document.getElementById("goal-ring").getBoundingClientRect();
+            const hole = ring.width * 46 / 120;  // r=52 in a 120 viewBox, minus half the 12 stroke
+            const [cx, cy] = [ring.left + ring.width / 2, ring.top + ring.height / 2];
+            const text = document.createRange();  // the drawn numbers, not the box around them
+            text.selectNodeContents(document.querySelector(".goal-numbers"));
+            const box = text.getBoundingClientRect();
+            return [[box.left, box.top], [box.right, box.top], [box.left, box.bottom], [box.right, box.bottom]]
+                .map(([x, y]) => Math.hypot(x - cx, y - cy) - hole)
+                .filter((out) => out > 0);
+        }"""
+    )
+    assert corners_out == [], f"the numbers spill over the ring by {corners_out} px"
+    screenshot(page, f"goal-ring-{len(str(total))}-digits-500x500")
+
+
+def test_stacked_shows_the_running_goal_past_the_configured_steps(tab: WidgetPage, server_thread: ServerThread) -> None:
+    tab.page.set_viewport_size({"width": 1000, "height": 200})  # the documented size
+    server_thread.push(like(29_000))  # steps 1 000 and 10 000, then every 10 000: the running goal is 30 000
+    page = tab.open(server_thread, "/widgets/goal?variant=stacked")
+    running = '#goal-stack li[data-goal="main+2"]'
+    wait_text(page, f"{running} .stack-numbers", f"29{NNBSP}000 / 30{NNBSP}000")
+    rows = page.locator("#goal-stack li")
+    assert rows.count() == 3
+    label = page.evaluate("async () => (await (await fetch('/api/state')).json()).goal.label")
+    assert label.startswith(f"30{NNBSP}000 likes ensemble")
+    assert page.locator(f"{running} .stack-label").text_content() == label
+    assert [rows.nth(i).get_attribute("class") for i in range(3)] == ["is-done", "is-done", "is-current"]
+    box = page.locator(running).bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= 200  # on screen
+    screenshot(page, "goal-stacked-past-the-steps-1000x200")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
 from overlay.events import Like, User
-from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, tiny_png
+from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, screenshot, tiny_png
 from tests.conftest import ServerThread
 
 pytestmark = pytest.mark.browser
@@ -73,3 +75,28 @@ def test_ranks_follow_the_likes_and_count_option(tab: WidgetPage, server_thread:
     assert row(page, 1)["count"] == "2,020"
     assert row(page, 2)["name"] == "Léa Martin"
     assert page.locator(".top-row").count() == 2
+
+
+def test_ten_rows_fit_the_documented_500x500(tab: WidgetPage, server_thread: ServerThread) -> None:
+    tab.page.set_viewport_size({"width": 500, "height": 500})
+    nicknames = ["Louisex", "\u202eenobA", "Mégane_la_plus_grande_fan_2024", "محمد العربي", "Zoé", "Hugo", "Inès",
+                 "Lucas_77", "Adam_77", "Chloé_99"]  # fmt: skip
+    server_thread.push(*(Like(count=5000 - 400 * i, user=User(id=str(i), nickname=n)) for i, n in enumerate(nicknames)))
+    page = tab.open(server_thread, "/widgets/toplikers?count=10")
+    page.wait_for_function("() => document.querySelectorAll('.top-row').length === 10")
+    page.wait_for_function("() => document.getAnimations().length === 0")  # the rows have slid to their rank
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('.top-row')]
+            .sort((a, b) => a.dataset.rank - b.dataset.rank)
+            .map((li) => {
+                const name = li.querySelector('.top-name');
+                const box = li.getBoundingClientRect();
+                return {top: box.top, bottom: box.bottom, bidi: getComputedStyle(name).unicodeBidi,
+                        size: parseFloat(getComputedStyle(name).fontSize)};
+            })"""
+    )
+    assert rows[-1]["bottom"] <= 500  # the 10th row is on screen...
+    assert all(above["bottom"] <= below["top"] for above, below in pairwise(rows))  # ...none overlap
+    assert min(row["size"] for row in rows) >= 16  # and the names are still readable
+    assert {row["bidi"] for row in rows} == {"isolate"}  # an untrusted nickname is isolated from the rest
+    screenshot(page, "toplikers-10-rows-500x500")

@@ -130,7 +130,9 @@
     track.hidden = !c.target;
     if (c.target) fill.style.transform = `scaleX(${Math.min(1, c.progress / c.target).toFixed(4)})`;
     const progress = Overlay.formatNumber(c.progress);
-    count.textContent = c.target ? `${progress} / ${Overlay.formatNumber(c.target)}` : `${progress} likes`;
+    // Without a target, the likes are counted in the built-in word: "likes", or a heart with safe_wording.
+    const after = c.target ? `/ ${Overlay.formatNumber(c.target)}` : Overlay.text("likes");
+    count.textContent = `${progress} ${after}`;
     if (!ended && typeof c.ends_in === "number") {
       deadline = performance.now() + c.ends_in * 1000;
       timer.hidden = false;

@@ -6,7 +6,7 @@
  * The bar moves with transform: scaleX (compositor only, no layout) to stay at 60 fps.
  * With ?goal=ID the widget stays on that goal instead of following the ladder.
  * ?variant=bar|thermometer|ring|stacked (or widgets.goal.variant) picks the drawing; stacked
- * shows every step of the ladder at once.
+ * shows every step of the ladder at once, and the running goal once past them.
  */
 "use strict";
 
@@ -19,7 +19,10 @@
   const count = $("goal-count");
   const target = $("goal-target");
   const celebration = $("goal-celebration");
+  const ring = $("goal-ring");
   const ringFill = $("goal-ring-fill");
+  const numbers = root.querySelector(".goal-numbers");
+  const separator = root.querySelector(".goal-sep");
   const stack = $("goal-stack");
   const pinned = Overlay.options.goal || null;
   const VARIANTS = ["bar", "thermometer", "ring", "stacked"];
@@ -36,6 +39,13 @@
   let drawnScale = -1;
   let firstState = true;
   let lastState = null;
+  let fitRing = true;       // ring: the numbers are measured again (new target, size or look)
+  let countLength = 0;      // characters in the count as drawn
+
+  /** A built-in label (a goal after the configured steps) in this page's language; the creator's own as written. */
+  function labelOf(g) {
+    return (g.label_by_locale || {})[Overlay.options.locale] || g.label;
+  }
 
   function pick(state) {
     if (!pinned) return state.goal;
@@ -71,16 +81,30 @@
     }, 3500);
   }
 
-  /** Stacked: one row per step of the ladder, rebuilt only when the config's steps change. */
-  function syncSteps(goals, currentId) {
-    const key = JSON.stringify(goals.map((g) => [g.id, g.label, g.target]));
+  /** Ring: the numbers shrink (a transform, no layout) until their box fits inside the ring's hole.
+   *  Run once per new target, size or look, never per frame. The count climbs to the target with
+   *  tabular digits, so it is measured as wide as the target: a 7th digit never spills over the ring. */
+  function fitInRing() {
+    // The hole's diameter: 2 × (r=52 minus half the 12 stroke) in the ring's 120 viewBox.
+    const hole = ring.getBoundingClientRect().width * (92 / 120);
+    const width = Math.max(numbers.offsetWidth, 2 * target.offsetWidth + separator.offsetWidth);
+    const fit = Math.min(1, (0.94 * hole) / Math.hypot(width, numbers.offsetHeight));
+    numbers.style.setProperty("--fit", fit.toFixed(3));
+  }
+
+  /** Stacked: one row per step of the ladder; past the last step (`then: every`), the running goal gets a
+   *  row of its own after them. The rows are rebuilt only when they change (a config edit, a new goal). */
+  function syncSteps(configured, current) {
+    const currentId = current.id;
+    const goals = configured.some((g) => g.id === currentId) ? configured : [...configured, current];
+    const key = JSON.stringify(goals.map((g) => [g.id, labelOf(g), g.target]));
     if (key !== stepsKey) {
       stepsKey = key;
       steps = goals.map((g) => {
         const li = document.createElement("li");
         const name = document.createElement("span");
         name.className = "stack-label";
-        name.textContent = g.label;
+        name.textContent = labelOf(g);
         const numbers = document.createElement("span");
         numbers.className = "stack-numbers";
         const track = document.createElement("span");
@@ -122,7 +146,7 @@
 
   function onState(state) {
     lastState = state;
-    if (variant === "stacked") syncSteps(state.goals || [], state.goal.id);
+    if (variant === "stacked") syncSteps(state.goals || [], state.goal);
     const next = pick(state);
     if (!next) {
       root.hidden = true;
@@ -132,9 +156,10 @@
     if (changedGoal) {
       // A new goal enters: draw it at its current progress instead of sliding back from the old one.
       shown = next.progress;
-      label.textContent = next.label;
+      label.textContent = labelOf(next);
       target.textContent = Overlay.formatNumber(next.target);
       step.textContent = stepText(next);
+      fitRing = true;
       if (!firstState) {
         root.classList.remove("is-entering");
         void root.offsetWidth;
@@ -142,8 +167,11 @@
       }
     } else {
       // The same goal, edited in config.yaml: new words or numbers, no entrance.
-      if (next.label !== goal.label) label.textContent = next.label;
-      if (next.target !== goal.target) target.textContent = Overlay.formatNumber(next.target);
+      if (labelOf(next) !== labelOf(goal)) label.textContent = labelOf(next);
+      if (next.target !== goal.target) {
+        target.textContent = Overlay.formatNumber(next.target);
+        fitRing = true;
+      }
       if (next.step !== goal.step || next.steps !== goal.steps) step.textContent = stepText(next);
     }
     // Reached by likes, not by an edit that lowered the target: only then a celebration.
@@ -178,7 +206,15 @@
       }
       if (variant === "stacked") drawSteps(shown);
       // The bar glides at 60 fps on the compositor; the number changes at most ~15 times a second.
-      counting.show(shown, now, shown === goal.progress);
+      // A count with one more digit than its target (a goal passed while celebrating) is measured too.
+      if (counting.show(shown, now, shown === goal.progress) && count.textContent.length !== countLength) {
+        countLength = count.textContent.length;
+        fitRing = true;
+      }
+      if (fitRing && variant === "ring") {
+        fitInRing();
+        fitRing = false;
+      }
     }
     return goal !== null && shown !== goal.progress;
   });
@@ -189,11 +225,20 @@
     root.dataset.variant = variant;
     drawnScale = -1;
     counting.forget();
+    fitRing = true;
     stepsKey = "";
     if (goal) target.textContent = Overlay.formatNumber(goal.target);
     if (!latest) latest = lastState;
     wake();
   });
+
+  // A resized Browser Source, or the theme's font arriving: measure the ring's numbers again.
+  const refit = () => {
+    fitRing = true;
+    wake();
+  };
+  window.addEventListener("resize", refit);
+  if (document.fonts) document.fonts.ready.then(refit);
 
   Overlay.connect({
     state(state) {

@@ -127,7 +127,9 @@ const Overlay = (() => {
     return template(key).replace(/\{(\w+)\}/g, (all, name) => (name in values ? show(values[name]) : all));
   }
 
-  /** Fill `element` with a translated text; values become text nodes, `{user}` a <strong>. Never HTML. */
+  /** Fill `element` with a translated text; values become text nodes, `{user}` a <strong>. Never HTML.
+   *  Each value is bidi-isolated like a <bdi> (dir=auto; the widget's CSS adds unicode-bidi: isolate): a
+   *  nickname holding a right-to-left override (U+202E) cannot turn the words after it around. */
   function fill(element, key, values) {
     const parts = template(key).split(/(\{\w+\})/);
     const nodes = [];
@@ -139,6 +141,7 @@ const Overlay = (() => {
       }
       const span = document.createElement(match[1] === "user" ? "strong" : "span");
       span.className = `v-${match[1]}`;
+      span.dir = "auto";
       span.textContent = show(values[match[1]]);
       nodes.push(span);
     }

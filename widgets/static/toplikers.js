@@ -15,6 +15,7 @@
 
   function setup() {
     COUNT = Overlay.number("count", 5, 1, 10);
+    root.style.setProperty("--count", String(COUNT)); // the rows are sized so that COUNT of them fit
     const title = typeof Overlay.options.title === "string" && Overlay.options.title
       ? Overlay.options.title
       : Overlay.text("toplikers_title");
