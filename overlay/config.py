@@ -161,6 +161,15 @@ class GoalsAfter(_Strict):
     )
     label: str = Field("", max_length=200, description="Label of those goals; {target} is replaced. Empty: a default.")
 
+    @field_validator("label")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        # Only {target} is filled in: any other {...} would reach the screen as written.
+        other = next((found for found in re.findall(r"\{[^{}]*\}", value) if found != "{target}"), None)
+        if other is not None:
+            raise Invalid("then_label_placeholder", placeholder=other)
+        return value
+
 
 class GoalSettings(_Strict):
     """Stepped like goals that advance by themselves."""

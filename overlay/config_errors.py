@@ -82,6 +82,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "goal_target_order": (
             "{target} must be greater than the previous goal's ({previous}); targets count from the start of the live"
         ),
+        "then_label_placeholder": "{placeholder} is not filled in: only {{target}} is (the goal's number of likes)",
         "challenge_id_twice": "challenge id {id!q} is used twice",
         "hotkey_escape": "Escape cancels the running challenge; pick another key",
         "hotkey_twice": "{hotkey!q} already starts challenge {challenge!q}",
@@ -174,6 +175,9 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "goal_target_order": (
             "{target} doit dépasser la cible de l'objectif précédent ({previous}) ; "
             "les objectifs comptent depuis le début du live"
+        ),
+        "then_label_placeholder": (
+            "{placeholder} n'est pas remplacé : seul {{target}} l'est (le nombre de likes de l'objectif)"
         ),
         "challenge_id_twice": "l'identifiant de défi {id!q} est utilisé deux fois",
         "hotkey_escape": "Échap annule le défi en cours ; choisissez une autre touche",

@@ -298,6 +298,11 @@ KINDS = {
         2,
         "rhythm_rules[0].challenge",
     ),
+    "a placeholder other than {target}": (
+        "goals:\n  steps:\n    - {id: a, label: A, target: 10}\n  then: {every: 10, label: 'Objectif {cible}'}\n",
+        4,
+        "goals.then.label",
+    ),
     "key twice, nested": ("server:\n  port: 1\n  port: 2\n", 3, "server.port"),
     "YAML syntax": ("locale: fr\ngoals:\n  steps: [\n", 4, ""),
     "not a mapping": ("- fr\n", 1, ""),

@@ -15,6 +15,7 @@ LOOK_PARAMS: tuple[str, ...] = (
     "scale",
     "align",
     "valign",
+    "fps",  # state frames a second, 1-60 (the server's default: 30)
 )
 
 
