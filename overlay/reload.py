@@ -97,6 +97,8 @@ class Reloader:
         self.error: dict[Locale, str] | None = None  # why the file is not applied, in each language
         self.version = 1
         self._file: Config | None = None  # the file as last applied, without command-line overrides
+        self._started: Config | None = None  # the file as it was when the server started
+        self.restart: list[str] = []  # keys edited since the start that apply only after a restart
         self.watching = asyncio.Event()  # set once edits are seen (the app waits for it before serving)
         self.publish()
 
@@ -113,6 +115,7 @@ class Reloader:
             "warnings": by_locale[self.config.locale],
             "warnings_by_locale": by_locale,
             "safe_wording": self.config.safe_wording,
+            "restart": self.restart,
             "version": self.version,
         }
 
@@ -149,6 +152,8 @@ class Reloader:
                 self.path or "config",
                 ", ".join(restart),
             )
+        # The pages say so until the server restarts, or the edit is undone.
+        self.restart = changed_keys(self._started, loaded) if self._started is not None else restart
         config = loaded.model_copy(update={key: getattr(running, key) for key in RESTART_KEYS})
         warnings = wording.check(config)
         self._log_wording(config, warnings)
@@ -201,7 +206,7 @@ class Reloader:
         assert self.path is not None
         logging.getLogger("watchfiles").setLevel(logging.WARNING)  # its "1 change detected" adds nothing to ours
         try:
-            self._file = await asyncio.to_thread(load_config, self.path)
+            self._file = self._started = await asyncio.to_thread(load_config, self.path)
         except ConfigError as exc:  # edited between the start and now: the running config stays
             self.error = _said(exc)
             log.error("%s was not applied; the running config stays until this is fixed:\n%s", self.path, exc)

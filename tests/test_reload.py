@@ -303,10 +303,14 @@ async def test_settings_that_need_a_restart_are_logged_and_left_alone(
     caplog.set_level(logging.INFO, logger="overlay.reload")
     version = client.state["config"]["version"]
     write(config_file, CONFIG + "server:\n  frame_ms: 100\n")
-    await client.until(lambda s: s["config"]["version"] > version)
+    state = await client.until(lambda s: s["config"]["version"] > version)
     assert "restart the server to apply server.frame_ms" in caplog.text
     assert served.app is not None
     assert served.app[ENGINE].config.server.frame_ms == 33
+    assert state["config"]["restart"] == ["server.frame_ms"]  # the pages say so too, until the restart...
+    write(config_file, CONFIG.replace('"Premier palier !"', '"Premier palier"'))
+    state = await client.until(lambda s: s["config"]["version"] > version + 1)
+    assert state["config"]["restart"] == []  # ...or until the edit is undone
 
 
 async def test_new_wording_warnings_are_shown_and_safe_wording_applies_live(

@@ -106,6 +106,10 @@ def test_the_control_and_index_pages_show_an_invalid_edit_until_it_is_fixed(
     assert any("challenges[0].text" in line and '"Abonne-toi"' in line for line in warnings)
     assert page.evaluate("window.sameDocument") is True
 
+    config_file.write_text(fixed + "server:\n  frame_ms: 50\n", encoding="utf-8")  # applies after a restart only
+    wait_text(page, "#config-restart-keys", "server.frame_ms")
+    assert page.locator("#config-restart").is_visible()
+
 
 @pytest.mark.parametrize("name", ["goal", "counter", "rhythm", "hearts", "toplikers", "activity", "challenge"])
 def test_every_widget_redraws_in_a_new_locale_and_theme(

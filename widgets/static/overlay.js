@@ -289,7 +289,11 @@ const Overlay = (() => {
     document.getElementById("config-warning-count").textContent = String(warnings.length);
     document.getElementById("config-warnings").hidden = warnings.length === 0;
     document.getElementById("config-safe").hidden = !safe;
-    box.hidden = !error && warnings.length === 0 && !safe;
+    // Edits of server.*, source, tiktok.*... wait for a restart: say which, until then.
+    const restart = (status && status.restart) || [];
+    document.getElementById("config-restart-keys").textContent = restart.join(", ");
+    document.getElementById("config-restart").hidden = restart.length === 0;
+    box.hidden = !error && warnings.length === 0 && !safe && restart.length === 0;
   }
 
   /** What the source is doing, in the page's language: its detail, else the page's word for its status. */
