@@ -234,7 +234,10 @@ async def serve(mode: str, frame_ms: int, tiktok_uri: str = "") -> None:
     if mode in ("hub", "tiktok"):
         # As `make run` does: the config comes from a file, watched for edits while the server runs.
         data_dir = Path(tempfile.mkdtemp(prefix="overlay-bench-"))
-        config_path = data_dir / "config.yaml"
+        # In a folder of its own, as config.yaml is in the project's folder and the data in the user's: the
+        # watcher watches the file's folder, and the store writes its own folder twice a second.
+        config_path = data_dir / "config" / "config.yaml"
+        config_path.parent.mkdir()
         config_path.write_text(bench_yaml(frame_ms), encoding="utf-8")
         feeding: Any = source
         if mode == "tiktok":
