@@ -217,17 +217,18 @@ async def serve(
     """
     # The port first: starting the app starts the source (a TikTok request, the demo's live written to
     # the data folder), which must not happen for a server that cannot listen.
-    sock = listening_socket(config.server.host, config.server.port)
+    socks = listening_sockets(config.server.host, config.server.port)
     try:
         app = create_app(config, data_dir=data_dir, record=record, config_path=config_path)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
     except BaseException:
-        sock.close()
+        for sock in socks:
+            sock.close()
         raise
     try:
-        site = web.SockSite(runner, sock)
-        await site.start()
+        for sock in socks:
+            await web.SockSite(runner, sock).start()
         port = runner.addresses[0][1]
         announce(config, port, app[CONTROL_TOKEN])
         warn_wording(config, app[WORDING])
@@ -241,19 +242,28 @@ async def serve(
         log.info("stopping")
     finally:
         await runner.cleanup()
-        sock.close()  # already closed by the site once it started; not when starting it failed
+        for sock in socks:
+            sock.close()  # already closed by its site once it started; not when starting it failed
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to `host:port` and listening, as aiohttp would make it; PortInUse when the port is taken."""
+def listening_sockets(host: str, port: int) -> list[socket.socket]:
+    """Sockets bound to every address of `host` on `port` and listening, as aiohttp would make them
+    (`localhost` is 127.0.0.1 and ::1, in either order); PortInUse when the port is taken."""
     found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    family, _, _, _, address = found[0]  # the first, as for `localhost`: one address is what the OBS URLs use
+    addresses = list(dict.fromkeys((family, address[:2]) for family, _, _, _, address in found))
+    if port == 0:
+        addresses = addresses[:1]  # (each socket would get a port of its own)
+    socks: list[socket.socket] = []
     try:
-        return socket.create_server(address, family=family)
+        for family, address in addresses:
+            socks.append(socket.create_server(address, family=family))  # an IPv6 socket is IPv6 only
     except OSError as exc:
+        for sock in socks:
+            sock.close()
         if exc.errno in ADDRESS_IN_USE or getattr(exc, "winerror", None) in ADDRESS_IN_USE:
             raise PortInUse(port) from None
         raise
+    return socks
 
 
 def warn_wording(config: Config, warnings: list[WordingWarning]) -> None:

@@ -455,6 +455,7 @@ def load_config(path: str | Path | None = None, *, empty_is_default: bool = True
 
 def _is_empty(text: str) -> bool:
     """Nothing but blanks and comments (what YAML reads as no document at all)."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark alone, as some Windows editors save an emptied file
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 

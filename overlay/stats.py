@@ -136,9 +136,16 @@ def goal_at(second: float, goals: Sequence[dict[str, Any]]) -> int:
     return sum(1 for goal in goals if float(goal["second"]) <= second)
 
 
+SHOWN_FROM_START = 5.0  # a live's first goal record is made at its first save, within a second of its start
+
+
 def shown_at(second: float, shown: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
-    """The goal on screen at `second` (records of `Store.goals_shown`, in order); before the first, the first."""
-    found = shown[0] if shown else None
+    """The goal on screen at `second` (records of `Store.goals_shown`, in order); None when not known.
+
+    Before the first record, the first, if it was made as the live began: a live recorded by an older
+    version and continued by this one has records from its restart on only.
+    """
+    found = shown[0] if shown and float(shown[0]["second"]) <= SHOWN_FROM_START else None
     for goal in shown:
         if float(goal["second"]) > second:
             break

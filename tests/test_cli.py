@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from overlay.cli import main
+from overlay.cli import PortInUse, listening_sockets, main
 from overlay.config import load_config, parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +116,20 @@ def test_a_port_in_use_suggests_another_and_starts_nothing(tmp_path: Path) -> No
     assert f'--port {port + 1} (make run ARGS="--port {port + 1}")' in result.stderr
     assert "Traceback" not in result.stderr
     assert not (data / "state.db").exists()  # bound before the source started: no live recorded
+
+
+def test_a_host_name_is_listened_on_at_every_address_it_has() -> None:
+    """`host: localhost` is 127.0.0.1 and often ::1 too (first, on Windows): OBS's 127.0.0.1 URLs must answer."""
+    port = free_port()
+    expected = {(info[0], info[4][0]) for info in socket.getaddrinfo("localhost", port, type=socket.SOCK_STREAM)}
+    socks = listening_sockets("localhost", port)
+    try:
+        assert {(sock.family, sock.getsockname()[0]) for sock in socks} == expected
+        with pytest.raises(PortInUse):
+            listening_sockets("localhost", port)
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 def test_it_serves_the_demo_prints_the_obs_urls_and_stops_cleanly(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def test_an_empty_file_gives_the_defaults() -> None:
     assert config.goals.steps[0].target == 10000
 
 
-@pytest.mark.parametrize("text", ["", "\n  \n", "# rien\n\n  # toujours rien\n"])
+@pytest.mark.parametrize("text", ["", "\n  \n", "# rien\n\n  # toujours rien\n", "\ufeff", "\ufeff# rien\n"])
 def test_an_empty_file_is_refused_when_asked_as_on_a_live_reload(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.yaml"
     path.write_text(text, encoding="utf-8")

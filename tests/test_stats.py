@@ -127,6 +127,12 @@ def test_a_moment_names_the_goal_that_was_on_screen_not_one_counted_from_the_fir
         (30, 2, "10 000 likes ensemble !"),
     ]
     assert shown_at(0.0, shown) == shown[0]  # before the first record (made at the first save): that goal
+    # A live recorded by an older version and continued by this one has records from the restart on only:
+    # before them, the goal is counted from the goals reached, as it was.
+    resumed = [{"second": 139.5, "step": 2, "label": "10 000 likes ensemble !"}]
+    assert shown_at(30.0, resumed) is None
+    moments = analyse(timeline, 300, goals=[{"second": 40.0}], next_goals=["1 000", "10 000"], shown=resumed).moments
+    assert [(m.start, m.goal_step, m.goal) for m in moments] == [(200, 2, "10 000 likes ensemble !"), (30, 1, "1 000")]
 
 
 def test_while_the_server_was_down_the_live_had_no_lull_it_had_an_outage() -> None:

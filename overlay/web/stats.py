@@ -40,7 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
         "chart": "Likes par 10 secondes",
         "chart_about": (
             "Survolez une barre pour la valeur. Traits verticaux : objectifs atteints ; bandes : défis "
-            "(grise en pointillés : serveur arrêté)."
+            "(grises en pointillés : serveur arrêté)."
         ),
         "moments": "Moments forts",
         "no_moments": "Pas de pic marqué : le rythme est resté régulier.",

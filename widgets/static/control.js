@@ -112,8 +112,8 @@
     else if (!response.ok) say(`${labels.error} ${response.status}: ${data.error || response.statusText}`, true);
     else {
       say(done);
-      // Show the effect now; the websocket confirms it a frame later.
-      if ("challenge" in data) showChallenge(data.challenge);
+      // Show the effect now; the websocket confirms it a frame later (unless the server has gone meanwhile).
+      if ("challenge" in data && !offline) showChallenge(data.challenge);
       return true;
     }
     return false;
@@ -191,7 +191,8 @@
       return;
     }
     // A digit hotkey also answers its key unshifted: on a French AZERTY keyboard the top row types & é " ' ...
-    const digit = /^(?:Digit|Numpad)(\d)$/.exec(event.code || "");
+    // (A printed character only: with NumLock off the numpad's keys are arrows, which must scroll the dock.)
+    const digit = event.key.length === 1 ? /^(?:Digit|Numpad)(\d)$/.exec(event.code || "") : null;
     const button = hotkeys.get(key) || (digit && !event.shiftKey ? hotkeys.get(digit[1]) : undefined);
     if (button) {
       event.preventDefault();
@@ -274,7 +275,7 @@
     $("source-dot").dataset.status = state.source.status;
     $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
     $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
-    $("goal-label").textContent = state.goal.label;
+    $("goal-label").textContent = (state.goal.label_by_locale || {})[Overlay.options.locale] || state.goal.label;
     $("goal-progress").textContent = Overlay.formatNumber(state.goal.progress);
     $("goal-target").textContent = Overlay.formatNumber(state.goal.target);
     showChallenge(state.challenge);
