@@ -234,6 +234,31 @@ def test_ring_number_of_7_and_8_digits_fits_inside_the_ring(
     screenshot(page, f"goal-ring-{len(str(total))}-digits-500x500")
 
 
+def test_ring_celebration_stays_inside_the_ring(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
+    server = ServerThread(make_config(goals={**BASE_CONFIG["goals"], "celebrate_seconds": 5.0}), tmp_path / "d").start()
+    servers.append(server)
+    tab.page.set_viewport_size({"width": 500, "height": 500})  # the documented size
+    server.push(like(900))
+    page = tab.open(server, "/widgets/goal?variant=ring")
+    wait_text(page, "#goal-count", "900")
+    server.push(like(1000))
+    page.wait_for_selector("#goal.is-celebrating")
+    corners_out = page.evaluate(
+        """() => {
+            const ring = document.getElementById("goal-ring").getBoundingClientRect();
+            const hole = ring.width * 46 / 120;
+            const [cx, cy] = [ring.left + ring.width / 2, ring.top + ring.height / 2];
+            const text = document.createRange();
+            text.selectNodeContents(document.getElementById("goal-celebration"));
+            return [...text.getClientRects()]  // each line of "Objectif atteint !"
+                .flatMap((r) => [[r.left, r.top], [r.right, r.top], [r.left, r.bottom], [r.right, r.bottom]])
+                .map(([x, y]) => Math.hypot(x - cx, y - cy) - hole)
+                .filter((out) => out > 0);
+        }"""
+    )
+    assert corners_out == [], f"'Objectif atteint !' spills over the ring by {corners_out} px"
+
+
 def test_stacked_shows_the_running_goal_past_the_configured_steps(tab: WidgetPage, server_thread: ServerThread) -> None:
     tab.page.set_viewport_size({"width": 1000, "height": 200})  # the documented size
     server_thread.push(like(29_000))  # steps 1 000 and 10 000, then every 10 000: the running goal is 30 000
