@@ -36,6 +36,7 @@ SAID: dict[Locale, dict[str, str]] = {
         "config": "Invalid configuration:",
         "options": "Invalid command line:",
         "replay": "Cannot replay the recording:",
+        "data_dir_file": "--data-dir {path} is a file: give a folder (it is created if it does not exist).",
         "port_in_use": (
             "Could not start the server: port {port} is already in use, maybe by another overlay already running "
             "(look for another console window). Stop it, or pick another port: --port {other} "
@@ -46,6 +47,7 @@ SAID: dict[Locale, dict[str, str]] = {
         "config": "Configuration invalide :",
         "options": "Ligne de commande invalide :",
         "replay": "Impossible de rejouer l'enregistrement :",
+        "data_dir_file": "--data-dir {path} est un fichier : indiquez un dossier (il est créé s'il n'existe pas).",
         "port_in_use": (
             "Impossible de démarrer le serveur : le port {port} est déjà utilisé, peut-être par un autre overlay "
             "déjà lancé (cherchez une autre fenêtre de console). Arrêtez-le, ou choisissez un autre port : "
@@ -120,12 +122,13 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
     source = args.source
     if args.user is not None:
         if source not in (None, "tiktok"):
-            raise OptionError(Problem("", "--user", "option_user_source", {"source": source}))
+            raise OptionError(Problem("", "--user", "option_user_source", {"source": f"--source {source}"}))
         data["tiktok"]["unique_id"] = args.user
         data["source"] = source = "tiktok"
     if args.replay is not None:
         if source not in (None, "replay"):
-            raise OptionError(Problem("", "--replay", "option_replay_source", {"source": source}))
+            other = f"--source {source}" if args.source is not None else "--user"  # what the creator typed
+            raise OptionError(Problem("", "--replay", "option_replay_source", {"source": other}))
         data["replay"]["file"] = str(args.replay)
         data["source"] = "replay"
     if args.speed is not None:
@@ -184,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         heading = {OptionError: "options", UnplayableRecording: "replay"}.get(type(exc), "config")
         print(f"{SAID[config.locale][heading]}\n{exc.say(config.locale)}", file=sys.stderr)
+        return 2
+    if args.data_dir is not None and args.data_dir.exists() and not args.data_dir.is_dir():
+        print(SAID[config.locale]["data_dir_file"].format(path=args.data_dir), file=sys.stderr)
         return 2
     if args.record is not None:
         try:  # now, not once the live is on: a recording that cannot be written is a setup mistake

@@ -89,8 +89,8 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "unknown_challenge": "no challenge with id {id!q} (challenges: {known})",
         "unknown_challenge_none": "no challenge with id {id!q} (challenges: none defined yet)",
         # the command line's own checks
-        "option_user_source": "only for the tiktok source; it cannot go with --source {source}",
-        "option_replay_source": "plays a recording; it cannot go with --source {source}",
+        "option_user_source": "only for the tiktok source; it cannot go with {source}",
+        "option_replay_source": "plays a recording; it cannot go with {source}",
         "option_speed": "must be more than 0 and at most 1000 (got {speed:g})",
         "option_replay_only": "--speed and --loop only apply to a replay (--replay FILE)",
         "tiktok_needs_handle": (
@@ -184,8 +184,8 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "hotkey_twice": "{hotkey!q} lance déjà le défi {challenge!q}",
         "unknown_challenge": "aucun défi n'a l'identifiant {id!q} (défis : {known})",
         "unknown_challenge_none": "aucun défi n'a l'identifiant {id!q} (la liste challenges est vide)",
-        "option_user_source": "réservé à la source tiktok ; impossible avec --source {source}",
-        "option_replay_source": "rejoue un enregistrement ; impossible avec --source {source}",
+        "option_user_source": "réservé à la source tiktok ; impossible avec {source}",
+        "option_replay_source": "rejoue un enregistrement ; impossible avec {source}",
         "option_speed": "doit être supérieur à 0 et au plus 1000 (vous avez écrit {speed:g})",
         "option_replay_only": "--speed et --loop ne servent qu'à rejouer un enregistrement (--replay FICHIER)",
         "tiktok_needs_handle": (

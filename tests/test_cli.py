@@ -118,6 +118,17 @@ def test_a_port_in_use_suggests_another_and_starts_nothing(tmp_path: Path) -> No
     assert not (data / "state.db").exists()  # bound before the source started: no live recorded
 
 
+def test_a_data_dir_that_is_a_file_is_said_plainly(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("", encoding="utf-8")
+    result = run("--data-dir", str(afile))
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"--data-dir {afile} est un fichier : indiquez un dossier (il est créé s'il n'existe pas)."
+    )
+
+
 def test_a_host_name_is_listened_on_at_every_address_it_has() -> None:
     """`host: localhost` is 127.0.0.1 and often ::1 too (first, on Windows): OBS's 127.0.0.1 URLs must answer."""
     port = free_port()

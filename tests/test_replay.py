@@ -305,6 +305,10 @@ async def test_record_then_replay_gives_the_same_live(tmp_path: Path) -> None:
             "--replay : rejoue un enregistrement ; impossible avec --source demo",
         ),
         (["--user", "@moncompte", "--source", "replay"], "--user : réservé à la source tiktok"),
+        (
+            ["--user", "@moncompte", "--replay", "SAMPLE"],
+            "--replay : rejoue un enregistrement ; impossible avec --user",
+        ),
         (["--source", "tiktok"], "la source tiktok a besoin de votre nom de compte : --user @moncompte"),
         (["--replay", "MISSING"], "Impossible de rejouer l'enregistrement :\n"),
     ],
