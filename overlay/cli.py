@@ -262,7 +262,11 @@ def listening_sockets(host: str, port: int) -> list[socket.socket]:
     socks: list[socket.socket] = []
     try:
         for family, address in addresses:
-            socks.append(socket.create_server(address, family=family))  # an IPv6 socket is IPv6 only
+            try:
+                socks.append(socket.create_server(address, family=family))  # an IPv6 socket is IPv6 only
+            except OSError as exc:  # (::1 listed on a machine without IPv6: skipped, as asyncio does)
+                if exc.errno != errno.EADDRNOTAVAIL or (not socks and (family, address) == addresses[-1]):
+                    raise
     except OSError as exc:
         for sock in socks:
             sock.close()
