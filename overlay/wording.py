@@ -124,10 +124,13 @@ def check(config: Config) -> list[WordingWarning]:
 def texts_for(locale: str, safe: bool) -> dict[str, str]:
     """The built-in texts of `locale` ("fr" unless "en"), softened when `safe_wording` is on."""
     chosen: Locale = "en" if locale == "en" else "fr"
-    texts = TEXTS[chosen]
-    if not safe:
-        return dict(texts)
-    return {key: SAFE_TEXTS[chosen].get(key) or soften(value, chosen) for key, value in texts.items()}
+    return {key: builtin_text(key, chosen, safe) for key in TEXTS[chosen]}
+
+
+def builtin_text(key: str, locale: Locale, safe: bool) -> str:
+    """One built-in text of `locale`, softened (or written out safe) when `safe_wording` is on."""
+    text = TEXTS[locale][key]
+    return (SAFE_TEXTS[locale].get(key) or soften(text, locale)) if safe else text
 
 
 def softened(config: Config) -> Config:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from overlay.config import GoalSettings
 from overlay.i18n import LOCALES, Locale, format_number
-from overlay.wording import texts_for
+from overlay.wording import builtin_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ class GoalLadder:
                 index, goal_id, self.settings.then.label.replace("{target}", format_number(target, self.locale)), target
             )
         labels = {
-            locale: texts_for(locale, self.safe)["goal_default_label"].replace(
+            locale: builtin_text("goal_default_label", locale, self.safe).replace(
                 "{target}", format_number(target, locale)
             )
             for locale in LOCALES
