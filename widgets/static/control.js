@@ -275,7 +275,7 @@
     $("source-dot").dataset.status = state.source.status;
     $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
     $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
-    $("goal-label").textContent = (state.goal.label_by_locale || {})[Overlay.options.locale] || state.goal.label;
+    $("goal-label").textContent = Overlay.goalLabel(state.goal);
     $("goal-progress").textContent = Overlay.formatNumber(state.goal.progress);
     $("goal-target").textContent = Overlay.formatNumber(state.goal.target);
     showChallenge(state.challenge);

@@ -42,11 +42,6 @@
   let fitRing = true;       // ring: the numbers are measured again (new target, size or look)
   let countLength = 0;      // characters in the count as drawn
 
-  /** A built-in label (a goal after the configured steps) in this page's language; the creator's own as written. */
-  function labelOf(g) {
-    return (g.label_by_locale || {})[Overlay.options.locale] || g.label;
-  }
-
   function pick(state) {
     if (!pinned) return state.goal;
     const found = (state.goals || []).find((g) => g.id === pinned);
@@ -97,14 +92,14 @@
   function syncSteps(configured, current) {
     const currentId = current.id;
     const goals = configured.some((g) => g.id === currentId) ? configured : [...configured, current];
-    const key = JSON.stringify(goals.map((g) => [g.id, labelOf(g), g.target]));
+    const key = JSON.stringify(goals.map((g) => [g.id, Overlay.goalLabel(g), g.target]));
     if (key !== stepsKey) {
       stepsKey = key;
       steps = goals.map((g) => {
         const li = document.createElement("li");
         const name = document.createElement("span");
         name.className = "stack-label";
-        name.textContent = labelOf(g);
+        name.textContent = Overlay.goalLabel(g);
         const numbers = document.createElement("span");
         numbers.className = "stack-numbers";
         const track = document.createElement("span");
@@ -156,7 +151,7 @@
     if (changedGoal) {
       // A new goal enters: draw it at its current progress instead of sliding back from the old one.
       shown = next.progress;
-      label.textContent = labelOf(next);
+      label.textContent = Overlay.goalLabel(next);
       target.textContent = Overlay.formatNumber(next.target);
       step.textContent = stepText(next);
       fitRing = true;
@@ -167,7 +162,8 @@
       }
     } else {
       // The same goal, edited in config.yaml: new words or numbers, no entrance.
-      if (labelOf(next) !== labelOf(goal)) label.textContent = labelOf(next);
+      const words = Overlay.goalLabel(next);
+      if (words !== Overlay.goalLabel(goal)) label.textContent = words;
       if (next.target !== goal.target) {
         target.textContent = Overlay.formatNumber(next.target);
         fitRing = true;

@@ -303,6 +303,11 @@ const Overlay = (() => {
     return detail || (typeof word === "string" ? word : source.status);
   }
 
+  /** A goal's label in the page's language when it is built in (past the configured steps); else as written. */
+  function goalLabel(goal) {
+    return (goal.label_by_locale || {})[options.locale] || goal.label;
+  }
+
   // -- the server -------------------------------------------------------------------------
 
   function connect(handlers) {
@@ -362,7 +367,7 @@ const Overlay = (() => {
 
   return {
     options, formatNumber, countingNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
-    connect, onOptions, showConfigStatus, sourceText,
+    connect, onOptions, showConfigStatus, sourceText, goalLabel,
     get locale() {
       return locale;
     },
