@@ -63,6 +63,7 @@ from overlay.events import Comment, Event, Follow, Gift, Like, LiveEnded, LiveSt
 from overlay.i18n import format_duration, status_detail
 from overlay.sources.base import Joinable, Simulated
 from overlay.sources.tiktok import MEMORY_FILE, TikTokSource
+from overlay.sources.tiktok_decoding import Slim
 from overlay.web import create_app
 from tests.conftest import http_url, make_config, ws_url
 
@@ -83,7 +84,8 @@ def message(method: str, proto: Any) -> ProtoMessageFetchResultBaseProtoMessage:
 
 
 def like(count: int, total: int, msg_id: int = 0, user: ProtoUser | None = None) -> Any:
-    proto = LikeEvent(common=CommonMessageData(msg_id=msg_id), count=count, total=total, user=user or viewer())
+    user = viewer() if user is None else user
+    proto = LikeEvent(common=CommonMessageData(msg_id=msg_id), count=count, total=total, user=user)
     return message("WebcastLikeMessage", proto)
 
 
@@ -386,14 +388,40 @@ async def test_messages_it_does_not_read_are_not_decoded_but_still_show_the_live
     await seen.until(lambda: seen.last == "connected")
     announced: list[Any] = []
     tiktok.clients[-1].add_listener(WebsocketResponseEvent, announced.append)  # what the silence watchdog hears
-    decoded = decodings(monkeypatch, JoinEvent, LikeEvent)
+    decoded = decodings(monkeypatch, JoinEvent, LikeEvent, GiftEvent)
     tiktok.push(join(1), join(2))
-    tiktok.push(join(3), like(3, 103, msg_id=4))
-    await seen.until(lambda: bool(seen.of(Like)))
+    tiktok.push(join(3), like(3, 103, msg_id=4), gift("Rose", 1, 1, streaking=False, msg_id=5))
+    await seen.until(lambda: bool(seen.of(Gift)))
     await stop(task)
-    assert decoded == ["LikeEvent"]
-    assert len(announced) == 4  # every message, decoded or not
+    assert decoded == ["GiftEvent"]  # likes are read too, but in C (the next test), joins not at all
+    assert len(announced) == 5  # every message, decoded or not
     assert seen.of(Like) == [Like(count=3, total=103, user=User("lea_77", "Léa", "https://p16/lea_77.jpg"))]
+
+
+async def test_likes_and_comments_are_read_in_c_with_the_same_result(
+    tiktok: FakeTikTok, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiktok.visits = [Visit(close=None)]
+    seen = Seen()
+    task = await running(make_source(tiktok, Sleeps()), seen)
+    await seen.until(lambda: seen.last == "connected")
+    handed: list[Any] = []
+    for kind in (LikeEvent, CommentEvent):
+        tiktok.clients[-1].add_listener(kind, handed.append)
+    decoded = decodings(monkeypatch, LikeEvent, CommentEvent)
+    rich = viewer(7234567890123456789, "zoé.live", "Zoé 🌸")
+    tiktok.push(like(15, 2**40, msg_id=2**62, user=rich), comment("<i>coucou</i> 💖", 6))
+    tiktok.push(like(1, 0, msg_id=7, user=ProtoUser()))  # no viewer, no room total
+    await seen.until(lambda: len(seen.of(Like)) == 2 and bool(seen.of(Comment)))
+    await stop(task)
+    assert decoded == []
+    assert [event.get_type() for event in handed] == ["LikeEvent", "CommentEvent", "LikeEvent"]
+    assert all(isinstance(event, Slim) for event in handed)
+    assert seen.of(Like) == [
+        Like(count=15, total=2**40, user=User("zoé.live", "Zoé 🌸", "https://p16/zoé.live.jpg")),
+        Like(count=1, total=None, user=User()),
+    ]
+    assert seen.of(Comment)[0].text == "<i>coucou</i> 💖"
 
 
 async def test_likes_reach_the_api_and_a_websocket_through_the_real_app(tiktok: FakeTikTok, tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 import betterproto2
 import pydantic_core
 import pytest
+from google.protobuf.message import DecodeError
+from TikTokLive import TikTokLiveClient
 from TikTokLive.events import (
     CommentEvent,
     ConnectEvent,
@@ -18,8 +20,17 @@ from TikTokLive.events import (
     SocialEvent,
 )
 from TikTokLive.events.custom_events import WebsocketResponseEvent
+from TikTokLive.proto import (
+    CommonMessageData,
+    ImageModel,
+    ProtoMessageFetchResult,
+    ProtoMessageFetchResultBaseProtoMessage,
+)
+from TikTokLive.proto import User as ProtoUser
+from TikTokLiveProto.v3.webcast.model.message.common import Text
 
-from overlay.sources.tiktok_decoding import decode_only, methods_behind, reuse_validators
+from overlay.sources.tiktok import SLIM_READS
+from overlay.sources.tiktok_decoding import Slim, SlimDecoder, decode_only, methods_behind, reuse_validators
 from tests.test_source_tiktok import comment, gift, like, social, viewer
 
 LIBRARY_VALIDATE = getattr(betterproto2.Message._validate, "__wrapped__", betterproto2.Message._validate)
@@ -128,3 +139,97 @@ def test_a_client_without_the_expected_method_decodes_everything_as_before() -> 
     client = OtherClient()
     assert decode_only(client, [LikeEvent]) == frozenset()
     assert vars(client) == {}
+
+
+# -- likes and comments read in C ---------------------------------------------------------
+
+
+def rich_viewer() -> ProtoUser:
+    """A viewer's profile as TikTok sends it with each like: three avatar sizes with signed links, a long sec_uid."""
+    cdn = "https://p16-sign-va.tiktokcdn.com/tos-maliva-avt-0068"
+    urls = [f"{cdn}/abc{i}~c5_100x100.webp?x-expires=1" for i in range(3)]
+    return ProtoUser(
+        id=7234567890123456789,
+        nickname="Zoé 🌸",
+        display_id="zoe.live",
+        sec_uid="MS4wLjABAAAA" + "x" * 60,
+        avatar_thumb=ImageModel(url_list=urls, uri="100x100/tos"),
+        avatar_medium=ImageModel(url_list=urls, uri="720x720/tos"),
+        avatar_large=ImageModel(url_list=urls, uri="1080x1080/tos"),
+    )
+
+
+def read(event: Any, path: str) -> Any:
+    value = event
+    for part in path.split("."):
+        value = getattr(value, part)
+    return list(value) if path.endswith("url_list") else value
+
+
+@pytest.mark.parametrize("kind", [LikeEvent, CommentEvent])
+def test_the_slim_decoder_reads_what_the_library_reads(kind: type[Any]) -> None:
+    header = CommonMessageData(msg_id=2**62 + 5, room_id=7, create_time=1733450000000)
+    full = kind(common=header, count=15, total=2**40, user=rich_viewer())
+    if kind is CommentEvent:
+        full = kind(common=header, content="<b>Trop bien</b> 💖", user=rich_viewer())
+    payload = bytes(full)
+    library, slim = kind().parse(payload), SlimDecoder(kind, SLIM_READS[kind]).decode(payload)
+    assert slim.get_type() == library.get_type() == kind.__name__
+    for path in SLIM_READS[kind]:
+        assert read(slim, path) == read(library, path), path
+    assert read(slim, "user.avatar_thumb.url_list")[0].endswith("abc0~c5_100x100.webp?x-expires=1")
+
+
+def test_a_slim_event_has_only_the_fields_it_was_asked_for() -> None:
+    payload = bytes(LikeEvent(count=3, color=9, user=rich_viewer()))
+    slim = SlimDecoder(LikeEvent, ["count", "user.nickname"]).decode(payload)
+    assert (slim.count, slim.user.nickname) == (3, "Zoé 🌸")
+    assert not hasattr(slim, "color")  # AttributeError
+    assert not hasattr(slim.user, "sec_uid")
+
+
+def test_what_a_message_lacks_reads_as_empty() -> None:
+    slim = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(bytes(LikeEvent(count=1)))
+    assert (slim.total, slim.common.msg_id, slim.user.nickname, list(slim.user.avatar_thumb.url_list)) == (0, 0, "", [])
+
+
+def test_bytes_that_are_not_the_message_are_refused() -> None:
+    decoder = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent])
+    payload = bytes(LikeEvent(count=1, user=ProtoUser(nickname="Léa")))
+    with pytest.raises(DecodeError):
+        decoder.decode(payload[:-2])  # cut short
+    with pytest.raises(DecodeError, match="UTF-8"):
+        decoder.decode(payload.replace("Léa".encode(), b"L\xe9!a"))  # not UTF-8, where TikTok sends UTF-8
+
+
+def test_a_field_the_library_does_not_know_is_refused_at_once() -> None:
+    with pytest.raises(ValueError, match="no field 'likes'"):
+        SlimDecoder(LikeEvent, ["likes"])
+    with pytest.raises(ValueError, match="it has no fields"):
+        SlimDecoder(LikeEvent, ["count.value"])
+    with pytest.raises(ValueError, match="cannot be read slim"):
+        decode_only(TikTokLiveClient(unique_id="someone"), [FollowEvent], {FollowEvent: ["user.nickname"]})
+
+
+def webcast(method: str, proto: Any) -> tuple[ProtoMessageFetchResult, ProtoMessageFetchResultBaseProtoMessage]:
+    message = ProtoMessageFetchResultBaseProtoMessage(method=method, payload=bytes(proto))
+    return ProtoMessageFetchResult(messages=[message]), message
+
+
+async def test_the_client_hands_the_slim_events_and_leaves_the_rest_to_the_library() -> None:
+    client = TikTokLiveClient(unique_id="someone")
+    decode_only(client, [LikeEvent, FollowEvent], SLIM_READS)
+    plain = await client._parse_webcast_response_message(*webcast("WebcastLikeMessage", LikeEvent(count=2)))
+    assert [type(event) for event in plain] == [WebsocketResponseEvent, Slim]
+    assert plain[1].count == 2
+
+    # A header that makes the library derive a follow (it does so from any message): left to it.
+    marked = LikeEvent(count=2, common=CommonMessageData(display_text=Text(key="pm_main_follow_message_viewer_2")))
+    derived = await client._parse_webcast_response_message(*webcast("WebcastLikeMessage", marked))
+    assert [type(event) for event in derived] == [FollowEvent, WebsocketResponseEvent, LikeEvent]
+
+    # Bytes the C decoder refuses: the library tries, and reports what it cannot read its own way.
+    cut = bytes(LikeEvent(count=2))[:-1]
+    broken = ProtoMessageFetchResultBaseProtoMessage(method="WebcastLikeMessage", payload=cut)
+    refused = await client._parse_webcast_response_message(ProtoMessageFetchResult(messages=[broken]), broken)
+    assert [type(event) for event in refused] == [WebsocketResponseEvent]

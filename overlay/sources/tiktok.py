@@ -74,6 +74,14 @@ from overlay.sources.tiktok_decoding import decode_only, reuse_validators
 log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[str, str], Any]
+
+# What the like and comment handlers read (`_on_like`, `_on_comment`, `_duplicate`, `_user`): these
+# events arrive as `Slim` views holding only these fields (any other raises AttributeError).
+VIEWER = ("user.id", "user.nickname", "user.display_id", "user.avatar_thumb.url_list")
+SLIM_READS: dict[type, tuple[str, ...]] = {
+    LikeEvent: ("common.msg_id", "count", "total", *VIEWER),
+    CommentEvent: ("common.msg_id", "content", *VIEWER),
+}
 """Builds a TikTokLiveClient for (unique_id, sign_api_key); tests pass one whose network stays local."""
 
 STABLE_SECONDS = 60.0  # a connection that lasted this long resets the backoff: the next drop retries quickly
@@ -381,7 +389,7 @@ class TikTokSource:
         """Remember a follow, share or gift that was counted (by its message id), for after a restart."""
         msg_id = int(getattr(getattr(ev, "common", None), "msg_id", 0) or 0)
         if msg_id:
-            self._counted.append((type(ev).__name__, msg_id))
+            self._counted.append((ev.get_type(), msg_id))
             self._counted_changed = True
 
     # -- the listeners ----------------------------------------------------------------
@@ -402,7 +410,9 @@ class TikTokSource:
         }
         for event_type, handler in handlers.items():
             client.add_listener(event_type, handler)
-        decode_only(client, handlers)  # the other kinds of messages (joins, rankings...) are not decoded
+        # The other kinds of messages (joins, rankings...) are not decoded; likes and comments, the
+        # bulk of a busy live, are read in C, only the fields below.
+        decode_only(client, handlers, SLIM_READS)
         # Exceptions in handlers end up here (pyee); without a listener they would vanish.
         client.listens_to("error")(self._on_handler_error)
 
@@ -486,7 +496,7 @@ class TikTokSource:
         msg_id = int(getattr(common, "msg_id", 0) or 0)
         if not msg_id:
             return False
-        key = (type(ev).__name__, msg_id)
+        key = (ev.get_type(), msg_id)
         if key in self._seen:
             return True
         self._mark_seen(key)

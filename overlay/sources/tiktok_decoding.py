@@ -24,13 +24,17 @@ tests drive a real client through both, so an upgrade that changes them fails th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import betterproto2
 import pydantic_core
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.descriptor_pb2 import FieldDescriptorProto as FieldType
+from google.protobuf.message import DecodeError
 from TikTokLive.events.custom_events import WebsocketResponseEvent
 from TikTokLive.events.proto_events import EVENT_MAPPINGS
 
@@ -84,18 +88,166 @@ def methods_behind(events: Iterable[type]) -> frozenset[str]:
     return frozenset(methods)
 
 
-def decode_only(client: Any, events: Iterable[type]) -> frozenset[str]:
-    """Have a `TikTokLiveClient` decode only the messages behind `events`; returns their kinds (none: all)."""
+def decode_only(client: Any, events: Iterable[type], reads: Mapping[type, Iterable[str]] = {}) -> frozenset[str]:
+    """Have a `TikTokLiveClient` decode only the messages behind `events`; returns their kinds (none: all).
+
+    `reads` names, for the hot events, the fields their handlers read: those messages are
+    decoded by a `SlimDecoder` instead of the library (which it still does for bytes the slim
+    decoder refuses, with its own error handling). Only an event the library builds straight
+    from its message, with no event derived from it, can be read slim.
+    """
     decode = getattr(client, "_parse_webcast_response_message", None)
     if decode is None:
         log.info("this TikTokLive decodes every message TikTok sends, read or not")
         return frozenset()
     methods = methods_behind(events)
+    slim = {method: SlimDecoder(EVENT_MAPPINGS[method], fields) for method, fields in _slim_methods(reads).items()}
 
     async def decode_if_read(webcast_response: Any, webcast_response_message: Any) -> list[Any]:
-        if webcast_response_message is not None and webcast_response_message.method not in methods:
+        if webcast_response_message is None:
+            return list(await decode(webcast_response, webcast_response_message))
+        method = webcast_response_message.method
+        if method not in methods:
             return [WebsocketResponseEvent(raw=webcast_response)]  # what the library announces for any message
+        decoder = slim.get(method)
+        if decoder is not None:
+            with contextlib.suppress(DecodeError):  # else the library tries, and logs what it cannot read
+                event = decoder.decode(webcast_response_message.payload)
+                if not _marks_a_custom_event(event):
+                    return [WebsocketResponseEvent(raw=webcast_response), event]
         return list(await decode(webcast_response, webcast_response_message))
 
     client._parse_webcast_response_message = decode_if_read
     return methods
+
+
+def _slim_methods(reads: Mapping[type, Iterable[str]]) -> dict[str, Iterable[str]]:
+    """The message kind of each event in `reads`, refusing an event the library derives from another."""
+    by_event = {cls: method for method, cls in EVENT_MAPPINGS.items()}
+    found: dict[str, Iterable[str]] = {}
+    for event, fields in reads.items():
+        method = by_event.get(event)
+        if method is None or method in _DERIVED:
+            raise ValueError(f"{event.__name__} is not decoded straight from one message; it cannot be read slim")
+        found[method] = fields
+    return found
+
+
+def _marks_a_custom_event(event: Slim) -> bool:
+    """True for a message whose header makes TikTokLive 7.0.1 derive a follow or a share from it.
+
+    The library looks at the header of any message (`handle_custom_event`); such a message is left
+    to it, so the source sees the same events either way.
+    """
+    key = event.common.display_text.key
+    return "follow" in key or "share" in key
+
+
+# Messages from which the library derives more events (follows and shares from social messages,
+# the live's end from control messages...): `handle_custom_event` needs the library's own objects.
+_DERIVED = frozenset(
+    {"WebcastSocialMessage", "WebcastControlMessage", "WebcastBarrageMessage", "WebcastEnvelopeMessage"}
+)
+
+
+# -- the hot messages, read in C --------------------------------------------------------
+
+# betterproto2's names for protobuf's scalar types, in protobuf's own descriptor terms.
+_SCALARS = {
+    "double": FieldType.TYPE_DOUBLE,
+    "float": FieldType.TYPE_FLOAT,
+    "int64": FieldType.TYPE_INT64,
+    "uint64": FieldType.TYPE_UINT64,
+    "int32": FieldType.TYPE_INT32,
+    "fixed64": FieldType.TYPE_FIXED64,
+    "fixed32": FieldType.TYPE_FIXED32,
+    "bool": FieldType.TYPE_BOOL,
+    "string": FieldType.TYPE_STRING,
+    "bytes": FieldType.TYPE_BYTES,
+    "uint32": FieldType.TYPE_UINT32,
+    "enum": FieldType.TYPE_INT32,  # read as its number
+    "sfixed32": FieldType.TYPE_SFIXED32,
+    "sfixed64": FieldType.TYPE_SFIXED64,
+    "sint32": FieldType.TYPE_SINT32,
+    "sint64": FieldType.TYPE_SINT64,
+}
+
+
+class Slim:
+    """What TikTokLive would have built for one message, holding only the fields the source reads.
+
+    Reading any other field raises AttributeError (a handler that starts reading a new field must
+    add it to the list, or it would fail loudly in the tests rather than read a silent default).
+    An absent sub-message reads as an empty one, whose fields read as their defaults.
+    """
+
+    __slots__ = ("_event", "_message")
+
+    def __init__(self, event: str, message: Any) -> None:
+        self._event = event
+        self._message = message
+
+    def get_type(self) -> str:
+        """The event's name, as TikTokLive's `get_type()`: the client emits it under that name."""
+        return self._event
+
+    @property
+    def size(self) -> int:
+        return -1  # what TikTokLive's events report (the client's debug line reads it)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._message, name)
+
+    def __repr__(self) -> str:
+        return f"Slim({self._event}: {self._message})".replace("\n", " ")
+
+
+class SlimDecoder:
+    """Decodes one kind of message into a `Slim` with protobuf's C decoder (upb).
+
+    The decoder is described at run time from the library's own class: the same field
+    numbers and types, for the listed fields only (`"user.avatar_thumb.url_list"`), so it
+    follows the library when it updates its schema, and skips everything else in C.
+    """
+
+    HEADER = "common.display_text.key"  # always read: see `_marks_a_custom_event`
+
+    def __init__(self, event: type, fields: Iterable[str]) -> None:
+        tree: dict[str, Any] = {}
+        for path in (*fields, self.HEADER):
+            node = tree
+            for part in path.split("."):
+                node = node.setdefault(part, {})
+        self.event = event.get_type() if hasattr(event, "get_type") else event.__name__
+        file = descriptor_pb2.FileDescriptorProto(name=f"slim_{self.event}.proto", package="slim", syntax="proto3")
+        self._describe(file, event, tree, self.event)
+        pool = descriptor_pool.DescriptorPool()
+        pool.Add(file)
+        self._message = message_factory.GetMessageClass(pool.FindMessageTypeByName(f"slim.{self.event}"))
+
+    def _describe(self, file: Any, cls: type, tree: dict[str, Any], name: str) -> None:
+        meta = cls._betterproto  # type: ignore[attr-defined]
+        message = file.message_type.add(name=name)
+        for field_name, below in tree.items():
+            if field_name not in meta.meta_by_field_name:
+                raise ValueError(f"{cls.__name__} has no field {field_name!r}")
+            info = meta.meta_by_field_name[field_name]
+            if info.map_meta is not None:
+                raise ValueError(f"{cls.__name__}.{field_name} is a map, which the slim decoder does not read")
+            field = message.field.add(
+                name=field_name,
+                number=info.number,
+                label=FieldType.LABEL_REPEATED if info.repeated else FieldType.LABEL_OPTIONAL,
+            )
+            if info.proto_type == "message":
+                inner = f"{name}_{field_name}"
+                field.type, field.type_name = FieldType.TYPE_MESSAGE, f".slim.{inner}"
+                self._describe(file, meta.cls_by_field[field_name], below, inner)
+            elif below:
+                raise ValueError(f"{cls.__name__}.{field_name} is a {info.proto_type}, it has no fields")
+            else:
+                field.type = _SCALARS[info.proto_type]
+
+    def decode(self, payload: bytes) -> Slim:
+        """Raises protobuf's DecodeError for bytes that are not this message (or not UTF-8 where text is)."""
+        return Slim(self.event, self._message.FromString(payload))
