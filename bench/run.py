@@ -31,6 +31,7 @@ import orjson
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(HERE.parent))  # the stand-in TikTok encodes with the source's `SlimDecoder`
 
 from tiktok_push import StandInTikTok  # noqa: E402 (bench/ is not a package)
 

@@ -406,7 +406,7 @@ async def test_likes_and_comments_are_read_in_c_with_the_same_result(
     task = await running(make_source(tiktok, Sleeps()), seen)
     await seen.until(lambda: seen.last == "connected")
     handed: list[Any] = []
-    for kind in (LikeEvent, CommentEvent):
+    for kind in (LikeEvent, CommentEvent, WebsocketResponseEvent):
         tiktok.clients[-1].add_listener(kind, handed.append)
     decoded = decodings(monkeypatch, LikeEvent, CommentEvent)
     rich = viewer(7234567890123456789, "zoé.live", "Zoé 🌸")
@@ -415,6 +415,10 @@ async def test_likes_and_comments_are_read_in_c_with_the_same_result(
     await seen.until(lambda: len(seen.of(Like)) == 2 and bool(seen.of(Comment)))
     await stop(task)
     assert decoded == []
+    envelopes = [event.raw for event in handed if isinstance(event, WebsocketResponseEvent)]
+    assert len(envelopes) == 3
+    assert not any(isinstance(envelope, ProtoMessageFetchResult) for envelope in envelopes)  # read in C too
+    handed = [event for event in handed if not isinstance(event, WebsocketResponseEvent)]
     assert [event.get_type() for event in handed] == ["LikeEvent", "CommentEvent", "LikeEvent"]
     assert all(isinstance(event, Slim) for event in handed)
     assert seen.of(Like) == [

@@ -1,7 +1,8 @@
-"""TikTok messages decoded with one validator per class: the same events, the same checks, fewer validators built."""
+"""TikTok messages decoded for less (one validator per class; likes, comments, envelopes read in C): same events."""
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 import betterproto2
@@ -9,6 +10,7 @@ import pydantic_core
 import pytest
 from google.protobuf.message import DecodeError
 from TikTokLive import TikTokLiveClient
+from TikTokLive.client.ws import ws_connect
 from TikTokLive.events import (
     CommentEvent,
     ConnectEvent,
@@ -25,12 +27,23 @@ from TikTokLive.proto import (
     ImageModel,
     ProtoMessageFetchResult,
     ProtoMessageFetchResultBaseProtoMessage,
+    PushHeader,
+    WebcastPushFrame,
 )
 from TikTokLive.proto import User as ProtoUser
 from TikTokLiveProto.v3.webcast.model.message.common import Text
 
+from overlay.sources import tiktok_decoding
 from overlay.sources.tiktok import SLIM_READS
-from overlay.sources.tiktok_decoding import Slim, SlimDecoder, decode_only, methods_behind, reuse_validators
+from overlay.sources.tiktok_decoding import (
+    ENVELOPE,
+    Slim,
+    SlimDecoder,
+    decode_only,
+    methods_behind,
+    read_envelopes_in_c,
+    reuse_validators,
+)
 from tests.test_source_tiktok import comment, gift, like, social, viewer
 
 LIBRARY_VALIDATE = getattr(betterproto2.Message._validate, "__wrapped__", betterproto2.Message._validate)
@@ -233,3 +246,70 @@ async def test_the_client_hands_the_slim_events_and_leaves_the_rest_to_the_libra
     broken = ProtoMessageFetchResultBaseProtoMessage(method="WebcastLikeMessage", payload=cut)
     refused = await client._parse_webcast_response_message(ProtoMessageFetchResult(messages=[broken]), broken)
     assert [type(event) for event in refused] == [WebsocketResponseEvent]
+
+
+# -- push frames' envelopes read in C ----------------------------------------------------
+
+LIBRARY_EXTRACT = getattr(
+    ws_connect.extract_webcast_response_message, "__wrapped__", ws_connect.extract_webcast_response_message
+)
+
+
+@pytest.fixture
+def library_envelopes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TikTokLive's own envelope reading for the test; whatever was in place before comes back after it."""
+    monkeypatch.setattr(ws_connect, "extract_webcast_response_message", LIBRARY_EXTRACT)
+
+
+def envelope_fields(envelope: Any) -> dict[str, Any]:
+    fields = {name: getattr(envelope, name) for name in ENVELOPE if not name.startswith("messages.")}
+    parts = [name.removeprefix("messages.") for name in ENVELOPE if name.startswith("messages.")]
+    fields["messages"] = [[getattr(message, part) for part in parts] for message in envelope.messages]
+    return fields
+
+
+def push(compression: str, payload: bytes) -> WebcastPushFrame:
+    return WebcastPushFrame(
+        payload_type="msg", headers=[PushHeader(key="compress_type", value=compression)], payload=payload
+    )
+
+
+def test_an_envelope_read_in_c_holds_what_the_library_reads(library_envelopes: None) -> None:
+    messages = [
+        ProtoMessageFetchResultBaseProtoMessage(
+            method="WebcastLikeMessage", payload=bytes(like(3, 1234).payload), msg_id=9
+        ),
+        ProtoMessageFetchResultBaseProtoMessage(method="WebcastMemberMessage", payload=b"\x08\x01", offset=4),
+    ]
+    result = ProtoMessageFetchResult(
+        messages=messages,
+        cursor="c-1",
+        internal_ext="internal_src:dim|wss_push_room_id:7",
+        need_ack=True,
+        is_first=True,
+    )
+    for frame in (push("gzip", gzip.compress(bytes(result))), push("none", bytes(result))):
+        library = LIBRARY_EXTRACT(frame)
+        assert read_envelopes_in_c()
+        in_c = ws_connect.extract_webcast_response_message(frame)
+        assert not isinstance(in_c, ProtoMessageFetchResult)
+        assert envelope_fields(in_c) == envelope_fields(library)
+        assert in_c.messages[0].payload == bytes(like(3, 1234).payload)
+        assert (in_c.is_first, in_c.need_ack) == (True, True)
+        assert not hasattr(in_c, "route_params")  # a map, which nobody reads
+
+
+def test_a_frame_c_cannot_read_is_left_to_the_library(library_envelopes: None) -> None:
+    assert read_envelopes_in_c()
+    with pytest.raises(gzip.BadGzipFile):  # what the library raises for it, as before
+        ws_connect.extract_webcast_response_message(push("gzip", b"not gzip"))
+    odd = push("deflate", bytes(ProtoMessageFetchResult(cursor="c-2")))  # the library logs it, then tries
+    assert ws_connect.extract_webcast_response_message(odd) == ProtoMessageFetchResult(cursor="c-2")
+
+
+def test_envelopes_of_a_tiktoklive_we_have_not_read_are_left_as_they_are(
+    library_envelopes: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tiktok_decoding, "tiktoklive_version", lambda: "8.0.0")
+    assert not read_envelopes_in_c()
+    assert ws_connect.extract_webcast_response_message is LIBRARY_EXTRACT

@@ -69,7 +69,7 @@ from overlay.events import (
 )
 from overlay.i18n import status_detail
 from overlay.sources.base import Emit
-from overlay.sources.tiktok_decoding import decode_only, reuse_validators
+from overlay.sources.tiktok_decoding import decode_only, read_envelopes_in_c, reuse_validators
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +185,7 @@ class TikTokSource:
     async def run(self, emit: Emit) -> None:
         prime_metadata()
         reuse_validators()
+        read_envelopes_in_c()
         self._emit = emit
         if self._memory is not None and self._joined:
             await asyncio.to_thread(self._recall, self._memory)
