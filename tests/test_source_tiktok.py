@@ -388,17 +388,17 @@ async def test_messages_it_does_not_read_are_not_decoded_but_still_show_the_live
     await seen.until(lambda: seen.last == "connected")
     announced: list[Any] = []
     tiktok.clients[-1].add_listener(WebsocketResponseEvent, announced.append)  # what the silence watchdog hears
-    decoded = decodings(monkeypatch, JoinEvent, LikeEvent, GiftEvent)
+    decoded = decodings(monkeypatch, JoinEvent, LikeEvent, SocialEvent)
     tiktok.push(join(1), join(2))
-    tiktok.push(join(3), like(3, 103, msg_id=4), gift("Rose", 1, 1, streaking=False, msg_id=5))
-    await seen.until(lambda: bool(seen.of(Gift)))
+    tiktok.push(join(3), like(3, 103, msg_id=4), social("follow", 5))
+    await seen.until(lambda: bool(seen.of(Follow)))
     await stop(task)
-    assert decoded == ["GiftEvent"]  # likes are read too, but in C (the next test), joins not at all
+    assert decoded == ["SocialEvent", "FollowEvent"]  # likes are read too, but in C (the next test); joins not at all
     assert len(announced) == 5  # every message, decoded or not
     assert seen.of(Like) == [Like(count=3, total=103, user=User("lea_77", "Léa", "https://p16/lea_77.jpg"))]
 
 
-async def test_likes_and_comments_are_read_in_c_with_the_same_result(
+async def test_likes_comments_and_gifts_are_read_in_c_with_the_same_result(
     tiktok: FakeTikTok, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tiktok.visits = [Visit(close=None)]
@@ -406,26 +406,34 @@ async def test_likes_and_comments_are_read_in_c_with_the_same_result(
     task = await running(make_source(tiktok, Sleeps()), seen)
     await seen.until(lambda: seen.last == "connected")
     handed: list[Any] = []
-    for kind in (LikeEvent, CommentEvent, WebsocketResponseEvent):
+    for kind in (LikeEvent, CommentEvent, GiftEvent, WebsocketResponseEvent):
         tiktok.clients[-1].add_listener(kind, handed.append)
-    decoded = decodings(monkeypatch, LikeEvent, CommentEvent)
+    decoded = decodings(monkeypatch, LikeEvent, CommentEvent, GiftEvent)
     rich = viewer(7234567890123456789, "zoé.live", "Zoé 🌸")
     tiktok.push(like(15, 2**40, msg_id=2**62, user=rich), comment("<i>coucou</i> 💖", 6))
+    tiktok.push(gift("Rose", 1, 3, streaking=True, msg_id=8), gift("Rose", 1, 5, streaking=False, msg_id=9))
     tiktok.push(like(1, 0, msg_id=7, user=ProtoUser()))  # no viewer, no room total
     await seen.until(lambda: len(seen.of(Like)) == 2 and bool(seen.of(Comment)))
     await stop(task)
     assert decoded == []
     envelopes = [event.raw for event in handed if isinstance(event, WebsocketResponseEvent)]
-    assert len(envelopes) == 3
+    assert len(envelopes) == 5
     assert not any(isinstance(envelope, ProtoMessageFetchResult) for envelope in envelopes)  # read in C too
     handed = [event for event in handed if not isinstance(event, WebsocketResponseEvent)]
-    assert [event.get_type() for event in handed] == ["LikeEvent", "CommentEvent", "LikeEvent"]
+    assert [event.get_type() for event in handed] == [
+        "LikeEvent",
+        "CommentEvent",
+        "GiftEvent",
+        "GiftEvent",
+        "LikeEvent",
+    ]
     assert all(isinstance(event, Slim) for event in handed)
     assert seen.of(Like) == [
         Like(count=15, total=2**40, user=User("zoé.live", "Zoé 🌸", "https://p16/zoé.live.jpg")),
         Like(count=1, total=None, user=User()),
     ]
     assert seen.of(Comment)[0].text == "<i>coucou</i> 💖"
+    assert seen.of(Gift) == [Gift(gift="Rose", count=5, diamonds=1, user=User("ines", "Inès", "https://p16/ines.jpg"))]
 
 
 async def test_likes_reach_the_api_and_a_websocket_through_the_real_app(tiktok: FakeTikTok, tmp_path: Path) -> None:

@@ -30,11 +30,12 @@ from TikTokLive.proto import (
     PushHeader,
     WebcastPushFrame,
 )
+from TikTokLive.proto import Gift as ProtoGift
 from TikTokLive.proto import User as ProtoUser
 from TikTokLiveProto.v3.webcast.model.message.common import Text
 
 from overlay.sources import tiktok_decoding
-from overlay.sources.tiktok import SLIM_READS
+from overlay.sources.tiktok import SLIM_READS, _streaking
 from overlay.sources.tiktok_decoding import (
     ENVELOPE,
     Slim,
@@ -179,18 +180,36 @@ def read(event: Any, path: str) -> Any:
     return list(value) if path.endswith("url_list") else value
 
 
-@pytest.mark.parametrize("kind", [LikeEvent, CommentEvent])
-def test_the_slim_decoder_reads_what_the_library_reads(kind: type[Any]) -> None:
+def rich_message(kind: type[Any]) -> Any:
+    """A like, comment or gift as TikTok sends it: a full header, the viewer's whole profile, the gift's pictures."""
     header = CommonMessageData(msg_id=2**62 + 5, room_id=7, create_time=1733450000000)
-    full = kind(common=header, count=15, total=2**40, user=rich_viewer())
     if kind is CommentEvent:
-        full = kind(common=header, content="<b>Trop bien</b> 💖", user=rich_viewer())
-    payload = bytes(full)
+        return kind(common=header, content="<b>Trop bien</b> 💖", user=rich_viewer())
+    if kind is GiftEvent:
+        picture = ImageModel(url_list=["https://p16-webcast.tiktokcdn.com/img/rose.webp"], uri="webcast-va/rose")
+        rose = ProtoGift(name="Rose", diamond_count=1, type=1, id=5655, image=picture, icon=picture, combo=True)
+        return kind(common=header, gift=rose, gift_id=5655, repeat_count=12, repeat_end=1, user=rich_viewer())
+    return kind(common=header, count=15, total=2**40, user=rich_viewer())
+
+
+@pytest.mark.parametrize("kind", [LikeEvent, CommentEvent, GiftEvent])
+def test_the_slim_decoder_reads_what_the_library_reads(kind: type[Any]) -> None:
+    payload = bytes(rich_message(kind))
     library, slim = kind().parse(payload), SlimDecoder(kind, SLIM_READS[kind]).decode(payload)
     assert slim.get_type() == library.get_type() == kind.__name__
     for path in SLIM_READS[kind]:
         assert read(slim, path) == read(library, path), path
     assert read(slim, "user.avatar_thumb.url_list")[0].endswith("abc0~c5_100x100.webp?x-expires=1")
+
+
+@pytest.mark.parametrize("kind", [1, 2])
+@pytest.mark.parametrize("repeat_end", [0, 1])
+def test_a_slim_gift_streaks_as_the_library_says(kind: int, repeat_end: int) -> None:
+    for rose in (ProtoGift(name="Rose", type=kind), None):
+        payload = bytes(GiftEvent(gift=rose, repeat_count=3, repeat_end=repeat_end))
+        library = GiftEvent().parse(payload)
+        assert _streaking(SlimDecoder(GiftEvent, SLIM_READS[GiftEvent]).decode(payload)) == library.streaking
+        assert _streaking(library) == library.streaking
 
 
 def test_a_slim_event_has_only_the_fields_it_was_asked_for() -> None:

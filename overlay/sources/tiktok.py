@@ -75,12 +75,14 @@ log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[str, str], Any]
 
-# What the like and comment handlers read (`_on_like`, `_on_comment`, `_duplicate`, `_user`): these
-# events arrive as `Slim` views holding only these fields (any other raises AttributeError).
+# What the like, comment and gift handlers read (`_on_like`, `_on_comment`, `_on_gift`, `_duplicate`,
+# `_count`, `_user`, `_streaking`): these events arrive as `Slim` views holding only these fields
+# (any other raises AttributeError).
 VIEWER = ("user.id", "user.nickname", "user.display_id", "user.avatar_thumb.url_list")
 SLIM_READS: dict[type, tuple[str, ...]] = {
     LikeEvent: ("common.msg_id", "count", "total", *VIEWER),
     CommentEvent: ("common.msg_id", "content", *VIEWER),
+    GiftEvent: ("common.msg_id", "repeat_count", "repeat_end", "gift.name", "gift.diamond_count", "gift.type", *VIEWER),
 }
 """Builds a TikTokLiveClient for (unique_id, sign_api_key); tests pass one whose network stays local."""
 
@@ -411,8 +413,8 @@ class TikTokSource:
         }
         for event_type, handler in handlers.items():
             client.add_listener(event_type, handler)
-        # The other kinds of messages (joins, rankings...) are not decoded; likes and comments, the
-        # bulk of a busy live, are read in C, only the fields below.
+        # The other kinds of messages (joins, rankings...) are not decoded; likes, comments and gifts,
+        # the bulk of a busy live, are read in C, only the fields in SLIM_READS.
         decode_only(client, handlers, SLIM_READS)
         # Exceptions in handlers end up here (pyee); without a listener they would vanish.
         client.listens_to("error")(self._on_handler_error)
@@ -471,7 +473,7 @@ class TikTokSource:
             self._emit(event)
 
     def _on_gift(self, ev: Any) -> None:
-        if ev.streaking or self._duplicate(ev):  # a streak is reported once, when it ends
+        if _streaking(ev) or self._duplicate(ev):  # a streak is reported once, when it ends
             return
         self._count(ev)
         gift = ev.gift
@@ -533,6 +535,15 @@ def _retrieved(task: asyncio.Task[Any]) -> None:
     """Mark a finished reader's exception as seen: after a hang-up nobody awaits it, and it is expected."""
     if not task.cancelled():
         task.exception()
+
+
+def _streaking(ev: Any) -> bool:
+    """A gift in the middle of a streak: TikTokLive's `GiftEvent.streaking`, from fields a `Slim` gift has too.
+
+    (A streakable gift is one of type 1; `repeat_end` marks the streak's last message.)
+    """
+    gift = ev.gift
+    return gift is not None and gift.type == 1 and not ev.repeat_end
 
 
 def _user(user: Any) -> User:

@@ -7,7 +7,7 @@ battles, banners: about 60 kinds) before it looks at who listens. `decode_only` 
 decode only the kinds behind the events the source listens to; every other message still
 announces itself (`WebsocketResponseEvent`, the silence watchdog's sign of life), undecoded.
 
-**A whole profile read in Python for four fields.** Every like and comment carries the viewer's
+**A whole profile read in Python for four fields.** Every like, comment and gift carries the viewer's
 whole profile (three avatar sizes with signed links, follower counts, badges: 1-2 KB), which
 betterproto2 reads byte by byte in Python and pydantic checks field by field: ~420 µs for a
 like with a real-size profile. The source reads four fields of it. `SlimDecoder` reads just
