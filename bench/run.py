@@ -140,11 +140,21 @@ def scenarios(quick: bool) -> list[Scenario]:
             joins_per_second=200,
         ),
         Scenario("2000x50", 2_000, 50, d),
-        # A busy live through TikTokLive: its parsing, not our hub, sets the ceiling.
+        # A busy live through TikTokLive (its parsing set the ceiling until likes were read in C).
         Scenario(
             "2000x50 via TikTokLive, 10 frames/s", 2_000, 50, d, naive=False, design="tiktok", push_frames_per_second=10
         ),
         Scenario("10000x100", 10_000, 100, d),
+        # The storm through TikTokLive: one like message per like, each with a real-size profile.
+        Scenario(
+            "10000x100 via TikTokLive, 10 frames/s",
+            10_000,
+            100,
+            d,
+            naive=False,
+            design="tiktok",
+            push_frames_per_second=10,
+        ),
         Scenario("10000x100 goal bars at 60 fps", 10_000, 100, d, naive=False, query=GOAL_BAR_60),
         Scenario("10000x500", 10_000, 500, d),
         Scenario("10000x500 goal bars at 60 fps", 10_000, 500, d, naive=False, query=GOAL_BAR_60),

@@ -9,6 +9,7 @@ the machine. Sleeps are injected: backoff delays are recorded, never waited.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 from collections.abc import AsyncIterator, Callable
@@ -125,10 +126,12 @@ def live_end() -> Any:
     return message("WebcastControlMessage", ControlEvent(action=ControlAction.STREAM_ENDED))
 
 
-def push_frame(*messages: Any) -> bytes:
-    result = ProtoMessageFetchResult(messages=list(messages))
+def push_frame(*messages: Any, ack: str = "", log_id: int = 0) -> bytes:
+    """A frame of messages as TikTok pushes them; with `ack`, one the client must acknowledge with that text."""
+    result = ProtoMessageFetchResult(messages=list(messages), need_ack=bool(ack), internal_ext=ack)
     return bytes(
         WebcastPushFrame(
+            log_id=log_id,
             payload_type="msg",
             headers=[PushHeader(key="compress_type", value="gzip")],
             payload=gzip.compress(bytes(result)),
@@ -160,6 +163,7 @@ class FakeTikTok:
         self.connections = 0
         self.clients: list[TikTokLiveClient] = []
         self.outbox: asyncio.Queue[bytes | int] = asyncio.Queue()  # frames to send live, or a close code
+        self.received: list[WebcastPushFrame] = []  # what the client sent after entering the room (acks...)
         self._current: Visit | None = None
 
     async def serve(self) -> AsyncIterator[FakeTikTok]:
@@ -172,6 +176,7 @@ class FakeTikTok:
         visit = self._current or Visit(close=None)
         self.connections += 1
         await ws.recv()  # the client's "enter room" frame
+        reading = asyncio.ensure_future(self._read(ws))
         for frames in visit.frames:
             await ws.send(push_frame(*frames))
         close = visit.close
@@ -188,10 +193,16 @@ class FakeTikTok:
         if close is not None:
             await ws.close(code=close)
         closed.cancel()
+        reading.cancel()
 
-    def push(self, *messages: Any) -> None:
+    async def _read(self, ws: ServerConnection) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for frame in ws:
+                self.received.append(WebcastPushFrame().parse(frame if isinstance(frame, bytes) else frame.encode()))
+
+    def push(self, *messages: Any, ack: str = "", log_id: int = 0) -> None:
         """Send one frame on the open connection, as TikTok does during a live."""
-        self.outbox.put_nowait(push_frame(*messages))
+        self.outbox.put_nowait(push_frame(*messages, ack=ack, log_id=log_id))
 
     def drop(self, code: int = 1011) -> None:
         """Close the open connection (1000: TikTok's normal close; 1011: an error)."""
@@ -434,6 +445,23 @@ async def test_likes_comments_and_gifts_are_read_in_c_with_the_same_result(
     ]
     assert seen.of(Comment)[0].text == "<i>coucou</i> 💖"
     assert seen.of(Gift) == [Gift(gift="Rose", count=5, diamonds=1, user=User("ines", "Inès", "https://p16/ines.jpg"))]
+
+
+async def test_a_frame_that_asks_for_an_ack_gets_it_with_the_envelope_read_in_c(tiktok: FakeTikTok) -> None:
+    tiktok.visits = [Visit(close=None)]
+    seen = Seen()
+    task = await running(make_source(tiktok, Sleeps()), seen)
+    await seen.until(lambda: seen.last == "connected")
+    tiktok.push(like(2, 40, msg_id=3), ack="internal_src:dim|wss_push_room_id:7", log_id=42)
+    await seen.until(lambda: bool(seen.of(Like)))
+    for _ in range(100):
+        if any(frame.payload_type == "ack" for frame in tiktok.received):
+            break
+        await asyncio.sleep(0.01)
+    await stop(task)
+    acks = [frame for frame in tiktok.received if frame.payload_type == "ack"]
+    assert [(ack.log_id, ack.payload) for ack in acks] == [(42, b"internal_src:dim|wss_push_room_id:7")]
+    assert seen.of(Like) == [Like(count=2, total=40, user=User("lea_77", "Léa", "https://p16/lea_77.jpg"))]
 
 
 async def test_likes_reach_the_api_and_a_websocket_through_the_real_app(tiktok: FakeTikTok, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 from typing import Any
 
@@ -34,10 +35,10 @@ from TikTokLive.proto import Gift as ProtoGift
 from TikTokLive.proto import User as ProtoUser
 from TikTokLiveProto.v3.webcast.model.message.common import Text
 
+from overlay.events import User
 from overlay.sources import tiktok_decoding
-from overlay.sources.tiktok import SLIM_READS, _streaking
+from overlay.sources.tiktok import SLIM_READS, _streaking, _user
 from overlay.sources.tiktok_decoding import (
-    ENVELOPE,
     Slim,
     SlimDecoder,
     decode_only,
@@ -221,8 +222,12 @@ def test_a_slim_event_has_only_the_fields_it_was_asked_for() -> None:
 
 
 def test_what_a_message_lacks_reads_as_empty() -> None:
-    slim = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(bytes(LikeEvent(count=1)))
+    payload = bytes(LikeEvent(count=1))
+    slim = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(payload)
     assert (slim.total, slim.common.msg_id, slim.user.nickname, list(slim.user.avatar_thumb.url_list)) == (0, 0, "", [])
+    library = LikeEvent().parse(payload)
+    assert (library.user, library.common) == (None, None)
+    assert _user(slim.user) == _user(library.user) == User()
 
 
 def test_bytes_that_are_not_the_message_are_refused() -> None:
@@ -260,6 +265,13 @@ async def test_the_client_hands_the_slim_events_and_leaves_the_rest_to_the_libra
     derived = await client._parse_webcast_response_message(*webcast("WebcastLikeMessage", marked))
     assert [type(event) for event in derived] == [FollowEvent, WebsocketResponseEvent, LikeEvent]
 
+    # Bytes the C decoder refuses but the library reads (a profile announced longer than it is): its event.
+    overlong = bytes(LikeEvent(count=2)) + b"\x2a\x32\x08\x05\x1a\x03Lea"  # user: 50 bytes announced, 7 sent
+    odd = ProtoMessageFetchResultBaseProtoMessage(method="WebcastLikeMessage", payload=overlong)
+    lenient = await client._parse_webcast_response_message(ProtoMessageFetchResult(messages=[odd]), odd)
+    assert [type(event) for event in lenient] == [WebsocketResponseEvent, LikeEvent]
+    assert (lenient[1].count, lenient[1].user.nickname) == (2, "Lea")
+
     # Bytes the C decoder refuses: the library tries, and reports what it cannot read its own way.
     cut = bytes(LikeEvent(count=2))[:-1]
     broken = ProtoMessageFetchResultBaseProtoMessage(method="WebcastLikeMessage", payload=cut)
@@ -281,9 +293,11 @@ def library_envelopes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def envelope_fields(envelope: Any) -> dict[str, Any]:
-    fields = {name: getattr(envelope, name) for name in ENVELOPE if not name.startswith("messages.")}
-    parts = [name.removeprefix("messages.") for name in ENVELOPE if name.startswith("messages.")]
-    fields["messages"] = [[getattr(message, part) for part in parts] for message in envelope.messages]
+    """Every field of an envelope but `route_params` (a map nothing reads), as the library's class lists them."""
+    outer = [name for name in ProtoMessageFetchResult._betterproto.meta_by_field_name if name != "route_params"]
+    inner = list(ProtoMessageFetchResultBaseProtoMessage._betterproto.meta_by_field_name)
+    fields = {name: getattr(envelope, name) for name in outer if name != "messages"}
+    fields["messages"] = [[getattr(message, name) for name in inner] for message in envelope.messages]
     return fields
 
 
@@ -332,3 +346,41 @@ def test_envelopes_of_a_tiktoklive_we_have_not_read_are_left_as_they_are(
     monkeypatch.setattr(tiktok_decoding, "tiktoklive_version", lambda: "8.0.0")
     assert not read_envelopes_in_c()
     assert ws_connect.extract_webcast_response_message is LIBRARY_EXTRACT
+
+
+def test_a_like_is_read_even_if_a_part_nobody_reads_is_not_utf8() -> None:
+    # The library refuses the whole message (a UnicodeDecodeError, logged, the like dropped); the slim decoder
+    # never looks at the viewer's sec_uid, so the like counts.
+    payload = bytes(LikeEvent(count=4, user=ProtoUser(nickname="Léa", sec_uid="MS4w")))
+    broken = payload.replace(b"MS4w", b"MS\xff\xfe")
+    with pytest.raises(UnicodeDecodeError):
+        LikeEvent().parse(broken)
+    slim = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(broken)
+    assert (slim.count, slim.user.nickname) == (4, "Léa")
+
+
+def test_a_listed_field_that_changed_its_wire_type_is_refused_not_read_as_zero() -> None:
+    decoder = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent])
+    like_bytes = bytes(LikeEvent(count=3, user=ProtoUser(nickname="Léa")))
+    assert decoder.decode(like_bytes).count == 3
+    total_as_fixed64 = b"\x19" + (7500).to_bytes(8, "little")  # field 3, wire type 1 (an int64 is a varint)
+    with pytest.raises(DecodeError, match="field 3"):
+        decoder.decode(like_bytes + total_as_fixed64)
+    nickname_as_number = b"\x2a\x02\x18\x05"  # user (5) { nickname (3) as a varint }
+    with pytest.raises(DecodeError, match="field 3"):
+        decoder.decode(bytes(LikeEvent(count=3)) + nickname_as_number)
+    sec_uid_as_number = b"\x2a\x03\xf0\x02\x05"  # user { sec_uid (46), not read, as a varint }: nobody's business
+    assert decoder.decode(bytes(LikeEvent(count=3)) + sec_uid_as_number).count == 3
+
+
+def test_fields_the_slim_decoder_would_read_differently_are_refused_at_once() -> None:
+    @dataclasses.dataclass(eq=False, repr=False)
+    class Odd(betterproto2.Message):
+        maybe: int | None = betterproto2.field(1, betterproto2.TYPE_INT32, optional=True)
+        one: int | None = betterproto2.field(2, betterproto2.TYPE_INT32, group="choice")
+        other: str | None = betterproto2.field(3, betterproto2.TYPE_STRING, group="choice")
+
+    with pytest.raises(ValueError, match="optional"):
+        SlimDecoder(Odd, ["maybe"])
+    with pytest.raises(ValueError, match="oneof"):
+        SlimDecoder(Odd, ["one"])

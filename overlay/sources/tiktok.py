@@ -74,6 +74,7 @@ from overlay.sources.tiktok_decoding import decode_only, read_envelopes_in_c, re
 log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[str, str], Any]
+"""Builds a TikTokLiveClient for (unique_id, sign_api_key); tests pass one whose network stays local."""
 
 # What the like, comment and gift handlers read (`_on_like`, `_on_comment`, `_on_gift`, `_duplicate`,
 # `_count`, `_user`, `_streaking`): these events arrive as `Slim` views holding only these fields
@@ -84,7 +85,6 @@ SLIM_READS: dict[type, tuple[str, ...]] = {
     CommentEvent: ("common.msg_id", "content", *VIEWER),
     GiftEvent: ("common.msg_id", "repeat_count", "repeat_end", "gift.name", "gift.diamond_count", "gift.type", *VIEWER),
 }
-"""Builds a TikTokLiveClient for (unique_id, sign_api_key); tests pass one whose network stays local."""
 
 STABLE_SECONDS = 60.0  # a connection that lasted this long resets the backoff: the next drop retries quickly
 SEEN_IDS = 5000  # message ids remembered to drop the messages TikTok sends again after a reconnect

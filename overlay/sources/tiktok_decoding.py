@@ -9,12 +9,13 @@ announces itself (`WebsocketResponseEvent`, the silence watchdog's sign of life)
 
 **A whole profile read in Python for four fields.** Every like, comment and gift carries the viewer's
 whole profile (three avatar sizes with signed links, follower counts, badges: 1-2 KB), which
-betterproto2 reads byte by byte in Python and pydantic checks field by field: ~420 µs for a
+betterproto2 reads byte by byte in Python and pydantic checks field by field: ~0.5 ms for a
 like with a real-size profile. The source reads four fields of it. `SlimDecoder` reads just
 those with protobuf's C decoder (upb), described at run time from the library's own classes,
 and skips the rest in C: a few µs. What the handlers get is a `Slim` view that has only those
 fields. A message the library would derive another event from, or whose bytes the C decoder
-refuses, is left to the library.
+refuses, is left to the library. The other way round, a like whose profile holds bytes that are
+not UTF-8 in a field nobody reads, which the library refuses whole (and the like is lost), is read.
 
 **A validator built per message.** TikTokLive's messages are betterproto2 classes, most of them
 also pydantic dataclasses. After decoding one, betterproto2 0.9.1 (the version TikTokLive 7.0.1
@@ -47,6 +48,7 @@ import pydantic_core
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor_pb2 import FieldDescriptorProto as FieldType
 from google.protobuf.message import DecodeError
+from google.protobuf.unknown_fields import UnknownFieldSet
 from TikTokLive.client.ws import ws_connect
 from TikTokLive.events.custom_events import WebsocketResponseEvent
 from TikTokLive.events.proto_events import EVENT_MAPPINGS
@@ -94,7 +96,8 @@ def read_envelopes_in_c() -> bool:
     first, does it need an ack...) and the list of messages, each a kind and its bytes. betterproto2
     builds a checked object for every message of that list (~37 µs each), before the kind is even
     looked at; protobuf's C decoder reads the same fields into an object with the same names. The
-    list's messages are then decoded, or not, as before (`decode_only`).
+    list's messages are then decoded, or not, as before (`decode_only`). (A frame whose `route_params`,
+    which nothing reads, held bytes that are not UTF-8 ended the library's connection; it is read.)
     """
     extract = getattr(ws_connect, "extract_webcast_response_message", None)
     if getattr(extract, "in_c", False):
@@ -102,7 +105,7 @@ def read_envelopes_in_c() -> bool:
     if extract is None or tiktoklive_version() not in KNOWN_TIKTOKLIVE:
         log.info("TikTokLive %s: its push frames are read at the library's own speed", tiktoklive_version())
         return False
-    envelope = SlimDecoder(ProtoMessageFetchResult, ENVELOPE).message
+    envelope = SlimDecoder(ProtoMessageFetchResult, ENVELOPE)
 
     @functools.wraps(extract)
     def extract_in_c(push_frame: Any, *args: Any, **kwargs: Any) -> Any:
@@ -113,7 +116,7 @@ def read_envelopes_in_c() -> bool:
                 payload = gzip.decompress(payload)
             elif compression not in (None, "", "none"):
                 raise DecodeError(f"compressed with {compression}")
-            return envelope.FromString(payload)
+            return envelope.read(payload)
         except (DecodeError, OSError, EOFError, zlib.error):
             return extract(push_frame, *args, **kwargs)  # the library makes of it what it does, and says so
 
@@ -130,7 +133,8 @@ def tiktoklive_version() -> str:
 
 
 KNOWN_TIKTOKLIVE = frozenset({"7.0.1"})  # whose ws_connect reads a push frame with `extract_webcast_response_message`
-# The envelope's fields that TikTokLive 7.0.1 and the source read (all but `route_params`, a map).
+# The envelope's fields: all but `route_params` (a map, which nothing reads from a push frame). TikTokLive 7.0.1
+# reads `is_first`, `need_ack`, `internal_ext` (its ack) and each message's `method` and `payload`.
 ENVELOPE = (
     "messages.method",
     "messages.payload",
@@ -138,6 +142,7 @@ ENVELOPE = (
     "messages.msg_type",
     "messages.offset",
     "messages.is_history",
+    "messages.sample_flag",
     "cursor",
     "fetch_interval",
     "now",
@@ -293,6 +298,10 @@ class SlimDecoder:
     The decoder is described at run time from the library's own class: the same field
     numbers and types, for the listed fields only (`"user.avatar_thumb.url_list"`), so it
     follows the library when it updates its schema, and skips everything else in C.
+
+    A listed field that arrives with another wire type than the class says (TikTok changed
+    it) is refused, not read as its default: upb would keep it aside as an unknown field, and
+    a like's total would silently read 0.
     """
 
     def __init__(self, event: type, fields: Iterable[str]) -> None:
@@ -302,36 +311,65 @@ class SlimDecoder:
             for part in path.split("."):
                 node = node.setdefault(part, {})
         self.event = event.get_type() if hasattr(event, "get_type") else event.__name__
+        self._checked: list[tuple[tuple[str, ...], frozenset[int]]] = []  # (path to a message, its listed numbers)
         file = descriptor_pb2.FileDescriptorProto(name=f"slim_{self.event}.proto", package="slim", syntax="proto3")
-        self._describe(file, event, tree, self.event)
+        self._describe(file, event, tree, self.event, path=())
         pool = descriptor_pool.DescriptorPool()
         pool.Add(file)
         self.message = message_factory.GetMessageClass(pool.FindMessageTypeByName(f"slim.{self.event}"))
         """The protobuf class of these fields (it encodes too: the benchmark's stand-in TikTok uses it)."""
 
-    def _describe(self, file: Any, cls: type, tree: dict[str, Any], name: str) -> None:
+    def _describe(self, file: Any, cls: type, tree: dict[str, Any], name: str, path: tuple[str, ...] | None) -> None:
+        """Describe `cls`'s fields in `tree` as message `name`; `path` leads to it (None: it sits in a list)."""
         meta = cls._betterproto  # type: ignore[attr-defined]
         message = file.message_type.add(name=name)
+        numbers = set()
         for field_name, below in tree.items():
             if field_name not in meta.meta_by_field_name:
                 raise ValueError(f"{cls.__name__} has no field {field_name!r}")
             info = meta.meta_by_field_name[field_name]
+            where = f"{cls.__name__}.{field_name}"
             if info.map_meta is not None:
-                raise ValueError(f"{cls.__name__}.{field_name} is a map, which the slim decoder does not read")
+                raise ValueError(f"{where} is a map, which the slim decoder does not read")
+            if info.group is not None or info.unwrap is not None:
+                raise ValueError(f"{where} is part of a oneof or a wrapper type, which the slim decoder does not read")
+            if info.optional and info.proto_type != "message":
+                raise ValueError(f"{where} is optional (None when absent), which the slim decoder would read as 0")
             field = message.field.add(
                 name=field_name,
                 number=info.number,
                 label=FieldType.LABEL_REPEATED if info.repeated else FieldType.LABEL_OPTIONAL,
             )
+            numbers.add(info.number)
             if info.proto_type == "message":
                 inner = f"{name}_{field_name}"
                 field.type, field.type_name = FieldType.TYPE_MESSAGE, f".slim.{inner}"
-                self._describe(file, meta.cls_by_field[field_name], below, inner)
+                below_path = None if info.repeated or path is None else (*path, field_name)
+                self._describe(file, meta.cls_by_field[field_name], below, inner, below_path)
             elif below:
-                raise ValueError(f"{cls.__name__}.{field_name} is a {info.proto_type}, it has no fields")
+                raise ValueError(f"{where} is a {info.proto_type}, it has no fields")
             else:
                 field.type = _SCALARS[info.proto_type]
+        if path is not None:  # (the messages of a list are not checked: one by one, it would cost)
+            self._checked.append((path, frozenset(numbers)))
+
+    def read(self, payload: bytes) -> Any:
+        """The decoded protobuf message; DecodeError for bytes that are not this message (or not UTF-8
+        where text is), or a listed field sent with a wire type that is not its own."""
+        message = self.message.FromString(payload)
+        for path, numbers in self._checked:
+            node = message
+            for part in path:
+                if not node.HasField(part):
+                    break  # absent: nothing of it was set aside
+                node = getattr(node, part)
+            else:
+                unknown = UnknownFieldSet(node)
+                for i in range(len(unknown)):
+                    if unknown[i].field_number in numbers:
+                        raise DecodeError(f"{self.event}: field {unknown[i].field_number} came with another wire type")
+        return message
 
     def decode(self, payload: bytes) -> Slim:
-        """Raises protobuf's DecodeError for bytes that are not this message (or not UTF-8 where text is)."""
-        return Slim(self.event, self.message.FromString(payload))
+        """`read`, as the event TikTokLive would have emitted."""
+        return Slim(self.event, self.read(payload))
