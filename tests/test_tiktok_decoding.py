@@ -260,6 +260,12 @@ async def test_the_client_hands_the_slim_events_and_leaves_the_rest_to_the_libra
     assert [type(event) for event in plain] == [WebsocketResponseEvent, Slim]
     assert plain[1].count == 2
 
+    # "follow" in a nickname is not a header that says so.
+    named = await client._parse_webcast_response_message(
+        *webcast("WebcastLikeMessage", LikeEvent(user=ProtoUser(nickname="follow_me")))
+    )
+    assert [type(event) for event in named] == [WebsocketResponseEvent, Slim]
+
     # A header that makes the library derive a follow (it does so from any message): left to it.
     marked = LikeEvent(count=2, common=CommonMessageData(display_text=Text(key="pm_main_follow_message_viewer_2")))
     derived = await client._parse_webcast_response_message(*webcast("WebcastLikeMessage", marked))

@@ -190,18 +190,28 @@ def decode_only(client: Any, events: Iterable[type], reads: Mapping[type, Iterab
         for method, fields in _slim_methods(reads).items()
     }
 
+    announced: list[Any] = [None]  # the envelope whose arrival was announced last
+
+    def announce(webcast_response: Any) -> list[Any]:
+        """What the library announces for every message, once per envelope: one sign of life is enough."""
+        if webcast_response is announced[0]:
+            return []
+        announced[0] = webcast_response
+        return [WebsocketResponseEvent(raw=webcast_response)]
+
     async def decode_if_read(webcast_response: Any, webcast_response_message: Any) -> list[Any]:
         if webcast_response_message is None:
             return list(await decode(webcast_response, webcast_response_message))
         method = webcast_response_message.method
         if method not in methods:
-            return [WebsocketResponseEvent(raw=webcast_response)]  # what the library announces for any message
+            return announce(webcast_response)
         decoder = slim.get(method)
         if decoder is not None:
+            payload = webcast_response_message.payload
             with contextlib.suppress(DecodeError):  # else the library tries, and logs what it cannot read
-                event = decoder.decode(webcast_response_message.payload)
-                if not _marks_a_custom_event(event):
-                    return [WebsocketResponseEvent(raw=webcast_response), event]
+                event = decoder.decode(payload)
+                if not _marks_a_custom_event(event, payload):
+                    return [*announce(webcast_response), event]
         return list(await decode(webcast_response, webcast_response_message))
 
     client._parse_webcast_response_message = decode_if_read
@@ -223,12 +233,15 @@ def _slim_methods(reads: Mapping[type, Iterable[str]]) -> dict[str, Iterable[str
 HEADER = "common.display_text.key"  # read in every slim event, for `_marks_a_custom_event`
 
 
-def _marks_a_custom_event(event: Slim) -> bool:
+def _marks_a_custom_event(event: Slim, payload: bytes) -> bool:
     """True for a message whose header makes TikTokLive 7.0.1 derive a follow or a share from it.
 
     The library looks at the header of any message (`handle_custom_event`); such a message is left
-    to it, so the source sees the same events either way.
+    to it, so the source sees the same events either way. (A protobuf string is its UTF-8 bytes as
+    they are: a message whose bytes hold neither word cannot have them in its header.)
     """
+    if b"follow" not in payload and b"share" not in payload:
+        return False
     key = event.common.display_text.key
     return "follow" in key or "share" in key
 
