@@ -1,11 +1,12 @@
 """Source helper: TikTokLive decodes fewer messages, the hot ones in C, checked as before.
 
-Three costs the TikTok source does not need to pay, on the PC that also runs OBS:
+Four costs the TikTok source does not need to pay, on the PC that also runs OBS:
 
 **Messages nobody reads.** TikTokLive decodes every message of a push frame (joins, rankings,
 battles, banners: about 60 kinds) before it looks at who listens. `decode_only` lets the client
-decode only the kinds behind the events the source listens to; every other message still
-announces itself (`WebsocketResponseEvent`, the silence watchdog's sign of life), undecoded.
+decode only the kinds behind the events the source listens to; the others are not decoded, and
+each push frame still announces itself once (`WebsocketResponseEvent`, the silence watchdog's
+sign of life; the library announces one per message).
 
 **A whole profile read in Python for four fields.** Every like, comment and gift carries the viewer's
 whole profile (three avatar sizes with signed links, follower counts, badges: 1-2 KB), which
@@ -17,6 +18,10 @@ fields. A message the library would derive another event from, or whose bytes th
 refuses, is left to the library. The other way round, a like whose profile holds bytes that are
 not UTF-8 in a field nobody reads, which the library refuses whole (and the like is lost), is read.
 
+**Envelopes read in Python.** Each push frame's list of messages (their kinds and bytes) was
+read by betterproto2 too, ~45 µs a message before its kind is even looked at:
+`read_envelopes_in_c` has TikTokLive read it with the C decoder (~0.2 µs a message).
+
 **A validator built per message.** TikTokLive's messages are betterproto2 classes, most of them
 also pydantic dataclasses. After decoding one, betterproto2 0.9.1 (the version TikTokLive 7.0.1
 pins) checks it against its class's pydantic schema, and to do so builds a new pydantic-core
@@ -24,9 +29,10 @@ pins) checks it against its class's pydantic schema, and to do so builds a new p
 header, the viewer's avatar...). Building the validator costs far more than the check. The
 schema of a class does not change, so neither does the validator built from it:
 `reuse_validators` keeps one per class and runs the same check with it. Measured on a like
-message: 128 -> 76 µs to decode (bench/README.md).
+message with a small profile: 128 -> 76 µs to decode (bench/README.md).
 
-All three reach into the libraries: the client's `_parse_webcast_response_message` (TikTokLive 7.0.1),
+All of them reach into the libraries: the client's `_parse_webcast_response_message` and
+`ws_connect.extract_webcast_response_message` (TikTokLive 7.0.1, `KNOWN_TIKTOKLIVE` for the latter),
 and the check, a method of betterproto2's base class, replaced there for the versions we have read
 (`KNOWN_VERSIONS`). A version without them is left as it is and decodes at its own speed; the
 tests drive a real client through both, so an upgrade that changes them fails there first.
@@ -94,7 +100,7 @@ def read_envelopes_in_c() -> bool:
 
     Each push frame holds a `ProtoMessageFetchResult`: a few fields for the connection (is it the
     first, does it need an ack...) and the list of messages, each a kind and its bytes. betterproto2
-    builds a checked object for every message of that list (~37 µs each), before the kind is even
+    builds a checked object for every message of that list (~45 µs each), before the kind is even
     looked at; protobuf's C decoder reads the same fields into an object with the same names. The
     list's messages are then decoded, or not, as before (`decode_only`). (A frame whose `route_params`,
     which nothing reads, held bytes that are not UTF-8 ended the library's connection; it is read.)
