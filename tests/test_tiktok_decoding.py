@@ -39,6 +39,7 @@ from overlay.events import User
 from overlay.sources import tiktok_decoding
 from overlay.sources.tiktok import SLIM_READS, _streaking, _user
 from overlay.sources.tiktok_decoding import (
+    CHECK_EVERY,
     Slim,
     SlimDecoder,
     decode_only,
@@ -365,18 +366,31 @@ def test_a_like_is_read_even_if_a_part_nobody_reads_is_not_utf8() -> None:
     assert (slim.count, slim.user.nickname) == (4, "Léa")
 
 
-def test_a_listed_field_that_changed_its_wire_type_is_refused_not_read_as_zero() -> None:
-    decoder = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent])
-    like_bytes = bytes(LikeEvent(count=3, user=ProtoUser(nickname="Léa")))
-    assert decoder.decode(like_bytes).count == 3
+def test_a_field_whose_type_tiktok_changed_sends_its_kind_to_the_library(caplog: pytest.LogCaptureFixture) -> None:
+    like_bytes = bytes(LikeEvent(count=3, total=7000, user=ProtoUser(nickname="Léa")))
     total_as_fixed64 = b"\x19" + (7500).to_bytes(8, "little")  # field 3, wire type 1 (an int64 is a varint)
-    with pytest.raises(DecodeError, match="field 3"):
-        decoder.decode(like_bytes + total_as_fixed64)
+    decoder = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent])
+    with pytest.raises(DecodeError, match="LikeEvent: field 3"):  # (the first message is checked)
+        decoder.decode(like_bytes + total_as_fixed64)  # (its total would read 7000, the older value)
+    with pytest.raises(DecodeError):
+        decoder.decode(like_bytes)  # every like from then on: the library decodes it (or says why it cannot)
+    assert "TikTokLive reads these messages from now on" in caplog.text
+
     nickname_as_number = b"\x2a\x02\x18\x05"  # user (5) { nickname (3) as a varint }
-    with pytest.raises(DecodeError, match="field 3"):
-        decoder.decode(bytes(LikeEvent(count=3)) + nickname_as_number)
+    with pytest.raises(DecodeError, match=r"LikeEvent\.user: field 3"):
+        SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(bytes(LikeEvent(count=3)) + nickname_as_number)
     sec_uid_as_number = b"\x2a\x03\xf0\x02\x05"  # user { sec_uid (46), not read, as a varint }: nobody's business
-    assert decoder.decode(bytes(LikeEvent(count=3)) + sec_uid_as_number).count == 3
+    assert SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(like_bytes + sec_uid_as_number).count == 3
+
+
+def test_one_message_in_check_every_is_looked_at() -> None:
+    decoder = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent])
+    decoder.decode(bytes(LikeEvent(count=1)))  # the first, checked
+    changed = bytes(LikeEvent(count=3)) + b"\x19" + (7500).to_bytes(8, "little")
+    unchecked = [decoder.decode(changed).total for _ in range(CHECK_EVERY - 1)]
+    assert unchecked == [0] * (CHECK_EVERY - 1)  # the cost of not checking each one: a few, at the start
+    with pytest.raises(DecodeError):
+        decoder.decode(changed)
 
 
 def test_fields_the_slim_decoder_would_read_differently_are_refused_at_once() -> None:

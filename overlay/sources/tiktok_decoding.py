@@ -213,10 +213,9 @@ def decode_only(client: Any, events: Iterable[type], reads: Mapping[type, Iterab
             return announce(webcast_response)
         decoder = slim.get(method)
         if decoder is not None:
-            payload = webcast_response_message.payload
             with contextlib.suppress(DecodeError):  # else the library tries, and logs what it cannot read
-                event = decoder.decode(payload)
-                if not _marks_a_custom_event(event, payload):
+                event = decoder.decode(webcast_response_message.payload)
+                if not _marks_a_custom_event(event):
                     return [*announce(webcast_response), event]
         return list(await decode(webcast_response, webcast_response_message))
 
@@ -237,18 +236,16 @@ def _slim_methods(reads: Mapping[type, Iterable[str]]) -> dict[str, Iterable[str
 
 
 HEADER = "common.display_text.key"  # read in every slim event, for `_marks_a_custom_event`
+CHECK_EVERY = 64  # messages of a kind read between two looks for a field whose type TikTok changed
 
 
-def _marks_a_custom_event(event: Slim, payload: bytes) -> bool:
+def _marks_a_custom_event(event: Slim) -> bool:
     """True for a message whose header makes TikTokLive 7.0.1 derive a follow or a share from it.
 
     The library looks at the header of any message (`handle_custom_event`); such a message is left
-    to it, so the source sees the same events either way. (A protobuf string is its UTF-8 bytes as
-    they are: a message whose bytes hold neither word cannot have them in its header.)
+    to it, so the source sees the same events either way.
     """
-    if b"follow" not in payload and b"share" not in payload:
-        return False
-    key = event.common.display_text.key
+    key = event._message.common.display_text.key  # (straight from the protobuf object: on every message)
     return "follow" in key or "share" in key
 
 
@@ -319,8 +316,10 @@ class SlimDecoder:
     follows the library when it updates its schema, and skips everything else in C.
 
     A listed field that arrives with another wire type than the class says (TikTok changed
-    it) is refused, not read as its default: upb would keep it aside as an unknown field, and
-    a like's total would silently read 0.
+    it) must not be read as its default: upb would keep it aside as an unknown field, and a
+    like's total would silently read 0. Looking for that costs more than the decoding (~10 µs),
+    and a change of type is TikTok's for every message of the kind, so one message in
+    `CHECK_EVERY` is checked; once it is seen, every message of the kind goes to the library.
     """
 
     def __init__(self, event: type, fields: Iterable[str]) -> None:
@@ -331,6 +330,8 @@ class SlimDecoder:
                 node = node.setdefault(part, {})
         self.event = event.get_type() if hasattr(event, "get_type") else event.__name__
         self._checked: list[tuple[tuple[str, ...], frozenset[int]]] = []  # (path to a message, its listed numbers)
+        self._until_check = 1  # the first message is checked, then one in CHECK_EVERY
+        self.changed: str | None = None  # what TikTok changed, once seen
         file = descriptor_pb2.FileDescriptorProto(name=f"slim_{self.event}.proto", package="slim", syntax="proto3")
         self._describe(file, event, tree, self.event, path=())
         pool = descriptor_pool.DescriptorPool()
@@ -374,8 +375,19 @@ class SlimDecoder:
 
     def read(self, payload: bytes) -> Any:
         """The decoded protobuf message; DecodeError for bytes that are not this message (or not UTF-8
-        where text is), or a listed field sent with a wire type that is not its own."""
+        where text is), and, once a listed field has come with a wire type that is not its own, for
+        every message until the next connection (its decoders are new): the library reads them."""
+        if self.changed is not None:
+            raise DecodeError(self.changed)
         message = self.message.FromString(payload)
+        self._until_check -= 1
+        if self._until_check <= 0:
+            self._until_check = CHECK_EVERY
+            self._check(message)
+        return message
+
+    def _check(self, message: Any) -> None:
+        """Look for a listed field set aside as unknown: TikTok changed its type (it does so for all messages)."""
         for path, numbers in self._checked:
             node = message
             for part in path:
@@ -386,8 +398,12 @@ class SlimDecoder:
                 unknown = UnknownFieldSet(node)
                 for i in range(len(unknown)):
                     if unknown[i].field_number in numbers:
-                        raise DecodeError(f"{self.event}: field {unknown[i].field_number} came with another wire type")
-        return message
+                        where = ".".join((self.event, *path))
+                        self.changed = (
+                            f"{where}: field {unknown[i].field_number} came with another type than TikTokLive's"
+                        )
+                        log.warning("%s; TikTokLive reads these messages from now on", self.changed)
+                        raise DecodeError(self.changed)
 
     def decode(self, payload: bytes) -> Slim:
         """`read`, as the event TikTokLive would have emitted."""
