@@ -376,7 +376,8 @@ class SlimDecoder:
     def read(self, payload: bytes) -> Any:
         """The decoded protobuf message; DecodeError for bytes that are not this message (or not UTF-8
         where text is), and, once a listed field has come with a wire type that is not its own, for
-        every message until the next connection (its decoders are new): the library reads them."""
+        every message after it: the library reads them (the source's decoders are new at each
+        connection; the envelopes' decoder lasts as long as the process)."""
         if self.changed is not None:
             raise DecodeError(self.changed)
         message = self.message.FromString(payload)
