@@ -30,6 +30,7 @@ from TikTokLive.client.errors import (
     UserNotFoundError,
     WebcastBlockedError,
 )
+from TikTokLive.client.ws import ws_connect
 from TikTokLive.events import (
     CommentEvent,
     ControlEvent,
@@ -459,6 +460,7 @@ async def test_a_frame_that_asks_for_an_ack_gets_it_with_the_envelope_read_in_c(
             break
         await asyncio.sleep(0.01)
     await stop(task)
+    assert getattr(ws_connect.extract_webcast_response_message, "in_c", False)  # the envelope was read in C
     acks = [frame for frame in tiktok.received if frame.payload_type == "ack"]
     assert [(ack.log_id, ack.payload) for ack in acks] == [(42, b"internal_src:dim|wss_push_room_id:7")]
     assert seen.of(Like) == [Like(count=2, total=40, user=User("lea_77", "Léa", "https://p16/lea_77.jpg"))]

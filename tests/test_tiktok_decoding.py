@@ -267,6 +267,14 @@ async def test_the_client_hands_the_slim_events_and_leaves_the_rest_to_the_libra
     )
     assert [type(event) for event in named] == [WebsocketResponseEvent, Slim]
 
+    # A room total TikTok would send with another type: the like still reaches the source, without it.
+    changed = ProtoMessageFetchResultBaseProtoMessage(
+        method="WebcastLikeMessage", payload=bytes(LikeEvent(count=2)) + TOTAL_AS_FIXED64
+    )
+    kept = await client._parse_webcast_response_message(ProtoMessageFetchResult(messages=[changed]), changed)
+    assert [type(event) for event in kept] == [WebsocketResponseEvent, Slim]
+    assert (kept[1].count, kept[1].total) == (2, 0)
+
     # A header that makes the library derive a follow (it does so from any message): left to it.
     marked = LikeEvent(count=2, common=CommonMessageData(display_text=Text(key="pm_main_follow_message_viewer_2")))
     derived = await client._parse_webcast_response_message(*webcast("WebcastLikeMessage", marked))
@@ -347,6 +355,21 @@ def test_a_frame_c_cannot_read_is_left_to_the_library(library_envelopes: None) -
     assert ws_connect.extract_webcast_response_message(odd) == ProtoMessageFetchResult(cursor="c-2")
 
 
+def test_an_envelope_field_nobody_reads_may_change_type(
+    library_envelopes: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert read_envelopes_in_c()
+    like_message = ProtoMessageFetchResultBaseProtoMessage(method="WebcastLikeMessage", payload=b"\x10\x02")
+    result = bytes(ProtoMessageFetchResult(messages=[like_message], is_first=True))
+    heartbeat_as_fixed64 = b"\x41" + (10).to_bytes(8, "little")  # heartbeat_duration (8), an int64, as fixed64
+    for _ in range(2):  # (a change in the envelope's decoder would last the process)
+        envelope = ws_connect.extract_webcast_response_message(
+            push("gzip", gzip.compress(result + heartbeat_as_fixed64))
+        )
+        assert (envelope.is_first, [m.payload for m in envelope.messages]) == (True, [b"\x10\x02"])
+    assert caplog.text == ""
+
+
 def test_envelopes_of_a_tiktoklive_we_have_not_read_are_left_as_they_are(
     library_envelopes: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -366,31 +389,44 @@ def test_a_like_is_read_even_if_a_part_nobody_reads_is_not_utf8() -> None:
     assert (slim.count, slim.user.nickname) == (4, "Léa")
 
 
-def test_a_field_whose_type_tiktok_changed_sends_its_kind_to_the_library(caplog: pytest.LogCaptureFixture) -> None:
-    like_bytes = bytes(LikeEvent(count=3, total=7000, user=ProtoUser(nickname="Léa")))
-    total_as_fixed64 = b"\x19" + (7500).to_bytes(8, "little")  # field 3, wire type 1 (an int64 is a varint)
+TOTAL_AS_FIXED64 = b"\x19" + (7500).to_bytes(8, "little")  # field 3, wire type 1 (an int64 is a varint)
+
+
+def test_a_field_whose_type_tiktok_changed_reads_as_empty_and_is_said_once(caplog: pytest.LogCaptureFixture) -> None:
     decoder = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent])
-    with pytest.raises(DecodeError, match="LikeEvent: field 3"):  # (the first message is checked)
-        decoder.decode(like_bytes + total_as_fixed64)  # (its total would read 7000, the older value)
-    with pytest.raises(DecodeError):
-        decoder.decode(like_bytes)  # every like from then on: the library decodes it (or says why it cannot)
-    assert "TikTokLive reads these messages from now on" in caplog.text
+    changed = bytes(LikeEvent(count=3, user=ProtoUser(nickname="Léa"))) + TOTAL_AS_FIXED64
+    first = decoder.decode(changed)  # (the first message is looked at)
+    assert (first.count, first.total, first.user.nickname) == (3, 0, "Léa")  # the like still counts
+    with pytest.raises(KeyError):  # what TikTokLive itself makes of it: no like at all
+        LikeEvent().parse(changed)
+    for _ in range(3 * CHECK_EVERY):
+        assert decoder.decode(changed).count == 3
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "LikeEvent: field 3 came with another type than TikTokLive's; it reads as empty (0) until the overlay and"
+        " TikTokLive follow"
+    ]
 
     nickname_as_number = b"\x2a\x02\x18\x05"  # user (5) { nickname (3) as a varint }
-    with pytest.raises(DecodeError, match=r"LikeEvent\.user: field 3"):
-        SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(bytes(LikeEvent(count=3)) + nickname_as_number)
+    SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(bytes(LikeEvent(count=3)) + nickname_as_number)
+    assert "LikeEvent.user: field 3 came with another type" in caplog.text
+    caplog.clear()
     sec_uid_as_number = b"\x2a\x03\xf0\x02\x05"  # user { sec_uid (46), not read, as a varint }: nobody's business
-    assert SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(like_bytes + sec_uid_as_number).count == 3
+    assert (
+        SlimDecoder(LikeEvent, SLIM_READS[LikeEvent]).decode(bytes(LikeEvent(count=3)) + sec_uid_as_number).count == 3
+    )
+    assert caplog.text == ""
 
 
-def test_one_message_in_check_every_is_looked_at() -> None:
+def test_one_message_in_check_every_is_looked_at(caplog: pytest.LogCaptureFixture) -> None:
     decoder = SlimDecoder(LikeEvent, SLIM_READS[LikeEvent])
-    decoder.decode(bytes(LikeEvent(count=1)))  # the first, checked
-    changed = bytes(LikeEvent(count=3)) + b"\x19" + (7500).to_bytes(8, "little")
-    unchecked = [decoder.decode(changed).total for _ in range(CHECK_EVERY - 1)]
-    assert unchecked == [0] * (CHECK_EVERY - 1)  # the cost of not checking each one: a few, at the start
-    with pytest.raises(DecodeError):
+    decoder.decode(bytes(LikeEvent(count=1)))  # the first, looked at
+    changed = bytes(LikeEvent(count=3)) + TOTAL_AS_FIXED64
+    for _ in range(CHECK_EVERY - 1):
         decoder.decode(changed)
+    assert caplog.text == ""
+    decoder.decode(changed)
+    assert "field 3 came with another type" in caplog.text
 
 
 def test_fields_the_slim_decoder_would_read_differently_are_refused_at_once() -> None:

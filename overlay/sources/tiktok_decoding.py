@@ -111,7 +111,7 @@ def read_envelopes_in_c() -> bool:
     if extract is None or tiktoklive_version() not in KNOWN_TIKTOKLIVE:
         log.info("TikTokLive %s: its push frames are read at the library's own speed", tiktoklive_version())
         return False
-    envelope = SlimDecoder(ProtoMessageFetchResult, ENVELOPE)
+    envelope = SlimDecoder(ProtoMessageFetchResult, ENVELOPE, checked=ENVELOPE_READ)
 
     @functools.wraps(extract)
     def extract_in_c(push_frame: Any, *args: Any, **kwargs: Any) -> Any:
@@ -140,7 +140,9 @@ def tiktoklive_version() -> str:
 
 KNOWN_TIKTOKLIVE = frozenset({"7.0.1"})  # whose ws_connect reads a push frame with `extract_webcast_response_message`
 # The envelope's fields: all but `route_params` (a map, which nothing reads from a push frame). TikTokLive 7.0.1
-# reads `is_first`, `need_ack`, `internal_ext` (its ack) and each message's `method` and `payload`.
+# reads `is_first`, `need_ack`, `internal_ext` (its ack) and each message's `method` and `payload`: a change of
+# type is looked for in those (`ENVELOPE_READ`; the messages of the list are not looked at, see SlimDecoder).
+ENVELOPE_READ = ("is_first", "need_ack", "internal_ext")
 ENVELOPE = (
     "messages.method",
     "messages.payload",
@@ -236,7 +238,7 @@ def _slim_methods(reads: Mapping[type, Iterable[str]]) -> dict[str, Iterable[str
 
 
 HEADER = "common.display_text.key"  # read in every slim event, for `_marks_a_custom_event`
-CHECK_EVERY = 64  # messages of a kind read between two looks for a field whose type TikTok changed
+CHECK_EVERY = 64  # messages of a kind read between two looks for a field whose type TikTok changed (a warning)
 
 
 def _marks_a_custom_event(event: Slim) -> bool:
@@ -315,14 +317,19 @@ class SlimDecoder:
     numbers and types, for the listed fields only (`"user.avatar_thumb.url_list"`), so it
     follows the library when it updates its schema, and skips everything else in C.
 
-    A listed field that arrives with another wire type than the class says (TikTok changed
-    it) must not be read as its default: upb would keep it aside as an unknown field, and a
-    like's total would silently read 0. Looking for that costs more than the decoding (~10 µs),
-    and a change of type is TikTok's for every message of the kind, so one message in
-    `CHECK_EVERY` is checked; once it is seen, every message of the kind goes to the library.
+    A listed field that arrives with another wire type than the class says (TikTok changed it)
+    reads as its default: upb keeps it aside as an unknown field (a like's total reads 0, so the
+    source counts the like without the room total). That is said once, as a warning naming the
+    field, so that it is not silent. It is not handed to the library instead: betterproto2 0.9.1
+    cannot read such a field either (it raises, or reads a list where a number was), and every
+    message would then be lost. Looking for it costs more than the decoding (~10 µs), and a change
+    of type is TikTok's for every message of the kind, so one message in `CHECK_EVERY` is looked at.
+    `checked` limits the look to the fields that matter (default: all of `fields`).
     """
 
-    def __init__(self, event: type, fields: Iterable[str]) -> None:
+    def __init__(self, event: type, fields: Iterable[str], checked: Iterable[str] | None = None) -> None:
+        fields = tuple(fields)
+        self._watched = frozenset(fields if checked is None else checked)
         tree: dict[str, Any] = {}
         for path in fields:
             node = tree
@@ -331,7 +338,7 @@ class SlimDecoder:
         self.event = event.get_type() if hasattr(event, "get_type") else event.__name__
         self._checked: list[tuple[tuple[str, ...], frozenset[int]]] = []  # (path to a message, its listed numbers)
         self._until_check = 1  # the first message is checked, then one in CHECK_EVERY
-        self.changed: str | None = None  # what TikTok changed, once seen
+        self.changed: str | None = None  # what TikTok changed, once seen (said once)
         file = descriptor_pb2.FileDescriptorProto(name=f"slim_{self.event}.proto", package="slim", syntax="proto3")
         self._describe(file, event, tree, self.event, path=())
         pool = descriptor_pool.DescriptorPool()
@@ -360,7 +367,9 @@ class SlimDecoder:
                 number=info.number,
                 label=FieldType.LABEL_REPEATED if info.repeated else FieldType.LABEL_OPTIONAL,
             )
-            numbers.add(info.number)
+            dotted = ".".join((*(path or ()), field_name))
+            if any(watched == dotted or watched.startswith(dotted + ".") for watched in self._watched):
+                numbers.add(info.number)
             if info.proto_type == "message":
                 inner = f"{name}_{field_name}"
                 field.type, field.type_name = FieldType.TYPE_MESSAGE, f".slim.{inner}"
@@ -370,16 +379,12 @@ class SlimDecoder:
                 raise ValueError(f"{where} is a {info.proto_type}, it has no fields")
             else:
                 field.type = _SCALARS[info.proto_type]
-        if path is not None:  # (the messages of a list are not checked: one by one, it would cost)
+        if path is not None and numbers:  # (the messages of a list are not looked at: one by one, it would cost)
             self._checked.append((path, frozenset(numbers)))
 
     def read(self, payload: bytes) -> Any:
         """The decoded protobuf message; DecodeError for bytes that are not this message (or not UTF-8
-        where text is), and, once a listed field has come with a wire type that is not its own, for
-        every message after it: the library reads them (the source's decoders are new at each
-        connection; the envelopes' decoder lasts as long as the process)."""
-        if self.changed is not None:
-            raise DecodeError(self.changed)
+        where text is)."""
         message = self.message.FromString(payload)
         self._until_check -= 1
         if self._until_check <= 0:
@@ -388,7 +393,9 @@ class SlimDecoder:
         return message
 
     def _check(self, message: Any) -> None:
-        """Look for a listed field set aside as unknown: TikTok changed its type (it does so for all messages)."""
+        """Say (once) that a listed field came set aside as unknown: TikTok changed its type."""
+        if self.changed is not None:
+            return
         for path, numbers in self._checked:
             node = message
             for part in path:
@@ -403,8 +410,8 @@ class SlimDecoder:
                         self.changed = (
                             f"{where}: field {unknown[i].field_number} came with another type than TikTokLive's"
                         )
-                        log.warning("%s; TikTokLive reads these messages from now on", self.changed)
-                        raise DecodeError(self.changed)
+                        log.warning("%s; it reads as empty (0) until the overlay and TikTokLive follow", self.changed)
+                        return
 
     def decode(self, payload: bytes) -> Slim:
         """`read`, as the event TikTokLive would have emitted."""
