@@ -336,6 +336,15 @@ async def running(source: TikTokSource, seen: Seen) -> asyncio.Task[None]:
     return asyncio.create_task(source.run(seen))
 
 
+async def connected(tiktok: FakeTikTok) -> tuple[Seen, asyncio.Task[None]]:
+    """A source on a live that stays open, once it has connected: what it emits, and its task."""
+    tiktok.visits = [Visit(close=None)]
+    seen = Seen()
+    task = await running(make_source(tiktok, Sleeps()), seen)
+    await seen.until(lambda: seen.last == "connected")
+    return seen, task
+
+
 async def stop(task: asyncio.Task[None]) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -394,10 +403,7 @@ def decodings(monkeypatch: pytest.MonkeyPatch, *kinds: type[Any]) -> list[str]:
 async def test_messages_it_does_not_read_are_not_decoded_but_still_show_the_live_is_there(
     tiktok: FakeTikTok, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tiktok.visits = [Visit(close=None)]
-    seen = Seen()
-    task = await running(make_source(tiktok, Sleeps()), seen)
-    await seen.until(lambda: seen.last == "connected")
+    seen, task = await connected(tiktok)
     announced: list[Any] = []
     tiktok.clients[-1].add_listener(WebsocketResponseEvent, announced.append)  # what the silence watchdog hears
     decoded = decodings(monkeypatch, JoinEvent, LikeEvent, SocialEvent)
@@ -413,10 +419,7 @@ async def test_messages_it_does_not_read_are_not_decoded_but_still_show_the_live
 async def test_likes_comments_and_gifts_are_read_in_c_with_the_same_result(
     tiktok: FakeTikTok, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tiktok.visits = [Visit(close=None)]
-    seen = Seen()
-    task = await running(make_source(tiktok, Sleeps()), seen)
-    await seen.until(lambda: seen.last == "connected")
+    seen, task = await connected(tiktok)
     handed: list[Any] = []
     for kind in (LikeEvent, CommentEvent, GiftEvent, WebsocketResponseEvent):
         tiktok.clients[-1].add_listener(kind, handed.append)
@@ -449,10 +452,7 @@ async def test_likes_comments_and_gifts_are_read_in_c_with_the_same_result(
 
 
 async def test_a_frame_that_asks_for_an_ack_gets_it_with_the_envelope_read_in_c(tiktok: FakeTikTok) -> None:
-    tiktok.visits = [Visit(close=None)]
-    seen = Seen()
-    task = await running(make_source(tiktok, Sleeps()), seen)
-    await seen.until(lambda: seen.last == "connected")
+    seen, task = await connected(tiktok)
     tiktok.push(like(2, 40, msg_id=3), ack="internal_src:dim|wss_push_room_id:7", log_id=42)
     await seen.until(lambda: bool(seen.of(Like)))
     for _ in range(100):
