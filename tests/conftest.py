@@ -13,6 +13,7 @@ import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+import overlay.sources.tiktok_import  # noqa: F401  (first: TikTokLive imported as the server imports it)
 from overlay.config import Config, parse_config
 from overlay.events import Event
 from overlay.sources import Emit

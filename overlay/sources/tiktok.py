@@ -28,6 +28,10 @@ from typing import Any
 
 import httpx
 import websockets
+
+from overlay.sources import tiktok_import  # noqa: F401  (first: it imports TikTokLive lighter)
+
+# isort: split
 from TikTokLive import TikTokLiveClient
 from TikTokLive.client.errors import (
     AgeRestrictedError,

@@ -1,0 +1,130 @@
+"""Import TikTokLive without the parts of it the overlay never uses: ~9 MB less memory, ~0.3 s sooner.
+
+Importing this module imports TikTokLive, lighter, unless something imported it already. It must
+come first: `overlay.sources.tiktok` imports it before TikTokLive, and so does the test suite's
+conftest (so the tests run TikTokLive as the server does).
+
+Two things TikTokLive 7.0.1 does at import are work the overlay never gets anything from
+(measured in one process after aiohttp and pydantic, see bench/README "Memory through TikTokLive"):
+
+- **Every model of the Euler signing API.** TikTokLive imports 8 of the 262 attrs classes of
+  `EulerApiSdk.models`, but that package's `__init__` imports all of them: ~6 MB. Here
+  `EulerApiSdk.models` is put in `sys.modules` as a module that imports each model when a name is
+  first asked of it (PEP 562 `__getattr__`, names read from the real `__init__`); its submodules
+  are the real ones, found through the real `__path__`.
+- **Validators built before any message is read.** TikTokLive's ~670 message classes are pydantic
+  dataclasses; pydantic builds the validator of ~250 of them as each class is defined: ~3 MB. The
+  source decodes a dozen kinds through the library (its hot messages are read in C, see
+  `tiktok_decoding`), so the classes are defined with pydantic's `defer_build`: a class builds its
+  validator the first time a message of it is checked, the same one it would have built at import.
+
+Both only for the versions read (`KNOWN`); any other version is imported as it is.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import importlib.metadata
+import importlib.util
+import logging
+import sys
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+KNOWN = {"TikTokLive": "7.0.1", "EulerApiSdk": "0.1.0"}  # the versions whose imports were read
+MODELS = "EulerApiSdk.models"
+
+
+def _versions_known() -> bool:
+    try:
+        return all(importlib.metadata.version(name) == version for name, version in KNOWN.items())
+    except importlib.metadata.PackageNotFoundError:
+        return False
+
+
+def lazy_package(name: str) -> types.ModuleType | None:
+    """A stand-in for package `name` whose names are imported from its submodules on first use.
+
+    Reads the package's `__init__` for its `from .submodule import Name` lines without running it;
+    None when that file holds anything else (then the real package must be imported as it is).
+    """
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None or spec.submodule_search_locations is None:
+        return None
+    with open(spec.origin, encoding="utf-8") as file:
+        tree = ast.parse(file.read(), spec.origin)
+    where: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            for alias in node.names:
+                where[alias.asname or alias.name] = node.module
+        elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__all__"]:
+            continue
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # the docstring
+            return None
+    module = types.ModuleType(name, ast.get_docstring(tree))
+    module.__spec__ = spec
+    module.__loader__ = spec.loader
+    module.__file__ = spec.origin
+    module.__path__ = list(spec.submodule_search_locations)
+    module.__package__ = name
+    module.__all__ = list(where)  # type: ignore[attr-defined]
+
+    def __getattr__(attribute: str) -> Any:
+        submodule = where.get(attribute)
+        if submodule is None:
+            raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
+        value = getattr(importlib.import_module(f"{name}.{submodule}"), attribute)
+        setattr(module, attribute, value)  # asked once: the next time is a plain attribute
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(module.__dict__) | set(where))
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    module.__dir__ = __dir__  # type: ignore[method-assign]
+    return module
+
+
+@contextlib.contextmanager
+def deferred_pydantic_dataclasses() -> Iterator[None]:
+    """Within the block, pydantic dataclasses build their validators on first use, not when defined."""
+    import pydantic
+    import pydantic.dataclasses
+
+    original: Callable[..., Any] = pydantic.dataclasses.dataclass
+
+    def dataclass(_cls: type | None = None, /, **kwargs: Any) -> Any:
+        kwargs.setdefault("config", pydantic.ConfigDict(defer_build=True))
+        return original(_cls, **kwargs) if _cls is not None else original(**kwargs)
+
+    pydantic.dataclasses.dataclass = dataclass
+    try:
+        yield
+    finally:
+        pydantic.dataclasses.dataclass = original
+
+
+def import_tiktoklive() -> bool:
+    """Import TikTokLive, lighter when its version is one read here; True when the lighter import was made."""
+    if "TikTokLive" in sys.modules or not _versions_known():
+        importlib.import_module("TikTokLive")  # as it is
+        return False
+    if MODELS not in sys.modules:
+        import EulerApiSdk
+
+        models = lazy_package(MODELS)
+        if models is not None:
+            sys.modules[MODELS] = models
+            EulerApiSdk.models = models  # type: ignore[attr-defined]
+    with deferred_pydantic_dataclasses():
+        importlib.import_module("TikTokLive")
+    return True
+
+
+LIGHTER = import_tiktoklive()
