@@ -5,7 +5,7 @@ come first: `overlay.sources.tiktok` imports it before TikTokLive, and so does t
 conftest (so the tests run TikTokLive as the server does).
 
 Two things TikTokLive 7.0.1 does at import are work the overlay never gets anything from
-(measured in one process after aiohttp and pydantic, see bench/README "Memory through TikTokLive"):
+(measured in one process after aiohttp and pydantic, see bench/README "TikTokLive imported lighter"):
 
 - **Every model of the Euler signing API.** TikTokLive imports 8 of the 262 attrs classes of
   `EulerApiSdk.models`, but that package's `__init__` imports all of them: ~6 MB. Here
