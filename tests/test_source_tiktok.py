@@ -44,6 +44,8 @@ from TikTokLive.events.custom_events import WebsocketResponseEvent
 from TikTokLive.proto import (
     CommonMessageData,
     ControlAction,
+    FansClubData,
+    FansClubMember,
     ImageModel,
     ProtoMessageFetchResult,
     ProtoMessageFetchResultBaseProtoMessage,
@@ -63,9 +65,11 @@ from overlay.config import TikTokSettings
 from overlay.engine.state import Engine
 from overlay.events import Comment, Event, Follow, Gift, Like, LiveEnded, LiveStarted, SourceStatus, User, Viewers
 from overlay.i18n import format_duration, status_detail
+from overlay.sources import tiktok as tiktok_module
 from overlay.sources.base import Joinable, Simulated
 from overlay.sources.tiktok import MEMORY_FILE, TikTokSource
 from overlay.sources.tiktok_decoding import Slim
+from overlay.sources.tiktok_decoding import build_validators_parse_would_hide as hide
 from overlay.web import create_app
 from tests.conftest import http_url, make_config, ws_url
 
@@ -414,6 +418,27 @@ async def test_messages_it_does_not_read_are_not_decoded_but_still_show_the_live
     assert decoded == ["SocialEvent", "FollowEvent"]  # likes are read too, but in C (the next test); joins not at all
     assert len({id(event.raw) for event in announced}) == 2  # every frame, its messages decoded or not
     assert seen.of(Like) == [Like(count=3, total=103, user=User("lea_77", "Léa", "https://p16/lea_77.jpg"))]
+
+
+async def test_a_fan_club_member_s_follow_is_counted(tiktok: FakeTikTok, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Their profile names a class that decoding could not build (tests/test_tiktok_decoding.py, in a
+    # fresh process): the source builds such classes before it connects.
+    built: list[list[str]] = []
+
+    def build() -> list[str]:
+        built.append(hide())
+        return built[-1]
+
+    monkeypatch.setattr(tiktok_module, "build_validators_parse_would_hide", build)
+    seen, task = await connected(tiktok)
+    member = viewer(13, "hugo", "Hugo")
+    member.fans_club = FansClubMember(data=FansClubData(club_name="Les Hugolins", level=7))
+    header = CommonMessageData(msg_id=2, display_text=Text(key="pm_main_follow_message_viewer_2"))
+    tiktok.push(message("WebcastSocialMessage", SocialEvent(common=header, user=member)))
+    await seen.until(lambda: bool(seen.of(Follow)))
+    await stop(task)
+    assert len(built) == 1
+    assert seen.of(Follow)[0].user == User(id="hugo", nickname="Hugo", avatar="https://p16/hugo.jpg")
 
 
 async def test_likes_comments_and_gifts_are_read_in_c_with_the_same_result(

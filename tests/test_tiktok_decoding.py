@@ -25,6 +25,8 @@ from TikTokLive.events import (
 from TikTokLive.events.custom_events import WebsocketResponseEvent
 from TikTokLive.proto import (
     CommonMessageData,
+    FansClubData,
+    FansClubMember,
     ImageModel,
     ProtoMessageFetchResult,
     ProtoMessageFetchResultBaseProtoMessage,
@@ -48,6 +50,7 @@ from overlay.sources.tiktok_decoding import (
     reuse_validators,
 )
 from tests.test_source_tiktok import comment, gift, like, social, viewer
+from tests.test_tiktok_import import ROOT, python
 
 LIBRARY_VALIDATE = getattr(betterproto2.Message._validate, "__wrapped__", betterproto2.Message._validate)
 
@@ -440,3 +443,50 @@ def test_fields_the_slim_decoder_would_read_differently_are_refused_at_once() ->
         SlimDecoder(Odd, ["maybe"])
     with pytest.raises(ValueError, match="oneof"):
         SlimDecoder(Odd, ["one"])
+
+
+# -- validators built before decoding hides their names ------------------------------------
+
+FRESH_DECODING = """
+import json, sys
+sys.path.insert(0, {root!r})
+{first}
+import betterproto2
+from TikTokLive.events import SocialEvent
+from overlay.sources.tiktok_decoding import build_validators_parse_would_hide
+built = build_validators_parse_would_hide()
+follow = SocialEvent().parse(bytes.fromhex(sys.stdin.read()))
+classes = {{
+    value
+    for name, module in list(sys.modules.items())
+    if module is not None and name.startswith(("TikTokLive.", "TikTokLiveProto."))
+    for value in vars(module).values()
+    if isinstance(value, type) and betterproto2.Message in value.__mro__ and value is not betterproto2.Message
+}}
+failed = []
+for cls in sorted(classes, key=lambda cls: f"{{cls.__module__}}.{{cls.__qualname__}}"):
+    try:
+        cls.parse(b"")
+    except Exception as exc:
+        failed.append(f"{{cls.__qualname__}}: {{exc}}")
+club = follow.user.fans_club.data
+print(json.dumps({{"built": built, "club": [club.club_name, club.level], "classes": len(classes), "failed": failed}}))
+"""
+
+
+@pytest.mark.parametrize(
+    "first", ["import overlay.sources.tiktok_import  # as the server", "import TikTokLive  # plain"], ids=str.split
+)
+def test_a_fan_club_member_s_follow_decodes_and_so_does_every_message_class(first: str) -> None:
+    # A fresh process: the classes are built where decoding first needs them, as on a live.
+    member = viewer(13, "hugo", "Hugo")
+    member.fans_club = FansClubMember(data=FansClubData(club_name="Les Hugolins", level=7))
+    follow = SocialEvent(common=CommonMessageData(msg_id=2, display_text=Text(key="pm_main_follow_message_viewer_2")))
+    follow.user = member
+
+    result = python(FRESH_DECODING.format(root=str(ROOT), first=first), bytes(follow).hex())
+
+    assert result["club"] == ["Les Hugolins", 7]
+    assert "FansClubData" in result["built"]
+    assert result["classes"] > 600
+    assert result["failed"] == []

@@ -73,7 +73,12 @@ from overlay.events import (
 )
 from overlay.i18n import status_detail
 from overlay.sources.base import Emit
-from overlay.sources.tiktok_decoding import decode_only, read_envelopes_in_c, reuse_validators
+from overlay.sources.tiktok_decoding import (
+    build_validators_parse_would_hide,
+    decode_only,
+    read_envelopes_in_c,
+    reuse_validators,
+)
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +195,7 @@ class TikTokSource:
 
     async def run(self, emit: Emit) -> None:
         prime_metadata()
+        build_validators_parse_would_hide()
         reuse_validators()
         read_envelopes_in_c()
         self._emit = emit
