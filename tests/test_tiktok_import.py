@@ -14,24 +14,53 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from TikTokLive.events import CommentEvent, GiftEvent, JoinEvent, LikeEvent, RoomUserSeqEvent, SocialEvent
+from TikTokLive.events import (
+    CommentEvent,
+    ControlEvent,
+    GiftEvent,
+    JoinEvent,
+    LikeEvent,
+    RoomUserSeqEvent,
+    SocialEvent,
+)
 
 from overlay.sources import tiktok_import
 from overlay.sources.tiktok_import import MODELS, lazy_package
-from tests.test_source_tiktok import comment, gift, join, like, social, viewers
+from tests.test_source_tiktok import comment, gift, join, like, live_end, social, viewers
 
 ROOT = Path(__file__).resolve().parent.parent
-EVENTS = {cls.__name__: cls for cls in (LikeEvent, SocialEvent, GiftEvent, CommentEvent, RoomUserSeqEvent, JoinEvent)}
+EVENTS = {
+    cls.__name__: cls
+    for cls in (LikeEvent, SocialEvent, GiftEvent, CommentEvent, RoomUserSeqEvent, JoinEvent, ControlEvent)
+}
 
 DECODE = """
 import json, sys
 sys.path.insert(0, {root!r})
 {first}
-from TikTokLive.events import CommentEvent, GiftEvent, JoinEvent, LikeEvent, RoomUserSeqEvent, SocialEvent
+import betterproto2, pydantic.dataclasses
+from TikTokLive.events import CommentEvent, ControlEvent, GiftEvent, JoinEvent, LikeEvent, RoomUserSeqEvent, SocialEvent
 import overlay.sources.tiktok_import as light
-events = {{cls.__name__: cls for cls in (LikeEvent, SocialEvent, GiftEvent, CommentEvent, RoomUserSeqEvent, JoinEvent)}}
+classes = [
+    value
+    for name, module in list(sys.modules.items())
+    if module is not None and name.startswith("TikTokLiveProto.")
+    for value in vars(module).values()
+    if isinstance(value, type) and value.__module__ == name and betterproto2.Message in value.__mro__
+]
+built = sum(1 for cls in classes if cls.__dict__.get("__pydantic_complete__"))
+events = {{
+    cls.__name__: cls
+    for cls in (LikeEvent, SocialEvent, GiftEvent, CommentEvent, RoomUserSeqEvent, JoinEvent, ControlEvent)
+}}
 decoded = [bytes(events[name]().parse(bytes.fromhex(wire))).hex() for name, wire in json.load(sys.stdin)]
-print(json.dumps({{"lighter": light.LIGHTER, "decoded": decoded}}))
+print(json.dumps({{
+    "lighter": light.LIGHTER,
+    "classes": len(classes),
+    "built at import": built,
+    "dataclass as it was": pydantic.dataclasses.dataclass.__module__ == "pydantic.dataclasses",
+    "decoded": decoded,
+}}))
 """
 
 
@@ -54,6 +83,7 @@ def wire() -> list[tuple[str, str]]:
         ("CommentEvent", comment("Trop bien <b>ce live</b> 💖", 5)),
         ("RoomUserSeqEvent", viewers(4321)),
         ("JoinEvent", join(6)),
+        ("ControlEvent", live_end()),
     ]
     return [(name, bytes(message.payload).hex()) for name, message in messages]
 
@@ -63,21 +93,25 @@ def test_the_suite_runs_the_lighter_import_as_the_server_does() -> None:
     assert "__getattr__" in vars(sys.modules[MODELS])  # the stand-in that imports each model when asked
 
 
-def test_messages_decode_as_with_the_plain_import() -> None:
-    messages = wire()
-    plain = python(DECODE.format(root=str(ROOT), first="import TikTokLive"), json.dumps(messages))
-    assert plain["lighter"] is False  # TikTokLive was imported before: the plain way
-    here = [EVENTS[name]().parse(bytes.fromhex(data)) for name, data in messages]
-    assert [bytes(event).hex() for event in here] == plain["decoded"]  # every field, encoded again
-    assert here[0].total == 1234
+def test_the_server_s_import_decodes_as_the_plain_one_with_validators_built_on_first_use() -> None:
+    # Both in fresh processes: the same messages, each decoded then encoded again (every field).
+    messages = json.dumps(wire())
+    plain = python(DECODE.format(root=str(ROOT), first="import TikTokLive  # imported first: the plain way"), messages)
+    server = python(DECODE.format(root=str(ROOT), first="import overlay.sources.tiktok"), messages)
+    assert (plain["lighter"], server["lighter"]) == (False, True)
+    assert server["decoded"] == plain["decoded"]
+    assert server["classes"] == plain["classes"] > 600
+    assert plain["built at import"] > 200
+    assert server["built at import"] < 10
+    assert server["dataclass as it was"]
 
 
-def test_a_fresh_server_process_decodes_the_same_as_this_one() -> None:
+def test_this_process_decodes_as_a_fresh_server_does() -> None:
     messages = wire()
     fresh = python(DECODE.format(root=str(ROOT), first="import overlay.sources.tiktok"), json.dumps(messages))
-    assert fresh["lighter"] is True
-    here = [bytes(EVENTS[name]().parse(bytes.fromhex(data))).hex() for name, data in messages]
-    assert fresh["decoded"] == here
+    here = [EVENTS[name]().parse(bytes.fromhex(data)) for name, data in messages]
+    assert [bytes(event).hex() for event in here] == fresh["decoded"]
+    assert here[0].total == 1234
 
 
 def test_every_euler_model_name_is_the_one_the_real_package_would_give() -> None:
@@ -92,6 +126,7 @@ def test_every_euler_model_name_is_the_one_the_real_package_would_give() -> None
 
     assert JSONResponse is real["JSONResponse"]
     assert "ProxySignResult" in dir(models)
+    assert models.account is importlib.import_module(f"{MODELS}.account")  # a submodule, as on the real package
     with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
         models.Nothing  # noqa: B018
     with pytest.raises(ImportError):
@@ -110,11 +145,17 @@ def test_a_fresh_server_process_imports_only_the_euler_models_tiktoklive_uses() 
     assert len(models) < 30  # of 262
 
 
-def test_a_version_not_read_is_imported_as_it_is() -> None:
+@pytest.mark.parametrize(
+    "before",
+    [
+        "real = m.version\nm.version = lambda name: '7.0.2' if name == 'TikTokLive' else real(name)",
+        "import TikTokLiveProto.v3.webcast.im  # its classes defined already, the plain way",
+    ],
+    ids=["a version not read", "its protos imported first"],
+)
+def test_otherwise_tiktoklive_is_imported_as_it_is(before: str) -> None:
     loaded = python(
-        "import importlib.metadata as m, json, sys\n"
-        "real = m.version\n"
-        "m.version = lambda name: '7.0.2' if name == 'TikTokLive' else real(name)\n"
+        f"import importlib.metadata as m, json, sys\n{before}\n"
         "import overlay.sources.tiktok_import as light\n"
         "print(json.dumps([light.LIGHTER, 'EulerApiSdk.models.account' in sys.modules, 'TikTokLive' in sys.modules]))"
     )
@@ -125,18 +166,27 @@ def test_a_package_whose_init_does_more_than_import_names_is_left_as_it_is(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name, init in (
-        ("plainpkg", '"""Names."""\nfrom .a import A\n__all__ = ("A",)\n'),
+        ("plainpkg", '"""Names."""\nfrom .a import A\nfrom .a import A as B\n__all__ = ("A",)\n'),
         ("busypkg", "from .a import A\nA.x = 1\n"),
+        ("starpkg", "from .a import *\n"),
     ):
         (tmp_path / name).mkdir()
         (tmp_path / name / "__init__.py").write_text(init, encoding="utf-8")
         (tmp_path / name / "a.py").write_text("class A:\n    pass\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert lazy_package("busypkg") is None
+    assert lazy_package("starpkg") is None
     lazy = lazy_package("plainpkg")
     assert lazy is not None
     assert "plainpkg.a" not in sys.modules
     monkeypatch.setitem(sys.modules, "plainpkg", lazy)
-    assert lazy.A is importlib.import_module("plainpkg.a").A
-    assert lazy.__doc__ == "Names."
-    monkeypatch.delitem(sys.modules, "plainpkg.a")
+    try:
+        assert lazy.A is importlib.import_module("plainpkg.a").A
+        assert lazy.B is lazy.A
+        assert lazy.a is sys.modules["plainpkg.a"]
+        assert lazy.__all__ == ["A"]  # as the real package says, not every name it imports
+        assert lazy.__doc__ == "Names."
+        with pytest.raises(AttributeError):
+            lazy.C  # noqa: B018
+    finally:
+        sys.modules.pop("plainpkg.a", None)

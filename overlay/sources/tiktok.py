@@ -1,4 +1,4 @@
-"""Source: a creator's real TikTok LIVE, through the TikTokLive library (the only module that imports it).
+"""Source: a creator's real TikTok LIVE, through the TikTokLive library (with `tiktok_import`, `tiktok_decoding`).
 
 Two jobs:
 - translate TikTokLive's protobuf events into our small events (`overlay.events`), dropping

@@ -16,7 +16,9 @@ Two things TikTokLive 7.0.1 does at import are work the overlay never gets anyth
   dataclasses; pydantic builds the validator of ~250 of them as each class is defined: ~3 MB. The
   source decodes a dozen kinds through the library (its hot messages are read in C, see
   `tiktok_decoding`), so the classes are defined with pydantic's `defer_build`: a class builds its
-  validator the first time a message of it is checked, the same one it would have built at import.
+  validator the first time a message of it is made, from the same schema. (Where it is built
+  matters for a few classes, whose type names the decoding frame hides: as for the ~420 classes
+  that TikTokLive already left to build on first use, see `build_validators_parse_would_hide`.)
 
 Both only for the versions read (`KNOWN`); any other version is imported as it is.
 """
@@ -51,20 +53,30 @@ def lazy_package(name: str) -> types.ModuleType | None:
     """A stand-in for package `name` whose names are imported from its submodules on first use.
 
     Reads the package's `__init__` for its `from .submodule import Name` lines without running it;
-    None when that file holds anything else (then the real package must be imported as it is).
+    None when that file holds anything else, or cannot be read (then the real package must be
+    imported as it is). A submodule is an attribute too, as on the real package once imported.
     """
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None or spec.submodule_search_locations is None:
         return None
-    with open(spec.origin, encoding="utf-8") as file:
-        tree = ast.parse(file.read(), spec.origin)
-    where: dict[str, str] = {}
+    try:
+        with open(spec.origin, encoding="utf-8") as file:
+            tree = ast.parse(file.read(), spec.origin)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    where: dict[str, tuple[str, str]] = {}  # the name it has here -> (submodule, the name it has there)
+    exported: list[str] | None = None
     for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
             for alias in node.names:
-                where[alias.asname or alias.name] = node.module
+                if alias.name == "*":
+                    return None
+                where[alias.asname or alias.name] = (node.module, alias.name)
         elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__all__"]:
-            continue
+            try:
+                exported = list(ast.literal_eval(node.value))
+            except (ValueError, TypeError):
+                return None
         elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # the docstring
             return None
     module = types.ModuleType(name, ast.get_docstring(tree))
@@ -73,13 +85,17 @@ def lazy_package(name: str) -> types.ModuleType | None:
     module.__file__ = spec.origin
     module.__path__ = list(spec.submodule_search_locations)
     module.__package__ = name
-    module.__all__ = list(where)  # type: ignore[attr-defined]
+    if exported is not None:
+        module.__all__ = exported  # type: ignore[attr-defined]
 
     def __getattr__(attribute: str) -> Any:
-        submodule = where.get(attribute)
-        if submodule is None:
+        if attribute in where:
+            submodule, original = where[attribute]
+            value = getattr(importlib.import_module(f"{name}.{submodule}"), original)
+        elif not attribute.startswith("__") and importlib.util.find_spec(f"{name}.{attribute}") is not None:
+            value = importlib.import_module(f"{name}.{attribute}")
+        else:
             raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
-        value = getattr(importlib.import_module(f"{name}.{submodule}"), attribute)
         setattr(module, attribute, value)  # asked once: the next time is a plain attribute
         return value
 
@@ -93,7 +109,12 @@ def lazy_package(name: str) -> types.ModuleType | None:
 
 @contextlib.contextmanager
 def deferred_pydantic_dataclasses() -> Iterator[None]:
-    """Within the block, pydantic dataclasses build their validators on first use, not when defined."""
+    """Pydantic dataclasses defined within the block build their validators on first use, not when defined.
+
+    A class given a config of its own (`config=...`) keeps it, and builds as it says. The modules
+    imported meanwhile keep this wrapper as their `dataclass`; they only call it as they define
+    their classes.
+    """
     import pydantic
     import pydantic.dataclasses
 
@@ -112,12 +133,16 @@ def deferred_pydantic_dataclasses() -> Iterator[None]:
 
 def import_tiktoklive() -> bool:
     """Import TikTokLive, lighter when its version is one read here; True when the lighter import was made."""
-    if "TikTokLive" in sys.modules or not _versions_known():
-        importlib.import_module("TikTokLive")  # as it is
+    if not _versions_known():
+        log.info("TikTokLive or EulerApiSdk is not a version read here (%s): imported as it is", KNOWN)
+        importlib.import_module("TikTokLive")
         return False
-    if MODELS not in sys.modules:
-        import EulerApiSdk
+    if {"TikTokLive", "TikTokLiveProto"} & sys.modules.keys():
+        importlib.import_module("TikTokLive")  # imported already, as it was: nothing to make lighter
+        return False
+    import EulerApiSdk
 
+    if MODELS not in sys.modules:
         models = lazy_package(MODELS)
         if models is not None:
             sys.modules[MODELS] = models
