@@ -1,7 +1,7 @@
 """TikTokLive imported lighter (`overlay.sources.tiktok_import`): the same library, less of it loaded before use.
 
 This test process imports TikTokLive the lighter way, as the server does (the conftest imports the
-module first); the plain import, for comparison, runs in a subprocess.
+module first); the comparisons with the plain import run in fresh processes.
 """
 
 from __future__ import annotations
