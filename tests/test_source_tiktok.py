@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gzip
 import json
+import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +68,7 @@ from overlay.events import Comment, Event, Follow, Gift, Like, LiveEnded, LiveSt
 from overlay.i18n import format_duration, status_detail
 from overlay.sources import tiktok as tiktok_module
 from overlay.sources.base import Joinable, Simulated
-from overlay.sources.tiktok import MEMORY_FILE, TikTokSource
+from overlay.sources.tiktok import MEMORY_FILE, TikTokSource, default_client, tls_context
 from overlay.sources.tiktok_decoding import Slim
 from overlay.sources.tiktok_decoding import build_validators_parse_would_hide as hide
 from overlay.web import create_app
@@ -550,6 +551,30 @@ def test_the_sign_key_comes_from_config_or_environment_and_is_never_shown() -> N
     assert from_config._sign_api_key == "cfg-key"
     assert "cfg-key" not in repr(settings(sign_api_key="cfg-key"))
     assert "cfg-key" not in str(make_config(tiktok={"unique_id": "@a_b", "sign_api_key": "cfg-key"}))
+
+
+async def test_the_real_clients_load_the_certificate_authorities_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A client is made for every check while the creator is not live: loading the authorities for
+    # each, once more per proxy in the environment, grew the server's memory by 15 MB.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    loads: list[Any] = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def counted(context: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loads.append(args or kwargs)
+        load(context, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    tls_context.cache_clear()
+    clients = [default_client("moncompte", ""), default_client("moncompte", ""), default_client("moncompte", "a-key")]
+    try:
+        assert len(loads) == 1
+        assert clients[2].web.signer.sign_api_key == "a-key"
+        assert tls_context().verify_mode == ssl.CERT_REQUIRED  # still checked, as httpx does by default
+        assert tls_context().check_hostname
+    finally:
+        for client in clients:
+            await client.web.close()
 
 
 # -- the supervisor -------------------------------------------------------------------------
