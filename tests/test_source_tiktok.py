@@ -422,8 +422,9 @@ async def test_messages_it_does_not_read_are_not_decoded_but_still_show_the_live
 
 
 async def test_a_fan_club_member_s_follow_is_counted(tiktok: FakeTikTok, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Their profile names a class that decoding could not build (tests/test_tiktok_decoding.py, in a
-    # fresh process): the source builds such classes before it connects.
+    # Their profile names a class that decoding could not build; that it decodes is checked in a fresh
+    # process (tests/test_tiktok_decoding.py), since this one may have built it already. Here: the
+    # source builds such classes, once, and the follow counts.
     built: list[list[str]] = []
 
     def build() -> list[str]:

@@ -475,7 +475,9 @@ print(json.dumps({{"built": built, "club": [club.club_name, club.level], "classe
 
 
 @pytest.mark.parametrize(
-    "first", ["import overlay.sources.tiktok_import  # as the server", "import TikTokLive  # plain"], ids=str.split
+    "first",
+    ["import overlay.sources.tiktok_import  # as the server", "import TikTokLive  # plain"],
+    ids=["as the server", "plain"],
 )
 def test_a_fan_club_member_s_follow_decodes_and_so_does_every_message_class(first: str) -> None:
     # A fresh process: the classes are built where decoding first needs them, as on a live.
@@ -490,3 +492,28 @@ def test_a_fan_club_member_s_follow_decodes_and_so_does_every_message_class(firs
     assert "FansClubData" in result["built"]
     assert result["classes"] > 600
     assert result["failed"] == []
+
+
+def test_a_class_that_cannot_be_built_is_said_and_the_others_still_are() -> None:
+    result = python(
+        f"import json, logging, sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "import overlay.sources.tiktok_import\n"
+        "import pydantic.dataclasses\n"
+        "from overlay.sources import tiktok_decoding\n"
+        "said = []\n"
+        "class Said(logging.Handler):\n"
+        "    def emit(self, record):\n"
+        "        said.append(record.args[0])\n"
+        "logging.getLogger('overlay.sources.tiktok_decoding').addHandler(Said())\n"
+        "real = pydantic.dataclasses.rebuild_dataclass\n"
+        "def rebuild(cls, **kwargs):\n"
+        "    if cls.__name__ == 'Hashtag':\n"
+        "        raise TypeError('a schema pydantic refuses')\n"
+        "    return real(cls, **kwargs)\n"
+        "pydantic.dataclasses.rebuild_dataclass = rebuild\n"
+        "print(json.dumps([tiktok_decoding.build_validators_parse_would_hide(), said]))"
+    )
+    built, said = result
+    assert "FansClubData" in built
+    assert "Hashtag" not in built
+    assert said == ["Hashtag"]

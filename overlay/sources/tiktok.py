@@ -106,12 +106,16 @@ SHUTDOWN_SECONDS = 5.0
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """The TLS settings of every client's HTTP requests: httpx's own default, made once.
+    """The TLS settings of every client's requests to TikTok: httpx's own default, made once.
 
     A client is made for every check and connection attempt (every `poll_seconds` while the creator
     is not live), and httpx loaded the certificate authorities anew for each (~0.8 MB, once more per
     proxy set in the environment). With two proxies set, the server's memory grew by 15 MB over 15
     failed attempts before it levelled off; with this context it stays flat (bench/README).
+    Shared, so never changed after it is made: every client speaks HTTP/1.1 (httpcore sets the same
+    ALPN on it for each connection), and `SSL_CERT_FILE`/`SSL_CERT_DIR` are read once, at the first
+    client. The library's own client for the sign server does not use it (it is made with
+    certificate checks off, in TikTokLive).
     """
     return httpx.create_ssl_context()
 

@@ -114,9 +114,11 @@ MODULE_NAME = re.compile(r"(?<![\w.])(\w+)\.")  # `data` in an annotation "data.
 def build_validators_parse_would_hide() -> list[str]:
     """Build the validators of the message classes whose type names betterproto2's `parse` hides.
 
-    Those whose annotations name a module that `parse` has a local of the same name for; built
-    here, each looks its names up in its own module (see the module's docstring). Returns the
-    classes built, by name; a class built already is left alone.
+    Those whose annotations name a module that `parse` has a local of the same name for (`data`;
+    TikTokLive's own frames that make the top-level messages hide no other name, read for 7.0.1);
+    built here, each looks its names up in its own module (see the module's docstring). Returns
+    the classes built, by name; a class built already is left alone, and one that cannot be built
+    is said in the log and left to fail on its own messages only, as before.
     """
     hidden = set(betterproto2.Message.parse.__code__.co_varnames)
     built: list[str] = []
@@ -130,7 +132,11 @@ def build_validators_parse_would_hide() -> list[str]:
                 continue
             if value.__dict__.get("__pydantic_complete__", True) or not _names_a_module(value, hidden):
                 continue
-            pydantic.dataclasses.rebuild_dataclass(value, _types_namespace={})  # its module's names only
+            try:
+                pydantic.dataclasses.rebuild_dataclass(value, _types_namespace={})  # its module's names only
+            except Exception:
+                log.warning("TikTok messages of kind %s may not decode", value.__qualname__, exc_info=True)
+                continue
             built.append(value.__qualname__)
     return built
 
