@@ -451,20 +451,13 @@ FRESH_DECODING = """
 import json, sys
 sys.path.insert(0, {root!r})
 {first}
-import betterproto2
 from TikTokLive.events import SocialEvent
-from overlay.sources.tiktok_decoding import build_validators_parse_would_hide
+from overlay.sources.tiktok_decoding import build_validators_parse_would_hide, message_classes
 built = build_validators_parse_would_hide()
 follow = SocialEvent().parse(bytes.fromhex(sys.stdin.read()))
-classes = {{
-    value
-    for name, module in list(sys.modules.items())
-    if module is not None and name.startswith(("TikTokLive.", "TikTokLiveProto."))
-    for value in vars(module).values()
-    if isinstance(value, type) and betterproto2.Message in value.__mro__ and value is not betterproto2.Message
-}}
+classes = message_classes()
 failed = []
-for cls in sorted(classes, key=lambda cls: f"{{cls.__module__}}.{{cls.__qualname__}}"):
+for cls in classes:
     try:
         cls.parse(b"")
     except Exception as exc:

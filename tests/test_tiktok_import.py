@@ -38,16 +38,11 @@ DECODE = """
 import json, sys
 sys.path.insert(0, {root!r})
 {first}
-import betterproto2, pydantic.dataclasses
+import pydantic.dataclasses
 from TikTokLive.events import CommentEvent, ControlEvent, GiftEvent, JoinEvent, LikeEvent, RoomUserSeqEvent, SocialEvent
 import overlay.sources.tiktok_import as light
-classes = [
-    value
-    for name, module in list(sys.modules.items())
-    if module is not None and name.startswith("TikTokLiveProto.")
-    for value in vars(module).values()
-    if isinstance(value, type) and value.__module__ == name and betterproto2.Message in value.__mro__
-]
+from overlay.sources.tiktok_decoding import message_classes
+classes = message_classes()
 built = sum(1 for cls in classes if cls.__dict__.get("__pydantic_complete__"))
 events = {{
     cls.__name__: cls

@@ -122,23 +122,30 @@ def build_validators_parse_would_hide() -> list[str]:
     """
     hidden = set(betterproto2.Message.parse.__code__.co_varnames)
     built: list[str] = []
+    for cls in message_classes():
+        if cls.__dict__.get("__pydantic_complete__", True) or not _names_a_module(cls, hidden):
+            continue
+        try:
+            pydantic.dataclasses.rebuild_dataclass(cls, _types_namespace={})  # its module's names only
+        except Exception:
+            log.warning("TikTok messages of kind %s may not decode", cls.__qualname__, exc_info=True)
+            continue
+        built.append(cls.__qualname__)
+    return built
+
+
+def message_classes() -> list[type]:
+    """Every message class defined in the TikTokLive and TikTokLiveProto modules imported so far."""
+    found = []
     for name, module in list(sys.modules.items()):
         if module is None or not name.startswith(("TikTokLiveProto.", "TikTokLive.")):
             continue
         for value in list(vars(module).values()):
             # `Message in __mro__`, not `issubclass`: Message is an ABC, and asking it about each
             # enum of the module caches "no" in all its ~670 subclasses (+25 MB).
-            if not (isinstance(value, type) and value.__module__ == name and betterproto2.Message in value.__mro__):
-                continue
-            if value.__dict__.get("__pydantic_complete__", True) or not _names_a_module(value, hidden):
-                continue
-            try:
-                pydantic.dataclasses.rebuild_dataclass(value, _types_namespace={})  # its module's names only
-            except Exception:
-                log.warning("TikTok messages of kind %s may not decode", value.__qualname__, exc_info=True)
-                continue
-            built.append(value.__qualname__)
-    return built
+            if isinstance(value, type) and value.__module__ == name and betterproto2.Message in value.__mro__:
+                found.append(value)
+    return found
 
 
 def _names_a_module(cls: type, names: set[str]) -> bool:
