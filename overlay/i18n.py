@@ -52,6 +52,10 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "tiktok_premium": "le serveur de signature refuse : il faut une sign_api_key payante",
         "tiktok_sign_failed": "le serveur de signature a échoué ({message})",
+        "tiktok_certificate": (
+            "connexion non sûre : le certificat de TikTok ou du serveur de signature n'est pas reconnu "
+            "(un antivirus ou un réseau qui inspecte le HTTPS ? voir Dépannage dans le README)"
+        ),
         "tiktok_not_found": (
             "TikTok n'a pas de compte live {handle} "
             "(vérifiez tiktok.unique_id ; TikTok vérifie peut-être aussi les robots)"
@@ -102,6 +106,10 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "tiktok_premium": "the sign server refused: this needs a paid sign_api_key",
         "tiktok_sign_failed": "the sign server failed ({message})",
+        "tiktok_certificate": (
+            "connection not secure: the certificate of TikTok or of the sign server is not trusted "
+            "(an antivirus or a network inspecting HTTPS? see Troubleshooting in the README)"
+        ),
         "tiktok_not_found": (
             "TikTok has no live account {handle} (check tiktok.unique_id; TikTok may also be checking for bots)"
         ),

@@ -21,16 +21,20 @@ from typing import Any
 import aiohttp
 import httpx
 import pytest
+import trustme
 import websockets
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from TikTokLive import TikTokLiveClient
 from TikTokLive.client.errors import (
     AgeRestrictedError,
     PremiumEndpointError,
+    SignAPIError,
     SignatureRateLimitError,
     UserNotFoundError,
     WebcastBlockedError,
 )
+from TikTokLive.client.web.routes.fetch_signed_websocket import WebcastPlatform
 from TikTokLive.client.ws import ws_connect
 from TikTokLive.events import (
     CommentEvent,
@@ -578,6 +582,175 @@ async def test_the_real_clients_load_the_certificate_authorities_once(monkeypatc
             await client.web.close()
 
 
+# -- the sign server --------------------------------------------------------------------------
+
+
+class SignServer:
+    """A sign server on loopback, over HTTPS, whose certificate comes from a test authority no PC trusts.
+
+    It records the headers of every request that reaches it. `answer="sign"` sends back the first
+    fetch result as the real one does; `answer="never"` accepts the request and never answers.
+    """
+
+    def __init__(self, answer: str = "sign") -> None:
+        self.authority = trustme.CA()
+        self.answer = answer
+        self.requests: list[dict[str, str]] = []
+        self.url = ""
+        self._closing = asyncio.Event()
+
+    async def serve(self) -> AsyncIterator[SignServer]:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.authority.issue_cert("127.0.0.1").configure_cert(context)
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        self.url = f"https://127.0.0.1:{runner.addresses[0][1]}"
+        try:
+            yield self
+        finally:
+            self._closing.set()  # lets a request left unanswered end
+            await runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.requests.append({name.lower(): value for name, value in request.headers.items()})
+        if self.answer == "never":
+            await self._closing.wait()
+        return web.Response(body=bytes(ProtoMessageFetchResult(is_first=True)), headers={"X-Set-TT-Cookie": "ttwid=t"})
+
+    def trusted(self) -> ssl.SSLContext:
+        """httpx's default TLS context, trusting the test authority too: a PC that trusts this server."""
+        context = httpx.create_ssl_context()
+        self.authority.configure_trust(context)
+        return context
+
+
+@pytest.fixture
+async def sign_server(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SignServer]:
+    async for server in SignServer().serve():
+        monkeypatch.setenv("SIGN_API_URL", server.url)  # where TikTokLive's signer sends its requests
+        yield server
+
+
+async def signed_websocket(client: TikTokLiveClient) -> ProtoMessageFetchResult:
+    """The sign server's part of a connection, as `client.start` asks for it."""
+    return await client.web.fetch_signed_websocket(platform=WebcastPlatform.WEB, room_id=ROOM)
+
+
+async def test_the_key_goes_only_to_a_sign_server_whose_certificate_this_pc_trusts(sign_server: SignServer) -> None:
+    guarded = default_client("moncompte", "my-key")
+    as_the_library_makes_it = TikTokLiveClient("moncompte", web_kwargs={"signer_kwargs": {"sign_api_key": "my-key"}})
+    try:
+        with pytest.raises(SignAPIError) as refused:
+            await signed_websocket(guarded)
+        assert tiktok_module._untrusted_certificate(refused.value)
+        assert sign_server.requests == []  # the TLS handshake failed: no request, no key, left this PC
+
+        # TikTokLive's own sign-server client checks no certificate: the same server gets the key.
+        await signed_websocket(as_the_library_makes_it)
+        assert [request["x-api-key"] for request in sign_server.requests] == ["my-key"]
+    finally:
+        for client in (guarded, as_the_library_makes_it):
+            await client.web.close()
+            await client.web.signer.client.aclose()
+
+
+async def test_a_trusted_sign_server_gets_the_key_and_signs(
+    sign_server: SignServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tiktok_module, "tls_context", sign_server.trusted)
+    client = default_client("moncompte", "my-key")
+    try:
+        result = await signed_websocket(client)
+    finally:
+        await client.web.close()
+        await client.web.signer.client.aclose()
+    assert result.is_first
+    assert client.web.cookies.get("ttwid") == "t"
+    assert [request["x-api-key"] for request in sign_server.requests] == ["my-key"]
+    assert sign_server.requests[0]["user-agent"].startswith("TikTokLive.py/")  # the library's headers, kept
+
+
+async def test_ssl_cert_file_names_the_authorities_to_trust(
+    sign_server: SignServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What the README's troubleshooting says to do behind an antivirus or a network inspecting HTTPS.
+    bundle = tmp_path / "authorities.pem"
+    sign_server.authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    tls_context.cache_clear()
+    client = default_client("moncompte", "my-key")
+    try:
+        await signed_websocket(client)
+    finally:
+        tls_context.cache_clear()  # the next client reads the environment again
+        await client.web.close()
+        await client.web.signer.client.aclose()
+    assert [request["x-api-key"] for request in sign_server.requests] == ["my-key"]
+
+
+def live_clients(made: list[TikTokLiveClient]) -> Callable[[str, str], TikTokLiveClient]:
+    """The real clients (`default_client`), told the creator is live; the sign server is the test's."""
+
+    def make(unique_id: str, sign_api_key: str) -> TikTokLiveClient:
+        client = default_client(unique_id, sign_api_key)
+
+        async def live(*args: Any, **kwargs: Any) -> bool:
+            return True
+
+        async def room(*args: Any, **kwargs: Any) -> int:
+            return ROOM
+
+        client.web.fetch_is_live, client.web.fetch_room_id_from_html = live, room
+        made.append(client)
+        return client
+
+    return make
+
+
+async def test_an_untrusted_certificate_is_said_and_every_attempt_closes_its_clients(sign_server: SignServer) -> None:
+    made: list[TikTokLiveClient] = []
+    seen, sleeps = Seen(), Sleeps(hold_from=2)
+    source = TikTokSource(
+        settings(sign_api_key="my-key"), client_factory=live_clients(made), sleep=sleeps, rand=lambda: 0.5, environ={}
+    )
+    task = await running(source, seen)
+    await seen.until(lambda: len(sleeps.waits) == 2)
+    await stop(task)
+    errors = [text for status, text in seen.statuses if status == "error"]
+    assert errors == 2 * [  # once per attempt
+        "error: connection not secure: the certificate of TikTok or of the sign server is not trusted (an antivirus "
+        "or a network inspecting HTTPS? see Troubleshooting in the README); retrying in 30 s"
+    ]
+    assert sleeps.waits == [30, 30]  # not a quick retry: a certificate does not fix itself in 2 s
+    assert sign_server.requests == []
+    assert len(made) == 2
+    assert all(client.web.signer.client.is_closed for client in made)
+
+
+async def test_a_sign_server_that_never_answers_is_given_up_on(
+    sign_server: SignServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_server.answer = "never"
+    monkeypatch.setattr(tiktok_module, "tls_context", sign_server.trusted)
+    monkeypatch.setattr(tiktok_module, "SIGN_SERVER_SECONDS", 0.2)
+    made: list[TikTokLiveClient] = []
+    seen, sleeps = Seen(), Sleeps(hold_from=1)
+    source = TikTokSource(settings(), client_factory=live_clients(made), sleep=sleeps, rand=lambda: 0.5, environ={})
+    task = await running(source, seen)
+    await seen.until(lambda: seen.last == "error")
+    await stop(task)
+    assert len(sign_server.requests) == 1
+    assert seen.statuses[-1] == (
+        "error",
+        "error: could not reach TikTok (check this PC's internet connection); retrying in 2 s",
+    )
+    assert made[0].web.signer.client.is_closed
+
+
 # -- the supervisor -------------------------------------------------------------------------
 
 
@@ -766,6 +939,13 @@ def rate_limited(seconds: int) -> SignatureRateLimitError:
             "check",
             "error: could not reach TikTok (check this PC's internet connection); retrying in 2 s",
             2,
+        ),
+        (
+            ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] unable to get local issuer certificate"),
+            "sign",
+            "error: connection not secure: the certificate of TikTok or of the sign server is not trusted (an "
+            "antivirus or a network inspecting HTTPS? see Troubleshooting in the README); retrying in 30 s",
+            30,
         ),
         (
             PremiumEndpointError("premium", api_message="This endpoint requires a paid plan"),

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 import websockets
 
@@ -102,6 +103,7 @@ COUNTED_IDS = 2000  # follows, shares and gifts of the room kept in the memory f
 MEMORY_SECONDS = 0.5  # the memory file is written at most this often (like the live's own state)
 MEMORY_FILE = "tiktok-seen.json"  # its usual name, in the data folder
 SHUTDOWN_SECONDS = 5.0
+SIGN_SERVER_SECONDS = 15.0  # for each step of one request to the sign server (connect, send, answer)
 
 
 @functools.cache
@@ -114,8 +116,7 @@ def tls_context() -> ssl.SSLContext:
     failed attempts before it levelled off; with this context it stays flat (bench/README).
     Shared, so never changed after it is made: every client speaks HTTP/1.1 (httpcore sets the same
     ALPN on it for each connection), and `SSL_CERT_FILE`/`SSL_CERT_DIR` are read once, at the first
-    client. The library's own client for the sign server does not use it (it is made with
-    certificate checks off, in TikTokLive).
+    client. The client for the sign server uses it too (`guard_sign_server`).
     """
     return httpx.create_ssl_context()
 
@@ -125,7 +126,25 @@ def default_client(unique_id: str, sign_api_key: str) -> Any:
     web_kwargs: dict[str, Any] = {"httpx_kwargs": {"verify": tls_context()}}
     if sign_api_key:
         web_kwargs["signer_kwargs"] = {"sign_api_key": sign_api_key}
-    return TikTokLiveClient(unique_id=unique_id, web_kwargs=web_kwargs)
+    client = TikTokLiveClient(unique_id=unique_id, web_kwargs=web_kwargs)
+    guard_sign_server(client)
+    return client
+
+
+def guard_sign_server(client: Any) -> None:
+    """Make the client's requests to the sign server check its certificate, and give up on a silent one.
+
+    TikTokLive 7.0.1 makes its sign-server client with certificate checks off and no timeout. That
+    client carries the sign_api_key and brings back the address of the websocket to join: anyone
+    between this PC and the sign server (a hostile Wi-Fi, a rogue proxy) could read the key or hand
+    over a websocket of their own; and a sign server that accepted the connection but never answered
+    held the attempt forever, the status stuck on "connecting". This gives the library's client a
+    client of the same settings (address, headers and key, redirects) with our TLS context and a
+    timeout, through the SDK's public `set_async_httpx_client`. `_attempt_once` closes it.
+    """
+    sign_server = client.web.signer.sdk_client
+    checked = attrs.evolve(sign_server, verify_ssl=tls_context(), timeout=httpx.Timeout(SIGN_SERVER_SECONDS))
+    sign_server.set_async_httpx_client(checked.get_async_httpx_client())
 
 
 def prime_metadata() -> None:
@@ -308,6 +327,8 @@ class TikTokSource:
             self._attempt_done()
             with contextlib.suppress(Exception):
                 await client.web.close()
+            with contextlib.suppress(Exception):
+                await client.web.signer.client.aclose()  # the sign server's (TikTokLive leaves it open)
 
     async def _watch(self, attempt: Attempt) -> None:
         """Return once nothing has come from TikTok for `silence_seconds` (a half-open or stalled socket)."""
@@ -336,6 +357,8 @@ class TikTokSource:
         """How long to wait after a failed attempt, and why it failed: a text key of `overlay.i18n` and its values."""
         delay = self._backoff(failures)
         slow = max(delay, self.settings.poll_seconds)
+        if _untrusted_certificate(exc):
+            return slow, "tiktok_certificate", {}
         if isinstance(exc, SignatureRateLimitError):
             wait = delay
             with contextlib.suppress(Exception):
@@ -586,6 +609,22 @@ def _user(user: Any) -> User:
     if thumb is not None and thumb.url_list:
         avatar = str(thumb.url_list[0])
     return User(id=handle or (str(numeric) if numeric else ""), nickname=str(user.nickname or ""), avatar=avatar)
+
+
+def _untrusted_certificate(exc: BaseException) -> bool:
+    """Whether a failure came from a certificate this PC does not trust (TikTok's, or the sign server's).
+
+    httpx and TikTokLive wrap the `ssl` error (`SignAPIError` <- `httpx.ConnectError` <- httpcore's
+    <- `SSLCertVerificationError`); the websocket raises it as it is.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _short(exc: BaseException) -> str:
