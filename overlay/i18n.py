@@ -54,8 +54,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_sign_failed": "le serveur de signature a échoué ({message})",
         "tiktok_certificate": (
             "connexion non sûre : le certificat de TikTok ou du serveur de signature n'est pas reconnu "
-            "(un antivirus ou un réseau qui inspecte le HTTPS ? voir Dépannage dans le README)"
+            "(un antivirus ou un réseau qui inspecte le HTTPS ? l'heure du PC ? voir Troubleshooting dans le README)"
         ),
+        "tiktok_sign_silent": "le serveur de signature ne répond pas (souvent passager)",
         "tiktok_not_found": (
             "TikTok n'a pas de compte live {handle} "
             "(vérifiez tiktok.unique_id ; TikTok vérifie peut-être aussi les robots)"
@@ -108,8 +109,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_sign_failed": "the sign server failed ({message})",
         "tiktok_certificate": (
             "connection not secure: the certificate of TikTok or of the sign server is not trusted "
-            "(an antivirus or a network inspecting HTTPS? see Troubleshooting in the README)"
+            "(an antivirus or a network inspecting HTTPS? the PC's clock? see Troubleshooting in the README)"
         ),
+        "tiktok_sign_silent": "the sign server did not answer (usually temporary)",
         "tiktok_not_found": (
             "TikTok has no live account {handle} (check tiktok.unique_id; TikTok may also be checking for bots)"
         ),

@@ -580,6 +580,7 @@ async def test_the_real_clients_load_the_certificate_authorities_once(monkeypatc
     finally:
         for client in clients:
             await client.web.close()
+            await client.web.signer.client.aclose()
 
 
 # -- the sign server --------------------------------------------------------------------------
@@ -670,6 +671,7 @@ async def test_a_trusted_sign_server_gets_the_key_and_signs(
         await client.web.signer.client.aclose()
     assert result.is_first
     assert client.web.cookies.get("ttwid") == "t"
+    assert client.web.signer.client.timeout == httpx.Timeout(tiktok_module.SIGN_SERVER_SECONDS)
     assert [request["x-api-key"] for request in sign_server.requests] == ["my-key"]
     assert sign_server.requests[0]["user-agent"].startswith("TikTokLive.py/")  # the library's headers, kept
 
@@ -680,15 +682,22 @@ async def test_ssl_cert_file_names_the_authorities_to_trust(
     # What the README's troubleshooting says to do behind an antivirus or a network inspecting HTTPS.
     bundle = tmp_path / "authorities.pem"
     sign_server.authority.cert_pem.write_to_path(str(bundle))
-    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-    tls_context.cache_clear()
-    client = default_client("moncompte", "my-key")
+    clients: list[TikTokLiveClient] = []
     try:
-        await signed_websocket(client)
+        clients.append(default_client("moncompte", "my-key"))
+        with pytest.raises(SignAPIError):
+            await signed_websocket(clients[-1])
+        assert sign_server.requests == []
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+        tls_context.cache_clear()
+        clients.append(default_client("moncompte", "my-key"))
+        await signed_websocket(clients[-1])
     finally:
         tls_context.cache_clear()  # the next client reads the environment again
-        await client.web.close()
-        await client.web.signer.client.aclose()
+        for client in clients:
+            await client.web.close()
+            await client.web.signer.client.aclose()
     assert [request["x-api-key"] for request in sign_server.requests] == ["my-key"]
 
 
@@ -723,7 +732,7 @@ async def test_an_untrusted_certificate_is_said_and_every_attempt_closes_its_cli
     errors = [text for status, text in seen.statuses if status == "error"]
     assert errors == 2 * [  # once per attempt
         "error: connection not secure: the certificate of TikTok or of the sign server is not trusted (an antivirus "
-        "or a network inspecting HTTPS? see Troubleshooting in the README); retrying in 30 s"
+        "or a network inspecting HTTPS? the PC's clock? see Troubleshooting in the README); retrying in 30 s"
     ]
     assert sleeps.waits == [30, 30]  # not a quick retry: a certificate does not fix itself in 2 s
     assert sign_server.requests == []
@@ -736,7 +745,7 @@ async def test_a_sign_server_that_never_answers_is_given_up_on(
 ) -> None:
     sign_server.answer = "never"
     monkeypatch.setattr(tiktok_module, "tls_context", sign_server.trusted)
-    monkeypatch.setattr(tiktok_module, "SIGN_SERVER_SECONDS", 0.2)
+    monkeypatch.setattr(tiktok_module, "SIGN_SERVER_SECONDS", 1.0)
     made: list[TikTokLiveClient] = []
     seen, sleeps = Seen(), Sleeps(hold_from=1)
     source = TikTokSource(settings(), client_factory=live_clients(made), sleep=sleeps, rand=lambda: 0.5, environ={})
@@ -744,10 +753,7 @@ async def test_a_sign_server_that_never_answers_is_given_up_on(
     await seen.until(lambda: seen.last == "error")
     await stop(task)
     assert len(sign_server.requests) == 1
-    assert seen.statuses[-1] == (
-        "error",
-        "error: could not reach TikTok (check this PC's internet connection); retrying in 2 s",
-    )
+    assert seen.statuses[-1] == ("error", "error: the sign server did not answer (usually temporary); retrying in 2 s")
     assert made[0].web.signer.client.is_closed
 
 
@@ -944,7 +950,8 @@ def rate_limited(seconds: int) -> SignatureRateLimitError:
             ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] unable to get local issuer certificate"),
             "sign",
             "error: connection not secure: the certificate of TikTok or of the sign server is not trusted (an "
-            "antivirus or a network inspecting HTTPS? see Troubleshooting in the README); retrying in 30 s",
+            "antivirus or a network inspecting HTTPS? the PC's clock? see Troubleshooting in the README); "
+            "retrying in 30 s",
             30,
         ),
         (

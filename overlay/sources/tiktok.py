@@ -138,7 +138,8 @@ def guard_sign_server(client: Any) -> None:
     client carries the sign_api_key and brings back the address of the websocket to join: anyone
     between this PC and the sign server (a hostile Wi-Fi, a rogue proxy) could read the key or hand
     over a websocket of their own; and a sign server that accepted the connection but never answered
-    held the attempt forever, the status stuck on "connecting". This gives the library's client a
+    held the attempt forever, the status stuck on "connecting" (now: nothing for `SIGN_SERVER_SECONDS`
+    while connecting, sending or waiting for the answer ends the attempt). This gives the library's client a
     client of the same settings (address, headers and key, redirects) with our TLS context and a
     timeout, through the SDK's public `set_async_httpx_client`. `_attempt_once` closes it.
     """
@@ -166,6 +167,7 @@ class Attempt:
         self.connected_at: float | None = None
         self.heard_at = 0.0  # when anything last came from TikTok (the silence watchdog reads it)
         self.ended = False
+        self.sign_host = ""  # the sign server's, to tell its failures from TikTok's
 
 
 class TikTokSource:
@@ -290,6 +292,8 @@ class TikTokSource:
         """Check, connect and follow one connection: 'offline', 'ended', 'dropped' or 'silent' (errors raise)."""
         client = self._client_factory(self.handle, self._sign_api_key)
         self._attempt = attempt = Attempt()
+        with contextlib.suppress(Exception):
+            attempt.sign_host = client.web.signer.client.base_url.host
         try:
             if not await client.is_live():
                 return "offline"
@@ -368,6 +372,8 @@ class TikTokSource:
             return slow, "tiktok_premium", {}
         if isinstance(exc, SignAPIError):
             return delay, "tiktok_sign_failed", {"message": _short(exc)}
+        if isinstance(exc, httpx.TransportError) and _host(exc) == self._attempt.sign_host:
+            return delay, "tiktok_sign_silent", {}  # TikTokLive wraps only its connect errors in SignAPIError
         if isinstance(exc, UserNotFoundError):
             return slow, "tiktok_not_found", {"handle": self.handle}
         if isinstance(exc, AgeRestrictedError):
@@ -615,7 +621,7 @@ def _untrusted_certificate(exc: BaseException) -> bool:
     """Whether a failure came from a certificate this PC does not trust (TikTok's, or the sign server's).
 
     httpx and TikTokLive wrap the `ssl` error (`SignAPIError` <- `httpx.ConnectError` <- httpcore's
-    <- `SSLCertVerificationError`); the websocket raises it as it is.
+    <- `SSLCertVerificationError`, the last link a suppressed context); the websocket raises it as it is.
     """
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -623,8 +629,16 @@ def _untrusted_certificate(exc: BaseException) -> bool:
         if isinstance(current, ssl.SSLCertVerificationError):
             return True
         seen.add(id(current))
-        current = current.__cause__ or current.__context__
+        current = current.__cause__ or current.__context__  # httpcore's is `from None`: its context holds it
     return False
+
+
+def _host(exc: httpx.TransportError) -> str:
+    """The host an httpx error was about ("" if it does not say)."""
+    try:
+        return exc.request.url.host
+    except RuntimeError:  # raised outside a request
+        return ""
 
 
 def _short(exc: BaseException) -> str:
