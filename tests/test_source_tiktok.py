@@ -68,7 +68,19 @@ from websockets.asyncio.server import ServerConnection
 
 from overlay.config import TikTokSettings
 from overlay.engine.state import Engine
-from overlay.events import Comment, Event, Follow, Gift, Like, LiveEnded, LiveStarted, SourceStatus, User, Viewers
+from overlay.events import (
+    Comment,
+    Event,
+    Follow,
+    Gift,
+    Like,
+    LiveEnded,
+    LiveStarted,
+    Share,
+    SourceStatus,
+    User,
+    Viewers,
+)
 from overlay.i18n import format_duration, status_detail
 from overlay.sources import tiktok as tiktok_module
 from overlay.sources.base import Joinable, Simulated
@@ -101,7 +113,11 @@ def like(count: int, total: int, msg_id: int = 0, user: ProtoUser | None = None)
 
 
 def social(kind: str, msg_id: int) -> Any:
-    key = {"follow": "pm_main_follow_message_viewer_2", "share": "pm_mt_guidance_share"}[kind]
+    key = {
+        "follow": "pm_main_follow_message_viewer_2",
+        "share": "pm_mt_guidance_share",
+        "share brought 5": "pm_mt_guidance_viewer_5_share",  # TikTok: "5 viewers joined through Hugo's share"
+    }[kind]
     # (No local named `common`: pydantic resolves the proto's lazy forward references in the caller's frame.)
     meta = CommonMessageData(msg_id=msg_id, display_text=Text(key=key))
     return message("WebcastSocialMessage", SocialEvent(common=meta, user=viewer(13, "hugo", "Hugo")))
@@ -132,8 +148,9 @@ def viewers(total: int) -> Any:
     return message("WebcastRoomUserSeqMessage", RoomUserSeqEvent(total=total))
 
 
-def live_end() -> Any:
-    return message("WebcastControlMessage", ControlEvent(action=ControlAction.STREAM_ENDED))
+def live_end(msg_id: int = 0) -> Any:
+    meta = CommonMessageData(msg_id=msg_id)
+    return message("WebcastControlMessage", ControlEvent(common=meta, action=ControlAction.STREAM_ENDED))
 
 
 def push_frame(*messages: Any, ack: str = "", log_id: int = 0) -> bytes:
@@ -998,6 +1015,74 @@ async def test_the_end_of_the_live_is_said_and_the_next_live_is_a_new_one(tiktok
     assert sleeps.waits == [30, 30, 30]
     assert [e.room_id for e in seen.of(LiveStarted)] == [str(ROOM), str(ROOM + 1)]
     assert seen.of(Like)[-1] == Like(count=1, total=1, user=seen.of(Like)[0].user)
+
+
+async def test_a_live_that_ends_without_an_end_message_ends_at_the_next_check(tiktok: FakeTikTok) -> None:
+    # TikTok does not always send the end: the connection just closes (or goes quiet), and the live is over.
+    tiktok.visits = [Visit(frames=[[like(5, 500, msg_id=1)]], close=1011)]
+    tiktok.checks = [True, False]
+    seen, sleeps = Seen(), Sleeps(hold_from=2)
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: seen.last == "ended")
+    await stop(task)
+    assert len(seen.of(LiveEnded)) == 1
+    assert seen.statuses[2:] == [
+        ("connected", f"connected (room {ROOM})"),
+        ("reconnecting", "reconnecting in 2 s (attempt 1)"),
+        ("ended", "live ended; waiting for @moncompte to go live again"),
+    ]
+
+
+@pytest.mark.parametrize("resumed", [True, False], ids=["resumed after a restart", "not live before"])
+async def test_a_live_resumed_after_a_restart_ends_if_it_ended_meanwhile(tiktok: FakeTikTok, resumed: bool) -> None:
+    tiktok.checks = [False]
+    seen, sleeps = Seen(), Sleeps(hold_from=1)
+    source = make_source(tiktok, sleeps)
+    if resumed:
+        source.join(str(ROOM), 500)  # the server stopped mid-live, and the live ended while it was down
+    task = await running(source, seen)
+    await seen.until(lambda: seen.last in ("ended", "waiting"))
+    await stop(task)
+    assert len(seen.of(LiveEnded)) == (1 if resumed else 0)
+    assert seen.last == ("ended" if resumed else "waiting")
+
+
+async def test_an_end_replayed_on_a_late_reconnect_still_ends_the_live(tiktok: FakeTikTok) -> None:
+    # Checked just after the end, the room may still read as live: TikTok then replays its end message.
+    tiktok.visits = [
+        Visit(frames=[[like(5, 500, msg_id=1)], [live_end(msg_id=77)]], close=None),
+        Visit(replayed=[like(5, 500, msg_id=1), live_end(msg_id=77)], close=None),
+    ]
+    tiktok.checks = [True, True, False]
+    seen, sleeps = Seen(), Sleeps(hold_from=3)
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: len(sleeps.waits) == 3)
+    await stop(task)
+    engine = Engine(make_config(), "tiktok", now=0)
+    for event in seen.events:
+        engine.apply(event, now=1)
+    assert engine.live_ended
+    assert [status for status, _ in seen.statuses if status in ("ended", "reconnecting")] == ["ended", "ended"]
+    assert sleeps.waits == [30, 30, 30]  # the poll, not a reconnect's backoff
+
+
+async def test_a_share_counts_once_and_its_viewers_joined_notice_is_no_new_share(tiktok: FakeTikTok) -> None:
+    frames = [[social("share", 21)], [social("share brought 5", 22)], [like(1, 1, msg_id=23)]]
+    tiktok.visits = [Visit(frames=frames, close=None)]
+    seen, sleeps = Seen(), Sleeps(hold_from=1)
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: bool(seen.of(Like)))
+    await stop(task)
+    assert [share.user.nickname for share in seen.of(Share)] == ["Hugo"]
+
+
+async def test_a_viewer_without_a_nickname_shows_as_their_handle(tiktok: FakeTikTok) -> None:
+    tiktok.visits = [Visit(frames=[[like(3, 3, msg_id=31, user=viewer(40, "sans_nom", ""))]], close=None)]
+    seen = Seen()
+    task = await running(make_source(tiktok, Sleeps()), seen)
+    await seen.until(lambda: bool(seen.of(Like)))
+    await stop(task)
+    assert (seen.of(Like)[0].user.id, seen.of(Like)[0].user.nickname) == ("sans_nom", "sans_nom")
 
 
 # -- no double counting ---------------------------------------------------------------------

@@ -216,6 +216,7 @@ class TikTokSource:
         self._counted: deque[tuple[str, int]] = deque(maxlen=COUNTED_IDS)  # what the memory file keeps
         self._counted_changed = False
         self._joined = False
+        self._live_open = False  # a live was joined and has not been said to end (see `_end_live`)
         # Writes happen on worker threads and one last time at shutdown: the lock and the version
         # make sure an older write never lands after a newer one.
         self._memory_lock = threading.Lock()
@@ -230,6 +231,7 @@ class TikTokSource:
         """
         self._room_id, self._high_total, self._floor = room_id, max(0, total or 0), -1
         self._joined = True
+        self._live_open = True
 
     # -- the supervisor ---------------------------------------------------------------
 
@@ -264,7 +266,9 @@ class TikTokSource:
                 continue
             if outcome == "offline":
                 failures = 0
-                if self._status_now[0] != "ended":  # "live ended" stays up until the next live
+                if self._end_live():  # it ended while we were not connected, or with no end message
+                    self._status("ended", "source_ended", handle=self.handle)
+                elif self._status_now[0] != "ended":  # "live ended" stays up until the next live
                     self._status("waiting", "source_waiting", handle=self.handle)
                 await self._sleep(self.settings.poll_seconds)
             elif outcome == "ended":
@@ -464,7 +468,7 @@ class TikTokSource:
             WebsocketResponseEvent: self._on_response,
             LikeEvent: self._on_like,
             FollowEvent: lambda ev: self._social(ev, Follow(user=_user(ev.user))),
-            ShareEvent: lambda ev: self._social(ev, Share(user=_user(ev.user))),
+            ShareEvent: self._on_share,
             GiftEvent: self._on_gift,
             CommentEvent: self._on_comment,
             RoomUserSeqEvent: self._on_viewers,
@@ -492,6 +496,7 @@ class TikTokSource:
         else:  # the same live again: what the library replays now was counted before
             self._floor = self._high_total
         self._first_batch = True
+        self._live_open = True
         self._emit(LiveStarted(room_id=room, total=None))
         self._status("connected", "source_connected", room=room)
 
@@ -499,10 +504,23 @@ class TikTokSource:
         log.debug("TikTokLive reported a disconnect")
 
     def _on_live_end(self, ev: Any) -> None:
-        if self._duplicate(ev):
-            return
+        # Not dropped when replayed: a check made just after the end may still see the room live, and
+        # TikTok then replays the end on connect (the library hangs up on it all the same).
         self._attempt.ended = True
+        self._end_live()
+
+    def _end_live(self) -> bool:
+        """Say the live ended, once (True if said now).
+
+        TikTok does not always send the end message: a live can also end while the connection is
+        down, or go quiet until the watchdog hangs up. The next check then finds the creator offline,
+        and that ends the live joined (`_supervise`), or the one resumed after a restart (`join`).
+        """
+        if not self._live_open:
+            return False
+        self._live_open = False
         self._emit(LiveEnded())
+        return True
 
     def _on_response(self, ev: Any) -> None:
         # The library announces each message's envelope first, for every message TikTok sends
@@ -524,6 +542,12 @@ class TikTokSource:
         if count <= 0 and total is None:
             return
         self._emit(Like(count=max(0, count), total=total, user=_user(ev.user)))
+
+    def _on_share(self, ev: Any) -> None:
+        # TikTokLive makes a ShareEvent of every message whose text key holds "share": also of TikTok's
+        # "N viewers joined through @x's share" (`pm_mt_guidance_viewer_N_share`), which is no new share.
+        if ev.users_joined is None:
+            self._social(ev, Share(user=_user(ev.user)))
 
     def _social(self, ev: Any, event: Event) -> None:
         if not self._duplicate(ev):
@@ -614,7 +638,8 @@ def _user(user: Any) -> User:
     thumb = getattr(user, "avatar_thumb", None)
     if thumb is not None and thumb.url_list:
         avatar = str(thumb.url_list[0])
-    return User(id=handle or (str(numeric) if numeric else ""), nickname=str(user.nickname or ""), avatar=avatar)
+    nickname = str(user.nickname or "") or handle  # a viewer with no nickname shows as their @handle
+    return User(id=handle or (str(numeric) if numeric else ""), nickname=nickname, avatar=avatar)
 
 
 def _untrusted_certificate(exc: BaseException) -> bool:
