@@ -1085,6 +1085,54 @@ async def test_a_viewer_without_a_nickname_shows_as_their_handle(tiktok: FakeTik
     assert (seen.of(Like)[0].user.id, seen.of(Like)[0].user.nickname) == ("sans_nom", "sans_nom")
 
 
+def gifts_of(seen: Seen) -> list[tuple[str, int]]:
+    return [(g.gift, g.count) for g in seen.of(Gift)]
+
+
+async def test_a_gift_streak_whose_end_never_comes_is_counted_once_as_it_stands(tiktok: FakeTikTok) -> None:
+    now = [0.0]
+    seen = Seen()
+    source = TikTokSource(
+        settings(), client_factory=tiktok.client, sleep=Sleeps(), clock=lambda: now[0], rand=lambda: 0.5, environ={}
+    )
+    tiktok.visits = [Visit(close=None)]
+    task = await running(source, seen)
+    await seen.until(lambda: seen.last == "connected")
+    tiktok.push(*[gift("Rose", 1, repeat, streaking=True, msg_id=40 + repeat) for repeat in (1, 2, 3)])
+    tiktok.push(viewers(120))
+    await seen.until(lambda: bool(seen.of(Viewers)))
+    assert gifts_of(seen) == []  # a streak under way: not counted yet
+    now[0] = 9.0
+    tiktok.push(viewers(121))
+    await seen.until(lambda: len(seen.of(Viewers)) == 2)
+    assert gifts_of(seen) == []  # still within STREAK_SECONDS of its last message
+    now[0] = 11.0
+    tiktok.push(viewers(122))
+    await seen.until(lambda: bool(seen.of(Gift)))
+    assert gifts_of(seen) == [("Rose", 3)]
+    # The end comes after all, with one more rose: only that one is added.
+    tiktok.push(gift("Rose", 1, 4, streaking=False, msg_id=44), like(1, 1, msg_id=45))
+    await seen.until(lambda: bool(seen.of(Like)))
+    await stop(task)
+    assert gifts_of(seen) == [("Rose", 3), ("Rose", 1)]
+
+
+@pytest.mark.parametrize("end_replayed", [False, True], ids=["its end never comes", "its end replayed on reconnect"])
+async def test_a_gift_streak_cut_by_a_drop_is_counted_once(tiktok: FakeTikTok, end_replayed: bool) -> None:
+    streak = [gift("Rose", 1, repeat, streaking=True, msg_id=50 + repeat) for repeat in (1, 2)]
+    end = [gift("Rose", 1, 2, streaking=False, msg_id=53)] if end_replayed else []
+    tiktok.visits = [
+        Visit(frames=[streak], close=1011),
+        # On reconnect TikTok replays what it sent before the drop (and the streak's end, if it was sent).
+        Visit(replayed=[*streak, *end], frames=[[like(1, 1, msg_id=54)]]),
+    ]
+    seen, sleeps = Seen(), Sleeps(hold_from=2)
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: bool(seen.of(Like)))
+    await stop(task)
+    assert gifts_of(seen) == [("Rose", 2)]
+
+
 # -- no double counting ---------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import os
 import random
 import re
@@ -94,7 +95,17 @@ VIEWER = ("user.id", "user.nickname", "user.display_id", "user.avatar_thumb.url_
 SLIM_READS: dict[type, tuple[str, ...]] = {
     LikeEvent: ("common.msg_id", "count", "total", *VIEWER),
     CommentEvent: ("common.msg_id", "content", *VIEWER),
-    GiftEvent: ("common.msg_id", "repeat_count", "repeat_end", "gift.name", "gift.diamond_count", "gift.type", *VIEWER),
+    GiftEvent: (
+        "common.msg_id",
+        "gift_id",
+        "group_id",
+        "repeat_count",
+        "repeat_end",
+        "gift.name",
+        "gift.diamond_count",
+        "gift.type",
+        *VIEWER,
+    ),
 }
 
 STABLE_SECONDS = 60.0  # a connection that lasted this long resets the backoff: the next drop retries quickly
@@ -103,6 +114,8 @@ COUNTED_IDS = 2000  # follows, shares and gifts of the room kept in the memory f
 MEMORY_SECONDS = 0.5  # the memory file is written at most this often (like the live's own state)
 MEMORY_FILE = "tiktok-seen.json"  # its usual name, in the data folder
 SHUTDOWN_SECONDS = 5.0
+STREAK_SECONDS = 10.0  # a gift streak with no news for this long is counted as it stands (its end can go missing)
+STREAKS_KEPT = 500  # streaks counted that way, remembered so that a late end adds only what it adds
 SIGN_SERVER_SECONDS = 15.0  # for each step of one request to the sign server (connect, send, answer)
 
 
@@ -217,6 +230,10 @@ class TikTokSource:
         self._counted_changed = False
         self._joined = False
         self._live_open = False  # a live was joined and has not been said to end (see `_end_live`)
+        # Gift streaks under way (their latest message), and the ones counted without their end.
+        self._streaks: dict[tuple[int, int, int], Any] = {}
+        self._streak_seen: dict[tuple[int, int, int], float] = {}
+        self._streaks_counted: dict[tuple[int, int, int], int] = {}
         # Writes happen on worker threads and one last time at shutdown: the lock and the version
         # make sure an older write never lands after a newer one.
         self._memory_lock = threading.Lock()
@@ -332,6 +349,7 @@ class TikTokSource:
                 watchdog.cancel()
             return "ended" if attempt.ended else "dropped"
         finally:
+            self._count_streaks(math.inf)  # a streak cut by the disconnect: its end may never come
             self._attempt_done()
             with contextlib.suppress(Exception):
                 await client.web.close()
@@ -527,8 +545,10 @@ class TikTokSource:
         # (viewer counts, unknown and unparsable ones included): the watchdog's sign of life.
         # (TikTok's own heartbeat and ack frames are dropped inside the library, unseen.)
         # `is_first` marks the batch it replays on connect, as opposed to live websocket frames.
-        self._attempt.heard_at = self._clock()
+        self._attempt.heard_at = now = self._clock()
         self._first_batch = bool(ev.raw.is_first)
+        if self._streaks:
+            self._count_streaks(now - STREAK_SECONDS)
 
     def _on_like(self, ev: Any) -> None:
         if self._duplicate(ev):
@@ -555,18 +575,48 @@ class TikTokSource:
             self._emit(event)
 
     def _on_gift(self, ev: Any) -> None:
-        if _streaking(ev) or self._duplicate(ev):  # a streak is reported once, when it ends
+        """A gift; a streak (a combo of one gift) is counted once, at its end or after STREAK_SECONDS without news."""
+        if self._duplicate(ev):
+            return
+        key = (int(ev.user.id) if ev.user is not None else 0, int(ev.gift_id), int(ev.group_id))
+        if _streaking(ev):
+            if not (self._first_batch and self._floor >= 0):  # a replay of a room we were in: counted before
+                self._streaks[key], self._streak_seen[key] = ev, self._clock()
+            return
+        self._streaks.pop(key, None)
+        self._streak_seen.pop(key, None)
+        counted = self._streaks_counted.pop(key, 0)  # counted without its end, which came after all
+        self._gift(ev, max(1, int(ev.repeat_count)) - counted)
+
+    def _gift(self, ev: Any, count: int) -> None:
+        if count <= 0:
             return
         self._count(ev)
         gift = ev.gift
         self._emit(
             Gift(
                 gift=str(gift.name) if gift is not None else "",
-                count=max(1, int(ev.repeat_count)),
+                count=count,
                 diamonds=max(0, int(gift.diamond_count)) if gift is not None else 0,
                 user=_user(ev.user),
             )
         )
+
+    def _count_streaks(self, older_than: float) -> None:
+        """Count the streaks last heard of before `older_than` (all: `math.inf`) as they stand.
+
+        TikTok does not always send a streak's end, and it may be lost in a reconnect: waiting for it
+        would lose the whole streak. If the end comes after all, it adds only what it adds.
+        """
+        for key, seen in list(self._streak_seen.items()):
+            if seen < older_than:
+                ev = self._streaks.pop(key)
+                del self._streak_seen[key]
+                count = max(1, int(ev.repeat_count))
+                self._gift(ev, count)
+                self._streaks_counted[key] = count
+                while len(self._streaks_counted) > STREAKS_KEPT:
+                    del self._streaks_counted[next(iter(self._streaks_counted))]
 
     def _on_comment(self, ev: Any) -> None:
         if not self._duplicate(ev):
