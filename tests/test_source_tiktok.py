@@ -1133,6 +1133,39 @@ async def test_a_gift_streak_cut_by_a_drop_is_counted_once(tiktok: FakeTikTok, e
     assert gifts_of(seen) == [("Rose", 2)]
 
 
+async def test_a_streak_counted_at_a_shutdown_is_not_counted_again_after_the_restart(
+    tiktok: FakeTikTok, tmp_path: Path
+) -> None:
+    memory = tmp_path / MEMORY_FILE
+    streak = [gift("Rose", 1, repeat, streaking=True, msg_id=60 + repeat) for repeat in range(1, 6)]
+    tiktok.visits = [Visit(frames=[streak], close=None)]
+    seen = Seen()
+    task = await running(make_source(tiktok, Sleeps(), memory), seen)
+    await seen.until(lambda: seen.last == "connected")
+    await asyncio.sleep(0.2)  # the streak's frame is read
+    await stop(task)  # the server stops mid-streak: counted as it stands (its end would come too late)
+    assert gifts_of(seen) == [("Rose", 5)]
+    # Restarted, it joins the same live, and TikTok replays the streak with its end: 8 roses in all.
+    end = gift("Rose", 1, 8, streaking=False, msg_id=69)
+    tiktok.visits = [Visit(replayed=[*streak, end], frames=[[like(1, 1, msg_id=70)]], close=None)]
+    seen = Seen()
+    source = make_source(tiktok, Sleeps(), memory)
+    source.join(str(ROOM), 0)
+    task = await running(source, seen)
+    await seen.until(lambda: bool(seen.of(Like)))
+    await stop(task)
+    assert gifts_of(seen) == [("Rose", 3)]
+
+
+async def test_the_last_streak_is_counted_before_the_live_ends(tiktok: FakeTikTok) -> None:
+    tiktok.visits = [Visit(frames=[[gift("Rose", 1, 2, streaking=True, msg_id=81)], [live_end(msg_id=82)]], close=None)]
+    seen, sleeps = Seen(), Sleeps(hold_from=1)
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: seen.last == "ended")
+    await stop(task)
+    assert [type(e).__name__ for e in seen.events if isinstance(e, Gift | LiveEnded)] == ["Gift", "LiveEnded"]
+
+
 # -- no double counting ---------------------------------------------------------------------
 
 
@@ -1250,7 +1283,7 @@ async def test_the_memory_of_a_finished_room_does_not_hide_a_new_live(tiktok: Fa
     task = await running(make_source(tiktok, Sleeps(), memory), seen)
     await seen.until(lambda: len(seen.of(Follow)) == 1)
     await stop(task)
-    assert json.loads(memory.read_text()) == {"room": str(ROOM), "ids": [["FollowEvent", 2]]}
+    assert json.loads(memory.read_text()) == {"room": str(ROOM), "ids": [["FollowEvent", 2]], "streaks": []}
     # Joined to another room (or not joined at all), the same message ids are new messages.
     for joined in (str(ROOM + 1), None):
         tiktok.visits = [Visit(replayed=[social("follow", 2)], close=None)]

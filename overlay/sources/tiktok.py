@@ -82,6 +82,7 @@ from overlay.sources.tiktok_decoding import (
     read_envelopes_in_c,
     reuse_validators,
 )
+from overlay.sources.tiktok_streaks import Streaks
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,6 @@ MEMORY_SECONDS = 0.5  # the memory file is written at most this often (like the 
 MEMORY_FILE = "tiktok-seen.json"  # its usual name, in the data folder
 SHUTDOWN_SECONDS = 5.0
 STREAK_SECONDS = 10.0  # a gift streak with no news for this long is counted as it stands (its end can go missing)
-STREAKS_KEPT = 500  # streaks counted that way, remembered so that a late end adds only what it adds
 SIGN_SERVER_SECONDS = 15.0  # for each step of one request to the sign server (connect, send, answer)
 
 
@@ -230,10 +230,7 @@ class TikTokSource:
         self._counted_changed = False
         self._joined = False
         self._live_open = False  # a live was joined and has not been said to end (see `_end_live`)
-        # Gift streaks under way (their latest message), and the ones counted without their end.
-        self._streaks: dict[tuple[int, int, int], Any] = {}
-        self._streak_seen: dict[tuple[int, int, int], float] = {}
-        self._streaks_counted: dict[tuple[int, int, int], int] = {}
+        self._streaks = Streaks()  # gift streaks under way, and the ones counted before their end
         # Writes happen on worker threads and one last time at shutdown: the lock and the version
         # make sure an older write never lands after a newer one.
         self._memory_lock = threading.Lock()
@@ -429,13 +426,16 @@ class TikTokSource:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             room, ids = str(data["room"]), [(str(kind), int(msg_id)) for kind, msg_id in data["ids"]]
+            streaks = Streaks()
+            streaks.recall(data.get("streaks", []))  # (not in the files of versions before it)
         except FileNotFoundError:
             return
-        except (OSError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             log.warning("%s is unreadable; follows, shares and gifts TikTok replays may count twice", path)
             return
         if room != self._room_id:
             return
+        self._streaks = streaks
         self._counted.extend(ids)
         for key in ids:
             if key not in self._seen:
@@ -455,9 +455,9 @@ class TikTokSource:
 
     def _memory_write(self) -> Callable[[], None] | None:
         """What to write now, taken on the event loop; None when nothing changed."""
-        if not self._counted_changed or self._memory is None:
+        if not (self._counted_changed or self._streaks.changed) or self._memory is None:
             return None
-        self._counted_changed = False
+        self._counted_changed = self._streaks.changed = False
         self._memory_version += 1
         return functools.partial(
             _write_memory,
@@ -465,7 +465,7 @@ class TikTokSource:
             self._memory_lock,
             self._memory_written,
             self._memory_version,
-            {"room": self._room_id, "ids": list(self._counted)},
+            {"room": self._room_id, "ids": list(self._counted), "streaks": self._streaks.remembered()},
         )
 
     def _count(self, ev: Any) -> None:
@@ -510,6 +510,7 @@ class TikTokSource:
         if room != self._room_id:  # a new room is a new live: totals start again
             self._room_id, self._high_total, self._floor = room, 0, -1
             self._counted.clear()
+            self._streaks.forget_all()
             self._counted_changed = True
         else:  # the same live again: what the library replays now was counted before
             self._floor = self._high_total
@@ -525,6 +526,7 @@ class TikTokSource:
         # Not dropped when replayed: a check made just after the end may still see the room live, and
         # TikTok then replays the end on connect (the library hangs up on it all the same).
         self._attempt.ended = True
+        self._count_streaks(math.inf)  # the live's last gifts before its end
         self._end_live()
 
     def _end_live(self) -> bool:
@@ -547,7 +549,7 @@ class TikTokSource:
         # `is_first` marks the batch it replays on connect, as opposed to live websocket frames.
         self._attempt.heard_at = now = self._clock()
         self._first_batch = bool(ev.raw.is_first)
-        if self._streaks:
+        if self._streaks:  # (one look at the oldest, most of the time)
             self._count_streaks(now - STREAK_SECONDS)
 
     def _on_like(self, ev: Any) -> None:
@@ -578,15 +580,10 @@ class TikTokSource:
         """A gift; a streak (a combo of one gift) is counted once, at its end or after STREAK_SECONDS without news."""
         if self._duplicate(ev):
             return
-        key = (int(ev.user.id) if ev.user is not None else 0, int(ev.gift_id), int(ev.group_id))
-        if _streaking(ev):
-            if not (self._first_batch and self._floor >= 0):  # a replay of a room we were in: counted before
-                self._streaks[key], self._streak_seen[key] = ev, self._clock()
-            return
-        self._streaks.pop(key, None)
-        self._streak_seen.pop(key, None)
-        counted = self._streaks_counted.pop(key, 0)  # counted without its end, which came after all
-        self._gift(ev, max(1, int(ev.repeat_count)) - counted)
+        if not _streaking(ev):
+            self._gift(ev, self._streaks.end(ev))
+        elif not (self._first_batch and self._floor >= 0):  # a replay of a room we were in: counted before
+            self._streaks.step(ev, self._clock())
 
     def _gift(self, ev: Any, count: int) -> None:
         if count <= 0:
@@ -603,20 +600,9 @@ class TikTokSource:
         )
 
     def _count_streaks(self, older_than: float) -> None:
-        """Count the streaks last heard of before `older_than` (all: `math.inf`) as they stand.
-
-        TikTok does not always send a streak's end, and it may be lost in a reconnect: waiting for it
-        would lose the whole streak. If the end comes after all, it adds only what it adds.
-        """
-        for key, seen in list(self._streak_seen.items()):
-            if seen < older_than:
-                ev = self._streaks.pop(key)
-                del self._streak_seen[key]
-                count = max(1, int(ev.repeat_count))
-                self._gift(ev, count)
-                self._streaks_counted[key] = count
-                while len(self._streaks_counted) > STREAKS_KEPT:
-                    del self._streaks_counted[next(iter(self._streaks_counted))]
+        """Count the streaks last heard of before `older_than` (all: `math.inf`) as they stand (`tiktok_streaks`)."""
+        for message, count in self._streaks.due(older_than):
+            self._gift(message, count)
 
     def _on_comment(self, ev: Any) -> None:
         if not self._duplicate(ev):
