@@ -310,8 +310,8 @@ class TikTokSource:
         """Check, connect and follow one connection: 'offline', 'ended', 'dropped' or 'silent' (errors raise)."""
         client = self._client_factory(self.handle, self._sign_api_key)
         self._attempt = attempt = Attempt()
-        with contextlib.suppress(Exception):
-            attempt.sign_host = client.web.signer.client.base_url.host
+        with contextlib.suppress(Exception):  # (the SDK's own field: `signer.client` would make a client to ask it)
+            attempt.sign_host = httpx.URL(client.web.signer.sdk_client._base_url).host
         try:
             if not await client.is_live():
                 return "offline"
@@ -350,8 +350,9 @@ class TikTokSource:
             self._attempt_done()
             with contextlib.suppress(Exception):
                 await client.web.close()
-            with contextlib.suppress(Exception):
-                await client.web.signer.client.aclose()  # the sign server's (TikTokLive leaves it open)
+            with contextlib.suppress(Exception):  # the sign server's, if made (TikTokLive leaves it open)
+                if (sign_client := client.web.signer.sdk_client._async_client) is not None:
+                    await sign_client.aclose()
 
     async def _watch(self, attempt: Attempt) -> None:
         """Return once nothing has come from TikTok for `silence_seconds` (a half-open or stalled socket)."""
