@@ -64,7 +64,10 @@ class Share(Event):
 
 @dataclass(frozen=True, slots=True)
 class Gift(Event):
-    """A finished gift (streaks are reported once, when they end)."""
+    """A gift, or what a streak (a combo) adds now: once at its end, or as it stands when its end is late.
+
+    A streak whose end never comes is counted 10 s after its last message; what it adds after that
+    comes as another Gift (see `overlay.sources.tiktok_streaks`)."""
 
     name: ClassVar[str] = "gift"
     gift: str

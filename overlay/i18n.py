@@ -53,8 +53,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_premium": "le serveur de signature refuse : il faut une sign_api_key payante",
         "tiktok_sign_failed": "le serveur de signature a échoué ({message})",
         "tiktok_certificate": (
-            "connexion non sûre : le certificat de TikTok ou du serveur de signature n'est pas reconnu "
-            "(un antivirus ou un réseau qui inspecte le HTTPS ? l'heure du PC ? voir Troubleshooting dans le README)"
+            "connexion non sécurisée : le certificat de TikTok ou du serveur de signature n'est pas reconnu "
+            "(antivirus ou réseau qui analyse le HTTPS ? vérifiez aussi la date et l'heure du PC ; "
+            "voir « Troubleshooting » dans le README)"
         ),
         "tiktok_sign_silent": "le serveur de signature ne répond pas (souvent passager)",
         "tiktok_not_found": (
@@ -109,7 +110,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_sign_failed": "the sign server failed ({message})",
         "tiktok_certificate": (
             "connection not secure: the certificate of TikTok or of the sign server is not trusted "
-            "(an antivirus or a network inspecting HTTPS? the PC's clock? see Troubleshooting in the README)"
+            "(an antivirus or a network inspecting HTTPS? check the PC's date and time too; "
+            "see Troubleshooting in the README)"
         ),
         "tiktok_sign_silent": "the sign server did not answer (usually temporary)",
         "tiktok_not_found": (

@@ -603,6 +603,12 @@ async def test_the_real_clients_load_the_certificate_authorities_once(monkeypatc
 # -- the sign server --------------------------------------------------------------------------
 
 
+CERTIFICATE = (
+    "error: connection not secure: the certificate of TikTok or of the sign server is not trusted (an antivirus or a "
+    "network inspecting HTTPS? check the PC's date and time too; see Troubleshooting in the README); retrying in 30 s"
+)
+
+
 class SignServer:
     """A sign server on loopback, over HTTPS, whose certificate comes from a test authority no PC trusts.
 
@@ -747,10 +753,7 @@ async def test_an_untrusted_certificate_is_said_and_every_attempt_closes_its_cli
     await seen.until(lambda: len(sleeps.waits) == 2)
     await stop(task)
     errors = [text for status, text in seen.statuses if status == "error"]
-    assert errors == 2 * [  # once per attempt
-        "error: connection not secure: the certificate of TikTok or of the sign server is not trusted (an antivirus "
-        "or a network inspecting HTTPS? the PC's clock? see Troubleshooting in the README); retrying in 30 s"
-    ]
+    assert errors == 2 * [CERTIFICATE]  # once per attempt
     assert sleeps.waits == [30, 30]  # not a quick retry: a certificate does not fix itself in 2 s
     assert sign_server.requests == []
     assert len(made) == 2
@@ -966,9 +969,7 @@ def rate_limited(seconds: int) -> SignatureRateLimitError:
         (
             ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] unable to get local issuer certificate"),
             "sign",
-            "error: connection not secure: the certificate of TikTok or of the sign server is not trusted (an "
-            "antivirus or a network inspecting HTTPS? the PC's clock? see Troubleshooting in the README); "
-            "retrying in 30 s",
+            CERTIFICATE,
             30,
         ),
         (
@@ -1133,28 +1134,37 @@ async def test_a_gift_streak_cut_by_a_drop_is_counted_once(tiktok: FakeTikTok, e
     assert gifts_of(seen) == [("Rose", 2)]
 
 
+@pytest.mark.parametrize(("roses", "added"), [(8, [("Rose", 3)]), (5, [])], ids=["it went on", "it had ended"])
 async def test_a_streak_counted_at_a_shutdown_is_not_counted_again_after_the_restart(
-    tiktok: FakeTikTok, tmp_path: Path
+    tiktok: FakeTikTok, tmp_path: Path, roses: int, added: list[tuple[str, int]]
 ) -> None:
     memory = tmp_path / MEMORY_FILE
     streak = [gift("Rose", 1, repeat, streaking=True, msg_id=60 + repeat) for repeat in range(1, 6)]
-    tiktok.visits = [Visit(frames=[streak], close=None)]
+    tiktok.visits = [Visit(frames=[[*streak, like(1, 1, msg_id=66)]], close=None)]
     seen = Seen()
     task = await running(make_source(tiktok, Sleeps(), memory), seen)
-    await seen.until(lambda: seen.last == "connected")
-    await asyncio.sleep(0.2)  # the streak's frame is read
+    await seen.until(lambda: bool(seen.of(Like)))  # the streak's frame is read
     await stop(task)  # the server stops mid-streak: counted as it stands (its end would come too late)
     assert gifts_of(seen) == [("Rose", 5)]
-    # Restarted, it joins the same live, and TikTok replays the streak with its end: 8 roses in all.
-    end = gift("Rose", 1, 8, streaking=False, msg_id=69)
-    tiktok.visits = [Visit(replayed=[*streak, end], frames=[[like(1, 1, msg_id=70)]], close=None)]
+    # Restarted, it joins the same live, and TikTok replays the streak with its end.
+    end = gift("Rose", 1, roses, streaking=False, msg_id=69)
+    tiktok.visits = [Visit(replayed=[*streak, end], frames=[[like(1, 2, msg_id=70)]], close=None)]
     seen = Seen()
     source = make_source(tiktok, Sleeps(), memory)
-    source.join(str(ROOM), 0)
+    source.join(str(ROOM), 1)
     task = await running(source, seen)
     await seen.until(lambda: bool(seen.of(Like)))
     await stop(task)
-    assert gifts_of(seen) == [("Rose", 3)]
+    assert gifts_of(seen) == added
+    # And once more: the end counted (or found already counted) is remembered too.
+    tiktok.visits = [Visit(replayed=[*streak, end], frames=[[like(1, 3, msg_id=71)]], close=None)]
+    seen = Seen()
+    source = make_source(tiktok, Sleeps(), memory)
+    source.join(str(ROOM), 2)
+    task = await running(source, seen)
+    await seen.until(lambda: bool(seen.of(Like)))
+    await stop(task)
+    assert gifts_of(seen) == []
 
 
 async def test_the_last_streak_is_counted_before_the_live_ends(tiktok: FakeTikTok) -> None:

@@ -3,7 +3,8 @@
 Two jobs:
 - translate TikTokLive's protobuf events into our small events (`overlay.events`), dropping
   what the library replays on every connect so nothing is counted twice, even after a restart
-  (the follows, shares and gifts counted in the current room are remembered in a small file);
+  (the follows, shares and gifts counted in the current room, and the gift streaks counted before
+  their end, are remembered in a small file);
 - supervise the connection, because the library has none: check politely whether the
   creator is live, connect, reconnect with capped exponential backoff and jitter, honour the
   sign server's rate limits, and say what is happening in words a creator understands.
@@ -90,8 +91,8 @@ ClientFactory = Callable[[str, str], Any]
 """Builds a TikTokLiveClient for (unique_id, sign_api_key); tests pass one whose network stays local."""
 
 # What the like, comment and gift handlers read (`_on_like`, `_on_comment`, `_on_gift`, `_duplicate`,
-# `_count`, `_user`, `_streaking`): these events arrive as `Slim` views holding only these fields
-# (any other raises AttributeError).
+# `_count`, `_user`, `_streaking`, and `tiktok_streaks.key_of`): these events arrive as `Slim` views
+# holding only these fields (any other raises AttributeError).
 VIEWER = ("user.id", "user.nickname", "user.display_id", "user.avatar_thumb.url_list")
 SLIM_READS: dict[type, tuple[str, ...]] = {
     LikeEvent: ("common.msg_id", "count", "total", *VIEWER),
@@ -201,8 +202,9 @@ class TikTokSource:
         memory: Path | None = None,
     ) -> None:
         """`memory`: the file (usually `MEMORY_FILE` in the data folder) that keeps the ids of the
-        follows, shares and gifts counted in the current room, so that those TikTok replays on connect
-        after a restart are not counted again; None: remembered only while the process runs."""
+        follows, shares and gifts counted in the current room, and the gift streaks counted before
+        their end, so that what TikTok replays on connect after a restart is not counted again;
+        None: remembered only while the process runs."""
         if not settings.unique_id:
             raise ValueError("the tiktok source needs your handle: tiktok.unique_id in config.yaml, or --user @name")
         self.settings = settings
@@ -346,7 +348,10 @@ class TikTokSource:
                 watchdog.cancel()
             return "ended" if attempt.ended else "dropped"
         finally:
-            self._count_streaks(math.inf)  # a streak cut by the disconnect: its end may never come
+            try:
+                self._count_streaks(math.inf)  # a streak cut by the disconnect: its end may never come
+            except Exception:
+                log.exception("the gift streaks under way could not be counted")
             self._attempt_done()
             with contextlib.suppress(Exception):
                 await client.web.close()
@@ -392,7 +397,7 @@ class TikTokSource:
             return slow, "tiktok_premium", {}
         if isinstance(exc, SignAPIError):
             return delay, "tiktok_sign_failed", {"message": _short(exc)}
-        if isinstance(exc, httpx.TransportError) and _host(exc) == self._attempt.sign_host:
+        if isinstance(exc, httpx.TransportError) and self._attempt.sign_host == _host(exc) != "":
             return delay, "tiktok_sign_silent", {}  # TikTokLive wraps only its connect errors in SignAPIError
         if isinstance(exc, UserNotFoundError):
             return slow, "tiktok_not_found", {"handle": self.handle}
@@ -431,7 +436,7 @@ class TikTokSource:
             streaks.recall(data.get("streaks", []))  # (not in the files of versions before it)
         except FileNotFoundError:
             return
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError):
             log.warning("%s is unreadable; follows, shares and gifts TikTok replays may count twice", path)
             return
         if room != self._room_id:
@@ -569,7 +574,11 @@ class TikTokSource:
     def _on_share(self, ev: Any) -> None:
         # TikTokLive makes a ShareEvent of every message whose text key holds "share": also of TikTok's
         # "N viewers joined through @x's share" (`pm_mt_guidance_viewer_N_share`), which is no new share.
-        if ev.users_joined is None:
+        try:
+            notice = ev.users_joined is not None
+        except ValueError:  # a "viewer_..._share" key with something else than a number in it
+            notice = True
+        if not notice:
             self._social(ev, Share(user=_user(ev.user)))
 
     def _social(self, ev: Any, event: Event) -> None:
@@ -587,9 +596,9 @@ class TikTokSource:
             self._streaks.step(ev, self._clock())
 
     def _gift(self, ev: Any, count: int) -> None:
+        self._count(ev)  # even adding nothing (a late end): TikTok may replay it after a restart
         if count <= 0:
             return
-        self._count(ev)
         gift = ev.gift
         self._emit(
             Gift(
@@ -675,7 +684,7 @@ def _user(user: Any) -> User:
     thumb = getattr(user, "avatar_thumb", None)
     if thumb is not None and thumb.url_list:
         avatar = str(thumb.url_list[0])
-    nickname = str(user.nickname or "") or handle  # a viewer with no nickname shows as their @handle
+    nickname = str(user.nickname or "") or handle  # a viewer with no nickname shows as their handle
     return User(id=handle or (str(numeric) if numeric else ""), nickname=nickname, avatar=avatar)
 
 
