@@ -180,11 +180,12 @@ async def test_progress_needs_one_whole_number(control: TestServer, body: Any) -
     assert '{"set": N}' in answer["error"]
 
 
-async def test_progress_with_a_body_that_is_not_json(control: TestServer) -> None:
+@pytest.mark.parametrize("body", ["{set: 1", "[" * 5000 + "]" * 5000], ids=["not json", "nested 5,000 deep"])
+async def test_progress_with_a_body_that_is_not_json(control: TestServer, body: str) -> None:
     headers = {"Authorization": f"Bearer {token_of(control)}", "Content-Type": "application/json"}
     async with (
         aiohttp.ClientSession() as session,
-        session.post(http_url(control, "/api/goals/progress"), data="{set: 1", headers=headers) as response,
+        session.post(http_url(control, "/api/goals/progress"), data=body, headers=headers) as response,
     ):
         assert response.status == 400
         assert (await response.json())["error"] == "the body is not valid JSON"

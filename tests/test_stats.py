@@ -230,11 +230,13 @@ def test_a_server_outage_is_shown_as_such_on_the_page_and_in_the_export(recorded
     assert json.loads(text)["outages"] == [{"start": 330.0, "seconds": 45.0}]
 
 
-def test_an_unknown_live_is_a_clear_404(recorded: ServerThread) -> None:
+@pytest.mark.parametrize("path", ["/stats/99", "/stats/99999999999999999999999", "/stats/99999999999999999999999.csv"])
+def test_an_unknown_live_is_a_clear_404(recorded: ServerThread, path: str) -> None:
+    # (The long one is past SQLite's integers: it answered 500 with an OverflowError in the log.)
     with pytest.raises(urllib.error.HTTPError) as error:
-        fetch(recorded.url + "/stats/99")
+        fetch(recorded.url + path)
     assert error.value.code == 404
-    assert "/stats" in error.value.read().decode()
+    assert "/stats" in error.value.read().decode()  # (a way back to the list of lives)
 
 
 # -- a new live by hand ----------------------------------------------------------------------

@@ -185,7 +185,7 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     raw = await request.read()
     try:
         data = json.loads(raw) if raw.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # (RecursionError: a body nested thousands deep)
         json_error(web.HTTPBadRequest, "the body is not valid JSON")
     if not isinstance(data, dict):
         json_error(web.HTTPBadRequest, 'the body must be a JSON object: {"set": N} or {"add": N}')

@@ -197,6 +197,8 @@ async def _load(request: web.Request) -> dict[str, Any]:
     store = request.app[PERSISTER].store
 
     def read() -> dict[str, Any] | None:
+        if live_id >= 2**63:  # past SQLite's integers: no such live (not an OverflowError and a 500)
+            return None
         live = store.live(live_id)
         if live is None:
             return None
