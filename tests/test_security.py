@@ -158,6 +158,32 @@ async def test_a_request_a_browser_made_for_another_site_is_refused(app_server: 
     assert nothing_started(app_server)
 
 
+READS = ["/api/state", "/api/challenges", "/stats", "/stats/1", "/stats/1.json", "/widgets/goal", "/static/overlay.js"]
+
+
+@pytest.mark.parametrize("path", READS)
+async def test_reads_a_page_of_another_site_fetches_are_refused_too(app_server: TestServer, path: str) -> None:
+    """It could not read them (no CORS), but it could keep the server busy building them during a live.
+
+    (Chromium may not even send them from a public site to this PC; other browsers do.)"""
+    for site in ("cross-site", "same-site"):
+        for mode in ("no-cors", "cors"):
+            status, _ = await request(app_server, "GET", path, {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": mode})
+            assert status == 403, (site, mode)
+
+
+@pytest.mark.parametrize("path", [path for path in READS if not path.startswith("/stats/")])  # (no live #1 here)
+async def test_reads_from_this_site_a_link_obs_and_scripts_are_served(app_server: TestServer, path: str) -> None:
+    for headers in (
+        {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"},  # the overlay's own pages
+        {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate"},  # typed in, or an OBS Browser Source
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"},  # a link from another site, opened
+        {},  # curl, a script, a Stream Deck plugin
+    ):
+        status, _ = await request(app_server, "GET", path, headers)
+        assert status == 200, headers
+
+
 # -- the token ----------------------------------------------------------------------------------
 
 

@@ -146,6 +146,20 @@ async def host_guard(request: web.Request, handler: Handler) -> web.StreamRespon
 
 
 @web.middleware
+async def foreign_page_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse what a browser fetches for a page of another site, reads included (opening a link is fine).
+
+    Such a page cannot read the answers (no CORS here), but it could still make the server build
+    stats pages or states in a loop during a live. Tools and scripts send no `Sec-Fetch-*` headers;
+    OBS and the overlay's own pages fetch as this site ("same-origin", or "none" for what is typed in).
+    """
+    site = request.headers.get("Sec-Fetch-Site", "same-origin")
+    if site in ("cross-site", "same-site") and request.headers.get("Sec-Fetch-Mode") != "navigate":
+        return web.json_response({"error": "requests from another web page are refused"}, status=403)
+    return await handler(request)
+
+
+@web.middleware
 async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Errors under /api/ are JSON, as the README says: the router's own 404 and 405 too, not plain text."""
     try:
