@@ -46,8 +46,12 @@ class Persister:
         *,
         wall: Callable[[], float] = time.time,
         flush_seconds: float = FLUSH_SECONDS,
+        resumable: bool = True,
     ) -> None:
+        """`resumable`: the source can join the live it left (`Joinable`); a replay plays from its start
+        again, so a live it left unfinished is closed instead of continued and counted twice."""
         self.store = store
+        self.resumable = resumable
         self.bus = bus
         self.engine = bus.engine
         self.wall = wall
@@ -89,7 +93,13 @@ class Persister:
     async def _resume(self, live: dict[str, Any], state: dict[str, Any] | None) -> tuple[str, int] | None:
         engine = self.engine
         gap = max(0.0, self.wall() - float(live["saved_at"]))
-        if state is None or state.get("ended") or live["source"] != engine.source_kind or gap > RESUME_SECONDS:
+        if (
+            not self.resumable
+            or state is None
+            or state.get("ended")
+            or live["source"] != engine.source_kind
+            or gap > RESUME_SECONDS
+        ):
             await asyncio.to_thread(self.store.end_live, live["id"])
             log.info("live #%d (room %s) was not finished; it is closed in the history", live["id"], live["room_id"])
             return None

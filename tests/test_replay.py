@@ -24,6 +24,7 @@ from overlay.sources.replay import (
     check_recording_in_steps,
     read_recording,
 )
+from overlay.store import FILENAME, Store
 from overlay.web import create_app
 from tests.conftest import DrivenSource, http_url, make_config, ws_url
 
@@ -270,6 +271,21 @@ async def test_the_sample_replayed_through_the_app_gives_the_recorded_totals_and
             "en": "the replay source has nothing more to play",
         },
     }
+
+
+async def test_a_replay_played_again_on_the_same_data_is_a_new_rehearsal(tmp_path: Path) -> None:
+    # The first run is stopped before its end (its live is left unfinished), the second plays it all.
+    first = ReplaySource(ReplaySettings(file=str(SAMPLE), speed=20))
+    app = create_app(make_config(), source=first, data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await settled(ws, lambda state: state["likes"]["total"] > 0)
+    state = await run_to_the_end(ReplaySource(ReplaySettings(file=str(SAMPLE), speed=1000)), tmp_path)
+    assert summary(state) == expected_from(SAMPLE)  # as one clean run
+    store = Store(tmp_path / "data" / FILENAME).open()
+    try:
+        assert len(store.lives()) == 2  # two rehearsals in the stats, not one
+    finally:
+        store.close()
 
 
 async def test_record_then_replay_gives_the_same_live(tmp_path: Path) -> None:

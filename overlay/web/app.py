@@ -75,7 +75,7 @@ def create_app(
     app[SOCKETS] = set()
     # The config status in the state (error, wording warnings); edits of `config_path` apply live.
     reloader = Reloader(config, app[WORDING], bus, path=config_path)
-    app[PERSISTER] = Persister(Store(app[DATA_DIR] / FILENAME), bus)
+    app[PERSISTER] = Persister(Store(app[DATA_DIR] / FILENAME), bus, resumable=isinstance(source, Joinable))
 
     env = aiohttp_jinja2.setup(
         app,
