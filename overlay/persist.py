@@ -48,8 +48,8 @@ class Persister:
         flush_seconds: float = FLUSH_SECONDS,
         resumable: bool = True,
     ) -> None:
-        """`resumable`: the source can join the live it left (`Joinable`); a replay plays from its start
-        again, so a live it left unfinished is closed instead of continued and counted twice."""
+        """`resumable`: False for a source that plays from its start again (a replay): a live it left
+        unfinished is closed instead of continued and counted twice."""
         self.store = store
         self.resumable = resumable
         self.bus = bus

@@ -75,7 +75,8 @@ def create_app(
     app[SOCKETS] = set()
     # The config status in the state (error, wording warnings); edits of `config_path` apply live.
     reloader = Reloader(config, app[WORDING], bus, path=config_path)
-    app[PERSISTER] = Persister(Store(app[DATA_DIR] / FILENAME), bus, resumable=isinstance(source, Joinable))
+    # A replay plays its file from the start again: the live it left unfinished is not continued.
+    app[PERSISTER] = Persister(Store(app[DATA_DIR] / FILENAME), bus, resumable=source.kind != "replay")
 
     env = aiohttp_jinja2.setup(
         app,
