@@ -22,6 +22,7 @@ from overlay.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from overlay.config_errors import Problem, from_pydantic
 from overlay.datalock import DataDirInUse
 from overlay.i18n import Locale
+from overlay.store import StoreUnavailable
 from overlay.web import create_app
 from overlay.web.catalog import WIDGETS
 from overlay.web.control import control_url
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(config, args.data_dir, record=args.record, config_path=args.config))
     except KeyboardInterrupt:
         pass
-    except DataDirInUse as exc:  # a setup mistake, like a bad config: nothing was started
+    except (DataDirInUse, StoreUnavailable) as exc:  # a setup problem, like a bad config: nothing was started
         print(f"Could not start the server: {exc}", file=sys.stderr)
         return 2
     except PortInUse as exc:  # nothing was started either: the port is taken before the source runs

@@ -138,6 +138,16 @@ class BrokenStore(Exception):
     """The file exists but cannot be used as our store."""
 
 
+class StoreUnavailable(Exception):
+    """The store cannot be opened now (locked, disk full, read-only...), though nothing says it is damaged."""
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite says the file itself is bad (not a database, or corrupt), not that it cannot get at it now."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is None or code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+
+
 def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
     """Bring the schema to version `upto`, one transaction per migration; returns the version found."""
     found = int(db.execute("PRAGMA user_version").fetchone()[0])
@@ -204,13 +214,23 @@ class Store:
     # -- opening -------------------------------------------------------------------------
 
     def open(self) -> Store:
-        """Open (or create) the file and bring its schema up to date; a broken file is moved aside."""
+        """Open (or create) the file and bring its schema up to date; a broken file is moved aside.
+
+        A file SQLite cannot get at now (another program holds a lock on it, the disk is full, the
+        folder is read-only) is left as it is: `StoreUnavailable`, and the server does not start.
+        """
         if self._db is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._connect()
         except (sqlite3.DatabaseError, BrokenStore) as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and not _damaged(exc):
+                raise StoreUnavailable(
+                    f"the live history {self.path} cannot be opened now ({exc}). Nothing was changed. "
+                    "Is another program using it, the disk full, or the folder read-only? "
+                    "Fix that and start again, or start with --data-dir OTHER_FOLDER."
+                ) from exc
             moved = self._move_aside()
             self.notice = (
                 f"The live history {self.path} could not be read ({exc}). It was moved to {moved} "

@@ -13,7 +13,7 @@ from overlay.bus import Bus
 from overlay.engine import Engine
 from overlay.events import Like, LiveEnded, LiveStarted, NewLive, SetProgress, User
 from overlay.persist import Persister, merge_records
-from overlay.store import FILENAME, MIGRATIONS, SCHEMA_VERSION, LiveRecord, Store, migrate
+from overlay.store import FILENAME, MIGRATIONS, SCHEMA_VERSION, LiveRecord, Store, StoreUnavailable, migrate
 from tests.conftest import make_config
 
 
@@ -118,6 +118,27 @@ def test_a_damaged_store_is_found_by_the_check_and_moved_aside(tmp_path: Path) -
     assert len(moved) == 1
     assert moved[0].read_bytes() == bytes(data)
     assert "damaged" in store.notice
+    store.close()
+
+
+def test_a_store_another_program_holds_is_left_alone_and_said(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    store = Store(path).open()
+    store.write([LiveRecord(id=1, room_id="r", source="demo", started_at=1, likes={0: 5}, totals={0: 5})], 1)
+    store.close()
+    holder = sqlite3.connect(path, isolation_level=None)  # another program (a database browser...) holds the file
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("DELETE FROM lives WHERE id = 0")  # a write takes the lock, and keeps readers out too
+    try:
+        with pytest.raises(StoreUnavailable, match="cannot be opened now") as refused:  # after SQLite's 5 s wait
+            Store(path).open()
+        assert "Nothing was changed" in str(refused.value)
+        assert broken_files(tmp_path) == []  # not mistaken for a damaged file and moved aside
+    finally:
+        holder.close()
+    store = Store(path).open()  # once the other program lets go, the history is all there
+    assert [live["id"] for live in store.lives()] == [1]
     store.close()
 
 
