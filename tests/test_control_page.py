@@ -287,6 +287,32 @@ def test_in_a_narrow_dock_a_refused_number_is_said_in_sight_and_kept_to_fix(page
     wait_text(control, "#feedback", "", timeout=2_000)
 
 
+def test_challenges_edited_while_the_server_was_stopped_show_when_it_is_back(pages: Pages, tmp_path: Path) -> None:
+    # Each run of the server counts its config versions from 1: the pages must not keep the old run's list.
+    control, widget = pages.control(), pages.widget()
+    assert control.locator("[data-challenge]").evaluate_all("(bs) => bs.map((b) => b.dataset.challenge)") == [
+        "boom",
+        "rush",
+        "short",
+    ]
+    edited = [{**CHALLENGES[0], "success_text": "Incroyable !"}, {**CHALLENGES[1], "id": "vite"}]
+    port = pages.server.port
+    pages.server.stop()
+    control.wait_for_selector('#source-dot[data-status="offline"]')
+    widget.wait_for_selector('html[data-overlay="offline"]', state="attached")
+    pages.server = ServerThread(make_config(challenges=edited), tmp_path / "data", port=port).start()
+    widget.wait_for_selector('html[data-overlay="live"]', state="attached", timeout=15_000)
+    control.wait_for_function(
+        "() => [...document.querySelectorAll('[data-challenge]')].map((b) => b.dataset.challenge).join() "
+        "=== 'boom,vite'",
+        timeout=15_000,
+    )
+    control.keyboard.press("1")  # the challenge whose success text was edited
+    wait_text(control, "#current-status", "en cours")
+    pages.server.push(likes(100))
+    wait_text(widget, "#challenge-result", "Incroyable !")  # the widget has the new texts too
+
+
 def test_a_stopped_server_shows_on_the_page_which_comes_back_with_it(pages: Pages, tmp_path: Path) -> None:
     control = pages.control()
     control.keyboard.press("1")

@@ -175,5 +175,11 @@
     defaults = DEFAULTS[Overlay.options.locale] || DEFAULTS.fr;
   });
   loadTexts();
-  Overlay.connect({ state: onState });
+  Overlay.connect({
+    state: onState,
+    // Back after a restart, the config may have changed (its version counts again from 1): ask again.
+    offline() {
+      if (configVersion !== null) configVersion = -1;
+    },
+  });
 })();

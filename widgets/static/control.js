@@ -262,6 +262,8 @@
     deadline = null;
     $("current-timer").textContent = "";
     offline = true;
+    // Back after a restart, the config may have changed (its version counts again from 1): ask again.
+    if (configVersion !== null) configVersion = -1;
   }
   let offline = false;
 
