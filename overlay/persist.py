@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -209,10 +210,11 @@ class Persister:
     def _likes(self, live: LiveRecord, state: dict[str, Any], now: float) -> None:
         """Per-second likes from the engine's rhythm buckets; the current second is rewritten at the next flush."""
         seconds: list[tuple[int, int]] = []
+        first = math.floor(self._started_at)  # the live's second 0 is the clock's second it started in
         for ago, count in state["rhythm"]:
             clock_second = round(now - ago)
             if clock_second >= self._next_second:
-                seconds.append((int(clock_second - self._started_at), int(count)))
+                seconds.append((clock_second - first, int(count)))
         self._next_second = max(self._next_second, int(now))
         # The room total at the end of each second, counted back from the engine's total now.
         total = state["total"]

@@ -197,6 +197,21 @@ async def test_the_current_second_is_completed_by_the_next_flush(tmp_path: Path)
     await persister.stop()
 
 
+async def test_a_live_starting_mid_second_keeps_the_likes_of_its_first_two_seconds(tmp_path: Path) -> None:
+    clock = Clock(1000.6)  # the live starts 0.6 s into a second of the clock
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="r", total=0))
+    bus.publish(Like(count=10))  # in the clock's second 1000, the live's first
+    clock.now = 1001.3
+    bus.publish(Like(count=20))  # in the clock's second 1001, the live's second
+    clock.now = 1002.5
+    await persister.flush()
+    # Both used to land on second 0 (1000 - 1000.6 and 1001 - 1000.6 both truncate to 0): 10 likes lost.
+    assert persister.store.timeline(1) == [(0, 10, 10), (1, 20, 30)]
+    await persister.stop()
+
+
 async def test_a_restart_continues_the_live_with_the_same_numbers_and_goal_step(tmp_path: Path) -> None:
     clock = Clock()
     engine, bus, persister = make(tmp_path, clock)
