@@ -63,6 +63,7 @@ class Persister:
         self._next_id = 1
         self._urgent = asyncio.Event()
         self._failing = False
+        self._writing: asyncio.Future[None] | None = None  # the write on its thread, if one is under way
         self._labels = {step.id: step.label for step in self.engine.config.goals.steps}
         self._likers: list[tuple[str, str, int]] = []  # the top likers last written
         self._sync_identity()
@@ -159,6 +160,7 @@ class Persister:
         except Exception:
             log.exception("the last save of the live failed")
         finally:
+            await self._written()
             await asyncio.to_thread(self.store.close)
 
     # -- the hot path ----------------------------------------------------------------------
@@ -350,10 +352,24 @@ class Persister:
         return merge_records(batch)
 
     async def flush(self) -> None:
-        """Write what was gathered, in one transaction on a worker thread; a failed write is retried next time."""
+        """Write what was gathered, in one transaction on a worker thread; a failed write is retried next time.
+
+        The write goes on if the flush is cancelled (a shutdown): the thread cannot be stopped, and
+        `stop` waits for it, so its batch is kept if it fails and never lands after the last save.
+        """
+        await self._written()
         batch = self.collect(self.bus.clock())
         if not batch:
             return
+        self._writing = asyncio.ensure_future(self._write(batch))
+        await asyncio.shield(self._writing)
+
+    async def _written(self) -> None:
+        """Wait for a write left under way by a cancelled flush."""
+        if self._writing is not None and not self._writing.done():
+            await asyncio.wait((self._writing,))
+
+    async def _write(self, batch: list[LiveRecord]) -> None:
         try:
             await asyncio.to_thread(self.store.write, batch, self.wall())
         except Exception as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -352,6 +353,43 @@ async def test_the_last_moments_of_a_live_are_saved_when_a_new_room_starts(tmp_p
     assert (first["room_id"], first["total"], first["ended"]) == ("a", 1200, True)
     assert sum(likes for _, likes, _ in store.timeline(1)) == 205
     store.close()
+
+
+async def test_a_save_cut_by_a_shutdown_is_waited_for_and_kept_if_it_failed(tmp_path: Path) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="a", total=0))
+    for second in range(4):
+        clock.now = 1000.5 + second
+        bus.publish(Like(count=5))
+    writing, release = threading.Event(), threading.Event()
+    real_write = persister.store.write
+
+    def slow_then_failing(lives: list[LiveRecord], saved_at: float) -> None:
+        writing.set()
+        release.wait(10)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    persister.store.write = slow_then_failing  # type: ignore[method-assign]
+    flushing = asyncio.ensure_future(persister.flush())
+    await asyncio.to_thread(writing.wait, 10)
+    flushing.cancel()  # Ctrl+C while the write is on its thread, which cannot be stopped
+    with pytest.raises(asyncio.CancelledError):
+        await flushing
+    persister.store.write = real_write  # type: ignore[method-assign]
+    clock.now = 1004.5
+    bus.publish(Like(count=5))
+    stopping = asyncio.ensure_future(persister.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()  # the last save waits for the write under way...
+    release.set()  # ...which fails: its seconds go with the last save instead of being lost
+    await stopping
+    store = Store(tmp_path / FILENAME).open()
+    try:
+        assert [likes for _, likes, _ in store.timeline(1)] == [5, 5, 5, 5, 5]
+    finally:
+        store.close()
 
 
 async def test_a_failing_disk_holds_one_record_per_live_and_loses_nothing(
