@@ -142,10 +142,23 @@ class StoreUnavailable(Exception):
     """The store cannot be opened now (locked, disk full, read-only...), though nothing says it is damaged."""
 
 
-def _damaged(exc: sqlite3.DatabaseError) -> bool:
-    """Whether SQLite says the file itself is bad (not a database, or corrupt), not that it cannot get at it now."""
+# What SQLite says when it cannot get at a file now, whatever the file holds.
+_NOT_NOW = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PERM,
+    sqlite3.SQLITE_NOMEM,
+}
+
+
+def _not_now(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite cannot get at the file now (locked, disk full...), rather than finding it unusable."""
     code = getattr(exc, "sqlite_errorcode", None)
-    return code is None or code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+    return code is not None and code & 0xFF in _NOT_NOW
 
 
 def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:
@@ -225,7 +238,7 @@ class Store:
         try:
             self._db = self._connect()
         except (sqlite3.DatabaseError, BrokenStore) as exc:
-            if isinstance(exc, sqlite3.DatabaseError) and not _damaged(exc):
+            if isinstance(exc, sqlite3.DatabaseError) and _not_now(exc):
                 raise StoreUnavailable(
                     f"the live history {self.path} cannot be opened now ({exc}). Nothing was changed. "
                     "Is another program using it, the disk full, or the folder read-only? "

@@ -167,17 +167,18 @@ async def test_reads_a_page_of_another_site_fetches_are_refused_too(app_server: 
 
     (Chromium may not even send them from a public site to this PC; other browsers do.)"""
     for site in ("cross-site", "same-site"):
-        for mode in ("no-cors", "cors"):
-            status, _ = await request(app_server, "GET", path, {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": mode})
-            assert status == 403, (site, mode)
+        for mode, dest in (("no-cors", "image"), ("cors", "empty"), ("navigate", "iframe")):
+            headers = {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": mode, "Sec-Fetch-Dest": dest}
+            status, _ = await request(app_server, "GET", path, headers)
+            assert status == 403, (site, mode, dest)
 
 
 @pytest.mark.parametrize("path", [path for path in READS if not path.startswith("/stats/")])  # (no live #1 here)
 async def test_reads_from_this_site_a_link_obs_and_scripts_are_served(app_server: TestServer, path: str) -> None:
     for headers in (
         {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"},  # the overlay's own pages
-        {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate"},  # typed in, or an OBS Browser Source
-        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"},  # a link from another site, opened
+        {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"},  # typed in, OBS
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"},  # a link
         {},  # curl, a script, a Stream Deck plugin
     ):
         status, _ = await request(app_server, "GET", path, headers)

@@ -150,11 +150,13 @@ async def foreign_page_guard(request: web.Request, handler: Handler) -> web.Stre
     """Refuse what a browser fetches for a page of another site, reads included (opening a link is fine).
 
     Such a page cannot read the answers (no CORS here), but it could still make the server build
-    stats pages or states in a loop during a live. Tools and scripts send no `Sec-Fetch-*` headers;
-    OBS and the overlay's own pages fetch as this site ("same-origin", or "none" for what is typed in).
+    stats pages or states in a loop during a live, with fetches, images or frames. Tools and scripts
+    send no `Sec-Fetch-*` headers; OBS and the overlay's own pages fetch as this site ("same-origin",
+    or "none" for what is typed in or bookmarked).
     """
     site = request.headers.get("Sec-Fetch-Site", "same-origin")
-    if site in ("cross-site", "same-site") and request.headers.get("Sec-Fetch-Mode") != "navigate":
+    opened = request.headers.get("Sec-Fetch-Mode") == "navigate" and request.headers.get("Sec-Fetch-Dest") == "document"
+    if site in ("cross-site", "same-site") and not opened:
         return web.json_response({"error": "requests from another web page are refused"}, status=403)
     return await handler(request)
 

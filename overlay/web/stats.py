@@ -193,7 +193,10 @@ def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.R
 
 async def _load(request: web.Request) -> dict[str, Any]:
     """A live with everything the page and the exports show; 404 when there is no such live."""
-    live_id = int(request.match_info["id"])
+    try:
+        live_id = int(request.match_info["id"])
+    except ValueError:  # more digits than Python turns into a number (4,300): no such live either
+        live_id = 2**63
     store = request.app[PERSISTER].store
 
     def read() -> dict[str, Any] | None:
