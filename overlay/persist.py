@@ -78,7 +78,7 @@ class Persister:
         self._goals_seen = len(engine.goals.reached_log)
         self._shown: tuple[int, str, str, int] | None = None  # the goal on screen last recorded
         # Rhythm buckets (whole seconds of the clock) before this one are written already, or not this live's.
-        self._next_second = int(self.bus.clock()) + 1 if self.live is not None else 0
+        self._next_second = 0
 
     # -- start, run, stop ----------------------------------------------------------------
 
@@ -107,13 +107,20 @@ class Persister:
             return None
         # The live went on while the server was down: its clock includes the gap, which the stats show as such.
         saved = float(state.get("seconds", 0.0))
-        engine.restore({**state, "seconds": saved + gap}, self.bus.clock())
+        # Its last minute of likes happened `gap` earlier than the saved ages say: the rhythm decays over the gap.
+        rhythm = [[float(ago) + gap, count] for ago, count in state.get("rhythm", [])]
+        now = self.bus.clock()
+        engine.restore({**state, "seconds": saved + gap, "rhythm": rhythm}, now)
         self.live = LiveRecord(
             id=live["id"], room_id=engine.room_id, source=live["source"], started_at=float(live["started_at"])
         )
         if gap >= 1.0:
             self.live.outages.append((round(saved, 3), round(gap, 3)))
         self._sync_identity()
+        # The restored buckets were written before the restart; the likes of this first second are not yet (a
+        # restored bucket in this same second, after a restart under a second, is written again with them).
+        restored = engine.rhythm.buckets()
+        self._next_second = min(int(restored[-1][0]) + 1, int(now)) if restored else 0
         going_on = self._resume_challenge(state.get("challenge"))
         # Any other challenge left without an outcome (there should be none) was interrupted.
         await asyncio.to_thread(self.store.end_challenges, live["id"], "interrupted", keep=going_on)

@@ -244,6 +244,30 @@ async def test_a_restart_continues_the_live_with_the_same_numbers_and_goal_step(
     store.close()
 
 
+async def test_the_likes_of_the_first_second_after_a_restart_are_on_the_timeline(tmp_path: Path) -> None:
+    clock = Clock(1000.3)
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="r", total=0))
+    for second in range(3):
+        clock.now = 1000.5 + second
+        bus.publish(Like(count=10))
+    await persister.stop()  # saved at 1002.5: live seconds 0, 1 and 2 hold 10 likes each
+
+    clock.now = 1010.4  # back 7.9 s later, 0.4 s into a second of the clock (the live's second 10)
+    engine2, bus2, persister2 = make(tmp_path, clock)
+    await persister2.start()
+    assert engine2.snapshot(clock())["likes"]["per_minute"] == 30  # the likes before the gap are in the minute
+    bus2.publish(Like(count=7))
+    clock.now = 1011.2
+    bus2.publish(Like(count=5))
+    await persister2.flush()
+    assert persister2.store.timeline(1) == [(0, 10, 10), (1, 10, 20), (2, 10, 30), (10, 7, 37), (11, 5, 42)]
+    clock.now = 1062.0  # the likes before the gap were sent over a minute ago, though this server saw only 52 s
+    assert engine2.snapshot(clock())["likes"]["per_minute"] == 12
+    await persister2.stop()
+
+
 async def test_a_new_room_or_a_new_live_by_hand_starts_a_new_live(tmp_path: Path) -> None:
     clock = Clock()
     _, bus, persister = make(tmp_path, clock)
