@@ -214,8 +214,10 @@ class LiveRecord:
 class Store:
     """The SQLite file; every method is blocking, so async callers run them with `asyncio.to_thread`.
 
-    One connection, used by one thread at a time (a lock): the persister's flushes and the
-    stats pages' reads are short, and WAL keeps readers of other processes off the writer's path.
+    Two connections, each used by one thread at a time (a lock each): one for the persister's
+    flushes and start-up, one for the stats pages' reads. WAL lets a read and a write run at the
+    same time, so a stats page read during a live (the list of lives takes a fraction of a second
+    once there are many long lives) never holds up a save.
     """
 
     def __init__(self, path: Path) -> None:
@@ -223,6 +225,8 @@ class Store:
         self.notice = ""  # set when a broken store was moved aside: the stats page repeats it
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        self._reader: sqlite3.Connection | None = None
+        self._read_lock = threading.Lock()
 
     # -- opening -------------------------------------------------------------------------
 
@@ -251,6 +255,9 @@ class Store:
             )
             log.error("%s", self.notice)
             self._db = self._connect()
+        reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        reader.execute("PRAGMA query_only = ON")
+        self._reader = reader
         return self
 
     def _connect(self) -> sqlite3.Connection:
@@ -289,6 +296,10 @@ class Store:
         return target
 
     def close(self) -> None:
+        with self._read_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             if self._db is not None:
                 self._db.close()
@@ -300,6 +311,14 @@ class Store:
             if self._db is None:
                 raise RuntimeError("the store is not open")
             yield self._db
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """The stats pages' connection: it reads what the last commit wrote, beside any write under way."""
+        with self._read_lock:
+            if self._reader is None:
+                raise RuntimeError("the store is not open")
+            yield self._reader
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -449,7 +468,7 @@ class Store:
 
     def lives(self) -> list[dict[str, Any]]:
         """Every live, newest first, with what the list of lives shows."""
-        with self._use() as db:
+        with self._read() as db:
             cursor = db.execute(
                 """SELECT lives.*,
                           (SELECT coalesce(sum(likes), 0) FROM like_seconds s WHERE s.live_id = lives.id) AS likes,
@@ -463,14 +482,14 @@ class Store:
             return [_live(row, cursor) for row in cursor.fetchall()]
 
     def live(self, live_id: int) -> dict[str, Any] | None:
-        with self._use() as db:
+        with self._read() as db:
             cursor = db.execute("SELECT * FROM lives WHERE id = ?", (live_id,))
             row = cursor.fetchone()
             return None if row is None else _live(row, cursor)
 
     def timeline(self, live_id: int) -> list[tuple[int, int, int]]:
         """(second, likes, total) for every second in which something was recorded, in order."""
-        with self._use() as db:
+        with self._read() as db:
             return [
                 (int(s), int(likes), int(total))
                 for s, likes, total in db.execute(
@@ -513,7 +532,7 @@ class Store:
         )
 
     def _rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        with self._use() as db:
+        with self._read() as db:
             cursor = db.execute(sql, params)
             return [_row(row, cursor) for row in cursor.fetchall()]
 

@@ -143,6 +143,31 @@ def test_a_store_another_program_holds_is_left_alone_and_said(tmp_path: Path) ->
     store.close()
 
 
+def test_a_save_does_not_wait_for_a_stats_page_reading_the_history(tmp_path: Path) -> None:
+    store = Store(tmp_path / FILENAME).open()
+    store.write([LiveRecord(id=1, room_id="r", source="demo", started_at=1, likes={0: 5}, totals={0: 5})], 1)
+    reading, saved = threading.Event(), threading.Event()
+    waited_in_vain: list[bool] = []
+
+    def slow_read() -> int:  # SQLite calls this while the read runs: the read lasts until the save is done
+        if not reading.is_set():
+            reading.set()
+            waited_in_vain.append(not saved.wait(10))
+        return 0
+
+    store._reader.set_progress_handler(slow_read, 1)  # type: ignore[union-attr]
+    reader = threading.Thread(target=store.lives)
+    reader.start()
+    assert reading.wait(10)
+    store.write([LiveRecord(id=1, room_id="r", source="demo", started_at=1, likes={1: 7}, totals={1: 12})], 2)
+    saved.set()
+    reader.join()
+    assert waited_in_vain == [False]  # the save went through while the list of lives was being read
+    store._reader.set_progress_handler(None, 1)  # type: ignore[union-attr]
+    assert store.timeline(1) == [(0, 5, 5), (1, 7, 12)]
+    store.close()
+
+
 # -- batching and recovery through the persister ---------------------------------------------
 
 
