@@ -68,7 +68,11 @@ class ServerSettings(_Strict):
         "a widget URL's ?fps= (1-60) overrides it for that widget.",
     )
     max_events_per_frame: WholeNumber = Field(
-        40, ge=1, le=1000, description="Individual likes sent per frame for animations; the rest are merged."
+        40,
+        ge=1,
+        le=1000,
+        description="Individual likes sent per frame for animations; the rest are merged "
+        "(follows, shares and gifts are kept apart, up to as many: a storm of likes never hides a gift).",
     )
 
 

@@ -111,6 +111,18 @@ class Slot:
         self.wake.set()
 
 
+def newest(events: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The newest `limit` likes and the newest `limit` other events, in order.
+
+    Likes merge into the totals, but a follow, share or gift is a toast of its own: a slower
+    client's frame must not lose one under the hearts of the frames it skipped.
+    """
+    likes = [i for i, event in enumerate(events) if event["type"] == "like"]
+    others = [i for i, event in enumerate(events) if event["type"] != "like"]
+    dropped = set(likes[:-limit]) | set(others[:-limit])
+    return [event for i, event in enumerate(events) if i not in dropped] if dropped else events
+
+
 class Rate:
     """The clients that asked for the same frame interval: they share its frames and its schedule.
 
@@ -175,7 +187,7 @@ class Hub:
             if events and rate.listeners:
                 rate.events.extend(events)
                 if len(rate.events) > self.max_events:
-                    del rate.events[: -self.max_events]
+                    rate.events = newest(rate.events, self.max_events)
             if (at is not None and at < rate.due - EARLY) or (rate.version == version and not rate.events):
                 continue
             state_frame = self.state_frame(now) if rate.version != version else None

@@ -9,7 +9,17 @@ from hypothesis import strategies as st
 
 from overlay.engine import Engine
 from overlay.engine.state import LIKERS_KEPT, MAX_LIKERS
-from overlay.events import ChallengeStart, Like, LiveEnded, LiveStarted, SetProgress, SourceStatus, User
+from overlay.events import (
+    ChallengeStart,
+    Follow,
+    Gift,
+    Like,
+    LiveEnded,
+    LiveStarted,
+    SetProgress,
+    SourceStatus,
+    User,
+)
 from tests.conftest import make_config
 
 
@@ -321,6 +331,19 @@ def test_animation_events_are_capped_keeping_the_newest() -> None:
     batch = e.take_events(10)
     assert [item["user"] for item in batch] == [f"V{i}" for i in range(90, 100)]
     assert e.take_events(10) == []
+
+
+def test_a_storm_of_likes_never_crowds_out_a_follow_or_a_gift() -> None:
+    e = engine()
+    for i in range(30):
+        e.apply(like(1, who=f"v{i}"), 1.0)
+    e.apply(Gift(gift="Lion", count=1, diamonds=29999, user=User(id="g", nickname="Zoé")), 1.0)
+    e.apply(Follow(user=User(id="f", nickname="Hugo")), 1.0)
+    for i in range(30, 75):
+        e.apply(like(1, who=f"v{i}"), 1.0)
+    batch = e.take_events(40)
+    assert [(item["type"], item["user"]) for item in batch[:2]] == [("gift", "Zoé"), ("follow", "Hugo")]
+    assert [item["user"] for item in batch[2:]] == [f"V{i}" for i in range(35, 75)]  # the newest 40 likes
 
 
 # -- properties ---------------------------------------------------------------------------

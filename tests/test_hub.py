@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from overlay.bus import Bus
 from overlay.engine import Engine
-from overlay.events import Like, User
+from overlay.events import Gift, Like, User
 from overlay.hub import EVENT_FRAMES, Hub
 from tests.conftest import DrivenSource, make_config, ws_url
 
@@ -307,6 +307,26 @@ async def test_a_slower_client_gets_every_animation_between_its_frames_merged_in
     fast_events = [event for f in fast.frames if f["type"] == "events" for event in f["events"]]
     assert slow_events == fast_events
     assert len(slow_events) == 7
+
+
+async def test_a_slower_client_gets_a_gift_sent_before_more_likes_than_a_frame_holds() -> None:
+    hub, bus = make_hub(frame_seconds=1 / 60, max_events=40)
+    fast, slow = DirectRecordingPeer(), DirectRecordingPeer()
+    for slot in (hub.connect(fast), hub.connect(slow, fps=5)):
+        slot.state = None
+    start = asyncio.get_running_loop().time()
+    bus.publish(Like(count=1, user=User(id="a", nickname="Léa")))
+    hub.flush(bus.clock(), start)  # the 5 fps client's first frame; its next is due 0.2 s later
+    del slow.frames[:]
+    bus.publish(Gift(gift="Rose", user=User(id="g", nickname="Zoé")))
+    for tick in range(1, 12):  # 11 ticks of 30 likes each before the slow client's next frame
+        for i in range(30):
+            bus.publish(Like(count=1, user=User(id=f"{tick}-{i}", nickname=f"n{tick}-{i}")))
+        hub.flush(bus.clock(), start + tick / 60)
+    hub.flush(bus.clock(), start + 0.2)
+    slow_events = [event for f in slow.frames if f["type"] == "events" for event in f["events"]]
+    assert [event["user"] for event in slow_events if event["type"] == "gift"] == ["Zoé"]
+    assert sum(event["type"] == "like" for event in slow_events) == 40  # the newest likes; the rest merged
 
 
 async def test_a_frame_whose_timer_fires_a_hair_early_is_still_sent() -> None:

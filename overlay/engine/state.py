@@ -64,11 +64,12 @@ class Engine:
         self.goals = GoalLadder(config.goals, config.locale, safe=config.safe_wording)
         self.rhythm = RateWindow(60.0)
         self.challenges = Challenges(config.challenges, config.rhythm_rules)
-        # Animation events waiting for the next frame; bounded, the oldest are dropped first.
         # Animation events waiting for the hub, as tuples: a dict is built only for the few it sends.
-        self.pending: deque[tuple[str, Any, int, dict[str, Any] | None]] = deque(
-            maxlen=4 * config.server.max_events_per_frame
-        )
+        # Likes are bounded, the oldest dropped first; follows, shares and gifts wait apart, so a storm
+        # of likes never crowds one of them out (each is a toast of its own on the activity widget).
+        bound = 4 * config.server.max_events_per_frame
+        self.pending: deque[tuple[str, Any, int, dict[str, Any] | None]] = deque(maxlen=bound)
+        self.notable: deque[tuple[str, Any, int, dict[str, Any] | None]] = deque(maxlen=bound)
         self._reset_live(total=None, now=now)
         self._last_per_minute = 0.0
         self._top_at = float("-inf")
@@ -194,7 +195,7 @@ class Engine:
                 entry[2] += like.count
             self._top_dirty = True
         self.goals.update(self.progress, now)
-        self._animate("like", user, like.count, {"sent_at": like.sent_at} if like.sent_at else None)
+        self.pending.append(("like", user, like.count, {"sent_at": like.sent_at} if like.sent_at else None))
 
     def _forget_small_likers(self) -> None:
         """Keep the LIKERS_KEPT biggest likers (on a tie, the earliest): memory and `export` stay bounded."""
@@ -259,7 +260,7 @@ class Engine:
         ladder.reached_at = now if self.progress >= ladder.goal().target else None
 
     def _animate(self, kind: str, user: Any, count: int, extra: dict[str, Any] | None = None) -> None:
-        self.pending.append((kind, user, count, extra))
+        self.notable.append((kind, user, count, extra))
 
     # -- time -------------------------------------------------------------------------
 
@@ -310,20 +311,22 @@ class Engine:
         ]
 
     def take_events(self, limit: int) -> list[dict[str, Any]]:
-        """Up to `limit` animation events, newest kept when there are more (the rest are merged away)."""
-        pending = self.pending
-        if not pending:
-            return []
-        if len(pending) > limit:
+        """The animation events since the last call: follows, shares and gifts, then likes.
+
+        Up to `limit` of each, the newest (older likes are merged away: the totals count them).
+        """
+        events: list[dict[str, Any]] = []
+        for pending in (self.notable, self.pending):
+            if not pending:
+                continue
             for _ in range(len(pending) - limit):
                 pending.popleft()
-        events = []
-        for kind, user, count, extra in pending:
-            item = {"type": kind, "user": user.nickname, "avatar": user.avatar, "count": count}
-            if extra:
-                item.update(extra)
-            events.append(item)
-        pending.clear()
+            for kind, user, count, extra in pending:
+                item = {"type": kind, "user": user.nickname, "avatar": user.avatar, "count": count}
+                if extra:
+                    item.update(extra)
+                events.append(item)
+            pending.clear()
         return events
 
     # -- persistence ------------------------------------------------------------------
