@@ -27,7 +27,7 @@ from pydantic import (
 
 from overlay.config_errors import ID_PATTERN, Invalid, Loc, Problem, dotted, from_pydantic, ungrouped
 from overlay.config_errors import ConfigError as ConfigError  # raised by load_config: importable from here
-from overlay.i18n import Locale
+from overlay.i18n import Locale, text
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -36,12 +36,24 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# No count of a live comes near this; a bigger number is a typo (and SQLite, JavaScript and the
+# stats could not hold it: a target of 2^63 would stop every save of the live).
+LARGEST_NUMBER = 10**12
+
+
 def _whole(value: Any) -> Any:
-    """Refuse what YAML read as a decimal: `target: 10.000` (French thousands) is 10.0, which pydantic takes as 10."""
+    """Refuse what YAML read as a decimal: `target: 10.000` (French thousands) is 10.0, which pydantic takes as 10.
+
+    Also refuse YAML's booleans (`port: yes` would be port 1) and numbers no live could reach.
+    """
+    if isinstance(value, bool):
+        raise Invalid("whole_number_bool", written=str(value).lower())
     if isinstance(value, float) and value.is_integer():
         raise Invalid("whole_number", written=repr(value), whole=str(int(value)))
     if isinstance(value, str) and (digits := ungrouped(value)) is not None:  # `10 000`: said the same way
         raise Invalid("whole_number", written=value, whole=digits)
+    if isinstance(value, int) and not -LARGEST_NUMBER <= value <= LARGEST_NUMBER:
+        raise Invalid("number_too_large", largest=LARGEST_NUMBER)
     return value
 
 
@@ -325,6 +337,11 @@ class RhythmRule(_Strict):
     )
 
 
+def _default_goals(locale: Locale) -> GoalSettings:
+    label = text("goal_default_label", locale, target=10_000)
+    return GoalSettings(steps=[GoalStep(id="main", label=label, target=10_000)])
+
+
 class Config(_Strict):
     """The whole `config.yaml`."""
 
@@ -338,11 +355,7 @@ class Config(_Strict):
     replay: ReplaySettings = Field(default_factory=ReplaySettings)
     theme: ThemeSettings = Field(default_factory=ThemeSettings)
     widgets: WidgetSettings = Field(default_factory=WidgetSettings)
-    goals: GoalSettings = Field(
-        default_factory=lambda: GoalSettings(
-            steps=[GoalStep(id="main", label="10 000 likes ensemble !", target=10_000)]
-        )
-    )
+    goals: GoalSettings = Field(default_factory=lambda: _default_goals("fr"))
     challenges: list[ChallengeSettings] = Field(default_factory=list, description="Challenges for the control page.")
     rhythm_rules: list[RhythmRule] = Field(
         default_factory=list, description="Challenges that start by themselves when the like rate drops."
@@ -365,6 +378,14 @@ class Config(_Strict):
         """`config.yaml:14` for a dotted key such as `goals.steps[1].label` (the file alone when unknown)."""
         line = self._lines.get(key)
         return f"{self._origin}:{line}" if line else self._origin
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_goal_in_its_language(cls, data: Any) -> Any:
+        """With no `goals:`, one goal of 10 000 likes, said in the config's language."""
+        if isinstance(data, dict) and "goals" not in data and data.get("locale") == "en":
+            return {**data, "goals": _default_goals("en")}
+        return data
 
     @model_validator(mode="after")
     def _unique_challenges(self) -> Config:
@@ -424,7 +445,7 @@ class _Located:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index), filename) for index, item in enumerate(node.value)]
-        self.written[path] = str(node.value)
+        self.written[path] = str(node.value) or _comment_after(node)
         return self._scalars.construct_object(node, deep=True)
 
     def line_for(self, loc: Loc) -> int | None:
@@ -432,6 +453,16 @@ class _Located:
             if loc[:end] in self.lines:
                 return self.lines[loc[:end]]
         return None
+
+
+def _comment_after(node: yaml.Node) -> str:
+    """The comment where an empty value stands (`accent: #fe2c55`: an unquoted # starts one)."""
+    mark = node.start_mark
+    if not mark.buffer:
+        return ""
+    end = mark.buffer.find("\n", mark.index)
+    rest = mark.buffer[mark.index : end if end >= 0 else None].strip()
+    return rest.split(" #")[0] if rest.startswith("#") else ""
 
 
 def load_config(path: str | Path | None = None, *, empty_is_default: bool = True) -> Config:

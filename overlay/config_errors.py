@@ -77,6 +77,12 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "tiktok_handle": 'a TikTok handle like "@moncompte" (letters, digits, "_" and ".")',
         "tiktok_handle_url": "your handle, not the address of the live: write {handle}",
         "whole_number": "{written!q} is not a whole number: write {whole} (no dot or space)",
+        "whole_number_bool": "expected a whole number; YAML reads {written!q} as true or false",
+        "string_quotes": 'expected a text: write it in quotes, "{written}"',
+        "string_comment": (
+            'empty: YAML reads what follows an unquoted # as a comment; write it in quotes, "{written}"'
+        ),
+        "number_too_large": "a number this large must be a typo: at most 1,000,000,000,000",
         "builtin_action_id": "{id!q} is the name of a built-in action ({actions}); pick another id",
         "goal_id_twice": "goal id {id!q} is used twice; each goal needs its own id",
         "goal_target_order": (
@@ -142,6 +148,13 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "int_type": "un nombre entier est attendu{got}",
         "int_from_float": "un nombre entier est attendu, sans partie décimale{got}",
         "whole_number": "{written!q} n'est pas un nombre entier : écrivez {whole} (sans point ni espace)",
+        "whole_number_bool": "un nombre entier est attendu ; YAML lit {written!q} comme vrai ou faux",
+        "string_quotes": 'un texte est attendu : écrivez-le entre guillemets, "{written}"',
+        "string_comment": (
+            "valeur vide : YAML lit ce qui suit un # sans guillemets comme un commentaire ; "
+            'écrivez-le entre guillemets, "{written}"'
+        ),
+        "number_too_large": "un nombre aussi grand est sûrement une faute de frappe : au plus 1 000 000 000 000",
         "float_parsing": "un nombre est attendu{got}",
         "float_type": "un nombre est attendu{got}",
         "finite_number": "un nombre fini est attendu{got}",
@@ -242,6 +255,8 @@ class _Voice(string.Formatter):
         if "input" not in params:
             return ""
         value = params["input"]
+        if isinstance(value, int) and value.bit_length() > 64:
+            return ""  # not repeated: Python cannot even write out a number of over 4,300 digits
         if self.locale == "en":
             return f" (got {value!r})"
         return " (valeur vide)" if value is None else f" (vous avez écrit {self.quote(value)})"
@@ -346,6 +361,11 @@ def from_pydantic(
         text = written(loc)
         if code == "whole_number" and text is not None:  # say `10.000` as typed, not the 10.0 YAML read
             params = {"written": text, "whole": ungrouped(text) or params["whole"]}
+        elif code == "whole_number_bool" and text is not None:  # `yes`, as typed
+            params = {"written": text}
+    elif code == "string_type" and (text := written(loc)):  # `accent: #fe2c55`, `hotkey: 1`, `label: 2024-01-01`
+        code = "string_comment" if shown is None else "string_quotes"
+        params = {"written": text}
     elif code == "extra_forbidden":
         valid = valid_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)

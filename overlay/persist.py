@@ -64,7 +64,6 @@ class Persister:
         self._urgent = asyncio.Event()
         self._failing = False
         self._writing: asyncio.Future[None] | None = None  # the write on its thread, if one is under way
-        self._labels = {step.id: step.label for step in self.engine.config.goals.steps}
         self._likers: list[tuple[str, str, int]] = []  # the top likers last written
         self._sync_identity()
         self._running_challenge: dict[str, Any] | None = None
@@ -237,7 +236,13 @@ class Persister:
         if len(reached) < self._goals_seen:
             self._goals_seen = 0  # the goals were reset by hand; the store keeps each goal's first time
         for goal_id, target, when in reached[self._goals_seen :]:
-            label = self._labels.get(goal_id) or text("goal_default_label", self.engine.config.locale, target=target)
+            # Its label as the running config says it (edits while live included), in the config's language.
+            index = self.engine.goals.index_of(goal_id)
+            label = (
+                self.engine.goals.goal(index).label
+                if index is not None
+                else text("goal_default_label", self.engine.config.locale, target=target)
+            )
             live.goals.append((goal_id, label, target, round(when - self._started_at, 3)))
         self._goals_seen = len(reached)
 

@@ -137,8 +137,8 @@ class Reloader:
                 self.error = said
                 self.publish()
             return False
-        if loaded == self._file and self.error is None:
-            return False  # saved without a change
+        if self.error is None and self._file is not None and loaded.model_dump() == self._file.model_dump():
+            return False  # saved without a change to any setting (a comment, a blank line: not `==`, lines moved)
         self.apply(loaded)
         return True
 

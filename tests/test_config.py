@@ -31,6 +31,11 @@ def test_an_empty_file_gives_the_defaults() -> None:
     assert config.goals.steps[0].target == 10000
 
 
+def test_the_default_goal_is_said_in_the_configs_language() -> None:
+    assert parse_config("", "config.yaml").goals.steps[0].label == "10\u202f000 likes ensemble\u202f!"
+    assert parse_config("locale: en\n", "config.yaml").goals.steps[0].label == "10,000 likes together!"
+
+
 @pytest.mark.parametrize("text", ["", "\n  \n", "# rien\n\n  # toujours rien\n", "\ufeff", "\ufeff# rien\n"])
 def test_an_empty_file_is_refused_when_asked_as_on_a_live_reload(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.yaml"

@@ -46,6 +46,57 @@ def test_a_word_where_a_whole_number_is_expected() -> None:
     )
 
 
+def test_a_colour_left_unquoted_is_read_as_a_comment_and_the_error_says_to_quote_it() -> None:
+    error = caught("theme:\n  accent: #fe2c55\n")
+    assert str(error) == (
+        "config.yaml:2: theme.accent: empty: YAML reads what follows an unquoted # as a comment; "
+        'write it in quotes, "#fe2c55"'
+    )
+    assert error.say("fr") == (
+        "config.yaml:2 : theme.accent : valeur vide : YAML lit ce qui suit un # sans guillemets comme un "
+        'commentaire ; écrivez-le entre guillemets, "#fe2c55"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "quoted"),
+    [
+        ("challenges:\n  - {id: a, text: A, hotkey: 1}\n", "challenges[0].hotkey", "1"),
+        ("goals:\n  steps:\n    - {id: a, label: 2024-01-01, target: 5}\n", "goals.steps[0].label", "2024-01-01"),
+        ("goals:\n  steps:\n    - {id: a, label: yes, target: 5}\n", "goals.steps[0].label", "yes"),
+    ],
+)
+def test_a_number_date_or_yes_where_a_text_is_expected_is_to_be_quoted(text: str, where: str, quoted: str) -> None:
+    assert f'{where} : un texte est attendu : écrivez-le entre guillemets, "{quoted}"' in french(text)
+
+
+def test_yes_or_true_is_not_taken_for_the_number_one() -> None:
+    assert french("server:\n  port: yes\n") == (
+        "config.yaml:2 : server.port : un nombre entier est attendu ; YAML lit « yes » comme vrai ou faux"
+    )
+    assert "YAML reads 'true' as true or false" in str(
+        caught("goals:\n  steps:\n    - {id: a, label: A, target: true}\n")
+    )
+
+
+@pytest.mark.parametrize("number", ["10000000000000000000", "0x" + "f" * 4000])
+def test_a_number_too_large_for_any_live_is_refused_as_a_typo(number: str) -> None:
+    # 2^63 and more could not be saved: every save of the live failed from then on.
+    text = f"goals:\n  steps:\n    - {{id: a, label: A, target: {number}}}\n"
+    assert french(text) == (
+        "config.yaml:3 : goals.steps[0].target : un nombre aussi grand est sûrement une faute de frappe : "
+        "au plus 1 000 000 000 000"
+    )
+    assert "server.port : un nombre aussi grand" in french(f"server:\n  port: {number}\n")
+
+
+@pytest.mark.parametrize("key", ["theme:\n  accent", "locale", "theme:\n  scale"])
+def test_a_number_too_long_for_python_to_write_out_is_still_said_clearly(key: str) -> None:
+    said = french(f"{key}: 0x{'f' * 4000}\n")  # Python refuses to write out a number of over 4,300 digits
+    assert said.startswith("config.yaml:")
+    assert len(said) < 5000
+
+
 def test_a_value_outside_the_choices_lists_them_in_french() -> None:
     assert french("theme: {align: middle}\n") == (
         "config.yaml:1 : theme.align : « middle » n'est pas une valeur possible ; "

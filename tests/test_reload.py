@@ -15,11 +15,12 @@ import pytest
 import websockets
 from aiohttp.test_utils import TestServer
 
+from overlay.bus import Bus
 from overlay.config import load_config
 from overlay.engine import Engine
 from overlay.engine.challenges import Challenges
 from overlay.events import AddLikes, ChallengeStart, Like, SetProgress, User
-from overlay.reload import changed_keys, warning_lines
+from overlay.reload import Reloader, changed_keys, warning_lines
 from overlay.web import create_app
 from overlay.web.keys import ENGINE
 from overlay.wording import check
@@ -137,6 +138,42 @@ def test_the_running_challenge_takes_its_new_text_and_duration() -> None:
     engine.reconfigure(make_config(challenges=[{**sprint, "text": "Sprint final !", "duration": 30}]), 20)
     challenge = engine.snapshot(20)["challenge"]
     assert (challenge["text"], challenge["ends_in"], challenge["status"]) == ("Sprint final !", 20.0, "running")
+
+
+def test_a_running_challenge_shortened_past_its_time_ends_now_and_shows_its_result() -> None:
+    sprint = {"id": "sprint", "text": "Sprint !", "target": 500, "duration": 600}
+    engine = Engine(make_config(challenges=[sprint]), "test")
+    engine.apply(ChallengeStart("sprint"), 10)
+    engine.reconfigure(make_config(challenges=[{**sprint, "duration": 60}]), 120)
+    engine.tick(120)
+    challenge = engine.snapshot(120)["challenge"]
+    assert (challenge["status"], challenge["ends_in"]) == ("failed", 0)  # not gone without a result
+    engine.tick(125)
+    assert engine.snapshot(125)["challenge"]["status"] == "failed"  # shown for its result's seconds
+
+
+def test_a_goal_after_the_last_step_keeps_celebrating_through_an_edit() -> None:
+    engine = Engine(make_config(**goals(("a", "A", 100), every=100, celebrate_seconds=4)), "test")
+    liked(engine, 100, now=1)
+    engine.tick(6)
+    liked(engine, 100, now=6)  # 200: the first goal after the steps is reached
+    assert (engine.snapshot(6)["goal"]["id"], engine.snapshot(6)["goal"]["reached"]) == ("a+1", True)
+    engine.reconfigure(make_config(**goals(("a", "Palier A", 100), every=100, celebrate_seconds=4)), 7)
+    goal = engine.snapshot(7)["goal"]
+    assert (goal["id"], goal["reached"]) == ("a+1", True)  # it was skipped to a+2 at once
+
+
+async def test_a_save_that_changes_no_setting_is_not_applied_again(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    write(path, "goals:\n  steps:\n    - {id: a, label: A, target: 100}\n  then: {every: 100}\n")
+    engine = Engine(load_config(path), "test", now=0)
+    reloader = Reloader(engine.config, [], Bus(engine, lambda: 0.0), path=path)
+    assert await reloader.reload()  # the file as the server runs it
+    liked(engine, 200, now=1)  # a goal past the steps, celebrating
+    version = reloader.version
+    write(path, "# my goals\n" + path.read_text(encoding="utf-8"))  # a comment: the lines move, nothing else
+    assert not await reloader.reload()
+    assert (reloader.version, engine.snapshot(2)["goal"]["reached"]) == (version, True)
 
 
 def test_an_unchanged_rhythm_rule_keeps_watching_and_a_new_one_waits_for_the_rate() -> None:

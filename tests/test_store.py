@@ -293,6 +293,26 @@ async def test_the_likes_of_the_first_second_after_a_restart_are_on_the_timeline
     await persister2.stop()
 
 
+async def test_the_stats_name_each_goal_as_the_running_config_says_it(tmp_path: Path) -> None:
+    clock = Clock()
+    steps = {"steps": [{"id": "a", "label": "Palier", "target": 100}], "then": {"every": 100}}
+    engine, bus, persister = make(tmp_path, clock, goals=steps)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="r", total=0))
+    edited = {**steps, "steps": [{"id": "a", "label": "Premier palier", "target": 100}]}
+    engine.reconfigure(make_config(goals={**edited, "then": {"every": 100, "label": "Bonus {target}"}}), clock())
+    for _ in range(2):
+        bus.publish(Like(count=100))
+        clock.now += 5
+        engine.tick(clock())
+    await persister.flush()
+    assert [(goal["id"], goal["label"]) for goal in persister.store.goals(1)] == [
+        ("a", "Premier palier"),
+        ("a+1", "Bonus 200"),
+    ]
+    await persister.stop()
+
+
 async def test_a_new_room_or_a_new_live_by_hand_starts_a_new_live(tmp_path: Path) -> None:
     clock = Clock()
     _, bus, persister = make(tmp_path, clock)

@@ -90,7 +90,8 @@ class Challenges:
             running.settings = self.by_id[running.settings.id]
             if running.status == "running":
                 duration = running.settings.duration
-                running.ends_at = running.started_at + duration if duration is not None else None
+                # Shortened past its time: it ends now, and shows its result like any challenge that ends.
+                running.ends_at = max(running.started_at + duration, now) if duration is not None else None
                 target = running.settings.target
                 if target is not None and running.progress >= target:
                     self._finish("succeeded", now)

@@ -72,6 +72,16 @@ class GoalLadder:
         }
         return Goal(index, goal_id, labels[self.locale], target, labels)
 
+    def index_of(self, goal_id: str) -> int | None:
+        """The index of the goal `goal_id` (a configured step, or `last+N` after them), if there is one."""
+        ids = [step.id for step in self.settings.steps]
+        if goal_id in ids:
+            return ids.index(goal_id)
+        last, plus, extra = goal_id.rpartition("+")
+        if plus and last == ids[-1] and self.settings.then.every is not None and extra.isdigit() and int(extra) > 0:
+            return len(ids) - 1 + int(extra)
+        return None
+
     @property
     def reached(self) -> bool:
         return self.reached_at is not None
@@ -143,8 +153,9 @@ class GoalLadder:
         self.safe = safe
         self._current = None
         ids = [step.id for step in settings.steps]
-        if celebrating is not None and current.id in ids and progress >= settings.steps[ids.index(current.id)].target:
-            self.index = ids.index(current.id)  # it finishes its celebration, then `advance` moves on
+        same = self.index_of(current.id)
+        if celebrating is not None and same is not None and progress >= self.goal(same).target:
+            self.index = same  # it finishes its celebration, then `advance` moves on
             return
         done = {goal_id for goal_id, _, _ in self.reached_log}
         past = max((index + 1 for index, goal_id in enumerate(ids) if goal_id in done), default=0)
