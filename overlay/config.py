@@ -434,6 +434,9 @@ class _Located:
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor`
+                    where = f"{filename}:{key_node.start_mark.line + 1}"
+                    raise ConfigError(Problem(where, dotted(path), "yaml_merge"))
                 key = self.build(key_node, (*path, "<key>"), filename)
                 if not isinstance(key, str):
                     key = str(key)
@@ -446,7 +449,13 @@ class _Located:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index), filename) for index, item in enumerate(node.value)]
         self.written[path] = str(node.value) or _comment_after(node)
-        return self._scalars.construct_object(node, deep=True)
+        try:
+            return self._scalars.construct_object(node, deep=True)
+        except ValueError as exc:  # `label: 2024-02-30` (no such day), `!!float abc`: at its line and key
+            where = f"{filename}:{node.start_mark.line + 1}"
+            raise ConfigError(
+                Problem(where, dotted(path), "yaml_value", {"written": node.value, "error": exc})
+            ) from None
 
     def line_for(self, loc: Loc) -> int | None:
         for end in range(len(loc), -1, -1):
@@ -515,6 +524,10 @@ def parse_config(text: str, filename: str = "config.yaml") -> Config:
         data = {} if node is None else located.build(node, (), filename)
     # Building the values fails too: an unquoted `label: !Bravo` is a YAML tag, `!!int abc` no number,
     # `&a [*a]` a loop. Each is a mistake in the file, said as one, never a traceback.
+    except yaml.reader.ReaderError as exc:  # a control character: said at its line, not its offset in the file
+        line = text[: exc.position].count("\n") + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError(Problem(f"{filename}:{line}", "", "yaml_control_char", {"char": f"U+{char:04X}"})) from None
     except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise ConfigError(_yaml_problem(exc, filename)) from None
     if not isinstance(data, dict):
@@ -551,6 +564,8 @@ def _yaml_problem(exc: Exception, filename: str) -> Problem:
         return Problem(
             f"{filename}:{opened.line + 1}", "", "yaml_unclosed", {**at, "open": char, "close": _UNCLOSED[context]}
         )
+    if context == "while scanning a simple key" and opened is not None:  # `source:demo`: the key's line, not the next
+        return Problem(f"{filename}:{opened.line + 1}", "", "yaml_simple_key", {"problem": problem})
     code = "yaml_tag" if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem else "yaml_syntax"
     if "'\\t'" in problem or "tab character" in problem:
         code = "yaml_tab"

@@ -56,6 +56,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
             "a value that starts with '!' must be in quotes, or YAML reads it as a tag: {problem} (column {column})"
         ),
         "yaml_error": "YAML error: {error}",
+        "yaml_simple_key": "expected 'key: value' on this line, with a space after the ':' (YAML: {problem})",
+        "yaml_value": "YAML cannot read {written!q} ({error}); if it is a text, put it in quotes",
+        "yaml_control_char": "an invisible control character ({char}) is in this line: retype the line without it",
+        "yaml_merge": "'<<' (merging keys from an anchor) is not supported here: write the keys out",
         "key_twice": "this key is given twice; keep only one",
         "not_mapping": "the file must be a mapping of keys (like 'locale: fr'), not a {kind}",
         # pydantic's kinds: the rest are pydantic's own words (`message`)
@@ -134,6 +138,14 @@ TEXTS: dict[Locale, dict[str, str]] = {
             "{problem} (colonne {column})"
         ),
         "yaml_error": "erreur YAML : {error}",
+        "yaml_simple_key": (
+            "« clé: valeur » est attendu sur cette ligne, avec une espace après le « : » (YAML : {problem})"
+        ),
+        "yaml_value": "YAML ne sait pas lire {written!q} ({error}) ; si c'est un texte, mettez-le entre guillemets",
+        "yaml_control_char": (
+            "un caractère de contrôle invisible ({char}) est dans cette ligne : retapez la ligne sans lui"
+        ),
+        "yaml_merge": "« << » (reprendre les clés d'une ancre) n'est pas pris en charge ici : écrivez les clés",
         "key_twice": "cette clé apparaît deux fois ; n'en gardez qu'une",
         "not_mapping": "le fichier doit contenir des clés avec leurs valeurs (comme « locale: fr »), pas {kind!t}",
         "unknown_key": "clé inconnue ; vouliez-vous dire {close!q} ? Clés valides ici : {valid}",

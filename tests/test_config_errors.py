@@ -97,6 +97,35 @@ def test_a_number_too_long_for_python_to_write_out_is_still_said_clearly(key: st
     assert len(said) < 5000
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "locale: fr\nsource:demo\nserver:\n  port: 8080\n",  # the key's line, not the next one
+            "config.yaml:2 : « clé: valeur » est attendu sur cette ligne, avec une espace après le « : » "
+            "(YAML : could not find expected ':')",
+        ),
+        (
+            "goals:\n  steps:\n    - {id: a, label: 2024-02-30, target: 5}\n",
+            "config.yaml:3 : goals.steps[0].label : YAML ne sait pas lire « 2024-02-30 » (day is out of range for "
+            "month) ; si c'est un texte, mettez-le entre guillemets",
+        ),
+        (
+            "locale: fr\nsource: de\x07mo\n",
+            "config.yaml:2 : un caractère de contrôle invisible (U+0007) est dans cette ligne : "
+            "retapez la ligne sans lui",
+        ),
+        (
+            "base: &b {every: 100}\ngoals:\n  steps:\n    - {id: a, label: A, target: 5}\n  then:\n    <<: *b\n",
+            "config.yaml:6 : goals.then : « << » (reprendre les clés d'une ancre) n'est pas pris en charge ici : "
+            "écrivez les clés",
+        ),
+    ],
+)
+def test_what_yaml_cannot_read_is_said_at_its_line(text: str, said: str) -> None:
+    assert french(text) == said
+
+
 def test_a_value_outside_the_choices_lists_them_in_french() -> None:
     assert french("theme: {align: middle}\n") == (
         "config.yaml:1 : theme.align : « middle » n'est pas une valeur possible ; "
@@ -158,17 +187,15 @@ def test_an_unquoted_value_starting_with_an_exclamation_mark_says_to_quote_it() 
     assert str(caught(text)).startswith("config.yaml:3: a value that starts with '!' must be in quotes")
 
 
-@pytest.mark.parametrize(
-    ("text", "english"),
-    [
-        ("server: {port: !!int abc}\n", "config.yaml: YAML error: invalid literal for int() with base 10: 'abc'"),
-        ("x: &a [*a]\n", "config.yaml: YAML error: maximum recursion depth exceeded"),
-    ],
-)
-def test_values_yaml_cannot_build_are_config_errors_too(text: str, english: str) -> None:
-    error = caught(text)
-    assert str(error) == english
-    assert error.say("fr").startswith("config.yaml : erreur YAML : ")
+def test_values_yaml_cannot_build_are_config_errors_too() -> None:
+    error = caught("server: {port: !!int abc}\n")
+    assert str(error) == (
+        "config.yaml:1: server.port: YAML cannot read 'abc' (invalid literal for int() with base 10: 'abc'); "
+        "if it is a text, put it in quotes"
+    )
+    loop = caught("x: &a [*a]\n")
+    assert str(loop) == "config.yaml: YAML error: maximum recursion depth exceeded"
+    assert loop.say("fr").startswith("config.yaml : erreur YAML : ")
 
 
 def test_a_thousands_dot_is_refused_not_read_as_a_few_likes() -> None:
