@@ -211,6 +211,10 @@ class Reloader:
             self.error = _said(exc)
             log.error("%s was not applied; the running config stays until this is fixed:\n%s", self.path, exc)
             self.publish()
+        else:
+            as_run = self.config.model_dump(exclude=set(RESTART_KEYS))  # softened already, with safe_wording
+            if _live_part(self._file) != as_run:  # saved while the server was starting: apply it now
+                self.apply(self._file)
         config_file = _watchable(self.path)
         while not stop.is_set():
             css = self._css_file()
@@ -252,6 +256,12 @@ class Reloader:
                         waiting.cancel()
                         with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                             await waiting
+
+
+def _live_part(config: Config) -> dict[str, Any]:
+    """The settings of a file that an edit changes while running, as the engine would have them."""
+    shown = wording.softened(config) if config.safe_wording else config
+    return shown.model_dump(exclude=set(RESTART_KEYS))
 
 
 def _said(error: ConfigError) -> dict[Locale, str]:

@@ -334,6 +334,25 @@ async def test_a_file_saved_empty_keeps_the_running_config_and_says_so(
     assert [goal["target"] for goal in state["goals"]] == [1000, 10_000]
 
 
+async def test_a_save_made_while_the_server_was_starting_is_applied(config_file: Path, tmp_path: Path) -> None:
+    started_with = load_config(config_file)
+    edit(config_file, '"Premier palier !"', '"Palier sauvé au démarrage"')  # saved after it was read, before watched
+    app = create_app(started_with, source=DrivenSource(), data_dir=tmp_path / "data", config_path=config_file)
+    async with TestServer(app, host="127.0.0.1"):
+        assert app[ENGINE].goals.goal(0).label == "Palier sauvé au démarrage"
+        assert app[ENGINE].config_status["version"] == 2
+
+
+@pytest.mark.parametrize("safe_wording", [False, True])
+async def test_a_file_unchanged_since_the_start_is_not_applied_again(
+    config_file: Path, tmp_path: Path, safe_wording: bool
+) -> None:
+    write(config_file, CONFIG.replace('"Premier palier !"', '"1 000 likes !"') + f"safe_wording: {safe_wording}\n")
+    app = create_app(load_config(config_file), source=DrivenSource(), data_dir=tmp_path, config_path=config_file)
+    async with TestServer(app, host="127.0.0.1"):
+        assert app[ENGINE].config_status["version"] == 1  # softened or not, what runs is the file
+
+
 async def test_settings_that_need_a_restart_are_logged_and_left_alone(
     served: TestServer, client: Client, config_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
