@@ -78,6 +78,7 @@ def test_progress_counts_only_likes_received_during_the_challenge() -> None:
         "target": 1000,
         "progress": 10,
         "ends_in": 59.0,
+        "elapsed": 1.0,
         "status": "running",
     }
 
@@ -498,6 +499,7 @@ def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_setti
         "target": 1000,
         "progress": 10,
         "ends_in": 58.0,
+        "elapsed": 2.0,  # since it started, in the live's time: the same across the restart
         "status": "running",
     }
     # Saved by a version that wrote it otherwise: the live comes back, the challenge does not.

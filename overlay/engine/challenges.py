@@ -235,7 +235,11 @@ class Challenges:
     # -- output -----------------------------------------------------------------------------
 
     def snapshot(self, now: float) -> dict[str, Any] | None:
-        """`null` or the challenge as widgets see it; `ends_in` is null for a challenge without duration."""
+        """`null` or the challenge as widgets see it; `ends_in` is null for a challenge without duration.
+
+        `elapsed` (seconds since it started) tells a widget a challenge started again from one that goes on,
+        whatever an edit did to its duration.
+        """
         running = self.current
         if running is None:
             return None
@@ -252,5 +256,6 @@ class Challenges:
             "target": running.settings.target,
             "progress": running.progress,
             "ends_in": ends_in,
+            "elapsed": round(max(0.0, float(now - running.started_at)), 3),
             "status": running.status,
         }

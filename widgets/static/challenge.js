@@ -2,7 +2,7 @@
  * celebrates success or shows the failure text, then leaves the screen.
  *
  * The server says what is on screen (`state.challenge`: null or {id, text, target, progress,
- * ends_in, status}); this page only animates it. The countdown runs locally from `ends_in`,
+ * ends_in, elapsed, status}); this page only animates it. The countdown runs locally from `ends_in`,
  * re-anchored on every state frame. Result texts come from the config (`GET /api/challenges`).
  * Every text is written with textContent: config texts are shown as text, never as HTML.
  */
@@ -29,6 +29,7 @@
   let configured = {};   // challenge id -> {success_text, failure_text}
   let shown = null;      // the challenge as last drawn
   let deadline = null;   // performance.now() when the countdown reaches 0
+  let startedAt = null;  // performance.now() when the challenge on screen started (from `elapsed`)
   let drawnTimer = "";
   let leaveTimer = 0;
   let ticking = false;
@@ -59,10 +60,8 @@
     if (!shown || c.id !== shown.id) return true;
     if (c.status === "running" && shown.status !== "running") return true; // started again after a result
     if (c.status === "running" && c.progress < shown.progress) return true; // restarted while running
-    if (c.status === "running" && typeof c.ends_in === "number" && deadline !== null) {
-      return c.ends_in * 1000 > deadline - performance.now() + 1500; // restarted: more time than was left
-    }
-    return false;
+    // Started again while running: it started later than the one on screen (an edited duration is not a restart).
+    return c.status === "running" && startedAt !== null && performance.now() - c.elapsed * 1000 > startedAt + 1500;
   }
 
   function formatTime(seconds) {
@@ -123,7 +122,11 @@
   }
 
   function draw(c) {
-    if (isNew(c)) enter(c);
+    if (isNew(c)) {
+      enter(c);
+      startedAt = null;
+    }
+    if (startedAt === null) startedAt = performance.now() - c.elapsed * 1000;
     const ended = c.status !== "running";
     const justEnded = ended && (!shown || shown.id !== c.id || shown.status === "running");
     text.textContent = c.text;
@@ -167,6 +170,7 @@
     if (c) draw(c);
     else if (shown) {
       shown = null;
+      startedAt = null;
       leave();
     }
   }
