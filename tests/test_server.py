@@ -81,6 +81,34 @@ async def test_pages_render_with_a_content_security_policy(server: TestServer, p
         assert '<script src="/static/overlay.js"' in await response.text()
 
 
+async def test_static_files_are_revalidated_at_each_load(server: TestServer) -> None:
+    """OBS keeps its cache across upgrades: a script must never be reused without asking the server."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(http_url(server, "/static/overlay.js")) as response:
+            assert response.status == 200
+            assert response.headers["Cache-Control"] == "no-cache"
+            modified = response.headers["Last-Modified"]
+        # Unchanged since: the check costs a 304, which says the same.
+        headers = {"If-Modified-Since": modified}
+        async with session.get(http_url(server, "/static/overlay.js"), headers=headers) as response:
+            assert response.status == 304
+            assert response.headers["Cache-Control"] == "no-cache"
+
+
+@pytest.mark.parametrize("asked", ["en", "EN", "en-US", "en_GB"])
+async def test_a_regional_or_capitalised_locale_query_picks_that_language(server: TestServer, asked: str) -> None:
+    options = await get_json(server, f"/widgets/goal/options?locale={asked}")
+    assert options["locale"] == "en"
+    assert options["texts"]["goal_reached"] == "Goal reached!"
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, f"/?locale={asked}")) as response:
+        assert '<html lang="en">' in await response.text()
+
+
+@pytest.mark.parametrize("asked", ["de", "e", "", "-en"])
+async def test_an_unknown_locale_query_falls_back_to_the_config_language(server: TestServer, asked: str) -> None:
+    assert (await get_json(server, f"/widgets/goal/options?locale={asked}"))["locale"] == "fr"
+
+
 async def test_unknown_widget_is_a_404_naming_the_valid_ones(server: TestServer) -> None:
     async with aiohttp.ClientSession() as session, session.get(http_url(server, "/widgets/nope")) as response:
         assert response.status == 404

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
 
+from overlay.config import load_config
 from overlay.events import Like, User
 from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, box_width, screenshot, wait_text
 from tests.conftest import BASE_CONFIG, ServerThread, make_config
@@ -54,6 +56,37 @@ def test_english_numbers_with_locale_query(tab: WidgetPage, server_thread: Serve
     # Past the configured steps the goal's label is built in: it reads English too (the creator's stay theirs).
     server_thread.push(like(15_000))
     wait_text(page, "#goal-label", "20,000 likes together!")
+
+
+@pytest.mark.parametrize("asked", ["EN", "en-US", "en_GB"])
+def test_a_regional_or_capitalised_locale_query_is_english_throughout(
+    tab: WidgetPage, server_thread: ServerThread, asked: str
+) -> None:
+    server_thread.push(like(15_000))
+    page = tab.open(server_thread, f"/widgets/goal?locale={asked}")
+    wait_text(page, "#goal-count", "15,000")  # numbers (the page) and words (the server) agree
+    assert page.locator("#goal-label").text_content() == "20,000 likes together!"
+    assert page.evaluate("[Overlay.options.locale, document.documentElement.lang]") == ["en", "en"]
+
+
+def test_a_built_in_label_follows_a_locale_edit(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
+    config_file = tmp_path / "config.yaml"
+    ladder = """\
+        goals:
+          steps:
+            - {id: main, label: "10 000 likes ensemble !", target: 10000}
+          then: {every: 1000}
+        """
+    config_file.write_text("locale: fr\n" + textwrap.dedent(ladder), encoding="utf-8")
+    server = ServerThread(load_config(config_file), tmp_path / "data", config_path=config_file).start()
+    servers.append(server)
+    server.push(like(10_500))
+    page = tab.open(server, "/widgets/goal")
+    wait_text(page, "#goal-label", f"11{NNBSP}000 likes ensemble{NNBSP}!")  # past the steps: the built-in label
+
+    config_file.write_text("locale: en\n" + textwrap.dedent(ladder), encoding="utf-8")
+    wait_text(page, "#goal-count", "10,500")
+    wait_text(page, "#goal-label", "11,000 likes together!")
 
 
 def test_bar_width_follows_the_likes(tab: WidgetPage, server_thread: ServerThread) -> None:
@@ -112,6 +145,29 @@ def test_reaching_a_goal_celebrates_then_shows_the_next(tab: WidgetPage, tmp_pat
     page.wait_for_selector('#goal[data-goal="main"]')
     assert page.locator("#goal-label").text_content() == "10 000 likes ensemble !"
     wait_text(page, "#goal-target", f"10{NNBSP}000")
+
+
+def test_the_celebration_ends_when_the_next_goal_enters(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
+    # The reached goal stays 1 s, less than the celebration's own 3.5 s.
+    config = make_config(goals={**BASE_CONFIG["goals"], "celebrate_seconds": 1.0})
+    server = ServerThread(config, tmp_path / "data").start()
+    servers.append(server)
+    server.push(like(900))
+    page = tab.open(server, "/widgets/goal")
+    wait_text(page, "#goal-count", "900")
+    server.push(like(1000))
+    page.wait_for_selector("#goal.is-celebrating")
+    # Read in the frame the next goal enters: "Objectif atteint !" is not written over it.
+    entered = page.wait_for_function(
+        """() => {
+            const goal = document.getElementById("goal");
+            return goal.dataset.goal === "main" && {
+                celebrating: goal.classList.contains("is-celebrating"),
+                text: document.getElementById("goal-celebration").textContent,
+            };
+        }"""
+    ).json_value()
+    assert entered == {"celebrating": False, "text": ""}
 
 
 def test_goal_query_pins_one_goal(tab: WidgetPage, server_thread: ServerThread) -> None:

@@ -94,6 +94,7 @@ def create_app(
     app.router.add_get("/api/state", api.state)
     app.router.add_get("/ws", sockets.websocket)
     app.router.add_static("/static/", WIDGETS_DIR / "static", name="static")
+    app.on_response_prepare.append(_revalidate_static)
     stats.add_routes(app)
     control.setup(app)  # /control, the control API and the token it needs
 
@@ -112,6 +113,15 @@ def create_app(
         app.cleanup_ctx.append(functools.partial(_config_watch, reloader))
     app.on_shutdown.append(_close_sockets)
     return app
+
+
+async def _revalidate_static(request: web.Request, response: web.StreamResponse) -> None:
+    """Scripts and styles are checked at each load (a cheap 304): after an upgrade, OBS runs the new ones.
+
+    Without this, Chromium may reuse a cached overlay.js for days against the new server's pages.
+    """
+    if request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-cache"
 
 
 def default_data_dir() -> Path:

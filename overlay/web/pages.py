@@ -12,7 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from overlay.config import THEMES, Config
-from overlay.i18n import Locale
+from overlay.i18n import LOCALES, Locale
 from overlay.web.catalog import LOOK_PARAMS, WIDGETS, Widget
 from overlay.web.keys import ENGINE
 from overlay.wording import texts_for
@@ -32,9 +32,12 @@ def running_config(request: web.Request) -> Config:
 
 
 def page_locale(request: web.Request) -> Locale:
-    """The page's language: `?locale=fr|en`, else the running config's."""
-    asked = request.query.get("locale", "")
-    return "en" if asked == "en" else "fr" if asked == "fr" else running_config(request).locale
+    """The page's language: `?locale=fr|en` (`EN`, `en-US` and `en_GB` read as `en`), else the running config's.
+
+    Widget pages send this choice in their options, and their script formats numbers with it too.
+    """
+    language = request.query.get("locale", "").lower().replace("_", "-").partition("-")[0]
+    return next((locale for locale in LOCALES if locale == language), running_config(request).locale)
 
 
 def _theme(request: web.Request) -> str:

@@ -57,7 +57,10 @@
     };
   }
 
+  let celebrating = 0;       // the timer that ends the running celebration
+
   function celebrate() {
+    clearTimeout(celebrating); // a celebration that starts again gets its full time
     root.classList.remove("is-celebrating");
     void root.offsetWidth; // restart the CSS animation
     root.classList.add("is-celebrating");
@@ -70,10 +73,13 @@
       piece.style.setProperty("--hue", `${Math.floor(Math.random() * 360)}`);
       celebration.appendChild(piece);
     }
-    setTimeout(() => {
-      root.classList.remove("is-celebrating");
-      celebration.replaceChildren();
-    }, 3500);
+    celebrating = setTimeout(endCelebration, 3500);
+  }
+
+  function endCelebration() {
+    clearTimeout(celebrating);
+    root.classList.remove("is-celebrating");
+    celebration.replaceChildren();
   }
 
   /** Ring: the numbers shrink (a transform, no layout) until their box fits inside the ring's hole.
@@ -151,6 +157,7 @@
     if (changedGoal) {
       // A new goal enters: draw it at its current progress instead of sliding back from the old one.
       shown = next.progress;
+      endCelebration(); // it was the old goal's (celebrate_seconds may be shorter than its animation)
       label.textContent = Overlay.goalLabel(next);
       target.textContent = Overlay.formatNumber(next.target);
       step.textContent = stepText(next);
@@ -161,9 +168,10 @@
         root.classList.add("is-entering");
       }
     } else {
-      // The same goal, edited in config.yaml: new words or numbers, no entrance.
+      // The same goal, edited in config.yaml: new words or numbers, no entrance. Compared with the words on
+      // screen, not the old goal's: after a locale edit, the replayed state is the old goal, in the new language.
       const words = Overlay.goalLabel(next);
-      if (words !== Overlay.goalLabel(goal)) label.textContent = words;
+      if (words !== label.textContent) label.textContent = words;
       if (next.target !== goal.target) {
         target.textContent = Overlay.formatNumber(next.target);
         fitRing = true;

@@ -23,9 +23,10 @@ const Overlay = (() => {
     given = JSON.stringify({ ...fresh, config_version: undefined });
     for (const key of Object.keys(options)) delete options[key];
     Object.assign(options, fresh);
-    // Options from the config can be overridden in the Browser Source URL (?locale=en&theme=neon&count=3).
+    // Options from the config can be overridden in the Browser Source URL (?theme=neon&count=3). Not the
+    // locale: the server has read ?locale= already (`en-US` is `en`) and picked the texts to match.
     for (const [key, value] of new URLSearchParams(location.search)) {
-      if (key !== "texts") options[key] = value;
+      if (key !== "texts" && key !== "locale") options[key] = value;
     }
   }
   setOptions(raw ? JSON.parse(raw.textContent) : {});
@@ -207,17 +208,21 @@ const Overlay = (() => {
   let configVersion = options.config_version ?? null; // null: not a widget page (index, control)
   let fetching = 0;
 
-  /** Call `hook()` after the options changed (a config edit): re-read Overlay.options and redraw. */
+  /** Call `hook()` after a config edit changed the options or the custom CSS: re-read Overlay.options and
+   *  redraw (canvases read their colours again). It runs once the new custom CSS applies. */
   function onOptions(hook) {
     optionHooks.push(hook);
   }
 
-  /** The custom CSS link (theme.custom_css), added, reloaded or removed to match the options. */
-  function restyle(version) {
+  let styles = 0; // custom CSS loads: each under a new URL, so it is fetched again and fires `load`
+
+  /** The custom CSS link (theme.custom_css), added, reloaded or removed to match the options; resolves once
+   *  the page has its new look (the stylesheet loaded, or failed to). */
+  function restyle() {
     let link = document.getElementById("overlay-custom-css");
     if (!options.custom_css) {
       if (link) link.remove();
-      return;
+      return Promise.resolve();
     }
     if (!link) {
       link = document.createElement("link");
@@ -225,7 +230,11 @@ const Overlay = (() => {
       link.rel = "stylesheet";
       document.head.appendChild(link);
     }
-    link.href = `/theme/custom.css?v=${encodeURIComponent(version)}`;
+    return new Promise((done) => {
+      link.onload = link.onerror = () => done(); // (a newer edit's load replaces these: only it redraws)
+      // (Not the config version: a restarted server counts again from 1, and the same URL would not load.)
+      link.href = `/theme/custom.css?n=${++styles}`;
+    });
   }
 
   async function refresh(version) {
@@ -248,8 +257,11 @@ const Overlay = (() => {
       applyLook();
       root.lang = options.locale === "en" ? "en" : "fr";
     }
-    restyle(version);
-    if (changed) {
+    const styled = restyle();
+    // An edit of the custom CSS file alone changes no option, but it may change the colours.
+    if (changed || options.custom_css) {
+      await styled; // hooks read the new look (a canvas cannot follow CSS variables by itself)
+      if (mine !== fetching) return;
       for (const hook of optionHooks) hook(options);
     }
     root.dataset.configVersion = String(version); // for tests: the page has caught up with this edit
