@@ -83,14 +83,17 @@ def top_moments(
     count: int = MOMENTS,
     gap: int = MOMENT_GAP,
     ratio: float = MOMENT_RATIO,
+    average: float | None = None,
 ) -> list[tuple[int, int, float]]:
     """(start second, likes, ratio to average) of the biggest buckets, at least `gap` seconds apart, best first.
 
-    Only buckets well above the average count: a flat live has no moments to show.
+    Only buckets well above the average bucket (by default the mean of `counts`; `analyse` leaves out
+    the server's outages): a flat live has no moments to show.
     """
     if not counts:
         return []
-    average = sum(counts) / len(counts)
+    if average is None:
+        average = sum(counts) / len(counts)
     if average <= 0:
         return []
     chosen: list[tuple[int, int, float]] = []
@@ -106,25 +109,38 @@ def top_moments(
 
 
 def longest_lull(
-    counts: Sequence[int], size: int = BUCKET_SECONDS, ratio: float = LULL_RATIO, down: Collection[int] = ()
+    counts: Sequence[int],
+    size: int = BUCKET_SECONDS,
+    ratio: float = LULL_RATIO,
+    down: Collection[int] = (),
+    *,
+    average: float | None = None,
+    end: float | None = None,
 ) -> Lull | None:
-    """The longest run of buckets under `ratio` of the average (the first one on a tie).
+    """The longest run of buckets under `ratio` of the average bucket (the first one on a tie).
 
     Buckets in `down` (the server was not running: no likes were seen, whatever the viewers did)
-    are neither a lull nor part of the average.
+    are neither a lull nor part of the default average. `end` (the live's length) makes the last
+    bucket a partial one: judged on its rate, and a lull there stops at the end.
     """
-    seen = [likes for index, likes in enumerate(counts) if index not in down]
-    if not seen or sum(seen) == 0:
+    if average is None:
+        seen = [likes for index, likes in enumerate(counts) if index not in down]
+        average = sum(seen) / len(seen) if seen else 0.0
+    if average <= 0:
         return None
-    threshold = sum(seen) / len(seen) * ratio
+    threshold = average * ratio
+    rates = [float(likes) for likes in counts]
+    if end is not None and rates and 0 < (covered := end - (len(rates) - 1) * size) < size:
+        rates[-1] *= size / covered  # the likes of its few seconds, as if over a whole bucket
     best: Lull | None = None
     run_start: int | None = None
-    for index, likes in enumerate([*counts, math.inf]):
+    for index, likes in enumerate([*rates, math.inf]):
         if likes < threshold and index not in down:
             if run_start is None:
                 run_start = index
         elif run_start is not None:
-            length = (index - run_start) * size
+            stop = index * size if end is None else min(index * size, math.ceil(end))
+            length = stop - run_start * size
             if best is None or length > best.seconds:
                 best = Lull(run_start * size, length)
             run_start = None
@@ -191,9 +207,14 @@ def analyse(
     }
     total = sum(likes for _, likes in timeline)
     length = max(math.ceil(seconds), 1)
+    # Averages over the time the server saw (its outages saw no likes), and over a minute at least: a
+    # 30-second live's average is not twice its peak minute.
+    missed = sum(min(float(o["seconds"]), max(0.0, length - float(o["start"]))) for o in outages)
+    seen_seconds = max(length - missed, 1.0)
+    per_bucket = total / seen_seconds * BUCKET_SECONDS
     ordered = sorted(goals, key=lambda goal: float(goal["second"]))
     moments = []
-    for rank, (start, likes, ratio) in enumerate(top_moments(counts), start=1):
+    for rank, (start, likes, ratio) in enumerate(top_moments(counts, average=per_bucket), start=1):
         on_screen = shown_at(start, shown)
         label: str | None
         if on_screen is not None:
@@ -217,9 +238,9 @@ def analyse(
         seconds=length,
         likes=total,
         buckets=counts,
-        per_minute=total / length * 60,
+        per_minute=total / max(seen_seconds, 60.0) * 60,
         peak_per_minute=peak_per_minute(timeline),
         moments=moments,
-        lull=longest_lull(counts, down=down),
+        lull=longest_lull(counts, down=down, average=per_bucket, end=seconds),
         outages=[Lull(int(float(o["start"])), max(1, round(float(o["seconds"])))) for o in outages],
     )

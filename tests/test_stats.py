@@ -144,6 +144,30 @@ def test_while_the_server_was_down_the_live_had_no_lull_it_had_an_outage() -> No
     assert analyse(timeline, 600).lull == Lull(100, 70)  # not knowing, the outage looked like the longest lull
 
 
+def test_an_outage_neither_lowers_the_average_nor_makes_moments_of_a_flat_live() -> None:
+    # 20 likes/s for an hour, the server down for 20 minutes of it: the live was flat all along.
+    timeline = [(s, 20) for s in range(3600) if not 600 <= s < 1800]
+    analysis = analyse(timeline, 3600, outages=[{"start": 600.0, "seconds": 1200.0}])
+    assert analysis.moments == []
+    assert analysis.per_minute == pytest.approx(1200)
+
+
+def test_a_live_under_a_minute_has_no_average_above_its_peak() -> None:
+    analysis = analyse([(s, 10) for s in range(10)], 30)
+    assert analysis.per_minute == analysis.peak_per_minute == 100
+
+
+@pytest.mark.parametrize("seconds", [61, 181.2, 601])
+def test_the_few_seconds_of_a_last_bucket_are_no_lull(seconds: float) -> None:
+    # A steady 10 likes/s, the stats opened a second into the live's last 10-second bucket (or mid-live).
+    assert analyse([(s, 10) for s in range(int(seconds))], seconds).lull is None
+
+
+def test_a_lull_at_the_end_stops_at_the_end() -> None:
+    timeline = [(s, 10) for s in range(120)]
+    assert analyse(timeline, 143).lull == Lull(120, 23)  # nothing in the last 23 s
+
+
 # -- a recorded live on the stats page -------------------------------------------------------
 
 NASTY = '<img src=x onerror="alert(1)">'
