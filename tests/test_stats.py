@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import re
 import sqlite3
 import urllib.error
 import urllib.request
@@ -38,6 +39,7 @@ from overlay.stats import (
 from overlay.store import FILENAME, LiveRecord, Store
 from overlay.web import create_app
 from overlay.web.keys import BUS, CONTROL_TOKEN, ENGINE, PERSISTER
+from overlay.web.stats import CHART_BARS, chart
 from tests.conftest import DrivenSource, ServerThread, http_url, make_config
 
 # -- analysis --------------------------------------------------------------------------------
@@ -168,6 +170,20 @@ def test_a_lull_at_the_end_stops_at_the_end() -> None:
     assert analyse(timeline, 143).lull == Lull(120, 23)  # nothing in the last 23 s
 
 
+def test_a_long_live_is_charted_in_fewer_wider_bars_each_one_can_be_hovered() -> None:
+    # 8 hours at 1 like/s, and a burst of 500 likes at 2:00:00.
+    timeline = [(s, 1) for s in range(8 * 3600)] + [(s, 50) for s in range(7200, 7210)]
+    drawn = chart({"analysis": analyse(timeline, 8 * 3600), "goals": [], "challenges": []}, "fr")
+    assert len(drawn["bars"]) == 240 <= CHART_BARS  # 2 minutes each, instead of 2,880 bars of 10 s
+    assert drawn["title"] == "Likes par tranche de 2 min"
+    bar = drawn["bars"][60]
+    assert bar["title"] == "2:00:00–2:02:00\u00a0: 620 likes"
+    assert [moment["x"] for moment in drawn["moments"]] == [round(bar["x"] + bar["hit_w"] / 2, 2)]
+    assert chart({"analysis": analyse(timeline[:600], 600), "goals": [], "challenges": []}, "en")["title"] == (
+        "Likes per 10 s"
+    )
+
+
 # -- a recorded live on the stats page -------------------------------------------------------
 
 NASTY = '<img src=x onerror="alert(1)">'
@@ -247,11 +263,22 @@ def test_a_server_outage_is_shown_as_such_on_the_page_and_in_the_export(recorded
     with sqlite3.connect(recorded.data_dir / FILENAME) as db:  # as the persister records it after a restart
         db.execute("INSERT INTO outages (live_id, start, seconds) VALUES (1, 330.0, 45.0)")
     _, page = fetch(recorded.url + "/stats/1")
-    assert "Serveur arrêté : 45 s (à partir de 5:30)" in page
+    assert "Serveur arrêté\u00a0: 45 s (à partir de 5:30)" in page
     band = page[page.index('<g class="outages">') :].split("</g>")[0]
     assert "<title>Serveur arrêté — 5:30, 45 s</title>" in band
     _, text = fetch(recorded.url + "/stats/1.json")
     assert json.loads(text)["outages"] == [{"start": 330.0, "seconds": 45.0}]
+
+
+def test_the_page_is_punctuated_and_its_decimals_written_in_its_language(recorded: ServerThread) -> None:
+    _, french = fetch(recorded.url + "/stats/1")
+    _, english = fetch(recorded.url + "/stats/1?locale=en")
+    assert "Exporter\u00a0:" in french
+    assert "Export:" in english
+    assert re.search(r"\(\d+,\d × la moyenne\)", french)
+    assert re.search(r"\(\d+\.\d × the average\)", english)
+    assert "« Faites exploser le compteur ! »" in french
+    assert "“Faites exploser le compteur !”" in english
 
 
 LONG_ID = "9" * 23  # past SQLite's integers

@@ -40,7 +40,7 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     assert markers == list(PEAKS)
     bar = page.locator('#chart .bar[data-start="120"]')
     assert bar.get_attribute("data-likes") == "4000"
-    assert bar.locator("title").text_content() == "2:00–2:10 : 4\u202f000 likes"
+    assert bar.locator("title").text_content() == "2:00–2:10\u00a0: 4\u202f000 likes"
     bar.hover()
     assert page.locator("#rhythm-lull").inner_text().startswith("1 min")  # the 60 s without likes
     # Goals reached and the challenge's outcome are listed; the untrusted nickname is text, not markup.

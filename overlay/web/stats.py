@@ -37,7 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
         "running": "en cours",
         "source": "Source",
         "back": "← Tous les lives",
-        "chart": "Likes par 10 secondes",
+        "chart": "Likes par tranche de {span}",
         "chart_about": (
             "Survolez une barre pour la valeur. Traits verticaux : objectifs atteints ; bandes : défis "
             "(grises en pointillés : serveur arrêté)."
@@ -46,6 +46,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_moments": "Pas de pic marqué : le rythme est resté régulier.",
         "at": "à",
         "times": "× la moyenne",
+        "colon": "\u00a0: ",  # French puts a no-break space before the colon
         "goal_step": "objectif",
         "goal_col": "Objectif",
         "challenge_col": "Défi",
@@ -90,7 +91,7 @@ LABELS: dict[str, dict[str, str]] = {
         "running": "running",
         "source": "Source",
         "back": "← All lives",
-        "chart": "Likes per 10 seconds",
+        "chart": "Likes per {span}",
         "chart_about": (
             "Hover a bar for its value. Vertical lines: goals reached; bands: challenges "
             "(grey, dashed: server stopped)."
@@ -99,6 +100,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_moments": "No marked peak: the rhythm stayed even.",
         "at": "at",
         "times": "× the average",
+        "colon": ": ",
         "goal_step": "goal",
         "goal_col": "Goal",
         "challenge_col": "Challenge",
@@ -180,6 +182,8 @@ def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.R
         "clock": clock,
         "duration": duration,
         "date": lambda ts: date(ts, locale),
+        "ratio": lambda value: f"{value:.1f}".replace(".", "," if locale == "fr" else "."),
+        "quoted": lambda text: f"« {text} »" if locale == "fr" else f"“{text}”",
         "notice": request.app[PERSISTER].store.notice,
         **context,
     }
@@ -333,12 +337,22 @@ def _nice(value: float) -> float:
     return 10.0 * power
 
 
+CHART_BARS = 360  # at most: on a page 1,000 pixels wide, each bar of an 8-hour live stays wide enough to hover
+
+
+def bar_seconds(buckets: int) -> int:
+    """Seconds per bar: the analysis's 10-second buckets, or a coarser multiple of them for a long live."""
+    return next((size for size in (10, 30, 60, 120, 300) if buckets * BUCKET_SECONDS / size <= CHART_BARS), 600)
+
+
 def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
     """Geometry of the SVG chart: bars with hover texts, axes, goal lines, challenge bands, moment markers."""
     t = LABELS[locale]
     analysis: Analysis = data["analysis"]
-    counts = analysis.buckets
-    span = len(counts) * BUCKET_SECONDS
+    size = bar_seconds(len(analysis.buckets))
+    group = size // BUCKET_SECONDS
+    counts = [sum(analysis.buckets[i : i + group]) for i in range(0, len(analysis.buckets), group)]
+    span = len(counts) * size
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = max(1.0, _nice(max(counts, default=0) / 4))
     top = step * max(1, math.ceil(max(counts, default=0) / step))
@@ -352,14 +366,14 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
     width = plot_w / len(counts)
     bars = [
         {
-            "start": index * BUCKET_SECONDS,
+            "start": index * size,
             "likes": likes,
             "x": round(LEFT + index * width, 2),
             "w": round(max(width * 0.8, 0.6), 2),
             "hit_w": round(width, 2),
             "y": y(likes),
             "h": round(TOP + plot_h - y(likes), 2),
-            "title": f"{clock(index * BUCKET_SECONDS)}–{clock((index + 1) * BUCKET_SECONDS)} : "
+            "title": f"{clock(index * size)}–{clock((index + 1) * size)}{t['colon']}"
             f"{format_number(likes, locale)} {t['likes']}",
         }
         for index, likes in enumerate(counts)
@@ -401,12 +415,13 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         {
             "rank": m.rank,
             "start": m.start,
-            "x": round(x(m.start) + width / 2, 2),
-            "y": round(max(y(m.likes) - 12, 10), 2),
+            "x": round(x(m.start - m.start % size) + width / 2, 2),  # over the bar it is in
+            "y": round(max(y(counts[m.start // size]) - 12, 10), 2),
         }
         for m in analysis.moments
     ]
     return {
+        "title": t["chart"].format(span=f"{size} s" if size < 60 else f"{size // 60} min"),
         "width": WIDTH,
         "height": HEIGHT,
         "left": LEFT,
