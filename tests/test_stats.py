@@ -247,7 +247,10 @@ def fetch(url: str) -> tuple[str, str]:
 def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
     kind, text = fetch(recorded.url + "/stats/1.csv")
     assert kind == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))  # French by default: for a French Excel
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows[0]["time"])  # a date and time spreadsheets read
+    _, english = fetch(recorded.url + "/stats/1.csv?locale=en")
+    assert list(csv.DictReader(io.StringIO(english))) == rows
     with sqlite3.connect(recorded.data_dir / FILENAME) as db:
         stored = db.execute("SELECT second, likes, total FROM like_seconds WHERE live_id = 1 ORDER BY second")
         assert [(int(r["second"]), int(r["likes"]), int(r["total"])) for r in rows] == stored.fetchall()

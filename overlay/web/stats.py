@@ -249,14 +249,18 @@ async def live_page(request: web.Request) -> web.Response:
 
 
 async def live_csv(request: web.Request) -> web.Response:
-    """The per-second like timeline: second into the live, local time, likes that arrived, room total."""
+    """The per-second like timeline: second into the live, local time, likes that arrived, room total.
+
+    Written for the spreadsheet of the page's language: a French Excel splits columns at `;`, not `,`,
+    and both read `2026-12-06 21:35:07` as a date and time.
+    """
     data = await _load(request)
     started = float(data["live"]["started_at"])
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", delimiter=";" if page_locale(request) == "fr" else ",")
     writer.writerow(["second", "time", "likes", "total"])
     for second, likes, total in data["timeline"]:
-        when = datetime.fromtimestamp(started + second).astimezone().isoformat(timespec="seconds")
+        when = datetime.fromtimestamp(started + second).strftime("%Y-%m-%d %H:%M:%S")
         writer.writerow([second, when, likes, total])
     return web.Response(
         text=out.getvalue(),
