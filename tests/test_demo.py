@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from overlay.config import DemoSettings
-from overlay.events import Like
-from overlay.sources.demo import DemoLive
+from overlay.events import Follow, Like, Viewers
+from overlay.sources.demo import MEAN_BATCH, STEP, DemoLive, DemoSource
 from overlay.web import create_app
 from tests.conftest import http_url, make_config
 
@@ -57,6 +58,45 @@ def test_a_seed_makes_the_demo_repeat_exactly() -> None:
     first = [(like.count, like.user.id) for second in simulate(30) for like in second]
     second = [(like.count, like.user.id) for second in simulate(30) for like in second]
     assert first == second
+
+
+def test_the_audience_wanders_but_stays_believable_for_hours() -> None:
+    live = DemoLive(DemoSettings(seed=1, viewers=60))
+    counts = [e.count for _ in range(8 * 3600 * 20) for e in live.step(0.05) if isinstance(e, Viewers)]
+    assert len(counts) > 4000
+    assert min(counts) >= 3
+    assert max(counts) <= 3 * live.usual_audience  # it grew a millionfold in 2 hours before
+    assert len(set(counts)) > 10  # and it does move
+
+
+def test_the_mean_batch_is_the_mean_of_the_batches_drawn() -> None:
+    live = DemoLive(DemoSettings(seed=3))
+    drawn = [live._batch() for _ in range(200_000)]
+    assert sum(drawn) / len(drawn) == pytest.approx(MEAN_BATCH, rel=0.01)
+
+
+def test_viewers_have_distinct_names_and_each_follows_once() -> None:
+    live = DemoLive(DemoSettings(seed=0, viewers=400))
+    names = [viewer.nickname for viewer in live.viewers]
+    assert len(set(names)) == len(names) == 400
+    follows = [e.user for _ in range(3600 * 20) for e in live.step(0.05) if isinstance(e, Follow)]
+    assert len(follows) > 100
+    assert len({user.id for user in follows}) == len(follows)
+
+
+async def test_the_running_demo_repeats_its_seed_whatever_the_timers_do() -> None:
+    emitted: list[object] = []
+    source = DemoSource(DemoSettings(seed=42, likes_per_second=2000))
+    task = asyncio.create_task(source.run(emitted.append))
+    await asyncio.sleep(1.0)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    played = [(e.count, e.user.id) for e in emitted if isinstance(e, Like)]
+    live = DemoLive(DemoSettings(seed=42, likes_per_second=2000))
+    stepped = [(e.count, e.user.id) for _ in range(100) for e in live.step(STEP) if isinstance(e, Like)]
+    assert len(played) > 200
+    assert played == stepped[: len(played)]
 
 
 @pytest.mark.parametrize(("locale", "detail"), [("fr", "live de démonstration"), ("en", "demo live")])

@@ -64,7 +64,8 @@ MOODS = (
     Mood("normal", 1.0, 0.55, (20, 60)),
     Mood("burst", 3.0, 0.15, (6, 15)),
 )
-MEAN_BATCH = 5.5  # mean hearts per like event (see `_batch`)
+FULL_BATCH = 0.12  # the chance that a like event is a full batch of 15 (TikTok's cap per message)
+MEAN_BATCH = FULL_BATCH * 15 + (1 - FULL_BATCH) * (1 + 8) / 2  # mean hearts per like event (see `_batch`)
 
 
 class DemoLive:
@@ -74,7 +75,15 @@ class DemoLive:
         self.settings = settings
         self.rng = random.Random(settings.seed)
         self.total = settings.start_total
-        self.viewers = [self._viewer(i) for i in range(settings.viewers)]
+        names = [first + tail for first in FIRST for tail in TAILS]
+        picked = self.rng.sample(names, min(settings.viewers, len(names)))
+        # Distinct nicknames (the top likers would show one twice), numbered once the combinations run out.
+        self.viewers = [
+            User(id=f"demo-{i}", nickname=picked[i % len(picked)] + (str(i // len(picked)) if i >= len(picked) else ""))
+            for i in range(settings.viewers)
+        ]
+        self.followed: set[str] = set()
+        self.passers_by = 0
         # A few fans like far more than the rest (Zipf-like weights), as on real lives.
         self.weights = [1 / (rank + 1) ** 0.8 for rank in range(settings.viewers)]
         # Normalise mood levels so the long-run mean rate is exactly the configured one.
@@ -84,15 +93,22 @@ class DemoLive:
         self.mood = MOODS[1]
         self.mood_left = self.rng.uniform(*self.mood.seconds)
         self.level = self.mood.level
-        self.audience = max(5, settings.viewers // 2)
-
-    def _viewer(self, index: int) -> User:
-        name = f"{self.rng.choice(FIRST)}{self.rng.choice(TAILS)}"
-        return User(id=f"demo-{index}", nickname=name, avatar="")
+        self.usual_audience = max(5, settings.viewers // 2)
+        self.audience = self.usual_audience
 
     def _batch(self) -> int:
         # Mostly small taps, regularly a full batch of 15 (TikTok's cap per message).
-        return 15 if self.rng.random() < 0.12 else self.rng.randint(1, 8)
+        return 15 if self.rng.random() < FULL_BATCH else self.rng.randint(1, 8)
+
+    def _follower(self) -> User:
+        """A viewer who has not followed yet (each follows once), or someone passing by once they all have."""
+        user = self.rng.choice(self.viewers)
+        if user.id in self.followed:
+            self.passers_by += 1
+            name = f"{self.rng.choice(FIRST)}{self.rng.choice(TAILS)}"
+            user = User(id=f"demo-new-{self.passers_by}", nickname=f"{name}{self.passers_by}")
+        self.followed.add(user.id)
+        return user
 
     def _poisson(self, mean: float) -> int:
         if mean <= 0:
@@ -124,16 +140,20 @@ class DemoLive:
             user = self.rng.choices(self.viewers, weights=self.weights)[0]
             events.append(Like(count=count, total=self.total, user=user))
         lively = self.level * self.scale
-        for kind, per_second in ((Follow, 0.08), (Share, 0.03)):
-            if self.rng.random() < per_second * lively * seconds:
-                events.append(kind(user=self.rng.choice(self.viewers)))
+        if self.rng.random() < 0.08 * lively * seconds:
+            events.append(Follow(user=self._follower()))
+        if self.rng.random() < 0.03 * lively * seconds:
+            events.append(Share(user=self.rng.choice(self.viewers)))
         if self.rng.random() < 0.04 * lively * seconds:
             gift, diamonds = self.rng.choices(GIFTS, weights=[50, 30, 15, 4, 1])[0]
             events.append(
                 Gift(gift=gift, diamonds=diamonds, count=self.rng.randint(1, 5), user=self.rng.choice(self.viewers))
             )
         if self.rng.random() < seconds / 5:
-            self.audience = max(3, round(self.audience * self.rng.uniform(0.95, 1.05 + 0.05 * lively)))
+            # Drawn back towards the usual audience (more of it in a burst), so it wanders but never runs away.
+            usual = self.usual_audience * (0.8 + 0.2 * lively)
+            wander = self.rng.gauss(0, 0.04 * usual)
+            self.audience = max(3, round(self.audience + (usual - self.audience) * 0.2 + wander))
             events.append(Viewers(count=self.audience))
         return events
 
@@ -173,11 +193,17 @@ class DemoSource:
         emit(Viewers(count=live.audience))
         loop = asyncio.get_running_loop()
         last = loop.time()
+        due = 0.0  # simulated time owed to the clock
         while True:
             await asyncio.sleep(STEP)
             if self._rejoin:
                 live = self._start(emit)
             now = loop.time()
-            for event in live.step(now - last):
-                emit(event)
+            # Whole steps of STEP only, so a seed repeats whatever the timers' jitter; after a stall (the
+            # PC asleep), at most a second is caught up, not a burst of everything missed.
+            due = min(due + now - last, 1.0)
             last = now
+            while due >= STEP:
+                due -= STEP
+                for event in live.step(STEP):
+                    emit(event)
