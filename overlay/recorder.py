@@ -51,9 +51,8 @@ class Recorder:
         self._offset = last_offset(self.path)
         if self._offset:
             self._offset += 1.0  # a one-second gap marks the restart
+        _end_cut_line(self.path)
         self._file = self.path.open("ab")
-        if self._file.tell() and not _ends_with_newline(self.path):
-            self._file.write(b"\n")  # an interrupted last line stays on its own line (replay names it)
 
     async def run(self) -> None:
         """Flush every `flush_seconds` until `stop()`, writing in a thread so the loop never waits on the disk."""
@@ -141,7 +140,24 @@ def last_offset(path: Path) -> float:
     return 0.0
 
 
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as file:
-        file.seek(-1, 2)
-        return file.read(1) == b"\n"
+def _end_cut_line(path: Path) -> None:
+    """Before appending: drop a last line cut by a crash (a replay refuses a broken line that has others after it).
+
+    A whole last line without its newline (edited by hand) is ended instead, and kept.
+    """
+    with contextlib.suppress(FileNotFoundError), path.open("r+b") as file:
+        size = file.seek(0, 2)
+        if not size:
+            return
+        file.seek(max(0, size - 65536))
+        tail = file.read()
+        if tail.endswith(b"\n"):
+            return
+        start = tail.rfind(b"\n") + 1  # 0: the cut line is the tail's first (or the file's only) line
+        try:
+            json.loads(tail[start:])
+        except ValueError:
+            file.truncate(size - len(tail) + start)
+            log.warning("%s: its last line was cut short (a crash while recording); dropped before going on", path)
+        else:
+            file.write(b"\n")

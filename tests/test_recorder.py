@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from overlay.events import Follow, Like, LiveStarted, SourceStatus, User, Viewers, event_from_dict
 from overlay.recorder import Recorder
+from overlay.sources.replay import check_recording
 from overlay.web import create_app
 from tests.conftest import DrivenSource, make_config
 
@@ -94,8 +95,19 @@ def test_recording_again_to_the_same_file_goes_on_after_its_end(tmp_path: Path) 
     second(Viewers(count=3), 500.0)
     second.close()
     raw = path.read_text(encoding="utf-8").splitlines()
-    assert raw[2] == '{"t": 31, "type": "vie'  # left on its own line, so a replay can name it
-    assert json.loads(raw[3]) == {"t": 31.0, "type": "viewers", "count": 3}
+    assert len(raw) == 3  # the cut line is dropped: left in the middle, it made the whole file unplayable
+    assert json.loads(raw[2]) == {"t": 31.0, "type": "viewers", "count": 3}
+    assert check_recording(path) == 3
+
+
+def test_a_whole_last_line_without_its_newline_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(b'{"t": 1, "type": "viewers", "count": 1}')  # written by hand, no newline at the end
+    recorder = Recorder(path)
+    recorder.open()
+    recorder(Viewers(count=2), 5.0)
+    recorder.close()
+    assert [row["count"] for row in lines(path)] == [1, 2]
 
 
 async def test_the_app_records_everything_the_bus_carries_and_closes_the_file(tmp_path: Path) -> None:
