@@ -38,6 +38,10 @@ SAID: dict[Locale, dict[str, str]] = {
         "options": "Invalid command line:",
         "replay": "Cannot replay the recording:",
         "data_dir_file": "--data-dir {path} is a file: give a folder (it is created if it does not exist).",
+        "record_replayed": (
+            "--record {path} is the recording being replayed: the replay would play what it appends, without end. "
+            "Record to another file."
+        ),
         "port_in_use": (
             "Could not start the server: port {port} is already in use, maybe by another overlay already running "
             "(look for another console window). Stop it, or pick another port: --port {other} "
@@ -49,6 +53,10 @@ SAID: dict[Locale, dict[str, str]] = {
         "options": "Ligne de commande invalide :",
         "replay": "Impossible de rejouer l'enregistrement :",
         "data_dir_file": "--data-dir {path} est un fichier : indiquez un dossier (il est créé s'il n'existe pas).",
+        "record_replayed": (
+            "--record {path} est l'enregistrement rejoué : le replay rejouerait sans fin ce qu'il y ajoute. "
+            "Enregistrez dans un autre fichier."
+        ),
         "port_in_use": (
             "Impossible de démarrer le serveur : le port {port} est déjà utilisé, peut-être par un autre overlay "
             "déjà lancé (cherchez une autre fenêtre de console). Arrêtez-le, ou choisissez un autre port : "
@@ -170,6 +178,13 @@ def check_source(config: Config, *, speed_or_loop: bool = False) -> None:
             raise UnplayableRecording(str(exc)) from None
 
 
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:  # the recording to make does not exist yet: not the one replayed, which does
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -191,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.data_dir is not None and args.data_dir.exists() and not args.data_dir.is_dir():
         print(SAID[config.locale]["data_dir_file"].format(path=args.data_dir), file=sys.stderr)
+        return 2
+    if args.record is not None and config.source == "replay" and _same_file(args.record, Path(config.replay.file)):
+        print(SAID[config.locale]["record_replayed"].format(path=args.record), file=sys.stderr)
         return 2
     if args.record is not None:
         try:  # now, not once the live is on: a recording that cannot be written is a setup mistake

@@ -103,6 +103,17 @@ def test_a_wrong_option_in_english(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "pydantic" not in err
 
 
+def test_recording_to_the_file_being_replayed_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("locale: fr\n", encoding="utf-8")
+    recording = tmp_path / "live.jsonl"
+    recording.write_text('{"t": 0, "type": "like", "count": 1}\n', encoding="utf-8")
+    same = tmp_path / "." / "live.jsonl"  # written another way, the same file
+    assert main(["--config", str(config), "--replay", str(recording), "--record", str(same)]) == 2
+    assert "est l'enregistrement rejoué" in capsys.readouterr().err
+    assert recording.read_text(encoding="utf-8").count("\n") == 1  # left as it was
+
+
 def test_a_port_in_use_suggests_another_and_starts_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with socket.socket() as busy:

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from overlay.cli import main
 from overlay.config import ReplaySettings
 from overlay.engine import Engine
-from overlay.events import Event, Follow, Gift, Like, LiveEnded, LiveStarted, SourceStatus, User, Viewers
+from overlay.events import Event, Follow, Gift, Like, LiveEnded, LiveStarted, NewLive, SourceStatus, User, Viewers
 from overlay.sources.replay import (
     CHECK_STEP,
     RecordingError,
@@ -149,6 +149,7 @@ async def test_events_play_at_their_offsets_divided_by_the_speed(tmp_path: Path)
         (1.0, Like(count=2, total=102, user=LEA)),  # and a send time from another process is dropped
         (1.0, Follow()),
         (2.5, Viewers(count=30)),
+        (2.5, LiveEnded()),  # played to its end: the live's clock stops there
     ]
 
 
@@ -204,6 +205,39 @@ async def test_loop_plays_again_as_a_new_live(tmp_path: Path) -> None:
     # Each pass is a live of its own: the same room would be the same live going on.
     assert [e.room_id for e in played if isinstance(e, LiveStarted)] == ["1", "1#2", "1#3"]
     assert time.now == 6.0
+
+
+async def test_each_pass_of_a_loop_is_a_live_of_its_own_even_without_a_start_in_the_file(tmp_path: Path) -> None:
+    path = write(  # written by hand: likes only, as the README shows
+        tmp_path / "likes.jsonl",
+        {"t": 0, "type": "viewers", "count": 12},
+        {"t": 1, "type": "like", "count": 10},
+        {"t": 2, "type": "new_live", "room_id": "second"},  # a new live by hand, recorded
+        {"t": 3, "type": "like", "count": 5},
+    )
+    time = FakeTime()
+    played: list[Event] = []
+
+    def emit(event: Event) -> None:
+        played.append(event)
+        if len([e for e in played if isinstance(e, LiveEnded)]) == 2:
+            raise asyncio.CancelledError
+
+    source = ReplaySource(ReplaySettings(file=str(path), loop=True), sleep=time.sleep, clock=time.clock)
+    with pytest.raises(asyncio.CancelledError):
+        await source.run(emit)
+    starts = [(type(e).__name__, e.room_id) for e in played if isinstance(e, LiveStarted | NewLive)]
+    assert starts == [("NewLive", "second"), ("LiveStarted", "replay#2"), ("NewLive", "second#2")]
+    kinds = [type(e).__name__ for e in played[1:]]
+    assert kinds[kinds.index("LiveEnded") :] == [
+        "LiveEnded",
+        "Viewers",
+        "LiveStarted",
+        "Like",
+        "NewLive",
+        "Like",
+        "LiveEnded",
+    ]
 
 
 def test_a_replay_needs_a_file() -> None:

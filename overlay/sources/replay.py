@@ -21,7 +21,17 @@ from typing import Any
 import orjson
 
 from overlay.config import ReplaySettings
-from overlay.events import EVENT_TYPES, Event, Like, LiveEnded, LiveStarted, SourceStatus, event_from_dict
+from overlay.events import (
+    EVENT_TYPES,
+    Event,
+    Like,
+    LiveEnded,
+    LiveStarted,
+    NewLive,
+    SourceStatus,
+    Viewers,
+    event_from_dict,
+)
 from overlay.sources.base import Emit
 
 log = logging.getLogger(__name__)
@@ -158,19 +168,26 @@ class ReplaySource:
             await self._play(emit, speed, played + 1)
             played += 1
             if not loop:
+                emit(LiveEnded())  # played to its end: the live's clock stops, and the stats close it
                 return
 
     async def _play(self, emit: Emit, speed: float, rerun: int) -> None:
         """Play the file once; pass `rerun` > 1 is a live of its own: its rooms are `<room id>#<rerun>`."""
         start = self._clock()
         burst = 0
+        opened = rerun == 1  # a later pass is a new live: the file's own start says so, or one is made for it
         for offset, event in read_recording(self.path, warn=False):
             if isinstance(event, SourceStatus):
                 continue  # the recorded connection's statuses; the replay reports its own
             if isinstance(event, Like) and event.sent_at:
                 event = replace(event, sent_at=0.0)  # a send time from another process means nothing here
-            elif isinstance(event, LiveStarted) and rerun > 1:
+            elif rerun > 1 and (isinstance(event, LiveStarted) or (isinstance(event, NewLive) and event.room_id)):
                 event = replace(event, room_id=f"{event.room_id}#{rerun}")  # the same room would continue the live
+            if isinstance(event, LiveStarted | NewLive):
+                opened = True
+            elif not opened and not isinstance(event, Viewers):  # a file made by hand, with no start: likes only
+                emit(LiveStarted(room_id=f"replay#{rerun}"))
+                opened = True
             delay = start + offset / speed - self._clock()
             if delay > 0:
                 await self._sleep(delay)
