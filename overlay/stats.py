@@ -141,7 +141,7 @@ def longest_lull(
         elif run_start is not None:
             stop = index * size if end is None else min(index * size, math.ceil(end))
             length = stop - run_start * size
-            if best is None or length > best.seconds:
+            if length > 0 and (best is None or length > best.seconds):
                 best = Lull(run_start * size, length)
             run_start = None
     return best
@@ -241,6 +241,7 @@ def analyse(
         per_minute=total / max(seen_seconds, 60.0) * 60,
         peak_per_minute=peak_per_minute(timeline),
         moments=moments,
-        lull=longest_lull(counts, down=down, average=per_bucket, end=seconds),
+        # (A like saved just after the live's last saved second extends it: the store's clock and seconds differ.)
+        lull=longest_lull(counts, down=down, average=per_bucket, end=max([seconds, *(s + 1 for s, _ in timeline)])),
         outages=[Lull(int(float(o["start"])), max(1, round(float(o["seconds"])))) for o in outages],
     )

@@ -165,6 +165,12 @@ def test_the_few_seconds_of_a_last_bucket_are_no_lull(seconds: float) -> None:
     assert analyse([(s, 10) for s in range(int(seconds))], seconds).lull is None
 
 
+def test_likes_saved_past_the_lives_last_saved_second_make_no_empty_or_negative_lull() -> None:
+    # The store's seconds and its timeline come from two clocks: a like can sit at second ceil(seconds).
+    assert analyse([(s, 32) for s in range(131)], 129.22).lull is None
+    assert analyse([(s, 32) for s in range(46)], 25.0).lull is None
+
+
 def test_a_lull_at_the_end_stops_at_the_end() -> None:
     timeline = [(s, 10) for s in range(120)]
     assert analyse(timeline, 143).lull == Lull(120, 23)  # nothing in the last 23 s
@@ -179,6 +185,10 @@ def test_a_long_live_is_charted_in_fewer_wider_bars_each_one_can_be_hovered() ->
     bar = drawn["bars"][60]
     assert bar["title"] == "2:00:00–2:02:00\u00a0: 620 likes"
     assert [moment["x"] for moment in drawn["moments"]] == [round(bar["x"] + bar["hit_w"] / 2, 2)]
+    two_hours = [(s, 1) for s in range(7200)] + [(s, 50) for s in range(3610, 3620)]
+    drawn = chart({"analysis": analyse(two_hours, 7200), "goals": [], "challenges": []}, "fr")
+    moment = drawn["moments"][0]["start"]  # 3610, inside the bar of 3600-3630: the list lights that one
+    assert moment - moment % drawn["bar_seconds"] in [bar["start"] for bar in drawn["bars"]]
     assert chart({"analysis": analyse(timeline[:600], 600), "goals": [], "challenges": []}, "en")["title"] == (
         "Likes per 10 s"
     )

@@ -426,6 +426,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
     ]
     return {
         "title": t["chart"].format(span=f"{size} s" if size < 60 else f"{size // 60} min"),
+        "bar_seconds": size,
         "width": WIDTH,
         "height": HEIGHT,
         "left": LEFT,
