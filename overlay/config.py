@@ -44,7 +44,7 @@ LARGEST_NUMBER = 10**12
 def _whole(value: Any) -> Any:
     """Refuse what YAML read as a decimal: `target: 10.000` (French thousands) is 10.0, which pydantic takes as 10.
 
-    Also refuse YAML's booleans (`port: yes` would be port 1) and numbers no live could reach.
+    Also refuse YAML's booleans (`port: yes` would be port 1).
     """
     if isinstance(value, bool):
         raise Invalid("whole_number_bool", written=str(value).lower())
@@ -52,13 +52,20 @@ def _whole(value: Any) -> Any:
         raise Invalid("whole_number", written=repr(value), whole=str(int(value)))
     if isinstance(value, str) and (digits := ungrouped(value)) is not None:  # `10 000`: said the same way
         raise Invalid("whole_number", written=value, whole=digits)
+    return value
+
+
+def _reachable(value: Any) -> Any:
+    """Refuse a count no live could reach."""
     if isinstance(value, int) and not -LARGEST_NUMBER <= value <= LARGEST_NUMBER:
         raise Invalid("number_too_large", largest=LARGEST_NUMBER)
     return value
 
 
 # A count, a target, a port...: a number written without a decimal point.
-WholeNumber = Annotated[int, BeforeValidator(_whole)]
+WholeNumber = Annotated[int, BeforeValidator(_reachable), BeforeValidator(_whole)]
+# A number that is not a count (a random seed, any size).
+AnyWholeNumber = Annotated[int, BeforeValidator(_whole)]
 
 
 class ServerSettings(_Strict):
@@ -150,7 +157,7 @@ class DemoSettings(_Strict):
     likes_per_second: float = Field(40, gt=0, le=100_000, description="Mean like rate of the demo live.")
     start_total: WholeNumber = Field(0, ge=0, description="Room like count the demo live starts from.")
     viewers: WholeNumber = Field(60, ge=1, le=100_000, description="How many distinct fake viewers send likes.")
-    seed: WholeNumber | None = Field(None, description="Random seed, for a demo that repeats exactly.")
+    seed: AnyWholeNumber | None = Field(None, description="Random seed, for a demo that repeats exactly.")
 
 
 class ReplaySettings(_Strict):
@@ -470,8 +477,10 @@ def _comment_after(node: yaml.Node) -> str:
     if not mark.buffer:
         return ""
     end = mark.buffer.find("\n", mark.index)
-    rest = mark.buffer[mark.index : end if end >= 0 else None].strip()
-    return rest.split(" #")[0] if rest.startswith("#") else ""
+    rest = mark.buffer[mark.index : end if end >= 0 else None]
+    # `#fe2c55` or `#fyp`, not a comment such as `# todo`: the word right after the #, up to any comment after it.
+    found = re.match(r"\s*(#\S+)", rest)
+    return found.group(1) if found else ""
 
 
 def load_config(path: str | Path | None = None, *, empty_is_default: bool = True) -> Config:
@@ -566,6 +575,11 @@ def _yaml_problem(exc: Exception, filename: str) -> Problem:
         )
     if context == "while scanning a simple key" and opened is not None:  # `source:demo`: the key's line, not the next
         return Problem(f"{filename}:{opened.line + 1}", "", "yaml_simple_key", {"problem": problem})
+    if problem == "mapping values are not allowed here" and mark.buffer and mark.line:
+        # `source:demo` as the first key of its block reads as text that goes on to the next line's key.
+        previous = mark.buffer.splitlines()[mark.line - 1]
+        if re.match(r"\s*[\w.-]+:[^\s:]", previous):
+            return Problem(f"{filename}:{mark.line}", "", "yaml_simple_key", {"problem": problem})
     code = "yaml_tag" if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem else "yaml_syntax"
     if "'\\t'" in problem or "tab character" in problem:
         code = "yaml_tab"

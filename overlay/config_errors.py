@@ -375,7 +375,8 @@ def from_pydantic(
             params = {"written": text, "whole": ungrouped(text) or params["whole"]}
         elif code == "whole_number_bool" and text is not None:  # `yes`, as typed
             params = {"written": text}
-    elif code == "string_type" and (text := written(loc)):  # `accent: #fe2c55`, `hotkey: 1`, `label: 2024-01-01`
+    elif code == "string_type" and (text := written(loc)) and (shown is not None or text.startswith("#")):
+        # `hotkey: 1`, `label: 2024-01-01`: to be quoted; `accent: #fe2c55`: a comment, not a colour
         code = "string_comment" if shown is None else "string_quotes"
         params = {"written": text}
     elif code == "extra_forbidden":

@@ -138,7 +138,14 @@ class Reloader:
                 self.publish()
             return False
         if self.error is None and self._file is not None and loaded.model_dump() == self._file.model_dump():
-            return False  # saved without a change to any setting (a comment, a blank line: not `==`, lines moved)
+            # Saved without a change to any setting (a comment, a blank line): nothing to apply, but the
+            # wording warnings name lines, which may have moved.
+            self._file = loaded
+            warnings = wording.check(loaded)
+            if warnings != self.warnings:
+                self.warnings = warnings
+                self.publish()
+            return False
         self.apply(loaded)
         return True
 

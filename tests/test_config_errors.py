@@ -59,6 +59,31 @@ def test_a_colour_left_unquoted_is_read_as_a_comment_and_the_error_says_to_quote
 
 
 @pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("theme:\n  accent: #fe2c55  # ma couleur\n", 'écrivez-le entre guillemets, "#fe2c55"'),
+        ("theme:\n  accent: #fe2c55\t# ma couleur\n", 'écrivez-le entre guillemets, "#fe2c55"'),
+        ("theme:\n  accent:   # à choisir\n", "theme.accent : un texte est attendu (valeur vide)"),  # a comment
+        ("goals:\n  steps:\n    - {id: a, label: null, target: 5}\n", "label : un texte est attendu (valeur vide)"),
+    ],
+)
+def test_only_a_hash_word_is_taken_for_a_colour_left_unquoted(text: str, said: str) -> None:
+    assert french(text).endswith(said)
+
+
+def test_a_random_seed_may_be_any_whole_number() -> None:
+    assert parse_config("demo: {seed: 1733519707123456}\n", "config.yaml").demo.seed == 1733519707123456
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("source:demo\nlocale: fr\n", 1), ("theme:\n  accent:red\n  scale: 1.2\n", 2), ("locale: fr\nsource:demo\n", 2)],
+)
+def test_a_key_without_a_space_after_its_colon_is_said_at_its_line_wherever_it_is(text: str, line: int) -> None:
+    assert french(text).startswith(f"config.yaml:{line} : « clé: valeur » est attendu sur cette ligne")
+
+
+@pytest.mark.parametrize(
     ("text", "where", "quoted"),
     [
         ("challenges:\n  - {id: a, text: A, hotkey: 1}\n", "challenges[0].hotkey", "1"),

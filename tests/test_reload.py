@@ -165,15 +165,17 @@ def test_a_goal_after_the_last_step_keeps_celebrating_through_an_edit() -> None:
 
 async def test_a_save_that_changes_no_setting_is_not_applied_again(tmp_path: Path) -> None:
     path = tmp_path / "config.yaml"
-    write(path, "goals:\n  steps:\n    - {id: a, label: A, target: 100}\n  then: {every: 100}\n")
+    write(path, "goals:\n  steps:\n    - {id: a, label: 100 likes, target: 100}\n  then: {every: 100}\n")
     engine = Engine(load_config(path), "test", now=0)
     reloader = Reloader(engine.config, [], Bus(engine, lambda: 0.0), path=path)
     assert await reloader.reload()  # the file as the server runs it
     liked(engine, 200, now=1)  # a goal past the steps, celebrating
     version = reloader.version
+    assert [w.where for w in reloader.warnings if w.key == "goals.steps[0].label"] == [f"{path}:3"]
     write(path, "# my goals\n" + path.read_text(encoding="utf-8"))  # a comment: the lines move, nothing else
     assert not await reloader.reload()
     assert (reloader.version, engine.snapshot(2)["goal"]["reached"]) == (version, True)
+    assert [w.where for w in reloader.warnings if w.key == "goals.steps[0].label"] == [f"{path}:4"]  # moved too
 
 
 def test_an_unchanged_rhythm_rule_keeps_watching_and_a_new_one_waits_for_the_rate() -> None:
