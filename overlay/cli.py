@@ -92,6 +92,8 @@ class PortInUse(OSError):
         self.port = port
 
 
+SHUTDOWN_SECONDS = 5.0  # Ctrl+C waits at most this long for requests under way (aiohttp's default: a minute)
+
 # Windows says "address in use" with its own number.
 ADDRESS_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
 
@@ -245,7 +247,7 @@ async def serve(
     socks = listening_sockets(config.server.host, config.server.port)
     try:
         app = create_app(config, data_dir=data_dir, record=record, config_path=config_path)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_SECONDS)
         await runner.setup()
     except BaseException:
         for sock in socks:

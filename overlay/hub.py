@@ -348,7 +348,6 @@ class Hub:
                 slot.task.uncancel()
             log.warning("a widget stopped reading for %.0f s; closing it so it reconnects", self.stall_seconds)
             with contextlib.suppress(Exception):
-                async with asyncio.timeout(1.0):
-                    await slot.peer.close()
+                await slot.peer.close()
         except ConnectionError:
             pass  # the client left; the web layer deregisters it

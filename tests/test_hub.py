@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
+import os
+import socket
+from pathlib import Path
 
 import pytest
 import websockets
@@ -14,6 +18,8 @@ from overlay.bus import Bus
 from overlay.engine import Engine
 from overlay.events import Gift, Like, User
 from overlay.hub import EVENT_FRAMES, Hub
+from overlay.web import create_app
+from overlay.web.keys import HUB, SOCKETS
 from tests.conftest import DrivenSource, make_config, ws_url
 
 
@@ -442,3 +448,37 @@ async def test_with_nobody_connected_likes_do_not_wake_the_ticker_but_a_new_clie
     ticker.cancel()
     pump.cancel()
     await asyncio.wait((ticker, pump))
+
+
+async def test_a_client_that_never_reads_is_cut_off_and_does_not_hold_up_shutdown(tmp_path: Path) -> None:
+    source = DrivenSource()
+    app = create_app(make_config(), source=source, data_dir=tmp_path)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    app[HUB].stall_seconds = 0.5
+    # A websocket by hand that never reads (a tiny receive buffer).
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)  # before connecting: the window stays small
+    sock.connect(("127.0.0.1", server.port))
+    reader, writer = await asyncio.open_connection(sock=sock)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    await reader.readuntil(b"\r\n\r\n")
+    for _ in range(1000):  # the server registers it just after its answer
+        if app[SOCKETS]:
+            break
+        await asyncio.sleep(0.01)
+    (peer,) = app[SOCKETS]
+    peer.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)  # fills sooner
+    writer.write(b"\x81\x80" + os.urandom(4))  # a masked, empty text message: it is alive
+    name = "x" * 200  # big frames: the buffers fill within a few frames
+    async with asyncio.timeout(10):  # its heartbeat (20 s) is not what ends it
+        while app[SOCKETS]:  # until the server hangs up on it, once stalled for `stall_seconds`
+            await source.push(*(Like(count=1, user=User(id=f"{n}", nickname=f"{name}{n}")) for n in range(50)))
+            await asyncio.sleep(0.05)
+    async with asyncio.timeout(20):  # and stopping the server is not held up by it
+        await server.close()
+    writer.close()

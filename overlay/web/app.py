@@ -238,6 +238,5 @@ async def _run_source(source: Source, bus: Bus) -> None:
 async def _close_sockets(app: web.Application) -> None:
     """Tell widgets the server is going away, so they reconnect to the next one."""
     sockets = app[SOCKETS]
-    for ws in list(sockets):
-        with contextlib.suppress(Exception):
-            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+    peers = list(sockets)
+    await asyncio.gather(*(peer.close(WSCloseCode.GOING_AWAY, b"server shutdown") for peer in peers))

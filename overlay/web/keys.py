@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -14,6 +15,9 @@ from overlay.persist import Persister
 from overlay.sources import Source
 from overlay.wording import WordingWarning
 
+if TYPE_CHECKING:
+    from overlay.web.sockets import AiohttpPeer  # (it imports these keys)
+
 CONFIG = web.AppKey("config", Config)  # as the server started; edits run as ENGINE's `.config` (reload.py)
 WORDING = web.AppKey("wording", list[WordingWarning])  # at start; the live ones are in the state's `config`
 DATA_DIR = web.AppKey("data_dir", Path)
@@ -23,4 +27,4 @@ BUS = web.AppKey("bus", Bus)
 HUB = web.AppKey("hub", Hub)
 SOURCE = web.AppKey("source", Source)
 PERSISTER = web.AppKey("persister", Persister)  # the live history (store) and its flush loop
-SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")
+SOCKETS: web.AppKey[set[AiohttpPeer]] = web.AppKey("sockets")

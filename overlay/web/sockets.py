@@ -12,6 +12,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from overlay.web.keys import HUB, SOCKETS
 from overlay.web.security import same_origin
 
+CLOSE_SECONDS = 1.0  # for a client to take its close frame before the connection is cut
 WRITE_BUFFER = 64 * 1024  # bytes a client may have unread before its writer waits (bounds memory per client)
 MAX_FPS = 60  # a display shows no more; a client asking for more gets a clear 400
 
@@ -76,8 +77,15 @@ class AiohttpPeer:
         transport.write(wire)
         return True
 
-    async def close(self) -> None:
-        await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow")
+    async def close(self, code: int = WSCloseCode.TRY_AGAIN_LATER, message: bytes = b"too slow") -> None:
+        """Say why, then hang up: a client that does not read would hold a polite close (and Ctrl+C) forever."""
+        try:
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await self.ws.close(code=code, message=message)
+        except (TimeoutError, OSError, RuntimeError):
+            pass
+        finally:
+            self.transport.abort()  # (nothing left to do for a socket already closed)
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
@@ -95,8 +103,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     sockets = request.app[SOCKETS]
     transport = request.transport
     assert isinstance(transport, asyncio.Transport)  # set while the request is being handled
-    slot = hub.connect(AiohttpPeer(ws, transport), fps=fps, events=events)
-    sockets.add(ws)
+    peer = AiohttpPeer(ws, transport)
+    slot = hub.connect(peer, fps=fps, events=events)
+    sockets.add(peer)
     pump = asyncio.create_task(hub.pump(slot), name="ws-pump")
     try:
         async for message in ws:  # widgets send nothing we need; reading handles pings and close
@@ -104,7 +113,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 break
     finally:
         hub.disconnect(slot)
-        sockets.discard(ws)
+        sockets.discard(peer)
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pump
