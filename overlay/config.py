@@ -6,6 +6,8 @@ reading them is a creator minutes before going live, not a Python developer.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import re
 import types
 import typing
@@ -77,8 +79,28 @@ class ServerSettings(_Strict):
     )
     allowed_hosts: list[str] = Field(
         default_factory=list,
-        description="Extra Host header names accepted besides loopback (e.g. this PC's LAN name).",
+        description="Extra Host header names accepted besides loopback (e.g. this PC's LAN name; "
+        "a port or http:// written with it is ignored, * is refused).",
     )
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, hosts: list[str]) -> list[str]:
+        """Names as the Host check compares them: `http://Studio.local:8080/` is `studio.local`, `::1` `[::1]`."""
+        names = []
+        for index, host in enumerate(hosts):
+            name = re.sub(r"^[a-z]+://", "", host.strip().lower()).split("/")[0].rstrip(".")
+            if name.startswith("[") and "]" in name:
+                name = name[: name.index("]") + 1]  # `[::1]:8080`
+            elif name.count(":") == 1:
+                name = name.split(":")[0]  # `studio.local:8080`
+            with contextlib.suppress(ValueError):
+                name = f"[{ipaddress.IPv6Address(name.strip('[]'))}]"  # as a Host header writes it
+            if not re.fullmatch(r"\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?", name):
+                raise Invalid("allowed_host", at=(index,), host=host)
+            names.append(name)
+        return names
+
     frame_ms: WholeNumber = Field(
         33,
         ge=10,

@@ -79,6 +79,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
         # our own checks (`Invalid`)
         "reconnect_backoff": "reconnect_max_seconds ({max:g}) must be at least reconnect_min_seconds ({min:g})",
         "tiktok_handle": 'a TikTok handle like "@moncompte" (letters, digits, "_" and ".")',
+        "allowed_host": "{host!q} is not a host name: write a name like studio-pc.local or an address (no * or spaces)",
         "tiktok_handle_url": "your handle, not the address of the live: write {handle}",
         "whole_number": "{written!q} is not a whole number: write {whole} (no dot or space)",
         "whole_number_bool": "expected a whole number; YAML reads {written!q} as true or false",
@@ -195,6 +196,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
             "un nom de compte TikTok comme « @moncompte » est attendu (lettres sans accents, chiffres, « _ » et « . »)"
         ),
         "tiktok_handle_url": "votre nom de compte, pas l'adresse du live : écrivez {handle}",
+        "allowed_host": (
+            "{host!q} n'est pas un nom de machine : écrivez un nom comme studio-pc.local ou une adresse "
+            "(sans * ni espace)"
+        ),
         "builtin_action_id": "{id!q} est le nom d'une action intégrée ({actions}) ; choisissez un autre identifiant",
         "goal_id_twice": "l'identifiant d'objectif {id!q} est utilisé deux fois ; chaque objectif doit avoir le sien",
         "goal_target_order": (

@@ -19,6 +19,7 @@ import websockets
 from aiohttp.test_utils import TestServer
 from playwright.sync_api import Browser, Page
 
+from overlay.config import ConfigError
 from overlay.events import Like, User
 from overlay.web import create_app
 from overlay.web.keys import CONTROL_TOKEN, ENGINE
@@ -57,9 +58,10 @@ def nothing_started(server: TestServer) -> bool:
 # -- Host: against DNS rebinding ----------------------------------------------------------------
 
 FOREIGN_HOSTS = ["evil.example.com", "localhost.evil.com", "192.168.1.20:8080", "127.0.0.1.nip.io"]
+ODD_HOSTS = ["[::1].evil.com", "[::1]evil.com:80"]  # no browser sends these; a loose parser took them for [::1]
 
 
-@pytest.mark.parametrize("host", FOREIGN_HOSTS)
+@pytest.mark.parametrize("host", FOREIGN_HOSTS + ODD_HOSTS)
 @pytest.mark.parametrize("path", ["/", "/control", "/widgets/challenge", "/api/state", "/api/challenges"])
 async def test_a_foreign_host_gets_403_on_pages_and_api(app_server: TestServer, host: str, path: str) -> None:
     status, body = await request(app_server, "GET", path, {"Host": host})
@@ -96,10 +98,24 @@ async def test_loopback_names_are_welcome(app_server: TestServer, host: str) -> 
 
 
 async def test_a_host_listed_in_the_config_is_welcome(source: DrivenSource, tmp_path: Path) -> None:
-    config = make_config(server={"allowed_hosts": ["studio-pc.local"]})
+    # Written as people write them (with a port, a scheme, capitals): what the Host check compares.
+    hosts = ["studio-pc.local:8080", "http://Studio2.local/", "fe80::1"]
+    config = make_config(server={"allowed_hosts": hosts})
+    assert config.server.allowed_hosts == ["studio-pc.local", "studio2.local", "[fe80::1]"]
     async with TestServer(create_app(config, source=source, data_dir=tmp_path), host="127.0.0.1") as server:
-        status, _ = await request(server, "GET", "/api/state", {"Host": "studio-pc.local:8080"})
-        assert status == 200
+        for host in ("studio-pc.local:8080", "studio2.local:8080", "[fe80::1]:8080"):
+            status, _ = await request(server, "GET", "/api/state", {"Host": host})
+            assert status == 200
+        status, body = await request(server, "GET", "/api/state", {"Host": "other.local:8080"})
+        assert (status, json.loads(body)["error"]) == (
+            403,
+            "host 'other.local' is not allowed; add it to server.allowed_hosts in config.yaml",  # the name to add
+        )
+
+
+def test_a_wildcard_host_is_refused_with_what_to_write() -> None:
+    with pytest.raises(ConfigError, match=r"not a host name: write a name like studio-pc\.local"):
+        make_config(server={"allowed_hosts": ["*"]})
 
 
 # -- Origin: exact same origin, no prefix match -------------------------------------------------

@@ -23,11 +23,16 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::\d+)?")
+
+
 def host_name(host: str) -> str:
-    """`127.0.0.1:8080` -> `127.0.0.1`; `[::1]:8080` -> `[::1]`."""
-    if host.startswith("["):
-        return host[: host.find("]") + 1]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    """`127.0.0.1:8080` -> `127.0.0.1`; `[::1]:8080` -> `[::1]`; anything else is returned whole (and matches nothing).
+
+    Strict: `[::1].evil.com` is not `[::1]`.
+    """
+    found = _HOST.fullmatch(host)
+    return found.group(1) if found else host
 
 
 def is_loopback(name: str) -> bool:
@@ -138,9 +143,9 @@ def check_hotkey(request: web.Request) -> None:
 async def host_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse requests whose Host is not this machine (a rebound DNS name from a web page)."""
     if not allowed_host(request):
+        name = host_name(request.host or "")
         return web.json_response(
-            {"error": f"host {request.host!r} is not allowed; add it to server.allowed_hosts in config.yaml"},
-            status=403,
+            {"error": f"host {name!r} is not allowed; add it to server.allowed_hosts in config.yaml"}, status=403
         )
     return await handler(request)
 
