@@ -155,7 +155,7 @@ class ServerThread:
         return asyncio.run_coroutine_threadsafe(run(), self.loop).result(5)
 
     def stop(self) -> None:
-        if self._stop is not None:
+        if self._stop is not None and self._thread.is_alive():  # (a test may have stopped it already)
             self.loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
 

@@ -183,8 +183,9 @@ def test_goal_controls_from_the_page(pages: Pages) -> None:
     wait_text(control, "#goal-target", f"10{NNBSP}000")
     reset = control.locator("#goal-reset")
     reset.click()  # the first press only asks for confirmation
-    assert reset.text_content() == "Confirmer ?"
+    assert reset.text_content() == "Confirmer : objectif à 0 ?"
     assert control.locator("#goal-progress").text_content() == f"5{NNBSP}100"
+    control.wait_for_timeout(500)  # a confirmation, not a double click
     reset.click()
     wait_text(control, "#goal-progress", "0")
     wait_text(control, "#goal-label", "1 000 likes ensemble !")
@@ -196,11 +197,48 @@ def test_new_live_starts_again_from_zero_after_a_second_press(pages: Pages) -> N
     wait_text(control, "#likes-total", "300")
     button = control.locator("#new-live")
     button.click()  # the first press only asks for confirmation
-    assert button.text_content() == "Confirmer ?"
+    assert button.text_content() == "Confirmer : nouveau live ?"
     assert control.locator("#likes-total").text_content() == "300"
+    control.wait_for_timeout(500)  # a confirmation, not a double click
     button.click()
     wait_text(control, "#likes-total", "0")
     wait_text(control, "#feedback", "Nouveau live commencé")
+
+
+def test_a_double_click_or_a_held_enter_does_not_confirm_a_new_live(pages: Pages) -> None:
+    pages.server.push(Like(count=5, total=300, user=User(id="u1", nickname="Léa")))
+    control = pages.control()
+    wait_text(control, "#likes-total", "300")
+    button = control.locator("#new-live")
+    button.dblclick()
+    button.focus()
+    for _ in range(5):
+        control.keyboard.down("Enter")  # held: the browser repeats it, clicking the focused button each time
+    control.keyboard.up("Enter")
+    control.wait_for_timeout(500)
+    assert control.locator("#likes-total").text_content() == "300"  # still the same live
+    assert button.text_content() == "Confirmer : nouveau live ?"
+
+
+def test_a_number_typed_with_thousands_separators_is_that_number(pages: Pages) -> None:
+    control = pages.control()
+    for typed, shown in (("10.000", f"10{NNBSP}000"), ("12 500", f"12{NNBSP}500"), ("7,000", f"7{NNBSP}000")):
+        control.locator("#set-value").fill(typed)
+        control.locator("#set-value").press("Enter")
+        wait_text(control, "#goal-progress", shown)  # not 10: "10.000" is ten thousand in French
+    control.locator("#set-value").fill("10,5")
+    control.locator("#set-value").press("Enter")
+    wait_text(control, "#feedback", "Un nombre entier de 0 à 1 000 000 000, s'il vous plaît.")
+
+
+def test_after_a_number_is_sent_the_hotkeys_work_again(pages: Pages) -> None:
+    control, widget = pages.control(), pages.widget()
+    control.locator("#add-value").fill("100")
+    control.locator("#add-value").press("Enter")
+    wait_text(control, "#feedback", "Envoyé")
+    control.keyboard.press("1")  # not typed into the field
+    widget.wait_for_selector('#challenge[data-status="running"][data-id="boom"]')
+    assert control.locator("#add-value").input_value() == ""
 
 
 def test_the_page_shows_the_source_and_the_live_like_rate(pages: Pages) -> None:

@@ -65,3 +65,11 @@ def test_a_page_in_another_language_than_the_config_says_the_status_and_warnings
     assert 'goals.steps[0].label : « 1 000 likes ensemble ! » affiche "likes" à l\'écran' in " ".join(warnings)
     assert french.locator("#config-warnings").get_attribute("open") is not None  # the set-up page shows them
     french.close()  # only the fixture's own tab is left open when the server stops
+
+
+def test_a_stopped_server_shows_on_the_index(tab: WidgetPage, server_thread: ServerThread) -> None:
+    page = tab.open(server_thread, "/")
+    page.locator('html[data-overlay="live"]').wait_for(state="attached")
+    server_thread.stop()
+    wait_text(page, "#source-status", "serveur injoignable, reconnexion…")  # not "connected" with the last rate
+    assert page.locator("#likes-rate").text_content() == "…"

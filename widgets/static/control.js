@@ -17,10 +17,16 @@
   let timer = 0;
   let feedbackTimer = 0;
   const MAX_PROGRESS = 1_000_000_000; // what /api/goals/progress accepts
+  const CONFIRM_AFTER_MS = 400; // a second press sooner is a double click or a held key, not a confirmation
+
+  // A key held down repeats, and each repeat clicks the focused button again: those clicks are ignored.
+  let held = false;
+  document.addEventListener("keydown", (event) => { if (event.repeat) held = true; }, true);
+  document.addEventListener("keyup", () => { held = false; }, true);
 
   function bind(button) {
     if (button.dataset.hotkey) hotkeys.set(button.dataset.hotkey.toLowerCase(), button);
-    button.addEventListener("click", () => start(button));
+    button.addEventListener("click", () => { if (!held) start(button); });
   }
   for (const button of document.querySelectorAll("[data-challenge]")) bind(button);
 
@@ -107,8 +113,8 @@
     } catch (error) {
       data = {};
     }
-    if (response.status === 401) say(labels.no_token, true);
-    else if (response.status === 403 && /token/.test(data.error || "")) say(labels.bad_token, true);
+    if (response.status === 401) tokenProblem(labels.no_token);
+    else if (response.status === 403 && /token/.test(data.error || "")) tokenProblem(labels.bad_token);
     else if (!response.ok) say(`${labels.error} ${response.status}: ${data.error || response.statusText}`, true);
     else {
       say(done);
@@ -117,6 +123,20 @@
       return true;
     }
     return false;
+  }
+
+  /** Every action will fail until the page is opened with the right token: say so at the top, and keep it. */
+  function tokenProblem(message) {
+    say(message, true);
+    let warning = $("token-warning");
+    if (!warning) {
+      warning = document.createElement("p");
+      warning.className = "warning";
+      warning.id = "token-warning";
+      warning.setAttribute("role", "alert");
+      document.body.prepend(warning);
+    }
+    warning.textContent = message;
   }
 
   function start(button) {
@@ -136,10 +156,12 @@
   document.querySelector('[data-action="goal-previous"]').addEventListener("click", () => send("/api/goals/previous"));
   document.querySelector('[data-action="goal-next"]').addEventListener("click", () => send("/api/goals/next"));
 
-  // Reset and "new live" lose something: they ask for a second press within 3 seconds.
-  function twoStep(button, action) {
+  // Reset and "new live" lose something: they ask for a second press, at least 0.4 s and at most 3 s later
+  // (a double click or a held Enter is not a confirmation), saying what it confirms.
+  function twoStep(button, confirmText, action) {
     const text = button.textContent;
     let armed = 0;
+    let armedAt = 0;
     function disarm() {
       clearTimeout(armed);
       armed = 0;
@@ -147,29 +169,49 @@
       button.classList.remove("is-armed");
     }
     button.addEventListener("click", () => {
+      if (held) return;
       if (armed) {
+        if (performance.now() - armedAt < CONFIRM_AFTER_MS) return;
         disarm();
         action();
         return;
       }
-      button.textContent = labels.confirm_reset;
+      button.textContent = confirmText;
       button.classList.add("is-armed");
+      armedAt = performance.now();
       armed = setTimeout(disarm, 3000);
     });
   }
-  twoStep($("goal-reset"), () => send("/api/goals/reset"));
-  twoStep($("new-live"), () => send("/api/lives/new", {}, labels.new_live_done));
+  twoStep($("goal-reset"), labels.confirm_reset, () => send("/api/goals/reset"));
+  twoStep($("new-live"), labels.confirm_new_live, () => send("/api/lives/new", {}, labels.new_live_done));
+
+  /** A whole number as people type it: `10000`, `10 000`, `10.000` or `10,000` (never 10.0), else NaN. */
+  function wholeNumber(text) {
+    const typed = text.trim();
+    if (!/^\d+$|^\d{1,3}(?:[\s\u00a0\u202f.,']\d{3})+$/.test(typed)) return NaN;
+    return Number(typed.replace(/\D/g, ""));
+  }
 
   function numberForm(formId, inputId, key) {
+    let busy = false; // one request at a time: Enter held or pressed twice must not add twice
     $(formId).addEventListener("submit", async (event) => {
       event.preventDefault();
+      if (busy || held) return;
       const input = $(inputId);
-      const value = Number(input.value);
+      const value = wholeNumber(input.value);
       if (!Number.isInteger(value) || value < 0 || value > MAX_PROGRESS) {
         say(labels.bad_number, true);
         return;
       }
-      if (await send("/api/goals/progress", { [key]: value })) input.value = ""; // kept to fix and resend
+      busy = true;
+      try {
+        if (await send("/api/goals/progress", { [key]: value })) {
+          input.value = ""; // (kept on an error, to fix and resend)
+          input.blur(); // the hotkeys work again
+        }
+      } finally {
+        busy = false;
+      }
     });
   }
   numberForm("set-form", "set-value", "set");
@@ -205,11 +247,17 @@
   function countdown() {
     if (deadline === null) return;
     const left = Math.max(0, (deadline - performance.now()) / 1000);
-    $("current-timer").textContent = `${Math.ceil(left)} ${labels.seconds}`;
+    write("current-timer", `${Math.ceil(left)} ${labels.seconds}`);
     if (left <= 0) {
       clearInterval(timer);
       timer = 0;
     }
+  }
+
+  /** Text written only when it changes: a screen reader announces the status, not every state frame. */
+  function write(id, text) {
+    const element = $(id);
+    if (element.textContent !== text) element.textContent = text;
   }
 
   function showChallenge(c) {
@@ -217,17 +265,17 @@
     current.dataset.id = c ? c.id : "";
     $("cancel").disabled = !c;
     if (!c) {
-      $("current-text").textContent = labels.none;
-      $("current-progress").textContent = "";
-      $("current-timer").textContent = "";
-      $("current-status").textContent = "";
+      write("current-text", labels.none);
+      write("current-progress", "");
+      write("current-timer", "");
+      write("current-status", "");
       deadline = null;
       return;
     }
-    $("current-text").textContent = c.text;
+    write("current-text", c.text);
     const progress = Overlay.formatNumber(c.progress);
-    $("current-progress").textContent = c.target ? `${progress} / ${Overlay.formatNumber(c.target)}` : `${progress} likes`;
-    $("current-status").textContent = labels[c.status] || c.status;
+    write("current-progress", c.target ? `${progress} / ${Overlay.formatNumber(c.target)}` : `${progress} likes`);
+    write("current-status", labels[c.status] || c.status);
     if (c.status === "running" && typeof c.ends_in === "number") {
       deadline = performance.now() + c.ends_in * 1000;
       countdown();

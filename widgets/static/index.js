@@ -17,6 +17,12 @@
       $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
       Overlay.showConfigStatus(state.config);
     },
+    // The server went away (stopped, restarting): not "connected" with the last rate any more.
+    offline() {
+      $("source-status").textContent =
+        document.documentElement.lang === "en" ? "server unreachable, reconnecting…" : "serveur injoignable, reconnexion…";
+      $("likes-rate").textContent = "…";
+    },
   });
 
   for (const button of document.querySelectorAll("button.copy")) {
