@@ -330,6 +330,14 @@ class WidgetSettings(_Strict):
     activity: ActivityWidget = Field(default_factory=ActivityWidget)
 
 
+# Named keys as browsers report them (`KeyboardEvent.key`, compared in lower case), besides one character.
+KEY_NAMES = frozenset(
+    {"escape", "enter", "backspace", "delete", "insert", "home", "end", "pageup", "pagedown"}
+    | {"arrowup", "arrowdown", "arrowleft", "arrowright"}
+    | {f"f{n}" for n in range(1, 25)}
+)
+
+
 class ChallengeSettings(_Strict):
     """A challenge the creator triggers live (see the control page)."""
 
@@ -340,6 +348,16 @@ class ChallengeSettings(_Strict):
     hotkey: str | None = Field(None, max_length=20, description="Key on the control page that starts it.")
     success_text: str = Field("", max_length=300, description="Shown when the target is reached.")
     failure_text: str = Field("", max_length=300, description="Shown when time runs out.")
+
+    @field_validator("hotkey")
+    @classmethod
+    def _one_key(cls, value: str | None) -> str | None:
+        """A key the control page can see: one character, or a key name (the page ignores Ctrl and Alt)."""
+        if value is None or (len(value) == 1 and value.isprintable() and not value.isspace()):
+            return value
+        if value.lower() in KEY_NAMES:
+            return value
+        raise Invalid("hotkey_one_key", hotkey=value)
 
     @field_validator("id")
     @classmethod

@@ -96,6 +96,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "then_label_placeholder": "{placeholder} is not filled in: only {{target}} is (the goal's number of likes)",
         "challenge_id_twice": "challenge id {id!q} is used twice",
         "hotkey_escape": "Escape cancels the running challenge; pick another key",
+        "hotkey_one_key": (
+            "{hotkey!q} cannot be pressed on the control page: write one character (like 1 or b) or a key name "
+            "such as F1, without Ctrl, Alt or Space"
+        ),
         "hotkey_twice": "{hotkey!q} already starts challenge {challenge!q}",
         "unknown_challenge": "no challenge with id {id!q} (challenges: {known})",
         "unknown_challenge_none": "no challenge with id {id!q} (challenges: none defined yet)",
@@ -211,6 +215,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
         ),
         "challenge_id_twice": "l'identifiant de défi {id!q} est utilisé deux fois",
         "hotkey_escape": "Échap annule le défi en cours ; choisissez une autre touche",
+        "hotkey_one_key": (
+            "{hotkey!q} ne peut pas être tapé sur la page de contrôle : écrivez un caractère (comme 1 ou b) ou un "
+            "nom de touche comme F1, sans Ctrl, Alt ni Espace"
+        ),
         "hotkey_twice": "{hotkey!q} lance déjà le défi {challenge!q}",
         "unknown_challenge": "aucun défi n'a l'identifiant {id!q} (défis : {known})",
         "unknown_challenge_none": "aucun défi n'a l'identifiant {id!q} (la liste challenges est vide)",

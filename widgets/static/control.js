@@ -220,7 +220,8 @@
   // -- keyboard: the configured hotkeys and Escape, while this page has focus ---------------
 
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    // (AltGr types a character, though Windows reports it as Ctrl+Alt: `@` on a French keyboard.)
+    if ((event.ctrlKey || event.metaKey || event.altKey) && !event.getModifierState("AltGraph")) return;
     const target = event.target;
     if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) {
       if (event.key === "Escape") target.blur();
