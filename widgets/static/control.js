@@ -20,13 +20,17 @@
   const CONFIRM_AFTER_MS = 400; // a second press sooner is a double click or a held key, not a confirmation
 
   // A key held down repeats, and each repeat clicks the focused button again: those clicks are ignored.
+  // (Only clicks made with a key, `detail` 0: a mouse click always counts, even if a keyup went missing
+  // while the focus was elsewhere.)
   let held = false;
   document.addEventListener("keydown", (event) => { if (event.repeat) held = true; }, true);
   document.addEventListener("keyup", () => { held = false; }, true);
+  window.addEventListener("blur", () => { held = false; });
+  const repeated = (event) => held && event.detail === 0;
 
   function bind(button) {
     if (button.dataset.hotkey) hotkeys.set(button.dataset.hotkey.toLowerCase(), button);
-    button.addEventListener("click", () => { if (!held) start(button); });
+    button.addEventListener("click", (event) => { if (!repeated(event)) start(button); });
   }
   for (const button of document.querySelectorAll("[data-challenge]")) bind(button);
 
@@ -168,8 +172,8 @@
       button.textContent = text;
       button.classList.remove("is-armed");
     }
-    button.addEventListener("click", () => {
-      if (held) return;
+    button.addEventListener("click", (event) => {
+      if (repeated(event)) return;
       if (armed) {
         if (performance.now() - armedAt < CONFIRM_AFTER_MS) return;
         disarm();
@@ -196,7 +200,7 @@
     let busy = false; // one request at a time: Enter held or pressed twice must not add twice
     $(formId).addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (busy || held) return;
+      if (busy) return;
       const input = $(inputId);
       const value = wholeNumber(input.value);
       if (!Number.isInteger(value) || value < 0 || value > MAX_PROGRESS) {
