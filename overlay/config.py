@@ -96,7 +96,7 @@ class ServerSettings(_Strict):
                 name = name.split(":")[0]  # `studio.local:8080`
             with contextlib.suppress(ValueError):
                 name = f"[{ipaddress.IPv6Address(name.strip('[]'))}]"  # as a Host header writes it
-            if not re.fullmatch(r"\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?", name):
+            if not re.fullmatch(r"\[[0-9a-f:.]+\]|[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?", name):
                 raise Invalid("allowed_host", at=(index,), host=host)
             names.append(name)
         return names
@@ -332,7 +332,8 @@ class WidgetSettings(_Strict):
 
 # Named keys as browsers report them (`KeyboardEvent.key`, compared in lower case), besides one character.
 KEY_NAMES = frozenset(
-    {"escape", "enter", "backspace", "delete", "insert", "home", "end", "pageup", "pagedown"}
+    {"escape", "enter", "tab", "backspace", "delete", "insert", "home", "end", "pageup", "pagedown", "pause"}
+    | {"scrolllock", "numlock", "capslock", "contextmenu"}
     | {"arrowup", "arrowdown", "arrowleft", "arrowright"}
     | {f"f{n}" for n in range(1, 25)}
 )
@@ -353,7 +354,7 @@ class ChallengeSettings(_Strict):
     @classmethod
     def _one_key(cls, value: str | None) -> str | None:
         """A key the control page can see: one character, or a key name (the page ignores Ctrl and Alt)."""
-        if value is None or (len(value) == 1 and value.isprintable() and not value.isspace()):
+        if value is None or (len(value) == 1 and (value.isprintable() or value == " ")):
             return value
         if value.lower() in KEY_NAMES:
             return value

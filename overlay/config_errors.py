@@ -97,8 +97,8 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "challenge_id_twice": "challenge id {id!q} is used twice",
         "hotkey_escape": "Escape cancels the running challenge; pick another key",
         "hotkey_one_key": (
-            "{hotkey!q} cannot be pressed on the control page: write one character (like 1 or b) or a key name "
-            "such as F1, without Ctrl, Alt or Space"
+            '{hotkey!q} cannot be pressed on the control page: write one character (like 1 or b, " " for Space) '
+            "or a key name such as F1, without Ctrl or Alt"
         ),
         "hotkey_twice": "{hotkey!q} already starts challenge {challenge!q}",
         "unknown_challenge": "no challenge with id {id!q} (challenges: {known})",
@@ -216,8 +216,8 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "challenge_id_twice": "l'identifiant de défi {id!q} est utilisé deux fois",
         "hotkey_escape": "Échap annule le défi en cours ; choisissez une autre touche",
         "hotkey_one_key": (
-            "{hotkey!q} ne peut pas être tapé sur la page de contrôle : écrivez un caractère (comme 1 ou b) ou un "
-            "nom de touche comme F1, sans Ctrl, Alt ni Espace"
+            '{hotkey!q} ne peut pas être tapé sur la page de contrôle : écrivez un caractère (comme 1 ou b, " " '
+            "pour Espace) ou un nom de touche comme F1, sans Ctrl ni Alt"
         ),
         "hotkey_twice": "{hotkey!q} lance déjà le défi {challenge!q}",
         "unknown_challenge": "aucun défi n'a l'identifiant {id!q} (défis : {known})",

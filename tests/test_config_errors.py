@@ -71,13 +71,13 @@ def test_only_a_hash_word_is_taken_for_a_colour_left_unquoted(text: str, said: s
     assert french(text).endswith(said)
 
 
-@pytest.mark.parametrize("hotkey", ["space", "ctrl+3", " "])
+@pytest.mark.parametrize("hotkey", ["space", "ctrl+3", "ab"])
 def test_a_hotkey_the_control_page_cannot_see_is_refused(hotkey: str) -> None:
     text = f'challenges:\n  - {{id: a, text: A, hotkey: "{hotkey}"}}\n'
     assert "ne peut pas être tapé sur la page de contrôle" in french(text)
 
 
-@pytest.mark.parametrize("hotkey", ["1", "é", "F5", "@"])
+@pytest.mark.parametrize("hotkey", ["1", "é", "F5", "@", " ", "Pause", "Tab"])
 def test_one_character_or_a_key_name_is_a_hotkey(hotkey: str) -> None:
     text = f'challenges:\n  - {{id: a, text: A, hotkey: "{hotkey}"}}\n'
     assert parse_config(text, "config.yaml").challenges[0].hotkey == hotkey

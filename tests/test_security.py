@@ -99,11 +99,11 @@ async def test_loopback_names_are_welcome(app_server: TestServer, host: str) -> 
 
 async def test_a_host_listed_in_the_config_is_welcome(source: DrivenSource, tmp_path: Path) -> None:
     # Written as people write them (with a port, a scheme, capitals): what the Host check compares.
-    hosts = ["studio-pc.local:8080", "http://Studio2.local/", "fe80::1"]
+    hosts = ["studio-pc.local:8080", "http://Studio2.local/", "fe80::1", "my_pc"]
     config = make_config(server={"allowed_hosts": hosts})
-    assert config.server.allowed_hosts == ["studio-pc.local", "studio2.local", "[fe80::1]"]
+    assert config.server.allowed_hosts == ["studio-pc.local", "studio2.local", "[fe80::1]", "my_pc"]
     async with TestServer(create_app(config, source=source, data_dir=tmp_path), host="127.0.0.1") as server:
-        for host in ("studio-pc.local:8080", "studio2.local:8080", "[fe80::1]:8080"):
+        for host in ("studio-pc.local:8080", "studio-pc.local.:8080", "studio2.local:8080", "[fe80::1]:8080", "my_pc"):
             status, _ = await request(server, "GET", "/api/state", {"Host": host})
             assert status == 200
         status, body = await request(server, "GET", "/api/state", {"Host": "other.local:8080"})

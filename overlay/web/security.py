@@ -46,7 +46,7 @@ def is_loopback(name: str) -> bool:
 
 
 def allowed_host(request: web.Request) -> bool:
-    name = host_name(request.host or "").lower()
+    name = host_name(request.host or "").lower().rstrip(".")  # `studio.local.` is `studio.local`
     extra = {h.lower() for h in request.app[CONFIG].server.allowed_hosts}
     return is_loopback(name) or name in extra
 

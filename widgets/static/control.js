@@ -240,7 +240,8 @@
     // A digit hotkey also answers its key unshifted: on a French AZERTY keyboard the top row types & é " ' ...
     // (A printed character only: with NumLock off the numpad's keys are arrows, which must scroll the dock.)
     const digit = event.key.length === 1 ? /^(?:Digit|Numpad)(\d)$/.exec(event.code || "") : null;
-    const button = hotkeys.get(key) || (digit && !event.shiftKey ? hotkeys.get(digit[1]) : undefined);
+    const unshifted = digit && !event.shiftKey && !event.getModifierState("AltGraph"); // (AltGr+à types @, not 0)
+    const button = hotkeys.get(key) || (unshifted ? hotkeys.get(digit[1]) : undefined);
     if (button) {
       event.preventDefault();
       if (!event.repeat) start(button);
