@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 import overlay.sources.tiktok_import  # noqa: F401  (first: TikTokLive imported as the server imports it)
-from overlay.config import Config, parse_config
+from overlay.config import Config, load_config, parse_config
 from overlay.events import Event
 from overlay.sources import Emit
 from overlay.web import create_app
@@ -158,6 +158,13 @@ class ServerThread:
         if self._stop is not None and self._thread.is_alive():  # (a test may have stopped it already)
             self.loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(10)
+
+
+def watched_server(tmp_path: Path, text: str) -> ServerThread:
+    """A real server on `text`, written to tmp_path/config.yaml, which it watches for edits (live reload)."""
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return ServerThread(load_config(path), tmp_path / "data", config_path=path).start()
 
 
 @pytest.fixture

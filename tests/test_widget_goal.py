@@ -112,15 +112,20 @@ def test_background_is_transparent_and_screenshot(
     assert shot.visible < shot.total * 0.2
 
 
-def test_reaching_a_goal_celebrates_then_shows_the_next(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
-    # The reached goal stays 1 s before the next one enters (0.2 s in the shared test config: too short for a
-    # loaded machine to be sure to draw it).
+def near_the_first_goal(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> tuple[ServerThread, Page]:
+    """A goal bar at 900 of its first goal of 1 000, which celebrates 1 s when reached (0.2 s in the shared
+    test config: too short for a loaded machine to be sure to draw it)."""
     config = make_config(goals={**BASE_CONFIG["goals"], "celebrate_seconds": 1.0})
     server = ServerThread(config, tmp_path / "data").start()
     servers.append(server)
     server.push(like(900))
     page = tab.open(server, "/widgets/goal")
     wait_text(page, "#goal-count", "900")
+    return server, page
+
+
+def test_reaching_a_goal_celebrates_then_shows_the_next(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
+    server, page = near_the_first_goal(tab, tmp_path, servers)
     assert page.locator("#goal").get_attribute("data-goal") == "warmup"
     server.push(like(1000))
     # The celebration shows on the goal just reached (read in the frame it shows)...
@@ -148,13 +153,7 @@ def test_reaching_a_goal_celebrates_then_shows_the_next(tab: WidgetPage, tmp_pat
 
 
 def test_the_celebration_ends_when_the_next_goal_enters(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
-    # The reached goal stays 1 s, less than the celebration's own 3.5 s.
-    config = make_config(goals={**BASE_CONFIG["goals"], "celebrate_seconds": 1.0})
-    server = ServerThread(config, tmp_path / "data").start()
-    servers.append(server)
-    server.push(like(900))
-    page = tab.open(server, "/widgets/goal")
-    wait_text(page, "#goal-count", "900")
+    server, page = near_the_first_goal(tab, tmp_path, servers)  # reached, it stays 1 s: less than its 3.5 s show
     server.push(like(1000))
     page.wait_for_selector("#goal.is-celebrating")
     # Read in the frame the next goal enters: "Objectif atteint !" is not written over it.

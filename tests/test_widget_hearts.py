@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import random
-import textwrap
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
 
-from overlay.config import load_config
 from overlay.events import Like, User
 from tests.browser_fixtures import ARTIFACTS, WidgetPage, assert_transparent
-from tests.conftest import ServerThread
+from tests.conftest import ServerThread, watched_server
 
 pytestmark = pytest.mark.browser
 
@@ -142,29 +140,6 @@ def test_reduced_motion_keeps_a_storm_to_a_few_hearts(tab: WidgetPage, server_th
     assert seen["merged"] > 0  # the rest of the burst is merged away, not queued for minutes
 
 
-CONFIG = textwrap.dedent(
-    """\
-    goals:
-      steps:
-        - {id: main, label: "Objectif du soir", target: 10000}
-    """
-)
-
-
-@pytest.fixture
-def config_file(tmp_path: Path) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(CONFIG, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def watched(config_file: Path, tmp_path: Path) -> Iterator[ServerThread]:
-    server = ServerThread(load_config(config_file), tmp_path / "data", config_path=config_file).start()
-    yield server
-    server.stop()
-
-
 def shows_colour(page: Page, rgb: tuple[int, int, int]) -> None:
     """Wait until hearts of this colour fly: many opaque canvas pixels of it (a heart's inside)."""
     page.wait_for_function(
@@ -182,14 +157,18 @@ def shows_colour(page: Page, rgb: tuple[int, int, int]) -> None:
 
 
 def test_hearts_take_the_colours_of_the_custom_css_and_its_edits(
-    tab: WidgetPage, watched: ServerThread, config_file: Path, tmp_path: Path
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
 ) -> None:
+    config = 'goals:\n  steps:\n    - {id: main, label: "Objectif du soir", target: 10000}\n'
+    watched = watched_server(tmp_path, config)
+    servers.append(watched)
+    config_file = tmp_path / "config.yaml"
     page = tab.open(watched, "/widgets/hearts")
     css = tmp_path / "mine.css"
     css.write_text(":root { --accent: rgb(0, 200, 0); --accent-2: rgb(0, 200, 0); }\n", encoding="utf-8")
 
     # Switched on in config.yaml: the hearts are drawn again once the stylesheet has loaded, not before.
-    config_file.write_text(CONFIG + f"theme:\n  custom_css: {css}\n", encoding="utf-8")
+    config_file.write_text(config + f"theme:\n  custom_css: {css}\n", encoding="utf-8")
     page.wait_for_selector("#overlay-custom-css", state="attached")
     watched.push(*likes(40))
     shows_colour(page, (0, 200, 0))
