@@ -24,6 +24,7 @@ from overlay.datalock import DataDirInUse
 from overlay.i18n import Locale
 from overlay.store import StoreUnavailable
 from overlay.web import create_app
+from overlay.web.app import make_runner
 from overlay.web.catalog import WIDGETS
 from overlay.web.control import control_url
 from overlay.web.keys import CONTROL_TOKEN, WORDING
@@ -91,8 +92,6 @@ class PortInUse(OSError):
         super().__init__(errno.EADDRINUSE, f"port {port} is already in use")
         self.port = port
 
-
-SHUTDOWN_SECONDS = 5.0  # Ctrl+C waits at most this long for requests under way (aiohttp's default: a minute)
 
 # Windows says "address in use" with its own number.
 ADDRESS_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
@@ -219,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"Cannot write the recording {args.record}: {exc.strerror or exc}", file=sys.stderr)
             return 2
+    more_open_files()
     try:
         asyncio.run(serve(config, args.data_dir, record=args.record, config_path=args.config))
     except KeyboardInterrupt:
@@ -247,7 +247,7 @@ async def serve(
     socks = listening_sockets(config.server.host, config.server.port)
     try:
         app = create_app(config, data_dir=data_dir, record=record, config_path=config_path)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_SECONDS)
+        runner = make_runner(app)
         await runner.setup()
     except BaseException:
         for sock in socks:
@@ -271,6 +271,33 @@ async def serve(
         await runner.cleanup()
         for sock in socks:
             sock.close()  # already closed by its site once it started; not when starting it failed
+
+
+OPEN_FILES = 65536  # the most open files (connections, mostly) asked for; each needs one
+
+
+def more_open_files() -> None:
+    """Raise this process's open-file limit toward OPEN_FILES, within what the system allows.
+
+    Every browser source, dock and API call holds a connection, and the soft limit is often small (1,024 on Linux,
+    256 on macOS): past it the server can accept no one, and its own files and the TikTok connection fail too.
+    Windows has no such limit to raise.
+    """
+    try:
+        import resource
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = OPEN_FILES if hard == resource.RLIM_INFINITY else min(OPEN_FILES, hard)
+    # macOS says its hard limit is infinite but refuses more than kern.maxfilesperproc (10,240 or more).
+    for limit in (wanted, min(wanted, 10240)):
+        if soft == resource.RLIM_INFINITY or soft >= limit:
+            return
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+            return
+        except (ValueError, OSError) as exc:
+            log.debug("open-file limit not raised to %d: %s", limit, exc)
 
 
 def listening_sockets(host: str, port: int) -> list[socket.socket]:

@@ -18,6 +18,7 @@ from overlay.config import Config, load_config, parse_config
 from overlay.events import Event
 from overlay.sources import Emit
 from overlay.web import create_app
+from overlay.web.app import make_runner
 
 BASE_CONFIG: dict[str, Any] = {
     "goals": {
@@ -102,6 +103,7 @@ class ServerThread:
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._main, name="overlay-server", daemon=True)
         self._error: BaseException | None = None
+        self.app: web.Application | None = None  # once started
 
     @property
     def url(self) -> str:
@@ -119,10 +121,8 @@ class ServerThread:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        runner = web.AppRunner(
-            create_app(self.config, source=self.source, data_dir=self.data_dir, config_path=self.config_path),
-            handle_signals=False,
-        )
+        self.app = create_app(self.config, source=self.source, data_dir=self.data_dir, config_path=self.config_path)
+        runner = make_runner(self.app)
         await runner.setup()
         try:
             if self.preload:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from overlay.cli import PortInUse, listening_sockets, main
+from overlay.cli import OPEN_FILES, PortInUse, listening_sockets, main, more_open_files
 from overlay.config import load_config, parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,3 +191,19 @@ def test_it_serves_the_demo_prints_the_obs_urls_and_stops_cleanly(tmp_path: Path
 def test_it_binds_to_loopback_by_default() -> None:
     assert load_config().server.host == "127.0.0.1"
     assert parse_config("").server.host == "127.0.0.1"
+
+
+def test_the_open_file_limit_is_raised_so_many_widgets_can_connect() -> None:
+    resource = pytest.importorskip("resource")  # (Windows has no such limit)
+    before = resource.getrlimit(resource.RLIMIT_NOFILE)
+    hard = before[1]
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))  # macOS's default
+        more_open_files()
+        soft, still_hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        assert still_hard == hard
+        assert soft == (OPEN_FILES if hard == resource.RLIM_INFINITY else min(OPEN_FILES, hard))
+        more_open_files()  # a limit already high enough is left as it is
+        assert resource.getrlimit(resource.RLIMIT_NOFILE) == (soft, hard)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, before)

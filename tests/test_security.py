@@ -21,7 +21,8 @@ from playwright.sync_api import Browser, Page
 
 from overlay.config import ConfigError
 from overlay.events import Like, User
-from overlay.web import create_app
+from overlay.web import app as app_module
+from overlay.web import control, create_app
 from overlay.web.keys import CONTROL_TOKEN, ENGINE
 from overlay.web.security import TOKEN_FILE
 from tests.conftest import DrivenSource, ServerThread, http_url, make_config, ws_url
@@ -331,3 +332,54 @@ def server_state(server: ServerThread) -> dict[str, Any]:
     with opener.open(f"{server.url}/api/state", timeout=5) as response:
         state: dict[str, Any] = json.load(response)
     return state
+
+
+# -- slow clients: nothing holds a connection forever -------------------------------------------
+
+
+@pytest.fixture
+def impatient(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerThread]:
+    """The real runner with its time limits shortened, so a test need not wait a minute."""
+    monkeypatch.setattr(app_module, "KEEPALIVE_SECONDS", 0.5)
+    monkeypatch.setattr(control, "BODY_SECONDS", 0.5)
+    running = ServerThread(make_config(challenges=CHALLENGES), tmp_path / "data").start()
+    yield running
+    running.stop()
+
+
+def received_until_closed(sock: socket.socket, seconds: float = 10) -> bytes:
+    """What the server sends until it closes the connection (socket.timeout if it keeps it open)."""
+    sock.settimeout(seconds)
+    received = b""
+    while chunk := sock.recv(4096):
+        received += chunk
+    return received
+
+
+def test_a_request_whose_head_never_ends_is_closed(impatient: ServerThread) -> None:
+    with socket.create_connection(("127.0.0.1", impatient.port)) as sock:
+        sock.sendall(b"GET /widgets/goal HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
+        assert received_until_closed(sock) == b""
+
+
+def test_an_idle_keep_alive_connection_is_closed(impatient: ServerThread) -> None:
+    with socket.create_connection(("127.0.0.1", impatient.port)) as sock:
+        sock.sendall(b"GET /widgets/goal HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert received_until_closed(sock).startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_a_body_that_never_ends_is_refused_with_408(impatient: ServerThread) -> None:
+    assert impatient.app is not None
+    token = impatient.app[CONTROL_TOKEN]
+    head = (
+        f"POST /api/goals/progress HTTP/1.1\r\nHost: 127.0.0.1:{impatient.port}\r\n"
+        f"Origin: http://127.0.0.1:{impatient.port}\r\nAuthorization: Bearer {token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", impatient.port)) as sock:
+        sock.sendall(head.encode() + b'{"set": 5')  # and never the rest
+        sock.settimeout(10)
+        response = b""
+        while b"did not arrive" not in response:
+            response += sock.recv(4096) or pytest.fail(f"closed without an answer: {response!r}")
+    assert response.startswith(b"HTTP/1.1 408 Request Timeout\r\n")

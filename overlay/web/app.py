@@ -37,6 +37,13 @@ log = logging.getLogger(__name__)
 
 WIDGETS_DIR = Path(__file__).resolve().parent.parent.parent / "widgets"
 
+# Ctrl+C waits at most this long for requests under way (aiohttp's default: a minute).
+SHUTDOWN_SECONDS = 5.0
+# A connection that sends no complete request for this long is closed: an idle keep-alive connection, or one
+# whose request head never ends (aiohttp's default waits an hour, so a program opening connections and sending a
+# few bytes on each could use up the process's open files). A browser simply opens a new one.
+KEEPALIVE_SECONDS = 60.0
+
 
 def create_app(
     config: Config,
@@ -122,6 +129,18 @@ async def _revalidate_static(request: web.Request, response: web.StreamResponse)
     """
     if request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-cache"
+
+
+def make_runner(app: web.Application) -> web.AppRunner:
+    """The runner `server.py` serves `app` with (the tests' servers too): no access log, our own signal
+    handling, the time limits above."""
+    return web.AppRunner(
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+        keepalive_timeout=KEEPALIVE_SECONDS,
+    )
 
 
 def default_data_dir() -> Path:

@@ -7,6 +7,7 @@ checked by `security.check_control` (or `check_hotkey` for the one GET route) fi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,7 @@ from overlay.web.security import check_control, check_hotkey, json_error, load_o
 log = logging.getLogger(__name__)
 
 NO_STORE = {"Cache-Control": "no-store"}
+BODY_SECONDS = 10.0  # a request body not all sent by then is refused (408): its connection is not held forever
 MAX_PROGRESS = 1_000_000_000  # a sanity bound for {"set": N} and {"add": N}: a billion likes
 
 # `GET /api/hotkeys/{id}`: a challenge id starts that challenge; these names do the rest.
@@ -184,7 +186,11 @@ async def hotkey(request: web.Request) -> web.Response:
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            raw = await request.read()
+    except TimeoutError:
+        json_error(web.HTTPRequestTimeout, f"the request body did not arrive within {BODY_SECONDS:g} s")
     try:
         data = json.loads(raw) if raw.strip() else {}
     except (ValueError, RecursionError):  # (RecursionError: a body nested thousands deep)
