@@ -66,6 +66,22 @@ def test_an_open_goal_widget_takes_a_new_label_and_theme_without_reloading(
     assert page.evaluate("document.getElementById('goal-count').textContent") == "2\u202f500"  # the count stayed
 
 
+def test_a_misspelt_url_option_does_not_hide_the_configs_look_nor_its_edits(
+    tab: WidgetPage, watched: ServerThread, config_file: Path
+) -> None:
+    page = tab.open(watched, "/widgets/goal?theme=neom&accent=rouge&scale=big&align=centre")
+    wait_text(page, "#goal-label", "Objectif du soir")
+    look = "[root.dataset.theme, root.dataset.align, style.getPropertyValue('--accent').trim()]"
+    read = f"(() => {{ const root = document.documentElement, style = getComputedStyle(root); return {look}; }})()"
+    assert page.evaluate(read)[:2] == ["tiktok", "left"]
+
+    edited = CONFIG.replace("name: tiktok", "name: neon\n  accent: '#00ff88'\n  align: right")
+    config_file.write_text(edited, encoding="utf-8")
+
+    page.wait_for_selector('html[data-theme="neon"]', state="attached")
+    assert page.evaluate(read)[:3] == ["neon", "right", "#00ff88"]
+
+
 def test_the_control_and_index_pages_show_an_invalid_edit_until_it_is_fixed(
     tab: WidgetPage, watched: ServerThread, config_file: Path
 ) -> None:

@@ -17,6 +17,28 @@ const Overlay = (() => {
   const root = document.documentElement;
   const raw = document.getElementById("overlay-options");
   const options = {}; // one object for the page's life: widgets may keep a reference to it
+  const THEMES = ["tiktok", "minimal", "neon"];
+  const ALIGN = ["left", "center", "right"];
+  const VALIGN = ["top", "middle", "bottom"];
+  // Options with a fixed set of values (the config checks the same ones).
+  const CHOICES = {
+    theme: THEMES,
+    align: ALIGN,
+    valign: VALIGN,
+    variant: ["bar", "thermometer", "ring", "stacked"],
+    basis: ["total", "session"],
+  };
+  const COLOURS = ["text_color", "accent", "accent_2"];
+
+  /** Whether a URL option can stand in for the config's: a misspelt ?theme=neom, ?count=abc or ?accent=rouge is
+   *  ignored, as the server ignores it. Kept, it would hide the config's value and every later edit of it. */
+  function fitsUrl(key, value, fresh) {
+    if (key in CHOICES) return CHOICES[key].includes(value);
+    if (typeof fresh[key] === "number") return value.trim() !== "" && Number.isFinite(Number(value));
+    if (COLOURS.includes(key)) return value === "" || CSS.supports("color", value);
+    return true;
+  }
+
   let given = ""; // the options as the server sent them (JSON), to tell whether a refetch changed anything
 
   function setOptions(fresh) {
@@ -26,7 +48,7 @@ const Overlay = (() => {
     // Options from the config can be overridden in the Browser Source URL (?theme=neon&count=3). Not the
     // locale: the server has read ?locale= already (`en-US` is `en`) and picked the texts to match.
     for (const [key, value] of new URLSearchParams(location.search)) {
-      if (key !== "texts" && key !== "locale") options[key] = value;
+      if (key !== "texts" && key !== "locale" && fitsUrl(key, value, fresh)) options[key] = value;
     }
   }
   setOptions(raw ? JSON.parse(raw.textContent) : {});
@@ -86,10 +108,6 @@ const Overlay = (() => {
   }
 
   // -- look: theme, colours, size, position (all through CSS variables) -----------------
-
-  const THEMES = ["tiktok", "minimal", "neon"];
-  const ALIGN = ["left", "center", "right"];
-  const VALIGN = ["top", "middle", "bottom"];
 
   function applyLook() {
     if (THEMES.includes(options.theme)) root.dataset.theme = options.theme;
