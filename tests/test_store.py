@@ -627,3 +627,68 @@ def test_ending_the_challenges_of_a_live_can_leave_the_one_that_goes_on(tmp_path
     store.end_challenges(1, "interrupted")
     assert [c["outcome"] for c in store.challenges(1)] == ["interrupted", "interrupted"]
     store.close()
+
+
+# -- the list of lives ---------------------------------------------------------------------
+
+
+def listed(store: Store) -> list[tuple[int, int, int]]:
+    return [(live["id"], live["likes"], live["peak_per_minute"]) for live in store.lives()]
+
+
+def forget_timeline(path: Path, live_id: int) -> None:
+    """Another way to see where the list reads from: with its timeline gone, only a summary still knows."""
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM like_seconds WHERE live_id = ?", (live_id,))
+
+
+def test_an_ended_live_is_summed_once_for_the_list(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    store = Store(path).open()
+    minute = {second: 10 for second in range(60)}  # 600 likes in the first minute, then 5 a second
+    likes = {**minute, **{second: 5 for second in range(60, 200)}}
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes=likes, ended=True)], 2.0)
+    store.write([LiveRecord(id=2, room_id="s", source="tiktok", started_at=3, likes={0: 4})], 4.0)
+    expected = [(2, 4, 4), (1, 1300, 600)]
+    assert listed(store) == expected
+
+    forget_timeline(path, 1)
+    forget_timeline(path, 2)
+    assert listed(store) == [(2, 0, 0), (1, 1300, 600)]  # the live going on is read from its timeline
+    store.close()
+
+
+def test_a_live_that_goes_on_after_its_end_is_listed_from_its_timeline_until_it_ends_again(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    store = Store(path).open()
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={0: 7}, ended=True)], 2.0)
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={90: 30})], 3.0)  # TikTok's room
+    assert listed(store) == [(1, 37, 30)]
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={91: 2}, ended=True)], 4.0)
+    forget_timeline(path, 1)
+    assert listed(store) == [(1, 39, 32)]
+    store.close()
+
+
+def test_a_live_ended_at_start_up_is_summed_too(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    store = Store(path).open()
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={0: 7, 59: 3, 60: 1})], 2.0)
+    store.end_live(1)  # found unfinished and not to be continued
+    forget_timeline(path, 1)
+    assert listed(store) == [(1, 11, 10)]
+    store.close()
+
+
+def test_a_store_of_the_third_schema_gets_the_summaries_of_its_lives(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, upto=3)
+    db.execute("INSERT INTO lives (id, source, started_at, ended, saved_at) VALUES (1, 'tiktok', 1, 1, 2)")
+    db.executemany("INSERT INTO like_seconds VALUES (1, ?, ?, 0)", [(0, 5), (30, 6), (61, 7)])
+    db.close()
+
+    store = Store(path).open()
+    forget_timeline(path, 1)
+    assert listed(store) == [(1, 18, 13)]
+    store.close()
