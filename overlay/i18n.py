@@ -68,6 +68,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_network": "impossible de joindre TikTok (vérifiez la connexion internet de ce PC)",
         "tiktok_http": "TikTok a répondu {code}",
         "tiktok_other": "TikTok : {message}",
+        "tiktok_odd_answer": (
+            "TikTok a renvoyé une réponse inattendue ({error}) : souvent une vérification anti-robot "
+            "ou un blocage passager"
+        ),
         "tiktok_unexpected": "erreur inattendue {error} : {message}",
     },
     "en": {
@@ -123,6 +127,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_network": "could not reach TikTok (check this PC's internet connection)",
         "tiktok_http": "TikTok answered {code}",
         "tiktok_other": "TikTok: {message}",
+        "tiktok_odd_answer": "TikTok sent an unexpected answer ({error}): often a bot check or a short block",
         "tiktok_unexpected": "unexpected {error}: {message}",
     },
 }

@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import json
 import ssl
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ from TikTokLive.proto import (
 )
 from TikTokLiveProto.v3.webcast.model.message.common import Text
 from websockets.asyncio.server import ServerConnection
+from websockets.legacy.exceptions import InvalidStatusCode
 
 from overlay.config import TikTokSettings
 from overlay.engine.state import Engine
@@ -818,14 +820,14 @@ async def test_dropped_connections_back_off_doubling_up_to_the_cap(tiktok: FakeT
     task = await running(make_source(tiktok, sleeps, reconnect_min_seconds=2, reconnect_max_seconds=10), seen)
     await seen.until(lambda: tiktok.connections == 6 and seen.last == "connected")
     await stop(task)
-    assert sleeps.waits == [2, 4, 8, 10, 10]
+    assert sleeps.waits == [2, 4, 8, 9, 9]  # (with jitter in the middle: the cap's 10 s spread over 8-10 s)
     reconnecting = [detail for status, detail in seen.statuses if status == "reconnecting"]
     assert reconnecting == [
         "reconnecting in 2 s (attempt 1)",
         "reconnecting in 4 s (attempt 2)",
         "reconnecting in 8 s (attempt 3)",
-        "reconnecting in 10 s (attempt 4)",
-        "reconnecting in 10 s (attempt 5)",
+        "reconnecting in 9 s (attempt 4)",
+        "reconnecting in 9 s (attempt 5)",
     ]
     # Same room every time: one live, so the engine is never reset by these reconnects.
     assert {e.room_id for e in seen.of(LiveStarted)} == {str(ROOM)}
@@ -923,6 +925,7 @@ def test_jitter_spreads_retries_but_never_beyond_the_cap() -> None:
     assert delay(1, 1.0) == pytest.approx(2.4)
     assert delay(3, 0.0) == pytest.approx(6.4)
     assert delay(10, 1.0) == 60
+    assert delay(10, 0.5) == pytest.approx(54)  # at the cap too: overlays that failed together retry apart
     assert delay(1000, 0.0) == pytest.approx(48)
 
 
@@ -973,6 +976,25 @@ def rate_limited(seconds: int) -> SignatureRateLimitError:
             30,
         ),
         (
+            json.JSONDecodeError("Expecting value", "<html>captcha</html>", 0),  # is_live reading a captcha page
+            "check",
+            "error: TikTok sent an unexpected answer (JSONDecodeError): often a bot check or a short block; "
+            "retrying in 30 s",
+            30,
+        ),
+        (
+            KeyError("liveRoom"),  # is_live reading JSON without the room it expects
+            "check",
+            "error: TikTok sent an unexpected answer (KeyError): often a bot check or a short block; retrying in 30 s",
+            30,
+        ),
+        (
+            InvalidStatusCode(403, websockets.datastructures.Headers()),  # the websocket refused, not with a 200/400
+            "sign",
+            "error: TikTok refused the connection (usually temporary); retrying in 2 s",
+            2,
+        ),
+        (
             PremiumEndpointError("premium", api_message="This endpoint requires a paid plan"),
             "sign",
             "error: the sign server refused: this needs a paid sign_api_key; retrying in 30 s",
@@ -994,6 +1016,57 @@ async def test_failures_say_what_happened_and_when_the_next_try_is(
     await stop(task)
     assert [(status, text) for status, text in seen.statuses if status == "error"] == [("error", detail)]
     assert sleeps.waits == [wait]
+
+
+def refused_by_the_sign_server(headers: dict[str, str]) -> BaseException:
+    """What TikTokLive raises for a 429 of the sign server with these headers, made by its own code."""
+    try:
+        raise SignatureRateLimitError(
+            "Too many.", "Rate limited; retry in %s s.", response=httpx.Response(429, headers=headers)
+        )
+    except Exception as exc:  # (a TypeError when there is no RateLimit-Remaining to read)
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        ({"RateLimit-Remaining": "0", "RateLimit-Reset": "120"}, 120),  # seconds until the reset
+        ({"RateLimit-Remaining": "0", "RateLimit-Reset": "{in 300 s}"}, 300),  # the reset as a unix time
+        ({"RateLimit-Remaining": "0", "Retry-After": "90"}, 90),
+        ({"RateLimit-Remaining": "0"}, 30),  # nothing said: the poll, not a 2 s backoff
+        ({}, 30),  # TikTokLive fails to make its own error: still a rate limit
+        ({"RateLimit-Remaining": "0", "RateLimit-Reset": "86400"}, 3600),  # a day: an hour, then ask again
+    ],
+)
+async def test_a_rate_limit_waits_as_long_as_the_sign_server_asks_and_never_less_than_the_poll(
+    tiktok: FakeTikTok, headers: dict[str, str], wait: float
+) -> None:
+    headers = {k: v.replace("{in 300 s}", str(int(time.time()) + 300)) for k, v in headers.items()}
+    tiktok.signs = [refused_by_the_sign_server(headers)]
+    tiktok.visits = [Visit(close=None)]
+    seen, sleeps = Seen(), Sleeps()
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: seen.last == "connected")
+    await stop(task)
+    assert sleeps.waits == [pytest.approx(wait, abs=2)]
+    errors = [detail for status, detail in seen.statuses if status == "error"]
+    assert len(errors) == 1
+    assert "rate-limited by the sign server" in errors[0]
+
+
+async def test_the_same_failure_again_says_its_new_wait_so_the_countdown_starts_over(tiktok: FakeTikTok) -> None:
+    offline_pc = httpx.ConnectError("[Errno -3] Temporary failure in name resolution")
+    tiktok.checks = [offline_pc, offline_pc]  # the live check fails twice: no "connecting" in between
+    tiktok.visits = [Visit(close=None)]
+    seen, sleeps = Seen(), Sleeps()
+    task = await running(make_source(tiktok, sleeps, reconnect_min_seconds=10, reconnect_max_seconds=10), seen)
+    await seen.until(lambda: seen.last == "connected")
+    await stop(task)
+    errors = [detail for status, detail in seen.statuses if status == "error"]
+    assert len(errors) == 2
+    assert errors[0] == errors[1]  # said again: the pages count down from the second one anew
+    assert sleeps.waits == [9, 9]
 
 
 async def test_the_end_of_the_live_is_said_and_the_next_live_is_a_new_one(tiktok: FakeTikTok) -> None:
@@ -1320,7 +1393,7 @@ FRENCH = [
     "erreur : TikTok a répondu 429 ; nouvel essai dans 2 s",
     "connexion au live de @moncompte",
     "erreur : impossible de joindre TikTok (limite du serveur de signature atteinte ; une sign_api_key relève "
-    "la limite) ; nouvel essai dans 1\u202f000 min",
+    "la limite) ; nouvel essai dans 50 min",
     "connexion au live de @moncompte",
     f"connecté (live n° {ROOM})",
     "reconnexion dans 8 s (essai 3)",
@@ -1337,7 +1410,7 @@ ENGLISH = [
     "error: TikTok answered 429; retrying in 2 s",
     "connecting to @moncompte's live",
     "error: could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit); "
-    "retrying in 1,000 min",
+    "retrying in 50 min",
     "connecting to @moncompte's live",
     f"connected (room {ROOM})",
     "reconnecting in 8 s (attempt 3)",
@@ -1354,7 +1427,7 @@ def script_a_bad_day(fake: FakeTikTok) -> Sleeps:
     """
     too_many = httpx.HTTPStatusError("429", request=httpx.Request("GET", "http://sign"), response=httpx.Response(429))
     fake.checks = [UserNotFoundError("moncompte", "not capable of going LIVE"), False]
-    fake.signs = [too_many, rate_limited(60_000)]
+    fake.signs = [too_many, rate_limited(3_000)]
     fake.visits = [Visit(frames=[[viewers(10)]], close=1011), Visit(frames=[[live_end()]], close=None)]
     return Sleeps(hold_from=6)
 

@@ -60,6 +60,7 @@ from TikTokLive.events import (
 )
 from TikTokLive.events.custom_events import LivePauseEvent, LiveUnpauseEvent, WebsocketResponseEvent
 from TikTokLive.events.proto_events import EVENT_MAPPINGS
+from websockets.legacy.exceptions import InvalidStatusCode  # (what TikTokLive's websocket raises; imported by it)
 
 from overlay.config import TikTokSettings
 from overlay.events import (
@@ -380,7 +381,8 @@ class TikTokSource:
         """Doubling wait with +/-20 % jitter (so many overlays do not retry in step), capped."""
         low, high = self.settings.reconnect_min_seconds, self.settings.reconnect_max_seconds
         base: float = min(high, low * 2.0 ** min(failures - 1, 30))
-        return min(high, base * (0.8 + 0.4 * self._rand()))
+        spread = self._rand()
+        return min(high * (0.8 + 0.2 * spread), base * (0.8 + 0.4 * spread))  # (spread at the cap too)
 
     def _explain(self, exc: BaseException, failures: int) -> tuple[float, str, dict[str, int | str]]:
         """How long to wait after a failed attempt, and why it failed: a text key of `overlay.i18n` and its values."""
@@ -388,11 +390,8 @@ class TikTokSource:
         slow = max(delay, self.settings.poll_seconds)
         if _untrusted_certificate(exc):
             return slow, "tiktok_certificate", {}
-        if isinstance(exc, SignatureRateLimitError):
-            wait = delay
-            with contextlib.suppress(Exception):
-                wait = max(delay, float(exc.retry_after))
-            return wait, "tiktok_rate_limited", {}
+        if isinstance(exc, SignatureRateLimitError) or _rate_limit_unread(exc):
+            return max(slow, _rate_limit_wait(exc)), "tiktok_rate_limited", {}
         if isinstance(exc, PremiumEndpointError):
             return slow, "tiktok_premium", {}
         if isinstance(exc, SignAPIError):
@@ -407,6 +406,8 @@ class TikTokSource:
             return slow, "tiktok_offline", {"handle": self.handle}
         if isinstance(exc, WebcastBlockedError):
             return delay, "tiktok_blocked", {}
+        if isinstance(exc, InvalidStatusCode | websockets.exceptions.InvalidStatus):
+            return delay, "tiktok_blocked", {}  # TikTok answered the websocket with a refusal (not 101, 200 or 400)
         if isinstance(exc, httpx.TransportError | OSError | TimeoutError | websockets.exceptions.WebSocketException):
             return delay, "tiktok_network", {}
         if isinstance(exc, httpx.HTTPStatusError):
@@ -414,12 +415,16 @@ class TikTokSource:
         if isinstance(exc, TikTokLiveError):
             return delay, "tiktok_other", {"message": _short(exc)}
         log.warning("unexpected error from TikTokLive", exc_info=exc)
+        if isinstance(exc, ValueError | KeyError | TypeError | IndexError):
+            # TikTokLive reads TikTok's answers without checking them: a captcha page, a block or a rate limit
+            # (HTML, an empty body, JSON without the expected fields) ends as one of these. Retry politely.
+            return slow, "tiktok_odd_answer", {"error": type(exc).__name__}
         return delay, "tiktok_unexpected", {"error": type(exc).__name__, "message": _short(exc)}
 
     def _status(self, status: str, key: str, **params: int | str) -> None:
         """Say what the source is doing: in English in the log, in the configured language on the pages."""
         detail = status_detail(key, params, "en", key)
-        if (status, detail) == self._status_now:
+        if (status, detail) == self._status_now and "wait" not in params:  # (a new wait starts a new countdown)
             return
         self._status_now = (status, detail)
         (log.warning if status == "error" else log.info)("TikTok: %s", detail)
@@ -701,6 +706,35 @@ def _untrusted_certificate(exc: BaseException) -> bool:
             return True
         seen.add(id(current))
         current = current.__cause__ or current.__context__  # httpcore's is `from None`: its context holds it
+    return False
+
+
+def _rate_limit_wait(exc: BaseException) -> float:
+    """Seconds the sign server asked to wait in its 429 answer, at most an hour (0 if it did not say).
+
+    TikTokLive 7.0.1's `retry_after` reads `RateLimit-Remaining`, the number of requests left (0 when
+    refused), so it is only one reading among the others: `Retry-After`, and `RateLimit-Reset`, in
+    seconds or as the unix time of the reset.
+    """
+    response = getattr(exc, "response", None)
+    headers = response.headers if isinstance(response, httpx.Response) else httpx.Headers()
+    waits = [0.0]
+    for name in ("Retry-After", "RateLimit-Reset", "RateLimit-Remaining"):
+        try:
+            value = float(headers[name])
+        except (KeyError, ValueError):
+            continue
+        waits.append(value - time.time() if value > 1e9 else value)  # a date, or seconds
+    return min(3600.0, max(waits))
+
+
+def _rate_limit_unread(exc: BaseException) -> bool:
+    """Whether TikTokLive failed while making its rate-limit error (a 429 without `RateLimit-Remaining`)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "calculate_retry_after":
+            return True
+        tb = tb.tb_next
     return False
 
 
