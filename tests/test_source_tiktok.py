@@ -290,9 +290,18 @@ class Sleeps:
     def __init__(self, hold_from: int = 0) -> None:
         self.waits: list[float] = []
         self.hold_from = hold_from
+        self._more = asyncio.Event()
+
+    async def reach(self, count: int) -> None:
+        """Until the source has started `count` waits (some come with no new event to wake `Seen.until`)."""
+        async with asyncio.timeout(10):
+            while len(self.waits) < count:
+                self._more.clear()
+                await self._more.wait()
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        self._more.set()
         if self.hold_from and len(self.waits) >= self.hold_from:
             await asyncio.get_running_loop().create_future()
         await asyncio.sleep(0)
@@ -1130,14 +1139,46 @@ async def test_an_end_replayed_on_a_late_reconnect_still_ends_the_live(tiktok: F
     tiktok.checks = [True, True, False]
     seen, sleeps = Seen(), Sleeps(hold_from=3)
     task = await running(make_source(tiktok, sleeps), seen)
-    await seen.until(lambda: len(sleeps.waits) == 3)
+    await sleeps.reach(3)
     await stop(task)
     engine = Engine(make_config(), "tiktok", now=0)
     for event in seen.events:
         engine.apply(event, now=1)
     assert engine.live_ended
-    assert [status for status, _ in seen.statuses if status in ("ended", "reconnecting")] == ["ended", "ended"]
+    # Not said to be on again, even for a moment: the pages do not flash "connected", and the live's end stays put.
+    assert [type(e).__name__ for e in seen.events if isinstance(e, LiveStarted | LiveEnded)] == [
+        "LiveStarted",
+        "LiveEnded",
+    ]
+    assert [status for status, _ in seen.statuses] == ["connecting", "connecting", "connected", "ended"]
     assert sleeps.waits == [30, 30, 30]  # the poll, not a reconnect's backoff
+
+
+async def test_while_tiktok_still_says_live_after_the_end_it_is_asked_less_and_less_often(tiktok: FakeTikTok) -> None:
+    end = [like(5, 500, msg_id=1), live_end(msg_id=77)]
+    tiktok.visits = [Visit(frames=[end[:1], end[1:]], close=None), *(Visit(replayed=end, close=None) for _ in range(5))]
+    tiktok.checks = [True] * 6 + [False]  # the check lags behind the end five times, then says offline
+    seen, sleeps = Seen(), Sleeps(hold_from=7)
+    task = await running(make_source(tiktok, sleeps), seen)
+    await sleeps.reach(7)
+    await stop(task)
+    assert sleeps.waits == [30, 30, 60, 120, 240, 240, 30]  # each connection is a sign-server request
+    assert tiktok.connections == 6
+    assert len(seen.of(LiveStarted)) == 1
+
+
+async def test_a_live_that_goes_on_in_the_room_whose_end_was_said_is_on_again(tiktok: FakeTikTok) -> None:
+    tiktok.visits = [
+        Visit(frames=[[like(5, 500, msg_id=1)], [live_end(msg_id=77)]], close=None),
+        Visit(replayed=[like(5, 500, msg_id=1)], frames=[[like(2, 502, msg_id=2)]], close=None),
+    ]
+    seen, sleeps = Seen(), Sleeps()
+    task = await running(make_source(tiktok, sleeps), seen)
+    await seen.until(lambda: len(seen.of(LiveStarted)) == 2)
+    await stop(task)
+    assert [status for status, _ in seen.statuses][-2:] == ["ended", "connected"]
+    assert [like.total for like in seen.of(Like)] == [500, 502]
+    assert [str(ROOM)] * 2 == [e.room_id for e in seen.of(LiveStarted)]
 
 
 async def test_a_share_counts_once_and_its_viewers_joined_notice_is_no_new_share(tiktok: FakeTikTok) -> None:

@@ -182,6 +182,7 @@ class Attempt:
         self.connected_at: float | None = None
         self.heard_at = 0.0  # when anything last came from TikTok (the silence watchdog reads it)
         self.ended = False
+        self.started = False  # the live was said to be on (`LiveStarted`); see `TikTokSource._start`
         self.sign_host = ""  # the sign server's, to tell its failures from TikTok's
 
 
@@ -233,6 +234,8 @@ class TikTokSource:
         self._counted_changed = False
         self._joined = False
         self._live_open = False  # a live was joined and has not been said to end (see `_end_live`)
+        self._ended_room = ""  # the room whose live was said to end: joining it again waits for news (`_start`)
+        self._replayed_ends = 0  # connections in a row that found only that room's end, replayed
         self._streaks = Streaks()  # gift streaks under way, and the ones counted before their end
         # Writes happen on worker threads and one last time at shutdown: the lock and the version
         # make sure an older write never lands after a newer one.
@@ -282,16 +285,20 @@ class TikTokSource:
                 await self._sleep(delay)
                 continue
             if outcome == "offline":
-                failures = 0
+                failures = self._replayed_ends = 0
                 if self._end_live():  # it ended while we were not connected, or with no end message
                     self._status("ended", "source_ended", handle=self.handle)
                 elif self._status_now[0] != "ended":  # "live ended" stays up until the next live
                     self._status("waiting", "source_waiting", handle=self.handle)
+                self._ended_room = ""  # TikTok's check has caught up with the end: that room next is a new live
                 await self._sleep(self.settings.poll_seconds)
             elif outcome == "ended":
                 failures = 0
                 self._status("ended", "source_ended", handle=self.handle)
-                await self._sleep(self.settings.poll_seconds)
+                # TikTok's live check can lag behind the end: each poll would then connect (a sign-server
+                # request) only to be told the end again. Poll less while it does: 1, 2, 4, then 8 times slower.
+                self._replayed_ends = 0 if self._attempt.started else self._replayed_ends + 1
+                await self._sleep(self.settings.poll_seconds * 2 ** min(max(self._replayed_ends - 1, 0), 3))
             else:  # dropped or silent: the socket closed, or we closed it, while the live goes on
                 attempt = self._attempt
                 # A silent connection held only while data came: one that connects and then never
@@ -319,7 +326,8 @@ class TikTokSource:
             if not await client.is_live():
                 return "offline"
             self._listen(client)
-            self._status("connecting", "source_connecting", handle=self.handle)
+            if not self._ended_room:  # (after an end, "live ended" stays up while we look whether it goes on)
+                self._status("connecting", "source_connecting", handle=self.handle)
             try:
                 task = await client.start(fetch_live_check=False)
             except UserOfflineError:  # the live ended between the check and the connect
@@ -526,9 +534,17 @@ class TikTokSource:
         else:  # the same live again: what the library replays now was counted before
             self._floor = self._high_total
         self._first_batch = True
-        self._live_open = True
-        self._emit(LiveStarted(room_id=room, total=None))
-        self._status("connected", "source_connected", room=room)
+        if room != self._ended_room:
+            self._start()
+        # else: the room whose end was said. TikTok's live check may have lagged behind that end, and TikTok
+        # then replays it on connect: the live is said to be on again only once live news comes (`_on_response`).
+
+    def _start(self) -> None:
+        """Say the live joined is on (again)."""
+        attempt = self._attempt
+        attempt.started, self._ended_room, self._live_open = True, "", True
+        self._emit(LiveStarted(room_id=attempt.room_id, total=None))
+        self._status("connected", "source_connected", room=attempt.room_id)
 
     def _on_disconnect(self, ev: Any) -> None:
         log.debug("TikTokLive reported a disconnect")
@@ -549,7 +565,7 @@ class TikTokSource:
         """
         if not self._live_open:
             return False
-        self._live_open = False
+        self._live_open, self._ended_room = False, self._room_id
         self._emit(LiveEnded())
         return True
 
@@ -558,8 +574,11 @@ class TikTokSource:
         # (viewer counts, unknown and unparsable ones included): the watchdog's sign of life.
         # (TikTok's own heartbeat and ack frames are dropped inside the library, unseen.)
         # `is_first` marks the batch it replays on connect, as opposed to live websocket frames.
-        self._attempt.heard_at = now = self._clock()
+        attempt = self._attempt
+        attempt.heard_at = now = self._clock()
         self._first_batch = bool(ev.raw.is_first)
+        if not (self._first_batch or attempt.started or attempt.connected_at is None):
+            self._start()  # news from a room whose end was said: its live goes on
         if self._streaks:  # (one look at the oldest, most of the time)
             self._count_streaks(now - STREAK_SECONDS)
 
