@@ -9,7 +9,8 @@ loop (per-second likes, goals reached, counters, the state for recovery), then w
 transaction on a worker thread. A write that fails is retried with the next flush, its records
 merged per live, so a failing disk holds one record per live, not one per flush. On start, the
 unfinished live is restored into the engine, so a restart mid-live loses at most one flush
-interval of likes; the challenge on screen comes back too, its history row carried on.
+interval of likes; the challenge on screen comes back too, its history row carried on. A goal
+reached, a challenge's result and a control action are saved at once, not at the next flush.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from overlay.bus import Bus
+from overlay.engine.state import CONTROL_EVENTS
 from overlay.events import Event, Like, LiveStarted, NewLive
 from overlay.i18n import text
 from overlay.store import LiveRecord, Store
@@ -89,6 +91,7 @@ class Persister:
         resumed = await self._resume(*found) if found is not None else None
         self.bus.listeners.append(self.listen)
         self.bus.before_new_live.append(self.before_new_live)
+        self.engine.on_milestone(self._urgent.set)
         return resumed
 
     async def _resume(self, live: dict[str, Any], state: dict[str, Any] | None) -> tuple[str, int] | None:
@@ -134,7 +137,8 @@ class Persister:
         return engine.room_id, engine.total
 
     async def run(self) -> None:
-        """Flush every `flush_seconds`, and at once when something must not wait (a goal reached).
+        """Flush every `flush_seconds`, and at once when something must not wait: a new live, a goal reached,
+        a challenge's result, a control action (see `listen`, `Engine.on_milestone`).
 
         A flush that fails (reading the engine, say) is logged and the loop goes on: the next
         flush gathers the same live again, so the history only lags while the fault lasts.
@@ -184,6 +188,8 @@ class Persister:
         )
         if new and isinstance(event, OPENERS):
             self._open_live(now)
+        elif isinstance(event, CONTROL_EVENTS):
+            self._urgent.set()  # the creator's action, saved now: a kill a moment later must not undo it
 
     def before_new_live(self, event: Event, now: float) -> None:
         """Bus hook, before the engine applies an event that may start a new live: keep the end of this one."""

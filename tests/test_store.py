@@ -12,7 +12,7 @@ import pytest
 
 from overlay.bus import Bus
 from overlay.engine import Engine
-from overlay.events import Like, LiveEnded, LiveStarted, NewLive, SetProgress, User
+from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, NewLive, SetProgress, User
 from overlay.persist import Persister, merge_records
 from overlay.store import FILENAME, MIGRATIONS, SCHEMA_VERSION, LiveRecord, Store, StoreUnavailable, migrate
 from tests.conftest import make_config
@@ -397,6 +397,69 @@ async def test_the_flush_loop_writes_without_being_asked(tmp_path: Path) -> None
         await task
     await persister.stop()
     assert Store(tmp_path / FILENAME).open().timeline(1) == [(0, 1, 1)]
+
+
+async def saved_without_waiting(
+    bus: Bus, persister: Persister, *events: Event, before: tuple[Event, ...] = ()
+) -> Store:
+    """Publish `events` with the flush loop running on a long period: what is saved soon came by an urgent save."""
+    persister.flush_seconds = 3600
+    await persister.start()
+    for event in (Like(count=1), *before):
+        bus.publish(event)
+    await persister.flush()  # the live is open and saved; the loop will not save it again by itself
+    saved = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    real_write = persister.store.write
+
+    def write(lives: list[LiveRecord], saved_at: float) -> None:
+        real_write(lives, saved_at)
+        loop.call_soon_threadsafe(saved.set)
+
+    persister.store.write = write  # type: ignore[method-assign]
+    task = asyncio.create_task(persister.run())
+    await asyncio.sleep(0.05)
+    saved.clear()  # (the loop's first turn saves once)
+    for event in events:
+        bus.publish(event)
+    async with asyncio.timeout(5):
+        await saved.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return persister.store
+
+
+GOALS = {"steps": [{"id": "first", "label": "Premier", "target": 10}, {"id": "big", "label": "Grand", "target": 99}]}
+
+
+async def test_a_goal_reached_is_saved_at_once_so_a_kill_cannot_undo_it(tmp_path: Path) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock, goals=GOALS)
+    store = await saved_without_waiting(bus, persister, Like(count=9))
+    assert [goal["id"] for goal in store.goals(1)] == ["first"]
+    await persister.stop()
+
+
+async def test_a_challenge_won_is_saved_at_once(tmp_path: Path) -> None:
+    clock = Clock()
+    engine, bus, persister = make(tmp_path, clock, challenges=[{"id": "rain", "text": "Pluie", "target": 5}])
+    store = await saved_without_waiting(bus, persister, Like(count=5), before=(ChallengeStart("rain"),))
+    assert engine.challenges.current is not None
+    assert engine.challenges.current.status == "succeeded"
+    assert [(c["id"], c["outcome"]) for c in store.challenges(1)] == [("rain", "succeeded")]
+    await persister.stop()
+
+
+async def test_a_control_action_is_saved_at_once(tmp_path: Path) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock, goals=GOALS)
+    store = await saved_without_waiting(bus, persister, SetProgress(50))
+    state = store.unfinished_live()
+    assert state is not None
+    assert state[1] is not None
+    assert state[1]["goal_offset"] == 49
+    await persister.stop()
 
 
 # -- faults: a new room, a failing disk, a failing flush ---------------------------------------

@@ -9,7 +9,7 @@ on screen for `RESULT_SECONDS`, then the challenge is cleared. Time is always pa
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -58,6 +58,7 @@ class Challenges:
         self.current: Running | None = None
         self.last_end = -math.inf  # when the last challenge ended, was cancelled or replaced (for cooldowns)
         self.started: list[tuple[str, float, bool]] = []  # (id, when, started by a rhythm rule)
+        self.on_finished: Callable[[], object] = lambda: None  # told of each result (saved at once)
 
     def new_live(self) -> None:
         """A new live starts: nothing on screen, and rules wait for the rate to rise before watching for a drop."""
@@ -160,6 +161,7 @@ class Challenges:
         self.current.status = status
         self.current.ended_at = when
         self.last_end = when
+        self.on_finished()
 
     def _stop(self, now: float) -> None:
         """The challenge on screen is cancelled or replaced: the cooldown of the rhythm rules counts from now."""

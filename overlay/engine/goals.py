@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from overlay.config import GoalSettings
@@ -35,6 +35,7 @@ class GoalLadder:
         self.settings = settings
         self.locale: Locale = locale
         self.safe = safe  # `safe_wording`: built-in labels show a heart for "likes"
+        self.on_reached: Callable[[], object] = lambda: None  # told of each goal reached (saved at once)
         self.index = 0
         self.reached_at: float | None = None
         self.reached_log: list[tuple[str, int, float]] = []  # (goal id, target, when)
@@ -118,6 +119,7 @@ class GoalLadder:
             goal = self.goal()
             self.reached_at = now
             self.reached_log.append((goal.id, goal.target, now))
+            self.on_reached()
             if self.settings.celebrate_seconds == 0:
                 self.advance(progress, now)
             return True

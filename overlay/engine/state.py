@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from overlay.config import Config
@@ -98,6 +99,10 @@ class Engine:
         self.goals.sync(self.progress)
         self._top: list[dict[str, Any]] = []
         self._top_dirty = False
+
+    def on_milestone(self, callback: Callable[[], object]) -> None:
+        """Have `callback` told of each moment a kill must not undo: a goal reached, a challenge's result."""
+        self.goals.on_reached = self.challenges.on_finished = callback
 
     def duration(self, now: float) -> float:
         """Seconds the live has lasted: up to its end once it ended, not while the server waits on."""
