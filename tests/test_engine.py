@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import given
@@ -56,6 +57,25 @@ def test_a_restart_mid_live_shows_the_right_goal_without_celebrating() -> None:
     assert (goal["id"], goal["target"], goal["reached"], goal["step"]) == ("main+1", 20_000, False, 3)
     assert goal["label"] == "20\u202f000 likes ensemble\u202f!"
     assert e.goals.reached_log == []
+
+
+def test_a_restart_finds_its_goal_by_id_in_a_ladder_edited_while_stopped() -> None:
+    steps = [
+        {"id": "warmup", "label": "Échauffement", "target": 1000},
+        {"id": "main", "label": "Objectif", "target": 5000},
+    ]
+    before = Engine(make_config(goals={"steps": steps}), "tiktok", now=0)
+    before.apply(like(1, total=3939), 10.0)
+    assert before.snapshot(10.0)["goal"]["id"] == "main"
+    saved = json.loads(json.dumps(before.export(10.0)))
+
+    first = {"id": "hello", "label": "Bonjour", "target": 500}  # added at the top while the server was stopped
+    after = Engine(make_config(goals={"steps": [first, *steps]}), "tiktok", now=100)
+    after.restore(saved, 100.0)
+    after.tick(100.5)
+    goal = after.snapshot(100.5)["goal"]
+    assert (goal["id"], goal["step"], goal["reached"]) == ("main", 3, False)  # not "warmup" again, celebrated
+    assert after.goals.reached_log == before.goals.reached_log == []
 
 
 def test_after_a_restart_the_top_likers_are_in_the_very_first_state() -> None:

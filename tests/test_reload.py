@@ -19,7 +19,7 @@ from overlay.bus import Bus
 from overlay.config import load_config
 from overlay.engine import Engine
 from overlay.engine.challenges import Challenges
-from overlay.events import AddLikes, ChallengeStart, Like, SetProgress, User
+from overlay.events import AddLikes, ChallengeStart, GoalNext, Like, SetProgress, User
 from overlay.reload import Reloader, changed_keys, warning_lines
 from overlay.web import create_app
 from overlay.web.keys import ENGINE
@@ -120,6 +120,35 @@ def test_the_last_goal_reached_stays_reached_when_nothing_follows() -> None:
     engine.reconfigure(make_config(**goals(("only", "Objectif du live", 3000), every=None)), 11)
     goal = engine.snapshot(11)["goal"]
     assert (goal["label"], goal["reached"]) == ("Objectif du live", True)
+
+
+def test_an_edit_elsewhere_leaves_the_goal_a_control_chose() -> None:
+    engine = Engine(make_config(**goals(*TWO_STEPS)), "test")
+    liked(engine, 300)
+    engine.apply(GoalNext(), 2)
+    engine.apply(GoalNext(), 3)  # the creator skipped ahead: main+1, though only 300 likes came
+    engine.reconfigure(make_config(**goals(*TWO_STEPS), theme={"accent": "#00ff88"}), 4)
+    assert engine.snapshot(4)["goal"]["id"] == "main+1"
+
+
+def test_a_goal_a_control_chose_stays_through_an_edit_of_the_ladder() -> None:
+    engine = Engine(make_config(**goals(*TWO_STEPS)), "test")
+    liked(engine, 300)
+    engine.apply(GoalNext(), 2)
+    engine.apply(GoalNext(), 3)
+    engine.reconfigure(make_config(**goals(("warmup", "Échauffement", 1000), ("main", "Le grand objectif", 10_000))), 4)
+    assert engine.snapshot(4)["goal"]["id"] == "main+1"
+
+
+def test_a_goal_set_back_by_hand_is_not_skipped_by_an_edit_of_the_ladder() -> None:
+    engine = Engine(make_config(**goals(*TWO_STEPS)), "test")
+    liked(engine, 1200)
+    engine.tick(5)  # the warmup was reached and celebrated: main is on screen
+    engine.apply(SetProgress(0), 6)  # the creator starts the count again: the warmup is back
+    assert engine.snapshot(6)["goal"]["id"] == "warmup"
+    engine.reconfigure(make_config(**goals(("warmup", "Palier 1", 1000), ("main", "Objectif", 10_000))), 7)
+    goal = engine.snapshot(7)["goal"]
+    assert (goal["id"], goal["label"], goal["progress"], goal["reached"]) == ("warmup", "Palier 1", 0, False)
 
 
 def test_goal_controls_still_count_after_an_edit() -> None:

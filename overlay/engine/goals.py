@@ -39,6 +39,7 @@ class GoalLadder:
         self.index = 0
         self.reached_at: float | None = None
         self.reached_log: list[tuple[str, int, float]] = []  # (goal id, target, when)
+        self.undone = 0  # the goals of reached_log before this were taken back by a control (`take_back`)
         self._current: Goal | None = None  # `goal()` of the current index, asked for on every like
 
     @property
@@ -140,6 +141,12 @@ class GoalLadder:
         self.index = 0
         self.reached_at = None
         self.reached_log.clear()
+        self.undone = 0
+
+    def take_back(self) -> None:
+        """A control moved the goal by hand (next, previous, set): the goals reached so far no longer say where
+        the ladder stands (`settle`); the history keeps them."""
+        self.undone = len(self.reached_log)
 
     def reconfigure(self, settings: GoalSettings, locale: Locale, progress: int, *, safe: bool = False) -> None:
         """New goals from an edited config: the right goal for `progress`, without celebrating.
@@ -148,22 +155,35 @@ class GoalLadder:
         and the goal celebrating now keeps celebrating if it is still reached: nothing that was
         reached on screen goes back to unreached.
         """
+        if (settings, locale, safe) == (self.settings, self.locale, self.safe):
+            return  # an edit elsewhere (a colour): the goal on screen stays, even one a control chose
         current = self.goal()
         celebrating = self.reached_at
         self.settings = settings
         self.locale = locale
         self.safe = safe
         self._current = None
-        ids = [step.id for step in settings.steps]
         same = self.index_of(current.id)
         if celebrating is not None and same is not None and progress >= self.goal(same).target:
             self.index = same  # it finishes its celebration, then `advance` moves on
             return
-        done = {goal_id for goal_id, _, _ in self.reached_log}
-        past = max((index + 1 for index, goal_id in enumerate(ids) if goal_id in done), default=0)
-        self.index = max(self.first_above(progress), past)
+        self.settle(current.id, progress)
+
+    def settle(self, goal_id: str, progress: int) -> None:
+        """Show goal `goal_id` where the ladder has it now (after an edit, or a restart), without celebrating.
+
+        It stays even if a control put it there (next, previous, set), unless `progress` is past its target,
+        or a goal after it was reached this live (by id: a goal reached stays behind us even if its target
+        was raised; not one a control took back since).
+        """
+        ids = [step.id for step in self.settings.steps]
+        done = {reached_id for reached_id, _, _ in self.reached_log[self.undone :]}
+        past = max((index + 1 for index, step_id in enumerate(ids) if step_id in done), default=0)
+        floor = max(self.index_of(goal_id) or 0, past)
+        self._current = None
+        self.index = max(self.first_above(progress), floor)
         self.reached_at = None
         if self._is_last():
             self.index = len(ids) - 1
-            if progress >= self.goal().target or past == len(ids):
+            if progress >= self.goal().target or floor == len(ids):
                 self.reached_at = float("-inf")  # the last goal, reached: shown as reached, no celebration

@@ -241,8 +241,10 @@ class Engine:
         elif isinstance(event, ChallengeCancel):
             self.challenges.cancel(now)
         elif isinstance(event, GoalNext):
+            self.goals.take_back()
             self._show_goal(self.goals.index + 1, now)
         elif isinstance(event, GoalPrevious):
+            self.goals.take_back()
             self._show_goal(self.goals.index - 1, now)
         elif isinstance(event, GoalReset):
             self.goal_offset = -self._basis
@@ -250,6 +252,7 @@ class Engine:
             self.goals.sync(self.progress)
         elif isinstance(event, SetProgress):
             self.goal_offset = event.value - self._basis
+            self.goals.take_back()
             self.goals.sync(self.progress)
         elif isinstance(event, AddLikes):
             self.goal_offset += event.count
@@ -353,9 +356,11 @@ class Engine:
             "viewers": self.viewers,
             "goal_offset": self.goal_offset,
             "goal": {
+                "id": self.goals.goal().id,  # restored by id: the ladder may have been edited while stopped
                 "index": self.goals.index,
                 "reached": self.goals.reached,
                 "log": [[goal_id, target, when - self.started_at] for goal_id, target, when in self.goals.reached_log],
+                "undone": self.goals.undone,
             },
             # Rhythm buckets as seconds before `now`, so likes/min is right again right after a restart.
             "rhythm": [[now - second, count] for second, count in self.rhythm.buckets()],
@@ -383,9 +388,13 @@ class Engine:
         goal = data.get("goal", {})
         ladder = self.goals
         ladder.reached_log[:] = [(str(i), int(t), self.started_at + float(s)) for i, t, s in goal.get("log", [])]
-        ladder.index = max(int(goal.get("index", 0)), 0)
+        ladder.undone = min(int(goal.get("undone", 0)), len(ladder.reached_log))
+        ladder.index = max(int(goal.get("index", 0)), 0)  # (what a state saved before goal ids says)
+        if "id" in goal:
+            ladder.settle(str(goal["id"]), self.progress)
         # A goal that was celebrating is over by now: the next tick moves on without celebrating again.
-        ladder.reached_at = now - self.config.goals.celebrate_seconds if goal.get("reached") else None
+        if goal.get("reached") and ladder.goal().id == goal.get("id", ladder.goal().id):
+            ladder.reached_at = now - self.config.goals.celebrate_seconds
         for ago, count in data.get("rhythm", []):
             self.rhythm.add(float(count), now - float(ago))
         self.likers = {str(key): [name, avatar, int(count)] for key, name, avatar, count in data.get("likers", [])}
