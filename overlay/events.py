@@ -235,15 +235,20 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     return event
 
 
+# Counts a recording may hold: more than any live reaches, and far within what the history (SQLite, 64 bits) keeps
+# (a total of 2^63 stopped every save of the live).
+LARGEST_COUNT = 10**12
+
+
 def _check_types(event: Event) -> None:
     for f in fields(event):
         value = getattr(event, f.name)
         if (
             f.name in ("count", "total", "diamonds", "value")
             and value is not None
-            and (not isinstance(value, int) or isinstance(value, bool) or value < 0)
+            and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= LARGEST_COUNT)
         ):
-            raise ValueError(f"'{f.name}' must be a whole number >= 0, got {value!r}")
+            raise ValueError(f"'{f.name}' must be a whole number from 0 to {LARGEST_COUNT:,}, got {value!r}")
         if f.name == "id" and not isinstance(value, str):
             raise ValueError(f"'id' must be a string, got {value!r}")
         if f.name == "key" and not isinstance(value, str):  # the engine looks it up among the texts

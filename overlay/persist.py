@@ -107,12 +107,20 @@ class Persister:
             await asyncio.to_thread(self.store.end_live, live["id"])
             log.info("live #%d (room %s) was not finished; it is closed in the history", live["id"], live["room_id"])
             return None
-        # The live went on while the server was down: its clock includes the gap, which the stats show as such.
-        saved = float(state.get("seconds", 0.0))
-        # Its last minute of likes happened `gap` earlier than the saved ages say: the rhythm decays over the gap.
-        rhythm = [[float(ago) + gap, count] for ago, count in state.get("rhythm", [])]
         now = self.bus.clock()
-        engine.restore({**state, "seconds": saved + gap, "rhythm": rhythm}, now)
+        try:
+            # The live went on while the server was down: its clock includes the gap, which the stats show as such.
+            saved = float(state.get("seconds", 0.0))
+            # Its last minute of likes happened `gap` earlier than the saved ages say: the rhythm decays over the gap.
+            rhythm = [[float(ago) + gap, count] for ago, count in state.get("rhythm", [])]
+            engine.restore({**state, "seconds": saved + gap, "rhythm": rhythm}, now)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.exception(
+                "the saved state of live #%d cannot be read back; the live is closed, not continued", live["id"]
+            )
+            engine.restore({}, now)  # a fresh live, not half of the saved one
+            await asyncio.to_thread(self.store.end_live, live["id"])
+            return None
         self.live = LiveRecord(
             id=live["id"], room_id=engine.room_id, source=live["source"], started_at=float(live["started_at"])
         )

@@ -489,15 +489,23 @@ class Store:
             return int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM lives").fetchone()[0])
 
     def unfinished_live(self) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
-        """The most recent live not marked ended, with its saved engine state (None if never saved)."""
+        """The most recent live not marked ended, with its saved engine state (None if never saved, or unreadable:
+        the live is then closed rather than continued, and the server starts)."""
         with self._use() as db:
             cursor = db.execute("SELECT * FROM lives WHERE ended = 0 ORDER BY id DESC LIMIT 1")
             row = cursor.fetchone()
             if row is None:
                 return None
             live = _live(row, cursor)
-            state = db.execute("SELECT data FROM live_state WHERE live_id = ?", (live["id"],)).fetchone()
-        return live, (json.loads(state[0]) if state else None)
+            saved = db.execute("SELECT data FROM live_state WHERE live_id = ?", (live["id"],)).fetchone()
+        try:
+            state = json.loads(saved[0]) if saved else None
+        except (ValueError, TypeError) as exc:
+            log.error(
+                "the saved state of live #%d is unreadable (%s); the live is closed, not continued", live["id"], exc
+            )
+            return live, None
+        return live, state if isinstance(state, dict) else None
 
     def lives(self) -> list[dict[str, Any]]:
         """Every live, newest first, with what the list of lives shows."""

@@ -269,6 +269,32 @@ async def test_a_restart_continues_the_live_with_the_same_numbers_and_goal_step(
     store.close()
 
 
+@pytest.mark.parametrize(
+    "damage",
+    ['{"total": 15', '{"total": "beaucoup", "goal": 5}', "[1, 2]"],
+    ids=["cut JSON", "wrong shapes", "not an object"],
+)
+async def test_a_saved_state_that_cannot_be_read_back_closes_its_live_and_the_server_starts(
+    tmp_path: Path, damage: str
+) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="room-7", total=900))
+    await persister.stop()
+    with sqlite3.connect(tmp_path / FILENAME) as db:
+        db.execute("UPDATE live_state SET data = ?", (damage,))
+
+    engine2, bus2, persister2 = make(tmp_path, clock)
+    assert await persister2.start() is None  # not continued; and the start was not stopped by it
+    assert (engine2.total, engine2.room_id) == (0, "")
+    bus2.publish(LiveStarted(room_id="room-8", total=50))
+    await persister2.stop()
+    store = Store(tmp_path / FILENAME).open()
+    assert [(live["id"], live["ended"]) for live in store.lives()] == [(2, False), (1, True)]
+    store.close()
+
+
 async def test_the_likes_of_the_first_second_after_a_restart_are_on_the_timeline(tmp_path: Path) -> None:
     clock = Clock(1000.3)
     _, bus, persister = make(tmp_path, clock)
