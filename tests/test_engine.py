@@ -333,6 +333,15 @@ def test_top_likers_rank_viewers_and_refresh_at_most_once_a_second() -> None:
     assert e.snapshot(2.1)["top_likers"][0] == {"user": "A", "avatar": "", "count": 15}
 
 
+def test_a_viewer_who_renames_shows_the_new_name_and_a_message_with_only_the_total_lists_no_one() -> None:
+    e = engine()
+    e.apply(Like(count=5, user=User(id="42", nickname="Léa", avatar="https://p16.example/old.jpeg")), 1.0)
+    e.apply(Like(count=0, total=900, user=User(id="7", nickname="Hugo")), 1.0)  # the room total, no hearts
+    e.apply(Like(count=3, user=User(id="42", nickname="Léa ✨", avatar="https://p16.example/new.jpeg")), 1.5)
+    e.tick(2.0)
+    assert e.snapshot(2.0)["top_likers"] == [{"user": "Léa ✨", "avatar": "https://p16.example/new.jpeg", "count": 8}]
+
+
 def test_source_status_is_in_the_state() -> None:
     e = engine()
     e.apply(SourceStatus("reconnecting", "reconnecting in 8 s (attempt 3)"), 1.0)  # no key: said as given

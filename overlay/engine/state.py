@@ -190,7 +190,7 @@ class Engine:
             self.challenges.add_likes(gained, now)
         user = like.user
         key = user.id or user.nickname
-        if key:
+        if key and like.count > 0:  # (a like message with only the room total has no hearts of a viewer)
             entry = self.likers.get(key)
             if entry is None:
                 self.likers[key] = [user.nickname, user.avatar, like.count]
@@ -198,6 +198,8 @@ class Engine:
                     self._forget_small_likers()
             else:
                 entry[2] += like.count
+                if user.nickname:  # a viewer who renamed shows the new name; an avatar link expires, the newest works
+                    entry[0], entry[1] = user.nickname, user.avatar or entry[1]
             self._top_dirty = True
         self.goals.update(self.progress, now)
         self.pending.append(("like", user, like.count, {"sent_at": like.sent_at} if like.sent_at else None))
