@@ -430,11 +430,11 @@ def test_rule_defaults() -> None:
 # -- a restart mid-challenge (Engine.export, then restore in a new process) ---------------------
 
 
-def restarted(e: Engine, now: float, *, away: float, later: float = 1000.0) -> Engine:
+def restarted(e: Engine, now: float, *, away: float, later: float = 1000.0, **sections: Any) -> Engine:
     """A new engine continuing `e`'s live `away` seconds later, its clock at `later`, as the persister does it."""
     data = json.loads(json.dumps(e.export(now)))  # through the store's JSON, as on disk
     data["seconds"] += away
-    fresh = engine()
+    fresh = engine(**sections)
     fresh.restore(data, later)
     return fresh
 
@@ -506,3 +506,21 @@ def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_setti
     unreadable = engine()
     unreadable.restore({**data, "challenge": {"settings": {"id": "boom"}, "started": "soon"}}, 50.0)
     assert (unreadable.total, challenge(unreadable, 50.0)) == (5010, None)
+
+
+def test_a_restart_keeps_the_cooldown_of_the_rhythm_rules() -> None:
+    e = engine(rules=[RULE])
+    e.apply(like(150), 1.0)
+    assert tick_until(e, 1.0, 200.0) == 71.0  # the prompt runs 30 s: it ends at 101 s
+    for now in range(72, 101 + int(RESULT_SECONDS) + 1):
+        e.tick(float(now))
+    back = restarted(e, 110.0, away=0.0, later=110.0, rules=[RULE])  # (same clock: the times read alike)
+    assert tick_until(back, 110.0, 400.0) == 221.0  # the cooldown after the end, as without the restart
+
+
+def test_a_restart_during_a_lull_still_lets_the_rule_fire() -> None:
+    e = engine(rules=[RULE])
+    e.apply(like(150), 1.0)
+    assert tick_until(e, 1.0, 65.0) is None  # below 100/min since 61 s
+    back = restarted(e, 65.0, away=0.0, later=65.0, rules=[RULE])
+    assert tick_until(back, 65.0, 200.0) == 71.0

@@ -207,6 +207,38 @@ class Challenges:
             "auto": running.auto,
         }
 
+    def export_rules(self, origin: float) -> dict[str, Any]:
+        """What the rhythm rules remember (a cooldown running, a rate that rose, a lull under way), for a restart."""
+
+        def since(when: float | None) -> float | None:
+            return when - origin if when is not None and math.isfinite(when) else None
+
+        return {
+            "last_end": since(self.last_end),
+            "rules": [
+                {"rule": state.rule.model_dump(), "armed": state.armed, "low_since": since(state.low_since)}
+                for state in self.rules
+            ],
+        }
+
+    def restore_rules(self, data: dict[str, Any] | None, origin: float) -> None:
+        """Put back what `export_rules` saved, for the rules still configured (a restart must not start an automatic
+        challenge its cooldown forbids, nor forget that the rate had risen)."""
+        if not data:
+            return
+        try:
+            if data.get("last_end") is not None:
+                self.last_end = max(self.last_end, origin + float(data["last_end"]))
+            for saved in data.get("rules", []):
+                rule = RhythmRule.model_validate(saved["rule"])
+                for state in self.rules:
+                    if state.rule == rule:
+                        state.armed = bool(saved.get("armed", False))
+                        low = saved.get("low_since")
+                        state.low_since = origin + float(low) if low is not None else None
+        except (KeyError, TypeError, ValueError, AttributeError):  # another version's: the rules start afresh
+            return
+
     def restore(self, data: dict[str, Any] | None, origin: float, now: float) -> None:
         """Put an exported challenge back on screen after a restart; `origin`: the live's start, on this clock.
 

@@ -369,6 +369,7 @@ class Engine:
             "likers": [[key, nickname, avatar, count] for key, (nickname, avatar, count) in likers],
             # The challenge on screen, its times from the live's start: a restart puts it back.
             "challenge": self.challenges.export(self.started_at),
+            "rules": self.challenges.export_rules(self.started_at),
         }
 
     def restore(self, data: dict[str, Any], now: float) -> None:
@@ -403,6 +404,7 @@ class Engine:
         self._rank(now)  # on screen from the first frame after a restart, not a tick later
         # Likes sent while the server was down arrive as a room total (`catching_up`): not counted in it.
         self.challenges.restore(data.get("challenge"), self.started_at, now)
+        self.challenges.restore_rules(data.get("rules"), self.started_at)
         self.version += 1
 
     # -- output -----------------------------------------------------------------------
