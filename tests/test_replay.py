@@ -390,8 +390,6 @@ def test_the_command_line_names_the_bad_line_of_a_recording(tmp_path: Path, caps
     bad = write(tmp_path / "bad.jsonl", {"t": 0, "type": "viewers", "count": 3}, {"t": 1, "type": "like", "count": "x"})
     assert main(["--config", str(config), "--replay", str(bad), "--speed", "4", "--loop"]) == 2
     err = capsys.readouterr().err
-    assert (
-        err
-        == f"Impossible de rejouer l'enregistrement :\n{bad}:2: 'count' must be a whole number from 0 to 1,000,000,000,000, got 'x'\n"
-    )
+    problem = "'count' must be a whole number from 0 to 1,000,000,000,000, got 'x'"
+    assert err == f"Impossible de rejouer l'enregistrement :\n{bad}:2: {problem}\n"
     assert "configuration" not in err.lower()
