@@ -28,6 +28,7 @@ from overlay.web.app import make_runner
 from overlay.web.catalog import WIDGETS
 from overlay.web.control import control_url
 from overlay.web.keys import CONTROL_TOKEN, WORDING
+from overlay.web.security import hide_secrets_in_logs
 from overlay.wording import WordingWarning
 
 log = logging.getLogger("overlay")
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%H:%M:%S",
     )
+    hide_secrets_in_logs()  # aiohttp logs the raw line of a request it cannot parse, `?token=` included
     try:
         config = load_config(args.config)
     except ConfigError as exc:  # said in the file's `locale:`, read as plain text since the file is invalid
@@ -303,7 +305,8 @@ def more_open_files() -> None:
 def listening_sockets(host: str, port: int) -> list[socket.socket]:
     """Sockets bound to every address of `host` on `port` and listening, as aiohttp would make them
     (`localhost` is 127.0.0.1 and ::1, in either order); PortInUse when the port is taken."""
-    found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    # `host` is never empty (the config refuses it): with AI_PASSIVE, no host is every network.
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     addresses = list(dict.fromkeys((family, address[:2]) for family, _, _, _, address in found))
     if port == 0:
         addresses = addresses[:1]  # (each socket would get a port of its own)
@@ -344,10 +347,15 @@ def warn_wording(config: Config, warnings: list[WordingWarning]) -> None:
         )
 
 
+def url_host(host: str) -> str:
+    """The bound `host` as a URL writes it: every network is reached through loopback; IPv6 in brackets."""
+    if host in ("0.0.0.0", "::"):  # (an IPv6 socket here is IPv6 only: `::` is not reached at 127.0.0.1)
+        host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+    return f"[{host}]" if ":" in host else host
+
+
 def announce(config: Config, port: int, token: str = "") -> None:
-    host = config.server.host
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    base = f"http://{shown}:{port}"
+    base = f"http://{url_host(config.server.host)}:{port}"
     lines = [
         f"Overlay ready ({config.source_kind} source) at {base}/",
         "Add these as Browser Sources in OBS:",

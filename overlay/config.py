@@ -73,7 +73,20 @@ AnyWholeNumber = Annotated[int, BeforeValidator(_whole)]
 class ServerSettings(_Strict):
     """Where the server listens. Loopback only unless you know why."""
 
-    host: str = Field("127.0.0.1", description="Address to bind. Keep 127.0.0.1 unless OBS runs on another PC.")
+    host: str = Field(
+        "127.0.0.1",
+        description="Address to bind. Keep 127.0.0.1 unless OBS runs on another PC (then 0.0.0.0: every network). "
+        "Never empty.",
+    )
+
+    @field_validator("host")
+    @classmethod
+    def _some_host(cls, host: str) -> str:
+        """An empty host would listen on every network (0.0.0.0 and ::): that must be asked for by name."""
+        if not host.strip():
+            raise Invalid("server_host_empty")
+        return host
+
     port: WholeNumber = Field(
         8080, ge=0, le=65535, description="TCP port of the widget pages and the API (0: any free port)."
     )

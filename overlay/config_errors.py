@@ -22,6 +22,11 @@ Loc = tuple[str | int, ...]
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"  # goal and challenge ids: they go in URLs and API paths
 
+# The config's secret keys (its `SecretStr` fields): their value is never repeated in a message, which
+# reaches the log, the pages and every websocket frame. Said without it (`SECRET_CODES`), or without `{got}`.
+SECRET_KEYS = frozenset({"sign_api_key"})
+SECRET_CODES = {"string_quotes": "secret_quotes", "string_comment": "secret_comment"}
+
 # `{name!q}` quotes a value as each language does ('de' / « de »), `{name!o}` lists choices ('a' or 'b' /
 # « a » ou « b »), `{name!t}` names a YAML type ("a list" / "une liste"), `{name!n}` writes a number as in
 # config.yaml (15, 0.25: what to type, so no French grouping or decimal comma); `{got}` is " (got X)" /
@@ -80,12 +85,21 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "reconnect_backoff": "reconnect_max_seconds ({max:g}) must be at least reconnect_min_seconds ({min:g})",
         "tiktok_handle": 'a TikTok handle like "@moncompte" (letters, digits, "_" and ".")',
         "allowed_host": "{host!q} is not a host name: write a name like studio-pc.local or an address (no * or spaces)",
+        "server_host_empty": (
+            "empty: write 127.0.0.1 (this PC only, the default), or 0.0.0.0 to be reached from the other devices "
+            "of your network"
+        ),
         "tiktok_handle_url": "your handle, not the address of the live: write {handle}",
         "whole_number": "{written!q} is not a whole number: write {whole} (no dot or space)",
         "whole_number_bool": "expected a whole number; YAML reads {written!q} as true or false",
         "string_quotes": 'expected a text: write it in quotes, "{written}"',
         "string_comment": (
             'empty: YAML reads what follows an unquoted # as a comment; write it in quotes, "{written}"'
+        ),
+        "secret_quotes": "expected a text: write it in quotes (the value is secret, so it is not repeated here)",
+        "secret_comment": (
+            "empty: YAML reads what follows an unquoted # as a comment; write it in quotes "
+            "(the value is secret, so it is not repeated here)"
         ),
         "number_too_large": "a number this large must be a typo: at most 1,000,000,000,000",
         "builtin_action_id": "{id!q} is the name of a built-in action ({actions}); pick another id",
@@ -171,6 +185,13 @@ TEXTS: dict[Locale, dict[str, str]] = {
             "valeur vide : YAML lit ce qui suit un # sans guillemets comme un commentaire ; "
             'écrivez-le entre guillemets, "{written}"'
         ),
+        "secret_quotes": (
+            "un texte est attendu : écrivez-le entre guillemets (la valeur est secrète : elle n'est pas répétée ici)"
+        ),
+        "secret_comment": (
+            "valeur vide : YAML lit ce qui suit un # sans guillemets comme un commentaire ; écrivez-le entre "
+            "guillemets (la valeur est secrète : elle n'est pas répétée ici)"
+        ),
         "number_too_large": "un nombre aussi grand est sûrement une faute de frappe : au plus 1 000 000 000 000",
         "float_parsing": "un nombre est attendu{got}",
         "float_type": "un nombre est attendu{got}",
@@ -203,6 +224,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "allowed_host": (
             "{host!q} n'est pas un nom de machine : écrivez un nom comme studio-pc.local ou une adresse "
             "(sans * ni espace)"
+        ),
+        "server_host_empty": (
+            "valeur vide : écrivez 127.0.0.1 (ce PC seulement, la valeur par défaut), ou 0.0.0.0 pour être joint "
+            "depuis les autres appareils de votre réseau"
         ),
         "builtin_action_id": "{id!q} est le nom d'une action intégrée ({actions}) ; choisissez un autre identifiant",
         "goal_id_twice": "l'identifiant d'objectif {id!q} est utilisé deux fois ; chaque objectif doit avoir le sien",
@@ -407,5 +432,14 @@ def from_pydantic(
         params["length"] = len(shown)
     elif code == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
         code = "id_pattern"
+    if loc and loc[-1] in SECRET_KEYS:
+        code, params = _unrepeated(code, params)
     line = line_for(loc)
     return Problem(f"{filename}:{line}" if line else filename, dotted(loc), code, params)
+
+
+def _unrepeated(code: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The problem with a secret key said without the value written (`sign_api_key: 12345678`)."""
+    return SECRET_CODES.get(code, code), {
+        name: value for name, value in params.items() if name not in ("input", "written")
+    }

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from overlay.cli import OPEN_FILES, PortInUse, listening_sockets, main, more_open_files
+from overlay.cli import OPEN_FILES, PortInUse, announce, listening_sockets, main, more_open_files
 from overlay.config import load_config, parse_config
+from tests.conftest import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,6 +84,11 @@ def test_config_errors_are_said_in_the_files_locale_french_by_default(
             "(lettres sans accents, chiffres, « _ » et « . »)",
         ),
         (["--port", "70000"], "--port : doit être au plus 65535 (vous avez écrit 70000)"),
+        (  # not every network, as getaddrinfo would take it
+            ["--host", ""],
+            "--host : valeur vide : écrivez 127.0.0.1 (ce PC seulement, la valeur par défaut), ou 0.0.0.0 pour "
+            "être joint depuis les autres appareils de votre réseau",
+        ),
     ],
 )
 def test_a_wrong_option_is_one_plain_sentence_naming_it(
@@ -186,6 +192,53 @@ def test_it_serves_the_demo_prints_the_obs_urls_and_stops_cleanly(tmp_path: Path
         _, err = process.communicate(timeout=15)
     assert process.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_a_malformed_request_leaves_the_token_out_of_the_console(tmp_path: Path) -> None:
+    """aiohttp logs a request line it cannot parse whole, with a traceback; the logs get pasted into bug reports."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "server.py", "--port", str(port), "--data-dir", str(tmp_path / "data"), "--verbose"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        while "token=" not in (line := process.stdout.readline()):  # the control page's address, in the banner
+            assert line, "no control URL printed"
+        token = line.strip().rpartition("token=")[2]
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(f"GET /api/hotkeys/cancel?token={token} x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            assert sock.recv(100).startswith(b"HTTP/1.0 400")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+    assert "malformed request, answered 400 (BadStatusLine)" in err  # one line, with --verbose only
+    assert token not in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8080/"),
+        ("0.0.0.0", "http://127.0.0.1:8080/"),
+        ("::1", "http://[::1]:8080/"),
+        ("::", "http://[::1]:8080/"),  # an IPv6 socket is IPv6 only: 127.0.0.1 would not answer
+        ("studio-pc.local", "http://studio-pc.local:8080/"),
+    ],
+)
+def test_the_banner_writes_an_address_a_browser_can_open(
+    capsys: pytest.CaptureFixture[str], host: str, url: str
+) -> None:
+    announce(make_config(server={"host": host}), 8080, "t" * 43)
+    banner = capsys.readouterr().out.splitlines()
+    assert banner[0].endswith(f" at {url}")
+    assert f"{url}widgets/goal" in banner[2]
+    assert f"{url}control?token=" in banner[-2]
 
 
 def test_it_binds_to_loopback_by_default() -> None:

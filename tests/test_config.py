@@ -172,6 +172,16 @@ def test_a_bad_tiktok_handle_is_explained() -> None:
     assert "a TikTok handle like" in error_for("tiktok: {unique_id: 'mon compte!'}\n")
 
 
+@pytest.mark.parametrize("text", ["server:\n  host: ''\n", "server:\n  host: ' '\n"], ids=["empty", "blank"])
+def test_an_empty_host_is_refused_not_taken_for_every_network(text: str) -> None:
+    """getaddrinfo reads no host as 0.0.0.0 and ::: the server would be open to the whole network."""
+    message = error_for(text)
+    assert message == (
+        "config.yaml:2: server.host: empty: write 127.0.0.1 (this PC only, the default), "
+        "or 0.0.0.0 to be reached from the other devices of your network"
+    )
+
+
 def test_a_missing_file_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.yaml")

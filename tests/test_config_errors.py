@@ -7,9 +7,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, SecretStr
 
-from overlay.config import ConfigError, load_config, parse_config
-from overlay.config_errors import Invalid, Problem, from_pydantic
+from overlay.config import Config, ConfigError, load_config, parse_config
+from overlay.config_errors import SECRET_KEYS, Invalid, Problem, from_pydantic
 
 
 def caught(text: str) -> ConfigError:
@@ -375,6 +376,8 @@ KINDS = {
     "empty list": ("goals:\n  steps: []\n", 2, "goals.steps"),
     "not a list": ("server: {allowed_hosts: abc}\n", 1, "server.allowed_hosts"),
     "a number for a section": ("server: 8080\n", 1, "server"),
+    "empty host": ("server:\n  host: ''\n", 2, "server.host"),
+    "a number for a secret": ("tiktok:\n  sign_api_key: 12345678\n", 2, "tiktok.sign_api_key"),
     "a number for a list item": ("goals:\n  steps:\n    - 5\n", 3, "goals.steps[0]"),
     "not a finite number": ("theme: {scale: .nan}\n", 1, "theme.scale"),
     "goal id twice": (
@@ -498,3 +501,49 @@ def test_our_own_checks_read_in_english_where_pydantic_shows_them() -> None:
     """Pydantic's own message (`ValidationError`'s text) is `str()` of our check's error: English."""
     invalid = Invalid("goal_id_twice", at=("steps", 1, "id"), id="a")
     assert str(invalid) == "steps[1].id: goal id 'a' is used twice; each goal needs its own id"
+
+
+# -- secrets: never repeated, since messages reach the log, the pages and every websocket frame ------
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        (
+            "tiktok: {sign_api_key: 12345678}\n",
+            "config.yaml:1: tiktok.sign_api_key: expected a text: write it in quotes "
+            "(the value is secret, so it is not repeated here)",
+        ),
+        (
+            "tiktok:\n  sign_api_key: #12345678\n",
+            "config.yaml:2: tiktok.sign_api_key: empty: YAML reads what follows an unquoted # as a comment; "
+            "write it in quotes (the value is secret, so it is not repeated here)",
+        ),
+    ],
+    ids=["a number", "a # word"],
+)
+def test_a_secret_written_unquoted_says_to_quote_it_without_repeating_it(text: str, english: str) -> None:
+    error = caught(text)
+    assert str(error) == english
+    assert "12345678" not in error.say("fr")
+    assert "guillemets (la valeur est secrète : elle n'est pas répétée ici)" in error.say("fr")
+
+
+def test_no_kind_of_mistake_repeats_a_secret() -> None:
+    error = {"type": "string_too_short", "loc": ("tiktok", "sign_api_key"), "msg": "too short", "input": "s3cr3t"}
+    problem = from_pydantic(error, "config.yaml", lambda loc: 3, lambda loc: [])
+    assert "s3cr3t" not in problem.say("en") + problem.say("fr")
+
+
+def secret_fields(model: type[BaseModel]) -> set[str]:
+    found = set()
+    for name, field in model.model_fields.items():
+        if field.annotation is SecretStr:
+            found.add(name)
+        elif isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            found |= secret_fields(field.annotation)
+    return found
+
+
+def test_the_secret_keys_are_the_configs_secret_fields() -> None:
+    assert secret_fields(Config) == SECRET_KEYS

@@ -7,6 +7,7 @@ whether by DNS rebinding (a foreign Host), a cross-site request (a foreign Origi
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
@@ -24,7 +25,7 @@ from overlay.events import Like, User
 from overlay.web import app as app_module
 from overlay.web import control, create_app
 from overlay.web.keys import CONTROL_TOKEN, ENGINE
-from overlay.web.security import TOKEN_FILE
+from overlay.web.security import LOG_FILTER, SERVER_LOGGERS, TOKEN_FILE, hide_secrets_in_logs
 from tests.conftest import DrivenSource, ServerThread, http_url, make_config, ws_url
 
 CHALLENGES = [{"id": "boom", "text": "<b>Défi</b> <img src=x onerror=alert(2)>", "target": 100, "hotkey": "1"}]
@@ -60,9 +61,11 @@ def nothing_started(server: TestServer) -> bool:
 
 FOREIGN_HOSTS = ["evil.example.com", "localhost.evil.com", "192.168.1.20:8080", "127.0.0.1.nip.io"]
 ODD_HOSTS = ["[::1].evil.com", "[::1]evil.com:80"]  # no browser sends these; a loose parser took them for [::1]
+# Python reads any text after `%` as an IPv6 zone: taken for ::1, then shown on the index page.
+ZONED_HOSTS = ["::1%<b>x", "::1%eth0", "[::1%25lo]:8080", "[::1%lo]"]
 
 
-@pytest.mark.parametrize("host", FOREIGN_HOSTS + ODD_HOSTS)
+@pytest.mark.parametrize("host", FOREIGN_HOSTS + ODD_HOSTS + ZONED_HOSTS)
 @pytest.mark.parametrize("path", ["/", "/control", "/widgets/challenge", "/api/state", "/api/challenges"])
 async def test_a_foreign_host_gets_403_on_pages_and_api(app_server: TestServer, host: str, path: str) -> None:
     status, body = await request(app_server, "GET", path, {"Host": host})
@@ -332,6 +335,63 @@ def server_state(server: ServerThread) -> dict[str, Any]:
     with opener.open(f"{server.url}/api/state", timeout=5) as response:
         state: dict[str, Any] = json.load(response)
     return state
+
+
+# -- the token kept out of the log ----------------------------------------------------------------
+
+# Request lines aiohttp cannot parse: it answers 400 and logged them whole, with a traceback.
+MALFORMED = [
+    "GET /api/hotkeys/cancel?token={token} x HTTP/1.1",  # a stray space
+    "GET /api/hotkeys/cancel?token={token}\x01 HTTP/1.1",  # a control character
+    "GET /api/hotkeys/cancel?token={token}é HTTP/1.1",  # raw non-ASCII
+    "GET /api/hotkeys/cancel HTTP/1.1\r\nAuthorization: Bearer {token}\x01",  # in a header
+]
+
+
+@pytest.fixture
+def secrets_hidden() -> Iterator[None]:
+    """The log filter `server.py` installs, removed afterwards."""
+    hide_secrets_in_logs()
+    yield
+    for name in SERVER_LOGGERS:
+        logging.getLogger(name).removeFilter(LOG_FILTER)
+
+
+def send_raw(server: ServerThread, head: str) -> bytes:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(head.encode("utf-8") + b"\r\nHost: 127.0.0.1\r\n\r\n")
+        return sock.recv(100)
+
+
+@pytest.mark.usefixtures("secrets_hidden")
+@pytest.mark.parametrize("level", [logging.INFO, logging.DEBUG], ids=["info", "verbose"])
+def test_a_malformed_request_logs_neither_the_token_nor_a_traceback(
+    server_thread: ServerThread, caplog: pytest.LogCaptureFixture, level: int
+) -> None:
+    caplog.set_level(level)
+    token = server_thread.app[CONTROL_TOKEN] if server_thread.app else ""
+    for head in MALFORMED:
+        assert send_raw(server_thread, head.format(token=token)).startswith(b"HTTP/1.0 400"), head
+    assert token not in caplog.text
+    assert "Traceback" not in caplog.text
+    said = [record for record in caplog.records if record.name.startswith("aiohttp")]
+    assert all(record.levelno == logging.DEBUG and not record.exc_info for record in said)
+    # Said on one line each with --verbose, nothing otherwise: a local client cannot flood the log.
+    assert len(said) == (len(MALFORMED) if level == logging.DEBUG else 0)
+    assert all("malformed request, answered 400" in record.getMessage() for record in said)
+
+
+@pytest.mark.usefixtures("secrets_hidden")
+def test_a_token_in_any_aiohttp_error_is_masked_traceback_included(caplog: pytest.LogCaptureFixture) -> None:
+    token = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"
+    try:
+        raise RuntimeError(f"GET /api/hotkeys/a?token={token}&x=1 (Authorization: Bearer {token})")
+    except RuntimeError:
+        logging.getLogger("aiohttp.server").exception("Unhandled exception in %s", f"/api/hotkeys/a?token={token}")
+    assert token not in caplog.text
+    assert "/api/hotkeys/a?token=***&x=1 (Authorization: Bearer ***" in caplog.text
+    assert "Traceback" in caplog.text  # (an error of the server's own is still said in full)
+    assert caplog.records[0].levelno == logging.ERROR
 
 
 # -- slow clients: nothing holds a connection forever -------------------------------------------

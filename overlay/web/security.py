@@ -4,9 +4,11 @@ and a control token for everything that changes state (so a web page the streame
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
 import json
+import logging
 import os
 import re
 import secrets
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from overlay.web.keys import CONFIG, CONTROL_TOKEN
 
@@ -36,9 +39,14 @@ def host_name(host: str) -> str:
 
 
 def is_loopback(name: str) -> bool:
-    """`localhost` or a loopback address *literal*; a DNS name like `127.0.0.1.evil.com` is not one."""
+    """`localhost` or a loopback address *literal*; a DNS name like `127.0.0.1.evil.com` is not one.
+
+    No zone (`::1%eth0`): Python takes any text after `%` as one, which the index page would then show.
+    """
     if name in LOOPBACK_NAMES:
         return True
+    if "%" in name:
+        return False
     try:
         return ipaddress.ip_address(name.removeprefix("[").removesuffix("]")).is_loopback
     except ValueError:
@@ -137,6 +145,53 @@ def check_hotkey(request: web.Request) -> None:
         json_error(web.HTTPForbidden, "requests from another web page are refused")
     scheme, _, header = request.headers.get("Authorization", "").partition(" ")
     check_token(request, request.query.get("token") or (header.strip() if scheme.lower() == "bearer" else None))
+
+
+# -- the token kept out of the log ------------------------------------------------------------
+
+# aiohttp's loggers: a request it cannot parse is logged with its raw first line, `?token=` included.
+SERVER_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.access")
+_SECRET = re.compile(r"(token=|bearer\s+)[^\s&'\"]+", re.IGNORECASE)
+
+
+def masked(text: str) -> str:
+    """`?token=abc` -> `?token=***`, `Bearer abc` -> `Bearer ***`: logs get pasted into bug reports."""
+    return _SECRET.sub(r"\1***", text)
+
+
+class HideSecrets(logging.Filter):
+    """Masks control tokens in aiohttp's log records, and says a malformed request in one DEBUG line.
+
+    aiohttp logs a request it cannot parse (a stray space, a control character) at ERROR with a traceback
+    holding the raw request line: any local client could fill the log with them, and with the token.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with contextlib.suppress(Exception):  # (args that do not fit the message are the handler's to report)
+            record.msg, record.args = masked(record.getMessage()), ()
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, BadHttpMessage):  # answered 400 by aiohttp: the client's mistake, not the server's
+            record.msg = f"{record.msg}: malformed request, answered 400 ({type(exc).__name__})"
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        if record.exc_info:  # rendered here, masked: no handler formats the raw exception again
+            record.exc_text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = masked(record.exc_text)
+        if record.stack_info:
+            record.stack_info = masked(record.stack_info)
+        return True
+
+
+LOG_FILTER = HideSecrets()
+
+
+def hide_secrets_in_logs() -> None:
+    """Install LOG_FILTER on aiohttp's loggers (again is harmless)."""
+    for name in SERVER_LOGGERS:
+        logging.getLogger(name).addFilter(LOG_FILTER)
 
 
 @web.middleware
