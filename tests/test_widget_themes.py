@@ -104,14 +104,16 @@ def test_hostile_colour_cannot_paint_the_background(tab: WidgetPage, server_thre
     assert background(page) == ["rgba(0, 0, 0, 0)", "rgba(0, 0, 0, 0)"]
 
 
-def test_custom_css_file(tab: WidgetPage, tmp_path: Path) -> None:
+@pytest.mark.parametrize("theme", ["tiktok", "minimal", "neon"])
+def test_custom_css_file(tab: WidgetPage, tmp_path: Path, theme: str) -> None:
     css = tmp_path / "mine.css"
-    css.write_text(":root { --accent: rgb(9, 8, 7); }\n", encoding="utf-8")
-    server = ServerThread(make_config(theme={"custom_css": str(css)}), tmp_path / "data").start()
+    css.write_text(":root { --accent: rgb(9, 8, 7); --radius: 3px; }\n", encoding="utf-8")
+    server = ServerThread(make_config(theme={"name": theme, "custom_css": str(css)}), tmp_path / "data").start()
     try:
         page = tab.open(server, "/widgets/goal")
         accent = "() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()"
-        assert page.evaluate(accent) == "rgb(9, 8, 7)"
+        assert page.evaluate(accent) == "rgb(9, 8, 7)"  # a plain :root wins over every theme, as the README says
+        assert page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--radius').trim()") == "3px"
         # Read again on each load: an edit shows when the Browser Source reloads.
         css.write_text(":root { --accent: rgb(1, 1, 1); }\n", encoding="utf-8")
         page.reload()
