@@ -133,7 +133,7 @@ def test_without_a_failure_text_the_default_one_is_shown(pages: Pages) -> None:
     control = pages.control()
     control.keyboard.press("R")  # hotkeys ignore case
     widget.wait_for_selector('#challenge[data-status="failed"][data-id="rush"]')
-    assert widget.locator("#challenge-result").text_content() == "Raté… on retente ?"
+    assert widget.locator("#challenge-result").text_content() == "Raté… on retente\u202f?"
 
 
 def test_a_button_starts_a_challenge_and_escape_cancels_it(pages: Pages) -> None:

@@ -20,7 +20,7 @@
   const confetti = $("challenge-confetti");
 
   const DEFAULTS = {
-    fr: { succeeded: "Défi réussi !", failed: "Raté… on retente ?" },
+    fr: { succeeded: "Défi réussi\u202f!", failed: "Raté… on retente\u202f?" }, // (French spacing, never wrapped)
     en: { succeeded: "Challenge complete!", failed: "So close… next time!" },
   };
   let defaults = DEFAULTS[Overlay.options.locale] || DEFAULTS.fr;
