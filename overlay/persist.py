@@ -406,10 +406,12 @@ class Persister:
                     "could not save the live to %s (%s); retrying every %g s", self.store.path, exc, self.flush_seconds
                 )
             self._failing = True
+            self.engine.show_saving(f"{self.store.path}: {exc}")  # on the index and control pages too
             return
         if self._failing:
             log.info("the live is saved again")
             self._failing = False
+            self.engine.show_saving(None)
         self.flushes += 1
 
     # -- by hand ---------------------------------------------------------------------------

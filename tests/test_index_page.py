@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from overlay.events import Like, SourceStatus, User
 from overlay.web.catalog import WIDGETS
+from overlay.web.keys import PERSISTER
 from tests.browser_fixtures import WidgetPage, wait_text
 from tests.conftest import ServerThread
 
@@ -73,3 +76,23 @@ def test_a_stopped_server_shows_on_the_index(tab: WidgetPage, server_thread: Ser
     server_thread.stop()
     wait_text(page, "#source-status", "serveur injoignable, reconnexion…")  # not "connected" with the last rate
     assert page.locator("#likes-rate").text_content() == "…"
+
+
+def test_saves_that_fail_are_said_until_they_work_again(tab: WidgetPage, server_thread: ServerThread) -> None:
+    assert server_thread.app is not None
+    store = server_thread.app[PERSISTER].store
+    real_write = store.write
+
+    def disk_full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    page = tab.open(server_thread, "/")
+    page.locator('html[data-overlay="live"]').wait_for(state="attached")
+    assert page.locator("#save-problem").is_hidden()
+    store.write = disk_full  # type: ignore[method-assign]
+    server_thread.push(Like(count=5, user=User("u1", "Léa")))
+    page.locator("#save-problem").wait_for(state="visible")
+    assert "database or disk is full" in (page.locator("#save-problem-text").text_content() or "")
+    assert "rien n'est perdu" in (page.locator("#save-problem strong").text_content() or "")
+    store.write = real_write  # type: ignore[method-assign]
+    page.locator("#save-problem").wait_for(state="hidden")

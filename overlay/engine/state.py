@@ -76,6 +76,8 @@ class Engine:
         self._top_at = float("-inf")
         # What the pages say about config.yaml (error, wording warnings), composed by the web layer.
         self.config_status: dict[str, Any] = {}
+        # Whether the live is being saved (the persister says when saves fail and when they work again).
+        self.saving: dict[str, Any] = {"ok": True, "error": None}
 
     # -- the live ---------------------------------------------------------------------
 
@@ -228,6 +230,13 @@ class Engine:
         self.goals.reconfigure(config.goals, config.locale, self.progress, safe=config.safe_wording)
         self.challenges.reconfigure(config.challenges, config.rhythm_rules, now)
         self.version += 1
+
+    def show_saving(self, error: str | None) -> None:
+        """Say on the pages that the live cannot be saved now (`error`), or that it is saved again (None)."""
+        saving = {"ok": error is None, "error": error}
+        if saving != self.saving:
+            self.saving = saving
+            self.version += 1
 
     def show_config_status(self, status: dict[str, Any]) -> None:
         """Put `status` (plain data: the config error, wording warnings...) in the state, as `config`."""
@@ -453,4 +462,5 @@ class Engine:
             "challenge": self.challenges.snapshot(now),
             "locale": self.config.locale,
             "config": self.config_status,
+            "saving": self.saving,
         }

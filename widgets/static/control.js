@@ -337,6 +337,7 @@
     showChallenge(state.challenge);
     showTop(state.top_likers);
     Overlay.showConfigStatus(state.config);
+    Overlay.showSaving(state.saving);
     const version = state.config && state.config.version;
     if (configVersion !== null && version !== configVersion) reloadChallenges();
     configVersion = version;

@@ -16,6 +16,7 @@
       $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
       $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
       Overlay.showConfigStatus(state.config);
+      Overlay.showSaving(state.saving);
     },
     // The server went away (stopped, restarting): not "connected" with the last rate any more.
     offline() {

@@ -326,6 +326,17 @@ const Overlay = (() => {
     box.hidden = !error && warnings.length === 0 && !safe && restart.length === 0;
   }
 
+  /** Whether the live is being saved (`state.saving`): the index and control pages say when it is not. */
+  function showSaving(saving) {
+    const box = document.getElementById("save-problem");
+    if (!box) return;
+    const error = (saving && !saving.ok && saving.error) || "";
+    if (document.getElementById("save-problem-text").textContent !== error) {
+      document.getElementById("save-problem-text").textContent = error;
+    }
+    box.hidden = !error;
+  }
+
   /** What the source is doing, in the page's language: its detail, else the page's word for its status. */
   function sourceText(source, words) {
     const detail = (source.detail_by_locale || {})[options.locale] || source.detail;
@@ -397,7 +408,7 @@ const Overlay = (() => {
 
   return {
     options, formatNumber, countingNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
-    connect, onOptions, showConfigStatus, sourceText, goalLabel,
+    connect, onOptions, showConfigStatus, showSaving, sourceText, goalLabel,
     get locale() {
       return locale;
     },
