@@ -22,14 +22,15 @@ from overlay.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from overlay.config_errors import Problem, from_pydantic
 from overlay.datalock import DataDirInUse
 from overlay.i18n import Locale
+from overlay.store import FILENAME as STORE_FILENAME
 from overlay.store import StoreUnavailable
 from overlay.web import create_app
-from overlay.web.app import make_runner
+from overlay.web.app import default_data_dir, make_runner
 from overlay.web.catalog import WIDGETS
 from overlay.web.control import control_url
-from overlay.web.keys import CONTROL_TOKEN, WORDING
+from overlay.web.keys import CONTROL_TOKEN, DATA_DIR, WORDING
 from overlay.web.security import hide_secrets_in_logs
-from overlay.wording import WordingWarning
+from overlay.wording import WordingWarning, quoted
 
 log = logging.getLogger("overlay")
 
@@ -49,6 +50,20 @@ SAID: dict[Locale, dict[str, str]] = {
             "(look for another console window). Stop it, or pick another port: --port {other} "
             '(make run ARGS="--port {other}"), then update the OBS URLs.'
         ),
+        "data_dir_in_use": (
+            "Could not start the server: the data folder {path} is in use by another overlay server ({holder}).\n"
+            "Two servers on one folder would mix their like counts. Stop the other server "
+            "(Ctrl+C in its window, or close it), or give this one its own folder: --data-dir OTHER_FOLDER"
+        ),
+        "process": "process {pid}",
+        "another_process": "another process",
+        "store_unavailable": (
+            "Could not start the server: the live history {path} cannot be opened now ({reason}). "
+            "Nothing was changed. Is another program using it, the disk full, or the folder read-only? "
+            "Fix that and start again, or start with --data-dir OTHER_FOLDER."
+        ),
+        "start_failed": "Could not start the server: {reason}",
+        "record_unwritable": "Cannot write the recording {path}: {reason}",
     },
     "fr": {
         "config": "Configuration invalide :",
@@ -64,6 +79,22 @@ SAID: dict[Locale, dict[str, str]] = {
             "déjà lancé (cherchez une autre fenêtre de console). Arrêtez-le, ou choisissez un autre port : "
             '--port {other} (make run ARGS="--port {other}"), puis mettez à jour les adresses dans OBS.'
         ),
+        "data_dir_in_use": (
+            "Impossible de démarrer le serveur : le dossier de données {path} est déjà utilisé par un autre serveur "
+            "d'overlay ({holder}).\nDeux serveurs sur le même dossier mélangeraient leurs compteurs de likes. "
+            "Arrêtez l'autre serveur (Ctrl+C dans sa fenêtre, ou fermez-la), ou donnez à celui-ci son propre "
+            "dossier : --data-dir AUTRE_DOSSIER"
+        ),
+        "process": "processus {pid}",
+        "another_process": "un autre processus",
+        "store_unavailable": (
+            "Impossible de démarrer le serveur : l'historique des lives {path} ne peut pas être ouvert pour "
+            "l'instant ({reason}). Rien n'a été modifié. Un autre programme l'utilise-t-il, le disque est-il plein, "
+            "ou le dossier est-il en lecture seule ? Corrigez cela et relancez, ou lancez avec "
+            "--data-dir AUTRE_DOSSIER."
+        ),
+        "start_failed": "Impossible de démarrer le serveur : {reason}",
+        "record_unwritable": "Impossible d'écrire l'enregistrement {path} : {reason}",
     },
 }
 
@@ -218,23 +249,33 @@ def main(argv: list[str] | None = None) -> int:
             args.record.parent.mkdir(parents=True, exist_ok=True)
             args.record.open("ab").close()
         except OSError as exc:
-            print(f"Cannot write the recording {args.record}: {exc.strerror or exc}", file=sys.stderr)
+            said = SAID[config.locale]["record_unwritable"]
+            print(said.format(path=args.record, reason=exc.strerror or exc), file=sys.stderr)
             return 2
     more_open_files()
     try:
         asyncio.run(serve(config, args.data_dir, record=args.record, config_path=args.config))
     except KeyboardInterrupt:
         pass
-    except (DataDirInUse, StoreUnavailable) as exc:  # a setup problem, like a bad config: nothing was started
-        print(f"Could not start the server: {exc}", file=sys.stderr)
-        return 2
-    except PortInUse as exc:  # nothing was started either: the port is taken before the source runs
-        print(SAID[config.locale]["port_in_use"].format(port=exc.port, other=exc.port + 1), file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"Could not start the server: {exc}", file=sys.stderr)
-        return 1
+    except (DataDirInUse, StoreUnavailable, OSError) as exc:  # nothing was started: said, not a traceback
+        print(not_started(exc, config.locale, args.data_dir), file=sys.stderr)
+        # A setup problem, like a bad config, exits 2; a port taken or another system error, 1.
+        return 2 if isinstance(exc, (DataDirInUse, StoreUnavailable)) else 1
     return 0
+
+
+def not_started(exc: Exception, locale: Locale, data_dir: Path | None) -> str:
+    """Why the server could not start, in the config's language: the creator reads it, not a developer."""
+    said = SAID[locale]
+    if isinstance(exc, DataDirInUse):
+        holder = said["process"].format(pid=exc.pid) if exc.pid is not None else said["another_process"]
+        return said["data_dir_in_use"].format(path=exc.data_dir, holder=holder)
+    if isinstance(exc, StoreUnavailable):  # SQLite's own words (its cause) stay as SQLite says them
+        path = (data_dir if data_dir is not None else default_data_dir()) / STORE_FILENAME
+        return said["store_unavailable"].format(path=path, reason=exc.__cause__ or exc)
+    if isinstance(exc, PortInUse):  # taken before the source runs
+        return said["port_in_use"].format(port=exc.port, other=exc.port + 1)
+    return said["start_failed"].format(reason=exc)
 
 
 async def serve(
@@ -259,7 +300,7 @@ async def serve(
         for sock in socks:
             await web.SockSite(runner, sock).start()
         port = runner.addresses[0][1]
-        announce(config, port, app[CONTROL_TOKEN])
+        announce(config, port, app[CONTROL_TOKEN], app[DATA_DIR])
         warn_wording(config, app[WORDING])
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -339,7 +380,9 @@ def warn_wording(config: Config, warnings: list[WordingWarning]) -> None:
             log.warning("wording: %s", warning)
     if built_in:
         words = sorted({word.lower() for w in built_in for word in w.words})
-        log.warning("wording: %d built-in widget texts show %s", len(built_in), ", ".join(f'"{w}"' for w in words))
+        log.warning(
+            "wording: %d built-in widget texts show %s", len(built_in), ", ".join(quoted(w, "en") for w in words)
+        )
     if warnings:
         log.warning(
             "TikTok is reported to limit lives that ask for likes, follows or gifts on screen. "
@@ -354,7 +397,8 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def announce(config: Config, port: int, token: str = "") -> None:
+def announce(config: Config, port: int, token: str = "", data_dir: Path | None = None) -> None:
+    """The start-up banner: the OBS addresses, the control page, and the data folder (where the token file is)."""
     base = f"http://{url_host(config.server.host)}:{port}"
     lines = [
         f"Overlay ready ({config.source_kind} source) at {base}/",
@@ -363,6 +407,11 @@ def announce(config: Config, port: int, token: str = "") -> None:
         *(
             [f"Control page (keep this address private; open it as an OBS dock): {control_url(base, token)}"]
             if token
+            else []
+        ),
+        *(
+            [f"Data folder (live history, and the control-token file for the API): {data_dir}"]
+            if data_dir is not None
             else []
         ),
         "Press Ctrl+C to stop.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import re
 import types
 import typing
@@ -26,6 +27,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from overlay.config_errors import ID_PATTERN, Invalid, Loc, Problem, dotted, from_pydantic, ungrouped
 from overlay.config_errors import ConfigError as ConfigError  # raised by load_config: importable from here
@@ -240,7 +242,7 @@ class GoalSettings(_Strict):
     celebrate_seconds: float = Field(
         4.0, ge=0, le=60, description="How long a reached goal celebrates before the next."
     )
-    steps: list[GoalStep] = Field(min_length=1, description="Goals in order.")
+    steps: list[GoalStep] = Field(min_length=1, description="Goals in order; needed whenever `goals` is written.")
     then: GoalsAfter = Field(default_factory=GoalsAfter, description="After the last step.")
 
     @model_validator(mode="after")
@@ -359,7 +361,11 @@ class ChallengeSettings(_Strict):
     text: str = Field(min_length=1, max_length=300, description="On-screen prompt.")
     target: WholeNumber | None = Field(None, gt=0, description="Likes to reach during the challenge.")
     duration: WholeNumber | None = Field(None, gt=0, le=3600, description="Seconds before the challenge ends.")
-    hotkey: str | None = Field(None, max_length=20, description="Key on the control page that starts it.")
+    hotkey: str | None = Field(
+        None,
+        max_length=20,
+        description="Key on the control page that starts it: one character, or a key name such as F1 (not Escape).",
+    )
     success_text: str = Field("", max_length=300, description="Shown when the target is reached.")
     failure_text: str = Field("", max_length=300, description="Shown when time runs out.")
 
@@ -681,9 +687,23 @@ def _inner_model(annotation: Any) -> Any:
 # --- documentation ----------------------------------------------------------------------
 
 
-def reference() -> list[tuple[str, str, str]]:
-    """Every setting as (dotted key, default, description), for the README and its test."""
-    rows: list[tuple[str, str, str]] = []
+class Setting(typing.NamedTuple):
+    """One row of the README's settings table, each cell as config.yaml would be written."""
+
+    key: str  # dotted: `goals.steps[].target`
+    default: str  # `null`, `false`, `[follow, share, gift]`; words when not a value to copy
+    valid: str  # what the schema accepts: `whole number, 0 to 65535`
+    description: str
+
+
+# Defaults clearer said than written: without `goals:`, one goal in the config's language.
+DEFAULTS_IN_WORDS = {"goals.steps": "one goal of 10000 likes"}
+REQUIRED = "required"
+
+
+def reference() -> list[Setting]:
+    """Every setting, for the README and its test."""
+    rows: list[Setting] = []
 
     def walk(model: type[BaseModel], prefix: str) -> None:
         for name, field in model.model_fields.items():
@@ -692,25 +712,118 @@ def reference() -> list[tuple[str, str, str]]:
             if isinstance(inner, type) and issubclass(inner, BaseModel) and typing.get_origin(field.annotation) is None:
                 walk(inner, key + ".")
                 continue
+            rows.append(Setting(key, _default_cell(key, field), _valid_values(field), field.description or ""))
             if isinstance(inner, type) and issubclass(inner, BaseModel):  # a list of items
-                rows.append((key, "[]" if not field.is_required() else "(required)", field.description or ""))
                 walk(inner, key + "[].")
-                continue
-            value = field.get_default(call_default_factory=True)
-            shown = value.get_secret_value() if isinstance(value, SecretStr) else value
-            default = "(required)" if field.is_required() else repr(shown)
-            rows.append((key, default, field.description or ""))
 
     walk(Config, "")
     return rows
 
 
+def _default_cell(key: str, field: FieldInfo) -> str:
+    """The default as a YAML value to copy (in backticks), or in words."""
+    if key in DEFAULTS_IN_WORDS:
+        return DEFAULTS_IN_WORDS[key]
+    if field.is_required():
+        return REQUIRED
+    value = field.get_default(call_default_factory=True)
+    return f"`{yaml_value(value.get_secret_value() if isinstance(value, SecretStr) else value)}`"
+
+
+def yaml_value(value: Any) -> str:
+    """`value` as written in config.yaml: Python's `None`, `False` or `'fr'` would be refused or read otherwise."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(yaml_value(item) for item in value) + "]"
+    if isinstance(value, str):
+        return value if _reads_back(value) else json.dumps(value, ensure_ascii=False)  # JSON's quotes are YAML's
+    return repr(value)
+
+
+def _reads_back(text: str) -> bool:
+    """Whether YAML reads `text`, unquoted, as that same text (not `""`, `yes`, `10`, `#...` or `a: b`)."""
+    try:
+        return bool(text) and yaml.safe_load(text) == text
+    except yaml.YAMLError:
+        return False
+
+
+# The constraints said in the table, by the name pydantic's metadata gives them.
+_CONSTRAINTS = ("ge", "gt", "le", "lt", "min_length", "max_length", "pattern")
+
+
+def _valid_values(field: FieldInfo) -> str:
+    """What the schema accepts for `field`, from its type and constraints: `whole number, 0 to 65535, or null`."""
+    annotation, nullable = _without_none(field.annotation)
+    found = {
+        name: value
+        for item in field.metadata
+        for name in _CONSTRAINTS
+        if (value := getattr(item, name, None)) is not None
+    }
+    kind = _kind(annotation)
+    if found.pop("pattern", None) == ID_PATTERN:
+        kind = "1 to 40 characters: letters (no accents), digits, - and _"
+        found = {}
+    unit = "character" if kind == "text" else "item" if kind.startswith("list") else ""
+    said = ", ".join([kind, *_limits(found, unit)])
+    return f"{said}{',' if ',' in said else ''} or null" if nullable else said
+
+
+def _without_none(annotation: Any) -> tuple[Any, bool]:
+    """`int | None` -> (int, True)."""
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        return args[0], len(args) < len(typing.get_args(annotation))
+    return annotation, False
+
+
+def _kind(annotation: Any) -> str:
+    """The type as a creator says it: `whole number`, `text`, `fr or en`, `list of: follow, share, gift`."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _kind(typing.get_args(annotation)[0])
+    if origin is Literal:
+        return _either([str(choice) for choice in typing.get_args(annotation)])
+    if origin is list:
+        item = typing.get_args(annotation)[0]
+        if typing.get_origin(item) is Literal:
+            return "list of: " + ", ".join(map(str, typing.get_args(item)))
+        return "list" if isinstance(item, type) and issubclass(item, BaseModel) else "list of texts"
+    names = {bool: "true or false", int: "whole number", float: "number", str: "text", SecretStr: "text"}
+    return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
+
+
+def _either(choices: list[str]) -> str:
+    """`a, b or c`."""
+    return choices[0] if len(choices) == 1 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+
+
+def _limits(found: dict[str, Any], unit: str) -> list[str]:
+    """Range and length constraints in words, numbers as config.yaml writes them (`100000`, `0.25`)."""
+    low, high = found.get("min_length", found.get("ge")), found.get("max_length", found.get("le"))
+
+    def counted(number: Any) -> str:
+        return f"{number} {unit}{'s' if number != 1 else ''}" if unit else str(number)
+
+    if low is not None and high is not None:
+        return [f"{low} to {counted(high)}"]
+    said = [f"at least {counted(low)}"] if low is not None else []
+    said += [f"more than {found['gt']}"] if "gt" in found else []
+    said += [f"at most {counted(high)}"] if high is not None else []
+    said += [f"less than {found['lt']}"] if "lt" in found else []
+    return said
+
+
 def reference_markdown() -> str:
     """The README's configuration table: `python -m overlay.config`."""
-    lines = ["| Key | Default | What it does |", "|---|---|---|"]
-    for key, default, description in reference():
-        text = description.replace("|", "\\|")
-        lines.append(f"| `{key}` | `{default}` | {text} |")
+    lines = ["| Key | Default | Valid values | What it does |", "|---|---|---|---|"]
+    for key, default, valid, description in reference():
+        cells = (cell.replace("|", "\\|") for cell in (default, valid, description))
+        lines.append(f"| `{key}` | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 

@@ -55,12 +55,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_certificate": (
             "connexion non sécurisée : le certificat de TikTok ou du serveur de signature n'est pas reconnu "
             "(antivirus ou réseau qui analyse le HTTPS ? vérifiez aussi la date et l'heure du PC ; "
-            "voir « Troubleshooting » dans le README)"
+            "voir «\u00a0Troubleshooting\u00a0» dans le README)"
         ),
         "tiktok_sign_silent": "le serveur de signature ne répond pas (souvent passager)",
         "tiktok_not_found": (
             "TikTok n'a pas de compte live {handle} "
-            "(vérifiez tiktok.unique_id ; TikTok vérifie peut-être aussi les robots)"
+            "(vérifiez tiktok.unique_id ; TikTok demande peut-être une vérification anti-robot)"
         ),
         "tiktok_age_restricted": "ce live a une limite d'âge, et TikTok le cache aux spectateurs non connectés",
         "tiktok_offline": "{handle} n'est pas encore en live",

@@ -25,7 +25,7 @@ from overlay import wording
 from overlay.bus import Bus
 from overlay.config import Config, ConfigError, load_config
 from overlay.i18n import LOCALES, Locale
-from overlay.wording import WordingWarning
+from overlay.wording import WordingWarning, as_read, quoted
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ ADVICE = (
 
 # The pages' wording warnings, in the creator's language (the log keeps `str(warning)`, in English).
 WARNING_LINES: dict[Locale, tuple[str, str]] = {
-    "fr": ("{where} : {key} : « {text} » affiche {words} à l'écran", "textes intégrés des widgets ({count}) : {words}"),
-    "en": ("{where}: {key}: {text!r} shows {words} on screen", "built-in widget texts ({count}) show {words}"),
+    "fr": ("{where} : {key} : {text} affiche {words} à l'écran", "textes intégrés des widgets ({count}) : {words}"),
+    "en": ("{where}: {key}: {text} shows {words} on screen", "built-in widget texts ({count}) show {words}"),
 }
 
 
@@ -56,13 +56,19 @@ def warning_lines(warnings: Sequence[WordingWarning], locale: Locale = "en") -> 
     """The wording warnings as the pages show them: one line per text of the creator, one for the built-in texts."""
     one, built_in_line = WARNING_LINES[locale]
     lines = [
-        one.format(where=w.where, key=w.key, text=w.text, words=", ".join(f'"{word}"' for word in w.words))
+        one.format(
+            where=w.where,
+            key=w.key,
+            text=quoted(as_read(w.text), locale),
+            words=", ".join(quoted(word, locale) for word in w.words),
+        )
         for w in warnings
         if w.where != "built-in text"
     ]
     built_in = [w for w in warnings if w.where == "built-in text"]
     if built_in:
-        words = ", ".join(f'"{word}"' for word in sorted({word.lower() for w in built_in for word in w.words}))
+        said = sorted({word.lower() for w in built_in for word in w.words})
+        words = ", ".join(quoted(word, locale) for word in said)
         lines.append(built_in_line.format(count=len(built_in), words=words))
     return lines
 

@@ -57,8 +57,22 @@ class WordingWarning:
     words: tuple[str, ...]
 
     def __str__(self) -> str:
-        words = ", ".join(f'"{w}"' for w in self.words)
-        return f"{self.where}: {self.key}: {self.text!r} shows {words} on screen"
+        """The console's line, in English: `config.yaml:21: goals.steps[1].label: "..." shows "likes" on screen`."""
+        words = ", ".join(quoted(w, "en") for w in self.words)
+        return f"{self.where}: {self.key}: {quoted(as_read(self.text), 'en')} shows {words} on screen"
+
+
+def quoted(text: str, locale: Locale) -> str:
+    """A word or text quoted inside a sentence as each language does: `"likes"`, `« likes »` (no-break spaces)."""
+    return f"«\u00a0{text}\u00a0»" if locale == "fr" else f'"{text}"'
+
+
+def as_read(text: str) -> str:
+    """`text` as the screen shows it, on one console line.
+
+    Not repr(), which writes French no-break spaces as `\\u202f`; control characters (a line break) become spaces.
+    """
+    return re.sub(r"[\x00-\x1f\x7f]", " ", text)
 
 
 def _words_part(text: str) -> str:

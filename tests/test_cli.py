@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -14,8 +15,11 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
+from overlay import cli
 from overlay.cli import OPEN_FILES, PortInUse, announce, listening_sockets, main, more_open_files
 from overlay.config import load_config, parse_config
+from overlay.datalock import DataDirInUse
+from overlay.store import FILENAME, StoreUnavailable
 from tests.conftest import make_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +139,92 @@ def test_a_port_in_use_suggests_another_and_starts_nothing(tmp_path: Path) -> No
     assert not (data / "state.db").exists()  # bound before the source started: no live recorded
 
 
+def failing_start(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
+    """`serve` fails as it would at start, before anything runs."""
+
+    async def serve(*args: object, **kwargs: object) -> None:
+        raise exc
+
+    monkeypatch.setattr(cli, "serve", serve)
+
+
+def start(tmp_path: Path, locale: str, *args: str) -> int:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"locale: {locale}\n", encoding="utf-8")
+    return main(["--config", str(config), *args])
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        (
+            "fr",
+            "Impossible de démarrer le serveur : le dossier de données {path} est déjà utilisé par un autre serveur "
+            "d'overlay (processus 4321).\nDeux serveurs sur le même dossier mélangeraient leurs compteurs de likes. "
+            "Arrêtez l'autre serveur (Ctrl+C dans sa fenêtre, ou fermez-la), ou donnez à celui-ci son propre "
+            "dossier : --data-dir AUTRE_DOSSIER\n",
+        ),
+        (
+            "en",
+            "Could not start the server: the data folder {path} is in use by another overlay server (process 4321).\n"
+            "Two servers on one folder would mix their like counts. Stop the other server (Ctrl+C in its window, "
+            "or close it), or give this one its own folder: --data-dir OTHER_FOLDER\n",
+        ),
+    ],
+)
+def test_a_data_folder_in_use_is_said_in_the_configs_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], locale: str, said: str
+) -> None:
+    data = tmp_path / "data"
+    failing_start(monkeypatch, DataDirInUse(data, 4321))
+    assert start(tmp_path, locale, "--data-dir", str(data)) == 2
+    assert capsys.readouterr().err == said.format(path=data)
+
+
+def test_a_data_folder_held_by_an_unknown_process_says_so_in_french(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failing_start(monkeypatch, DataDirInUse(tmp_path, None))
+    assert start(tmp_path, "fr") == 2
+    assert "par un autre serveur d'overlay (un autre processus)." in capsys.readouterr().err
+
+
+def test_a_history_that_cannot_be_opened_is_said_in_french_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    cause = sqlite3.OperationalError("database is locked")
+    try:
+        raise StoreUnavailable(f"the live history {data / FILENAME} cannot be opened now ({cause}).") from cause
+    except StoreUnavailable as refused:
+        failing_start(monkeypatch, refused)
+    assert start(tmp_path, "fr", "--data-dir", str(data)) == 2
+    assert capsys.readouterr().err == (
+        f"Impossible de démarrer le serveur : l'historique des lives {data / FILENAME} ne peut pas être ouvert pour "
+        "l'instant (database is locked). Rien n'a été modifié. Un autre programme l'utilise-t-il, le disque est-il "
+        "plein, ou le dossier est-il en lecture seule ? Corrigez cela et relancez, ou lancez avec "
+        "--data-dir AUTRE_DOSSIER.\n"
+    )
+
+
+def test_another_system_error_at_start_is_said_in_french(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failing_start(monkeypatch, PermissionError(13, "Permission denied"))
+    assert start(tmp_path, "fr") == 1
+    assert capsys.readouterr().err == "Impossible de démarrer le serveur : [Errno 13] Permission denied\n"
+
+
+def test_a_recording_that_cannot_be_written_is_said_in_french(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("", encoding="utf-8")
+    recording = afile / "live.jsonl"  # a folder that is a file
+    assert start(tmp_path, "fr", "--record", str(recording)) == 2
+    assert capsys.readouterr().err.startswith(f"Impossible d'écrire l'enregistrement {recording} : ")
+
+
 def test_a_data_dir_that_is_a_file_is_said_plainly(tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("", encoding="utf-8")
@@ -172,10 +262,16 @@ def test_it_serves_the_demo_prints_the_obs_urls_and_stops_cleanly(tmp_path: Path
     )
     try:
         assert process.stdout is not None
-        banner = [process.stdout.readline() for _ in range(3)]
+        banner = [process.stdout.readline()]
+        while not banner[-1].startswith("Press Ctrl+C"):
+            banner.append(process.stdout.readline())
+            assert banner[-1], f"the banner ended early: {banner}"
         assert f"http://127.0.0.1:{port}/" in banner[0]
         assert "demo" in banner[0]
         assert f"http://127.0.0.1:{port}/widgets/goal" in banner[2]
+        assert (
+            banner[-2] == f"Data folder (live history, and the control-token file for the API): {tmp_path / 'data'}\n"
+        )
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
             assert response.status == 200
         # The demo live sends likes within a few seconds: wait for a state that has some.
@@ -239,6 +335,16 @@ def test_the_banner_writes_an_address_a_browser_can_open(
     assert banner[0].endswith(f" at {url}")
     assert f"{url}widgets/goal" in banner[2]
     assert f"{url}control?token=" in banner[-2]
+
+
+def test_the_banner_says_where_the_data_folder_is_so_the_token_file_can_be_found(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    announce(make_config(), 8080, "t" * 43, tmp_path)
+    banner = capsys.readouterr().out.splitlines()
+    assert "control?token=" in banner[-3]
+    assert banner[-2] == f"Data folder (live history, and the control-token file for the API): {tmp_path}"
+    assert banner[-1] == "Press Ctrl+C to stop."
 
 
 def test_it_binds_to_loopback_by_default() -> None:

@@ -47,8 +47,9 @@ def test_a_second_server_on_the_same_folder_refuses_and_a_kill_9_does_not_block_
     assert refused.stdout == ""  # no URLs announced: it never started
     assert "Traceback" not in refused.stderr
     message = refused.stderr
-    assert f"Could not start the server: the data folder {data_dir} is in use" in message
-    assert f"(process {first.process.pid})" in message
+    # In the config's language (French by default), as the other start-up errors.
+    assert f"Impossible de démarrer le serveur : le dossier de données {data_dir} est déjà utilisé" in message
+    assert f"(processus {first.process.pid})" in message
     assert "--data-dir" in message
     assert first.watch(0.2)[0].room == room  # the first one runs on, untouched
 

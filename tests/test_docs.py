@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
-from overlay.cli import build_parser
-from overlay.config import README_MARKERS, reference, reference_markdown
+import pytest
+import yaml
+
+from overlay.cli import SAID, build_parser
+from overlay.config import DEFAULT_CONFIG_PATH, README_MARKERS, parse_config, reference, reference_markdown, yaml_value
+from overlay.wording import check
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
-    missing = [key for key, _, _ in reference() if f"`{key}`" not in README]
+    missing = [setting.key for setting in reference() if f"`{setting.key}`" not in README]
     assert not missing, f"undocumented settings (run `make docs`): {missing}"
 
 
@@ -23,7 +28,7 @@ def test_the_readme_config_table_is_the_generated_one() -> None:
 
 
 def test_every_setting_has_a_description() -> None:
-    assert [key for key, _, description in reference() if not description] == []
+    assert [setting.key for setting in reference() if not setting.description] == []
 
 
 def test_every_command_line_option_is_in_the_readme() -> None:
@@ -36,3 +41,67 @@ def test_every_command_line_option_is_in_the_readme() -> None:
 def test_the_two_commands_are_there() -> None:
     assert "make run" in README
     assert "make test" in README
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (None, "null"),
+        (False, "false"),
+        ("fr", "fr"),
+        (["follow", "share", "gift"], "[follow, share, gift]"),
+        ("", '""'),
+        ("yes", '"yes"'),  # bare, YAML would read true
+        ("10", '"10"'),
+        ("#fe2c55", '"#fe2c55"'),  # bare, a comment
+        (1.0, "1.0"),
+    ],
+)
+def test_defaults_are_written_as_in_config_yaml_not_as_python_says_them(value: Any, written: str) -> None:
+    assert yaml_value(value) == written
+    assert yaml.safe_load(written) == value  # copied into config.yaml, it reads back as the default
+
+
+def test_no_python_spelling_reaches_the_table() -> None:
+    defaults = " ".join(setting.default for setting in reference())
+    assert not re.search(r"\b(None|True|False)\b|'", defaults)
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"),
+    [
+        ("locale", "fr or en"),
+        ("server.port", "whole number, 0 to 65535"),
+        ("demo.likes_per_second", "number, more than 0, at most 100000"),
+        ("demo.seed", "whole number or null"),
+        ("theme.name", "tiktok, minimal or neon"),
+        ("widgets.activity.kinds", "list of: follow, share, gift"),
+        ("goals.steps", "list, at least 1 item"),
+        ("goals.steps[].label", "text, 1 to 200 characters"),
+        ("challenges[].duration", "whole number, more than 0, at most 3600, or null"),
+        ("safe_wording", "true or false"),
+    ],
+)
+def test_the_table_says_what_values_each_setting_accepts(key: str, valid: str) -> None:
+    assert {setting.key: setting.valid for setting in reference()}[key] == valid
+
+
+def test_the_goal_steps_default_is_the_goal_a_config_without_goals_gets() -> None:
+    steps = parse_config("").goals.steps
+    assert len(steps) == 1
+    shown = {setting.key: setting.default for setting in reference()}
+    assert shown["goals.steps"] == f"one goal of {steps[0].target} likes"
+    assert shown["goals.steps[].target"] == "required"  # in each goal written, though
+
+
+def test_the_wording_example_is_what_the_shipped_config_gives() -> None:
+    shipped = parse_config(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"), "config.yaml")
+    example = next(str(w) for w in check(shipped) if w.key == "goals.steps[1].label")
+    assert f"`{example}`" in README
+
+
+@pytest.mark.parametrize("key", ["data_dir_in_use", "store_unavailable", "record_unwritable", "port_in_use"])
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_troubleshooting_quotes_the_start_up_errors_as_the_console_says_them(locale: str, key: str) -> None:
+    said = SAID[locale][key].split("{", 1)[0]  # up to the first value filled in
+    assert f"`{said}" in README

@@ -241,7 +241,7 @@ def test_built_in_texts_are_one_line_of_the_wording_warnings_in_either_language(
     assert sum(line.startswith("built-in") for line in lines) == 1
     french = warning_lines(check(make_config()), "fr")
     assert french[-1].startswith("textes intégrés des widgets (")
-    assert '"likes"' in french[-1]
+    assert "«\u00a0likes\u00a0»" in french[-1]  # French quotes, as the rest of the page
 
 
 # -- the real server, its file edited ------------------------------------------------------------------
@@ -407,7 +407,8 @@ async def test_new_wording_warnings_are_shown_and_safe_wording_applies_live(
     state = await client.until(lambda s: s["goals"][1]["label"] != "Le grand objectif !")
     mine = [line for line in state["config"]["warnings"] if not line.startswith("textes intégrés")]
     # On the pages in the overlay's language (French here); the log says it in English.
-    assert mine == [f'{config_file}:8 : goals.steps[1].label : « 10 000 likes ensemble ! » affiche "likes" à l\'écran']
+    label, word = "«\u00a010 000 likes ensemble !\u00a0»", "«\u00a0likes\u00a0»"
+    assert mine == [f"{config_file}:8 : goals.steps[1].label : {label} affiche {word} à l'écran"]
     assert "wording: " in caplog.text
     assert "goals.steps[1].label" in caplog.text
 

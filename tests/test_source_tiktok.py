@@ -1427,8 +1427,8 @@ async def test_the_memory_of_a_finished_room_does_not_hide_a_new_live(tiktok: Fa
 
 FRENCH = [
     "vérification du live de @moncompte",
-    "erreur : TikTok n'a pas de compte live @moncompte (vérifiez tiktok.unique_id ; TikTok vérifie peut-être "
-    "aussi les robots) ; nouvel essai dans 1 min",
+    "erreur : TikTok n'a pas de compte live @moncompte (vérifiez tiktok.unique_id ; TikTok demande peut-être "
+    "une vérification anti-robot) ; nouvel essai dans 1 min",
     "en attente du live de @moncompte",
     "connexion au live de @moncompte",
     "erreur : TikTok a répondu 429 ; nouvel essai dans 2 s",

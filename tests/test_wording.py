@@ -11,8 +11,10 @@ import aiohttp
 import pytest
 
 from overlay.config import parse_config
+from overlay.i18n import TEXTS
 from overlay.web import create_app
-from overlay.wording import check, risky_words, soften, texts_for
+from overlay.web.stats import LABELS as STATS_LABELS
+from overlay.wording import check, quoted, risky_words, soften, texts_for
 from tests.conftest import DrivenSource
 
 CONFIG = textwrap.dedent(
@@ -68,11 +70,31 @@ def test_each_warning_names_the_text_and_its_config_line() -> None:
     warnings = check(parse_config(CONFIG, "config.yaml"))
     mine = [str(w) for w in warnings if w.where != "built-in text"]
     assert mine == [
-        "config.yaml:5: goals.steps[1].label: '10 000 likes ensemble !' shows \"likes\" on screen",
-        "config.yaml:7: challenges[0].text: 'Abonne-toi et envoie un cadeau !' shows "
-        '"Abonne-toi", "cadeau" on screen',
+        'config.yaml:5: goals.steps[1].label: "10 000 likes ensemble !" shows "likes" on screen',
+        'config.yaml:7: challenges[0].text: "Abonne-toi et envoie un cadeau !" shows "Abonne-toi", "cadeau" on screen',
     ]
     assert any(w.key == "fr.per_minute" for w in warnings)
+
+
+def test_the_console_writes_a_text_as_it_reads_on_screen_without_escapes() -> None:
+    """repr() wrote the default goal as '10\\u202f000 likes ensemble\\u202f!'."""
+    default_goal = check(parse_config("", "config.yaml"))[0]
+    assert (
+        str(default_goal)
+        == 'config.yaml: goals.steps[0].label: "10\u202f000 likes ensemble\u202f!" shows "likes" on screen'
+    )
+    two_lines = parse_config('goals: {steps: [{id: a, label: "Objectif\\nlikes", target: 5}]}\n', "config.yaml")
+    assert '"Objectif likes" shows' in str(check(two_lines)[0])  # still one console line
+
+
+def test_french_quotes_words_with_guillemets_and_no_break_spaces() -> None:
+    assert quoted("likes", "fr") == "«\u00a0likes\u00a0»"
+    assert quoted("likes", "en") == '"likes"'
+    assert "«\u00a0Troubleshooting\u00a0»" in TEXTS["fr"]["tiktok_certificate"]
+
+
+def test_the_stats_page_names_the_top_likers_as_the_widget_does() -> None:
+    assert STATS_LABELS["fr"]["likers"] == TEXTS["fr"]["toplikers_title"] == "Top likers"
 
 
 async def test_safe_wording_softens_what_the_widgets_show(tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ LABELS: dict[str, dict[str, str]] = {
         "challenges": "Défis",
         "no_challenges": "Aucun défi lancé.",
         "outcome": "Résultat",
-        "likers": "Top likeurs",
+        "likers": "Top likers",
         "no_likers": "Personne n'est encore connu par son nom.",
         "export": "Exporter",
         "succeeded": "réussi",
