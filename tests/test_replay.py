@@ -17,6 +17,7 @@ from overlay.cli import main
 from overlay.config import ReplaySettings
 from overlay.engine import Engine
 from overlay.events import Event, Follow, Gift, Like, LiveEnded, LiveStarted, NewLive, SourceStatus, User, Viewers
+from overlay.sources import replay as replay_module
 from overlay.sources.replay import (
     CHECK_STEP,
     RecordingError,
@@ -133,6 +134,27 @@ def test_a_missing_or_empty_recording_says_so(tmp_path: Path) -> None:
         check_recording(tmp_path / "nope.jsonl")
     with pytest.raises(RecordingError, match="holds no events"):
         check_recording(write(tmp_path / "empty.jsonl", ""))
+
+
+async def test_a_recording_checked_before_the_start_is_not_read_again_unless_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "live.jsonl", {"t": 0, "type": "live_started", "room_id": "1"}, {"t": 1, "type": "follow"})
+    assert check_recording(path) == 2  # server.py, before it starts the server
+    reads: list[Path] = []
+    real_read = replay_module.read_recording
+
+    def counted_read(recording: Path, **kwargs: Any) -> Any:
+        reads.append(recording)
+        return real_read(recording, **kwargs)
+
+    monkeypatch.setattr(replay_module, "read_recording", counted_read)
+    assert await check_recording_in_steps(path) == 2  # the source, as it starts: no second reading
+    assert reads == []
+    with path.open("a", encoding="utf-8") as more:
+        more.write(json.dumps({"t": 2, "type": "share"}) + "\n")  # recorded on meanwhile
+    assert await check_recording_in_steps(path) == 3
+    assert reads == [path]
 
 
 # -- playing ----------------------------------------------------------------------------------

@@ -106,28 +106,47 @@ def _parse_line(raw: bytes) -> tuple[float, Event]:
     return float(offset), event_from_dict(data)
 
 
+# Recordings found good in this process, by (path, size, modification time): their number of events. `server.py`
+# checks the file before it starts the server, and the source would read it all again (13 s for 100 MB).
+_CHECKED: dict[tuple[str, int, int], int] = {}
+
+
 def check_recording(path: Path) -> int:
     """Read the whole recording once; the number of events, or RecordingError naming the bad line."""
-    return _counted(path, sum(1 for _ in read_recording(path)))
+    return _counted(path, sum(1 for _ in read_recording(path)), _identity(path))
 
 
 async def check_recording_in_steps(path: Path) -> int:
-    """`check_recording` on the event loop, giving it a turn every CHECK_STEP lines.
+    """`check_recording` on the event loop, giving it a turn every CHECK_STEP lines (at once if it was checked).
 
     The server already serves widgets when the replay starts, and a long recording takes
     seconds to read. (A worker thread was measured worse: on a busy PC it kept the GIL from
     the event loop for up to half a second at a time.)
     """
+    identity = _identity(path)
+    if identity in _CHECKED:
+        return _CHECKED[identity]
     count = 0
     for count, _ in enumerate(read_recording(path), 1):
         if count % CHECK_STEP == 0:
             await asyncio.sleep(0)
-    return _counted(path, count)
+    return _counted(path, count, identity)
 
 
-def _counted(path: Path, count: int) -> int:
+def _identity(path: Path) -> tuple[str, int, int] | None:
+    """The file as it is now (an edit or a rewrite changes its size or time); None if it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # (reading it says why)
+    return str(path.resolve()), stat.st_size, stat.st_mtime_ns
+
+
+def _counted(path: Path, count: int, identity: tuple[str, int, int] | None) -> int:
     if not count:
         raise RecordingError(f"{path}: the recording holds no events")
+    if identity is not None and identity == _identity(path):  # (not changed while it was read)
+        _CHECKED[identity] = count
     return count
 
 
