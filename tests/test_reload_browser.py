@@ -119,7 +119,7 @@ def test_the_control_and_index_pages_show_an_invalid_edit_until_it_is_fixed(
     page.wait_for_selector("#config-error", state="hidden")
     wait_text(page, '[data-challenge="sprint"] .challenge-text', "Abonne-toi pour le sprint !")  # buttons rebuilt
     warnings = page.locator("#config-warning-list li").all_text_contents()
-    assert any("challenges[0].text" in line and '"Abonne-toi"' in line for line in warnings)
+    assert any("challenges[0].text" in line and "«\u00a0Abonne-toi\u00a0»" in line for line in warnings)  # French
     assert page.evaluate("window.sameDocument") is True
 
     config_file.write_text(fixed + "server:\n  frame_ms: 50\n", encoding="utf-8")  # applies after a restart only
