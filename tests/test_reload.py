@@ -151,6 +151,26 @@ def test_a_goal_set_back_by_hand_is_not_skipped_by_an_edit_of_the_ladder() -> No
     assert (goal["id"], goal["label"], goal["progress"], goal["reached"]) == ("warmup", "Palier 1", 0, False)
 
 
+@pytest.mark.parametrize(
+    ("likes", "edited", "shown"),
+    [
+        (3000, goals(("warmup", "W", 1000), ("mid", "M", 5000), ("main", "Objectif", 10_000)), ("mid", 5000)),
+        (35_500, goals(*TWO_STEPS, every=10_000), ("main+3", 40_000)),  # after `then: {every: 1000}` below
+        (25_000, goals(("warmup", "W", 1000), ("main", "Objectif", 20_000), every=10_000), ("main+1", 30_000)),
+    ],
+    ids=["a goal added before the current one", "then.every changed", "the last step's target raised"],
+)
+def test_a_goal_the_likes_put_on_screen_follows_an_edit_of_the_ladder(
+    likes: int, edited: dict[str, Any], shown: tuple[str, int]
+) -> None:
+    engine = Engine(make_config(**goals(*TWO_STEPS, every=1000 if likes > 30_000 else 10_000)), "test")
+    liked(engine, likes)
+    engine.tick(10)  # celebrations over
+    engine.reconfigure(make_config(**edited), 11)
+    goal = engine.snapshot(11)["goal"]
+    assert (goal["id"], goal["target"]) == shown
+
+
 def test_goal_controls_still_count_after_an_edit() -> None:
     engine = Engine(make_config(**goals(*TWO_STEPS)), "test")
     engine.apply(SetProgress(4000), 1)

@@ -40,6 +40,7 @@ class GoalLadder:
         self.reached_at: float | None = None
         self.reached_log: list[tuple[str, int, float]] = []  # (goal id, target, when)
         self.undone = 0  # the goals of reached_log before this were taken back by a control (`take_back`)
+        self.chosen = False  # the goal on screen was put there by next/previous: an edit keeps it (`settle`)
         self._current: Goal | None = None  # `goal()` of the current index, asked for on every like
 
     @property
@@ -109,6 +110,7 @@ class GoalLadder:
 
     def sync(self, progress: int) -> None:
         """Jump to the right goal without celebrating (start or restart in the middle of a live)."""
+        self.chosen = False
         self.index = self.first_above(progress)
         self.reached_at = None
         if self._is_last() and progress >= self.goal().target:
@@ -134,6 +136,7 @@ class GoalLadder:
             return False
         self.index = max(self.index + 1, self.first_above(progress))
         self.reached_at = None
+        self.chosen = False
         self.update(progress, now)
         return True
 
@@ -142,6 +145,7 @@ class GoalLadder:
         self.reached_at = None
         self.reached_log.clear()
         self.undone = 0
+        self.chosen = False
 
     def take_back(self) -> None:
         """A control moved the goal by hand (next, previous, set): the goals reached so far no longer say where
@@ -170,16 +174,18 @@ class GoalLadder:
         self.settle(current.id, progress)
 
     def settle(self, goal_id: str, progress: int) -> None:
-        """Show goal `goal_id` where the ladder has it now (after an edit, or a restart), without celebrating.
+        """The goal to show after an edit of the ladder, or a restart (`goal_id` on screen before), no celebration.
 
-        It stays even if a control put it there (next, previous, set), unless `progress` is past its target,
-        or a goal after it was reached this live (by id: a goal reached stays behind us even if its target
-        was raised; not one a control took back since).
+        A goal next/previous chose (`chosen`) stays where the ladder has it now, unless `progress` is past its
+        target. Otherwise the ladder shows the first goal above `progress`, and never one before a goal reached
+        this live (by id: a goal reached stays behind us even if its target was raised; not one a control took
+        back since).
         """
         ids = [step.id for step in self.settings.steps]
         done = {reached_id for reached_id, _, _ in self.reached_log[self.undone :]}
-        past = max((index + 1 for index, step_id in enumerate(ids) if step_id in done), default=0)
-        floor = max(self.index_of(goal_id) or 0, past)
+        floor = max((index + 1 for index, step_id in enumerate(ids) if step_id in done), default=0)
+        if self.chosen:
+            floor = max(floor, self.index_of(goal_id) or 0)
         self._current = None
         self.index = max(self.first_above(progress), floor)
         self.reached_at = None

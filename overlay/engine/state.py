@@ -279,6 +279,7 @@ class Engine:
         if self.config.goals.then.every is None:
             index = min(index, ladder.steps - 1)
         ladder.index = max(0, index)
+        ladder.chosen = True
         ladder.reached_at = now if self.progress >= ladder.goal().target else None
 
     def _animate(self, kind: str, user: Any, count: int, extra: dict[str, Any] | None = None) -> None:
@@ -375,6 +376,7 @@ class Engine:
                 "reached": self.goals.reached,
                 "log": [[goal_id, target, when - self.started_at] for goal_id, target, when in self.goals.reached_log],
                 "undone": self.goals.undone,
+                "chosen": self.goals.chosen,
             },
             # Rhythm buckets as seconds before `now`, so likes/min is right again right after a restart.
             "rhythm": [[now - second, count] for second, count in self.rhythm.buckets()],
@@ -404,6 +406,7 @@ class Engine:
         ladder = self.goals
         ladder.reached_log[:] = [(str(i), int(t), self.started_at + float(s)) for i, t, s in goal.get("log", [])]
         ladder.undone = min(int(goal.get("undone", 0)), len(ladder.reached_log))
+        ladder.chosen = bool(goal.get("chosen", False))
         ladder.index = max(int(goal.get("index", 0)), 0)  # (what a state saved before goal ids says)
         if "id" in goal:
             ladder.settle(str(goal["id"]), self.progress)
