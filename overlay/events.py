@@ -249,6 +249,8 @@ def _check_types(event: Event) -> None:
             and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= LARGEST_COUNT)
         ):
             raise ValueError(f"'{f.name}' must be a whole number from 0 to {LARGEST_COUNT:,}, got {value!r}")
+        if f.name == "diamonds" and (worth := value * getattr(event, "count", 1)) > LARGEST_COUNT:  # (added up)
+            raise ValueError(f"'diamonds' x 'count' must be at most {LARGEST_COUNT:,}, got {worth:,}")
         if f.name == "id" and not isinstance(value, str):
             raise ValueError(f"'id' must be a string, got {value!r}")
         if f.name == "key" and not isinstance(value, str):  # the engine looks it up among the texts

@@ -370,6 +370,9 @@ class Store:
                 self._write_live(db, live, saved_at)
 
     def _write_live(self, db: sqlite3.Connection, live: LiveRecord, saved_at: float) -> None:
+        # An ended live is written at each flush while the server waits for the next one: its summary is
+        # carried to the new save time, not summed again (39 ms for a four-hour live, twice a second).
+        summed = live.ended and not (live.likes or live.totals) and self._summary_current(db, live.id)
         db.execute(
             """INSERT INTO lives (id, room_id, source, started_at, seconds, ended, saved_at,
                                   total, follows, shares, gifts, diamonds)
@@ -428,8 +431,20 @@ class Store:
                 "INSERT OR REPLACE INTO live_state (live_id, saved_at, data) VALUES (?, ?, ?)",
                 (live.id, saved_at, json.dumps(live.state, ensure_ascii=False)),
             )
-        if live.ended:
+        if summed:
+            db.execute("UPDATE live_summaries SET saved_at = ? WHERE live_id = ?", (saved_at, live.id))
+        elif live.ended:
             db.execute(f"{_SUMMARIZE} WHERE id = ?", (live.id,))
+
+    @staticmethod
+    def _summary_current(db: sqlite3.Connection, live_id: int) -> bool:
+        """Whether the live's summary is up to date (made at its last save, as it stands now)."""
+        row = db.execute(
+            """SELECT 1 FROM live_summaries sm JOIN lives ON lives.id = sm.live_id
+               WHERE sm.live_id = ? AND sm.saved_at = lives.saved_at AND lives.ended = 1""",
+            (live_id,),
+        ).fetchone()
+        return row is not None
 
     @staticmethod
     def _challenge(db: sqlite3.Connection, live_id: int, record: dict[str, Any]) -> None:

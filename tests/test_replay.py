@@ -85,6 +85,10 @@ def test_the_bundled_sample_is_what_make_sample_writes_now(tmp_path: Path) -> No
         ('{"t": -1, "type": "like", "count": 3}', "'t' (seconds from the start) must be a number >= 0, got -1"),
         ('{"t": 2, "type": "bisou"}', "unknown event type 'bisou'"),
         ('{"t": 2, "type": "like", "count": -4}', "'count' must be a whole number from 0 to 1,000,000,000,000, got -4"),
+        (  # each within bounds, together more than the history can keep
+            '{"t": 2, "type": "gift", "gift": "Lion", "count": 1000000000000, "diamonds": 1000000000000}',
+            "'diamonds' x 'count' must be at most 1,000,000,000,000, got 1,000,000,000,000,000,000,000,000",
+        ),
         (  # more than the history can keep: it stopped every save of the live
             '{"t": 2, "type": "like", "count": 1, "total": 9223372036854775808}',
             "'total' must be a whole number from 0 to 1,000,000,000,000, got 9223372036854775808",

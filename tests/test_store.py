@@ -759,6 +759,28 @@ def test_a_live_that_goes_on_after_its_end_is_listed_from_its_timeline_until_it_
     store.close()
 
 
+def test_an_ended_live_saved_again_while_the_server_waits_is_not_summed_again(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    store = Store(path).open()
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={0: 7}, ended=True)], 2.0)
+    forget_timeline(path, 1)  # summed again, it would now read 0
+    for saved_at in (2.5, 3.0, 3.5):  # the persister's flushes after the end
+        store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, ended=True)], saved_at)
+    assert listed(store) == [(1, 7, 7)]
+    store.close()
+
+
+def test_a_live_that_went_on_and_ended_again_without_new_likes_in_that_save_is_summed_again(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    store = Store(path).open()
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={0: 7}, ended=True)], 2.0)
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={90: 30})], 3.0)
+    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, ended=True)], 4.0)
+    forget_timeline(path, 1)
+    assert listed(store) == [(1, 37, 30)]
+    store.close()
+
+
 def test_a_live_ended_at_start_up_is_summed_too(tmp_path: Path) -> None:
     path = tmp_path / FILENAME
     store = Store(path).open()
