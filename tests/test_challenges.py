@@ -233,13 +233,18 @@ def test_a_short_dip_does_not_fire() -> None:
     assert tick_until(e, 66.0, 125.0) is None
 
 
-def test_the_cooldown_keeps_it_from_nagging() -> None:
-    e = engine(rules=[RULE])
+def prompted_once(e: Engine) -> None:
+    """The rate rises then drops: the rule starts the prompt at 71 s; it runs 30 s, its result leaves the screen."""
     e.apply(like(150), 1.0)
-    assert tick_until(e, 1.0, 200.0) == 71.0  # the prompt runs 30 s: it ends at 101 s
+    assert tick_until(e, 1.0, 200.0) == 71.0
     for now in range(72, 101 + int(RESULT_SECONDS) + 1):
         e.tick(float(now))
     assert challenge(e, 101.0 + RESULT_SECONDS) is None
+
+
+def test_the_cooldown_keeps_it_from_nagging() -> None:
+    e = engine(rules=[RULE])
+    prompted_once(e)
     # The rate stays low: the next start waits for the cooldown after the end (101 + 120 s).
     assert tick_until(e, 101.0 + RESULT_SECONDS + 1, 400.0) == 221.0
 
@@ -510,10 +515,7 @@ def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_setti
 
 def test_a_restart_keeps_the_cooldown_of_the_rhythm_rules() -> None:
     e = engine(rules=[RULE])
-    e.apply(like(150), 1.0)
-    assert tick_until(e, 1.0, 200.0) == 71.0  # the prompt runs 30 s: it ends at 101 s
-    for now in range(72, 101 + int(RESULT_SECONDS) + 1):
-        e.tick(float(now))
+    prompted_once(e)  # it ended at 101 s
     back = restarted(e, 110.0, away=0.0, later=110.0, rules=[RULE])  # (same clock: the times read alike)
     assert tick_until(back, 110.0, 400.0) == 221.0  # the cooldown after the end, as without the restart
 

@@ -250,16 +250,21 @@ def test_a_host_name_is_listened_on_at_every_address_it_has() -> None:
             sock.close()
 
 
-def test_it_serves_the_demo_prints_the_obs_urls_and_stops_cleanly(tmp_path: Path) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "server.py", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+def started(port: int, data_dir: Path, *options: str) -> subprocess.Popen[str]:
+    """`server.py` in its own process, as a creator starts it, its console read by the test."""
+    return subprocess.Popen(
+        [sys.executable, "server.py", "--port", str(port), "--data-dir", str(data_dir), *options],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def test_it_serves_the_demo_prints_the_obs_urls_and_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    process = started(port, tmp_path / "data")
     try:
         assert process.stdout is not None
         banner = [process.stdout.readline()]
@@ -293,14 +298,7 @@ def test_it_serves_the_demo_prints_the_obs_urls_and_stops_cleanly(tmp_path: Path
 def test_a_malformed_request_leaves_the_token_out_of_the_console(tmp_path: Path) -> None:
     """aiohttp logs a request line it cannot parse whole, with a traceback; the logs get pasted into bug reports."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "server.py", "--port", str(port), "--data-dir", str(tmp_path / "data"), "--verbose"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    process = started(port, tmp_path / "data", "--verbose")
     try:
         assert process.stdout is not None
         while "token=" not in (line := process.stdout.readline()):  # the control page's address, in the banner

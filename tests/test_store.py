@@ -400,11 +400,8 @@ async def test_a_store_write_that_fails_is_retried(tmp_path: Path, caplog: pytes
     await persister.stop()
 
 
-async def test_the_flush_loop_writes_without_being_asked(tmp_path: Path) -> None:
-    clock = Clock()
-    _, bus, persister = make(tmp_path, clock)
-    persister.flush_seconds = 0.01
-    await persister.start()
+def told_of_writes(persister: Persister) -> asyncio.Event:
+    """An event set, on the loop, after each write of the store (writes run on a worker thread)."""
     written = asyncio.Event()
     loop = asyncio.get_running_loop()
     real_write = persister.store.write
@@ -414,6 +411,15 @@ async def test_the_flush_loop_writes_without_being_asked(tmp_path: Path) -> None
         loop.call_soon_threadsafe(written.set)
 
     persister.store.write = write  # type: ignore[method-assign]
+    return written
+
+
+async def test_the_flush_loop_writes_without_being_asked(tmp_path: Path) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock)
+    persister.flush_seconds = 0.01
+    await persister.start()
+    written = told_of_writes(persister)
     task = asyncio.create_task(persister.run())
     bus.publish(Like(count=1))
     async with asyncio.timeout(5):
@@ -434,15 +440,7 @@ async def saved_without_waiting(
     for event in (Like(count=1), *before):
         bus.publish(event)
     await persister.flush()  # the live is open and saved; the loop will not save it again by itself
-    saved = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    real_write = persister.store.write
-
-    def write(lives: list[LiveRecord], saved_at: float) -> None:
-        real_write(lives, saved_at)
-        loop.call_soon_threadsafe(saved.set)
-
-    persister.store.write = write  # type: ignore[method-assign]
+    saved = told_of_writes(persister)
     task = asyncio.create_task(persister.run())
     await asyncio.sleep(0.05)
     saved.clear()  # (the loop's first turn saves once)
@@ -731,6 +729,13 @@ def forget_timeline(path: Path, live_id: int) -> None:
         db.execute("DELETE FROM like_seconds WHERE live_id = ?", (live_id,))
 
 
+def save(store: Store, saved_at: float, likes: dict[int, int] | None = None, *, ended: bool = False) -> None:
+    """One flush of live 1 (TikTok's room "r"): the likes of these seconds, and whether it has ended."""
+    store.write(
+        [LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes=likes or {}, ended=ended)], saved_at
+    )
+
+
 def test_an_ended_live_is_summed_once_for_the_list(tmp_path: Path) -> None:
     path = tmp_path / FILENAME
     store = Store(path).open()
@@ -750,10 +755,10 @@ def test_an_ended_live_is_summed_once_for_the_list(tmp_path: Path) -> None:
 def test_a_live_that_goes_on_after_its_end_is_listed_from_its_timeline_until_it_ends_again(tmp_path: Path) -> None:
     path = tmp_path / FILENAME
     store = Store(path).open()
-    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={0: 7}, ended=True)], 2.0)
-    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={90: 30})], 3.0)  # TikTok's room
+    save(store, 2.0, {0: 7}, ended=True)
+    save(store, 3.0, {90: 30})  # TikTok's room
     assert listed(store) == [(1, 37, 30)]
-    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={91: 2}, ended=True)], 4.0)
+    save(store, 4.0, {91: 2}, ended=True)
     forget_timeline(path, 1)
     assert listed(store) == [(1, 39, 32)]
     store.close()
@@ -762,10 +767,10 @@ def test_a_live_that_goes_on_after_its_end_is_listed_from_its_timeline_until_it_
 def test_an_ended_live_saved_again_while_the_server_waits_is_not_summed_again(tmp_path: Path) -> None:
     path = tmp_path / FILENAME
     store = Store(path).open()
-    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={0: 7}, ended=True)], 2.0)
+    save(store, 2.0, {0: 7}, ended=True)
     forget_timeline(path, 1)  # summed again, it would now read 0
     for saved_at in (2.5, 3.0, 3.5):  # the persister's flushes after the end
-        store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, ended=True)], saved_at)
+        save(store, saved_at, ended=True)
     assert listed(store) == [(1, 7, 7)]
     store.close()
 
@@ -773,9 +778,9 @@ def test_an_ended_live_saved_again_while_the_server_waits_is_not_summed_again(tm
 def test_a_live_that_went_on_and_ended_again_without_new_likes_in_that_save_is_summed_again(tmp_path: Path) -> None:
     path = tmp_path / FILENAME
     store = Store(path).open()
-    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={0: 7}, ended=True)], 2.0)
-    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={90: 30})], 3.0)
-    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, ended=True)], 4.0)
+    save(store, 2.0, {0: 7}, ended=True)
+    save(store, 3.0, {90: 30})
+    save(store, 4.0, ended=True)
     forget_timeline(path, 1)
     assert listed(store) == [(1, 37, 30)]
     store.close()
@@ -784,7 +789,7 @@ def test_a_live_that_went_on_and_ended_again_without_new_likes_in_that_save_is_s
 def test_a_live_ended_at_start_up_is_summed_too(tmp_path: Path) -> None:
     path = tmp_path / FILENAME
     store = Store(path).open()
-    store.write([LiveRecord(id=1, room_id="r", source="tiktok", started_at=1, likes={0: 7, 59: 3, 60: 1})], 2.0)
+    save(store, 2.0, {0: 7, 59: 3, 60: 1})
     store.end_live(1)  # found unfinished and not to be continued
     forget_timeline(path, 1)
     assert listed(store) == [(1, 11, 10)]
