@@ -17,6 +17,7 @@ from overlay.events import (
     Like,
     LiveEnded,
     LiveStarted,
+    NewLive,
     SetProgress,
     SourceStatus,
     User,
@@ -211,6 +212,28 @@ def test_a_new_room_starts_a_new_session_at_its_own_total() -> None:
     likes = e.snapshot(2.0)["likes"]
     assert (likes["total"], likes["session"]) == (0, 0)
     assert e.snapshot(2.0)["goal"]["id"] == "warmup"
+
+
+def test_a_new_session_by_hand_in_tiktoks_room_keeps_its_count_on_screen() -> None:
+    e = engine()
+    e.apply(LiveStarted(room_id="r1"), 0.0)
+    e.apply(like(5, total=50_000), 1.0)
+    e.tick(10.0)
+    goal_before = e.snapshot(10.0)["goal"]["id"]
+    e.apply(NewLive(), 11.0)  # the control's "new live": TikTok's room stays
+    likes = e.snapshot(11.0)["likes"]
+    assert (likes["total"], likes["session"]) == (50_000, 0)  # no drop to 0 on screen, then a jump back
+    assert e.snapshot(11.0)["goal"]["id"] == goal_before
+    e.apply(like(3, total=50_003), 12.0)
+    likes = e.snapshot(12.0)["likes"]
+    assert (likes["total"], likes["session"]) == (50_003, 3)
+
+
+def test_a_new_live_of_the_demo_starts_its_count_again() -> None:
+    e = engine()
+    e.apply(like(5, total=8_000), 1.0)
+    e.apply(NewLive(room_id="demo-2"), 2.0)
+    assert (e.total, e.session, e.room_id) == (0, 0, "demo-2")
 
 
 def test_the_same_room_again_is_a_reconnect_not_a_new_live() -> None:

@@ -140,8 +140,11 @@ class Engine:
                 self.ended_at = now
             self.live_ended = True
         elif isinstance(event, NewLive):
-            self.room_id = event.room_id or self.room_id
-            self._reset_live(None, now)
+            if event.room_id:  # a live of our own (the demo): its count starts again
+                self.room_id = event.room_id
+                self._reset_live(None, now)
+            else:  # a new session in the same room (TikTok's): the room's count stays on screen, no drop to 0
+                self._reset_live(self.total if self.total_known else None, now)
         elif isinstance(event, SourceStatus):
             self.status = event.status
             self._status, self._status_at = event, now
