@@ -16,6 +16,7 @@ MOMENTS = 5
 MOMENT_GAP = 60  # two top moments are at least this many seconds apart, so one burst is not listed twice
 MOMENT_RATIO = 1.5  # a moment has at least this many times the live's average likes per bucket
 LULL_RATIO = 0.25  # a lull: buckets under this fraction of the live's average
+LULL_SECONDS = 30  # a shorter dip is no lull worth telling (a live's last seconds, a pause to read a comment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +117,10 @@ def longest_lull(
     *,
     average: float | None = None,
     end: float | None = None,
+    min_seconds: int = LULL_SECONDS,
 ) -> Lull | None:
-    """The longest run of buckets under `ratio` of the average bucket (the first one on a tie).
+    """The longest run of buckets under `ratio` of the average bucket (the first one on a tie), if it lasted
+    `min_seconds` at least.
 
     Buckets in `down` (the server was not running: no likes were seen, whatever the viewers did)
     are neither a lull nor part of the default average. `end` (the live's length) makes the last
@@ -144,7 +147,7 @@ def longest_lull(
             if length > 0 and (best is None or length > best.seconds):
                 best = Lull(run_start * size, length)
             run_start = None
-    return best
+    return best if best is not None and best.seconds >= min_seconds else None
 
 
 def goal_at(second: float, goals: Sequence[dict[str, Any]]) -> int:
@@ -212,6 +215,7 @@ def analyse(
     missed = sum(min(float(o["seconds"]), max(0.0, length - float(o["start"]))) for o in outages)
     seen_seconds = max(length - missed, 1.0)
     per_bucket = total / seen_seconds * BUCKET_SECONDS
+    peak = peak_per_minute(timeline)
     ordered = sorted(goals, key=lambda goal: float(goal["second"]))
     moments = []
     for rank, (start, likes, ratio) in enumerate(top_moments(counts, average=per_bucket), start=1):
@@ -238,8 +242,9 @@ def analyse(
         seconds=length,
         likes=total,
         buckets=counts,
-        per_minute=total / max(seen_seconds, 60.0) * 60,
-        peak_per_minute=peak_per_minute(timeline),
+        # (never above the best minute: one that spans an outage saw fewer likes than the live's minutes did)
+        per_minute=min(total / max(seen_seconds, 60.0) * 60, float(peak)),
+        peak_per_minute=peak,
         moments=moments,
         # (A like saved just after the live's last saved second extends it: the store's clock and seconds differ.)
         lull=longest_lull(counts, down=down, average=per_bucket, end=max([seconds, *(s + 1 for s, _ in timeline)])),

@@ -173,7 +173,20 @@ def test_likes_saved_past_the_lives_last_saved_second_make_no_empty_or_negative_
 
 def test_a_lull_at_the_end_stops_at_the_end() -> None:
     timeline = [(s, 10) for s in range(120)]
-    assert analyse(timeline, 143).lull == Lull(120, 23)  # nothing in the last 23 s
+    assert analyse(timeline, 153).lull == Lull(120, 33)  # nothing in the last 33 s
+
+
+def test_a_dip_of_a_few_seconds_is_no_lull() -> None:
+    timeline = [(s, 10) for s in range(120)]
+    assert analyse(timeline, 123).lull is None  # the live ended 3 s after its last like
+    assert analyse([(s, 10) for s in range(300) if not 100 <= s < 120], 300).lull is None  # a 20 s pause
+
+
+def test_the_average_is_never_above_the_best_minute_even_across_an_outage() -> None:
+    # 40 likes/s for 45 s, the server down 28 s, then 40 likes/s for 28 s: every minute holds the outage.
+    timeline = [(s, 40) for s in [*range(45), *range(73, 101)]]
+    analysis = analyse(timeline, 101, outages=[{"start": 45.0, "seconds": 28.0}])
+    assert analysis.per_minute <= analysis.peak_per_minute
 
 
 def test_a_long_live_is_charted_in_fewer_wider_bars_each_one_can_be_hovered() -> None:
@@ -327,7 +340,7 @@ async def test_a_new_live_by_hand_needs_the_control_token(server: TestServer, so
     status, body = await post(server, "/api/lives/new", {"Authorization": f"Bearer {token}"})
     assert status == 200
     assert body == {"ok": True, "live": 2, "room_id": "room-1"}  # a TikTok-like source keeps its room
-    assert server.app[ENGINE].total == 0
+    assert (server.app[ENGINE].total, server.app[ENGINE].session) == (105, 0)  # the room's count stays on screen
     await source.push(Like(count=3))
     await server.app[PERSISTER].flush()
     lives = sorted(server.app[PERSISTER].store.lives(), key=lambda live: live["id"])
