@@ -17,6 +17,15 @@ MOMENT_GAP = 60  # two top moments are at least this many seconds apart, so one 
 MOMENT_RATIO = 1.5  # a moment has at least this many times the live's average likes per bucket
 LULL_RATIO = 0.25  # a lull: buckets under this fraction of the live's average
 LULL_SECONDS = 30  # a shorter dip is no lull worth telling (a live's last seconds, a pause to read a comment)
+CHART_BARS = 360  # at most: on a page 1,000 pixels wide, each bar of an 8-hour live stays wide enough to hover
+
+
+def bar_seconds(count: int) -> int:
+    """The chart's bar for a live of `count` 10-second buckets: 10 s, 30 s, 1, 2, 5 or 10 minutes.
+
+    The moments are found on the same bars: ranked on 10 seconds, a long live's marks sat on bars lower
+    than the tallest ones the chart showed."""
+    return next((size for size in (10, 30, 60, 120, 300) if count * BUCKET_SECONDS / size <= CHART_BARS), 600)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,7 @@ class Analysis:
     moments: list[Moment]
     lull: Lull | None  # the longest stretch below LULL_RATIO of the average, the server's outages aside
     outages: list[Lull] = field(default_factory=list)  # when the server was down while the live went on
+    moment_seconds: int = BUCKET_SECONDS  # each moment's span: the chart's bar (`bar_seconds`)
 
 
 def buckets(timeline: Iterable[tuple[int, int]], seconds: float, size: int = BUCKET_SECONDS) -> list[int]:
@@ -217,8 +227,11 @@ def analyse(
     per_bucket = total / seen_seconds * BUCKET_SECONDS
     peak = peak_per_minute(timeline)
     ordered = sorted(goals, key=lambda goal: float(goal["second"]))
+    size = bar_seconds(len(counts))
+    bars = counts if size == BUCKET_SECONDS else buckets(timeline, seconds, size)
+    found = top_moments(bars, size, gap=max(MOMENT_GAP, 2 * size), average=per_bucket * size / BUCKET_SECONDS)
     moments = []
-    for rank, (start, likes, ratio) in enumerate(top_moments(counts, average=per_bucket), start=1):
+    for rank, (start, likes, ratio) in enumerate(found, start=1):
         on_screen = shown_at(start, shown)
         label: str | None
         if on_screen is not None:
@@ -226,7 +239,7 @@ def analyse(
         else:
             done = goal_at(start, ordered)
             label, step = next_goals[done] if done < len(next_goals) else None, done + 1
-        challenge = challenge_at(start, start + BUCKET_SECONDS, challenges)
+        challenge = challenge_at(start, start + size, challenges)
         moments.append(
             Moment(
                 rank=rank,
@@ -249,4 +262,5 @@ def analyse(
         # (A like saved just after the live's last saved second extends it: the store's clock and seconds differ.)
         lull=longest_lull(counts, down=down, average=per_bucket, end=max([seconds, *(s + 1 for s, _ in timeline)])),
         outages=[Lull(int(float(o["start"])), max(1, round(float(o["seconds"])))) for o in outages],
+        moment_seconds=size,
     )

@@ -207,6 +207,20 @@ def test_a_long_live_is_charted_in_fewer_wider_bars_each_one_can_be_hovered() ->
     )
 
 
+def test_a_long_lives_moments_are_its_tallest_bars() -> None:
+    # 6 hours at 1 like/s; a 10-second spike of 300 likes at 1:00:00, and a minute at 8 likes/s from 2:00:00.
+    likes = {s: 1 for s in range(6 * 3600)}
+    likes.update({s: 30 for s in range(3600, 3610)})
+    likes.update({s: 8 for s in range(7200, 7260)})
+    analysis = analyse(sorted(likes.items()), 6 * 3600)
+    assert analysis.moment_seconds == 60  # the chart's bars
+    assert [(m.start, m.likes) for m in analysis.moments[:2]] == [(7200, 480), (3600, 350)]  # not the spike first
+    drawn = chart({"analysis": analysis, "goals": [], "challenges": []}, "fr")
+    tallest = max(drawn["bars"], key=lambda bar: bar["h"])
+    # The mark on the tallest bar (the bar's rounded x and width may differ from its centre by a hundredth).
+    assert drawn["moments"][0]["x"] == pytest.approx(tallest["x"] + tallest["hit_w"] / 2, abs=0.02)
+
+
 # -- a recorded live on the stats page -------------------------------------------------------
 
 NASTY = '<img src=x onerror="alert(1)">'
