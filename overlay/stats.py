@@ -15,6 +15,10 @@ BUCKET_SECONDS = 10
 MOMENTS = 5
 MOMENT_GAP = 60  # two top moments are at least this many seconds apart, so one burst is not listed twice
 MOMENT_RATIO = 1.5  # a moment has at least this many times the live's average likes per bucket
+# ...and stands out from the live's own ups and downs: above the median bucket by this many of their spread (the
+# median absolute deviation, scaled to a standard deviation). Viewers send likes in batches of 1 to 15, so a steady
+# live of a few likes a second has buckets twice its average by chance alone.
+MOMENT_SPREAD = 4.0
 LULL_RATIO = 0.25  # a lull: buckets under this fraction of the live's average
 LULL_SECONDS = 30  # a shorter dip is no lull worth telling (a live's last seconds, a pause to read a comment)
 CHART_BARS = 360  # at most: on a page 1,000 pixels wide, each bar of an 8-hour live stays wide enough to hover
@@ -95,11 +99,13 @@ def top_moments(
     gap: int = MOMENT_GAP,
     ratio: float = MOMENT_RATIO,
     average: float | None = None,
+    seen: Sequence[int] | None = None,
 ) -> list[tuple[int, int, float]]:
     """(start second, likes, ratio to average) of the biggest buckets, at least `gap` seconds apart, best first.
 
     Only buckets well above the average bucket (by default the mean of `counts`; `analyse` leaves out
-    the server's outages): a flat live has no moments to show.
+    the server's outages) and above the live's usual ups and downs (`MOMENT_SPREAD`, over the buckets
+    `seen`, by default all): a flat or merely noisy live has no moments to show.
     """
     if not counts:
         return []
@@ -107,11 +113,15 @@ def top_moments(
         average = sum(counts) / len(counts)
     if average <= 0:
         return []
+    usual = sorted(counts if seen is None else seen) or [0]
+    median = usual[len(usual) // 2]
+    spread = 1.4826 * sorted(abs(likes - median) for likes in usual)[len(usual) // 2]
+    least = max(average * ratio, median + MOMENT_SPREAD * spread)
     chosen: list[tuple[int, int, float]] = []
     # Biggest first; on a tie the earlier bucket wins, so the result does not depend on sort stability.
     for index in sorted(range(len(counts)), key=lambda i: (-counts[i], i)):
         likes = counts[index]
-        if likes < average * ratio or len(chosen) == count:
+        if likes < least or len(chosen) == count:
             break
         start = index * size
         if all(abs(start - other) >= gap for other, _, _ in chosen):
@@ -229,7 +239,12 @@ def analyse(
     ordered = sorted(goals, key=lambda goal: float(goal["second"]))
     size = bar_seconds(len(counts))
     bars = counts if size == BUCKET_SECONDS else buckets(timeline, seconds, size)
-    found = top_moments(bars, size, gap=max(MOMENT_GAP, 2 * size), average=per_bucket * size / BUCKET_SECONDS)
+    per_bar = size // BUCKET_SECONDS
+    # (The bars the server saw: an outage's are empty, not the live's usual.)
+    seen = [likes for index, likes in enumerate(bars) if down.isdisjoint(range(index * per_bar, (index + 1) * per_bar))]
+    found = top_moments(
+        bars, size, gap=max(MOMENT_GAP, 2 * size), average=per_bucket * size / BUCKET_SECONDS, seen=seen
+    )
     moments = []
     for rank, (start, likes, ratio) in enumerate(found, start=1):
         on_screen = shown_at(start, shown)

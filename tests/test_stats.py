@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import random
 import re
 import sqlite3
 import urllib.error
@@ -205,6 +206,15 @@ def test_a_long_live_is_charted_in_fewer_wider_bars_each_one_can_be_hovered() ->
     assert chart({"analysis": analyse(timeline[:600], 600), "goals": [], "challenges": []}, "en")["title"] == (
         "Likes per 10 s"
     )
+
+
+def test_a_steady_live_whose_viewers_like_in_batches_has_no_moments_but_a_real_burst_is_one() -> None:
+    # Half an hour of like messages of 1 to 15 hearts, about one a second: buckets twice the average by chance.
+    rng = random.Random(1)
+    steady = [(s, sum(rng.randint(1, 15) for _ in range(rng.randint(0, 2)))) for s in range(1800)]
+    assert analyse(steady, 1800).moments == []
+    burst = [(s, likes + (60 if 900 <= s < 910 else 0)) for s, likes in steady]  # everyone at once, 10 s
+    assert [m.start for m in analyse(burst, 1800).moments] == [900]
 
 
 def test_a_long_lives_moments_are_its_tallest_bars() -> None:
