@@ -27,6 +27,7 @@ from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, 
 from overlay.persist import Persister
 from overlay.sources.demo import DemoSource
 from overlay.stats import (
+    CHART_BARS,
     Lull,
     analyse,
     buckets,
@@ -40,7 +41,7 @@ from overlay.stats import (
 from overlay.store import FILENAME, LiveRecord, Store
 from overlay.web import create_app
 from overlay.web.keys import BUS, CONTROL_TOKEN, ENGINE, PERSISTER
-from overlay.web.stats import CHART_BARS, chart
+from overlay.web.stats import chart
 from tests.conftest import DrivenSource, ServerThread, http_url, make_config
 
 # -- analysis --------------------------------------------------------------------------------
@@ -294,10 +295,12 @@ def fetch(url: str) -> tuple[str, str]:
 def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
     kind, text = fetch(recorded.url + "/stats/1.csv")
     assert kind == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))  # French by default: for a French Excel
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", rows[0]["time"])  # a date and time spreadsheets read
+    french = list(csv.reader(io.StringIO(text), delimiter=";"))  # French by default: for a French Excel
+    assert french[0] == ["seconde", "heure", "likes", "total"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", french[1][1])  # a date and time spreadsheets read
     _, english = fetch(recorded.url + "/stats/1.csv?locale=en")
-    assert list(csv.DictReader(io.StringIO(english))) == rows
+    rows = list(csv.DictReader(io.StringIO(english)))
+    assert [list(row.values()) for row in rows] == french[1:]  # the same rows, English headers
     with sqlite3.connect(recorded.data_dir / FILENAME) as db:
         stored = db.execute("SELECT second, likes, total FROM like_seconds WHERE live_id = 1 ORDER BY second")
         assert [(int(r["second"]), int(r["likes"]), int(r["total"])) for r in rows] == stored.fetchall()
@@ -313,9 +316,9 @@ def test_a_server_outage_is_shown_as_such_on_the_page_and_in_the_export(recorded
     with sqlite3.connect(recorded.data_dir / FILENAME) as db:  # as the persister records it after a restart
         db.execute("INSERT INTO outages (live_id, start, seconds) VALUES (1, 330.0, 45.0)")
     _, page = fetch(recorded.url + "/stats/1")
-    assert "Serveur arrêté\u00a0: 45 s (à partir de 5:30)" in page
+    assert "Serveur arrêté\u00a0: 45 s (à partir de 0:05:30)" in page
     band = page[page.index('<g class="outages">') :].split("</g>")[0]
-    assert "<title>Serveur arrêté — 5:30, 45 s</title>" in band
+    assert "<title>Serveur arrêté — 0:05:30, 45 s</title>" in band
     _, text = fetch(recorded.url + "/stats/1.json")
     assert json.loads(text)["outages"] == [{"start": 330.0, "seconds": 45.0}]
 

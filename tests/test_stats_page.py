@@ -6,11 +6,19 @@ which the asyncio tests of `test_stats.py` cannot share.
 
 from __future__ import annotations
 
-import pytest
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
-from tests.browser_fixtures import WidgetPage
-from tests.conftest import ServerThread
-from tests.test_stats import LULL, NASTY, PEAKS, recorded
+import pytest
+from playwright.sync_api import Page
+
+from overlay.store import FILENAME, LiveRecord, Store
+from tests.browser_fixtures import ARTIFACTS, WidgetPage
+from tests.conftest import ServerThread, make_config
+from tests.test_stats import CONFIG, LULL, NASTY, PEAKS, fetch, recorded
 
 __all__ = ["recorded"]  # the fixture, shared with test_stats.py
 
@@ -33,14 +41,14 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     page.wait_for_selector("#chart")
     moments = page.locator("#moments li")
     assert [int(m) for m in moments.evaluate_all("items => items.map(i => i.dataset.start)")] == list(PEAKS)
-    assert moments.locator(".when").all_inner_texts() == ["2:00", "5:00", "7:30"]
-    assert "Faites exploser le compteur" in moments.nth(1).inner_text()  # what was running at 5:00
+    assert moments.locator(".when").all_inner_texts() == ["0:02:00", "0:05:00", "0:07:30"]
+    assert "Faites exploser le compteur" in moments.nth(1).inner_text()  # what was running at 0:05:00
     # The chart marks the same bars, and each bar tells its value on hover (SVG <title>).
     markers = page.locator("#chart .moment").evaluate_all("ms => ms.map(m => Number(m.dataset.start))")
     assert markers == list(PEAKS)
     bar = page.locator('#chart .bar[data-start="120"]')
     assert bar.get_attribute("data-likes") == "4000"
-    assert bar.locator("title").text_content() == "2:00–2:10\u00a0: 4\u202f000 likes"
+    assert bar.locator("title").text_content() == "0:02:00–0:02:10\u00a0: 4\u202f000 likes"
     bar.hover()
     assert page.locator("#rhythm-lull").inner_text().startswith("1 min")  # the 60 s without likes
     # Goals reached and the challenge's outcome are listed; the untrusted nickname is text, not markup.
@@ -56,6 +64,276 @@ def test_on_a_phone_the_stats_pages_do_not_widen_the_screen(recorded: ServerThre
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(recorded.url + "/stats")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls on its own
-    page.locator("table.lives a").first.click()
+    page.locator('table.lives tr[data-live="1"] a').click()
     page.wait_for_selector("#chart")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+# -- a long live and a near-empty one, written straight into a store ---------------------------
+
+START = 1_750_000_000.0
+HOURS = 12
+BURST = 3 * 3600  # 10 s at 200 likes/s, while a challenge runs
+OUTAGE = (6 * 3600.0, 3600.0)  # the server was down for an hour at 6:00:00
+EXPLOSE = {
+    "id": "explose",
+    "label": "Faites exploser le compteur !",
+    "target": 500,
+    "started": BURST - 30.0,
+    "ended": BURST + 30.0,
+    "outcome": "succeeded",
+    "likes": 2100,
+}
+
+
+def _record(live_id: int, started_at: float, seconds: int, likes: dict[int, int], **extra: Any) -> LiveRecord:
+    """A finished live, its room total running with its likes."""
+    running, totals = 0, {}
+    for second in sorted(likes):
+        running += likes[second]
+        totals[second] = running
+    return LiveRecord(
+        id=live_id,
+        room_id=f"room-{live_id}",
+        source="test",
+        started_at=started_at,
+        seconds=seconds,
+        ended=True,
+        total=running,
+        likes=likes,
+        totals=totals,
+        **extra,
+    )
+
+
+def long_live() -> LiveRecord:
+    """Twelve hours at 2 likes/s with a burst in a challenge, a goal at 0:08:20 and an hour of outage."""
+    down = range(int(OUTAGE[0]), int(OUTAGE[0] + OUTAGE[1]))
+    likes = {second: 2 for second in range(HOURS * 3600) if second not in down}
+    likes.update({second: 200 for second in range(BURST, BURST + 10)})
+    return _record(
+        1,
+        START,
+        HOURS * 3600,
+        likes,
+        goals=[("warmup", "1 000 likes ensemble !", 1000, 500.0)],
+        outages=[OUTAGE],
+        challenges=[EXPLOSE],
+        likers=[("u1", "Léa", 5000)],
+    )
+
+
+def lone_like() -> LiveRecord:
+    """Two minutes with a single like: its moment, its bar and its best minute all count one."""
+    return _record(2, START + 86_400, 120, {5: 1})
+
+
+def store_lives(data_dir: Path, *lives: LiveRecord) -> Path:
+    """Written straight into the store: twelve hours in a second, where the engine would take minutes."""
+    store = Store(data_dir / FILENAME).open()
+    store.write(list(lives), START + 2 * 86_400)
+    store.close()
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def lives(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    """A French server with the long live (#1) and the one-like live (#2)."""
+    data_dir = store_lives(tmp_path_factory.mktemp("lives"), long_live(), lone_like())
+    server = ServerThread(CONFIG, data_dir).start()
+    yield server
+    server.stop()
+
+
+def export_link(page: str, kind: str) -> str:
+    """The page's export link, as a click would follow it."""
+    found = re.search(rf'href="(/stats/\d+\.{kind}[^"]*)"', page)
+    assert found, f"no {kind} link on the page"
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize(("config_locale", "page_locale"), [("fr", "en"), ("en", "fr")])
+def test_the_export_links_follow_the_pages_language_not_the_servers(
+    tmp_path: Path, config_locale: str, page_locale: str
+) -> None:
+    server = ServerThread(make_config(locale=config_locale), store_lives(tmp_path, lone_like())).start()
+    try:
+        _, page = fetch(f"{server.url}/stats/2?locale={page_locale}")
+        _, text = fetch(server.url + export_link(page, "csv"))
+        assert "locale=" + page_locale in export_link(page, "json")
+    finally:
+        server.stop()
+    header, first = text.splitlines()[:2]
+    if page_locale == "fr":  # a French Excel: `;`, and headers in French
+        assert header == "seconde;heure;likes;total"
+        assert first.startswith("5;")
+        assert first.endswith(";1;1")
+    else:
+        assert header == "second,time,likes,total"
+        assert first.startswith("5,")
+        assert first.endswith(",1,1")
+
+
+def point_in(page: Page, selector: str, *, dy: float = 0.5) -> dict[str, Any]:
+    """What the mouse is over at the middle of `selector` (`dy` of the way down its box): its tooltip."""
+    return page.evaluate(
+        """([selector, dy]) => {
+            const box = document.querySelector(selector).getBoundingClientRect();
+            const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height * dy);
+            const owner = hit && hit.closest("g.bar, g.bands, g.outages, g.goal");
+            const title = owner && (owner.querySelector(":scope > title")
+                || [...owner.querySelectorAll("rect")].find(r => r === hit)?.querySelector("title"));
+            return {group: owner ? owner.getAttribute("class") : null, title: title ? title.textContent : null};
+        }""",
+        [selector, dy],
+    )
+
+
+@pytest.mark.browser
+def test_challenge_and_outage_bands_tell_their_tooltip_and_bars_still_tell_theirs(
+    lives: ServerThread, tab: WidgetPage
+) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(lives.url + "/stats/1")
+    assert point_in(page, "#chart .bands rect", dy=0.05) == {
+        "group": "bands",
+        "title": "défi Faites exploser le compteur ! — réussi",
+    }
+    assert point_in(page, "#chart .outages rect", dy=0.05) == {
+        "group": "outages",
+        "title": "Serveur arrêté — 6:00:00, 1 h 00 min",
+    }
+    burst = f'#chart .bar[data-start="{BURST}"]'
+    assert point_in(page, burst + " .fill") == {"group": "bar", "title": "3:00:00–3:02:00\u00a0: 2\u202f220 likes"}
+    assert point_in(page, '#chart .bar[data-start="0"] .fill')["group"] == "bar"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_in_a_narrow_obs_dock_the_chart_scrolls_readable_and_the_lists_stack(
+    lives: ServerThread, tab: WidgetPage, locale: str
+) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 300, "height": 800})
+    page.goto(f"{lives.url}/stats?locale={locale}")
+    page.screenshot(path=ARTIFACTS / f"stats-list-{locale}-300.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 300
+    assert offscreen(page, "table.lives td, table.lives td *", 300) == []
+    page.locator('table.lives tr[data-live="1"] a').click()
+    page.wait_for_selector("#chart")
+    page.screenshot(path=ARTIFACTS / f"stats-live-{locale}-300.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 300
+    assert offscreen(page, "table.challenges td, table.goals td", 300) == []
+    chart = page.locator("#chart").bounding_box()
+    assert chart is not None
+    assert chart["width"] >= 800
+    assert page.evaluate(
+        "(() => { const s = document.getElementById('chart').parentElement; return s.scrollWidth > s.clientWidth; })()"
+    )
+    label = page.locator("#chart .grid text").last.bounding_box()
+    assert label is not None
+    assert label["height"] >= 10
+    bar = page.locator('#chart .bar[data-start="0"] .fill').bounding_box()
+    assert bar is not None
+    assert bar["width"] >= 1.5
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_on_a_wide_screen_the_chart_fits_and_the_lists_are_tables(
+    lives: ServerThread, tab: WidgetPage, locale: str
+) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{lives.url}/stats?locale={locale}")
+    page.screenshot(path=ARTIFACTS / f"stats-list-{locale}-1280.png", full_page=True)
+    assert page.locator("table.lives thead").is_visible()
+    page.locator('table.lives tr[data-live="1"] a').click()
+    page.wait_for_selector("#chart")
+    page.screenshot(path=ARTIFACTS / f"stats-live-{locale}-1280.png", full_page=True)
+    assert page.evaluate(
+        "(() => { const s = document.getElementById('chart').parentElement; return s.scrollWidth <= s.clientWidth; })()"
+    )
+    assert page.locator("table.challenges thead").is_visible()
+
+
+def offscreen(page: Page, selector: str, width: int) -> list[str]:
+    """Texts of the elements that stick out of a `width`-pixel screen, or of their table (sideways scroll)."""
+    return page.evaluate(
+        """([selector, width]) => [...document.querySelectorAll(selector)].filter(e => {
+            const box = e.getBoundingClientRect(), table = e.closest("table");
+            return box.right > width + 0.5 || box.left < -0.5 || table.scrollWidth > table.clientWidth + 1;
+        }).map(e => e.textContent.trim())""",
+        [selector, width],
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("path", "last"), [("/stats/1", "12:00:00"), ("/stats/2?locale=en", "0:02:00")])
+def test_the_last_time_on_the_charts_axis_is_not_cut_off(
+    lives: ServerThread, tab: WidgetPage, path: str, last: str
+) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(lives.url + path)
+    label = page.locator("#chart .grid text").last
+    assert label.text_content() == last
+    box = label.evaluate("t => { const b = t.getBBox(); return b.x + b.width; }")
+    assert box <= page.evaluate("document.getElementById('chart').viewBox.baseVal.width")
+
+
+@pytest.mark.parametrize(
+    ("locale", "moment", "bar", "peak"),
+    [
+        ("fr", "0:00:00</strong> — 1 like\n", "0:00:00–0:00:10\u00a0: 1 like<", "1 like/min"),
+        ("en", "0:00:00</strong> — 1 like\n", "0:00:00–0:00:10: 1 like<", "1 like/min"),
+    ],
+)
+def test_one_like_is_written_in_the_singular(
+    lives: ServerThread, locale: str, moment: str, bar: str, peak: str
+) -> None:
+    _, page = fetch(f"{lives.url}/stats/2?locale={locale}")
+    assert moment in page
+    assert bar in page
+    assert peak in page
+    assert "1 likes" not in page
+    _, long = fetch(f"{lives.url}/stats/1?locale={locale}")
+    assert re.search(r"</strong> — \d[\d\u202f,]* likes\n", long)  # and more than one, in the plural
+
+
+def test_times_into_the_live_are_always_hours_minutes_seconds_axis_included(lives: ServerThread) -> None:
+    _, page = fetch(lives.url + "/stats/1")
+    # The goal at 500 s and the challenge: not 8:20 o'clock.
+    assert re.findall(r'<td data-label="Temps écoulé">([^<]*)</td>', page) == ["0:08:20", "2:59:30"]
+    _, lone = fetch(lives.url + "/stats/2")
+    assert '<strong class="when">0:00:00</strong>' in lone
+    assert "(à partir de 0:00:10)" in lone  # the lull
+    axis = re.findall(r'text-anchor="middle">([^<]*)</text>', lone.split('class="bars"')[0])
+    assert axis[0] == "0:00:00"
+    assert axis[-1] == "0:02:00"
+    assert all(re.fullmatch(r"\d+:\d\d:\d\d", label) for label in axis)
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("fr", "<strong>Attention\u00a0: </strong>L'historique des lives "),
+        ("en", "<strong>Warning: </strong>The live history "),
+    ],
+)
+def test_the_damaged_history_warning_is_punctuated_and_worded_in_the_pages_language(
+    tmp_path: Path, locale: str, said: str
+) -> None:
+    (tmp_path / FILENAME).write_bytes(b"these are not the likes you are looking for" * 100)
+    server = ServerThread(CONFIG, tmp_path).start()
+    try:
+        _, page = fetch(f"{server.url}/stats?locale={locale}")
+    finally:
+        server.stop()
+    notice = html.unescape(page.split('class="notice"')[1].split("</p>")[0])
+    assert said in notice
+    if locale == "fr":
+        assert "a été déplacé vers" in notice
+        assert "rien n'a été supprimé." in notice
+        assert "could not be read" not in notice

@@ -10,6 +10,7 @@ import asyncio
 import csv
 import io
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from aiohttp import web
 from overlay.events import NewLive
 from overlay.i18n import Locale, format_number
 from overlay.sources.base import Simulated
-from overlay.stats import BUCKET_SECONDS, Analysis, analyse
+from overlay.stats import BUCKET_SECONDS, Analysis, analyse, bar_seconds
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
 from overlay.web.pages import page_locale, render_page
 from overlay.web.security import check_control
@@ -40,7 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
         "chart": "Likes par tranche de {span}",
         "chart_about": (
             "Survolez une barre pour la valeur. Traits verticaux : objectifs atteints ; bandes : défis "
-            "(grises en pointillés : serveur arrêté)."
+            "(grises en pointillés : serveur arrêté). Les temps sont comptés depuis le début du live (h:mm:ss)."
         ),
         "moments": "Moments forts",
         "no_moments": "Pas de pic marqué : le rythme est resté régulier.",
@@ -62,7 +63,7 @@ LABELS: dict[str, dict[str, str]] = {
         "goals_reached": "Objectifs atteints",
         "no_goals": "Aucun objectif atteint.",
         "target": "Cible",
-        "time": "Moment",
+        "time": "Temps écoulé",
         "challenges": "Défis",
         "no_challenges": "Aucun défi lancé.",
         "outcome": "Résultat",
@@ -76,7 +77,9 @@ LABELS: dict[str, dict[str, str]] = {
         "in_progress": "en cours",
         "notice": "Attention",
         "likes": "likes",
+        "like": "like",
         "step": "étape",
+        "csv": "seconde,heure,likes,total",
     },
     "en": {
         "title": "Live stats",
@@ -94,7 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
         "chart": "Likes per {span}",
         "chart_about": (
             "Hover a bar for its value. Vertical lines: goals reached; bands: challenges "
-            "(grey, dashed: server stopped)."
+            "(grey, dashed: server stopped). Times are counted from the start of the live (h:mm:ss)."
         ),
         "moments": "Top moments",
         "no_moments": "No marked peak: the rhythm stayed even.",
@@ -116,7 +119,7 @@ LABELS: dict[str, dict[str, str]] = {
         "goals_reached": "Goals reached",
         "no_goals": "No goal reached.",
         "target": "Target",
-        "time": "When",
+        "time": "Time into live",
         "challenges": "Challenges",
         "no_challenges": "No challenge started.",
         "outcome": "Outcome",
@@ -130,13 +133,20 @@ LABELS: dict[str, dict[str, str]] = {
         "in_progress": "running",
         "notice": "Warning",
         "likes": "likes",
+        "like": "like",
         "step": "step",
+        "csv": "second,time,likes,total",
     },
 }
 
-# The chart's drawing box (SVG user units; the SVG scales to the page width).
+# The chart's drawing box (SVG user units; the SVG scales to the page width, never under `.chart`'s min-width).
+# The right margin holds half of the last time label ("12:00:00"), centred on the live's end.
 WIDTH, HEIGHT = 960, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 28, 30
+LEFT, RIGHT, TOP, BOTTOM = 64, 36, 28, 30
+# A bar's hover area reaches this far above the bar, no higher: the space above it is the challenge's or
+# outage's band (drawn under the bars), whose tooltip says what ran then. Low bars keep a HIT_MIN-tall one.
+HIT_ABOVE, HIT_MIN = 12, 24
+BAND_MIN = 4  # a 60-second challenge on a 12-hour chart is 1.2 units wide: too thin to find with the mouse
 
 
 def add_routes(app: web.Application) -> None:
@@ -151,11 +161,26 @@ def add_routes(app: web.Application) -> None:
 
 
 def clock(seconds: float) -> str:
-    """Time into the live: `4:05`, `1:02:05`."""
+    """Time into the live, always h:mm:ss (`0:24:00`, `1:02:05`): `24:00` would read as a time of day."""
     seconds = max(0, int(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def likes_word(count: float, locale: Locale) -> str:
+    """`like` for a count shown as 1, else `likes` (the number as written decides: 1.4/min shows as 1)."""
+    return LABELS[locale]["like" if round(count) == 1 else "likes"]
+
+
+def count_likes(count: float, locale: Locale) -> str:
+    """`1 like`, `4 000 likes`."""
+    return f"{format_number(count, locale)} {likes_word(count, locale)}"
+
+
+def per_minute(count: float, locale: Locale) -> str:
+    """`1 like/min`, `1 200 likes/min`."""
+    return f"{count_likes(count, locale)}/min"
 
 
 def duration(seconds: float) -> str:
@@ -173,18 +198,41 @@ def date(timestamp: float, locale: Locale) -> str:
     return moment.strftime("%d/%m/%Y %H:%M" if locale == "fr" else "%Y-%m-%d %H:%M")
 
 
+# The store writes its notice in English, for the log; the French page recognises its fixed parts.
+_NOTICE = re.compile(
+    r"The live history (?P<path>.+?) could not be read \((?P<why>.*)\)\. It was moved to (?P<moved>.+) "
+    r"and a new, empty history was started; nothing was deleted\.",
+    re.DOTALL,
+)
+_NEWER = re.compile(r"it was written by a newer version of this program \(schema (?P<schema>[^)]*)\)")
+
+
+def notice_text(notice: str, locale: Locale) -> str:
+    """The store's damaged-history notice in the page's language (an unknown one stays as the store said it)."""
+    found = _NOTICE.fullmatch(notice) if locale == "fr" else None
+    if found is None:
+        return notice
+    why = _NEWER.sub(r"il a été écrit par une version plus récente de ce programme (schéma \g<schema>)", found["why"])
+    return (
+        f"L'historique des lives {found['path']} n'a pas pu être lu ({why}). Il a été déplacé vers "
+        f"{found['moved']} et un nouvel historique vide a été commencé\u00a0; rien n'a été supprimé."
+    )
+
+
 def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
     locale = page_locale(request)
     context = {
         "locale": locale,
         "t": LABELS[locale],
         "n": lambda value: format_number(value, locale),
+        "likes": lambda value: count_likes(value, locale),
+        "per_minute": lambda value: per_minute(value, locale),
         "clock": clock,
         "duration": duration,
         "date": lambda ts: date(ts, locale),
         "ratio": lambda value: f"{value:.1f}".replace(".", "," if locale == "fr" else "."),
         "quoted": lambda text: f"« {text} »" if locale == "fr" else f"“{text}”",
-        "notice": request.app[PERSISTER].store.notice,
+        "notice": notice_text(request.app[PERSISTER].store.notice, locale),
         **context,
     }
     response = render_page(template, request, context)
@@ -251,14 +299,15 @@ async def live_page(request: web.Request) -> web.Response:
 async def live_csv(request: web.Request) -> web.Response:
     """The per-second like timeline: second into the live, local time, likes that arrived, room total.
 
-    Written for the spreadsheet of the page's language: a French Excel splits columns at `;`, not `,`,
-    and both read `2026-12-06 21:35:07` as a date and time.
+    Written for the spreadsheet of the page's language (the page's export link says which): a French Excel
+    splits columns at `;`, not `,`, and gets French headers; both read `2026-12-06 21:35:07` as a date and time.
     """
     data = await _load(request)
+    locale = page_locale(request)
     started = float(data["live"]["started_at"])
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n", delimiter=";" if page_locale(request) == "fr" else ",")
-    writer.writerow(["second", "time", "likes", "total"])
+    writer = csv.writer(out, lineterminator="\n", delimiter=";" if locale == "fr" else ",")
+    writer.writerow(LABELS[locale]["csv"].split(","))
     for second, likes, total in data["timeline"]:
         when = datetime.fromtimestamp(started + second).strftime("%Y-%m-%d %H:%M:%S")
         writer.writerow([second, when, likes, total])
@@ -287,6 +336,7 @@ async def live_json(request: web.Request) -> web.Response:
             "peak_per_minute": analysis.peak_per_minute,
             "bucket_seconds": BUCKET_SECONDS,
             "buckets": analysis.buckets,
+            "moment_seconds": analysis.moment_seconds,  # each moment's span: the chart's bar
             "moments": [
                 {
                     "rank": m.rank,
@@ -341,12 +391,9 @@ def _nice(value: float) -> float:
     return 10.0 * power
 
 
-CHART_BARS = 360  # at most: on a page 1,000 pixels wide, each bar of an 8-hour live stays wide enough to hover
-
-
-def bar_seconds(buckets: int) -> int:
-    """Seconds per bar: the analysis's 10-second buckets, or a coarser multiple of them for a long live."""
-    return next((size for size in (10, 30, 60, 120, 300) if buckets * BUCKET_SECONDS / size <= CHART_BARS), 600)
+def _hit_top(bar_top: float, bottom: float) -> float:
+    """Top of a bar's hover area: just above the bar, so the band behind the empty space above stays reachable."""
+    return round(max(TOP, min(bar_top - HIT_ABOVE, bottom - HIT_MIN)), 2)
 
 
 def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
@@ -375,10 +422,10 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
             "x": round(LEFT + index * width, 2),
             "w": round(max(width * 0.8, 0.6), 2),
             "hit_w": round(width, 2),
+            "hit_y": _hit_top(y(likes), TOP + plot_h),
             "y": y(likes),
             "h": round(TOP + plot_h - y(likes), 2),
-            "title": f"{clock(index * size)}–{clock((index + 1) * size)}{t['colon']}"
-            f"{format_number(likes, locale)} {t['likes']}",
+            "title": f"{clock(index * size)}–{clock((index + 1) * size)}{t['colon']}{count_likes(likes, locale)}",
         }
         for index, likes in enumerate(counts)
     ]
@@ -403,14 +450,14 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         bands.append(
             {
                 "x": start,
-                "w": round(max(end - start, 1.0), 2),
+                "w": round(max(end - start, BAND_MIN), 2),
                 "title": f"{t['challenge']} {challenge['label'] or challenge['id']} — {outcome}",
             }
         )
     outages = [
         {
             "x": x(outage.start),
-            "w": round(max(x(outage.start + outage.seconds) - x(outage.start), 1.0), 2),
+            "w": round(max(x(outage.start + outage.seconds) - x(outage.start), BAND_MIN), 2),
             "title": f"{t['outage']} — {clock(outage.start)}, {duration(outage.seconds)}",
         }
         for outage in analysis.outages
