@@ -337,3 +337,14 @@ def test_the_damaged_history_warning_is_punctuated_and_worded_in_the_pages_langu
         assert "a été déplacé vers" in notice
         assert "rien n'a été supprimé." in notice
         assert "could not be read" not in notice
+
+
+def test_a_live_without_likes_says_so_rather_than_calling_its_rhythm_even(tmp_path: Path) -> None:
+    server = ServerThread(CONFIG, store_lives(tmp_path, _record(3, START, 3600, {}))).start()
+    try:
+        _, page = fetch(f"{server.url}/stats/3")
+    finally:
+        server.stop()
+    assert "Aucun like reçu pendant ce live." in page
+    assert "le rythme est resté régulier" not in page
+    assert re.search(r'id="rhythm-lull">—<', page)  # not "aucun" creux in an hour without a like

@@ -45,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "moments": "Moments forts",
         "no_moments": "Pas de pic marqué : le rythme est resté régulier.",
+        "no_likes": "Aucun like reçu pendant ce live.",
         "at": "à",
         "times": "× la moyenne",
         "colon": "\u00a0: ",  # French puts a no-break space before the colon
@@ -101,6 +102,7 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "moments": "Top moments",
         "no_moments": "No marked peak: the rhythm stayed even.",
+        "no_likes": "No like came during this live.",
         "at": "at",
         "times": "× the average",
         "colon": ": ",
