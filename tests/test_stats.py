@@ -296,15 +296,17 @@ def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
     kind, text = fetch(recorded.url + "/stats/1.csv")
     assert kind == "text/csv"
     french = list(csv.reader(io.StringIO(text), delimiter=";"))  # French by default: for a French Excel
-    assert french[0] == ["seconde", "heure", "likes", "total"]
+    assert french[0] == ["seconde", "heure", "likes", "total", "serveur_arrete"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", french[1][1])  # a date and time spreadsheets read
     _, english = fetch(recorded.url + "/stats/1.csv?locale=en")
     rows = list(csv.DictReader(io.StringIO(english)))
     assert [list(row.values()) for row in rows] == french[1:]  # the same rows, English headers
     with sqlite3.connect(recorded.data_dir / FILENAME) as db:
         stored = db.execute("SELECT second, likes, total FROM like_seconds WHERE live_id = 1 ORDER BY second")
-        assert [(int(r["second"]), int(r["likes"]), int(r["total"])) for r in rows] == stored.fetchall()
-    assert len(rows) == 600 - len(LULL)
+        liked = [(int(r["second"]), int(r["likes"]), int(r["total"])) for r in rows if r["likes"] != "0"]
+        assert liked == stored.fetchall()
+    assert [int(r["second"]) for r in rows] == list(range(600))  # every second, the lull's included (0 likes)
+    assert {r["likes"] for r in rows if int(r["second"]) in LULL} == {"0"}
     kind, text = fetch(recorded.url + "/stats/1.json")
     data = json.loads(text)
     assert [m["start"] for m in data["analysis"]["moments"]] == list(PEAKS)
@@ -321,6 +323,9 @@ def test_a_server_outage_is_shown_as_such_on_the_page_and_in_the_export(recorded
     assert "<title>Serveur arrêté — 0:05:30, 45 s</title>" in band
     _, text = fetch(recorded.url + "/stats/1.json")
     assert json.loads(text)["outages"] == [{"start": 330.0, "seconds": 45.0}]
+    _, text = fetch(recorded.url + "/stats/1.csv?locale=en")
+    down = [int(row["second"]) for row in csv.DictReader(io.StringIO(text)) if row["server_down"] == "1"]
+    assert down == list(range(330, 375))
 
 
 def test_the_page_is_punctuated_and_its_decimals_written_in_its_language(recorded: ServerThread) -> None:

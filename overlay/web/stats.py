@@ -80,7 +80,7 @@ LABELS: dict[str, dict[str, str]] = {
         "likes": "likes",
         "like": "like",
         "step": "étape",
-        "csv": "seconde,heure,likes,total",
+        "csv": "seconde,heure,likes,total,serveur_arrete",
     },
     "en": {
         "title": "Live stats",
@@ -137,7 +137,7 @@ LABELS: dict[str, dict[str, str]] = {
         "likes": "likes",
         "like": "like",
         "step": "step",
-        "csv": "second,time,likes,total",
+        "csv": "second,time,likes,total,server_down",
     },
 }
 
@@ -299,20 +299,32 @@ async def live_page(request: web.Request) -> web.Response:
 
 
 async def live_csv(request: web.Request) -> web.Response:
-    """The per-second like timeline: second into the live, local time, likes that arrived, room total.
+    """The per-second like timeline: second into the live, local time, likes that arrived, room total, and 1 while
+    the server was down.
 
-    Written for the spreadsheet of the page's language (the page's export link says which): a French Excel
-    splits columns at `;`, not `,`, and gets French headers; both read `2026-12-06 21:35:07` as a date and time.
+    Every second of the live has its row, 0 likes included: a chart made from it shows the lulls, and the
+    outages (the likes of that time arrive in the room total after it). Written for the spreadsheet of the
+    page's language (the page's export link says which): a French Excel splits columns at `;`, not `,`, and
+    gets French headers; both read `2026-12-06 21:35:07` as a date and time.
     """
     data = await _load(request)
     locale = page_locale(request)
     started = float(data["live"]["started_at"])
+    recorded = {second: (likes, total) for second, likes, total in data["timeline"]}
+    last = max([math.ceil(float(data["live"]["seconds"])) - 1, *recorded], default=-1)
+    down = {
+        second
+        for outage in data["outages"]
+        for second in range(int(outage["start"]), math.ceil(float(outage["start"]) + float(outage["seconds"])))
+    }
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n", delimiter=";" if locale == "fr" else ",")
     writer.writerow(LABELS[locale]["csv"].split(","))
-    for second, likes, total in data["timeline"]:
+    total = 0
+    for second in range(last + 1):
+        likes, total = recorded.get(second, (0, total))  # (a second without likes: the room total as it stood)
         when = datetime.fromtimestamp(started + second).strftime("%Y-%m-%d %H:%M:%S")
-        writer.writerow([second, when, likes, total])
+        writer.writerow([second, when, likes, total, int(second in down)])
     return web.Response(
         text=out.getvalue(),
         content_type="text/csv",
