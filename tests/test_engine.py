@@ -132,13 +132,23 @@ def test_overflow_carries_into_the_next_goal() -> None:
     assert (goal["id"], goal["progress"]) == ("main", 1005)
 
 
-def test_a_jump_over_several_goals_lands_on_the_first_one_above() -> None:
+def test_a_jump_over_several_goals_celebrates_the_last_one_passed_then_lands_on_the_first_one_above() -> None:
     e = engine()
     e.apply(like(1, total=1), 0.5)
     e.apply(like(1, total=25_000), 1.0)
+    goal = e.snapshot(1.0)["goal"]
+    assert (goal["target"], goal["reached"]) == (20_000, True)  # "25 000 / 20 000", not "25 000 / 1 000"
+    # The configured steps passed are in the history, with the goal celebrated.
+    assert [goal_id for goal_id, _, _ in e.goals.reached_log] == ["warmup", "main", "main+1"]
     e.tick(5.0)
     assert e.snapshot(5.0)["goal"]["target"] == 30_000
-    assert [goal_id for goal_id, _, _ in e.goals.reached_log] == ["warmup"]
+
+
+def test_a_jump_far_past_the_steps_records_only_the_last_goal_after_them() -> None:
+    e = engine()
+    e.apply(like(1, total=1), 0.5)  # (the first total is a baseline: a live joined late does not celebrate)
+    e.apply(like(1, total=10**9), 1.0)  # 100,000 goals of 10 000 after the steps: not one each
+    assert [goal_id for goal_id, _, _ in e.goals.reached_log] == ["warmup", "main", "main+99999"]
 
 
 def test_after_the_last_step_goals_keep_going_by_the_configured_step() -> None:

@@ -119,9 +119,18 @@ class GoalLadder:
     def update(self, progress: int, now: float) -> bool:
         """Call after the count changed; returns True when a goal was just reached."""
         if self.reached_at is None and progress >= self.goal().target:
-            goal = self.goal()
+            # A jump (TikTok's total after a reconnect, likes added by hand) can pass several goals at once:
+            # the last of them is the one celebrated ("35 000 / 30 000", not "35 000 / 1 000"); the configured
+            # steps passed on the way are recorded too (the goals after them, endless, are not).
+            top = self.first_above(progress)
+            if self.goal(top).target > progress:
+                top -= 1
+            for index in range(self.index, max(top, self.index) + 1):
+                if index < self.steps or index == top:
+                    goal = self.goal(index)
+                    self.reached_log.append((goal.id, goal.target, now))
+            self.index = max(top, self.index)
             self.reached_at = now
-            self.reached_log.append((goal.id, goal.target, now))
             self.on_reached()
             if self.settings.celebrate_seconds == 0:
                 self.advance(progress, now)
