@@ -105,3 +105,17 @@ def test_a_jump_in_rhythm_rewrites_the_number_about_15_times_a_second_and_lands_
     gaps = [b - a for a, b in itertools.pairwise(writes)]
     assert len(writes) > 3  # it eased up, not jumped
     assert all(gap >= 60 for gap in gaps[:-1])  # ~15 rewrites a second, not one per frame; the last lands exactly
+
+
+@pytest.mark.parametrize("query", ["target=2900&max=3000", "target=100&max=3000", "target=1500&max=3000"])
+def test_the_target_label_stays_on_the_gauge_wherever_the_marker_is(
+    tab: WidgetPage, server_thread: ServerThread, query: str
+) -> None:
+    tab.page.set_viewport_size({"width": 600, "height": 200})  # its OBS size
+    page = tab.open(server_thread, f"/widgets/rhythm?{query}")
+    label = page.locator("#rhythm-marker-label").bounding_box()
+    track = page.locator("#rhythm-track").bounding_box()
+    assert label is not None
+    assert track is not None
+    assert track["x"] - 0.5 <= label["x"]
+    assert label["x"] + label["width"] <= track["x"] + track["width"] + 0.5

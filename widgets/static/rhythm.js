@@ -68,6 +68,8 @@
       drawn.max = max;
       marker.hidden = !(goal > 0 && goal <= max);
       marker.style.left = `${((goal / max) * 100).toFixed(2)}%`;
+      // Its label slides from right of the marker (at the start) to left of it (at the end): never off the gauge.
+      marker.style.setProperty("--at", Math.min(1, goal / max).toFixed(3));
       markerLabel.textContent = Overlay.text("rhythm_target", { target: goal });
     }
     const direction = trend(now);
