@@ -330,3 +330,26 @@ def test_stacked_shows_the_running_goal_past_the_configured_steps(tab: WidgetPag
     assert box is not None
     assert box["y"] + box["height"] <= 200  # on screen
     screenshot(page, "goal-stacked-past-the-steps-1000x200")
+
+
+LONG_LABEL = "Objectif du soir : " + "faites pleuvoir les cœurs sur ce live incroyable " * 4  # 200 characters, allowed
+
+
+@pytest.mark.parametrize(("variant", "width", "height"), [("ring", 500, 500), ("thermometer", 360, 800)])
+def test_a_long_label_keeps_to_three_lines_and_the_numbers_stay_in_the_source(
+    tab: WidgetPage, tmp_path: Path, variant: str, width: int, height: int
+) -> None:
+    config = make_config(goals={"steps": [{"id": "main", "label": LONG_LABEL[:200], "target": 10_000}]})
+    server = ServerThread(config, tmp_path / "data").start()
+    try:
+        tab.page.set_viewport_size({"width": width, "height": height})  # its OBS size
+        page = tab.open(server, f"/widgets/goal?variant={variant}")
+        label = page.locator("#goal-label").bounding_box()
+        numbers = page.locator("#goal-count").bounding_box()
+        line = page.locator("#goal-label").evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+    finally:
+        server.stop()
+    assert label is not None
+    assert numbers is not None
+    assert label["height"] <= 3 * line + 1
+    assert numbers["y"] + numbers["height"] <= height
