@@ -1,4 +1,5 @@
-"""The challenge widget in headless Chromium: a challenge without a target counts the likes in the config's words."""
+"""The challenge widget in headless Chromium: a challenge without a target counts the likes in the config's words,
+and a card with long texts still fits the source, progress row included."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 
 from overlay.config import load_config
 from overlay.events import ChallengeStart, Like, User
 from tests.browser_fixtures import WidgetPage, screenshot, wait_text
-from tests.conftest import ServerThread, make_config
+from tests.conftest import ServerThread, make_config, watched_server
 
 pytestmark = pytest.mark.browser
 
@@ -56,3 +58,148 @@ def test_an_edited_duration_does_not_replay_the_entrance_but_a_start_again_does(
     page.wait_for_timeout(1600)  # a start again, later than the first: it enters again
     server.push(ChallengeStart(id="sprint"))
     page.wait_for_function("() => window.entrances === 2")
+
+
+SOURCE = {"width": 1000, "height": 300}  # the README's OBS size
+ROW = ("#challenge-track", "#challenge-count")
+
+
+def words(sentence: str, length: int) -> str:
+    """`sentence` repeated and cut at `length` characters (the config allows up to 300)."""
+    return (sentence * (length // len(sentence) + 1))[:length].strip()
+
+
+LONG = {
+    "fr": words("Chaque like compte : remplissez la barre ensemble avant la fin du chrono ! ", 300),
+    "en": words("Every like counts: fill the bar together before the clock runs out! ", 300),
+}
+WIN = {
+    "fr": words("Bravo à tous, vous avez explosé l'objectif, merci pour votre soutien ! ", 300),
+    "en": words("Well done everyone, you smashed the goal, thank you for the support! ", 300),
+}
+
+
+def open_in_source(tab: WidgetPage, server: ServerThread, query: str = "") -> Page:
+    """The widget at its OBS size, without motion (the entrance's scale would blur the boxes)."""
+    tab.page.set_viewport_size(SOURCE)
+    tab.page.emulate_media(reduced_motion="reduce")
+    return tab.open(server, "/widgets/challenge" + query)
+
+
+def assert_inside(page: Page, *selectors: str) -> None:
+    """Each element is displayed and wholly inside the source."""
+    size = page.viewport_size
+    assert size is not None
+    for selector in selectors:
+        box = page.locator(selector).bounding_box()
+        assert box is not None, f"{selector} is not displayed"
+        assert box["x"] >= 0, f"{selector} leaves the source on the left: {box}"
+        assert box["y"] >= 0, f"{selector} leaves the source at the top: {box}"
+        assert box["x"] + box["width"] <= size["width"], f"{selector} leaves the source on the right: {box}"
+        assert box["y"] + box["height"] <= size["height"], f"{selector} leaves the source at the bottom: {box}"
+
+
+def font_size(page: Page, selector: str) -> float:
+    return float(page.evaluate("(s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize)", selector))
+
+
+def shown_whole(page: Page, selector: str) -> bool:
+    """No line of the text is cut off (an ellipsis hides the rest when it is clamped)."""
+    return bool(
+        page.evaluate(
+            "(s) => { const e = document.querySelector(s); return e.scrollHeight <= e.clientHeight; }", selector
+        )
+    )
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize(
+    ("text_length", "success_length"),
+    [
+        pytest.param(300, 300, id="300-and-300-characters"),
+        # The reviewer's case: the success message was cut in half at the bottom of the source.
+        pytest.param(111, 103, id="111-and-103-characters"),
+    ],
+)
+def test_long_texts_shrink_until_the_card_and_its_progress_row_fit_the_source(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any], locale: str, text_length: int, success_length: int
+) -> None:
+    text, success = LONG[locale][:text_length], WIN[locale][:success_length]
+    challenge = {"id": "long", "text": text, "target": 50, "duration": 60, "success_text": success}
+    server = ServerThread(make_config(challenges=[challenge], locale=locale), tmp_path / "data").start()
+    servers.append(server)
+    page = open_in_source(tab, server)
+    server.push(ChallengeStart(id="long"))
+    wait_text(page, "#challenge-count", "0 / 50")
+    assert_inside(page, ".challenge-card", "#challenge-text", *ROW, "#challenge-timer")
+    if text_length == 300:
+        assert font_size(page, "#challenge-text") < 2.1 * 16  # smaller than a short prompt
+    server.push(Like(count=60, user=User(id="1", nickname="Léa")))
+    page.wait_for_selector("#challenge-result", state="visible")
+    assert_inside(page, ".challenge-card", "#challenge-text", *ROW, "#challenge-result")
+    if success_length < 200:  # this much fits at a readable size: no line is cut
+        assert shown_whole(page, "#challenge-text")
+        assert shown_whole(page, "#challenge-result")
+    screenshot(page, f"challenge-long-{text_length}-{success_length}-{locale}")
+
+
+def test_a_short_challenge_and_its_result_keep_their_full_size(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    challenge = {"id": "sprint", "text": "Sprint !", "target": 50, "duration": 60, "success_text": "Bravo !"}
+    server = ServerThread(make_config(challenges=[challenge]), tmp_path / "data").start()
+    servers.append(server)
+    page = open_in_source(tab, server)
+    server.push(ChallengeStart(id="sprint"), Like(count=60, user=User(id="1", nickname="Léa")))
+    page.wait_for_selector("#challenge-result", state="visible")
+    assert font_size(page, "#challenge-text") == pytest.approx(2.1 * 16)
+    assert font_size(page, "#challenge-result") == pytest.approx(2.3 * 16)
+    assert shown_whole(page, "#challenge-text")
+
+
+def test_at_a_bigger_scale_and_in_a_smaller_source_the_text_loses_lines_but_the_row_stays(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    challenge = {"id": "long", "text": LONG["fr"], "target": 50, "duration": 60}
+    server = ServerThread(make_config(challenges=[challenge]), tmp_path / "data").start()
+    servers.append(server)
+    page = open_in_source(tab, server, "?scale=1.5")
+    server.push(ChallengeStart(id="long"))
+    wait_text(page, "#challenge-count", "0 / 50")
+    assert_inside(page, ".challenge-card", "#challenge-text", *ROW, "#challenge-timer")
+    assert not shown_whole(page, "#challenge-text")  # at the smallest size it still needs lines cut
+    page.set_viewport_size({"width": 1000, "height": 220})  # the creator makes the source smaller
+    page.wait_for_function("() => document.querySelector('.challenge-card').getBoundingClientRect().bottom <= 220")
+    assert_inside(page, ".challenge-card", "#challenge-text", *ROW, "#challenge-timer")
+
+
+def test_the_card_is_measured_again_for_a_new_text_or_scale_but_not_for_each_like(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    challenge = '  - {id: sprint, text: "%s", target: 500, duration: 60}\n'
+    server = watched_server(tmp_path, "challenges:\n" + challenge % "Sprint !")
+    servers.append(server)
+    page = open_in_source(tab, server)
+    server.push(ChallengeStart(id="sprint"))
+    wait_text(page, "#challenge-count", "0 / 500")
+    page.evaluate(  # counts the card's measurements (each one a layout)
+        """() => {
+            const card = document.getElementById("challenge");
+            const height = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "offsetHeight").get;
+            window.fits = 0;
+            Object.defineProperty(card, "offsetHeight", { get() { window.fits += 1; return height.call(this); } });
+        }"""
+    )
+    for n in range(1, 6):
+        server.push(Like(count=1, user=User(id="1", nickname="Léa")))
+        wait_text(page, "#challenge-count", f"{n} / 500")
+    assert page.evaluate("() => window.fits") == 0  # likes change neither the texts nor the card's size
+    (tmp_path / "config.yaml").write_text("challenges:\n" + challenge % LONG["fr"], encoding="utf-8")
+    wait_text(page, "#challenge-text", LONG["fr"])
+    assert page.evaluate("() => window.fits") > 0
+    assert_inside(page, ".challenge-card", "#challenge-text", *ROW, "#challenge-timer")
+    config = "theme: {scale: 1.5}\nchallenges:\n" + challenge % LONG["fr"]  # bigger, without reloading the page
+    (tmp_path / "config.yaml").write_text(config, encoding="utf-8")
+    page.wait_for_function("() => document.documentElement.style.getPropertyValue('--scale') === '1.5'")
+    page.wait_for_function("() => document.querySelector('.challenge-card').getBoundingClientRect().bottom <= 300")
+    assert_inside(page, ".challenge-card", "#challenge-text", *ROW, "#challenge-timer")

@@ -1,4 +1,4 @@
-"""The like counter widget in headless Chromium, fed by the real server."""
+"""The like counter widget in headless Chromium, fed by the real server: a big total shrinks to fit its source."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import itertools
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from overlay.events import Like, User
 from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, wait_text
-from tests.conftest import ServerThread, make_config
+from tests.conftest import ServerThread, make_config, watched_server
 
 pytestmark = pytest.mark.browser
 
@@ -98,3 +98,108 @@ def test_counting_up_rewrites_the_number_about_15_times_a_second_and_lands_exact
     assert len(writes) > 3  # it did count up, not jump
     # Every rewrite but the last (which lands on the exact value) waits ~66 ms: not one per frame (16.7 ms).
     assert all(gap >= 60 for gap in gaps[:-1])
+
+
+SOURCE = {"width": 600, "height": 200}  # the README's OBS size
+
+
+def assert_inside(page: Page, selector: str) -> None:
+    """The element is displayed and wholly inside the source, once the bump of arriving likes is over."""
+    page.wait_for_function("() => document.getAnimations().length === 0")
+    size = page.viewport_size
+    box = page.locator(selector).bounding_box()
+    assert size is not None
+    assert box is not None, f"{selector} is not displayed"
+    assert box["x"] >= 0, f"{selector} is cut on the left: {box}"
+    assert box["x"] + box["width"] <= size["width"], f"{selector} is cut on the right: {box}"
+    assert box["y"] + box["height"] <= size["height"], f"{selector} is cut at the bottom: {box}"
+
+
+def font_size(page: Page) -> float:
+    return float(
+        page.evaluate("() => parseFloat(getComputedStyle(document.getElementById('counter-number')).fontSize)")
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "total", "shown"),
+    [
+        ("?locale=en", 12_469_128, "12,469,128"),  # lost its last digit
+        ("", 123_456_789, f"123{NNBSP}456{NNBSP}789"),
+        ("?locale=en", 123_456_789, "123,456,789"),
+        ("", 1_234_567_890, f"1{NNBSP}234{NNBSP}567{NNBSP}890"),  # showed "1 234 567 8"
+        ("?locale=en&scale=1.5&theme=neon&font=serif", 1_234_567_890, "1,234,567,890"),
+    ],
+)
+def test_a_large_total_is_drawn_whole_and_smaller_inside_the_source(
+    tab: WidgetPage, server_thread: ServerThread, query: str, total: int, shown: str
+) -> None:
+    server_thread.push(like(1, total=total))
+    tab.page.set_viewport_size(SOURCE)
+    page = tab.open(server_thread, "/widgets/counter" + query)
+    wait_text(page, "#counter-number", shown)
+    assert_inside(page, "#counter-number")
+    assert font_size(page) < 96 * (1.5 if "scale" in query else 1)
+
+
+@pytest.mark.parametrize(("query", "size"), [("", 96), ("?scale=1.5", 144)])
+def test_a_short_total_keeps_its_full_size(
+    tab: WidgetPage, server_thread: ServerThread, query: str, size: float
+) -> None:
+    server_thread.push(like(1, total=7532))
+    tab.page.set_viewport_size(SOURCE)
+    page = tab.open(server_thread, "/widgets/counter" + query)
+    wait_text(page, "#counter-number", f"7{NNBSP}532")
+    assert font_size(page) == size  # 6rem, times the scale
+    assert_inside(page, "#counter-number")
+
+
+def test_a_smaller_source_shrinks_the_number_again(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(1, total=123_456_789))
+    tab.page.set_viewport_size({"width": 1000, "height": 200})
+    page = tab.open(server_thread, "/widgets/counter?locale=en")
+    wait_text(page, "#counter-number", "123,456,789")
+    assert font_size(page) == 96  # room enough
+    page.set_viewport_size(SOURCE)
+    page.wait_for_function("() => document.getElementById('counter-number').getBoundingClientRect().right <= 600")
+    assert_inside(page, "#counter-number")
+
+
+def test_a_bigger_scale_edited_in_the_config_measures_the_number_again(
+    tab: WidgetPage, tmp_path: Path, servers: list[ServerThread]
+) -> None:
+    server = watched_server(tmp_path, "locale: en\ntheme: {scale: 1}\n")
+    servers.append(server)
+    server.push(like(1, total=123_456_789))
+    tab.page.set_viewport_size(SOURCE)
+    page = tab.open(server, "/widgets/counter")
+    wait_text(page, "#counter-number", "123,456,789")
+    (tmp_path / "config.yaml").write_text("locale: en\ntheme: {scale: 1.5}\n", encoding="utf-8")
+    page.wait_for_function("() => document.documentElement.style.getPropertyValue('--scale') === '1.5'")
+    page.wait_for_function("() => document.getElementById('counter-number').getBoundingClientRect().right <= 600")
+    assert_inside(page, "#counter-number")
+
+
+def test_counting_up_measures_the_number_once_per_length_and_lands_inside_the_source(
+    tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    server_thread.push(like(1, total=1000))
+    tab.page.set_viewport_size(SOURCE)
+    page = tab.open(server_thread, "/widgets/counter?locale=en")
+    wait_text(page, "#counter-number", "1,000")
+    page.evaluate(  # records the text of the number each time it is measured (each one a layout)
+        """() => {
+            const number = document.getElementById("counter-number");
+            const width = Object.getOwnPropertyDescriptor(HTMLElement.prototype, "offsetWidth").get;
+            window.measured = [];
+            Object.defineProperty(number, "offsetWidth", {
+                get() { window.measured.push(this.textContent); return width.call(this); },
+            });
+        }"""
+    )
+    server_thread.push(like(1, total=250_000_000))  # counts up through longer and longer numbers
+    wait_text(page, "#counter-number", "250,000,000")
+    assert_inside(page, "#counter-number")
+    lengths = [len(text) for text in page.evaluate("window.measured")]
+    assert lengths  # the longer number was measured...
+    assert len(lengths) == len(set(lengths))  # ...once per length, not on every counting step

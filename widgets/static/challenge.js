@@ -5,6 +5,7 @@
  * ends_in, elapsed, status}); this page only animates it. The countdown runs locally from `ends_in`,
  * re-anchored on every state frame. Result texts come from the config (`GET /api/challenges`).
  * Every text is written with textContent: config texts are shown as text, never as HTML.
+ * A long prompt or result shrinks (then loses lines) so that the whole card, progress row included, fits the source.
  */
 "use strict";
 
@@ -25,6 +26,7 @@
   };
   let defaults = DEFAULTS[Overlay.options.locale] || DEFAULTS.fr;
   const LEAVE_MS = 600;
+  const FIT_FLOOR = 0.5; // the texts shrink to half size at most: smaller is unreadable on a stream
 
   let configured = {};   // challenge id -> {success_text, failure_text}
   let shown = null;      // the challenge as last drawn
@@ -34,6 +36,7 @@
   let leaveTimer = 0;
   let ticking = false;
   let configVersion = null; // the result texts are read again after each config edit
+  let fitted = ""; // what the card was last fitted to (its texts and rows); "" measures it again
 
   async function loadTexts() {
     try {
@@ -48,6 +51,58 @@
   function resultText(c) {
     const own = configured[c.id] || {};
     return c.status === "succeeded" ? own.success_text || defaults.succeeded : own.failure_text || defaults.failed;
+  }
+
+  /** The whole card fits the source's height: the prompt and the result shrink together (--fit, a short
+   *  binary search) down to FIT_FLOOR; still too tall, the longer of them loses lines (an ellipsis ends it).
+   *  The progress row is never cut. Each try is a layout, so this runs only when a text, a row, the options
+   *  or the viewport change, never per frame. offsetHeight ignores the entrance's transform. */
+  function fitCard() {
+    const room = document.documentElement.clientHeight;
+    const fits = (fit) => {
+      root.style.setProperty("--fit", String(fit));
+      return root.offsetHeight < room; // (rounded: strictly less leaves the half pixel it may hide)
+    };
+    for (const el of [text, result]) el.classList.remove("is-clamped");
+    if (fits(1)) return;
+    if (fits(FIT_FLOOR)) {
+      let [small, big] = [FIT_FLOOR, 1];
+      for (let i = 0; i < 6; i++) {
+        const mid = (small + big) / 2;
+        if (fits(mid)) small = mid;
+        else big = mid;
+      }
+      root.style.setProperty("--fit", String(small));
+      return;
+    }
+    const texts = [text, result]
+      .filter((el) => !el.hidden)
+      .map((el) => ({ el, line: parseFloat(getComputedStyle(el).lineHeight) }));
+    for (const t of texts) t.lines = Math.round(t.el.offsetHeight / t.line);
+    let excess = root.offsetHeight - room + 1;
+    while (excess > 0) {
+      const longest = texts.reduce((a, b) => (b.lines > a.lines ? b : a));
+      if (longest.lines <= 1) break; // one line each: the rest is the creator's ?scale=
+      longest.lines -= 1;
+      excess -= longest.line;
+    }
+    for (const t of texts) {
+      t.el.style.setProperty("--lines", String(t.lines));
+      t.el.classList.add("is-clamped");
+    }
+  }
+
+  /** Only a new text or row changes the card's height: the count, the timer and the bar keep it. */
+  function fitIfChanged() {
+    const layout = JSON.stringify([text.textContent, result.hidden || result.textContent, timer.hidden, track.hidden]);
+    if (layout === fitted || root.hidden) return; // (hidden: measured once it shows)
+    fitCard();
+    fitted = layout;
+  }
+
+  function refit() {
+    fitted = "";
+    fitIfChanged();
   }
 
   function restart(className) {
@@ -69,11 +124,7 @@
     return s >= 60 ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` : `${s}`;
   }
 
-  function tick() {
-    if (deadline === null) {
-      ticking = false;
-      return;
-    }
+  function drawTimer() {
     const left = Math.max(0, (deadline - performance.now()) / 1000);
     const shownTime = formatTime(left);
     if (shownTime !== drawnTimer) {
@@ -81,6 +132,14 @@
       drawnTimer = shownTime;
       timer.classList.toggle("is-urgent", left <= 5);
     }
+  }
+
+  function tick() {
+    if (deadline === null) {
+      ticking = false;
+      return;
+    }
+    drawTimer();
     requestAnimationFrame(tick);
   }
 
@@ -129,7 +188,7 @@
     if (startedAt === null) startedAt = performance.now() - c.elapsed * 1000;
     const ended = c.status !== "running";
     const justEnded = ended && (!shown || shown.id !== c.id || shown.status === "running");
-    text.textContent = c.text;
+    if (text.textContent !== c.text) text.textContent = c.text;
     track.hidden = !c.target;
     if (c.target) fill.style.transform = `scaleX(${Math.min(1, c.progress / c.target).toFixed(4)})`;
     const progress = Overlay.formatNumber(c.progress);
@@ -139,6 +198,7 @@
     if (!ended && typeof c.ends_in === "number") {
       deadline = performance.now() + c.ends_in * 1000;
       timer.hidden = false;
+      drawTimer(); // now, not next frame: the card is measured with its timer
       if (!ticking) {
         ticking = true;
         requestAnimationFrame(tick);
@@ -154,6 +214,7 @@
       root.classList.add(c.status === "succeeded" ? "is-succeeded" : "is-failed");
       if (c.status === "succeeded") celebrate();
     }
+    fitIfChanged();
     root.dataset.status = c.status;
     root.dataset.id = c.id;
     root.dataset.progress = String(c.progress);
@@ -177,7 +238,11 @@
 
   Overlay.onOptions(() => {
     defaults = DEFAULTS[Overlay.options.locale] || DEFAULTS.fr;
+    refit(); // another scale, theme or font: other sizes
   });
+  // A resized Browser Source, or the theme's font arriving (once a text first uses it): measure again.
+  window.addEventListener("resize", refit);
+  if (document.fonts) document.fonts.addEventListener("loadingdone", refit);
   loadTexts();
   Overlay.connect({
     state: onState,
