@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from overlay.events import Like, User
+from overlay.web.keys import PERSISTER
 from overlay.web.security import TOKEN_FILE
 from tests.conftest import ServerThread, make_config
 
@@ -191,18 +192,22 @@ def test_goal_controls_from_the_page(pages: Pages) -> None:
     wait_text(control, "#goal-label", "1 000 likes ensemble !")
 
 
-def test_new_live_starts_again_from_zero_after_a_second_press(pages: Pages) -> None:
+def test_new_live_starts_a_new_entry_in_the_history_after_a_second_press(pages: Pages) -> None:
     pages.server.push(Like(count=5, total=300, user=User(id="u1", nickname="Léa")))
     control = pages.control()
     wait_text(control, "#likes-total", "300")
+    assert pages.server.app is not None
+    persister = pages.server.app[PERSISTER]
+    assert pages.server.call(lambda: persister.live.id) == 1
     button = control.locator("#new-live")
     button.click()  # the first press only asks for confirmation
     assert button.text_content() == "Confirmer : nouveau live ?"
-    assert control.locator("#likes-total").text_content() == "300"
+    assert pages.server.call(lambda: persister.live.id) == 1
     control.wait_for_timeout(500)  # a confirmation, not a double click
     button.click()
-    wait_text(control, "#likes-total", "0")
     wait_text(control, "#feedback", "Nouveau live commencé")
+    assert pages.server.call(lambda: persister.live.id) == 2
+    assert control.locator("#likes-total").text_content() == "300"  # TikTok's room count stays on screen
 
 
 def test_a_double_click_or_a_held_enter_does_not_confirm_a_new_live(pages: Pages) -> None:
