@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import time
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -109,3 +111,110 @@ def test_a_30_character_nickname_is_cut_not_the_action(tab: WidgetPage, server_t
             assert piece["right"] <= line["text"]["right"] + 0.5, (piece, line["text"])
     assert [piece["text"] for piece in lines(page)[2]["after"]] == [" envoie ", "Rose", " ×", "12"]
     screenshot(page, "activity-longest-nickname-600x400")
+
+
+# Every frame, each toast as drawn (transforms included): its name, whether it is leaving, its box and opacity.
+RECORD = """() => {
+    window.frames_seen = [];
+    const record = (now) => {
+        const toasts = [...document.querySelectorAll('.toast')].map((li) => {
+            const box = li.getBoundingClientRect();
+            return {name: li.querySelector('.v-user').textContent, leaving: li.classList.contains('is-leaving'),
+                    top: box.top, bottom: box.bottom, opacity: Number(getComputedStyle(li).opacity)};
+        });
+        window.frames_seen.push({now, toasts});
+        if (!window.stop_recording) requestAnimationFrame(record);
+    };
+    requestAnimationFrame(record);
+}"""
+
+
+# (A toast's entry animation fills forwards: finished, it is still one of the page's animations.)
+SETTLED = "() => document.getAnimations().every((a) => a.playState === 'finished')"
+
+
+def record(page: Page) -> None:
+    page.evaluate(RECORD)
+
+
+def recorded(page: Page) -> list[dict[str, Any]]:
+    """The frames recorded, then one more: the page as it is now."""
+    page.evaluate("() => { window.stop_recording = true; }")
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    return page.evaluate("() => window.frames_seen")
+
+
+@pytest.mark.parametrize("valign", ["top", "bottom"])
+def test_new_toasts_stay_inside_the_source_and_glide_while_old_ones_fade(
+    tab: WidgetPage, server_thread: ServerThread, valign: str
+) -> None:
+    tab.page.set_viewport_size({"width": 600, "height": 400})  # the documented size; max 4 toasts
+    page = tab.open(server_thread, f"/widgets/activity?valign={valign}")
+    names = iter(f"fan{i}" for i in range(100))
+    server_thread.push(*(Follow(user=User(id=name, nickname=name)) for name in itertools.islice(names, 4)))
+    page.wait_for_function("() => document.querySelectorAll('.toast').length === 4")
+    page.wait_for_function(SETTLED)
+    record(page)
+    # A busy live: arrivals while the older toasts are still fading out, bursts of one to three.
+    bursts = (2, 1, 3, 2, 1, 2, 3, 1)
+    for burst in bursts:
+        server_thread.push(*(Follow(user=User(id=name, nickname=name)) for name in itertools.islice(names, burst)))
+        time.sleep(0.08)
+    count = 4 + sum(bursts)
+    newest = f"fan{count - 1}"
+    page.wait_for_function(f"() => document.querySelector('.toast:last-child .v-user')?.textContent === '{newest}'")
+    page.wait_for_function("() => document.querySelectorAll('.toast').length === 4")
+    page.wait_for_function(SETTLED)
+    frames = recorded(page)
+    assert len(frames) > 30
+    for frame in frames:
+        on = [t for t in frame["toasts"] if not t["leaving"]]
+        assert 1 <= len(on) <= 4, frame  # `max` holds, leaving toasts aside
+        for toast in on:  # every toast on screen is whole inside the 400 px high source
+            assert toast["top"] >= -0.5, frame
+            assert toast["bottom"] <= 400.5, frame
+        seen = [t for t in on if t["opacity"] > 0]  # ...in order, none drawn over another
+        assert all(a["bottom"] <= b["top"] + 1 for a, b in itertools.pairwise(seen)), frame
+    # Nothing jumps: between two frames close in time, no toast on screen moves by most of a toast's height.
+    for before, after in itertools.pairwise(frames):
+        if after["now"] - before["now"] > 40:
+            continue
+        was = {t["name"]: t["top"] for t in before["toasts"] if not t["leaving"]}
+        for toast in after["toasts"]:
+            if toast["name"] in was and not toast["leaving"]:
+                assert abs(toast["top"] - was[toast["name"]]) < 40, (before, after)
+    # Once settled: the newest 4 in order, the newest at the bottom, one under the other.
+    last = [t for t in frames[-1]["toasts"] if not t["leaving"]]
+    assert [t["name"] for t in last] == [f"fan{i}" for i in range(count - 4, count)]
+    assert all(a["bottom"] <= b["top"] for a, b in itertools.pairwise(last))
+    assert len(frames[-1]["toasts"]) == 4  # the faded ones are gone
+
+
+def test_a_busy_live_keeps_at_most_max_toasts_fading(tab: WidgetPage, server_thread: ServerThread) -> None:
+    page = tab.open(server_thread, "/widgets/activity?max=3")
+    record(page)
+    for i in range(12):  # a follow every 30 ms: each pushes the oldest out, while a dozen would still be fading
+        server_thread.push(Follow(user=User(id=str(i), nickname=f"fan{i}")))
+        time.sleep(0.03)
+    page.wait_for_function("() => document.querySelector('.toast:last-child .v-user')?.textContent === 'fan11'")
+    page.wait_for_function("() => document.querySelectorAll('.toast').length === 3")
+    page.wait_for_function(SETTLED)
+    frames = recorded(page)
+    assert max(len(frame["toasts"]) for frame in frames) <= 6, "at most 3 on screen and 3 fading"
+    assert [t["name"] for t in frames[-1]["toasts"]] == ["fan9", "fan10", "fan11"]
+
+
+def test_a_gift_without_a_name_shows_a_gift_picture_in_any_language(
+    tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    page = tab.open(server_thread, "/widgets/activity")
+    server_thread.push(
+        Gift(gift="", count=887, user=User(id="1", nickname="Zoé")),
+        Gift(gift="  ", count=2, user=User(id="2", nickname="Hugo")),
+    )
+    page.wait_for_function("() => document.querySelectorAll('.toast').length === 2")
+    assert toasts(page) == ["Zoé envoie 🎁 ×887", "Hugo envoie 🎁 ×2"]  # not "Zoé envoie  ×887"
+    page = tab.open(server_thread, "/widgets/activity?locale=en")
+    server_thread.push(Gift(gift="", count=887, user=User(id="1", nickname="Zoé")))
+    page.wait_for_function("() => document.querySelectorAll('.toast').length === 1")
+    assert toasts(page) == ["Zoé sent 🎁 ×887"]

@@ -100,3 +100,43 @@ def test_ten_rows_fit_the_documented_500x500(tab: WidgetPage, server_thread: Ser
     assert min(row["size"] for row in rows) >= 16  # and the names are still readable
     assert {row["bidi"] for row in rows} == {"isolate"}  # an untrusted nickname is isolated from the rest
     screenshot(page, "toplikers-10-rows-500x500")
+
+
+def test_a_long_right_to_left_nickname_shows_its_start(tab: WidgetPage, server_thread: ServerThread) -> None:
+    tab.page.set_viewport_size({"width": 500, "height": 500})
+    arabic = "عبد_الرحمن_محمد_العربي_الكبير"  # 29 characters, too long for the row
+    hebrew = "אברהם_יצחק_יעקב_משה_אהרון_דוד"
+    server_thread.push(
+        Like(count=50, user=User(id="1", nickname=arabic)), Like(count=40, user=User(id="2", nickname=hebrew))
+    )
+    page = tab.open(server_thread, "/widgets/toplikers")
+    page.wait_for_function("() => document.querySelectorAll('.top-row').length === 2")
+    page.wait_for_function("() => document.getAnimations().length === 0")
+    names = page.evaluate(
+        """() => [...document.querySelectorAll('.top-name')].map((name) => {
+            const box = name.getBoundingClientRect();
+            const letter = (i) => {
+                const range = document.createRange();
+                range.setStart(name.firstChild, i);
+                range.setEnd(name.firstChild, i + 1);
+                const r = range.getBoundingClientRect();
+                return r.left >= box.left - 0.5 && r.right <= box.right + 0.5;  // drawn inside the name's box
+            };
+            return {text: name.textContent, cut: name.scrollWidth > name.clientWidth,
+                    first: letter(0), last: letter(name.textContent.length - 1)};
+        })"""
+    )
+    assert names == [
+        {"text": arabic, "cut": True, "first": True, "last": False},  # the ellipsis takes the end, on the left
+        {"text": hebrew, "cut": True, "first": True, "last": False},
+    ]
+
+
+def test_a_viewer_without_a_nickname_gets_a_placeholder(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(
+        Like(count=90, user=User(id="1", nickname="")), Like(count=20, user=User(id="2", nickname="hugo"))
+    )
+    page = tab.open(server_thread, "/widgets/toplikers")
+    page.wait_for_function("() => document.querySelectorAll('.top-row').length === 2")
+    assert row(page, 1) == {"name": "?", "count": "90", "initials": "?", "img": ""}  # as the activity toasts say
+    assert row(page, 2)["name"] == "hugo"

@@ -2,7 +2,9 @@
  *
  * At most `max` toasts at once (config widgets.activity, ?max=&seconds=&kinds=follow,gift):
  * a burst keeps only the newest. Arrivals are queued and the frame loop adds, ages and removes
- * toasts in one write pass per frame, sleeping when there is nothing on screen. The viewer's
+ * toasts in one pass per frame (reads, then writes), sleeping when there is nothing on screen. A
+ * leaving toast fades out of the flow, and the others glide to their new places (transforms only:
+ * one more layout read on the frames where the list changes, none in between). The viewer's
  * nickname and the gift's name are untrusted: they go in as text nodes (Overlay.fill).
  */
 "use strict";
@@ -18,9 +20,19 @@
   setup();
   Overlay.onOptions(setup); // the next toasts follow a config edit; those on screen leave as planned
   const LEAVE_MS = 500;
+  // On top of toast-in's own move (composite "add"); ease-out, so no frame moves a toast far.
+  const SLIDE = { duration: 300, easing: "ease-out", composite: "add" };
+  // A gift TikTok sends without a name shows as a gift's picture, not a hole ("envoie  ×887"): the same in
+  // every language, and not a word the wording check would flag on screen ("cadeau", "gift").
+  const UNNAMED_GIFT = "🎁";
 
   let incoming = [];
-  const shown = []; // {li, until, leaving}
+  const shown = []; // {li, until, leaving, gone, slide, was, place, offset, height}, the oldest first
+
+  function giftName(gift) {
+    const name = String(gift ?? "");
+    return name.trim() ? name : UNNAMED_GIFT;
+  }
 
   function toast(event) {
     const li = document.createElement("li");
@@ -33,40 +45,113 @@
     body.className = "toast-text";
     Overlay.fill(body, `activity_${event.type}`, {
       user: String(event.user || "?"),
-      gift: String(event.gift || ""),
+      gift: giftName(event.gift),
       count: Number(event.count) || 1,
     });
     li.append(icon, body);
     return li;
   }
 
-  const wake = Overlay.animate((dt, now) => {
-    for (const event of incoming) {
-      const li = toast(event);
-      list.appendChild(li);
-      shown.push({ li, until: now + SECONDS * 1000, leaving: false });
-    }
-    incoming = [];
-    // Too many on screen: the oldest leave at once.
-    let extra = shown.filter((t) => !t.leaving).length - MAX;
+  /** Where each toast is before this frame's changes (read while the layout is still clean): its place in the list
+   *  (`offset`; `place` on screen) and where it is drawn (`was`, mid-glide included). */
+  function measure() {
+    const top = list.getBoundingClientRect().top;
     for (const t of shown) {
-      if (extra <= 0) break;
-      if (!t.leaving) {
-        t.until = Math.min(t.until, now);
+      t.offset = t.li.offsetTop;
+      t.place = top + t.offset;
+      t.height = t.li.offsetHeight;
+      t.was = t.li.getBoundingClientRect().top;
+    }
+  }
+
+  /** How many of the `waiting` arrivals come in now. They come in below the newest toast that stays, where it is
+   *  drawn: when it is still gliding up and they would start below the source's edge, some wait a few frames. */
+  function room(waiting, staying) {
+    const newest = staying[staying.length - 1];
+    if (!newest || waiting >= MAX) return waiting; // nothing stays: they come in at their places
+    const slot = newest.height + (parseFloat(getComputedStyle(list).rowGap) || 0);
+    const fit = Math.floor((window.innerHeight - newest.was - newest.height) / slot);
+    const resting = !newest.slide || newest.slide.playState === "finished";
+    return Math.min(waiting, Math.max(resting ? 1 : 0, fit)); // (a source too small for `max` still gets them)
+  }
+
+  /** Move `t` from `dy` px below its place back to it, from where it is drawn (any glide under way starts again). */
+  function slide(t, dy) {
+    if (t.slide) t.slide.cancel();
+    const from = { transform: `translateY(${dy}px)` };
+    t.slide = Math.abs(dy) < 0.5 ? null : t.li.animate([from, { transform: "none" }], SLIDE);
+  }
+
+  /** After the list changed (one layout, on such frames only): each toast glides from where it was to its new place,
+   *  so nothing jumps; the arrivals start just below the newest toast that stays and glide with it, as in a chat. */
+  function glide() {
+    const top = list.getBoundingClientRect().top;
+    const moves = [];
+    let below = 0;
+    let bottom = -Infinity; // the newest arrival's bottom, at its place
+    for (const t of shown) {
+      const at = top + t.li.offsetTop;
+      // (A leaving toast's glide under way goes on: it is measured from its place.)
+      const dy = t.was === null ? null : (t.leaving ? t.place : t.was) - at;
+      if (dy === null) bottom = at + t.li.offsetHeight;
+      else if (!t.leaving) below = dy;
+      moves.push([t, dy]);
+    }
+    // No room below (a list at the bottom of the source, or a source too small for `max`): the arrivals wait, unseen,
+    // at their places (.is-late) until the others have glided out of the way.
+    const late = below > 0 && bottom + below > window.innerHeight;
+    for (const [t, dy] of moves) {
+      // A leaving toast stays where it is, should the list move (a list at the middle or bottom of the source).
+      if (t.leaving) t.li.style.top = `${t.offset + dy}px`;
+      else if (dy !== null) slide(t, dy);
+      else if (late) t.li.classList.add("is-late");
+      else slide(t, below);
+    }
+  }
+
+  const wake = Overlay.animate((dt, now) => {
+    if (incoming.length > MAX) incoming = incoming.slice(-MAX); // (`max` lowered by a config edit)
+    const on = shown.filter((t) => !t.leaving);
+    const staying = on.filter((t) => now < t.until);
+    const changed = incoming.length > 0 || staying.length < on.length;
+    if (changed) measure(); // all reads first, then the writes below
+    const arriving = incoming.splice(0, changed ? room(incoming.length, staying) : 0);
+    // Who leaves: the toasts whose time is up, and the oldest when the arrivals make more than `max` on screen.
+    let extra = on.length + arriving.length - MAX;
+    const going = [];
+    for (const t of on) {
+      if (extra > 0 || now >= t.until) {
+        going.push(t);
         extra--;
       }
     }
-    for (let i = shown.length - 1; i >= 0; i--) {
-      const t = shown[i];
-      if (!t.leaving && now >= t.until) {
-        t.leaving = true;
-        t.li.classList.add("is-leaving");
-      } else if (t.leaving && now >= t.until + LEAVE_MS) {
-        t.li.remove();
-        shown.splice(i, 1);
+    // Fading toasts are still painted: a busy live keeps the newest `max` of them, older (fainter) ones go at once.
+    let fading = shown.length - on.length + going.length - MAX;
+    const done = [];
+    for (const t of shown) {
+      if (t.leaving && (now >= t.gone || fading > 0)) {
+        done.push(t);
+        fading--;
       }
     }
-    return shown.length > 0;
+    for (const t of going) {
+      t.leaving = true;
+      t.gone = now + LEAVE_MS;
+      // Out of the flow where it stands (.is-leaving): while it fades, it no longer pushes the newer ones down.
+      t.li.style.top = `${t.offset}px`;
+      t.li.classList.add("is-leaving");
+    }
+    for (const t of done) {
+      t.li.remove();
+      shown.splice(shown.indexOf(t), 1);
+    }
+    for (const event of arriving) {
+      const li = toast(event);
+      list.appendChild(li);
+      shown.push({ li, until: now + SECONDS * 1000, leaving: false, gone: 0, slide: null, was: null });
+    }
+    if (going.length || arriving.length) glide();
+    return shown.length > 0 || incoming.length > 0; // (arrivals waiting for room)
   });
 
   Overlay.connect({

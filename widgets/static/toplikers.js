@@ -47,7 +47,9 @@
     avatarBox.append(initials, img);
     const name = document.createElement("span");
     name.className = "top-name";
-    name.textContent = user;
+    name.dir = "auto"; // as Overlay.fill does: a long right-to-left name shows its start, and loses its end to the …
+    // (The TikTok source already puts the @handle in for a missing nickname; "?" as in the activity toasts.)
+    name.textContent = user || "?";
     const count = document.createElement("span");
     count.className = "top-count";
     li.append(rank, avatarBox, name, count);
