@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from overlay.engine import Engine
 from overlay.engine.state import LIKERS_KEPT, MAX_LIKERS
 from overlay.events import (
+    AddLikes,
     ChallengeStart,
     Follow,
     Gift,
+    GoalPrevious,
     Like,
     LiveEnded,
     LiveStarted,
@@ -149,6 +151,47 @@ def test_a_jump_far_past_the_steps_records_only_the_last_goal_after_them() -> No
     e.apply(like(1, total=1), 0.5)  # (the first total is a baseline: a live joined late does not celebrate)
     e.apply(like(1, total=10**9), 1.0)  # 100,000 goals of 10 000 after the steps: not one each
     assert [goal_id for goal_id, _, _ in e.goals.reached_log] == ["warmup", "main", "main+99999"]
+
+
+def test_a_jump_during_a_celebration_is_celebrated_after_it_not_skipped() -> None:
+    steps = [{"id": "a", "label": "A", "target": 1000}, {"id": "b", "label": "B", "target": 5000}]
+    e = engine(goals={"steps": [*steps, {"id": "c", "label": "C", "target": 10_000}], "then": {"every": 10_000}})
+    e.apply(like(1000), 1.0)  # A, celebrating for 4 s...
+    e.apply(like(11_000), 2.0)  # ...when 11 000 more come at once
+    e.tick(5.5)
+    goal = e.snapshot(5.5)["goal"]
+    assert (goal["id"], goal["reached"]) == ("c", True)  # C celebrated in its turn
+    assert [goal_id for goal_id, _, _ in e.goals.reached_log] == ["a", "b", "c"]
+    e.tick(10.0)
+    assert e.snapshot(10.0)["goal"]["target"] == 20_000
+
+
+def test_a_huge_jump_with_goals_every_like_is_not_walked_goal_by_goal() -> None:
+    e = engine(goals={"steps": [{"id": "a", "label": "A", "target": 1}], "then": {"every": 1}})
+    e.apply(like(1), 0.5)
+    e.tick(5.0)
+    looked_up: list[int | None] = []
+    real_goal = e.goals.goal
+
+    def goal(index: int | None = None) -> Any:
+        looked_up.append(index)
+        return real_goal(index)
+
+    e.goals.goal = goal  # type: ignore[method-assign]
+    e.apply(AddLikes(10**9), 6.0)  # the control API allows a billion
+    assert len(looked_up) < 20  # the goal passed is computed, not reached by walking a billion goals
+    assert [goal_id for goal_id, _, _ in e.goals.reached_log][-1] == "a+1000000000"
+
+
+def test_previous_onto_a_goal_reached_does_not_celebrate_or_record_it_again() -> None:
+    e = engine()
+    e.apply(like(1200), 1.0)
+    e.tick(6.0)  # warmup celebrated; main on screen
+    e.apply(GoalPrevious(), 7.0)  # the creator shows the warmup again
+    e.tick(12.0)
+    assert [goal_id for goal_id, _, _ in e.goals.reached_log] == ["warmup"]
+    goal = e.snapshot(12.0)["goal"]
+    assert (goal["id"], goal["reached"]) == ("main", False)
 
 
 def test_after_the_last_step_goals_keep_going_by_the_configured_step() -> None:

@@ -117,33 +117,37 @@ class GoalLadder:
             self.reached_at = float("-inf")
 
     def update(self, progress: int, now: float) -> bool:
-        """Call after the count changed; returns True when a goal was just reached."""
-        if self.reached_at is None and progress >= self.goal().target:
-            # A jump (TikTok's total after a reconnect, likes added by hand) can pass several goals at once:
-            # the last of them is the one celebrated ("35 000 / 30 000", not "35 000 / 1 000"); the configured
-            # steps passed on the way are recorded too (the goals after them, endless, are not).
-            top = self.first_above(progress)
-            if self.goal(top).target > progress:
-                top -= 1
-            for index in range(self.index, max(top, self.index) + 1):
-                if index < self.steps or index == top:
-                    goal = self.goal(index)
-                    self.reached_log.append((goal.id, goal.target, now))
-            self.index = max(top, self.index)
-            self.reached_at = now
-            self.on_reached()
-            if self.settings.celebrate_seconds == 0:
-                self.advance(progress, now)
-            return True
-        return False
+        """Call after the count changed; returns True when a goal was just reached (and is celebrated)."""
+        if self.reached_at is not None or progress < self.goal().target:
+            return False
+        # A jump (TikTok's total after a reconnect, likes added by hand or during a celebration) can pass several
+        # goals at once: the last of them is the one celebrated ("35 000 / 30 000", not "35 000 / 1 000"), and the
+        # configured steps passed on the way are recorded too (the goals after them, endless, are not walked).
+        top = self.first_above(progress)
+        if self.goal(top).target > progress:
+            top -= 1
+        top = max(top, self.index)
+        steps = range(self.index, min(top, self.steps - 1) + 1)
+        done = {goal_id for goal_id, _, _ in self.reached_log[self.undone :]}
+        fresh = [goal for goal in map(self.goal, (*steps, *(() if top in steps else (top,)))) if goal.id not in done]
+        self.index = top
+        if not fresh:  # reached before this live (shown again by "previous"): no second celebration, no record
+            self.sync(progress)
+            return False
+        self.reached_log.extend((goal.id, goal.target, now) for goal in fresh)
+        self.reached_at = now
+        self.on_reached()
+        if self.settings.celebrate_seconds == 0:
+            self.advance(progress, now)
+        return True
 
     def advance(self, progress: int, now: float) -> bool:
-        """Once the celebration is over, move to the next goal; True when something changed."""
+        """Once the celebration is over, move to the next goal (or past it: `update`); True when something changed."""
         if self.reached_at is None or self._is_last():
             return False
         if now - self.reached_at < self.settings.celebrate_seconds:
             return False
-        self.index = max(self.index + 1, self.first_above(progress))
+        self.index += 1
         self.reached_at = None
         self.chosen = False
         self.update(progress, now)
@@ -157,8 +161,8 @@ class GoalLadder:
         self.chosen = False
 
     def take_back(self) -> None:
-        """A control moved the goal by hand (next, previous, set): the goals reached so far no longer say where
-        the ladder stands (`settle`); the history keeps them."""
+        """A control set the count back (set): the goals reached so far no longer say where the ladder stands
+        (`settle`), and are celebrated again when reached again; the history keeps them."""
         self.undone = len(self.reached_log)
 
     def reconfigure(self, settings: GoalSettings, locale: Locale, progress: int, *, safe: bool = False) -> None:
@@ -193,8 +197,8 @@ class GoalLadder:
         ids = [step.id for step in self.settings.steps]
         done = {reached_id for reached_id, _, _ in self.reached_log[self.undone :]}
         floor = max((index + 1 for index, step_id in enumerate(ids) if step_id in done), default=0)
-        if self.chosen:
-            floor = max(floor, self.index_of(goal_id) or 0)
+        if self.chosen:  # (where the creator put it, even before goals reached: "previous" takes nothing back)
+            floor = self.index_of(goal_id) or 0
         self._current = None
         self.index = max(self.first_above(progress), floor)
         self.reached_at = None

@@ -258,10 +258,8 @@ class Engine:
         elif isinstance(event, ChallengeCancel):
             self.challenges.cancel(now)
         elif isinstance(event, GoalNext):
-            self.goals.take_back()
             self._show_goal(self.goals.index + 1, now)
         elif isinstance(event, GoalPrevious):
-            self.goals.take_back()
             self._show_goal(self.goals.index - 1, now)
         elif isinstance(event, GoalReset):
             self.goal_offset = -self._basis
