@@ -114,8 +114,9 @@ def top_moments(
     if average <= 0:
         return []
     usual = sorted(counts if seen is None else seen) or [0]
-    median = usual[len(usual) // 2]
-    spread = 1.4826 * sorted(abs(likes - median) for likes in usual)[len(usual) // 2]
+    middle = (len(usual) - 1) // 2  # (the lower median: a live half busy, half quiet is judged on its quiet half)
+    median = usual[middle]
+    spread = 1.4826 * sorted(abs(likes - median) for likes in usual)[middle]
     least = max(average * ratio, median + MOMENT_SPREAD * spread)
     chosen: list[tuple[int, int, float]] = []
     # Biggest first; on a tie the earlier bucket wins, so the result does not depend on sort stability.

@@ -218,6 +218,13 @@ def test_a_steady_live_whose_viewers_like_in_batches_has_no_moments_but_a_real_b
     assert [m.start for m in analyse(burst, 1800).moments] == [900]
 
 
+def test_a_burst_in_a_live_half_busy_half_quiet_is_a_moment() -> None:
+    # Busy minutes (20 likes/s) and chatting minutes (1 like/s) in turn, and 1 000 likes in 10 s at 0:10:00.
+    timeline = [(s, 20 if (s // 60) % 2 == 0 else 1) for s in range(1200)]
+    timeline = [(s, likes + (100 if 600 <= s < 610 else 0)) for s, likes in timeline]
+    assert analyse(timeline, 1200).moments[0].start == 600  # the first moment, not none (the busy minutes may follow)
+
+
 def test_a_long_lives_moments_are_its_tallest_bars() -> None:
     # 6 hours at 1 like/s; a 10-second spike of 300 likes at 1:00:00, and a minute at 8 likes/s from 2:00:00.
     likes = {s: 1 for s in range(6 * 3600)}

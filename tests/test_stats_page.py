@@ -349,3 +349,17 @@ def test_a_live_without_likes_says_so_rather_than_calling_its_rhythm_even(tmp_pa
     assert "Aucun like reçu pendant ce live." in page
     assert "le rythme est resté régulier" not in page
     assert re.search(r'id="rhythm-lull">—<', page)  # not "aucun" creux in an hour without a like
+
+
+def test_the_csv_gives_the_rooms_count_as_it_stood_before_the_first_like(tmp_path: Path) -> None:
+    joined_late = LiveRecord(
+        id=4, room_id="room-4", source="tiktok", started_at=START, seconds=10, ended=True,
+        total=50_001, likes={5: 1}, totals={5: 50_001},
+    )  # fmt: skip
+    server = ServerThread(CONFIG, store_lives(tmp_path, joined_late)).start()
+    try:
+        _, text = fetch(f"{server.url}/stats/4.csv?locale=en")
+    finally:
+        server.stop()
+    totals = [row.split(",")[3] for row in text.splitlines()[1:]]
+    assert totals == ["50000"] * 5 + ["50001"] * 5  # not a cliff from 0
