@@ -210,20 +210,30 @@ def test_challenge_and_outage_bands_tell_their_tooltip_and_bars_still_tell_their
     assert point_in(page, '#chart .bar[data-start="0"] .fill')["group"] == "bar"
 
 
+def at_width(page: Page, server: ServerThread, locale: str, width: int, height: int) -> None:
+    """The list of lives in a window (or an OBS dock) this wide; a screenshot kept with the test artifacts."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{server.url}/stats?locale={locale}")
+    page.screenshot(path=ARTIFACTS / f"stats-list-{locale}-{width}.png", full_page=True)
+
+
+def to_the_long_live(page: Page, locale: str, width: int) -> None:
+    """From the list, the twelve-hour live's page, as a click opens it; a screenshot too."""
+    page.locator('table.lives tr[data-live="1"] a').click()
+    page.wait_for_selector("#chart")
+    page.screenshot(path=ARTIFACTS / f"stats-live-{locale}-{width}.png", full_page=True)
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_in_a_narrow_obs_dock_the_chart_scrolls_readable_and_the_lists_stack(
     lives: ServerThread, tab: WidgetPage, locale: str
 ) -> None:
     page = tab.page
-    page.set_viewport_size({"width": 300, "height": 800})
-    page.goto(f"{lives.url}/stats?locale={locale}")
-    page.screenshot(path=ARTIFACTS / f"stats-list-{locale}-300.png", full_page=True)
+    at_width(page, lives, locale, 300, 800)
     assert page.evaluate("document.documentElement.scrollWidth") <= 300
     assert offscreen(page, "table.lives td, table.lives td *", 300) == []
-    page.locator('table.lives tr[data-live="1"] a').click()
-    page.wait_for_selector("#chart")
-    page.screenshot(path=ARTIFACTS / f"stats-live-{locale}-300.png", full_page=True)
+    to_the_long_live(page, locale, 300)
     assert page.evaluate("document.documentElement.scrollWidth") <= 300
     assert offscreen(page, "table.challenges td, table.goals td", 300) == []
     chart = page.locator("#chart").bounding_box()
@@ -246,13 +256,9 @@ def test_on_a_wide_screen_the_chart_fits_and_the_lists_are_tables(
     lives: ServerThread, tab: WidgetPage, locale: str
 ) -> None:
     page = tab.page
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{lives.url}/stats?locale={locale}")
-    page.screenshot(path=ARTIFACTS / f"stats-list-{locale}-1280.png", full_page=True)
+    at_width(page, lives, locale, 1280, 900)
     assert page.locator("table.lives thead").is_visible()
-    page.locator('table.lives tr[data-live="1"] a').click()
-    page.wait_for_selector("#chart")
-    page.screenshot(path=ARTIFACTS / f"stats-live-{locale}-1280.png", full_page=True)
+    to_the_long_live(page, locale, 1280)
     assert page.evaluate(
         "(() => { const s = document.getElementById('chart').parentElement; return s.scrollWidth <= s.clientWidth; })()"
     )
