@@ -131,7 +131,7 @@ class GoalLadder:
         done = {goal_id for goal_id, _, _ in self.reached_log[self.undone :]}
         fresh = [goal for goal in map(self.goal, (*steps, *(() if top in steps else (top,)))) if goal.id not in done]
         self.index = top
-        if not fresh:  # reached before this live (shown again by "previous"): no second celebration, no record
+        if not fresh:  # reached earlier in this live (shown again by "previous"): no second celebration or record
             self.sync(progress)
             return False
         self.reached_log.extend((goal.id, goal.target, now) for goal in fresh)
