@@ -64,6 +64,7 @@ class Analysis:
     lull: Lull | None  # the longest stretch below LULL_RATIO of the average, the server's outages aside
     outages: list[Lull] = field(default_factory=list)  # when the server was down while the live went on
     moment_seconds: int = BUCKET_SECONDS  # each moment's span: the chart's bar (`bar_seconds`)
+    bars: list[int] = field(default_factory=list)  # likes per chart bar (`moment_seconds` each)
 
 
 def buckets(timeline: Iterable[tuple[int, int]], seconds: float, size: int = BUCKET_SECONDS) -> list[int]:
@@ -239,8 +240,8 @@ def analyse(
     peak = peak_per_minute(timeline)
     ordered = sorted(goals, key=lambda goal: float(goal["second"]))
     size = bar_seconds(len(counts))
-    bars = counts if size == BUCKET_SECONDS else buckets(timeline, seconds, size)
     per_bar = size // BUCKET_SECONDS
+    bars = [sum(counts[index : index + per_bar]) for index in range(0, len(counts), per_bar)]
     # (The bars the server saw: an outage's are empty, not the live's usual.)
     seen = [likes for index, likes in enumerate(bars) if down.isdisjoint(range(index * per_bar, (index + 1) * per_bar))]
     found = top_moments(
@@ -279,4 +280,5 @@ def analyse(
         lull=longest_lull(counts, down=down, average=per_bucket, end=max([seconds, *(s + 1 for s, _ in timeline)])),
         outages=[Lull(int(float(o["start"])), max(1, round(float(o["seconds"])))) for o in outages],
         moment_seconds=size,
+        bars=bars,
     )

@@ -19,7 +19,7 @@ from aiohttp import web
 from overlay.events import NewLive
 from overlay.i18n import Locale, format_number
 from overlay.sources.base import Simulated
-from overlay.stats import BUCKET_SECONDS, Analysis, analyse, bar_seconds
+from overlay.stats import BUCKET_SECONDS, Analysis, analyse
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
 from overlay.web.pages import page_locale, render_page
 from overlay.web.security import check_control
@@ -421,9 +421,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
     """Geometry of the SVG chart: bars with hover texts, axes, goal lines, challenge bands, moment markers."""
     t = LABELS[locale]
     analysis: Analysis = data["analysis"]
-    size = bar_seconds(len(analysis.buckets))
-    group = size // BUCKET_SECONDS
-    counts = [sum(analysis.buckets[i : i + group]) for i in range(0, len(analysis.buckets), group)]
+    size, counts = analysis.moment_seconds, analysis.bars  # (the moments are found on the same bars)
     span = len(counts) * size
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = max(1.0, _nice(max(counts, default=0) / 4))
