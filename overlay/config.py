@@ -240,7 +240,11 @@ class GoalSettings(_Strict):
         "session: only likes this server received during this live (kept across restarts).",
     )
     celebrate_seconds: float = Field(
-        4.0, ge=0, le=60, description="How long a reached goal celebrates before the next."
+        4.0,
+        ge=0,
+        le=60,
+        description="How long a reached goal celebrates (words and confetti on the goal bar) before the next; "
+        "0: no celebration.",
     )
     steps: list[GoalStep] = Field(min_length=1, description="Goals in order; needed whenever `goals` is written.")
     then: GoalsAfter = Field(default_factory=GoalsAfter, description="After the last step.")

@@ -47,6 +47,7 @@ async def test_state_follows_the_contract(server: TestServer, source: DrivenSour
         "reached": False,
         "step": 2,
         "steps": 2,
+        "celebrate_seconds": 0.2,
     }
     assert state["source"]["kind"] == "test"
     assert isinstance(state["source"]["status"], str)

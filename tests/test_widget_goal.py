@@ -169,6 +169,58 @@ def test_the_celebration_ends_when_the_next_goal_enters(tab: WidgetPage, tmp_pat
     assert entered == {"celebrating": False, "text": ""}
 
 
+def celebration_seen(server: ServerThread, page: Page, total: int) -> dict[str, Any]:
+    """Push `total` likes and time the celebration that follows, in the page's own clock (ms)."""
+    page.evaluate(
+        """() => {
+            const goal = document.getElementById("goal");
+            window.celebration = {};
+            new MutationObserver(() => {
+                const on = goal.classList.contains("is-celebrating");
+                if (on && !window.celebration.start) window.celebration.start = performance.now();
+                if (!on && window.celebration.start) window.celebration.end ??= performance.now();
+            }).observe(goal, {attributes: true, attributeFilter: ["class"]});
+        }"""
+    )
+    server.push(like(total))
+    return page.wait_for_function("() => window.celebration.end && window.celebration", timeout=15_000).json_value()
+
+
+def test_a_pinned_goal_celebrates_for_celebrate_seconds(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
+    # The ladder moves on after 5 s; a bar pinned to the goal reached celebrates as long, not a fixed 3.5 s.
+    server = ServerThread(make_config(goals={**BASE_CONFIG["goals"], "celebrate_seconds": 5.0}), tmp_path / "d").start()
+    servers.append(server)
+    server.push(like(900))
+    page = tab.open(server, "/widgets/goal?goal=warmup")
+    wait_text(page, "#goal-count", "900")
+    seen = celebration_seen(server, page, 1000)
+    assert seen["end"] - seen["start"] >= 4900  # a timer never fires early
+    assert page.locator("#goal").get_attribute("data-goal") == "warmup"
+
+
+def test_no_celebration_when_celebrate_seconds_is_0(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
+    # Reached, the last goal stays on screen: with 0 it shows as reached, with no words or confetti.
+    goals = {"celebrate_seconds": 0, "steps": [{"id": "only", "label": "Go", "target": 1000}], "then": {"every": None}}
+    server = ServerThread(make_config(goals=goals), tmp_path / "d").start()
+    servers.append(server)
+    server.push(like(900))
+    page = tab.open(server, "/widgets/goal")
+    wait_text(page, "#goal-count", "900")
+    page.evaluate(
+        """() => {
+            const goal = document.getElementById("goal");
+            window.classes = [];
+            new MutationObserver(() => window.classes.push(goal.className))
+                .observe(goal, {attributes: true, attributeFilter: ["class"]});
+        }"""
+    )
+    server.push(like(1000))
+    page.wait_for_selector("#goal.is-reached")
+    wait_text(page, "#goal-count", f"1{NNBSP}000")
+    assert not any("is-celebrating" in c for c in page.evaluate("window.classes"))
+    assert page.locator("#goal-celebration").text_content() == ""
+
+
 def test_goal_query_pins_one_goal(tab: WidgetPage, server_thread: ServerThread) -> None:
     server_thread.push(like(500))
     page = tab.open(server_thread, "/widgets/goal?goal=main")

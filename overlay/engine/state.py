@@ -444,6 +444,7 @@ class Engine:
                 "reached": self.goals.reached,
                 "step": goal.index + 1,
                 "steps": self.goals.steps,
+                "celebrate_seconds": self.config.goals.celebrate_seconds,  # how long a widget shows it was reached
             },
             "goals": [
                 {"id": step.id, "label": step.label, "target": step.target, "reached": progress >= step.target}

@@ -59,8 +59,11 @@
 
   let celebrating = 0;       // the timer that ends the running celebration
 
-  function celebrate() {
+  /** "Objectif atteint !" and confetti for `goals.celebrate_seconds` (0: none), the time the engine shows a
+   *  reached goal before the next: a goal pinned with ?goal= or the last goal celebrates as long. */
+  function celebrate(seconds) {
     clearTimeout(celebrating); // a celebration that starts again gets its full time
+    if (!(seconds > 0)) return;
     root.classList.remove("is-celebrating");
     void root.offsetWidth; // restart the CSS animation
     root.classList.add("is-celebrating");
@@ -73,7 +76,7 @@
       piece.style.setProperty("--hue", `${Math.floor(Math.random() * 360)}`);
       celebration.appendChild(piece);
     }
-    celebrating = setTimeout(endCelebration, 3500);
+    celebrating = setTimeout(endCelebration, seconds * 1000);
   }
 
   function endCelebration() {
@@ -180,7 +183,7 @@
     }
     // Reached by likes, not by an edit that lowered the target: only then a celebration.
     if (next.reached && goal && !changedGoal && !goal.reached && next.target === goal.target && !firstState) {
-      celebrate();
+      celebrate(state.goal.celebrate_seconds);
     }
     root.classList.toggle("is-reached", next.reached);
     goal = next;
