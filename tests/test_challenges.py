@@ -80,6 +80,7 @@ def test_progress_counts_only_likes_received_during_the_challenge() -> None:
         "ends_in": 59.0,
         "elapsed": 1.0,
         "status": "running",
+        "leaves_in": None,
     }
 
 
@@ -98,6 +99,7 @@ def test_reaching_the_target_succeeds_at_once_then_the_result_leaves() -> None:
     assert (shown["status"], shown["progress"], shown["ends_in"]) == ("succeeded", 1000, 0.0)
     e.apply(like(50), 21.0)  # likes after success do not change the result
     assert challenge(e, 21.0)["progress"] == 1000  # type: ignore[index]
+    assert challenge(e, 21.0)["leaves_in"] == RESULT_SECONDS - 1.0  # type: ignore[index]
     e.tick(20.0 + RESULT_SECONDS - 0.1)
     assert challenge(e, 20.0 + RESULT_SECONDS - 0.1) is not None
     e.tick(20.0 + RESULT_SECONDS)
@@ -506,6 +508,7 @@ def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_setti
         "ends_in": 58.0,
         "elapsed": 2.0,  # since it started, in the live's time: the same across the restart
         "status": "running",
+        "leaves_in": None,
     }
     # Saved by a version that wrote it otherwise: the live comes back, the challenge does not.
     unreadable = engine()

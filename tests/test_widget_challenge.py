@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 
 from overlay.config import load_config
 from overlay.events import ChallengeStart, Like, User
+from overlay.web.keys import ENGINE
 from tests.browser_fixtures import WidgetPage, screenshot, wait_text
 from tests.conftest import ServerThread, make_config, watched_server
 
@@ -30,6 +31,21 @@ def test_a_challenge_without_target_counts_its_likes_in_safe_words(
     wait_text(page, "#challenge-count", shown)
     assert page.locator("#challenge-track").is_hidden()
     screenshot(page, f"challenge-no-target-safe_wording-{safe_wording}")
+
+
+def test_a_result_leaves_the_screen_in_time_even_if_the_server_has_gone(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    sprint = {"id": "sprint", "text": "Sprint !", "target": 10, "hotkey": "1"}
+    server = ServerThread(make_config(challenges=[sprint]), tmp_path / "data").start()
+    servers.append(server)
+    server.call(lambda: setattr(server.app[ENGINE].challenges, "result_seconds", 4.0))  # (6 s in a live)
+    page = tab.open(server, "/widgets/challenge")
+    server.push(ChallengeStart(id="sprint"), Like(count=10, user=User(id="1", nickname="Léa")))
+    wait_text(page, "#challenge-result", "Défi réussi\u202f!")
+    server.stop()  # a crash, a closed terminal: no word from the server that the result is over
+    assert page.locator("#challenge").is_visible()
+    page.wait_for_selector("#challenge", state="hidden", timeout=10_000)
 
 
 def test_an_edited_duration_does_not_replay_the_entrance_but_a_start_again_does(

@@ -272,14 +272,17 @@ class Challenges:
         """`null` or the challenge as widgets see it; `ends_in` is null for a challenge without duration.
 
         `elapsed` (seconds since it started) tells a widget a challenge started again from one that goes on,
-        whatever an edit did to its duration.
+        whatever an edit did to its duration. `leaves_in` (null while it runs) is when its result leaves the
+        screen, so that a widget cut off from the server does not keep it there.
         """
         running = self.current
         if running is None:
             return None
         ends_in: float | None
+        leaves_in: float | None = None
         if running.status != "running":
             ends_in = 0.0
+            leaves_in = round(max(0.0, self.result_seconds - float(now - running.ended_at)), 3)
         elif running.ends_at is None:
             ends_in = None
         else:
@@ -292,4 +295,5 @@ class Challenges:
             "ends_in": ends_in,
             "elapsed": round(max(0.0, float(now - running.started_at)), 3),
             "status": running.status,
+            "leaves_in": leaves_in,
         }

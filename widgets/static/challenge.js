@@ -26,6 +26,7 @@
   };
   let defaults = DEFAULTS[Overlay.options.locale] || DEFAULTS.fr;
   const LEAVE_MS = 600;
+  const GRACE_SECONDS = 1;
   const FIT_FLOOR = 0.5; // the texts shrink to half size at most: smaller is unreadable on a stream
 
   let configured = {};   // challenge id -> {success_text, failure_text}
@@ -34,6 +35,7 @@
   let startedAt = null;  // performance.now() when the challenge on screen started (from `elapsed`)
   let drawnTimer = "";
   let leaveTimer = 0;
+  let goneTimer = 0; // leaves a result on its own when the server, cut off, cannot say it is over
   let ticking = false;
   let configVersion = null; // the result texts are read again after each config edit
   let fitted = ""; // what the card was last fitted to (its texts and rows); "" measures it again
@@ -208,6 +210,11 @@
       timer.hidden = true;
       drawnTimer = "";
     }
+    clearTimeout(goneTimer);
+    if (ended && typeof c.leaves_in === "number") {
+      // Normally the server's `null` comes first; this is for a server that went away meanwhile.
+      goneTimer = setTimeout(clear, (c.leaves_in + GRACE_SECONDS) * 1000);
+    }
     if (justEnded) {
       result.textContent = resultText(c);
       result.hidden = false;
@@ -229,11 +236,15 @@
     }
     const c = state.challenge;
     if (c) draw(c);
-    else if (shown) {
-      shown = null;
-      startedAt = null;
-      leave();
-    }
+    else if (shown) clear();
+  }
+
+  /** No challenge any more: the card leaves. */
+  function clear() {
+    clearTimeout(goneTimer);
+    shown = null;
+    startedAt = null;
+    leave();
   }
 
   Overlay.onOptions(() => {
