@@ -80,6 +80,7 @@ def test_an_edited_label_and_target_keep_the_counts() -> None:
         "reached": False,
         "step": 2,
         "steps": 2,
+        "celebrate_seconds": 2,
     }
     assert engine.version > version
 
