@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from overlay.config_errors import ID_PATTERN, Invalid, Loc, Problem, dotted, from_pydantic, ungrouped
+from overlay.config_errors import ID_PATTERN, SECRET_KEYS, Invalid, Loc, Problem, dotted, from_pydantic, ungrouped
 from overlay.config_errors import ConfigError as ConfigError  # raised by load_config: importable from here
 from overlay.i18n import Locale, text
 
@@ -647,11 +647,20 @@ def _yaml_problem(exc: Exception, filename: str) -> Problem:
     code = "yaml_tag" if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem else "yaml_syntax"
     if "'\\t'" in problem or "tab character" in problem:
         code = "yaml_tab"
+    elif secret := _secret_on_line(mark):  # YAML's words may quote the value (`found undefined alias 'abc'`)
+        return Problem(f"{filename}:{mark.line + 1}", "", "yaml_secret", {"key": secret})
     elif (reserved := re.match(r"found character '([@`])' that cannot start any token", problem)) and mark.buffer:
         word = re.match(r"[^\s,\]}#]*", mark.buffer[mark.pointer :])
         code, params["char"] = "yaml_reserved", reserved.group(1)
         params["fixed"] = '"' + (word.group(0) if word else reserved.group(1)) + '"'
     return Problem(f"{filename}:{mark.line + 1}", "", code, params)
+
+
+def _secret_on_line(mark: yaml.Mark) -> str:
+    """The secret key written on the line of `mark`, if any ("" if none)."""
+    lines = (mark.buffer or "").splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    return next((key for key in sorted(SECRET_KEYS) if re.search(rf"\b{key}\b\W*:", line)), "")
 
 
 # PyYAML's contexts for what was opened and not closed, and what closes it.

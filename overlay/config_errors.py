@@ -97,6 +97,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
             'empty: YAML reads what follows an unquoted # as a comment; write it in quotes, "{written}"'
         ),
         "secret_quotes": "expected a text: write it in quotes (the value is secret, so it is not repeated here)",
+        "yaml_secret": (
+            "YAML cannot read the value of {key} on this line: write it in quotes "
+            "(the value is secret, so it is not repeated here)"
+        ),
         "secret_comment": (
             "empty: YAML reads what follows an unquoted # as a comment; write it in quotes "
             "(the value is secret, so it is not repeated here)"
@@ -187,6 +191,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
         ),
         "secret_quotes": (
             "un texte est attendu : écrivez-le entre guillemets (la valeur est secrète : elle n'est pas répétée ici)"
+        ),
+        "yaml_secret": (
+            "YAML ne peut pas lire la valeur de {key} sur cette ligne : écrivez-la entre guillemets "
+            "(la valeur est secrète : elle n'est pas répétée ici)"
         ),
         "secret_comment": (
             "valeur vide : YAML lit ce qui suit un # sans guillemets comme un commentaire ; écrivez-le entre "

@@ -529,6 +529,24 @@ def test_a_secret_written_unquoted_says_to_quote_it_without_repeating_it(text: s
     assert "guillemets (la valeur est secrète : elle n'est pas répétée ici)" in error.say("fr")
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("tiktok:\n  unique_id: moi\n  sign_api_key: *s3cr3t\n", 3),  # YAML: found undefined alias 's3cr3t'
+        ("tiktok:\n  sign_api_key: @s3cr3t\n", 2),
+        ("tiktok: {unique_id: moi, sign_api_key: !s3cr3t}\n", 1),
+    ],
+    ids=["an alias", "an @ word", "a tag"],
+)
+def test_yaml_that_cannot_read_a_secret_does_not_repeat_it(text: str, line: int) -> None:
+    error = caught(text)
+    assert str(error) == (
+        f"config.yaml:{line}: YAML cannot read the value of sign_api_key on this line: write it in quotes "
+        "(the value is secret, so it is not repeated here)"
+    )
+    assert "s3cr3t" not in error.say("fr")
+
+
 def test_no_kind_of_mistake_repeats_a_secret() -> None:
     error = {"type": "string_too_short", "loc": ("tiktok", "sign_api_key"), "msg": "too short", "input": "s3cr3t"}
     problem = from_pydantic(error, "config.yaml", lambda loc: 3, lambda loc: [])
