@@ -184,7 +184,7 @@ def test_goal_controls_from_the_page(pages: Pages) -> None:
     wait_text(control, "#goal-target", f"10{NNBSP}000")
     reset = control.locator("#goal-reset")
     reset.click()  # the first press only asks for confirmation
-    assert reset.text_content() == "Confirmer : objectif à 0 ?"
+    assert reset.text_content() == f"Confirmer{NNBSP}: objectif à 0{NNBSP}?"
     assert control.locator("#goal-progress").text_content() == f"5{NNBSP}100"
     control.wait_for_timeout(500)  # a confirmation, not a double click
     reset.click()
@@ -201,7 +201,7 @@ def test_new_live_starts_a_new_entry_in_the_history_after_a_second_press(pages: 
     assert pages.server.call(lambda: persister.live.id) == 1
     button = control.locator("#new-live")
     button.click()  # the first press only asks for confirmation
-    assert button.text_content() == "Confirmer : nouveau live ?"
+    assert button.text_content() == f"Confirmer{NNBSP}: nouveau live{NNBSP}?"
     assert pages.server.call(lambda: persister.live.id) == 1
     control.wait_for_timeout(500)  # a confirmation, not a double click
     button.click()
@@ -222,7 +222,20 @@ def test_a_double_click_or_a_held_enter_does_not_confirm_a_new_live(pages: Pages
     control.keyboard.up("Enter")
     control.wait_for_timeout(500)
     assert control.locator("#likes-total").text_content() == "300"  # still the same live
-    assert button.text_content() == "Confirmer : nouveau live ?"
+    assert button.text_content() == f"Confirmer{NNBSP}: nouveau live{NNBSP}?"
+
+
+def test_a_held_enter_on_next_moves_one_goal(pages: Pages) -> None:
+    pages.server.push(Like(count=5, total=300, user=User(id="u1", nickname="Léa")))
+    control = pages.control()
+    wait_text(control, "#goal-target", f"1{NNBSP}000")
+    control.locator('[data-action="goal-next"]').focus()
+    for _ in range(5):
+        control.keyboard.down("Enter")  # held: the browser repeats it, clicking the focused button each time
+    control.keyboard.up("Enter")
+    wait_text(control, "#goal-target", f"10{NNBSP}000")
+    control.wait_for_timeout(500)
+    assert control.locator("#goal-target").text_content() == f"10{NNBSP}000"  # not 20 000, 30 000...
 
 
 def test_a_number_typed_with_thousands_separators_is_that_number(pages: Pages) -> None:
@@ -233,7 +246,7 @@ def test_a_number_typed_with_thousands_separators_is_that_number(pages: Pages) -
         wait_text(control, "#goal-progress", shown)  # not 10: "10.000" is ten thousand in French
     control.locator("#set-value").fill("10,5")
     control.locator("#set-value").press("Enter")
-    wait_text(control, "#feedback", "Un nombre entier de 0 à 1 000 000 000, s'il vous plaît.")
+    wait_text(control, "#feedback", f"Un nombre entier de 0 à 1{NNBSP}000{NNBSP}000{NNBSP}000, s'il vous plaît.")
 
 
 def test_after_a_number_is_sent_the_hotkeys_work_again(pages: Pages) -> None:
@@ -260,7 +273,9 @@ def test_without_the_token_the_page_says_where_to_find_it_and_nothing_happens(pa
     assert control.locator("#token-warning").is_visible()
     control.keyboard.press("1")
     wait_text(
-        control, "#feedback", "Pas de jeton : ouvrez l'adresse /control?token=… affichée au démarrage du serveur."
+        control,
+        "#feedback",
+        f"Pas de jeton{NNBSP}: ouvrez l'adresse /control?token=… affichée au démarrage du serveur.",
     )
     assert widget.locator("#challenge").is_hidden()
 
@@ -270,7 +285,9 @@ def test_a_wrong_token_is_refused(pages: Pages) -> None:
     assert control.locator("#token-warning").is_visible()
     control.keyboard.press("1")
     wait_text(
-        control, "#feedback", "Jeton refusé : ouvrez l'adresse /control?token=… affichée au démarrage du serveur."
+        control,
+        "#feedback",
+        f"Jeton refusé{NNBSP}: ouvrez l'adresse /control?token=… affichée au démarrage du serveur.",
     )
     assert control.locator("#current").get_attribute("data-status") == "none"
 
@@ -320,7 +337,7 @@ def test_in_a_narrow_dock_a_refused_number_is_said_in_sight_and_kept_to_fix(page
     control.set_viewport_size({"width": 320, "height": 600})
     control.locator("#set-value").fill("2000000000")
     control.locator("#set-form button").click()
-    wait_text(control, "#feedback", "Un nombre entier de 0 à 1 000 000 000, s'il vous plaît.")
+    wait_text(control, "#feedback", f"Un nombre entier de 0 à 1{NNBSP}000{NNBSP}000{NNBSP}000, s'il vous plaît.")
     box = control.locator("#feedback").bounding_box()
     assert box is not None
     assert box["y"] >= 0
@@ -366,7 +383,9 @@ def test_a_stopped_server_shows_on_the_page_which_comes_back_with_it(pages: Page
     assert control.locator("#current-timer").text_content() == ""  # no countdown running on without the server
     control.keyboard.press("3")
     wait_text(
-        control, "#feedback", "Serveur injoignable : l'overlay est-il lancé ? (la page se reconnecte toute seule)"
+        control,
+        "#feedback",
+        f"Serveur injoignable{NNBSP}: l'overlay est-il lancé{NNBSP}? (la page se reconnecte toute seule)",
     )
     port = pages.server.port
     pages.server = ServerThread(make_config(challenges=CHALLENGES), tmp_path / "data", port=port).start()

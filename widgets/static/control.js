@@ -157,8 +157,15 @@
   // -- buttons and forms ------------------------------------------------------------------
 
   $("cancel").addEventListener("click", cancel);
-  document.querySelector('[data-action="goal-previous"]').addEventListener("click", () => send("/api/goals/previous"));
-  document.querySelector('[data-action="goal-next"]').addEventListener("click", () => send("/api/goals/next"));
+  for (const [action, path] of [["goal-previous", "/api/goals/previous"], ["goal-next", "/api/goals/next"]]) {
+    const button = document.querySelector(`[data-action="${action}"]`);
+    // One goal per press: a held Enter does not walk up the ladder (past the last step it never ends).
+    button.addEventListener("click", (event) => {
+      if (repeated(event)) return;
+      flash(button);
+      send(path);
+    });
+  }
 
   // Reset and "new live" lose something: they ask for a second press, at least 0.4 s and at most 3 s later
   // (a double click or a held Enter is not a confirmation), saying what it confirms.
@@ -253,7 +260,7 @@
   function countdown() {
     if (deadline === null) return;
     const left = Math.max(0, (deadline - performance.now()) / 1000);
-    write("current-timer", `${Math.ceil(left)} ${labels.seconds}`);
+    write("current-timer", `${Math.ceil(left)}\u00a0${labels.seconds}`);
     if (left <= 0) {
       clearInterval(timer);
       timer = 0;
