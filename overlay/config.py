@@ -15,8 +15,10 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
+import webcolors
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -68,6 +70,26 @@ def _reachable(value: Any) -> Any:
 
 # A count, a target, a port...: a number written without a decimal point.
 WholeNumber = Annotated[int, BeforeValidator(_reachable), BeforeValidator(_whole)]
+
+_COLOUR_NAMES = frozenset([*webcolors.names("css3"), "rebeccapurple", "transparent"])
+# 3, 6 or 8 digits (#rgb, #rrggbb, #rrggbbaa); CSS reads 4 as #rgba too, but `#ff00` is a cut-off red, not
+# the invisible yellow CSS would draw.
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})", re.IGNORECASE)
+_COLOUR_FUNCTION = re.compile(r"(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\(.+\)", re.IGNORECASE)
+
+
+def _colour(value: str) -> str:
+    """A CSS colour, or "" for the theme's: a widget cannot draw `rouge` or `#ff00`, and its bar would vanish."""
+    written = value.strip()
+    if written and not (
+        _HEX_COLOUR.fullmatch(written) or written.lower() in _COLOUR_NAMES or _COLOUR_FUNCTION.fullmatch(written)
+    ):
+        raise Invalid("colour", written=written)
+    return written
+
+
+# A colour as CSS writes it (the browser has the last word: `rgb(300 0 0)` passes here).
+Colour = Annotated[str, AfterValidator(_colour)]
 # A number that is not a count (a random seed, any size).
 AnyWholeNumber = Annotated[int, BeforeValidator(_whole)]
 
@@ -272,9 +294,9 @@ class ThemeSettings(_Strict):
         "tiktok", description="Built-in look: tiktok (red and cyan), minimal (white, thin), neon (glowing)."
     )
     font: str = Field("", max_length=200, description='CSS font family, e.g. "Poppins". Empty: the theme\'s font.')
-    text_color: str = Field("", max_length=60, description='Text colour (CSS), e.g. "#ffffff". Empty: the theme\'s.')
-    accent: str = Field("", max_length=60, description='Main colour (CSS), e.g. "#fe2c55". Empty: the theme\'s.')
-    accent_2: str = Field("", max_length=60, description="Second colour of gradients. Empty: the theme's.")
+    text_color: Colour = Field("", max_length=60, description='Text colour, e.g. "#ffffff". Empty: the theme\'s.')
+    accent: Colour = Field("", max_length=60, description='Main colour, e.g. "#fe2c55". Empty: the theme\'s.')
+    accent_2: Colour = Field("", max_length=60, description="Second colour of gradients. Empty: the theme's.")
     scale: float = Field(1.0, ge=0.25, le=4, description="Size of texts and bars (1.5 = half as big again).")
     align: Literal["left", "center", "right"] = Field("left", description="Where in its box a widget sits.")
     valign: Literal["top", "middle", "bottom"] = Field("top", description="Vertical place in its box.")
@@ -778,6 +800,8 @@ def _valid_values(field: FieldInfo) -> str:
         if (value := getattr(item, name, None)) is not None
     }
     kind = _kind(annotation)
+    if any(getattr(item, "func", None) is _colour for item in field.metadata):
+        return 'a colour in quotes: "#fe2c55", "red", "rgb(254 44 85)"; or empty'
     if found.pop("pattern", None) == ID_PATTERN:
         kind = "1 to 40 characters: letters (no accents), digits, - and _"
         found = {}

@@ -91,6 +91,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
         ),
         "tiktok_handle_url": "your handle, not the address of the live: write {handle}",
         "whole_number": "{written!q} is not a whole number: write {whole} (no dot or space)",
+        "colour": (
+            '{written!q} is not a colour: write one in quotes, like "#fe2c55" (6 hex digits after #), "red" or '
+            '"rgb(254 44 85)"'
+        ),
         "whole_number_bool": "expected a whole number; YAML reads {written!q} as true or false",
         "string_quotes": 'expected a text: write it in quotes, "{written}"',
         "string_comment": (
@@ -183,6 +187,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "int_type": "un nombre entier est attendu{got}",
         "int_from_float": "un nombre entier est attendu, sans partie décimale{got}",
         "whole_number": "{written!q} n'est pas un nombre entier : écrivez {whole} (sans point ni espace)",
+        "colour": (
+            "{written!q} n'est pas une couleur : écrivez-en une entre guillemets, comme \"#fe2c55\" (6 chiffres "
+            'hexadécimaux après #), "red" (les noms sont en anglais) ou "rgb(254 44 85)"'
+        ),
         "whole_number_bool": "un nombre entier est attendu ; YAML lit {written!q} comme vrai ou faux",
         "string_quotes": 'un texte est attendu : écrivez-le entre guillemets, "{written}"',
         "string_comment": (

@@ -503,6 +503,36 @@ def test_our_own_checks_read_in_english_where_pydantic_shows_them() -> None:
     assert str(invalid) == "steps[1].id: goal id 'a' is used twice; each goal needs its own id"
 
 
+@pytest.mark.parametrize("written", ["rouge", "#ff00", "#fe2c5", "fe2c55", "#gg0000", "rgb 1 2 3"])
+def test_a_colour_the_widgets_cannot_draw_is_refused(written: str) -> None:
+    error = caught(f'theme:\n  accent: "{written}"\n')
+    assert str(error) == (
+        f"config.yaml:2: theme.accent: '{written}' is not a colour: write one in quotes, like \"#fe2c55\" "
+        '(6 hex digits after #), "red" or "rgb(254 44 85)"'
+    )
+    assert "les noms sont en anglais" in error.say("fr")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "#FE2C55",
+        "#fff",
+        "#fe2c5580",
+        "red",
+        "RebeccaPurple",
+        "transparent",
+        "rgb(254 44 85)",
+        "rgba(0, 0, 0, 0.5)",
+        "hsl(350 99% 58%)",
+        " #fe2c55 ",
+        "",
+    ],
+)
+def test_css_colours_are_taken(written: str) -> None:
+    assert parse_config(f'theme:\n  accent: "{written}"\n').theme.accent == written.strip()
+
+
 # -- secrets: never repeated, since messages reach the log, the pages and every websocket frame ------
 
 

@@ -81,6 +81,19 @@ def test_theme_from_the_config(tab: WidgetPage, tmp_path: Path) -> None:
         server.stop()
 
 
+def test_a_config_colour_css_cannot_read_leaves_the_themes(tab: WidgetPage, tmp_path: Path) -> None:
+    # The server checks colours loosely (`rgb(...)`); the browser has the last word. Set as it is, a custom
+    # property takes anything, and every var(--accent) would be empty: the goal bar's fill gone.
+    server = ServerThread(make_config(theme={"accent": "rgb(1 2)"}), tmp_path / "data").start()
+    try:
+        page = tab.open(server, "/widgets/counter")
+        assert page.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--accent')") == (
+            "#fe2c55"
+        )
+    finally:
+        server.stop()
+
+
 def test_colours_font_scale_and_position_from_the_url(tab: WidgetPage, server_thread: ServerThread) -> None:
     server_thread.push(*VIEWERS)
     page = tab.open(server_thread, "/widgets/counter?accent=%2300ff00&text_color=rgb(1,2,3)&font=Courier&scale=2")

@@ -113,11 +113,14 @@ const Overlay = (() => {
     if (THEMES.includes(options.theme)) root.dataset.theme = options.theme;
     if (ALIGN.includes(options.align)) root.dataset.align = options.align;
     if (VALIGN.includes(options.valign)) root.dataset.valign = options.valign;
-    // setProperty cannot break out of the declaration: an invalid colour is simply ignored by CSS.
+    // setProperty cannot break out of the declaration. A colour CSS cannot read is left out: a custom property
+    // takes anything, and `--accent: rouge` would leave every var(--accent) empty (the goal bar's fill gone).
     // An option emptied by a config edit gives the theme's value back.
     const vars = { font: "--font", text_color: "--text", accent: "--accent", accent_2: "--accent-2" };
     for (const [key, name] of Object.entries(vars)) {
-      if (typeof options[key] === "string" && options[key]) root.style.setProperty(name, options[key]);
+      const value = options[key];
+      const usable = typeof value === "string" && value && (!COLOURS.includes(key) || CSS.supports("color", value));
+      if (usable) root.style.setProperty(name, value);
       else root.style.removeProperty(name);
     }
     const scale = number("scale", 1, 0.25, 4);
