@@ -188,7 +188,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "int_from_float": "un nombre entier est attendu, sans partie décimale{got}",
         "whole_number": "{written!q} n'est pas un nombre entier : écrivez {whole} (sans point ni espace)",
         "colour": (
-            "{written!q} n'est pas une couleur : écrivez-en une entre guillemets, comme \"#fe2c55\" (6 chiffres "
+            '{written!q} n\'est pas une couleur : écrivez-en une entre guillemets, comme "#fe2c55" (6 chiffres '
             'hexadécimaux après #), "red" (les noms sont en anglais) ou "rgb(254 44 85)"'
         ),
         "whole_number_bool": "un nombre entier est attendu ; YAML lit {written!q} comme vrai ou faux",
