@@ -526,10 +526,23 @@ class _Located:
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
-            for key_node, value_node in node.value:
+            previous: yaml.Node | None = None  # the value before this key
+            for index, (key_node, value_node) in enumerate(node.value):
                 if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor`
                     where = f"{filename}:{key_node.start_mark.line + 1}"
                     raise ConfigError(Problem(where, dotted(path), "yaml_merge"))
+                if previous is not None and result and _thousands_cut(node, key_node, value_node, previous):
+                    # `{target: 10,000}`: the comma ends the value, and `000` reads as a key of its own.
+                    groups = [previous.value]
+                    for cut, empty in node.value[index:]:
+                        if groups[1:] and not _thousands_cut(node, cut, empty, previous):
+                            break
+                        groups.append(cut.value)
+                    written = ",".join(groups)
+                    where = f"{filename}:{key_node.start_mark.line + 1}"
+                    params = {"written": written, "whole": ungrouped(written) or written}
+                    raise ConfigError(Problem(where, dotted((*path, list(result)[-1])), "whole_number", params))
+                previous = value_node
                 key = self.build(key_node, (*path, "<key>"), filename)
                 if not isinstance(key, str):
                     key = str(key)
@@ -542,6 +555,15 @@ class _Located:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index), filename) for index, item in enumerate(node.value)]
         self.written[path] = str(node.value) or _comment_after(node)
+        odd = _ODD_NUMBER.fullmatch(node.value) if node.tag == "tag:yaml.org,2002:int" else None
+        # YAML 1.1 reads `0500` as octal (320) and `0x10` as 16: never what a goal or a duration means. (A
+        # number too large for any live is said as such, by the schema.)
+        if odd and abs(read := self._scalars.construct_object(node)) <= LARGEST_NUMBER:
+            where = f"{filename}:{node.start_mark.line + 1}"
+            meant = str(int(odd.group(1).replace("_", ""))) if odd.group(1) else str(read)
+            raise ConfigError(
+                Problem(where, dotted(path), "odd_number", {"written": node.value, "read": read, "meant": meant})
+            )
         try:
             return self._scalars.construct_object(node, deep=True)
         except ValueError as exc:  # `label: 2024-02-30` (no such day), `!!float abc`: at its line and key
@@ -557,6 +579,25 @@ class _Located:
         return None
 
 
+def _thousands_cut(mapping: yaml.Node, key: yaml.Node, value: yaml.Node, previous: yaml.Node | None) -> bool:
+    """True for the `000` of `{target: 10,000}`: a number's thousands read as a key with no value."""
+    return (
+        getattr(mapping, "flow_style", False) is True
+        and isinstance(key, yaml.ScalarNode)
+        and key.style is None
+        and re.fullmatch(r"\d{3}", key.value) is not None
+        and isinstance(value, yaml.ScalarNode)
+        and value.value == ""
+        and isinstance(previous, yaml.ScalarNode)
+        and previous.tag == "tag:yaml.org,2002:int"
+        and re.fullmatch(r"[+-]?\d{1,3}", previous.value) is not None
+    )
+
+
+# A whole number YAML reads in another base: `0500` (octal: the digits are group 1), `0x1f`, `0b101`.
+_ODD_NUMBER = re.compile(r"[-+]?(?:0([0-7_]*[1-7][0-7_]*)|0[xX][0-9a-fA-F_]+|0b[01_]+)")
+
+
 def _comment_after(node: yaml.Node) -> str:
     """The comment where an empty value stands (`accent: #fe2c55`: an unquoted # starts one)."""
     mark = node.start_mark
@@ -564,8 +605,8 @@ def _comment_after(node: yaml.Node) -> str:
         return ""
     end = mark.buffer.find("\n", mark.index)
     rest = mark.buffer[mark.index : end if end >= 0 else None]
-    # `#fe2c55` or `#fyp`, not a comment such as `# todo`: the word right after the #, up to any comment after it.
-    found = re.match(r"\s*(#\S+)", rest)
+    # `#fe2c55` or `#1 du classement`, not a comment such as `# todo`: from the # up to any comment after it.
+    found = re.match(r"\s*(#\S.*?)(?:\s+#.*)?\s*$", rest)
     return found.group(1) if found else ""
 
 

@@ -91,6 +91,8 @@ TEXTS: dict[Locale, dict[str, str]] = {
         ),
         "tiktok_handle_url": "your handle, not the address of the live: write {handle}",
         "whole_number": "{written!q} is not a whole number: write {whole} (no dot or space)",
+        "odd_number": "YAML reads {written} as {read} (a number in another base): write {meant}",
+        "decimal_comma": "{written!q} is not a number: write {fixed} (with a dot)",
         "colour": (
             '{written!q} is not a colour: write one in quotes, like "#fe2c55" (6 hex digits after #), "red" or '
             '"rgb(254 44 85)"'
@@ -187,6 +189,8 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "int_type": "un nombre entier est attendu{got}",
         "int_from_float": "un nombre entier est attendu, sans partie décimale{got}",
         "whole_number": "{written!q} n'est pas un nombre entier : écrivez {whole} (sans point ni espace)",
+        "odd_number": "YAML lit {written} comme {read} (un nombre dans une autre base) : écrivez {meant}",
+        "decimal_comma": "{written!q} n'est pas un nombre : écrivez {fixed} (avec un point)",
         "colour": (
             '{written!q} n\'est pas une couleur : écrivez-en une entre guillemets, comme "#fe2c55" (6 chiffres '
             'hexadécimaux après #), "red" (les noms sont en anglais) ou "rgb(254 44 85)"'
@@ -324,7 +328,7 @@ class _Voice(string.Formatter):
         if isinstance(value, int) and value.bit_length() > 64:
             return ""  # not repeated: Python cannot even write out a number of over 4,300 digits
         if self.locale == "en":
-            return f" (got {value!r})"
+            return " (empty)" if value is None else f" (got {value!r})"
         return " (valeur vide)" if value is None else f" (vous avez écrit {self.quote(value)})"
 
 
@@ -433,6 +437,8 @@ def from_pydantic(
         # `hotkey: 1`, `label: 2024-01-01`: to be quoted; `accent: #fe2c55`: a comment, not a colour
         code = "string_comment" if shown is None else "string_quotes"
         params = {"written": text}
+    elif code in ("float_parsing", "float_type") and (text := written(loc)) and re.fullmatch(r"[+-]?\d+,\d+", text):
+        code, params = "decimal_comma", {"written": text, "fixed": text.replace(",", ".")}  # `scale: 1,5`
     elif code == "extra_forbidden":
         valid = valid_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)

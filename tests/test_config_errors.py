@@ -66,9 +66,10 @@ def test_a_colour_left_unquoted_is_read_as_a_comment_and_the_error_says_to_quote
         ("theme:\n  accent: #fe2c55\t# ma couleur\n", 'écrivez-le entre guillemets, "#fe2c55"'),
         ("theme:\n  accent:   # à choisir\n", "theme.accent : un texte est attendu (valeur vide)"),  # a comment
         ("goals:\n  steps:\n    - {id: a, label: null, target: 5}\n", "label : un texte est attendu (valeur vide)"),
+        ("challenges:\n  - id: a\n    text: #1 du classement  # à revoir\n", '"#1 du classement"'),  # all of it
     ],
 )
-def test_only_a_hash_word_is_taken_for_a_colour_left_unquoted(text: str, said: str) -> None:
+def test_a_value_left_unquoted_after_a_hash_is_said_up_to_a_comment(text: str, said: str) -> None:
     assert french(text).endswith(said)
 
 
@@ -258,6 +259,30 @@ def test_a_thousands_dot_is_refused_not_read_as_a_few_likes() -> None:
     )
 
 
+def test_a_thousands_comma_between_braces_is_said_as_one_number() -> None:
+    # In `{...}` a comma ends the value: `10,000` was the target 10 and an unknown key `000`.
+    text = "goals:\n  steps:\n    - {id: a, label: x, target: 1,000,000}\n"
+    assert str(caught(text)) == (
+        "config.yaml:3: goals.steps[0].target: '1,000,000' is not a whole number: write 1000000 (no dot or space)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "read", "meant"), [("0500", "320", "500"), ("060", "48", "60"), ("0x10", "16", "16")]
+)
+def test_a_number_yaml_reads_in_another_base_is_refused(written: str, read: str, meant: str) -> None:
+    assert french(f"challenges:\n  - {{id: a, text: A, target: {written}}}\n") == (
+        f"config.yaml:2 : challenges[0].target : YAML lit {written} comme {read} (un nombre dans une autre base) : "
+        f"écrivez {meant}"
+    )
+
+
+def test_a_decimal_comma_says_to_write_a_dot() -> None:
+    assert french("theme:\n  scale: 1,5\n") == (
+        "config.yaml:2 : theme.scale : « 1,5 » n'est pas un nombre : écrivez 1.5 (avec un point)"
+    )
+
+
 def test_decimals_stay_welcome_where_a_decimal_is_meant() -> None:
     config = parse_config("theme: {scale: 1.500}\ndemo: {likes_per_second: 2.000}\n")
     assert (config.theme.scale, config.demo.likes_per_second) == (1.5, 2.0)
@@ -322,6 +347,7 @@ def test_an_unquoted_handle_says_to_quote_it() -> None:
             "goals:\n  steps:\n    - {id: a, label: '', target: 1}\n",
             "config.yaml:3: goals.steps[0].label: must not be empty",
         ),
+        ("server:\n  port:\n", "config.yaml:2: server.port: expected a valid integer (empty)"),
         (
             "tiktok: {unique_id: 'https://www.tiktok.com/@moncompte/live'}\n",
             "config.yaml:1: tiktok.unique_id: your handle, not the address of the live: write @moncompte",
