@@ -707,6 +707,31 @@ def _yaml_problem(exc: Exception, filename: str) -> Problem:
         previous = mark.buffer.splitlines()[mark.line - 1]
         if re.match(r"\s*[\w.-]+:[^\s:]", previous):
             return Problem(f"{filename}:{mark.line}", "", "yaml_simple_key", {"problem": problem})
+    lines = (mark.buffer or "").splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if problem == "mapping values are not allowed here" and not _secret_on_line(mark):
+        # `text: Défi : explosez tout`: the second ": " starts a key where a text goes on.
+        found = re.match(r"\s*(?:-\s+)?[\w.-]+:\s+(\S.*?)(?:\s+#.*)?$", line)
+        if found and mark.column > found.start(1):
+            value = found.group(1)
+            quoted = f"'{value}'" if '"' in value and "'" not in value else '"' + value.replace('"', '\\"') + '"'
+            return Problem(f"{filename}:{mark.line + 1}", "", "yaml_colon_in_text", {"quoted": quoted})
+    # A line indented like no block above it: YAML's words say nothing a creator can act on. (Deeper than a
+    # `key: value` line above it, YAML reads it as that value going on, up to its ":".)
+    indented = problem.startswith("expected <block end>") or (
+        problem == "mapping values are not allowed here" and re.fullmatch(r"\s*(?:-\s+)?[\w.-]+", line[: mark.column])
+    )
+    if indented and mark.line < len(lines):
+        above = next(
+            (text for text in reversed(lines[: mark.line]) if text.strip() and not text.lstrip().startswith("#")), ""
+        )
+        spaces, before = (len(text) - len(text.lstrip(" ")) for text in (line, above))
+        return Problem(
+            f"{filename}:{mark.line + 1}",
+            "",
+            "yaml_indent",
+            {"spaces": spaces, "s": "" if spaces == 1 else "s", "above": before},
+        )
     code = "yaml_tag" if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem else "yaml_syntax"
     if "'\\t'" in problem or "tab character" in problem:
         code = "yaml_tab"

@@ -57,6 +57,13 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "yaml_tab": "a tab character: use spaces, not tabs (column {column})",
         "yaml_reserved": "a value that starts with '{char}' must be in quotes: write {fixed} (column {column})",
         "yaml_syntax_nowhere": "YAML syntax error: {problem}",
+        "yaml_colon_in_text": (
+            "YAML reads the ': ' in this text as the start of a key: write the text in quotes, {quoted}"
+        ),
+        "yaml_indent": (
+            "this line is indented by {spaces} space{s}, like no block above it (the line before has {above}): "
+            "line it up, with spaces, with the keys it belongs with"
+        ),
         "yaml_tag": (
             "a value that starts with '!' must be in quotes, or YAML reads it as a tag: {problem} (column {column})"
         ),
@@ -162,6 +169,13 @@ TEXTS: dict[Locale, dict[str, str]] = {
             "une valeur qui commence par « {char} » doit être entre guillemets : écrivez {fixed} (colonne {column})"
         ),
         "yaml_syntax_nowhere": "erreur de syntaxe YAML : {problem}",
+        "yaml_colon_in_text": (
+            "YAML lit le « : » de ce texte comme le début d'une clé : écrivez le texte entre guillemets, {quoted}"
+        ),
+        "yaml_indent": (
+            "cette ligne a un retrait de {spaces} espace{s}, qui ne correspond à aucun bloc au-dessus (la ligne "
+            "précédente en a {above}) : alignez-la, avec des espaces, sur les clés dont elle fait partie"
+        ),
         "yaml_tag": (
             "une valeur qui commence par « ! » doit être entre guillemets, sinon YAML la lit comme une étiquette : "
             "{problem} (colonne {column})"

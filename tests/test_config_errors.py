@@ -165,6 +165,45 @@ def test_what_yaml_cannot_read_is_said_at_its_line(text: str, said: str) -> None
     assert french(text) == said
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "spaces", "above"),
+    [
+        ("tiktok:\n  unique_id: moi\n   poll_seconds: 30\n", 3, "3 espaces", 2),  # one space too many
+        ("tiktok:\n  unique_id: moi\n name: tiktok\ndemo:\n  seed: 3\n", 3, "1 espace", 2),
+        ("challenges:\n  - id: a\n    text: Go\n  target: 5\n", 4, "2 espaces", 4),  # out of its list item
+        (
+            "goals:\n  steps:\n    - {id: a, label: A, target: 1}\n\n  # b\n  - {id: b, label: B, target: 2}\n",
+            6,
+            "2 espaces",
+            4,
+        ),
+    ],
+)
+def test_a_line_indented_like_no_block_above_it_says_so_at_its_line(
+    text: str, line: int, spaces: str, above: int
+) -> None:
+    assert french(text) == (
+        f"config.yaml:{line} : cette ligne a un retrait de {spaces}, qui ne correspond à aucun bloc au-dessus (la "
+        f"ligne précédente en a {above}) : alignez-la, avec des espaces, sur les clés dont elle fait partie"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("challenges:\n  - id: a\n    text: Défi : explosez tout\n", '"Défi : explosez tout"'),
+        ('challenges:\n  - id: a\n    text: Le "défi" : go  # note\n', "'Le \"défi\" : go'"),
+    ],
+)
+def test_a_colon_inside_a_text_says_to_quote_the_text(text: str, quoted: str) -> None:
+    assert french(text) == (
+        "config.yaml:3 : YAML lit le « : » de ce texte comme le début d'une clé : écrivez le texte entre "
+        f"guillemets, {quoted}"
+    )
+    # The quoted text, pasted in, reads as the text meant.
+    assert parse_config(f"challenges:\n  - id: a\n    text: {quoted}\n").challenges[0].text == quoted[1:-1]
+
+
 def test_a_value_outside_the_choices_lists_them_in_french() -> None:
     assert french("theme: {align: middle}\n") == (
         "config.yaml:1 : theme.align : « middle » n'est pas une valeur possible ; "
@@ -211,9 +250,7 @@ def test_a_key_given_twice_in_french() -> None:
 
 
 def test_yaml_syntax_keeps_pyyaml_words_in_a_french_sentence() -> None:
-    assert french("a: b: c\n") == (
-        "config.yaml:1 : erreur de syntaxe YAML : mapping values are not allowed here (colonne 5)"
-    )
+    assert french("a: *b\n") == "config.yaml:1 : erreur de syntaxe YAML : found undefined alias 'b' (colonne 4)"
 
 
 def test_an_unquoted_value_starting_with_an_exclamation_mark_says_to_quote_it() -> None:
