@@ -674,6 +674,8 @@ def parse_config(text: str, filename: str = "config.yaml") -> Config:
         problems = [
             from_pydantic(error, filename, located.line_for, _valid_keys, located.written.get) for error in exc.errors()
         ]
+        # In the file's order, as the creator reads it (pydantic goes by the schema's order).
+        problems.sort(key=lambda problem: int(line) if (line := problem.where.rpartition(":")[2]).isdigit() else 0)
         raise ConfigError(problems) from None
     config._origin = filename
     config._lines = {dotted(path): line for path, line in located.lines.items() if "<key>" not in path}

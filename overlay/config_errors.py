@@ -25,6 +25,8 @@ ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"  # goal and challenge ids: they go in URLs
 # The config's secret keys (its `SecretStr` fields): their value is never repeated in a message, which
 # reaches the log, the pages and every websocket frame. Said without it (`SECRET_CODES`), or without `{got}`.
 SECRET_KEYS = frozenset({"sign_api_key"})
+# Keys a creator may well write for one of ours, too unlike it for a spelling match: `language: en`.
+KEY_ALIASES = {"language": "locale", "langue": "locale", "lang": "locale", "langage": "locale"}
 SECRET_CODES = {"string_quotes": "secret_quotes", "string_comment": "secret_comment"}
 
 # `{name!q}` quotes a value as each language does ('de' / « de »), `{name!o}` lists choices ('a' or 'b' /
@@ -455,7 +457,8 @@ def from_pydantic(
         code, params = "decimal_comma", {"written": text, "fixed": text.replace(",", ".")}  # `scale: 1,5`
     elif code == "extra_forbidden":
         valid = valid_keys(loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+        meant = KEY_ALIASES.get(str(loc[-1]).lower())
+        close = [meant] if meant in valid else difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
         code = "unknown_key" if close else "unknown_key_no_hint"
         params = {"valid": ", ".join(valid), "close": close[0] if close else ""}
     elif code == "literal_error" or (code != "value_error" and not isinstance(shown, (dict, list))):

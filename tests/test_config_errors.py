@@ -33,6 +33,20 @@ def test_an_unknown_key_suggests_the_closest_one_in_french() -> None:
     )
 
 
+@pytest.mark.parametrize("key", ["language", "langue", "Lang"])
+def test_a_language_key_points_to_locale(key: str) -> None:
+    assert french(f"{key}: en\n").startswith(f"config.yaml:1 : {key} : clé inconnue ; vouliez-vous dire « locale » ?")
+
+
+def test_several_problems_are_said_in_the_files_order() -> None:
+    text = "goals:\n  steps:\n    - {id: a, label: A, target: -5}\nsource: nope\nlocale: xx\n"
+    assert [line.split(" : ")[0] for line in french(text).splitlines()] == [
+        "config.yaml:3",
+        "config.yaml:4",
+        "config.yaml:5",
+    ]
+
+
 def test_a_number_below_its_minimum() -> None:
     assert (
         french("tiktok: {poll_seconds: 10}\n")
