@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import logging
 import random
 import re
 import sqlite3
@@ -384,6 +385,19 @@ async def test_a_new_live_by_hand_needs_the_control_token(server: TestServer, so
     await server.app[PERSISTER].flush()
     lives = sorted(server.app[PERSISTER].store.lives(), key=lambda live: live["id"])
     assert [(live["id"], live["ended"], live["likes"]) for live in lives] == [(1, True, 5), (2, False, 3)]
+
+
+async def test_a_new_live_by_hand_is_logged_and_never_cached_like_every_control_action(
+    server: TestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = {"Authorization": f"Bearer {server.app[CONTROL_TOKEN]}"}
+    caplog.set_level(logging.INFO, logger="overlay")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(http_url(server, "/api/lives/new"), headers=headers, json={}) as r,
+    ):
+        assert (r.status, r.headers["Cache-Control"]) == (200, "no-store")
+    assert any(record.getMessage().startswith("control: {'type': 'new_live'") for record in caplog.records)
 
 
 async def test_a_new_live_by_hand_gets_a_room_id_of_ours_only_in_the_demo(tmp_path: Path) -> None:

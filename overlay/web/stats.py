@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 import math
 import re
 from datetime import datetime
@@ -20,9 +21,12 @@ from overlay.events import NewLive
 from overlay.i18n import Locale, format_number
 from overlay.sources.base import Simulated
 from overlay.stats import BUCKET_SECONDS, Analysis, analyse
+from overlay.web.control import NO_STORE
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
 from overlay.web.pages import page_locale, render_page
 from overlay.web.security import check_control
+
+log = logging.getLogger(__name__)
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
@@ -391,11 +395,15 @@ async def new_live(request: web.Request) -> web.Response:
     room_id = persister.new_live_room() if isinstance(source, Simulated) else ""
     bus = request.app[BUS]
     persister.checkpoint(bus.clock())  # the last moments of the current live, before the engine resets
-    bus.publish(NewLive(room_id=room_id))
+    event = NewLive(room_id=room_id)
+    bus.publish(event)
     if isinstance(source, Simulated):
         source.new_live(room_id)
+    log.info("control: %s", event.to_dict())  # as every other control action
     live = persister.live
-    return web.json_response({"ok": True, "live": live.id if live else None, "room_id": request.app[ENGINE].room_id})
+    return web.json_response(
+        {"ok": True, "live": live.id if live else None, "room_id": request.app[ENGINE].room_id}, headers=NO_STORE
+    )
 
 
 # -- the chart -------------------------------------------------------------------------------
