@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import json
 from pathlib import Path
@@ -20,6 +21,7 @@ from overlay.events import Event, Follow, Gift, Like, LiveEnded, LiveStarted, Ne
 from overlay.sources import replay as replay_module
 from overlay.sources.replay import (
     CHECK_STEP,
+    LOOP_PAUSE_SECONDS,
     RecordingError,
     ReplaySource,
     check_recording,
@@ -57,7 +59,8 @@ def write(path: Path, *rows: Any) -> Path:
 
 def test_the_shipped_sample_is_a_valid_recording_that_crosses_a_goal() -> None:
     events = [event for _, event in read_recording(SAMPLE)]
-    assert check_recording(SAMPLE) == len(events) > 500
+    played = [event for event in events if not isinstance(event, SourceStatus)]  # (the replay says its own)
+    assert check_recording(SAMPLE) == len(played) > 500
     assert SAMPLE.stat().st_size < 200_000
     totals = [e.total for e in events if isinstance(e, Like) and e.total is not None]
     assert totals[0] < 10_000 < totals[-1]
@@ -121,7 +124,7 @@ def test_a_recording_cut_by_a_crash_plays_without_its_broken_last_line(
     whole = SAMPLE.read_bytes()
     path.write_bytes(whole[: whole.index(b"\n", 50_000) - 20])  # as `head -c` leaves it: half a line at the end
     lines = path.read_bytes().count(b"\n") + 1
-    assert check_recording(path) == lines - 1
+    assert check_recording(path) == lines - 2  # less its status line (not played), and the broken one
     assert f"{path}:{lines}: not valid JSON" in caplog.text
     assert "cut short" in caplog.text
 
@@ -182,9 +185,9 @@ async def test_events_play_at_their_offsets_divided_by_the_speed(tmp_path: Path)
             0.0,
             SourceStatus(
                 "connected",
-                "replaying live.jsonl (5 events, ×4)",
+                "replaying live.jsonl (4 events, ×4)",  # the 4 it plays
                 key="source_replaying",
-                params={"file": "live.jsonl", "count": 5, "speed": "4"},
+                params={"file": "live.jsonl", "count": 4, "speed": "4"},
             ),
         ),
         (0.0, LiveStarted(room_id="1", total=100)),  # the recorded status is not replayed: the replay has its own
@@ -246,7 +249,7 @@ async def test_loop_plays_again_as_a_new_live(tmp_path: Path) -> None:
     assert kinds == ["LiveStarted", "Like", "LiveEnded", "LiveStarted", "Like", "LiveEnded", "LiveStarted"]
     # Each pass is a live of its own: the same room would be the same live going on.
     assert [e.room_id for e in played if isinstance(e, LiveStarted)] == ["1", "1#2", "1#3"]
-    assert time.now == 6.0
+    assert time.now == 2 * (3.0 + LOOP_PAUSE_SECONDS)  # each pass, then the ended live shown a moment
 
 
 async def test_each_pass_of_a_loop_is_a_live_of_its_own_even_without_a_start_in_the_file(tmp_path: Path) -> None:
@@ -280,6 +283,45 @@ async def test_each_pass_of_a_loop_is_a_live_of_its_own_even_without_a_start_in_
         "Like",
         "LiveEnded",
     ]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [{"t": 0, "type": "like", "count": 1}, {"t": 0, "type": "like", "count": 2}],  # one moment
+        [{"t": 0, "type": "like", "count": 1}] * 500,  # more than a burst, still one moment
+    ],
+    ids=["two events", "500 events"],
+)
+async def test_a_loop_over_a_file_of_one_moment_leaves_the_server_its_turns(tmp_path: Path, lines: list) -> None:
+    # It played pass after pass without ever letting the event loop run: no page, no Ctrl+C, 100 % CPU.
+    path = write(tmp_path / "moment.jsonl", *lines)
+    source = ReplaySource(ReplaySettings(file=str(path), loop=True, speed=1000))
+    ended = 0
+
+    def emit(event: Event) -> None:
+        nonlocal ended
+        ended += isinstance(event, LiveEnded)
+
+    task = asyncio.create_task(source.run(emit))
+    try:
+        await asyncio.sleep(0.5)  # the loop's own turn: with the hang, this never came back
+        assert ended == 1  # one pass, then the ended live on screen for LOOP_PAUSE_SECONDS
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def test_a_file_of_connection_statuses_alone_has_nothing_to_play(tmp_path: Path) -> None:
+    # What `--user @me --record x.jsonl` writes while the creator is not live yet.
+    path = write(
+        tmp_path / "waiting.jsonl",
+        {"t": 0, "type": "source_status", "status": "waiting", "detail": "not live"},
+        {"t": 30, "type": "source_status", "status": "waiting", "detail": "not live"},
+    )
+    with pytest.raises(RecordingError, match="holds no events to play"):
+        check_recording(path)
 
 
 def test_a_replay_needs_a_file() -> None:

@@ -37,6 +37,7 @@ from overlay.sources.base import Emit
 log = logging.getLogger(__name__)
 
 YIELD_EVERY = 200  # events emitted back to back before the hub gets a turn (at high speeds)
+LOOP_PAUSE_SECONDS = 3.0  # --loop: the ended live stays on screen this long before the next pass (whatever the speed)
 CHECK_STEP = 1000  # lines checked between two turns of the event loop (a few milliseconds)
 
 
@@ -112,8 +113,14 @@ _CHECKED: dict[tuple[str, int, int], int] = {}
 
 
 def check_recording(path: Path) -> int:
-    """Read the whole recording once; the number of events, or RecordingError naming the bad line."""
-    return _counted(path, sum(1 for _ in read_recording(path)), _identity(path))
+    """Read the whole recording once; the number of events to play, or RecordingError naming the bad line."""
+    return _counted(path, sum(_playable(event) for _, event in read_recording(path)), _identity(path))
+
+
+def _playable(event: Event) -> bool:
+    """Not a status of the recorded connection (`--user` recording while waiting for the live): the replay
+    reports its own, so a file of statuses alone has nothing to play."""
+    return not isinstance(event, SourceStatus)
 
 
 async def check_recording_in_steps(path: Path) -> int:
@@ -127,8 +134,9 @@ async def check_recording_in_steps(path: Path) -> int:
     if identity in _CHECKED:
         return _CHECKED[identity]
     count = 0
-    for count, _ in enumerate(read_recording(path), 1):
-        if count % CHECK_STEP == 0:
+    for line, (_, event) in enumerate(read_recording(path), 1):
+        count += _playable(event)
+        if line % CHECK_STEP == 0:
             await asyncio.sleep(0)
     return _counted(path, count, identity)
 
@@ -144,7 +152,7 @@ def _identity(path: Path) -> tuple[str, int, int] | None:
 
 def _counted(path: Path, count: int, identity: tuple[str, int, int] | None) -> int:
     if not count:
-        raise RecordingError(f"{path}: the recording holds no events")
+        raise RecordingError(f"{path}: the recording holds no events to play (connection statuses are not played)")
     if identity is not None and identity == _identity(path):  # (not changed while it was read)
         _CHECKED[identity] = count
     return count
@@ -184,6 +192,8 @@ class ReplaySource:
         while True:
             if played:
                 emit(LiveEnded())
+                # A pause the event loop always gets, even for a file whose events all share one time.
+                await self._sleep(LOOP_PAUSE_SECONDS)
             await self._play(emit, speed, played + 1)
             played += 1
             if not loop:
@@ -196,8 +206,8 @@ class ReplaySource:
         burst = 0
         opened = rerun == 1  # a later pass is a new live: the file's own start says so, or one is made for it
         for offset, event in read_recording(self.path, warn=False):
-            if isinstance(event, SourceStatus):
-                continue  # the recorded connection's statuses; the replay reports its own
+            if not _playable(event):
+                continue
             if isinstance(event, Like) and event.sent_at:
                 event = replace(event, sent_at=0.0)  # a send time from another process means nothing here
             elif rerun > 1 and (isinstance(event, LiveStarted) or (isinstance(event, NewLive) and event.room_id)):
