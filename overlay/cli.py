@@ -22,6 +22,7 @@ from overlay.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config
 from overlay.config_errors import Problem, from_pydantic
 from overlay.datalock import DataDirInUse
 from overlay.i18n import Locale
+from overlay.recorder import not_a_recording
 from overlay.store import FILENAME as STORE_FILENAME
 from overlay.store import StoreUnavailable
 from overlay.web import create_app
@@ -64,6 +65,10 @@ SAID: dict[Locale, dict[str, str]] = {
         ),
         "start_failed": "Could not start the server: {reason}",
         "record_unwritable": "Cannot write the recording {path}: {reason}",
+        "record_not_recording": (
+            "--record {path} already holds something that is not a recording (its first line is not an event): "
+            "pick another file, e.g. --record lives/live.jsonl"
+        ),
     },
     "fr": {
         "config": "Configuration invalide :",
@@ -95,6 +100,10 @@ SAID: dict[Locale, dict[str, str]] = {
         ),
         "start_failed": "Impossible de démarrer le serveur : {reason}",
         "record_unwritable": "Impossible d'écrire l'enregistrement {path} : {reason}",
+        "record_not_recording": (
+            "--record {path} contient déjà autre chose qu'un enregistrement (sa première ligne n'est pas un "
+            "événement) : choisissez un autre fichier, par exemple --record lives/live.jsonl"
+        ),
     },
 }
 
@@ -219,6 +228,14 @@ def _same_file(one: Path, other: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Check everything, then serve until Ctrl+C; the exit code (2: a setup mistake, said in words)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # while a long recording is checked, before the server runs: no traceback
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -243,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.record is not None and config.source == "replay" and _same_file(args.record, Path(config.replay.file)):
         print(SAID[config.locale]["record_replayed"].format(path=args.record), file=sys.stderr)
+        return 2
+    if args.record is not None and not_a_recording(args.record):  # `--record config.yaml`: never appended to
+        print(SAID[config.locale]["record_not_recording"].format(path=args.record), file=sys.stderr)
         return 2
     if args.record is not None:
         try:  # now, not once the live is on: a recording that cannot be written is a setup mistake

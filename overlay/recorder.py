@@ -141,7 +141,8 @@ def last_offset(path: Path) -> float:
 
 
 def _end_cut_line(path: Path) -> None:
-    """Before appending: drop a last line cut by a crash (a replay refuses a broken line that has others after it).
+    """Before appending: drop a last line that is not an event, as the replay skips it (it refuses a broken line
+    that has others after it): a line cut by a crash, with or without its newline.
 
     A whole last line without its newline (edited by hand) is ended instead, and kept.
     """
@@ -149,15 +150,39 @@ def _end_cut_line(path: Path) -> None:
         size = file.seek(0, 2)
         if not size:
             return
-        file.seek(max(0, size - 65536))
+        tail_start = max(0, size - 65536)
+        file.seek(tail_start)
         tail = file.read()
-        if tail.endswith(b"\n"):
-            return
-        start = tail.rfind(b"\n") + 1  # 0: the cut line is the tail's first (or the file's only) line
+        body = tail.rstrip()
+        start = body.rfind(b"\n") + 1  # 0: the last line is the tail's first (or the file's only) line
+        if not body or (start == 0 and tail_start):
+            return  # blank, or a last line longer than the tail: left to the replay's check
         try:
-            json.loads(tail[start:])
+            json.loads(body[start:])
         except ValueError:
-            file.truncate(size - len(tail) + start)
-            log.warning("%s: its last line was cut short (a crash while recording); dropped before going on", path)
+            file.truncate(tail_start + start)
+            log.warning("%s: its last line is not an event (cut short by a crash?); dropped before going on", path)
         else:
-            file.write(b"\n")
+            if not tail.endswith(b"\n"):
+                file.write(b"\n")
+
+
+def not_a_recording(path: Path) -> bool:
+    """True for a file with something in it whose first line is not an event: notes, a config, a typo'd name.
+
+    Recording to it would append to it (`--record config.yaml`), and drop its last line (`_end_cut_line`).
+    """
+    try:
+        with path.open("rb") as file:
+            head = file.read(65536)
+    except OSError:
+        return False  # not there yet (or unreadable: opening it to append says why)
+    first = next((line for line in head.splitlines() if line.strip()), b"")
+    if not first:
+        return False  # empty: a new recording
+    try:
+        data = json.loads(first)
+    except ValueError:
+        # The only line, cut by a crash as it was written, is a recording's (`_end_cut_line` drops it).
+        return not (first.startswith(b'{"t":') and first.rstrip() == head.rstrip())
+    return not (isinstance(data, dict) and "t" in data and "type" in data)

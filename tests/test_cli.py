@@ -225,6 +225,33 @@ def test_a_recording_that_cannot_be_written_is_said_in_french(
     assert capsys.readouterr().err.startswith(f"Impossible d'écrire l'enregistrement {recording} : ")
 
 
+@pytest.mark.parametrize("name", ["notes.txt", "config.yaml"])
+def test_recording_to_a_file_that_is_not_a_recording_is_refused_and_leaves_it_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    # A typo (`--record config.yaml`): it appended JSON lines, after dropping the file's last line as "cut short".
+    (tmp_path / "mine").mkdir()
+    notes = tmp_path / "mine" / name
+    notes.write_bytes(b"# my notes\nimportant last line")
+    assert start(tmp_path, "en", "--record", str(notes)) == 2
+    assert capsys.readouterr().err == (
+        f"--record {notes} already holds something that is not a recording (its first line is not an event): "
+        "pick another file, e.g. --record lives/live.jsonl\n"
+    )
+    assert notes.read_bytes() == b"# my notes\nimportant last line"
+
+
+def test_ctrl_c_before_the_server_runs_exits_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def checking(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl+C while a long recording is checked
+
+    monkeypatch.setattr(cli, "check_source", checking)
+    assert start(tmp_path, "fr") == 130
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_a_data_dir_that_is_a_file_is_said_plainly(tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("", encoding="utf-8")

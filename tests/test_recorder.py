@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from overlay.events import Follow, Like, LiveStarted, SourceStatus, User, Viewers, event_from_dict
-from overlay.recorder import Recorder
+from overlay.recorder import Recorder, not_a_recording
 from overlay.sources.replay import check_recording
 from overlay.web import create_app
 from tests.conftest import DrivenSource, make_config
@@ -98,6 +98,30 @@ def test_recording_again_to_the_same_file_goes_on_after_its_end(tmp_path: Path) 
     assert len(raw) == 3  # the cut line is dropped: left in the middle, it made the whole file unplayable
     assert json.loads(raw[2]) == {"t": 31.0, "type": "viewers", "count": 3}
     assert check_recording(path) == 3
+
+
+@pytest.mark.parametrize("last", [b'{"t": 31, "type": "vie\n', b"hello world garbage\n", b"garbage\n\n\n"])
+def test_a_last_line_the_replay_skips_is_dropped_even_with_its_newline(tmp_path: Path, last: bytes) -> None:
+    # The replay skips any last line that is not JSON; kept, it was a broken line in the middle once recorded on.
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(b'{"t": 1, "type": "viewers", "count": 1}\n' + last)
+    recorder = Recorder(path)
+    recorder.open()
+    recorder(Viewers(count=2), 5.0)
+    recorder.close()
+    assert [row["count"] for row in lines(path)] == [1, 2]
+    assert check_recording(path) == 2
+
+
+def test_a_recording_whose_only_line_was_cut_is_continued(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(b'{"t": 0, "type": "vie')  # the server crashed as it wrote its first line
+    assert not not_a_recording(path)
+    recorder = Recorder(path)
+    recorder.open()
+    recorder(Viewers(count=2), 5.0)
+    recorder.close()
+    assert lines(path) == [{"t": 0.0, "type": "viewers", "count": 2}]
 
 
 def test_a_whole_last_line_without_its_newline_is_kept(tmp_path: Path) -> None:
