@@ -31,7 +31,17 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from overlay.config_errors import ID_PATTERN, SECRET_KEYS, Invalid, Loc, Problem, dotted, from_pydantic, ungrouped
+from overlay.config_errors import (
+    ID_PATTERN,
+    SECRET_KEYS,
+    Invalid,
+    Loc,
+    Problem,
+    decimal_comma,
+    dotted,
+    from_pydantic,
+    ungrouped,
+)
 from overlay.config_errors import ConfigError as ConfigError  # raised by load_config: importable from here
 from overlay.i18n import Locale, text
 
@@ -71,11 +81,12 @@ def _reachable(value: Any) -> Any:
 # A count, a target, a port...: a number written without a decimal point.
 WholeNumber = Annotated[int, BeforeValidator(_reachable), BeforeValidator(_whole)]
 
-_COLOUR_NAMES = frozenset([*webcolors.names("css3"), "rebeccapurple", "transparent"])
+_COLOUR_NAMES = frozenset([*webcolors.names("css3"), "rebeccapurple", "transparent", "currentcolor"])
 # 3, 6 or 8 digits (#rgb, #rrggbb, #rrggbbaa); CSS reads 4 as #rgba too, but `#ff00` is a cut-off red, not
 # the invisible yellow CSS would draw.
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})", re.IGNORECASE)
-_COLOUR_FUNCTION = re.compile(r"(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\(.+\)", re.IGNORECASE)
+# (`var(--brand)`: a colour of the creator's custom_css.)
+_COLOUR_FUNCTION = re.compile(r"(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color|color-mix|var)\(.+\)", re.IGNORECASE)
 
 
 def _colour(value: str) -> str:
@@ -538,10 +549,9 @@ class _Located:
                         if groups[1:] and not _thousands_cut(node, cut, empty, previous):
                             break
                         groups.append(cut.value)
-                    written = ",".join(groups)
                     where = f"{filename}:{key_node.start_mark.line + 1}"
-                    params = {"written": written, "whole": ungrouped(written) or written}
-                    raise ConfigError(Problem(where, dotted((*path, list(result)[-1])), "whole_number", params))
+                    if problem := _comma_cut((*path, list(result)[-1]), ",".join(groups), where):
+                        raise ConfigError(problem)
                 previous = value_node
                 key = self.build(key_node, (*path, "<key>"), filename)
                 if not isinstance(key, str):
@@ -555,22 +565,25 @@ class _Located:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index), filename) for index, item in enumerate(node.value)]
         self.written[path] = str(node.value) or _comment_after(node)
-        odd = _ODD_NUMBER.fullmatch(node.value) if node.tag == "tag:yaml.org,2002:int" else None
-        # YAML 1.1 reads `0500` as octal (320) and `0x10` as 16: never what a goal or a duration means. (A
-        # number too large for any live is said as such, by the schema.)
-        if odd and abs(read := self._scalars.construct_object(node)) <= LARGEST_NUMBER:
-            where = f"{filename}:{node.start_mark.line + 1}"
-            meant = str(int(odd.group(1).replace("_", ""))) if odd.group(1) else str(read)
-            raise ConfigError(
-                Problem(where, dotted(path), "odd_number", {"written": node.value, "read": read, "meant": meant})
-            )
+        where = f"{filename}:{node.start_mark.line + 1}"
+        secret = bool(path) and path[-1] in SECRET_KEYS  # its value is never repeated: said by the schema
+        odd = _ODD_NUMBER.fullmatch(node.value) if node.tag == "tag:yaml.org,2002:int" and not secret else None
+        # YAML 1.1 reads `0500` as octal (320) and `0x10` as 16: never what a goal or a duration means. (A text
+        # written so is said to be quoted, by the schema; a number too large for any live is said as such.)
+        if odd and _scalar_at(path) in (int, float):
+            read = self._scalars.construct_object(node)
+            sign = "-" if node.value.startswith("-") else ""
+            meant = f"{sign}{int(odd.group(1).replace('_', ''))}" if odd.group(1) else ""
+            if abs(read) <= LARGEST_NUMBER and str(read) != meant:  # (`07` is 7 either way)
+                meant = meant or str(read)
+                raise ConfigError(
+                    Problem(where, dotted(path), "odd_number", {"written": node.value, "read": read, "meant": meant})
+                )
         try:
             return self._scalars.construct_object(node, deep=True)
         except ValueError as exc:  # `label: 2024-02-30` (no such day), `!!float abc`: at its line and key
-            where = f"{filename}:{node.start_mark.line + 1}"
-            raise ConfigError(
-                Problem(where, dotted(path), "yaml_value", {"written": node.value, "error": exc})
-            ) from None
+            said = Problem(where, dotted(path), "yaml_value", {"written": node.value, "error": exc})
+            raise ConfigError(Problem(where, dotted(path), "secret_quotes") if secret else said) from None
 
     def line_for(self, loc: Loc) -> int | None:
         for end in range(len(loc), -1, -1):
@@ -579,18 +592,54 @@ class _Located:
         return None
 
 
+def _comma_cut(loc: Loc, written: str, where: str) -> Problem | None:
+    """`{target: 10,000}` said for what the key holds: a whole number, a decimal (`1,5`), a text, a secret."""
+    kind = _scalar_at(loc)
+    if loc[-1] in SECRET_KEYS:
+        return Problem(where, dotted(loc), "secret_quotes")
+    if kind is int:
+        whole = ungrouped(written)
+        return (
+            Problem(where, dotted(loc), "whole_number_comma", {"written": written, "whole": whole}) if whole else None
+        )
+    if kind is float:
+        return Problem(where, dotted(loc), *decimal_comma(written))
+    return Problem(where, dotted(loc), "string_quotes", {"written": written})
+
+
+def _scalar_at(loc: Loc) -> Any:
+    """The type the schema wants at `loc` (`int` for `goals.steps[0].target`), or None for no such key."""
+    model: Any = Config
+    field: FieldInfo | None = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        field = fields[part]
+        model = _inner_model(field.annotation)
+    if field is None:
+        return None
+    annotation = _without_none(field.annotation)[0]
+    while typing.get_origin(annotation) is Annotated:  # `WholeNumber | None`
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
 def _thousands_cut(mapping: yaml.Node, key: yaml.Node, value: yaml.Node, previous: yaml.Node | None) -> bool:
-    """True for the `000` of `{target: 10,000}`: a number's thousands read as a key with no value."""
+    """True for the `000` of `{target: 10,000}` (or the `5` of `{scale: 1,5}`): digits read as a key with no
+    value, after a number."""
     return (
         getattr(mapping, "flow_style", False) is True
         and isinstance(key, yaml.ScalarNode)
         and key.style is None
-        and re.fullmatch(r"\d{3}", key.value) is not None
+        and re.fullmatch(r"\d+", key.value) is not None
         and isinstance(value, yaml.ScalarNode)
         and value.value == ""
         and isinstance(previous, yaml.ScalarNode)
         and previous.tag == "tag:yaml.org,2002:int"
-        and re.fullmatch(r"[+-]?\d{1,3}", previous.value) is not None
+        and re.fullmatch(r"[+-]?\d+", previous.value) is not None
     )
 
 
@@ -713,11 +762,12 @@ def _yaml_problem(exc: Exception, filename: str) -> Problem:
     line = lines[mark.line] if mark.line < len(lines) else ""
     if problem == "mapping values are not allowed here" and not _secret_on_line(mark):
         # `text: Défi : explosez tout`: the second ": " starts a key where a text goes on.
-        found = re.match(r"\s*(?:-\s+)?[\w.-]+:\s+(\S.*?)(?:\s+#.*)?$", line)
+        # (A comment after it is two spaces away: `Défi : #1 du top` is all text.)
+        found = re.match(r"\s*(?:-\s+)?[\w.-]+:\s+(\S.*?)(?:\s{2,}#.*)?\s*$", line)
         if found and mark.column > found.start(1):
-            value = found.group(1)
-            quoted = f"'{value}'" if '"' in value and "'" not in value else '"' + value.replace('"', '\\"') + '"'
-            return Problem(f"{filename}:{mark.line + 1}", "", "yaml_colon_in_text", {"quoted": quoted})
+            return Problem(f"{filename}:{mark.line + 1}", "", "yaml_colon_in_text", {"quoted": _quoted(found.group(1))})
+    if problem == "expected <block end>, but found '<scalar>'":  # `text: "Défi" explosif`
+        return Problem(f"{filename}:{mark.line + 1}", "", "yaml_after_quote", {"column": mark.column + 1})
     # A line indented like no block above it: YAML's words say nothing a creator can act on. (Deeper than a
     # `key: value` line above it, YAML reads it as that value going on, up to its ":".)
     indented = problem.startswith("expected <block end>") or (
@@ -746,11 +796,22 @@ def _yaml_problem(exc: Exception, filename: str) -> Problem:
     return Problem(f"{filename}:{mark.line + 1}", "", code, params)
 
 
+def _quoted(text: str) -> str:
+    """`text` in quotes that YAML reads back as `text`: double quotes, or single ones around a backslash."""
+    if "\\" in text:  # `C:\dossier`: no escapes between single quotes, where ' is written ''
+        return "'" + text.replace("'", "''") + "'"
+    return '"' + text.replace('"', '\\"') + '"'
+
+
 def _secret_on_line(mark: yaml.Mark) -> str:
-    """The secret key written on the line of `mark`, if any ("" if none)."""
+    """The secret key written on the line of `mark`, or alone on the line before it (its value below), or ""."""
     lines = (mark.buffer or "").splitlines()
     line = lines[mark.line] if mark.line < len(lines) else ""
-    return next((key for key in sorted(SECRET_KEYS) if re.search(rf"\b{key}\b\W*:", line)), "")
+    before = next((text for text in reversed(lines[: mark.line]) if text.strip()), "")
+    for key in sorted(SECRET_KEYS):
+        if re.search(rf"\b{key}\b\W*:", line) or re.search(rf"\b{key}\b\W*:\s*$", before):
+            return key
+    return ""
 
 
 # PyYAML's contexts for what was opened and not closed, and what closes it.

@@ -62,6 +62,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "yaml_colon_in_text": (
             "YAML reads the ': ' in this text as the start of a key: write the text in quotes, {quoted}"
         ),
+        "yaml_after_quote": (
+            "text after the end of the value (column {column}): put it inside the quotes (or the braces), or on a line "
+            "of its own"
+        ),
         "yaml_indent": (
             "this line is indented by {spaces} space{s}, like no block above it (the line before has {above}): "
             "line it up, with spaces, with the keys it belongs with"
@@ -102,6 +106,12 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "whole_number": "{written!q} is not a whole number: write {whole} (no dot or space)",
         "odd_number": "YAML reads {written} as {read} (a number in another base): write {meant}",
         "decimal_comma": "{written!q} is not a number: write {fixed} (with a dot)",
+        "decimal_or_thousands": (
+            "{written!q} is not a number: write {fixed} (with a dot), or {whole} for a number with no decimals"
+        ),
+        "whole_number_comma": (
+            "{written!q} is not a whole number: write {whole} (between {{ }}, a comma separates two keys)"
+        ),
         "colour": (
             '{written!q} is not a colour: write one in quotes, like "#fe2c55" (6 hex digits after #), "red" or '
             '"rgb(254 44 85)"'
@@ -174,6 +184,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "yaml_colon_in_text": (
             "YAML lit le « : » de ce texte comme le début d'une clé : écrivez le texte entre guillemets, {quoted}"
         ),
+        "yaml_after_quote": (
+            "du texte suit la fin de la valeur (colonne {column}) : mettez-le dans les guillemets (ou les accolades), "
+            "ou sur une ligne à lui"
+        ),
         "yaml_indent": (
             "cette ligne a un retrait de {spaces} espace{s}, qui ne correspond à aucun bloc au-dessus (la ligne "
             "précédente en a {above}) : alignez-la, avec des espaces, sur les clés dont elle fait partie"
@@ -207,6 +221,13 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "whole_number": "{written!q} n'est pas un nombre entier : écrivez {whole} (sans point ni espace)",
         "odd_number": "YAML lit {written} comme {read} (un nombre dans une autre base) : écrivez {meant}",
         "decimal_comma": "{written!q} n'est pas un nombre : écrivez {fixed} (avec un point)",
+        "decimal_or_thousands": (
+            "{written!q} n'est pas un nombre : écrivez {fixed} (avec un point), ou {whole} pour un nombre sans "
+            "décimales"
+        ),
+        "whole_number_comma": (
+            "{written!q} n'est pas un nombre entier : écrivez {whole} (entre {{ }}, une virgule sépare deux clés)"
+        ),
         "colour": (
             '{written!q} n\'est pas une couleur : écrivez-en une entre guillemets, comme "#fe2c55" (6 chiffres '
             'hexadécimaux après #), "red" (les noms sont en anglais) ou "rgb(254 44 85)"'
@@ -416,6 +437,14 @@ def dotted(loc: Loc) -> str:
     return text or "(top level)"
 
 
+def decimal_comma(written: str) -> tuple[str, dict[str, str]]:
+    """`1,5` -> write 1.5; `1,000` -> write 1.000, or 1000 (a thousand, in English)."""
+    params = {"written": written, "fixed": written.replace(",", ".")}
+    if (whole := ungrouped(written)) is not None:
+        return "decimal_or_thousands", {**params, "whole": whole}
+    return "decimal_comma", params
+
+
 def ungrouped(text: str) -> str | None:
     """`10.000`, `10 000` or `10,000` -> `10000`: a whole number written with thousands separators, else None."""
     if re.fullmatch(r"[+-]?\d{1,3}(?:[., \u00a0\u202f]\d{3})+", text.strip()):
@@ -454,7 +483,7 @@ def from_pydantic(
         code = "string_comment" if shown is None else "string_quotes"
         params = {"written": text}
     elif code in ("float_parsing", "float_type") and (text := written(loc)) and re.fullmatch(r"[+-]?\d+,\d+", text):
-        code, params = "decimal_comma", {"written": text, "fixed": text.replace(",", ".")}  # `scale: 1,5`
+        code, params = decimal_comma(text)  # `scale: 1,5`
     elif code == "extra_forbidden":
         valid = valid_keys(loc[:-1])
         meant = KEY_ALIASES.get(str(loc[-1]).lower())

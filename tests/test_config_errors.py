@@ -203,10 +203,27 @@ def test_a_line_indented_like_no_block_above_it_says_so_at_its_line(
 
 
 @pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ('challenges:\n  - id: a\n    text: "Défi" explosif\n', 18),
+        ('theme:\n  text_color: "#000" "#111"\n', 22),
+        ("goals:\n  steps:\n    - {id: a, label: A, target: 1} x\n", 36),
+    ],
+)
+def test_text_after_the_end_of_a_value_is_not_taken_for_an_indentation(text: str, column: int) -> None:
+    assert french(text).endswith(
+        f"du texte suit la fin de la valeur (colonne {column}) : mettez-le dans les guillemets (ou les accolades), "
+        "ou sur une ligne à lui"
+    )
+
+
+@pytest.mark.parametrize(
     ("text", "quoted"),
     [
         ("challenges:\n  - id: a\n    text: Défi : explosez tout\n", '"Défi : explosez tout"'),
-        ('challenges:\n  - id: a\n    text: Le "défi" : go  # note\n', "'Le \"défi\" : go'"),
+        ('challenges:\n  - id: a\n    text: Le "défi" : go  # note\n', '"Le \\"défi\\" : go"'),
+        ("challenges:\n  - id: a\n    text: Dossier C:\\d : ok\n", "'Dossier C:\\d : ok'"),
+        ("challenges:\n  - id: a\n    text: Défi : #1 du top\n", '"Défi : #1 du top"'),  # a # in the text
     ],
 )
 def test_a_colon_inside_a_text_says_to_quote_the_text(text: str, quoted: str) -> None:
@@ -215,7 +232,8 @@ def test_a_colon_inside_a_text_says_to_quote_the_text(text: str, quoted: str) ->
         f"guillemets, {quoted}"
     )
     # The quoted text, pasted in, reads as the text meant.
-    assert parse_config(f"challenges:\n  - id: a\n    text: {quoted}\n").challenges[0].text == quoted[1:-1]
+    meant = re.match(r"\s*text: (.*?)(?:  #.*)?$", text.splitlines()[2]).group(1)  # type: ignore[union-attr]
+    assert parse_config(f"challenges:\n  - id: a\n    text: {quoted}\n").challenges[0].text == meant
 
 
 def test_a_value_outside_the_choices_lists_them_in_french() -> None:
@@ -314,7 +332,8 @@ def test_a_thousands_comma_between_braces_is_said_as_one_number() -> None:
     # In `{...}` a comma ends the value: `10,000` was the target 10 and an unknown key `000`.
     text = "goals:\n  steps:\n    - {id: a, label: x, target: 1,000,000}\n"
     assert str(caught(text)) == (
-        "config.yaml:3: goals.steps[0].target: '1,000,000' is not a whole number: write 1000000 (no dot or space)"
+        "config.yaml:3: goals.steps[0].target: '1,000,000' is not a whole number: write 1000000 (between { }, a comma "
+        "separates two keys)"
     )
 
 
@@ -326,6 +345,39 @@ def test_a_number_yaml_reads_in_another_base_is_refused(written: str, read: str,
         f"config.yaml:2 : challenges[0].target : YAML lit {written} comme {read} (un nombre dans une autre base) : "
         f"écrivez {meant}"
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("tiktok:\n  unique_id", 'write it in quotes, "0123"'),  # a text: quoted, not made a number
+        ("challenges:\n  - text: A\n    id", 'write it in quotes, "0123"'),
+        (
+            "challenges:\n  - id: a\n    text: A\n    target",
+            "YAML reads -0123 as -83 (a number in another base): write -123",
+        ),
+    ],
+)
+def test_a_leading_zero_is_said_for_what_the_key_holds(key: str, said: str) -> None:
+    value = "-0123" if key.endswith("target") else "0123"
+    assert str(caught(f"{key}: {value}\n")).endswith(said)
+
+
+def test_a_leading_zero_that_changes_nothing_is_taken() -> None:
+    assert parse_config("theme:\n  scale: 02\n").theme.scale == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("theme: {scale: 1,5}\n", "'1,5' is not a number: write 1.5 (with a dot)"),
+        ("demo: {likes_per_second: 1,000}\n", "write 1.000 (with a dot), or 1000 for a number with no decimals"),
+        ("demo:\n  likes_per_second: 1,000\n", "write 1.000 (with a dot), or 1000 for a number with no decimals"),
+        ("goals:\n  steps:\n    - {id: a, label: 10,000, target: 5}\n", 'write it in quotes, "10,000"'),
+    ],
+)
+def test_a_comma_in_a_number_is_said_for_what_the_key_holds(text: str, said: str) -> None:
+    assert str(caught(text)).endswith(said)
 
 
 def test_a_decimal_comma_says_to_write_a_dot() -> None:
@@ -604,6 +656,9 @@ def test_a_colour_the_widgets_cannot_draw_is_refused(written: str) -> None:
         "hsl(350 99% 58%)",
         " #fe2c55 ",
         "",
+        "var(--brand)",
+        "currentColor",
+        "color-mix(in srgb, red 40%, white)",
     ],
 )
 def test_css_colours_are_taken(written: str) -> None:
@@ -642,8 +697,9 @@ def test_a_secret_written_unquoted_says_to_quote_it_without_repeating_it(text: s
         ("tiktok:\n  unique_id: moi\n  sign_api_key: *s3cr3t\n", 3),  # YAML: found undefined alias 's3cr3t'
         ("tiktok:\n  sign_api_key: @s3cr3t\n", 2),
         ("tiktok: {unique_id: moi, sign_api_key: !s3cr3t}\n", 1),
+        ("tiktok:\n  sign_api_key:\n    *s3cr3t\n", 3),  # its value on the line below
     ],
-    ids=["an alias", "an @ word", "a tag"],
+    ids=["an alias", "an @ word", "a tag", "an alias below"],
 )
 def test_yaml_that_cannot_read_a_secret_does_not_repeat_it(text: str, line: int) -> None:
     error = caught(text)
@@ -652,6 +708,16 @@ def test_yaml_that_cannot_read_a_secret_does_not_repeat_it(text: str, line: int)
         "(the value is secret, so it is not repeated here)"
     )
     assert "s3cr3t" not in error.say("fr")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sign_api_key: 0755123", "sign_api_key: 0x755123", "{sign_api_key: 755,123}", "sign_api_key: !!float 755123"],
+)
+def test_a_secret_read_as_a_number_is_never_repeated(text: str) -> None:
+    said = caught(f"tiktok:\n  {text}\n").say("en")
+    assert "755" not in said
+    assert "write it in quotes (the value is secret, so it is not repeated here)" in said
 
 
 def test_no_kind_of_mistake_repeats_a_secret() -> None:
