@@ -225,6 +225,16 @@ def test_a_double_click_or_a_held_enter_does_not_confirm_a_new_live(pages: Pages
     assert button.text_content() == f"Confirmer{NNBSP}: nouveau live{NNBSP}?"
 
 
+def test_a_double_click_on_next_moves_one_goal(pages: Pages) -> None:
+    pages.server.push(Like(count=5, total=300, user=User(id="u1", nickname="Léa")))
+    control = pages.control()
+    wait_text(control, "#goal-target", f"1{NNBSP}000")
+    control.locator('[data-action="goal-next"]').dblclick()
+    wait_text(control, "#goal-target", f"10{NNBSP}000")
+    control.wait_for_timeout(500)
+    assert control.locator("#goal-target").text_content() == f"10{NNBSP}000"
+
+
 def test_a_held_enter_on_next_moves_one_goal(pages: Pages) -> None:
     pages.server.push(Like(count=5, total=300, user=User(id="u1", nickname="Léa")))
     control = pages.control()

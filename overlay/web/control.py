@@ -65,7 +65,7 @@ LABELS = {
         "no_token": "Pas de jeton\u202f: ouvrez l'adresse /control?token=… affichée au démarrage du serveur.",
         "bad_token": "Jeton refusé\u202f: ouvrez l'adresse /control?token=… affichée au démarrage du serveur.",
         "seconds": "s",
-        "no_challenges": "Aucun défi configuré\u202f: ajoutez-en sous « challenges: » dans config.yaml.",
+        "no_challenges": "Aucun défi configuré\u202f: ajoutez-en sous «\u202fchallenges:\u202f» dans config.yaml.",
     },
     "en": {
         "running": "running",

@@ -159,9 +159,10 @@
   $("cancel").addEventListener("click", cancel);
   for (const [action, path] of [["goal-previous", "/api/goals/previous"], ["goal-next", "/api/goals/next"]]) {
     const button = document.querySelector(`[data-action="${action}"]`);
-    // One goal per press: a held Enter does not walk up the ladder (past the last step it never ends).
+    // One goal per press: a held Enter does not walk up the ladder (past the last step it never ends), and
+    // a double click is one click (its second click has `detail` 2).
     button.addEventListener("click", (event) => {
-      if (repeated(event)) return;
+      if (repeated(event) || event.detail > 1) return;
       flash(button);
       send(path);
     });

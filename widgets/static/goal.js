@@ -62,8 +62,11 @@
   /** "Objectif atteint !" and confetti for `goals.celebrate_seconds` (0: none), the time the engine shows a
    *  reached goal before the next: a goal pinned with ?goal= or the last goal celebrates as long. */
   function celebrate(seconds) {
+    if (!(seconds > 0)) {
+      endCelebration(); // (one still running from before an edit set 0)
+      return;
+    }
     clearTimeout(celebrating); // a celebration that starts again gets its full time
-    if (!(seconds > 0)) return;
     root.classList.remove("is-celebrating");
     void root.offsetWidth; // restart the CSS animation
     root.classList.add("is-celebrating");
