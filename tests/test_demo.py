@@ -84,6 +84,14 @@ def test_viewers_have_distinct_names_and_each_follows_once() -> None:
     assert len({user.id for user in follows}) == len(follows)
 
 
+def test_a_live_continued_after_a_restart_has_the_same_viewers() -> None:
+    # Without a seed too: the top likers kept their counts across a restart, under new names.
+    first, again = DemoLive(DemoSettings(), "demo-1796608641"), DemoLive(DemoSettings(), "demo-1796608641")
+    assert [user.nickname for user in first.viewers] == [user.nickname for user in again.viewers]
+    other = DemoLive(DemoSettings(), "demo-1796609999")  # a new live: other viewers
+    assert [user.nickname for user in other.viewers] != [user.nickname for user in first.viewers]
+
+
 async def test_the_running_demo_repeats_its_seed_whatever_the_timers_do() -> None:
     emitted: list[object] = []
     source = DemoSource(DemoSettings(seed=42, likes_per_second=2000))

@@ -71,12 +71,16 @@ MEAN_BATCH = FULL_BATCH * 15 + (1 - FULL_BATCH) * (1 + 8) / 2  # mean hearts per
 class DemoLive:
     """The simulation itself, independent of wall time so tests can step it."""
 
-    def __init__(self, settings: DemoSettings) -> None:
+    def __init__(self, settings: DemoSettings, room_id: str = "") -> None:
+        """`room_id`: the live's room; the same room gets the same viewers (a restart continues its live, and
+        its top likers keep their names)."""
         self.settings = settings
         self.rng = random.Random(settings.seed)
         self.total = settings.start_total
         names = [first + tail for first in FIRST for tail in TAILS]
-        picked = self.rng.sample(names, min(settings.viewers, len(names)))
+        # A seed names them the same every time already (and its live repeats exactly, names included).
+        naming = random.Random(room_id) if room_id and settings.seed is None else self.rng
+        picked = naming.sample(names, min(settings.viewers, len(names)))
         # Distinct nicknames (the top likers would show one twice), numbered once the combinations run out.
         self.viewers = [
             User(id=f"demo-{i}", nickname=picked[i % len(picked)] + (str(i // len(picked)) if i >= len(picked) else ""))
@@ -182,7 +186,8 @@ class DemoSource:
 
     def _start(self, emit: Emit) -> DemoLive:
         room_id, total = self._join or (f"demo-{int(time.time())}", None)
-        live = DemoLive(self.settings if total is None else self.settings.model_copy(update={"start_total": total}))
+        settings = self.settings if total is None else self.settings.model_copy(update={"start_total": total})
+        live = DemoLive(settings, room_id)
         emit(LiveStarted(room_id=room_id, total=live.total))
         self._rejoin = False
         return live
