@@ -82,7 +82,7 @@ def test_the_bundled_sample_is_what_make_sample_writes_now(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ('{"t": 1, "type": "like", "count": 3', "not valid JSON"),
+        ('{"t": 1, "type": "like", "count": 3', "not valid JSON at column 36 (unexpected end of data)"),
         ("[1, 2]", "each line must be a JSON object"),
         ('{"type": "like", "count": 3}', "'t' (seconds from the start) must be a number >= 0, got None"),
         ('{"t": -1, "type": "like", "count": 3}', "'t' (seconds from the start) must be a number >= 0, got -1"),
@@ -127,6 +127,12 @@ def test_a_recording_cut_by_a_crash_plays_without_its_broken_last_line(
     assert check_recording(path) == lines - 2  # less its status line (not played), and the broken one
     assert f"{path}:{lines}: not valid JSON" in caplog.text
     assert "cut short" in caplog.text
+
+
+def test_a_recording_saved_again_with_a_bom_plays(tmp_path: Path) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"t": 0, "type": "viewers", "count": 3}\n{"t": 1, "type": "like", "count": 2}\n')
+    assert check_recording(path) == 2
 
 
 def test_a_broken_line_before_the_last_is_still_an_error(tmp_path: Path) -> None:

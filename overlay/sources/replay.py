@@ -64,6 +64,8 @@ def read_recording(path: Path, *, warn: bool = True) -> Iterator[tuple[float, Ev
         previous = 0.0
         cut: str | None = None  # a line that is not JSON: an error, unless it is the last one
         for number, raw in enumerate(file, 1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a BOM: the file saved again by Windows' Notepad
             if not raw.strip():
                 continue
             if cut is not None:
@@ -85,9 +87,10 @@ def read_recording(path: Path, *, warn: bool = True) -> Iterator[tuple[float, Ev
 
 def _parse_line(raw: bytes) -> tuple[float, Event]:
     try:
-        data: Any = orjson.loads(raw)
+        data: Any = orjson.loads(raw.rstrip())  # (its newline: orjson would say where as "line 2 column 1")
     except orjson.JSONDecodeError as exc:
-        raise _CutShort(f"not valid JSON ({exc})") from None
+        # orjson counts lines within the line it was given ("line 1 column 9"): only the column is news.
+        raise _CutShort(f"not valid JSON at column {exc.colno} ({exc.msg})") from None
     if not isinstance(data, dict):
         raise ValueError('each line must be a JSON object like {"t": 1.5, "type": "like", "count": 3}')
     offset = data.pop("t", None)
