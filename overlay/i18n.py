@@ -46,6 +46,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_replaying": "rejoue {file} ({count} évènements, ×{speed})",
         "source_replaying_loop": "rejoue {file} en boucle ({count} évènements, ×{speed})",
         "source_finished": "la source {kind} n'a plus rien à jouer",
+        "source_replay_over": "rejeu terminé\u202f; «\u202fNouveau live\u202f» sur la page de contrôle le rejoue",
         "source_failed": "la source {kind} s'est arrêtée : {error}",
         "tiktok_rate_limited": (
             "impossible de joindre TikTok (limite du serveur de signature atteinte ; une sign_api_key relève la limite)"
@@ -106,6 +107,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_replaying": "replaying {file} ({count} events, ×{speed})",
         "source_replaying_loop": "replaying {file} in a loop ({count} events, ×{speed})",
         "source_finished": "the {kind} source has nothing more to play",
+        "source_replay_over": "replay over; “New live” on the control page plays it again",
         "source_failed": "the {kind} source stopped: {error}",
         "tiktok_rate_limited": (
             "could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit)"

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib.util
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from overlay.sources.replay import (
 )
 from overlay.store import FILENAME, Store
 from overlay.web import create_app
+from overlay.web.keys import CONTROL_TOKEN, PERSISTER
 from tests.conftest import DrivenSource, http_url, make_config, ws_url
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "demo-live.jsonl"
@@ -37,7 +39,7 @@ LEA = User(id="lea_77", nickname="Léa")
 
 
 class FakeTime:
-    """An injected clock and sleep: sleeping moves the clock, nothing waits."""
+    """An injected clock and sleep: sleeping moves the clock and lets other tasks run, nothing waits."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -47,6 +49,7 @@ class FakeTime:
 
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
+        await asyncio.sleep(0)  # as a real sleep, a turn for the rest of the loop
 
 
 def write(path: Path, *rows: Any) -> Path:
@@ -185,7 +188,7 @@ async def test_events_play_at_their_offsets_divided_by_the_speed(tmp_path: Path)
     time = FakeTime()
     played: list[tuple[float, Event]] = []
     source = ReplaySource(ReplaySettings(file=str(path), speed=4), sleep=time.sleep, clock=time.clock)
-    await source.run(lambda event: played.append((time.now, event)))
+    await run_until_over(source, lambda event: played.append((time.now, event)))
     assert played == [
         (
             0.0,
@@ -201,6 +204,60 @@ async def test_events_play_at_their_offsets_divided_by_the_speed(tmp_path: Path)
         (1.0, Follow()),
         (2.5, Viewers(count=30)),
         (2.5, LiveEnded()),  # played to its end: the live's clock stops there
+        (2.5, OVER),  # and it waits for a new live by hand
+    ]
+
+
+OVER = SourceStatus("ended", "replay over; a new live on the control page plays it again", key="source_replay_over")
+
+
+async def run_until_over(source: ReplaySource, emit: Callable[[Event], None]) -> None:
+    """Run the replay until it has played to its end (it then waits for a new live by hand)."""
+
+    def until_over(event: Event) -> None:
+        emit(event)
+        if isinstance(event, SourceStatus) and event.status == "ended":
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await source.run(until_over)
+
+
+async def test_a_new_live_by_hand_plays_the_recording_again_as_that_live(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "live.jsonl",
+        {"t": 0, "type": "live_started", "room_id": "1", "total": 100},
+        {"t": 3, "type": "like", "count": 2, "total": 102},
+        {"t": 60, "type": "like", "count": 5, "total": 107},
+    )
+    time = FakeTime()
+    played: list[Event] = []
+    source = ReplaySource(ReplaySettings(file=str(path)), sleep=time.sleep, clock=time.clock)
+
+    def emit(event: Event) -> None:
+        played.append(event)
+        if event == Like(count=2, total=102) and len(played) < 5:
+            source.new_live("replay-1-2")  # pressed mid-replay: it starts again, as the live opened by hand
+        elif event == OVER and played.count(OVER) == 1:
+            source.new_live("replay-1-3")  # pressed once it is over: it plays once more
+        elif event == OVER:
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await source.run(emit)
+    again = [LiveStarted(room_id="replay-1-3", total=100), Like(count=2, total=102), Like(count=5, total=107)]
+    assert [type(e).__name__ if isinstance(e, SourceStatus) else e for e in played[1:]] == [
+        LiveStarted(room_id="1", total=100),
+        Like(count=2, total=102),
+        LiveStarted(room_id="replay-1-2", total=100),  # the file's start joins the live opened by hand
+        Like(count=2, total=102),
+        Like(count=5, total=107),
+        LiveEnded(),
+        "SourceStatus",  # over, waiting
+        "SourceStatus",  # replaying again
+        *again,
+        LiveEnded(),
+        "SourceStatus",
     ]
 
 
@@ -338,13 +395,13 @@ def test_a_replay_needs_a_file() -> None:
 # -- through the real app -----------------------------------------------------------------------
 
 
-async def settled(ws: Any, check: Any) -> None:
-    """Wait for a state frame where `check` holds and no goal is mid-celebration (goals advance after it)."""
+async def settled(ws: Any, check: Any) -> dict[str, Any]:
+    """The first state frame where `check` holds and no goal is mid-celebration (goals advance after it)."""
     async with asyncio.timeout(20):
         while True:
             message = json.loads(await ws.recv())
             if message["type"] == "state" and check(message["state"]) and not message["state"]["goal"]["reached"]:
-                return
+                return message["state"]
 
 
 async def run_to_the_end(app_source: Any, tmp_path: Path) -> dict[str, Any]:
@@ -389,10 +446,10 @@ async def test_the_sample_replayed_through_the_app_gives_the_recorded_totals_and
     assert state["source"] == {
         "kind": "replay",
         "status": "ended",
-        "detail": "la source replay n'a plus rien à jouer",  # in the overlay's language (French by default)
+        "detail": "rejeu terminé\u202f; «\u202fNouveau live\u202f» sur la page de contrôle le rejoue",  # (French)
         "detail_by_locale": {
-            "fr": "la source replay n'a plus rien à jouer",
-            "en": "the replay source has nothing more to play",
+            "fr": "rejeu terminé\u202f; «\u202fNouveau live\u202f» sur la page de contrôle le rejoue",
+            "en": "replay over; “New live” on the control page plays it again",
         },
     }
 
@@ -410,6 +467,31 @@ async def test_a_replay_played_again_on_the_same_data_is_a_new_rehearsal(tmp_pat
         assert len(store.lives()) == 2  # two rehearsals in the stats, not one
     finally:
         store.close()
+
+
+async def test_a_new_live_by_hand_after_the_replay_plays_it_again_as_a_second_live(tmp_path: Path) -> None:
+    # It opened an empty live with nothing to play: a rehearsal again meant restarting the server.
+    app = create_app(
+        make_config(), source=ReplaySource(ReplaySettings(file=str(SAMPLE), speed=1000)), data_dir=tmp_path / "data"
+    )
+    async with TestServer(app, host="127.0.0.1") as server:
+        async with websockets.connect(ws_url(server)) as ws:
+            first = await settled(ws, lambda state: state["source"]["status"] == "ended")
+            headers = {"Authorization": f"Bearer {app[CONTROL_TOKEN]}"}
+            url = http_url(server, "/api/lives/new")
+            async with aiohttp.ClientSession() as http, http.post(url, headers=headers, json={}) as response:
+                assert (await response.json())["live"] == 2
+            again = await settled(
+                ws, lambda state: state["live"]["ended"] and state["live"]["room_id"] != first["live"]["room_id"]
+            )
+        assert (again["likes"]["total"], again["likes"]["session"]) == (
+            first["likes"]["total"],
+            first["likes"]["session"],
+        )
+        await app[PERSISTER].flush()
+        lives = sorted(app[PERSISTER].store.lives(), key=lambda live: live["id"])
+    assert [(live["id"], live["ended"]) for live in lives] == [(1, True), (2, True)]
+    assert lives[0]["likes"] == lives[1]["likes"] > 0  # the same rehearsal twice, each counted once
 
 
 async def test_record_then_replay_gives_the_same_live(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ class Joinable(Protocol):
 
 @runtime_checkable
 class Simulated(Protocol):
-    """A source whose lives are made up here (the demo): a new live by hand is a room id we choose.
+    """A source whose lives are made up here (the demo, a replay): a new live by hand is a room id we choose.
 
     A real source (TikTok) has no such method: its lives, and their room ids, are TikTok's.
     """

@@ -179,40 +179,79 @@ class ReplaySource:
         self.path = Path(settings.file)
         self._sleep = sleep
         self._clock = clock
+        self._again = asyncio.Event()  # a new live by hand: play from the start again
+        self._again_room = ""
+
+    def new_live(self, room_id: str) -> None:
+        """A new live by hand (the control page): the recording plays again from its start, as live `room_id`,
+        whether it was playing, looping or over (a rehearsal again, without restarting the server)."""
+        self._again_room = room_id
+        self._again.set()
 
     async def run(self, emit: Emit) -> None:
         count = await check_recording_in_steps(self.path)  # before anything plays: a bad line is an error
         speed, loop = self.settings.speed, self.settings.loop
-        emit(
-            SourceStatus(
-                "connected",
-                f"replaying {self.path.name} ({count} events, ×{speed:g}{', loop' if loop else ''})",
-                key="source_replaying_loop" if loop else "source_replaying",
-                params={"file": self.path.name, "count": count, "speed": f"{speed:g}"},
-            )
+        playing = SourceStatus(
+            "connected",
+            f"replaying {self.path.name} ({count} events, ×{speed:g}{', loop' if loop else ''})",
+            key="source_replaying_loop" if loop else "source_replaying",
+            params={"file": self.path.name, "count": count, "speed": f"{speed:g}"},
         )
-        played = 0
+        emit(playing)
+        rerun, room = 1, ""
         while True:
-            if played:
-                emit(LiveEnded())
+            if await self._pass(emit, speed, rerun, room):  # cut short by a new live by hand
+                rerun, room = rerun + 1, self._take_again()
+                continue
+            emit(LiveEnded())  # played to its end: the live's clock stops, and the stats close it
+            rerun, room = rerun + 1, ""
+            if loop:
                 # A pause the event loop always gets, even for a file whose events all share one time.
                 await self._sleep(LOOP_PAUSE_SECONDS)
-            await self._play(emit, speed, played + 1)
-            played += 1
-            if not loop:
-                emit(LiveEnded())  # played to its end: the live's clock stops, and the stats close it
-                return
+                continue
+            emit(
+                SourceStatus(
+                    "ended", "replay over; a new live on the control page plays it again", key="source_replay_over"
+                )
+            )
+            await self._again.wait()
+            room = self._take_again()
+            emit(playing)
 
-    async def _play(self, emit: Emit, speed: float, rerun: int) -> None:
-        """Play the file once; pass `rerun` > 1 is a live of its own: its rooms are `<room id>#<rerun>`."""
+    def _take_again(self) -> str:
+        self._again.clear()
+        return self._again_room
+
+    async def _pass(self, emit: Emit, speed: float, rerun: int, room: str) -> bool:
+        """Play the file once; True if a new live by hand cut it short."""
+        play = asyncio.create_task(self._play(emit, speed, rerun, room))
+        again = asyncio.create_task(self._again.wait())
+        try:
+            await asyncio.wait((play, again), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (play, again):
+                task.cancel()
+            await asyncio.wait((play, again))
+        if self._again.is_set():  # (also when it ended at that moment: the new live begins either way)
+            return True
+        play.result()  # (a failure is the source's)
+        return False
+
+    async def _play(self, emit: Emit, speed: float, rerun: int, room: str = "") -> None:
+        """Play the file once; pass `rerun` > 1 is a live of its own: its rooms are `<room id>#<rerun>`.
+
+        `room`: the live a new live by hand opened for this pass; the file's first start joins it.
+        """
         start = self._clock()
         burst = 0
-        opened = rerun == 1  # a later pass is a new live: the file's own start says so, or one is made for it
+        opened = rerun == 1 or bool(room)  # a later pass is a new live: the file's start says so, or one is made
         for offset, event in read_recording(self.path, warn=False):
             if not _playable(event):
                 continue
             if isinstance(event, Like) and event.sent_at:
                 event = replace(event, sent_at=0.0)  # a send time from another process means nothing here
+            elif room and isinstance(event, LiveStarted | NewLive):
+                event, room = replace(event, room_id=room), ""  # the live opened by hand, not one more
             elif rerun > 1 and (isinstance(event, LiveStarted) or (isinstance(event, NewLive) and event.room_id)):
                 event = replace(event, room_id=f"{event.room_id}#{rerun}")  # the same room would continue the live
             if isinstance(event, LiveStarted | NewLive):
@@ -227,5 +266,7 @@ class ReplaySource:
             elif burst >= YIELD_EVERY:
                 await asyncio.sleep(0)
                 burst = 0
+            if self._again.is_set():
+                return  # a new live by hand, pressed meanwhile: not one event more of this pass
             emit(event)
             burst += 1

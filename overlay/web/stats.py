@@ -388,7 +388,8 @@ async def live_json(request: web.Request) -> web.Response:
 
 
 async def new_live(request: web.Request) -> web.Response:
-    """Start a new session now (control token required); the demo starts a fresh simulated live."""
+    """Start a new session now (control token required); the demo starts a fresh simulated live, a replay plays its
+    recording again."""
     check_control(request)
     persister, source = request.app[PERSISTER], request.app[SOURCE]
     # Only a simulated live gets a room id from us; TikTok's room stays TikTok's (the new session keeps it).
