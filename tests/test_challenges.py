@@ -418,7 +418,7 @@ def test_a_rule_naming_an_unknown_challenge_is_an_error_with_its_line() -> None:
         ),
         (
             "rhythm_rules:\n  - {challenge: a, below_per_minute: 50, for_seconds: 0}\n",
-            "config.yaml:2: rhythm_rules[0].for_seconds: expected greater than 0",
+            "config.yaml:2: rhythm_rules[0].for_seconds: must be more than 0",
         ),
     ],
 )

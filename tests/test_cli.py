@@ -59,7 +59,10 @@ def test_a_wrong_config_stops_with_exit_code_2_and_names_line_and_key(tmp_path: 
     [
         ("goals:\n  steps:\n    - {id: a, label: A, target: -1}\n", "Configuration invalide :\n{path}:3 : goals."),
         ("# no locale: French, the default\nserver: {port: 1.000}\n", "Configuration invalide :\n{path}:2 : server."),
-        ("locale: en\nserver: {port: -1}\n", "Invalid configuration:\n{path}:2: server.port: expected greater"),
+        (
+            "locale: en\nserver: {port: -1}\n",
+            "Invalid configuration:\n{path}:2: server.port: must be at least 0 (got -1)",
+        ),
         # Read from the text, so found even when YAML cannot read the rest, or the locale itself is refused.
         ("locale: en  # English please\ngoals: {steps: [\n", "Invalid configuration:\n{path}:"),
         ("locale: 'en'\nlocale: en\n", "Invalid configuration:\n{path}:2: locale: this key is given twice"),
@@ -109,7 +112,7 @@ def test_a_wrong_option_in_english(tmp_path: Path, capsys: pytest.CaptureFixture
     config.write_text("locale: en\n", encoding="utf-8")
     assert main(["--config", str(config), "--port", "70000"]) == 2
     err = capsys.readouterr().err
-    assert err == "Invalid command line:\n--port: expected less than or equal to 65535 (got 70000)\n"
+    assert err == "Invalid command line:\n--port: must be at most 65535 (got 70000)\n"
     assert "pydantic" not in err
 
 

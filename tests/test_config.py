@@ -94,7 +94,7 @@ def test_negative_target_names_its_line_and_key() -> None:
               target: -5
         """
     )
-    assert message == "config.yaml:6: goals.steps[1].target: expected greater than 0 (got -5)"
+    assert message == "config.yaml:6: goals.steps[1].target: must be more than 0 (got -5)"
 
 
 def test_wrong_type_says_what_is_expected() -> None:
@@ -104,12 +104,12 @@ def test_wrong_type_says_what_is_expected() -> None:
           port: huit-mille
         """
     )
-    assert message.startswith("config.yaml:2: server.port: expected a valid integer")
+    assert message.startswith("config.yaml:2: server.port: expected a whole number")
     assert "'huit-mille'" in message
 
 
 def test_a_value_outside_the_choices_lists_them() -> None:
-    assert error_for("locale: de\n") == "config.yaml:1: locale: got 'de'; expected 'fr' or 'en'"
+    assert error_for("locale: de\n") == "config.yaml:1: locale: 'de' is not one of the choices: 'fr' or 'en'"
 
 
 def test_goal_targets_must_increase() -> None:
@@ -192,4 +192,4 @@ def test_the_message_names_the_real_file(tmp_path: Path) -> None:
     path.write_text("demo:\n  likes_per_second: 0\n", encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    assert str(caught.value).startswith(f"{path}:2: demo.likes_per_second: expected greater than 0")
+    assert str(caught.value).startswith(f"{path}:2: demo.likes_per_second: must be more than 0")

@@ -450,7 +450,7 @@ def test_an_unquoted_handle_says_to_quote_it() -> None:
             "goals:\n  steps:\n    - {id: a, label: '', target: 1}\n",
             "config.yaml:3: goals.steps[0].label: must not be empty",
         ),
-        ("server:\n  port:\n", "config.yaml:2: server.port: expected a valid integer (empty)"),
+        ("server:\n  port:\n", "config.yaml:2: server.port: expected a whole number (empty)"),
         (
             "tiktok: {unique_id: 'https://www.tiktok.com/@moncompte/live'}\n",
             "config.yaml:1: tiktok.unique_id: your handle, not the address of the live: write @moncompte",
@@ -463,7 +463,7 @@ def test_english_says_it_in_words_not_pydantics_internals(text: str, english: st
 
 def test_a_list_where_one_choice_is_expected_repeats_what_was_written() -> None:
     error = caught("locale: [fr]\n")
-    assert str(error) == "config.yaml:1: locale: got ['fr']; expected 'fr' or 'en'"
+    assert str(error) == "config.yaml:1: locale: ['fr'] is not one of the choices: 'fr' or 'en'"
     assert error.say("fr") == (
         "config.yaml:1 : locale : ['fr'] n'est pas une valeur possible ; valeurs possibles : « fr » ou « en »"
     )
@@ -478,9 +478,9 @@ def test_every_problem_is_one_line_in_both_languages() -> None:
     ]
     assert str(error) == error.say("en")
     assert str(error).splitlines() == [
-        "config.yaml:1: locale: got 'de'; expected 'fr' or 'en'",
-        "config.yaml:2: server.port: expected a valid integer, unable to parse string as an integer (got 'x')",
-        "config.yaml:2: server.frame_ms: expected greater than or equal to 10 (got 1)",
+        "config.yaml:1: locale: 'de' is not one of the choices: 'fr' or 'en'",
+        "config.yaml:2: server.port: expected a whole number (got 'x')",
+        "config.yaml:2: server.frame_ms: must be at least 10 (got 1)",
     ]
 
 

@@ -352,7 +352,7 @@ async def test_an_invalid_edit_keeps_the_running_config_and_shows_the_error_unti
     assert state["goals"][1]["target"] == 10_000  # still running the last valid config
     # The pages say it in the overlay's language (French here), or their own (`?locale=`); the log in English.
     french = f"{config_file}:8 : goals.steps[1].target : doit être supérieur à 0 (vous avez écrit -5)"
-    english = f"{config_file}:8: goals.steps[1].target: expected greater than 0 (got -5)"
+    english = f"{config_file}:8: goals.steps[1].target: must be more than 0 (got -5)"
     assert state["config"]["error"] == french
     assert state["config"]["error_by_locale"] == {"fr": french, "en": english}
     assert english in caplog.text

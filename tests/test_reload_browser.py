@@ -102,14 +102,13 @@ def test_the_control_and_index_pages_show_an_invalid_edit_until_it_is_fixed(
     index.goto(watched.url + "/?locale=en")
     index.wait_for_selector("#config-error", state="visible")
     assert index.locator("#config-error-text").text_content() == (
-        f"{config_file}:8: challenges[0].target: expected a valid integer, unable to parse string as an integer "
-        "(got 'many')"
+        f"{config_file}:8: challenges[0].target: expected a whole number (got 'many')"
     )
     english = page.context.new_page()
     english.goto(watched.url + "/control?locale=en")
     english.wait_for_selector("#config-error", state="visible")
     assert (english.locator("#config-error-text").text_content() or "").startswith(
-        f"{config_file}:8: challenges[0].target: expected a valid integer"
+        f"{config_file}:8: challenges[0].target: expected a whole number"
     )
     english.close()
     index.close()
