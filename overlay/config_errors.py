@@ -101,7 +101,6 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "string_too_short": "must be at least {min_length} characters{got}",
         "string_pattern_mismatch": "must match the pattern {pattern!q}{got}",
         "list_type": "expected a list{got}",
-        "dict_type": "expected sub-keys here, indented on the lines below{got}",
         "string_empty": "must not be empty",
         "string_too_long": "must be at most {max_length} characters (it has {length})",
         "id_pattern": "expected an id of 1 to 40 characters: letters (no accents), digits, - and _ only{got}",
