@@ -33,6 +33,23 @@ def test_a_challenge_without_target_counts_its_likes_in_safe_words(
     screenshot(page, f"challenge-no-target-safe_wording-{safe_wording}")
 
 
+@pytest.mark.parametrize(
+    ("locale", "shown"), [("fr", ["0 like", "1 like", "2 likes"]), ("en", ["0 likes", "1 like", "2 likes"])]
+)
+def test_likes_counted_without_a_target_agree_with_their_number(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any], locale: str, shown: list[str]
+) -> None:
+    # "1 likes" under a prompt, on stream; French puts 0 and 1 in the singular.
+    server = ServerThread(make_config(challenges=[PROMPT], locale=locale), tmp_path / "data").start()
+    servers.append(server)
+    page = tab.open(server, "/widgets/challenge")
+    server.push(ChallengeStart(id="prompt"))
+    wait_text(page, "#challenge-count", shown[0])
+    for said in shown[1:]:  # one like more each time
+        server.push(Like(count=1, user=User(id="1", nickname="Léa")))
+        wait_text(page, "#challenge-count", said)
+
+
 def test_a_result_leaves_the_screen_in_time_even_if_the_server_has_gone(
     tab: WidgetPage, tmp_path: Path, servers: list[Any]
 ) -> None:

@@ -194,8 +194,8 @@
     track.hidden = !c.target;
     if (c.target) fill.style.transform = `scaleX(${Math.min(1, c.progress / c.target).toFixed(4)})`;
     const progress = Overlay.formatNumber(c.progress);
-    // Without a target, the likes are counted in the built-in word: "likes", or a heart with safe_wording.
-    const after = c.target ? `/ ${Overlay.formatNumber(c.target)}` : Overlay.text("likes");
+    // Without a target, the likes are counted in the built-in word: "like(s)", or a heart with safe_wording.
+    const after = c.target ? `/ ${Overlay.formatNumber(c.target)}` : Overlay.likesWord(c.progress);
     count.textContent = `${progress} ${after}`;
     if (!ended && typeof c.ends_in === "number") {
       deadline = performance.now() + c.ends_in * 1000;

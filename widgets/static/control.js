@@ -60,8 +60,8 @@
       text.textContent = c.text;
       const meta = document.createElement("span");
       meta.className = "challenge-meta";
-      const target = c.target ? `${Overlay.formatNumber(c.target)} likes` : "";
-      const duration = c.duration ? `${c.duration} s` : "";
+      const target = c.target ? `${Overlay.formatNumber(c.target)}\u00a0${Overlay.likesWord(c.target)}` : "";
+      const duration = c.duration ? `${c.duration}\u00a0s` : "";
       meta.textContent = [target, duration].filter(Boolean).join(" · ");
       button.append(text, " ", meta);
       bind(button);
@@ -288,7 +288,8 @@
     }
     write("current-text", c.text);
     const progress = Overlay.formatNumber(c.progress);
-    write("current-progress", c.target ? `${progress} / ${Overlay.formatNumber(c.target)}` : `${progress} likes`);
+    const counted = `${progress}\u00a0${Overlay.likesWord(c.progress)}`;
+    write("current-progress", c.target ? `${progress} / ${Overlay.formatNumber(c.target)}` : counted);
     write("current-status", labels[c.status] || c.status);
     if (c.status === "running" && typeof c.ends_in === "number") {
       deadline = performance.now() + c.ends_in * 1000;
@@ -339,6 +340,7 @@
     $("source-dot").dataset.status = state.source.status;
     $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
     $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
+    $("likes-total-word").textContent = Overlay.likesWord(state.likes.total);
     $("goal-label").textContent = Overlay.goalLabel(state.goal);
     $("goal-progress").textContent = Overlay.formatNumber(state.goal.progress);
     $("goal-target").textContent = Overlay.formatNumber(state.goal.target);

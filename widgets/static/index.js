@@ -14,6 +14,7 @@
       $("source-kind").textContent = state.source.kind;
       showSourceStatus(state.source);
       $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
+      $("likes-total-word").textContent = Overlay.likesWord(state.likes.total);
       $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
       Overlay.showConfigStatus(state.config);
       Overlay.showSaving(state.saving);

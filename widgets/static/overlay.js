@@ -68,6 +68,13 @@ const Overlay = (() => {
     return numberFormat.format(Math.round(value));
   }
 
+  /** "like" or "likes" after `count`, in the page's language (French: 0 and 1 take the singular), softened
+   *  with safe_wording like every built-in text. */
+  function likesWord(count) {
+    const rounded = Math.abs(Math.round(count));
+    return text((options.locale === "en" ? rounded === 1 : rounded < 2) ? "like" : "likes");
+  }
+
   const COUNTING_EVERY_MS = 66;
 
   /** A big number that counts toward its value: `show(value, now, final)` rewrites it at most ~15 times a
@@ -410,7 +417,7 @@ const Overlay = (() => {
   }
 
   return {
-    options, formatNumber, countingNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
+    options, formatNumber, likesWord, countingNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
     connect, onOptions, showConfigStatus, showSaving, sourceText, goalLabel,
     get locale() {
       return locale;
