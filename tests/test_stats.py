@@ -300,6 +300,42 @@ def fetch(url: str) -> tuple[str, str]:
         return response.headers.get_content_type(), response.read().decode("utf-8")
 
 
+def test_a_built_in_goal_label_is_said_in_the_pages_language(tmp_path: Path) -> None:
+    # Saved as the config said it ("20 000 likes ensemble !"): an English page showed the French words.
+    config = make_config(goals={"steps": [{"id": "a", "label": "Mon objectif", "target": 100}], "then": {"every": 100}})
+
+    async def record() -> None:
+        clock = Clock()
+        engine = Engine(config, "test", now=clock())
+        bus = Bus(engine, clock)
+        persister = Persister(Store(tmp_path / "data" / FILENAME), bus, wall=lambda: 1_750_000_000 + clock())
+        await persister.start()
+        bus.publish(LiveStarted(room_id="room-1", total=0))
+        for _ in range(3):
+            clock.now += 10
+            bus.publish(Like(count=100, user=User(id="u", nickname="Léa")))
+            engine.tick(clock.now)
+        await persister.stop()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, record()).result()
+    server = ServerThread(config, tmp_path / "data").start()
+    try:
+        _, page = fetch(server.url + "/stats/1?locale=en")
+        _, exported = fetch(server.url + "/stats/1.json?locale=en")
+        _, french = fetch(server.url + "/stats/1.json")
+    finally:
+        server.stop()
+    assert "200 likes together!" in page
+    assert "likes ensemble" not in page
+    assert [goal["label"] for goal in json.loads(exported)["goals"]] == [
+        "Mon objectif",  # the creator's own words stay as written
+        "200 likes together!",
+        "300 likes together!",
+    ]
+    assert json.loads(french)["goals"][1]["label"] == "200 likes ensemble\u202f!"
+
+
 def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
     kind, text = fetch(recorded.url + "/stats/1.csv")
     assert kind == "text/csv"

@@ -18,13 +18,14 @@ from typing import Any
 from aiohttp import web
 
 from overlay.events import NewLive
-from overlay.i18n import Locale, format_number
+from overlay.i18n import LOCALES, Locale, format_number
 from overlay.sources.base import Simulated
 from overlay.stats import BUCKET_SECONDS, Analysis, analyse
 from overlay.web.control import NO_STORE
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
-from overlay.web.pages import page_locale, render_page
+from overlay.web.pages import page_locale, render_page, running_config
 from overlay.web.security import check_control
+from overlay.wording import builtin_text
 
 log = logging.getLogger(__name__)
 
@@ -276,6 +277,9 @@ async def _load(request: web.Request) -> dict[str, Any]:
     data = await asyncio.to_thread(read)
     if data is None:
         raise web.HTTPNotFound(text=f"No live #{live_id} in the history; see /stats for the list.")
+    locale, safe = page_locale(request), running_config(request).safe_wording
+    for goal in (*data["goals"], *data["shown"]):
+        goal["label"] = _in_page_language(str(goal["label"]), int(goal["target"]), locale, safe)
     ladder = request.app[ENGINE].goals
     labels = [ladder.goal(index).label for index in range(len(data["goals"]) + 1)]
     data["analysis"] = analyse(
@@ -288,6 +292,20 @@ async def _load(request: web.Request) -> dict[str, Any]:
         data["outages"],
     )
     return data
+
+
+def _in_page_language(label: str, target: int, locale: Locale, safe: bool) -> str:
+    """A built-in goal label ("20 000 likes ensemble !"), saved in the config's language then, in the page's own;
+    the creator's labels stay as they wrote them."""
+
+    def builtin(language: Locale, softened: bool) -> str:
+        return builtin_text("goal_default_label", language, softened).replace(
+            "{target}", format_number(target, language)
+        )
+
+    if label in {builtin(language, softened) for language in LOCALES for softened in (False, True)}:
+        return builtin(locale, safe)
+    return label
 
 
 async def lives_page(request: web.Request) -> web.Response:
