@@ -449,7 +449,11 @@ def _default_goals(locale: Locale) -> GoalSettings:
 class Config(_Strict):
     """The whole `config.yaml`."""
 
-    locale: Literal["fr", "en"] = Field("fr", description="Language of on-screen texts and number formatting.")
+    locale: Literal["fr", "en"] = Field(
+        "fr",
+        description="Language of the built-in on-screen texts and of number formatting. Your own texts (goal labels, "
+        "challenge texts) show as you write them: switching to en, write them in English too.",
+    )
     source: Literal["auto", "demo", "tiktok", "replay"] = Field(
         "auto", description="Where likes come from. auto: tiktok when tiktok.unique_id is set, else demo."
     )
