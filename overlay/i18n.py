@@ -39,42 +39,43 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_waiting": "en attente du live de {handle}",
         "source_connecting": "connexion au live de {handle}",
         "source_connected": "connecté (live n° {room})",
-        "source_ended": "live terminé ; en attente du prochain live de {handle}",
+        "source_ended": "live terminé\u202f; en attente du prochain live de {handle}",
         "source_reconnecting": "reconnexion dans {wait} (essai {attempt})",
-        "source_silent": "aucune donnée de TikTok depuis {silence} ; reconnexion dans {wait} (essai {attempt})",
-        "source_error": "erreur : {reason} ; nouvel essai dans {wait}",
+        "source_silent": "aucune donnée de TikTok depuis {silence}\u202f; reconnexion dans {wait} (essai {attempt})",
+        "source_error": "erreur\u202f: {reason}\u202f; nouvel essai dans {wait}",
         "source_demo": "live de démonstration",
         "source_replaying": "rejoue {file} ({count} évènements, ×{speed})",
         "source_replaying_loop": "rejoue {file} en boucle ({count} évènements, ×{speed})",
         "source_finished": "la source {kind} n'a plus rien à jouer",
         "source_replay_over": "rejeu terminé\u202f; «\u202fNouveau live\u202f» sur la page de contrôle le rejoue",
-        "source_failed": "la source {kind} s'est arrêtée : {error}",
+        "source_failed": "la source {kind} s'est arrêtée\u202f: {error}",
         "tiktok_rate_limited": (
-            "impossible de joindre TikTok (limite du serveur de signature atteinte ; une sign_api_key relève la limite)"
+            "impossible de joindre TikTok (limite du serveur de signature atteinte\u202f; "
+            "une sign_api_key relève la limite)"
         ),
-        "tiktok_premium": "le serveur de signature refuse : il faut une sign_api_key payante",
+        "tiktok_premium": "le serveur de signature refuse\u202f: il faut une sign_api_key payante",
         "tiktok_sign_failed": "le serveur de signature a échoué ({message})",
         "tiktok_certificate": (
-            "connexion non sécurisée : le certificat de TikTok ou du serveur de signature n'est pas reconnu "
-            "(antivirus ou réseau qui analyse le HTTPS ? vérifiez aussi la date et l'heure du PC ; "
+            "connexion non sécurisée\u202f: le certificat de TikTok ou du serveur de signature n'est pas reconnu "
+            "(antivirus ou réseau qui analyse le HTTPS\u202f? vérifiez aussi la date et l'heure du PC\u202f; "
             "voir «\u00a0Troubleshooting\u00a0» dans le README)"
         ),
         "tiktok_sign_silent": "le serveur de signature ne répond pas (souvent passager)",
         "tiktok_not_found": (
             "TikTok n'a pas de compte live {handle} "
-            "(vérifiez tiktok.unique_id ; TikTok demande peut-être une vérification anti-robot)"
+            "(vérifiez tiktok.unique_id\u202f; TikTok demande peut-être une vérification anti-robot)"
         ),
         "tiktok_age_restricted": "ce live a une limite d'âge, et TikTok le cache aux spectateurs non connectés",
         "tiktok_offline": "{handle} n'est pas encore en live",
         "tiktok_blocked": "TikTok a refusé la connexion (souvent passager)",
         "tiktok_network": "impossible de joindre TikTok (vérifiez la connexion internet de ce PC)",
         "tiktok_http": "TikTok a répondu {code}",
-        "tiktok_other": "TikTok : {message}",
+        "tiktok_other": "TikTok\u202f: {message}",
         "tiktok_odd_answer": (
-            "TikTok a renvoyé une réponse inattendue ({error}) : souvent une vérification anti-robot "
+            "TikTok a renvoyé une réponse inattendue ({error})\u202f: souvent une vérification anti-robot "
             "ou un blocage passager"
         ),
-        "tiktok_unexpected": "erreur inattendue {error} : {message}",
+        "tiktok_unexpected": "erreur inattendue {error}\u202f: {message}",
     },
     "en": {
         "goal_default_label": "{target} likes together!",

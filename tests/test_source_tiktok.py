@@ -1427,20 +1427,20 @@ async def test_the_memory_of_a_finished_room_does_not_hide_a_new_live(tiktok: Fa
 
 FRENCH = [
     "vérification du live de @moncompte",
-    "erreur : TikTok n'a pas de compte live @moncompte (vérifiez tiktok.unique_id ; TikTok demande peut-être "
-    "une vérification anti-robot) ; nouvel essai dans 1 min",
+    "erreur\u202f: TikTok n'a pas de compte live @moncompte (vérifiez tiktok.unique_id\u202f; TikTok demande peut-être "
+    "une vérification anti-robot)\u202f; nouvel essai dans 1 min",
     "en attente du live de @moncompte",
     "connexion au live de @moncompte",
-    "erreur : TikTok a répondu 429 ; nouvel essai dans 2 s",
+    "erreur\u202f: TikTok a répondu 429\u202f; nouvel essai dans 2 s",
     "connexion au live de @moncompte",
-    "erreur : impossible de joindre TikTok (limite du serveur de signature atteinte ; une sign_api_key relève "
-    "la limite) ; nouvel essai dans 50 min",
+    "erreur\u202f: impossible de joindre TikTok (limite du serveur de signature atteinte\u202f; "
+    "une sign_api_key relève la limite)\u202f; nouvel essai dans 50 min",
     "connexion au live de @moncompte",
     f"connecté (live n° {ROOM})",
     "reconnexion dans 8 s (essai 3)",
     "connexion au live de @moncompte",
     f"connecté (live n° {ROOM})",
-    "live terminé ; en attente du prochain live de @moncompte",
+    "live terminé\u202f; en attente du prochain live de @moncompte",
 ]
 ENGLISH = [
     "checking whether @moncompte is live",
@@ -1518,7 +1518,7 @@ async def test_the_api_and_the_pages_state_say_the_status_in_the_configured_lang
 def test_a_silent_connection_and_unknown_keys_are_said_too() -> None:
     values: dict[str, int | str] = {"silence": 90, "wait": 4, "attempt": 2}
     assert status_detail("source_silent", values, "fr") == (
-        "aucune donnée de TikTok depuis 1 min 30 s ; reconnexion dans 4 s (essai 2)"
+        "aucune donnée de TikTok depuis 1 min 30 s\u202f; reconnexion dans 4 s (essai 2)"
     )
     # A status without a key (demo, replay, an older recording) or with a key this version lacks keeps its detail.
     assert status_detail("", {}, "fr", "demo live") == "demo live"
