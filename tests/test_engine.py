@@ -289,6 +289,19 @@ def test_a_new_live_of_the_demo_starts_its_count_again() -> None:
     assert (e.total, e.session, e.room_id) == (0, 0, "demo-2")
 
 
+def test_a_live_opened_by_hand_then_started_above_its_goals_takes_the_total_as_a_baseline() -> None:
+    # A replay again ("New live"): the recording's start, 7 500 likes, joins the live opened by hand. It celebrated
+    # the goals below it at second 0, and recorded them as reached.
+    e = engine()  # goals: 1 000, then 10 000
+    e.apply(like(5, total=12_000), 1.0)
+    e.apply(NewLive(room_id="replay-1-2"), 2.0)
+    e.apply(LiveStarted(room_id="replay-1-2", total=7_500), 2.1)
+    assert (e.total, e.session, e.goals.goal().target, e.goals.reached) == (7_500, 0, 10_000, False)
+    assert e.goals.reached_log == []
+    e.apply(like(5, total=7_505), 3.0)
+    assert (e.total, e.session) == (7_505, 5)  # the next like is this live's first
+
+
 def test_the_same_room_again_is_a_reconnect_not_a_new_live() -> None:
     e = engine()
     e.apply(LiveStarted(room_id="r1"), 0.0)

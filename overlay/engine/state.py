@@ -132,9 +132,15 @@ class Engine:
             else:  # the same room: a reconnect, or a live that ended and goes on (TikTok reuses the room)
                 self.live_ended = False
                 self.ended_at = None
-                self.catching_up = True
-                if event.total is not None:
-                    self._sync_total(event.total, now)
+                if event.total is not None and not self.total_known and not self.session:
+                    # Nothing counted yet (a live opened by hand, then its start: a replay again): a baseline,
+                    # as for a new room, not goals passed at second 0.
+                    self.total, self.total_known = event.total, True
+                    self.goals.sync(self.progress)
+                else:
+                    self.catching_up = True
+                    if event.total is not None:
+                        self._sync_total(event.total, now)
         elif isinstance(event, LiveEnded):
             if not self.live_ended:
                 self.ended_at = now
