@@ -228,6 +228,7 @@ async def test_a_new_live_by_hand_plays_the_recording_again_as_that_live(tmp_pat
         tmp_path / "live.jsonl",
         {"t": 0, "type": "live_started", "room_id": "1", "total": 100},
         {"t": 3, "type": "like", "count": 2, "total": 102},
+        {"t": 30, "type": "live_started", "room_id": "1", "total": 102},  # a reconnect: the same live
         {"t": 60, "type": "like", "count": 5, "total": 107},
     )
     time = FakeTime()
@@ -245,12 +246,18 @@ async def test_a_new_live_by_hand_plays_the_recording_again_as_that_live(tmp_pat
 
     with pytest.raises(asyncio.CancelledError):
         await source.run(emit)
-    again = [LiveStarted(room_id="replay-1-3", total=100), Like(count=2, total=102), Like(count=5, total=107)]
+    again = [
+        LiveStarted(room_id="replay-1-3", total=100),
+        Like(count=2, total=102),
+        LiveStarted(room_id="replay-1-3", total=102),
+        Like(count=5, total=107),
+    ]
     assert [type(e).__name__ if isinstance(e, SourceStatus) else e for e in played[1:]] == [
         LiveStarted(room_id="1", total=100),
         Like(count=2, total=102),
         LiveStarted(room_id="replay-1-2", total=100),  # the file's start joins the live opened by hand
         Like(count=2, total=102),
+        LiveStarted(room_id="replay-1-2", total=102),  # and so does its reconnect: one live, not two
         Like(count=5, total=107),
         LiveEnded(),
         "SourceStatus",  # over, waiting
@@ -346,6 +353,26 @@ async def test_each_pass_of_a_loop_is_a_live_of_its_own_even_without_a_start_in_
         "Like",
         "LiveEnded",
     ]
+
+
+async def test_a_new_live_by_hand_during_a_loops_pause_plays_as_that_live(tmp_path: Path) -> None:
+    path = write(tmp_path / "likes.jsonl", {"t": 1, "type": "like", "count": 1}, {"t": 2, "type": "like", "count": 2})
+    time = FakeTime()
+    played: list[Event] = []
+    source = ReplaySource(ReplaySettings(file=str(path), loop=True), sleep=time.sleep, clock=time.clock)
+
+    def emit(event: Event) -> None:
+        played.append(event)
+        if isinstance(event, LiveEnded) and played.count(LiveEnded()) == 1:
+            source.new_live("replay-9-2")  # pressed while the ended live is on screen
+        elif isinstance(event, LiveEnded):
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await source.run(emit)
+    starts = [e.room_id for e in played if isinstance(e, LiveStarted)]
+    assert starts == []  # no made-up start (`replay#2`) of its own: the likes go to the live opened by hand
+    assert played[-3:] == [Like(count=1), Like(count=2), LiveEnded()]
 
 
 @pytest.mark.parametrize(

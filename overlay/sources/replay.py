@@ -232,6 +232,8 @@ class ReplaySource:
             for task in (play, again):
                 task.cancel()
             await asyncio.wait((play, again))
+        if play.done() and not play.cancelled() and (error := play.exception()) is not None:
+            raise error  # (a failure is the source's, new live or not)
         if self._again.is_set():  # (also when it ended at that moment: the new live begins either way)
             return True
         play.result()  # (a failure is the source's)
@@ -245,15 +247,21 @@ class ReplaySource:
         start = self._clock()
         burst = 0
         opened = rerun == 1 or bool(room)  # a later pass is a new live: the file's start says so, or one is made
+        rooms: dict[str, str] = {}  # the file's rooms as this pass names them (a reconnect keeps its room)
         for offset, event in read_recording(self.path, warn=False):
             if not _playable(event):
                 continue
+            if self._again.is_set():
+                return  # a new live by hand, pressed meanwhile: not one event more of this pass
             if isinstance(event, Like) and event.sent_at:
                 event = replace(event, sent_at=0.0)  # a send time from another process means nothing here
-            elif room and isinstance(event, LiveStarted | NewLive):
-                event, room = replace(event, room_id=room), ""  # the live opened by hand, not one more
-            elif rerun > 1 and (isinstance(event, LiveStarted) or (isinstance(event, NewLive) and event.room_id)):
-                event = replace(event, room_id=f"{event.room_id}#{rerun}")  # the same room would continue the live
+            elif isinstance(event, LiveStarted) or (isinstance(event, NewLive) and event.room_id):
+                if event.room_id not in rooms and (room or rerun > 1):
+                    # The live opened by hand for the first room; `#<pass>` for the others (the same room would
+                    # continue the live of an earlier pass).
+                    rooms[event.room_id] = room or f"{event.room_id}#{rerun}"
+                    room = ""
+                event = replace(event, room_id=rooms.get(event.room_id, event.room_id))
             if isinstance(event, LiveStarted | NewLive):
                 opened = True
             elif not opened and not isinstance(event, Viewers):  # a file made by hand, with no start: likes only
