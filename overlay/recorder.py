@@ -48,10 +48,10 @@ class Recorder:
     def open(self) -> None:
         """Open for appending; a file that already holds a recording goes on after its last event."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _end_cut_line(self.path)  # first: the last event is then the file's last line
         self._offset = last_offset(self.path)
         if self._offset:
             self._offset += 1.0  # a one-second gap marks the restart
-        _end_cut_line(self.path)
         self._file = self.path.open("ab")
 
     async def run(self) -> None:
@@ -148,23 +148,40 @@ def _end_cut_line(path: Path) -> None:
     """
     with contextlib.suppress(FileNotFoundError), path.open("r+b") as file:
         size = file.seek(0, 2)
-        if not size:
-            return
-        tail_start = max(0, size - 65536)
-        file.seek(tail_start)
-        tail = file.read()
-        body = tail.rstrip()
-        start = body.rfind(b"\n") + 1  # 0: the last line is the tail's first (or the file's only) line
-        if not body or (start == 0 and tail_start):
-            return  # blank, or a last line longer than the tail: left to the replay's check
+        body_end = size
+        tail = b""
+        while body_end and not tail.rstrip():  # past trailing blank lines
+            start = max(0, body_end - 65536)
+            file.seek(start)
+            tail = file.read(body_end - start) + tail
+            body_end = start
+        last_start = _last_line_start(file, body_end + len(tail.rstrip()))
+        file.seek(last_start)
+        last = file.read(size - last_start)
+        if not last.strip():
+            return  # blank
         try:
-            json.loads(body[start:])
-        except ValueError:
-            file.truncate(tail_start + start)
+            orjson.loads(last.strip())  # as the replay reads it
+        except orjson.JSONDecodeError:
+            file.truncate(last_start)
             log.warning("%s: its last line is not an event (cut short by a crash?); dropped before going on", path)
         else:
-            if not tail.endswith(b"\n"):
+            if not last.endswith(b"\n"):
+                file.seek(0, 2)
                 file.write(b"\n")
+
+
+def _last_line_start(file: IO[bytes], end: int) -> int:
+    """Where the line that ends at `end` starts: after the newline before it (read back in steps), or 0."""
+    position = end
+    while position:
+        start = max(0, position - 65536)
+        file.seek(start)
+        found = file.read(position - start).rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        position = start
+    return 0
 
 
 def not_a_recording(path: Path) -> bool:
@@ -177,12 +194,13 @@ def not_a_recording(path: Path) -> bool:
             head = file.read(65536)
     except OSError:
         return False  # not there yet (or unreadable: opening it to append says why)
-    first = next((line for line in head.splitlines() if line.strip()), b"")
+    head = head.removeprefix(b"\xef\xbb\xbf")  # a BOM, as the replay reads it
+    first = next((line.strip() for line in head.splitlines() if line.strip()), b"")
     if not first:
         return False  # empty: a new recording
     try:
-        data = json.loads(first)
-    except ValueError:
+        data = orjson.loads(first)
+    except orjson.JSONDecodeError:
         # The only line, cut by a crash as it was written, is a recording's (`_end_cut_line` drops it).
-        return not (first.startswith(b'{"t":') and first.rstrip() == head.rstrip())
+        return not (first.startswith(b'{"t":') and first == head.strip())
     return not (isinstance(data, dict) and "t" in data and "type" in data)

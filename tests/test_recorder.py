@@ -100,7 +100,17 @@ def test_recording_again_to_the_same_file_goes_on_after_its_end(tmp_path: Path) 
     assert check_recording(path) == 3
 
 
-@pytest.mark.parametrize("last", [b'{"t": 31, "type": "vie\n', b"hello world garbage\n", b"garbage\n\n\n"])
+@pytest.mark.parametrize(
+    "last",
+    [
+        b'{"t": 31, "type": "vie\n',
+        b"hello world garbage\n",
+        b"garbage\n\n\n",
+        b'{"t": 31, "type": "viewers", "count": NaN}\n',  # JSON to Python's json, not to the replay's orjson
+        b'{"t": 31, "type": "comment", "text": "' + b"x" * 100_000,  # cut, and longer than one read
+    ],
+    ids=["cut", "garbage", "garbage then blank lines", "NaN", "a long cut line"],
+)
 def test_a_last_line_the_replay_skips_is_dropped_even_with_its_newline(tmp_path: Path, last: bytes) -> None:
     # The replay skips any last line that is not JSON; kept, it was a broken line in the middle once recorded on.
     path = tmp_path / "live.jsonl"
@@ -111,6 +121,19 @@ def test_a_last_line_the_replay_skips_is_dropped_even_with_its_newline(tmp_path:
     recorder.close()
     assert [row["count"] for row in lines(path)] == [1, 2]
     assert check_recording(path) == 2
+
+
+@pytest.mark.parametrize(
+    "start", [b"", b"\xef\xbb\xbf", b"\n\n", b"\xef\xbb\xbf\r\n"], ids=["plain", "BOM", "blank lines", "BOM, CRLF"]
+)
+def test_a_recording_is_told_from_other_files_as_the_replay_reads_it(tmp_path: Path, start: bytes) -> None:
+    path = tmp_path / "live.jsonl"
+    path.write_bytes(start + b'{"t": 0, "type": "viewers", "count": 1}\r\n')
+    assert not not_a_recording(path)
+    path.write_bytes(start + b'{"t": 0, "type": "vie')  # its only line, cut
+    assert not not_a_recording(path)
+    path.write_bytes(start + b"my notes\n")
+    assert not_a_recording(path)
 
 
 def test_a_recording_whose_only_line_was_cut_is_continued(tmp_path: Path) -> None:
