@@ -281,7 +281,9 @@ async def _load(request: web.Request) -> dict[str, Any]:
     for goal in (*data["goals"], *data["shown"]):
         goal["label"] = _in_page_language(str(goal["label"]), int(goal["target"]), locale, safe)
     ladder = request.app[ENGINE].goals
-    labels = [ladder.goal(index).label for index in range(len(data["goals"]) + 1)]
+    # (Lives recorded before the goal on screen was kept: their goals are counted along today's ladder.)
+    goals = [ladder.goal(index) for index in range(len(data["goals"]) + 1)]
+    labels = [goal.labels[locale] if goal.labels else goal.label for goal in goals]
     data["analysis"] = analyse(
         [(second, likes) for second, likes, _ in data["timeline"]],
         float(data["live"]["seconds"]),
