@@ -68,6 +68,7 @@ class Persister:
         self._writing: asyncio.Future[None] | None = None  # the write on its thread, if one is under way
         self._likers: list[tuple[str, str, int]] = []  # the top likers last written
         self._sync_identity()
+        self.new_by_hand_at: float | None = None  # bus time of the last new live by hand (`POST /api/lives/new`)
         self._running_challenge: dict[str, Any] | None = None
         self._challenges_seen = 0
 
@@ -262,6 +263,8 @@ class Persister:
 
     def _goal_shown(self, live: LiveRecord, now: float) -> None:
         """Note the goal on screen when it changed (reached, moved by a control, edited): the stats name it."""
+        if not self.engine.total_known and not self.engine.session:
+            return  # a live opened by hand, its start (and total) on the way: not its first goal for a moment
         goal = self.engine.goals.goal()
         shown = (goal.index + 1, goal.id, goal.label, goal.target)
         if shown != self._shown:

@@ -375,6 +375,38 @@ async def test_a_new_live_by_hand_during_a_loops_pause_plays_as_that_live(tmp_pa
     assert played[-3:] == [Like(count=1), Like(count=2), LiveEnded()]
 
 
+async def test_a_new_live_by_hand_ends_a_loops_pause_at_once(tmp_path: Path) -> None:
+    # It waited the pause out: up to 3 s of an empty live, on screen and in the history.
+    path = write(tmp_path / "likes.jsonl", {"t": 0, "type": "like", "count": 1})
+    time = FakeTime()
+
+    async def sleep(seconds: float) -> None:
+        if seconds == LOOP_PAUSE_SECONDS:
+            await asyncio.Event().wait()  # a pause that would never end by itself
+        await time.sleep(seconds)
+
+    ended, again = asyncio.Event(), asyncio.Event()
+
+    def emit(event: Event) -> None:
+        if isinstance(event, LiveEnded):
+            ended.set()
+        elif ended.is_set() and isinstance(event, Like):
+            again.set()  # the next pass plays
+
+    source = ReplaySource(ReplaySettings(file=str(path), loop=True), sleep=sleep, clock=time.clock)
+    task = asyncio.create_task(source.run(emit))
+    try:
+        async with asyncio.timeout(10):
+            await ended.wait()
+            await asyncio.sleep(0.05)  # well into the pause
+            source.new_live("replay-1-2")
+            await again.wait()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 @pytest.mark.parametrize(
     "lines",
     [

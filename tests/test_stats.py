@@ -436,6 +436,20 @@ async def test_a_new_live_by_hand_is_logged_and_never_cached_like_every_control_
     assert any(record.getMessage().startswith("control: {'type': 'new_live'") for record in caplog.records)
 
 
+async def test_a_new_live_pressed_twice_before_any_like_is_one_new_live(
+    server: TestServer, source: DrivenSource
+) -> None:
+    # A Stream Deck key hit twice: each press made one more empty live in the history.
+    await source.push(LiveStarted(room_id="room-1", total=100), Like(count=5, total=105))
+    headers = {"Authorization": f"Bearer {server.app[CONTROL_TOKEN]}"}
+    _, first = await post(server, "/api/lives/new", headers)
+    _, again = await post(server, "/api/lives/new", headers)
+    assert first == again == {"ok": True, "live": 2, "room_id": "room-1"}
+    await source.push(Like(count=3, total=108))
+    _, later = await post(server, "/api/lives/new", headers)  # once the live has its likes, a new one
+    assert later["live"] == 3
+
+
 async def test_a_new_live_by_hand_gets_a_room_id_of_ours_only_in_the_demo(tmp_path: Path) -> None:
     config = make_config()
     app = create_app(config, source=DemoSource(config.demo), data_dir=tmp_path / "data")

@@ -206,8 +206,9 @@ class ReplaySource:
             emit(LiveEnded())  # played to its end: the live's clock stops, and the stats close it
             rerun, room = rerun + 1, ""
             if loop:
-                # A pause the event loop always gets, even for a file whose events all share one time.
-                await self._sleep(LOOP_PAUSE_SECONDS)
+                # A pause the event loop always gets, even for a file whose events all share one time; a new
+                # live by hand ends it at once.
+                await self._pause(LOOP_PAUSE_SECONDS)
                 continue
             emit(
                 SourceStatus(
@@ -217,6 +218,17 @@ class ReplaySource:
             await self._again.wait()
             room = self._take_again()
             emit(playing)
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait `seconds`, or less if a new live by hand comes first."""
+        pause = asyncio.ensure_future(self._sleep(seconds))
+        again = asyncio.create_task(self._again.wait())
+        try:
+            await asyncio.wait((pause, again), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pause, again):
+                task.cancel()
+            await asyncio.wait((pause, again))
 
     def _take_again(self) -> str:
         self._again.clear()

@@ -29,6 +29,8 @@ from overlay.wording import builtin_text
 
 log = logging.getLogger(__name__)
 
+AGAIN_SECONDS = 2.0  # a new live pressed again this soon, before any like, is the same new live
+
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Statistiques des lives",
@@ -411,19 +413,25 @@ async def new_live(request: web.Request) -> web.Response:
     """Start a new session now (control token required); the demo starts a fresh simulated live, a replay plays its
     recording again."""
     check_control(request)
-    persister, source = request.app[PERSISTER], request.app[SOURCE]
-    # Only a simulated live gets a room id from us; TikTok's room stays TikTok's (the new session keeps it).
-    room_id = persister.new_live_room() if isinstance(source, Simulated) else ""
-    bus = request.app[BUS]
-    persister.checkpoint(bus.clock())  # the last moments of the current live, before the engine resets
-    event = NewLive(room_id=room_id)
-    bus.publish(event)
-    if isinstance(source, Simulated):
-        source.new_live(room_id)
-    log.info("control: %s", event.to_dict())  # as every other control action
+    persister, source, engine, bus = request.app[PERSISTER], request.app[SOURCE], request.app[ENGINE], request.app[BUS]
+    now = bus.clock()
+    # A second press (a Stream Deck key hit twice, a script run again) before the new live has any like is the
+    # same new live: each press made one more empty live in the history.
+    if not (
+        persister.new_by_hand_at is not None and now - persister.new_by_hand_at < AGAIN_SECONDS and not engine.session
+    ):
+        # Only a simulated live gets a room id from us; TikTok's room stays TikTok's (the new session keeps it).
+        room_id = persister.new_live_room() if isinstance(source, Simulated) else ""
+        persister.checkpoint(now)  # the last moments of the current live, before the engine resets
+        event = NewLive(room_id=room_id)
+        bus.publish(event)
+        persister.new_by_hand_at = now
+        if isinstance(source, Simulated):
+            source.new_live(room_id)
+        log.info("control: %s", event.to_dict())  # as every other control action
     live = persister.live
     return web.json_response(
-        {"ok": True, "live": live.id if live else None, "room_id": request.app[ENGINE].room_id}, headers=NO_STORE
+        {"ok": True, "live": live.id if live else None, "room_id": engine.room_id}, headers=NO_STORE
     )
 
 
