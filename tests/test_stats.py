@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from overlay.bus import Bus
 from overlay.engine import Engine
-from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, User
+from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, NewLive, User
 from overlay.persist import Persister
 from overlay.sources.demo import DemoSource
 from overlay.stats import (
@@ -298,6 +298,25 @@ def recorded(tmp_path: Path) -> Iterator[ServerThread]:
 def fetch(url: str) -> tuple[str, str]:
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.headers.get_content_type(), response.read().decode("utf-8")
+
+
+async def test_a_live_opened_by_hand_names_no_goal_before_its_start_arrives(tmp_path: Path) -> None:
+    # The replay's start (7 500 likes) comes a moment after the new live: "1 000 likes" was recorded on screen first.
+    clock = Clock()
+    engine = Engine(CONFIG, "test", now=clock())
+    bus = Bus(engine, clock)
+    persister = Persister(Store(tmp_path / FILENAME), bus, wall=lambda: 1_750_000_000 + clock())
+    await persister.start()
+    bus.publish(NewLive(room_id="replay-1-2"))
+    await persister.flush()
+    clock.now += 0.5
+    bus.publish(LiveStarted(room_id="replay-1-2", total=7_500))
+    await persister.stop()
+    store = Store(tmp_path / FILENAME).open()
+    try:
+        assert [(row["id"], row["target"]) for row in store.goals_shown(1)] == [("main", 10_000)]
+    finally:
+        store.close()
 
 
 def test_a_built_in_goal_label_is_said_in_the_pages_language(tmp_path: Path) -> None:
