@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from overlay.events import Like, User
+from overlay.events import Like, NewLive, User
 from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, wait_text
 from tests.conftest import ServerThread, make_config, watched_server
 
@@ -73,6 +73,23 @@ def test_keeps_its_number_through_a_server_restart(tab: WidgetPage, tmp_path: Pa
         assert all(int(text.replace(NNBSP, "")) >= 7532 for text in page.evaluate("() => window.shown"))
     finally:
         second.stop()
+
+
+def test_a_new_live_shows_its_count_at_once_not_counting_down(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(5, total=30_752))
+    page = tab.open(server_thread, "/widgets/counter")
+    wait_text(page, "#counter-number", f"30{NNBSP}752")
+    page.evaluate(
+        """() => {
+            const number = document.getElementById("counter-number");
+            window.shown = [];
+            new MutationObserver(() => window.shown.push(number.textContent))
+                .observe(number, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    server_thread.push(NewLive(room_id="demo-2"))  # a new live by hand: its count starts again
+    wait_text(page, "#counter-number", "0")
+    assert page.evaluate("() => window.shown") == ["0"]  # not 23 789, 17 000... on the way down
 
 
 def test_counting_up_rewrites_the_number_about_15_times_a_second_and_lands_exactly(

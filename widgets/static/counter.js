@@ -76,7 +76,8 @@
     state(state) {
       last = state;
       const value = state.likes[basis];
-      if (target === null) shown = value; // the first number appears as is, it does not count up from 0
+      // The first number appears as is, it does not count up from 0; nor does a new live's count down to its own.
+      if (target === null || value < target) shown = value;
       target = value;
       wake();
     },

@@ -134,7 +134,8 @@
   function drawSteps(progress) {
     for (const step of steps) {
       const scale = Math.max(0, Math.min(1, progress / step.target));
-      if (Math.abs(scale - step.scale) > 0.0005) {
+      // (Full is always drawn: a step reached by a last tiny change gets its fill and its ✓.)
+      if (Math.abs(scale - step.scale) > 0.0005 || (scale === 1 && step.scale !== 1)) {
         step.fill.style.transform = `scaleX(${scale.toFixed(4)})`;
         step.scale = scale;
         step.li.classList.toggle("is-done", scale >= 1);
@@ -208,7 +209,7 @@
     if (goal) {
       shown = Overlay.approach(shown, goal.progress, dt);
       const scale = Math.max(0, Math.min(1, shown / goal.target));
-      if (Math.abs(scale - drawnScale) > 0.0005) {
+      if (Math.abs(scale - drawnScale) > 0.0005 || (scale === 1 && drawnScale !== 1)) {
         if (variant === "ring") ringFill.style.strokeDashoffset = (1 - scale).toFixed(4);
         else if (variant === "thermometer") fill.style.transform = `scaleY(${scale.toFixed(4)})`;
         else fill.style.transform = `scaleX(${scale.toFixed(4)})`;
