@@ -80,7 +80,7 @@ def test_progress_counts_only_likes_received_during_the_challenge() -> None:
         "ends_in": 59.0,
         "elapsed": 1.0,
         "status": "running",
-        "leaves_in": None,
+        "leaves_in": 59.0 + RESULT_SECONDS,  # its countdown, then its result
     }
 
 
@@ -104,6 +104,12 @@ def test_reaching_the_target_succeeds_at_once_then_the_result_leaves() -> None:
     assert challenge(e, 20.0 + RESULT_SECONDS - 0.1) is not None
     e.tick(20.0 + RESULT_SECONDS)
     assert challenge(e, 20.0 + RESULT_SECONDS) is None
+
+
+def test_a_challenge_without_duration_has_no_time_to_leave_while_it_runs() -> None:
+    e = engine()
+    run(e, (0.0, ChallengeStart("open")))  # a target, no duration: it runs until reached or cancelled
+    assert challenge(e, 1.0)["leaves_in"] is None  # type: ignore[index]
 
 
 def test_time_up_below_the_target_fails() -> None:
@@ -508,7 +514,7 @@ def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_setti
         "ends_in": 58.0,
         "elapsed": 2.0,  # since it started, in the live's time: the same across the restart
         "status": "running",
-        "leaves_in": None,
+        "leaves_in": 58.0 + RESULT_SECONDS,
     }
     # Saved by a version that wrote it otherwise: the live comes back, the challenge does not.
     unreadable = engine()

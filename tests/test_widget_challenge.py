@@ -65,6 +65,22 @@ def test_a_result_leaves_the_screen_in_time_even_if_the_server_has_gone(
     page.wait_for_selector("#challenge", state="hidden", timeout=10_000)
 
 
+def test_a_countdown_cut_off_from_the_server_leaves_after_its_time_and_result(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    # It sat on a pulsing "0" for the whole outage: nobody could say how it ended.
+    sprint = {"id": "sprint", "text": "Sprint !", "target": 1000, "duration": 2, "hotkey": "1"}
+    server = ServerThread(make_config(challenges=[sprint]), tmp_path / "data").start()
+    servers.append(server)
+    server.call(lambda: setattr(server.app[ENGINE].challenges, "result_seconds", 1.0))
+    page = tab.open(server, "/widgets/challenge")
+    server.push(ChallengeStart(id="sprint"))
+    page.wait_for_selector('#challenge[data-status="running"]')
+    server.stop()
+    assert page.locator("#challenge").is_visible()
+    page.wait_for_selector("#challenge", state="hidden", timeout=10_000)  # 2 s, 1 s of result, 1 s of grace
+
+
 def test_an_edited_duration_does_not_replay_the_entrance_but_a_start_again_does(
     tab: WidgetPage, tmp_path: Path, servers: list[Any]
 ) -> None:

@@ -272,8 +272,9 @@ class Challenges:
         """`null` or the challenge as widgets see it; `ends_in` is null for a challenge without duration.
 
         `elapsed` (seconds since it started) tells a widget a challenge started again from one that goes on,
-        whatever an edit did to its duration. `leaves_in` (null while it runs) is when its result leaves the
-        screen, so that a widget cut off from the server does not keep it there.
+        whatever an edit did to its duration. `leaves_in` is when the card leaves the screen if nothing else happens
+        (its countdown, then its result; null: no duration, still running), so that a widget cut off from the
+        server does not keep it there.
         """
         running = self.current
         if running is None:
@@ -287,6 +288,7 @@ class Challenges:
             ends_in = None
         else:
             ends_in = round(max(0.0, float(running.ends_at - now)), 3)
+            leaves_in = round(ends_in + self.result_seconds, 3)  # its countdown, then its result
         return {
             "id": running.settings.id,
             "text": running.settings.text,

@@ -211,8 +211,8 @@
       drawnTimer = "";
     }
     clearTimeout(goneTimer);
-    if (ended && typeof c.leaves_in === "number") {
-      // Normally the server's `null` comes first; this is for a server that went away meanwhile.
+    if (typeof c.leaves_in === "number") {
+      // Normally the server's result and `null` come first; this is for a server that went away meanwhile.
       goneTimer = setTimeout(clear, (c.leaves_in + GRACE_SECONDS) * 1000);
     }
     if (justEnded) {
