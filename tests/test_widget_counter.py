@@ -36,6 +36,15 @@ def test_session_basis_and_english(tab: WidgetPage, server_thread: ServerThread)
     wait_text(page, "#counter-number", "1,246")
 
 
+def test_the_caption_agrees_with_the_number(tab: WidgetPage, server_thread: ServerThread) -> None:
+    server_thread.push(like(1))
+    page = tab.open(server_thread, "/widgets/counter?basis=session&locale=en")
+    wait_text(page, "#counter-number", "1")
+    assert page.locator("#counter-label").text_content() == "like"  # not "1 likes" at the start of a live
+    server_thread.push(like(1))
+    wait_text(page, "#counter-label", "likes")
+
+
 def test_label_from_the_url_is_text(tab: WidgetPage, server_thread: ServerThread) -> None:
     page = tab.open(server_thread, "/widgets/counter?label=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
     wait_text(page, "#counter-label", "<img src=x onerror=alert(1)>")

@@ -19,9 +19,14 @@
 
   function setup() {
     basis = Overlay.options.basis === "session" ? "session" : "total";
-    label.textContent = typeof Overlay.options.label === "string" && Overlay.options.label
-      ? Overlay.options.label
-      : Overlay.text("counter_label");
+    caption();
+  }
+
+  /** ?label=, else "likes" (or "like" for 1; a heart with safe_wording) under the number it will land on. */
+  function caption() {
+    const own = typeof Overlay.options.label === "string" && Overlay.options.label;
+    const words = own || Overlay.likesWord(target === null ? 0 : target);
+    if (label.textContent !== words) label.textContent = words;
   }
   setup();
 
@@ -79,6 +84,7 @@
       // The first number appears as is, it does not count up from 0; nor does a new live's count down to its own.
       if (target === null || value < target) shown = value;
       target = value;
+      caption();
       wake();
     },
   });
