@@ -221,14 +221,19 @@ class ReplaySource:
 
     async def _pause(self, seconds: float) -> None:
         """Wait `seconds`, or less if a new live by hand comes first."""
-        pause = asyncio.ensure_future(self._sleep(seconds))
+        await self._until_again(self._sleep(seconds))
+
+    async def _until_again(self, work: Awaitable[Any]) -> asyncio.Future[Any]:
+        """Run `work` until it ends or a new live by hand comes; it is cancelled then. Returns it, done."""
+        task = asyncio.ensure_future(work)
         again = asyncio.create_task(self._again.wait())
         try:
-            await asyncio.wait((pause, again), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((task, again), return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (pause, again):
-                task.cancel()
-            await asyncio.wait((pause, again))
+            for waited in (task, again):
+                waited.cancel()
+            await asyncio.wait((task, again))
+        return task
 
     def _take_again(self) -> str:
         self._again.clear()
@@ -236,15 +241,8 @@ class ReplaySource:
 
     async def _pass(self, emit: Emit, speed: float, rerun: int, room: str) -> bool:
         """Play the file once; True if a new live by hand cut it short."""
-        play = asyncio.create_task(self._play(emit, speed, rerun, room))
-        again = asyncio.create_task(self._again.wait())
-        try:
-            await asyncio.wait((play, again), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (play, again):
-                task.cancel()
-            await asyncio.wait((play, again))
-        if play.done() and not play.cancelled() and (error := play.exception()) is not None:
+        play = await self._until_again(self._play(emit, speed, rerun, room))
+        if not play.cancelled() and (error := play.exception()) is not None:
             raise error  # (a failure is the source's, new live or not)
         if self._again.is_set():  # (also when it ended at that moment: the new live begins either way)
             return True
