@@ -58,20 +58,25 @@ def test_transparent_with_visible_number(browser: Browser, tab: WidgetPage, serv
     assert_transparent(browser, page, "counter-fr")
 
 
+def record_numbers(page: Page) -> None:
+    """From now on, every number the counter writes goes into `window.shown`."""
+    page.evaluate(
+        """() => {
+            const number = document.getElementById("counter-number");
+            window.shown = [];
+            new MutationObserver(() => window.shown.push(number.textContent))
+                .observe(number, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+
+
 def test_keeps_its_number_through_a_server_restart(tab: WidgetPage, tmp_path: Path) -> None:
     first = ServerThread(make_config(), tmp_path / "data").start()
     try:
         first.push(like(5, total=7532))
         page = tab.open(first, "/widgets/counter")
         wait_text(page, "#counter-number", f"7{NNBSP}532")
-        page.evaluate(
-            """() => {
-                const number = document.getElementById("counter-number");
-                window.shown = [];
-                new MutationObserver(() => window.shown.push(number.textContent))
-                    .observe(number, {childList: true, characterData: true, subtree: true});
-            }"""
-        )
+        record_numbers(page)
     finally:
         first.stop()
     page.wait_for_selector('html[data-overlay="offline"]', state="attached")
@@ -88,14 +93,7 @@ def test_a_new_live_shows_its_count_at_once_not_counting_down(tab: WidgetPage, s
     server_thread.push(like(5, total=30_752))
     page = tab.open(server_thread, "/widgets/counter")
     wait_text(page, "#counter-number", f"30{NNBSP}752")
-    page.evaluate(
-        """() => {
-            const number = document.getElementById("counter-number");
-            window.shown = [];
-            new MutationObserver(() => window.shown.push(number.textContent))
-                .observe(number, {childList: true, characterData: true, subtree: true});
-        }"""
-    )
+    record_numbers(page)
     server_thread.push(NewLive(room_id="demo-2"))  # a new live by hand: its count starts again
     wait_text(page, "#counter-number", "0")
     assert page.evaluate("() => window.shown") == ["0"]  # not 23 789, 17 000... on the way down
