@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from overlay.bus import Bus
+from overlay.config import Config
 from overlay.engine import Engine
 from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, NewLive, User
 from overlay.persist import Persister
@@ -258,13 +259,19 @@ class Clock:
         return self.now
 
 
+async def recording(path: Path, config: Config) -> tuple[Clock, Engine, Bus, Persister]:
+    """The real path from the bus to the store at `path` (bus -> engine -> persister), started, with a test clock."""
+    clock = Clock()
+    engine = Engine(config, "test", now=clock())
+    bus = Bus(engine, clock)
+    persister = Persister(Store(path), bus, wall=lambda: 1_750_000_000 + clock())
+    await persister.start()
+    return clock, engine, bus, persister
+
+
 async def record_live(data_dir: Path) -> None:
     """A 10-minute live through the real path (bus -> engine -> persister -> store), with a test clock."""
-    clock = Clock()
-    engine = Engine(CONFIG, "test", now=clock())
-    bus = Bus(engine, clock)
-    persister = Persister(Store(data_dir / FILENAME), bus, wall=lambda: 1_750_000_000 + clock())
-    await persister.start()
+    clock, engine, bus, persister = await recording(data_dir / FILENAME, CONFIG)
     start = clock.now
     bus.publish(LiveStarted(room_id="room-42", total=0))
     fans = [User(id="fan", nickname=NASTY), User(id="u2", nickname="Léa"), User(id="u3", nickname="Hugo")]
@@ -302,11 +309,7 @@ def fetch(url: str) -> tuple[str, str]:
 
 async def test_a_live_opened_by_hand_names_no_goal_before_its_start_arrives(tmp_path: Path) -> None:
     # The replay's start (7 500 likes) comes a moment after the new live: "1 000 likes" was recorded on screen first.
-    clock = Clock()
-    engine = Engine(CONFIG, "test", now=clock())
-    bus = Bus(engine, clock)
-    persister = Persister(Store(tmp_path / FILENAME), bus, wall=lambda: 1_750_000_000 + clock())
-    await persister.start()
+    clock, _, bus, persister = await recording(tmp_path / FILENAME, CONFIG)
     bus.publish(NewLive(room_id="replay-1-2"))
     await persister.flush()
     clock.now += 0.5
@@ -324,11 +327,7 @@ def test_a_built_in_goal_label_is_said_in_the_pages_language(tmp_path: Path) -> 
     config = make_config(goals={"steps": [{"id": "a", "label": "Mon objectif", "target": 100}], "then": {"every": 100}})
 
     async def record() -> None:
-        clock = Clock()
-        engine = Engine(config, "test", now=clock())
-        bus = Bus(engine, clock)
-        persister = Persister(Store(tmp_path / "data" / FILENAME), bus, wall=lambda: 1_750_000_000 + clock())
-        await persister.start()
+        clock, engine, bus, persister = await recording(tmp_path / "data" / FILENAME, config)
         bus.publish(LiveStarted(room_id="room-1", total=0))
         for _ in range(3):
             clock.now += 10
