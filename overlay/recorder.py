@@ -4,7 +4,8 @@ One line per event: `{"t": 12.345, "type": "like", "count": 3, ...}`, `t` in sec
 the first event. `overlay.sources.replay` plays such a file back through the same pipeline.
 The bus listener only appends to a list: serialising and writing happen in batches, in
 `run()`, a task the app owns, so a slow disk never delays a like. A write that fails (a full
-disk) stops the recording, with a logged error, and nothing more is buffered; the live goes on.
+disk) stops the recording, with a logged error that `on_fail` also hands to the pages, and nothing
+more is buffered; the live goes on.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import json
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -29,9 +31,12 @@ FLUSH_SECONDS = 0.5
 class Recorder:
     """A bus listener (`bus.listeners.append(recorder)`); `open`, `run` and `close` belong to the app."""
 
-    def __init__(self, path: Path, *, flush_seconds: float = FLUSH_SECONDS) -> None:
+    def __init__(
+        self, path: Path, *, flush_seconds: float = FLUSH_SECONDS, on_fail: Callable[[str], None] | None = None
+    ) -> None:
         self.path = path
         self.flush_seconds = flush_seconds
+        self.on_fail = on_fail  # told once why the recording stopped (the app shows it on its pages)
         self._pending: list[tuple[float, Event]] = []
         self._file: IO[bytes] | None = None
         self._first: float | None = None
@@ -106,6 +111,8 @@ class Recorder:
             log.error(
                 "could not write the recording %s (%s); recording stopped, the live goes on without it", self.path, exc
             )
+            if self.on_fail is not None:
+                self.on_fail(self.error)
 
     def _serialise(self) -> bytes:
         pending, self._pending = self._pending, []

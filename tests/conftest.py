@@ -91,9 +91,11 @@ class ServerThread:
         port: int = 0,
         preload: tuple[Event, ...] = (),
         config_path: Path | None = None,
+        record: Path | None = None,
     ) -> None:
         self.config = config
         self.config_path = config_path  # watched for edits (live reload), like `server.py --config`
+        self.record = record  # every event written to this file, like `server.py --record`
         self.data_dir = data_dir
         self.source = DrivenSource()
         self.loop = asyncio.new_event_loop()
@@ -121,7 +123,9 @@ class ServerThread:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        self.app = create_app(self.config, source=self.source, data_dir=self.data_dir, config_path=self.config_path)
+        self.app = create_app(
+            self.config, source=self.source, data_dir=self.data_dir, config_path=self.config_path, record=self.record
+        )
         runner = make_runner(self.app)
         await runner.setup()
         try:

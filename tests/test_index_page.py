@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from overlay.events import Like, SourceStatus, User
+from overlay.recorder import Recorder
 from overlay.web.catalog import WIDGETS
-from overlay.web.keys import PERSISTER
+from overlay.web.keys import BUS, ENGINE, PERSISTER
 from tests.browser_fixtures import WidgetPage, wait_text
-from tests.conftest import ServerThread
+from tests.conftest import ServerThread, make_config
+from tests.test_recorder import FullDisk
 
 pytestmark = pytest.mark.browser
 
@@ -97,3 +101,38 @@ def test_saves_that_fail_are_said_until_they_work_again(tab: WidgetPage, server_
     assert "rien n'est perdu" in (page.locator("#save-problem strong").text_content() or "")
     store.write = real_write  # type: ignore[method-assign]
     page.locator("#save-problem").wait_for(state="hidden")
+
+
+@pytest.fixture
+def recording_server(tmp_path: Path) -> Iterator[ServerThread]:
+    running = ServerThread(make_config(), tmp_path / "data", record=tmp_path / "live.jsonl").start()
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize(("locale", "said"), [("fr", "relancez le serveur"), ("en", "start the server again")])
+def test_a_recording_that_stops_is_said_on_the_index_and_control_pages(
+    tab: WidgetPage, recording_server: ServerThread, tmp_path: Path, locale: str, said: str
+) -> None:
+    app = recording_server.app
+    assert app is not None
+    recorder = next(each for each in app[BUS].listeners if isinstance(each, Recorder))
+    index = tab.open(recording_server, f"/?locale={locale}")
+    index.locator('html[data-overlay="live"]').wait_for(state="attached")
+    recording_server.push(Like(count=5, user=User("u1", "Léa")))
+    assert index.locator("#record-problem").is_hidden()  # recording: nothing to say
+    with recorder._lock:  # the disk fills up
+        recorder._file = FullDisk(recorder._file, room=0)  # type: ignore[arg-type, assignment]
+    recording_server.push(Like(count=5, user=User("u1", "Léa")))
+    index.locator("#record-problem").wait_for(state="visible")
+    error = index.locator("#record-problem-text").text_content() or ""
+    assert error.startswith(str(tmp_path / "live.jsonl"))
+    assert "No space left on device" in error
+    assert said in (index.locator("#record-problem strong").text_content() or "")
+    control = index.context.new_page()
+    control.goto(f"{recording_server.url}/control?locale={locale}")
+    control.locator("#record-problem").wait_for(state="visible")  # a page opened later says it too
+    assert control.locator("#record-problem-text").text_content() == error
+    control.close()
+    recording_server.push(Like(count=5, user=User("u1", "Léa")))
+    assert recording_server.call(lambda: app[ENGINE].session) == 15  # the live goes on without its recording

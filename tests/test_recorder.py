@@ -6,6 +6,7 @@ import asyncio
 import errno
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -54,8 +55,8 @@ def test_events_are_written_with_their_offset_from_the_first(tmp_path: Path) -> 
 class WatchedRecorder(Recorder):
     """Tells the test when a batch reached the file (writes happen in a worker thread)."""
 
-    def __init__(self, path: Path, flush_seconds: float) -> None:
-        super().__init__(path, flush_seconds=flush_seconds)
+    def __init__(self, path: Path, flush_seconds: float, on_fail: Callable[[str], None] | None = None) -> None:
+        super().__init__(path, flush_seconds=flush_seconds, on_fail=on_fail)
         self.loop = asyncio.get_running_loop()
         self.written = asyncio.Event()
 
@@ -199,8 +200,8 @@ class FullDiskRecorder(WatchedRecorder):
 
     room = 0
 
-    def __init__(self, path: Path, flush_seconds: float = 0.01) -> None:
-        super().__init__(path, flush_seconds=flush_seconds)
+    def __init__(self, path: Path, flush_seconds: float = 0.01, on_fail: Callable[[str], None] | None = None) -> None:
+        super().__init__(path, flush_seconds=flush_seconds, on_fail=on_fail)
         self.failed = asyncio.Event()
 
     def open(self) -> None:
@@ -245,8 +246,8 @@ async def test_the_app_goes_on_when_its_recording_fails_and_shuts_down_cleanly(
 
     recorders: list[FullDiskRecorder] = []
 
-    def full_disk_recorder(path: Path) -> FullDiskRecorder:
-        recorders.append(FullDiskRecorder(path))
+    def full_disk_recorder(path: Path, on_fail: Callable[[str], None]) -> FullDiskRecorder:
+        recorders.append(FullDiskRecorder(path, on_fail=on_fail))
         return recorders[-1]
 
     monkeypatch.setattr(overlay.web.app, "Recorder", full_disk_recorder)
@@ -260,6 +261,9 @@ async def test_the_app_goes_on_when_its_recording_fails_and_shuts_down_cleanly(
             await source.push(Like(count=5, total=1010, user=LEA))
             assert app[ENGINE].total == 1010  # the live goes on
             assert recorders[0]._pending == []
+            said = app[ENGINE].snapshot(0.0)["recording"]  # and its pages say why the recording stopped
+            assert said["file"] == str(tmp_path / "live.jsonl")
+            assert said["error"] == "OSError: [Errno 28] No space left on device"
     # One clear error, from the recorder; the shutdown had nothing to complain about.
     assert [record.getMessage().split(" (")[0] for record in caplog.records] == [
         f"could not write the recording {tmp_path / 'live.jsonl'}"

@@ -78,6 +78,8 @@ class Engine:
         self.config_status: dict[str, Any] = {}
         # Whether the live is being saved (the persister says when saves fail and when they work again).
         self.saving: dict[str, Any] = {"ok": True, "error": None}
+        # The `--record` file, if any, and why its recording stopped (a full disk), if it did.
+        self.recording: dict[str, Any] | None = None
 
     # -- the live ---------------------------------------------------------------------
 
@@ -249,6 +251,11 @@ class Engine:
         if saving != self.saving:
             self.saving = saving
             self.version += 1
+
+    def show_recording(self, file: str, error: str | None = None) -> None:
+        """Say on the pages that the live is recorded to `file`, or that its recording stopped (`error`)."""
+        self.recording = {"file": file, "error": error}
+        self.version += 1
 
     def show_config_status(self, status: dict[str, Any]) -> None:
         """Put `status` (plain data: the config error, wording warnings...) in the state, as `config`."""
@@ -477,4 +484,5 @@ class Engine:
             "locale": self.config.locale,
             "config": self.config_status,
             "saving": self.saving,
+            "recording": self.recording,
         }

@@ -111,7 +111,8 @@ def create_app(
     app.cleanup_ctx.append(_persistence)  # first: the live is restored before anything runs, saved after all stops
     app.cleanup_ctx.append(_hub_task)
     if record is not None:
-        recorder = Recorder(record)
+        engine.show_recording(str(record))
+        recorder = Recorder(record, on_fail=functools.partial(engine.show_recording, str(record)))
         bus.listeners.append(recorder)
         # Before the source's context, so it is cleaned up after it: the last events get written.
         app.cleanup_ctx.append(functools.partial(_recording, recorder))

@@ -348,6 +348,7 @@
     showTop(state.top_likers);
     Overlay.showConfigStatus(state.config);
     Overlay.showSaving(state.saving);
+    Overlay.showRecording(state.recording);
     const version = state.config && state.config.version;
     if (configVersion !== null && version !== configVersion) reloadChallenges();
     configVersion = version;

@@ -18,6 +18,7 @@
       $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);
       Overlay.showConfigStatus(state.config);
       Overlay.showSaving(state.saving);
+      Overlay.showRecording(state.recording);
     },
     // The server went away (stopped, restarting): not "connected" with the last rate any more.
     offline() {

@@ -336,15 +336,23 @@ const Overlay = (() => {
     box.hidden = !error && warnings.length === 0 && !safe && restart.length === 0;
   }
 
+  /** Show the alert `id` with `error` (as text), or hide it when there is none. */
+  function showProblem(id, error) {
+    const box = document.getElementById(id);
+    if (!box) return;
+    const text = document.getElementById(id + "-text");
+    if (text.textContent !== error) text.textContent = error;
+    box.hidden = !error;
+  }
+
   /** Whether the live is being saved (`state.saving`): the index and control pages say when it is not. */
   function showSaving(saving) {
-    const box = document.getElementById("save-problem");
-    if (!box) return;
-    const error = (saving && !saving.ok && saving.error) || "";
-    if (document.getElementById("save-problem-text").textContent !== error) {
-      document.getElementById("save-problem-text").textContent = error;
-    }
-    box.hidden = !error;
+    showProblem("save-problem", (saving && !saving.ok && saving.error) || "");
+  }
+
+  /** Whether the `--record` file still gets the live (`state.recording`): the same pages say when it stopped. */
+  function showRecording(recording) {
+    showProblem("record-problem", (recording && recording.error && `${recording.file}: ${recording.error}`) || "");
   }
 
   /** What the source is doing, in the page's language: its detail, else the page's word for its status. */
@@ -418,7 +426,7 @@ const Overlay = (() => {
 
   return {
     options, formatNumber, likesWord, countingNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
-    connect, onOptions, showConfigStatus, showSaving, sourceText, goalLabel,
+    connect, onOptions, showConfigStatus, showSaving, showRecording, sourceText, goalLabel,
     get locale() {
       return locale;
     },
