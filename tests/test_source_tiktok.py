@@ -184,7 +184,8 @@ class Visit:
 class FakeTikTok:
     """TikTok as the client sees it, on loopback. `checks` and `signs` script the HTTP answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls  # its certificate, for a TikTok over wss:// as the real one
         self.visits: list[Visit] = []
         self.checks: list[bool | BaseException] = []  # answers of the live check; then: live
         self.signs: list[BaseException] = []  # failures of the sign call before it works
@@ -196,9 +197,9 @@ class FakeTikTok:
         self._current: Visit | None = None
 
     async def serve(self) -> AsyncIterator[FakeTikTok]:
-        async with websockets.serve(self._handler, "127.0.0.1", 0) as server:
+        async with websockets.serve(self._handler, "127.0.0.1", 0, ssl=self.tls) as server:
             port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            self.uri = f"ws://127.0.0.1:{port}"
+            self.uri = f"{'wss' if self.tls else 'ws'}://127.0.0.1:{port}"
             yield self
 
     async def _handler(self, ws: ServerConnection) -> None:
@@ -251,6 +252,16 @@ class FakeTikTok:
                 "signer_kwargs": {"sign_api_key": sign_api_key or None, "sign_api_base": "http://127.0.0.1:9"},
             },
         )
+        return self.answer(client)
+
+    def real_client(self, unique_id: str, sign_api_key: str) -> TikTokLiveClient:
+        """The server's own client (`default_client`), its look-ups answered here and its websocket sent here."""
+        client = default_client(unique_id, sign_api_key)
+        client._ws._ws_kwargs["uri"] = self.uri
+        return self.answer(client)
+
+    def answer(self, client: TikTokLiveClient) -> TikTokLiveClient:
+        """Answer the client's look-ups before it connects (is the creator live, the room, the signed URL)."""
         web = client.web
 
         async def is_live(room_id: int | None = None, unique_id: str | None = None) -> bool:
@@ -609,6 +620,46 @@ async def test_the_real_clients_load_the_certificate_authorities_once(monkeypatc
         for client in clients:
             await client.web.close()
             await client.web.signer.client.aclose()
+
+
+@pytest.fixture
+async def tls_tiktok(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeTikTok]:
+    """TikTok over wss://, its certificate from a test authority that the source's TLS context trusts."""
+    authority = trustme.CA()
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(server_side)
+    trusted = httpx.create_ssl_context()
+    authority.configure_trust(trusted)
+    monkeypatch.setattr(tiktok_module, "tls_context", lambda: trusted)
+    async for fake in FakeTikTok(tls=server_side).serve():
+        yield fake
+
+
+async def test_the_websocket_to_tiktok_trusts_the_same_authorities_as_the_requests(
+    tls_tiktok: FakeTikTok, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One TLS context for every connection to TikTok: SSL_CERT_FILE (Troubleshooting) applies to the
+    # websocket too, and connecting loads no authorities on the event loop.
+    loads: list[Any] = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def counted(context: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loads.append(args or kwargs)
+        load(context, *args, **kwargs)
+
+    tls_tiktok.visits = [Visit(frames=[[like(3, 1503, msg_id=1)]], close=None)]
+    source = TikTokSource(
+        settings(), client_factory=tls_tiktok.real_client, sleep=Sleeps(), rand=lambda: 0.5, environ={}
+    )
+    seen = Seen()
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    task = await running(source, seen)
+    try:
+        await seen.until(lambda: len(seen.of(Like)) == 1)
+    finally:
+        await stop(task)
+    assert seen.of(Like)[0].total == 1503
+    assert loads == []
 
 
 # -- the sign server --------------------------------------------------------------------------

@@ -123,7 +123,7 @@ SIGN_SERVER_SECONDS = 15.0  # for each step of one request to the sign server (c
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """The TLS settings of every client's requests to TikTok: httpx's own default, made once.
+    """The TLS settings of every client's connections to TikTok: httpx's own default, made once.
 
     A client is made for every check and connection attempt (every `poll_seconds` while the creator
     is not live), and httpx loaded the certificate authorities anew for each (~0.8 MB, once more per
@@ -131,7 +131,9 @@ def tls_context() -> ssl.SSLContext:
     failed attempts before it levelled off; with this context it stays flat (bench/README).
     Shared, so never changed after it is made: every client speaks HTTP/1.1 (httpcore sets the same
     ALPN on it for each connection), and `SSL_CERT_FILE`/`SSL_CERT_DIR` are read once, at the first
-    client. The client for the sign server uses it too (`guard_sign_server`).
+    client. The client for the sign server (`guard_sign_server`) and the websocket use it too: for
+    the websocket, asyncio made a context of its own at each connection, loading the authorities of
+    the system on the event loop (35-47 ms without a frame to the widgets, and ~0.8 MB while connected).
     """
     return httpx.create_ssl_context()
 
@@ -141,7 +143,8 @@ def default_client(unique_id: str, sign_api_key: str) -> Any:
     web_kwargs: dict[str, Any] = {"httpx_kwargs": {"verify": tls_context()}}
     if sign_api_key:
         web_kwargs["signer_kwargs"] = {"sign_api_key": sign_api_key}
-    client = TikTokLiveClient(unique_id=unique_id, web_kwargs=web_kwargs)
+    # (TikTokLive hands `ws_kwargs` it does not know on to the websocket's `create_connection`.)
+    client = TikTokLiveClient(unique_id=unique_id, web_kwargs=web_kwargs, ws_kwargs={"ssl": tls_context()})
     guard_sign_server(client)
     return client
 
