@@ -405,3 +405,44 @@ def test_a_long_label_keeps_to_three_lines_and_the_numbers_stay_in_the_source(
     assert numbers is not None
     assert label["height"] <= 3 * line + 1
     assert numbers["y"] + numbers["height"] <= height
+
+
+def grouped(number: int, locale: str) -> str:
+    """10000 as the page writes it: '10 000' (narrow no-break spaces) in French, '10,000' in English."""
+    return f"{number:,}".replace(",", NNBSP if locale == "fr" else ",")
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize(("total", "target"), [(19_999, 20_000), (199_999, 200_000), (1_999_999, 2_000_000)])
+def test_thermometer_numbers_keep_to_one_line_beside_the_tube(
+    tab: WidgetPage, server_thread: ServerThread, locale: str, total: int, target: int
+) -> None:
+    # Steps 1 000 and 10 000, then every 10 000: the goal is the next 10 000 above the total.
+    tab.page.set_viewport_size({"width": 360, "height": 800})  # the documented size
+    server_thread.push(like(total))
+    page = tab.open(server_thread, f"/widgets/goal?variant=thermometer&locale={locale}")
+    wait_text(page, "#goal-count", grouped(total, locale))
+    wait_text(page, "#goal-target", grouped(target, locale))
+    page.wait_for_function("() => document.getAnimations().length === 0")
+    drawn = page.evaluate(
+        """() => {
+            const text = document.createRange();  // the drawn numbers, not the box around them
+            text.selectNodeContents(document.querySelector(".goal-numbers"));
+            const rects = [...text.getClientRects()].filter((r) => r.width > 0);
+            const box = text.getBoundingClientRect();
+            const tube = document.getElementById("goal-track").getBoundingClientRect();
+            return {
+                lines: new Set(rects.map((r) => Math.round(r.bottom))).size,
+                left: box.left - tube.right,
+                right: innerWidth - box.right,
+                bottom: innerHeight - box.bottom,
+                height: box.height,
+            };
+        }"""
+    )
+    screenshot(page, f"goal-thermometer-{len(str(total))}-digits-{locale}-360x800")
+    assert drawn["lines"] == 1, f"the numbers take {drawn['lines']} lines"
+    assert drawn["left"] > 0, "the numbers run over the tube"
+    assert drawn["right"] >= 0, f"the numbers spill out of the source by {-drawn['right']} px"
+    assert drawn["bottom"] >= 0
+    assert drawn["height"] >= 16  # still readable on a stream: shrunk, not to nothing

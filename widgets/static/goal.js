@@ -39,7 +39,7 @@
   let drawnScale = -1;
   let firstState = true;
   let lastState = null;
-  let fitRing = true;       // ring: the numbers are measured again (new target, size or look)
+  let fitNumbers = true;    // ring, thermometer: the numbers are measured again (new target, size or look)
   let countLength = 0;      // characters in the count as drawn
 
   function pick(state) {
@@ -97,6 +97,22 @@
     const width = Math.max(numbers.offsetWidth, 2 * target.offsetWidth + separator.offsetWidth);
     const fit = Math.min(1, (0.94 * hole) / Math.hypot(width, numbers.offsetHeight));
     numbers.style.setProperty("--fit", fit.toFixed(3));
+  }
+
+  /** Thermometer: the numbers keep to one line (nowrap) and their font shrinks until they fit the column beside
+   *  the tube ("1 234 567 / 2 000 000" in 360 px). Measured as "target / target" (tabular digits), so the climbing
+   *  count never needs it again; a font size, so it costs a layout: run only when the numbers' length changes. */
+  function fitInColumn() {
+    const width = Math.max(count.offsetWidth, target.offsetWidth) + separator.offsetWidth + target.offsetWidth;
+    const room = numbers.clientWidth;
+    // (1 px less: offsetWidth is rounded, and the glyphs do not quite scale linearly with the font size)
+    if (width > room) numbers.style.setProperty("--fit", ((room - 1) / width).toFixed(4));
+  }
+
+  function fitTheNumbers() {
+    numbers.style.removeProperty("--fit"); // measured at full size (another variant's --fit would mislead)
+    if (variant === "ring") fitInRing();
+    else if (variant === "thermometer") fitInColumn();
   }
 
   /** Stacked: one row per step of the ladder; past the last step (`then: every`), the running goal gets a
@@ -168,7 +184,7 @@
       label.textContent = Overlay.goalLabel(next);
       target.textContent = Overlay.formatNumber(next.target);
       step.textContent = stepText(next);
-      fitRing = true;
+      fitNumbers = true;
       if (!firstState) {
         root.classList.remove("is-entering");
         void root.offsetWidth;
@@ -181,7 +197,7 @@
       if (words !== label.textContent) label.textContent = words;
       if (next.target !== goal.target) {
         target.textContent = Overlay.formatNumber(next.target);
-        fitRing = true;
+        fitNumbers = true;
       }
       if (next.step !== goal.step || next.steps !== goal.steps) step.textContent = stepText(next);
     }
@@ -220,11 +236,11 @@
       // A count with one more digit than its target (a goal passed while celebrating) is measured too.
       if (counting.show(shown, now, shown === goal.progress) && count.textContent.length !== countLength) {
         countLength = count.textContent.length;
-        fitRing = true;
+        fitNumbers = true;
       }
-      if (fitRing && variant === "ring") {
-        fitInRing();
-        fitRing = false;
+      if (fitNumbers) {
+        fitTheNumbers();
+        fitNumbers = false;
       }
     }
     return goal !== null && shown !== goal.progress;
@@ -236,16 +252,16 @@
     root.dataset.variant = variant;
     drawnScale = -1;
     counting.forget();
-    fitRing = true;
+    fitNumbers = true;
     stepsKey = "";
     if (goal) target.textContent = Overlay.formatNumber(goal.target);
     if (!latest) latest = lastState;
     wake();
   });
 
-  // A resized Browser Source, or the theme's font arriving: measure the ring's numbers again.
+  // A resized Browser Source, or the theme's font arriving: measure the ring's or thermometer's numbers again.
   const refit = () => {
-    fitRing = true;
+    fitNumbers = true;
     wake();
   };
   window.addEventListener("resize", refit);
