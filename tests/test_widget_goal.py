@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -446,3 +447,112 @@ def test_thermometer_numbers_keep_to_one_line_beside_the_tube(
     assert drawn["right"] >= 0, f"the numbers spill out of the source by {-drawn['right']} px"
     assert drawn["bottom"] >= 0
     assert drawn["height"] >= 16  # still readable on a stream: shrunk, not to nothing
+
+
+TARGETS = [1_000, 10_000, 100_000, 250_000, 1_000_000, 2_000_000]
+
+
+def ladder(count: int, *, long_label_at: int | None = None) -> list[dict[str, Any]]:
+    """`count` steps of TARGETS, labelled as a creator would; one of them, if asked, with the longest label."""
+    steps = [
+        {"id": f"step{i}", "label": f"{t:,} likes ensemble !".replace(",", " "), "target": t}
+        for i, t in enumerate(TARGETS)
+    ]
+    if long_label_at is not None:
+        steps[long_label_at]["label"] = LONG_LABEL[:200]
+    return steps[:count]
+
+
+STACK_LAYOUT = """() => {
+    const lines = (element) => {  // lines of text drawn in an element
+        const text = document.createRange();
+        text.selectNodeContents(element);
+        return new Set([...text.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.bottom))).size;
+    };
+    return [...document.querySelectorAll("#goal-stack li")].map((li) => {
+        const box = li.getBoundingClientRect();
+        const label = li.querySelector(".stack-label");
+        const numbers = li.querySelector(".stack-numbers");
+        return {
+            goal: li.dataset.goal,
+            top: box.top, bottom: box.bottom, left: box.left, right: box.right,
+            labelLines: lines(label), numbersLines: lines(numbers),
+            labelCut: label.scrollWidth > label.clientWidth,  // ellipsized
+            labelRight: label.getBoundingClientRect().right,
+            numbersLeft: numbers.getBoundingClientRect().left,
+            numbersCut: numbers.scrollWidth > numbers.clientWidth,
+            fontSize: parseFloat(getComputedStyle(label).fontSize),
+        };
+    });
+}"""
+
+
+@pytest.mark.parametrize(
+    ("steps", "total", "target", "rows"),
+    [(3, 50_000, 100_000, 3), (3, 150_000, 1_100_000, 4), (6, 150_000, 250_000, 6), (6, 2_500_000, 3_000_000, 7)],
+    ids=["3-steps", "3-steps-and-the-running-goal", "6-steps", "6-steps-and-the-running-goal"],  # (then every 1M)
+)
+def test_stacked_rows_fit_the_documented_size(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any], steps: int, total: int, target: int, rows: int
+) -> None:
+    goals = {"steps": ladder(steps, long_label_at=1), "then": {"every": 1_000_000}}
+    server = ServerThread(make_config(goals=goals, widgets={"goal": {"variant": "stacked"}}), tmp_path / "d").start()
+    servers.append(server)
+    tab.page.set_viewport_size({"width": 1000, "height": 200})  # the documented size
+    server.push(like(total))
+    page = tab.open(server, "/widgets/goal")
+    wait_text(page, "#goal-stack li.is-current .stack-numbers", f"{grouped(total, 'fr')} / {grouped(target, 'fr')}")
+    page.wait_for_function("() => document.getAnimations().length === 0")
+    layout = page.evaluate(STACK_LAYOUT)
+    screenshot(page, f"goal-stacked-{rows}-rows-1000x200")
+    assert len(layout) == rows
+    for row in layout:
+        assert row["left"] >= 0, row
+        assert row["right"] <= 1000, row
+        assert row["top"] >= 0, row
+        assert row["bottom"] <= 200, f"{row['goal']} is out of the source: {row}"
+        assert (row["labelLines"], row["numbersLines"]) == (1, 1), row
+        assert row["labelRight"] <= row["numbersLeft"], f"{row['goal']}: the label runs into the numbers"
+        assert not row["numbersCut"], row
+        assert row["fontSize"] >= 14, f"{row['goal']}: too small to read on a stream"
+    assert [above["bottom"] <= below["top"] for above, below in itertools.pairwise(layout)] == [True] * (rows - 1)
+    assert layout[1]["labelCut"]  # the 200-character label ends with an ellipsis
+
+
+def test_stacked_celebration_covers_no_row_text(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
+    goals = {"celebrate_seconds": 5.0, "steps": ladder(3), "then": {"every": None}}
+    server = ServerThread(make_config(goals=goals, widgets={"goal": {"variant": "stacked"}}), tmp_path / "d").start()
+    servers.append(server)
+    tab.page.set_viewport_size({"width": 1000, "height": 200})  # the documented size
+    server.push(like(9_900))
+    page = tab.open(server, "/widgets/goal")
+    wait_text(page, "#goal-count", f"9{NNBSP}900")
+    server.push(like(10_000))  # the middle step is reached
+    page.wait_for_selector("#goal.is-celebrating")
+    covered = page.evaluate(
+        """() => {
+            const drawn = (node) => {
+                const text = document.createRange();
+                text.selectNodeContents(node);
+                return [...text.getClientRects()].filter((r) => r.width > 0);
+            };
+            const words = drawn(document.getElementById("goal-celebration").firstChild);  // not the confetti
+            const shown = [...document.querySelectorAll(".stack-label, .stack-numbers")]
+                .filter((e) => getComputedStyle(e).visibility === "visible");
+            const texts = shown.flatMap(drawn);
+            const overlap = (a, b) =>  // (half a pixel: sub-pixel text)
+                a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+            return {
+                words: words.length,
+                over: words.flatMap((w) => texts.filter((t) => overlap(w, t)).map((t) => [w.top, t.top])),
+                out: words.filter((w) => w.left < 0 || w.right > innerWidth || w.top < 0 || w.bottom > innerHeight),
+                shown: shown.length,
+            };
+        }"""
+    )
+    screenshot(page, "goal-stacked-celebrating-1000x200")
+    assert covered["words"] > 0
+    assert covered["over"] == [], "'Objectif atteint !' is written over a row's label or numbers"
+    assert covered["out"] == []
+    # In place of the reached step's label (the words say it): every other label and all the numbers show.
+    assert covered["shown"] == 3 + 2

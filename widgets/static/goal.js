@@ -7,6 +7,8 @@
  * With ?goal=ID the widget stays on that goal instead of following the ladder.
  * ?variant=bar|thermometer|ring|stacked (or widgets.goal.variant) picks the drawing; stacked
  * shows every step of the ladder at once, and the running goal once past them.
+ * Texts that could outgrow their source (the thermometer's and ring's numbers, the stacked rows) are
+ * measured when they change, never per frame, and shrink to fit.
  */
 "use strict";
 
@@ -30,9 +32,10 @@
   let variant = pickVariant();
   root.dataset.variant = variant;
 
-  let steps = [];           // stacked: [{id, target, li, fill, numbers, drawn, done}]
+  let steps = [];           // stacked: [{id, target, li, fill, numbers, drawn, scale}]
   let stepsKey = "";
   let stepsCurrent = null;
+  let fitRows = true;       // stacked: the rows are measured again (new rows, size or look)
 
   let goal = null;          // what the server says: {id, label, target, progress, reached, step, steps}
   let shown = null;         // progress currently drawn
@@ -57,11 +60,19 @@
     };
   }
 
+  const range = document.createRange();
+
+  /** The width an element's text is drawn at, whatever its box (one cut with "…", one centred past its edges). */
+  function textWidth(element) {
+    range.selectNodeContents(element);
+    return range.getBoundingClientRect().width;
+  }
+
   let celebrating = 0;       // the timer that ends the running celebration
 
   /** "Objectif atteint !" and confetti for `goals.celebrate_seconds` (0: none), the time the engine shows a
    *  reached goal before the next: a goal pinned with ?goal= or the last goal celebrates as long. */
-  function celebrate(seconds) {
+  function celebrate(seconds, id) {
     if (!(seconds > 0)) {
       endCelebration(); // (one still running from before an edit set 0)
       return;
@@ -70,7 +81,9 @@
     root.classList.remove("is-celebrating");
     void root.offsetWidth; // restart the CSS animation
     root.classList.add("is-celebrating");
+    placeCelebration(id);
     celebration.textContent = Overlay.text("goal_reached");
+    if (variant === "stacked") fitCelebration();
     for (let i = 0; i < 18; i++) {
       const piece = document.createElement("i");
       piece.className = "confetti";
@@ -85,7 +98,25 @@
   function endCelebration() {
     clearTimeout(celebrating);
     root.classList.remove("is-celebrating");
+    for (const step of steps) step.li.classList.remove("is-celebrating");
     celebration.replaceChildren();
+  }
+
+  /** Stacked: the words go in the reached step's row, in place of its label and over its bar (its numbers and ✓
+   *  stay), not across the other rows; the other variants draw them over the whole widget. */
+  function placeCelebration(id) {
+    const row = variant === "stacked" ? steps.find((step) => step.id === id) : null;
+    const host = row ? row.li : root;
+    if (celebration.parentNode !== host) host.appendChild(celebration);
+    for (const step of steps) step.li.classList.toggle("is-celebrating", step === row);
+  }
+
+  /** Stacked: the words shrink to their row's room if they must (a narrow source, a long text): measured once
+   *  per celebration, before the confetti. */
+  function fitCelebration() {
+    celebration.style.removeProperty("--words-fit");
+    const over = textWidth(celebration) / celebration.clientWidth;
+    if (over > 1) celebration.style.setProperty("--words-fit", (0.98 / over).toFixed(4));
   }
 
   /** Ring: the numbers shrink (a transform, no layout) until their box fits inside the ring's hole.
@@ -115,6 +146,39 @@
     else if (variant === "thermometer") fitInColumn();
   }
 
+  /** Stacked: every row on one line (label, bar, numbers), the columns aligned from row to row: the label's as
+   *  wide as the widest label (45 % at most: a longer one ends with "…"), the numbers' as wide as the widest
+   *  "target / target ✓". Then the rows shrink together (--fit, a font size) until the ladder fits the source's
+   *  height, as many steps as it has. Run only when the rows, the size or the look change, never per frame. */
+  function fitStack() {
+    stack.style.removeProperty("--fit");
+    stack.style.removeProperty("--label-width");
+    stack.style.removeProperty("--numbers-width");
+    if (!steps.length) return;
+    const em = parseFloat(getComputedStyle(stack).fontSize);
+    let labels = 0;
+    let numbers = 0;
+    for (const step of steps) {
+      labels = Math.max(labels, textWidth(step.label));
+      const most = Overlay.formatNumber(step.target);
+      step.numbers.textContent = `${most} / ${most} ✓`; // (the ✓ of a reached step is drawn after the text)
+      numbers = Math.max(numbers, textWidth(step.numbers));
+      step.numbers.textContent = step.drawn;
+    }
+    // (a little more: text does not scale exactly with its font size)
+    stack.style.setProperty("--label-width", `${(labels / em + 0.1).toFixed(3)}em`);
+    stack.style.setProperty("--numbers-width", `${(numbers / em + 0.1).toFixed(3)}em`);
+    const style = getComputedStyle(root);
+    const room = document.documentElement.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    // The numbers take half the row at most, whatever their digits: the bar and the label keep some room.
+    let fit = Math.min(1, room / stack.offsetHeight, (0.5 * stack.clientWidth) / (numbers + 0.1 * em));
+    for (let tries = 0; tries < 8; tries++) {
+      stack.style.setProperty("--fit", fit.toFixed(4));
+      if (stack.offsetHeight <= room) break;
+      fit *= 0.97; // (line heights are rounded to whole pixels)
+    }
+  }
+
   /** Stacked: one row per step of the ladder; past the last step (`then: every`), the running goal gets a
    *  row of its own after them. The rows are rebuilt only when they change (a config edit, a new goal). */
   function syncSteps(configured, current) {
@@ -135,11 +199,12 @@
         const fill = document.createElement("span");
         fill.className = "stack-fill";
         track.appendChild(fill);
-        li.append(name, numbers, track);
+        li.append(name, track, numbers);
         li.dataset.goal = g.id;
-        return { id: g.id, target: g.target, li, fill, numbers, drawn: "", scale: -1 };
+        return { id: g.id, target: g.target, li, label: name, fill, numbers, drawn: "", scale: -1 };
       });
       stack.replaceChildren(...steps.map((step) => step.li));
+      fitRows = true;
     }
     if (currentId !== stepsCurrent || !steps.some((step) => step.li.classList.contains("is-current"))) {
       stepsCurrent = currentId;
@@ -203,7 +268,7 @@
     }
     // Reached by likes, not by an edit that lowered the target: only then a celebration.
     if (next.reached && goal && !changedGoal && !goal.reached && next.target === goal.target && !firstState) {
-      celebrate(state.goal.celebrate_seconds);
+      celebrate(state.goal.celebrate_seconds, next.id);
     }
     root.classList.toggle("is-reached", next.reached);
     goal = next;
@@ -231,7 +296,13 @@
         else fill.style.transform = `scaleX(${scale.toFixed(4)})`;
         drawnScale = scale;
       }
-      if (variant === "stacked") drawSteps(shown);
+      if (variant === "stacked") {
+        if (fitRows && !root.hidden) {
+          fitStack();
+          fitRows = false;
+        }
+        drawSteps(shown);
+      }
       // The bar glides at 60 fps on the compositor; the number changes at most ~15 times a second.
       // A count with one more digit than its target (a goal passed while celebrating) is measured too.
       if (counting.show(shown, now, shown === goal.progress) && count.textContent.length !== countLength) {
@@ -253,15 +324,16 @@
     drawnScale = -1;
     counting.forget();
     fitNumbers = true;
-    stepsKey = "";
+    stepsKey = ""; // (rebuilt: measured again)
     if (goal) target.textContent = Overlay.formatNumber(goal.target);
     if (!latest) latest = lastState;
     wake();
   });
 
-  // A resized Browser Source, or the theme's font arriving: measure the ring's or thermometer's numbers again.
+  // A resized Browser Source, or the theme's font arriving: measure the numbers and the stacked rows again.
   const refit = () => {
     fitNumbers = true;
+    fitRows = true;
     wake();
   };
   window.addEventListener("resize", refit);
