@@ -19,6 +19,13 @@ MOMENT_RATIO = 1.5  # a moment has at least this many times the live's average l
 # median absolute deviation, scaled to a standard deviation). Viewers send likes in batches of 1 to 15, so a steady
 # live of a few likes a second has buckets twice its average by chance alone.
 MOMENT_SPREAD = 4.0
+# ...and stands out from chance on a quiet live too, where most buckets are empty and the median and its spread are
+# 0: likes come in batches of 1 to 15 (a viewer's taps), whose count in a bucket varies like a compound Poisson
+# count, variance = mean x E[batch^2] / E[batch] (~10 for batches spread over 1..15); a moment is MOMENT_SPREAD of
+# those standard deviations above the average...
+BATCH_SPREAD = 10.0
+# ...and has MOMENT_LIKES at least: a few of one fan's batches (12 likes a minute, then 27 in 10 s) are no moment.
+MOMENT_LIKES = 50
 LULL_RATIO = 0.25  # a lull: buckets under this fraction of the live's average
 LULL_SECONDS = 30  # a shorter dip is no lull worth telling (a live's last seconds, a pause to read a comment)
 CHART_BARS = 360  # at most: on a page 1,000 pixels wide, each bar of an 8-hour live stays wide enough to hover
@@ -34,7 +41,8 @@ def bar_seconds(count: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Moment:
-    """A peak: the 10 seconds from `start` (seconds into the live) and what was running then."""
+    """A peak: `likes` in its chart bar (`Analysis.moment_seconds`), the best 10 seconds of which start at `start`
+    (seconds into the live), and what was running then."""
 
     rank: int
     start: int
@@ -105,8 +113,9 @@ def top_moments(
     """(start second, likes, ratio to average) of the biggest buckets, at least `gap` seconds apart, best first.
 
     Only buckets well above the average bucket (by default the mean of `counts`; `analyse` leaves out
-    the server's outages) and above the live's usual ups and downs (`MOMENT_SPREAD`, over the buckets
-    `seen`, by default all): a flat or merely noisy live has no moments to show.
+    the server's outages), above the live's usual ups and downs (`MOMENT_SPREAD`, over the buckets
+    `seen`, by default all) and above chance (`BATCH_SPREAD`, `MOMENT_LIKES`): a flat, merely noisy or
+    quiet live has no moments to show.
     """
     if not counts:
         return []
@@ -118,7 +127,8 @@ def top_moments(
     middle = (len(usual) - 1) // 2  # (the lower median: a live half busy, half quiet is judged on its quiet half)
     median = usual[middle]
     spread = 1.4826 * sorted(abs(likes - median) for likes in usual)[middle]
-    least = max(average * ratio, median + MOMENT_SPREAD * spread)
+    chance = average + MOMENT_SPREAD * math.sqrt(average * BATCH_SPREAD)
+    least = max(average * ratio, median + MOMENT_SPREAD * spread, chance, MOMENT_LIKES)
     chosen: list[tuple[int, int, float]] = []
     # Biggest first; on a tie the earlier bucket wins, so the result does not depend on sort stability.
     for index in sorted(range(len(counts)), key=lambda i: (-counts[i], i)):
@@ -248,7 +258,10 @@ def analyse(
         bars, size, gap=max(MOMENT_GAP, 2 * size), average=per_bucket * size / BUCKET_SECONDS, seen=seen
     )
     moments = []
-    for rank, (start, likes, ratio) in enumerate(found, start=1):
+    for rank, (bar_start, likes, ratio) in enumerate(found, start=1):
+        # Ranked on its bar (a minute on a long live), told at its best 10 seconds: where to look in a replay.
+        first = bar_start // BUCKET_SECONDS
+        start = BUCKET_SECONDS * max(range(first, min(first + per_bar, len(counts))), key=lambda i: (counts[i], -i))
         on_screen = shown_at(start, shown)
         label: str | None
         if on_screen is not None:
@@ -256,7 +269,7 @@ def analyse(
         else:
             done = goal_at(start, ordered)
             label, step = next_goals[done] if done < len(next_goals) else None, done + 1
-        challenge = challenge_at(start, start + size, challenges)
+        challenge = challenge_at(bar_start, bar_start + size, challenges)
         moments.append(
             Moment(
                 rank=rank,

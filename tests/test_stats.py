@@ -220,6 +220,29 @@ def test_a_steady_live_whose_viewers_like_in_batches_has_no_moments_but_a_real_b
     assert [m.start for m in analyse(burst, 1800).moments] == [900]
 
 
+def test_a_moment_is_told_at_its_best_ten_seconds_not_at_the_start_of_its_bar() -> None:
+    # Two hours at 1 like/s, charted in 30-second bars; 500 likes in the last 10 s of the bar from 1:00:00.
+    timeline = [(s, 1 + (50 if 3620 <= s < 3630 else 0)) for s in range(7200)]
+    analysis = analyse(timeline, 7200)
+    assert analysis.moment_seconds == 30
+    assert [(m.start, m.likes) for m in analysis.moments] == [(3620, 530)]  # (the bar's likes: what it is ranked on)
+    drawn = chart({"analysis": analysis, "goals": [], "challenges": []}, "fr")
+    tallest = max(drawn["bars"], key=lambda bar: bar["h"])
+    assert drawn["moments"][0]["x"] == pytest.approx(tallest["x"] + tallest["hit_w"] / 2, abs=0.02)  # on its bar
+
+
+def test_a_quiet_live_has_no_moments_from_a_few_batches_but_a_real_burst_is_one() -> None:
+    # An hour at about 12 likes a minute, in batches of 1 to 15 (most seconds have none), and a fan's three
+    # batches at 0:20:00: 27 likes in 10 s, 13 times the average bucket, and still no moment.
+    rng = random.Random(7)
+    quiet = {s: rng.randint(1, 15) for s in range(3600) if rng.random() < 0.025}
+    quiet.update({1200: 9, 1203: 9, 1206: 9})
+    assert analyse(sorted(quiet.items()), 3600).moments == []
+    assert analyse([(30, 1)], 120).moments == []  # one like in a live: no moment either
+    quiet.update({s: 20 for s in range(2400, 2410)})  # the viewers together, 200 likes in 10 s
+    assert [(m.start, m.likes) for m in analyse(sorted(quiet.items()), 3600).moments] == [(2400, 200)]
+
+
 def test_a_burst_in_a_live_half_busy_half_quiet_is_a_moment() -> None:
     # Busy minutes (20 likes/s) and chatting minutes (1 like/s) in turn, and 1 000 likes in 10 s at 0:10:00.
     timeline = [(s, 20 if (s // 60) % 2 == 0 else 1) for s in range(1200)]

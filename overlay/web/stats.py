@@ -387,7 +387,8 @@ async def live_json(request: web.Request) -> web.Response:
             "moments": [
                 {
                     "rank": m.rank,
-                    "start": m.start,
+                    "start": m.start,  # its best 10 seconds
+                    "bar_start": m.start - m.start % analysis.moment_seconds,  # where its `likes` are counted from
                     "likes": m.likes,
                     "ratio": m.ratio,
                     "goal": m.goal,
