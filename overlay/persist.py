@@ -26,7 +26,7 @@ from typing import Any
 
 from overlay.bus import Bus
 from overlay.engine.state import CONTROL_EVENTS
-from overlay.events import Event, Like, LiveStarted, NewLive
+from overlay.events import Event, Like, LiveStarted, NewLive, SourceStatus
 from overlay.i18n import text
 from overlay.store import LiveRecord, Store
 
@@ -71,6 +71,8 @@ class Persister:
         self.new_by_hand_at: float | None = None  # bus time of the last new live by hand (`POST /api/lives/new`)
         self._running_challenge: dict[str, Any] | None = None
         self._challenges_seen = 0
+        self._connected = False  # the source's last status was "connected"
+        self._lost_at: float | None = None  # bus time the connection to the live was lost, until it is back
 
     def _sync_identity(self) -> None:
         """Remember which engine live is being recorded and where its counters are."""
@@ -126,7 +128,7 @@ class Persister:
             id=live["id"], room_id=engine.room_id, source=live["source"], started_at=float(live["started_at"])
         )
         if gap >= 1.0:
-            self.live.outages.append((round(saved, 3), round(gap, 3)))
+            self.live.outages.append((round(saved, 3), round(gap, 3), "server"))
         self._sync_identity()
         # The restored buckets were written before the restart; the likes of this first second are not yet (a
         # restored bucket in this same second, after a restart under a second, is written again with them).
@@ -199,6 +201,28 @@ class Persister:
             self._open_live(now)
         elif isinstance(event, CONTROL_EVENTS):
             self._urgent.set()  # the creator's action, saved now: a kill a moment later must not undo it
+        elif isinstance(event, SourceStatus):
+            self._connection(event.status, now)
+
+    def _connection(self, status: str, now: float) -> None:
+        """Record the time the connection to the live was lost (TikTok dropped it, or went silent) as an outage.
+
+        Meanwhile the live went on unseen: its likes come back in the room total, not in its seconds, so
+        the stats show a band there, and leave that time out of the lulls and the averages, as for a
+        server restart. It ends when the source is connected again, or says the live is over.
+        """
+        if status == "connected" or status in ("ended", "waiting"):
+            self._connected = status == "connected"
+            self._end_outage(self.live, now)
+        elif self._connected:  # reconnecting, error, connecting again
+            self._connected = False
+            if self.live is not None and not self.engine.live_ended:
+                self._lost_at = now
+
+    def _end_outage(self, live: LiveRecord | None, now: float) -> None:
+        lost, self._lost_at = self._lost_at, None
+        if lost is not None and live is not None and now - lost >= 1.0:
+            live.outages.append((round(max(0.0, lost - self._started_at), 3), round(now - lost, 3), "connection"))
 
     def before_new_live(self, event: Event, now: float) -> None:
         """Bus hook, before the engine applies an event that may start a new live: keep the end of this one."""
@@ -213,6 +237,7 @@ class Persister:
         engine = self.engine
         if self.live is not None:
             old = self.live
+            self._end_outage(old, now)  # (lost, and back in another room: the end of that live went unseen)
             old.ended = True
             old.state = None
             self._close_challenge(None, "cancelled", old)

@@ -62,6 +62,16 @@ class Lull:
 
 
 @dataclass(frozen=True, slots=True)
+class Outage:
+    """A stretch of the live that went unseen, from `start` (seconds into it), `seconds` long: the server was
+    not running (`kind` "server"), or had lost TikTok ("connection")."""
+
+    start: int
+    seconds: int
+    kind: str = "server"
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     seconds: int
     likes: int
@@ -70,7 +80,7 @@ class Analysis:
     peak_per_minute: int  # the most likes in any 60 seconds
     moments: list[Moment]
     lull: Lull | None  # the longest stretch below LULL_RATIO of the average, the server's outages aside
-    outages: list[Lull] = field(default_factory=list)  # when the server was down while the live went on
+    outages: list[Outage] = field(default_factory=list)  # when the live went on unseen (server down, TikTok lost)
     moment_seconds: int = BUCKET_SECONDS  # each moment's span: the chart's bar (`bar_seconds`)
     bars: list[int] = field(default_factory=list)  # likes per chart bar (`moment_seconds` each)
 
@@ -291,7 +301,10 @@ def analyse(
         moments=moments,
         # (A like saved just after the live's last saved second extends it: the store's clock and seconds differ.)
         lull=longest_lull(counts, down=down, average=per_bucket, end=max([seconds, *(s + 1 for s, _ in timeline)])),
-        outages=[Lull(int(float(o["start"])), max(1, round(float(o["seconds"])))) for o in outages],
+        outages=[
+            Outage(int(float(o["start"])), max(1, round(float(o["seconds"]))), str(o.get("kind", "server")))
+            for o in outages
+        ],
         moment_seconds=size,
         bars=bars,
     )

@@ -155,11 +155,17 @@ def _v4_live_summaries(db: sqlite3.Connection) -> None:
     db.execute(_SUMMARIZE)
 
 
+def _v5_outage_kinds(db: sqlite3.Connection) -> None:
+    """An outage is the server's (not running) or the connection's (TikTok lost while the server ran)."""
+    db.execute("ALTER TABLE outages ADD COLUMN kind TEXT NOT NULL DEFAULT 'server'")  # 'server' or 'connection'
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_lives,
     _v2_challenges_likers,
     _v3_goals_shown_outages,
     _v4_live_summaries,
+    _v5_outage_kinds,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -232,7 +238,8 @@ class LiveRecord:
     totals: dict[int, int] = field(default_factory=dict)  # second -> room total at its end
     goals: list[tuple[str, str, int, float]] = field(default_factory=list)  # (id, label, target, second)
     shown: list[tuple[float, int, str, str, int]] = field(default_factory=list)  # (second, step, id, label, target)
-    outages: list[tuple[float, float]] = field(default_factory=list)  # (start second, seconds) the server was down
+    # (start second, seconds, kind) the live went on unseen: the server down ("server"), TikTok lost ("connection")
+    outages: list[tuple[float, float, str]] = field(default_factory=list)
     challenges: list[dict[str, Any]] = field(default_factory=list)  # see `Store._challenge`
     likers: list[tuple[str, str, int]] | None = None  # (key, nickname, likes): replaces the stored top likers
     state: dict[str, Any] | None = None  # Engine.export()
@@ -415,7 +422,7 @@ class Store:
             [(live.id, *goal) for goal in live.shown],
         )
         db.executemany(
-            "INSERT OR REPLACE INTO outages (live_id, start, seconds) VALUES (?, ?, ?)",
+            "INSERT OR REPLACE INTO outages (live_id, start, seconds, kind) VALUES (?, ?, ?, ?)",
             [(live.id, *outage) for outage in live.outages],
         )
         for record in live.challenges:
@@ -566,8 +573,8 @@ class Store:
         )
 
     def outages(self, live_id: int) -> list[dict[str, Any]]:
-        """When the server was down while the live went on: {"start", "seconds"}, in order."""
-        return self._rows("SELECT start, seconds FROM outages WHERE live_id = ? ORDER BY start", live_id)
+        """When the live went on unseen, the server down or TikTok lost: {"start", "seconds", "kind"}, in order."""
+        return self._rows("SELECT start, seconds, kind FROM outages WHERE live_id = ? ORDER BY start", live_id)
 
     def challenges(self, live_id: int) -> list[dict[str, Any]]:
         rows = self._rows(

@@ -31,6 +31,7 @@ from overlay.sources.demo import DemoSource
 from overlay.stats import (
     CHART_BARS,
     Lull,
+    Outage,
     analyse,
     buckets,
     challenge_at,
@@ -146,7 +147,7 @@ def test_while_the_server_was_down_the_live_had_no_lull_it_had_an_outage() -> No
     timeline = [(s, 1 if 400 <= s < 430 else 20) for s in range(600) if not 100 <= s < 171]
     analysis = analyse(timeline, 600, outages=[{"start": 100.4, "seconds": 71.0}])
     assert analysis.lull == Lull(400, 30)
-    assert analysis.outages == [Lull(100, 71)]
+    assert analysis.outages == [Outage(100, 71, "server")]
     assert analyse(timeline, 600).lull == Lull(100, 70)  # not knowing, the outage looked like the longest lull
 
 
@@ -381,7 +382,7 @@ def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
     kind, text = fetch(recorded.url + "/stats/1.csv")
     assert kind == "text/csv"
     french = list(csv.reader(io.StringIO(text), delimiter=";"))  # French by default: for a French Excel
-    assert french[0] == ["seconde", "heure", "likes", "total", "serveur_arrete"]
+    assert french[0] == ["seconde", "heure", "likes", "total", "serveur_arrete", "connexion_perdue"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", french[1][1])  # a date and time spreadsheets read
     _, english = fetch(recorded.url + "/stats/1.csv?locale=en")
     rows = list(csv.DictReader(io.StringIO(english)))
@@ -407,10 +408,23 @@ def test_a_server_outage_is_shown_as_such_on_the_page_and_in_the_export(recorded
     band = page[page.index('<g class="outages">') :].split("</g>")[0]
     assert "<title>Serveur arrêté — 0:05:30, 45 s</title>" in band
     _, text = fetch(recorded.url + "/stats/1.json")
-    assert json.loads(text)["outages"] == [{"start": 330.0, "seconds": 45.0}]
+    assert json.loads(text)["outages"] == [{"start": 330.0, "seconds": 45.0, "kind": "server"}]
     _, text = fetch(recorded.url + "/stats/1.csv?locale=en")
     down = [int(row["second"]) for row in csv.DictReader(io.StringIO(text)) if row["server_down"] == "1"]
     assert down == list(range(330, 375))
+
+
+def test_tiktok_lost_is_shown_as_such_on_the_page_and_in_the_export(recorded: ServerThread) -> None:
+    with sqlite3.connect(recorded.data_dir / FILENAME) as db:  # as the persister records it (TikTok dropped)
+        db.execute("INSERT INTO outages (live_id, start, seconds, kind) VALUES (1, 330.0, 45.0, 'connection')")
+    _, page = fetch(recorded.url + "/stats/1?locale=en")
+    assert "Connection to TikTok lost: 45 s (from 0:05:30)" in page
+    assert "<title>Connection to TikTok lost — 0:05:30, 45 s</title>" in page
+    assert "Server stopped" not in page
+    _, text = fetch(recorded.url + "/stats/1.csv?locale=en")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [int(row["second"]) for row in rows if row["connection_lost"] == "1"] == list(range(330, 375))
+    assert {row["server_down"] for row in rows} == {"0"}
 
 
 def test_the_page_is_punctuated_and_its_decimals_written_in_its_language(recorded: ServerThread) -> None:

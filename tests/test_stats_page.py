@@ -74,7 +74,7 @@ def test_on_a_phone_the_stats_pages_do_not_widen_the_screen(recorded: ServerThre
 START = 1_750_000_000.0
 HOURS = 12
 BURST = 3 * 3600  # 10 s at 200 likes/s, while a challenge runs
-OUTAGE = (6 * 3600.0, 3600.0)  # the server was down for an hour at 6:00:00
+OUTAGE = (6 * 3600.0, 3600.0, "server")  # the server was down for an hour at 6:00:00
 EXPLOSE = {
     "id": "explose",
     "label": "Faites exploser le compteur !",
@@ -166,13 +166,13 @@ def test_the_export_links_follow_the_pages_language_not_the_servers(
     lines = text.splitlines()
     header, liked = lines[0], lines[1 + 5]  # every second has its row: the like came at second 5
     if page_locale == "fr":  # a French Excel: `;`, and headers in French
-        assert header == "seconde;heure;likes;total;serveur_arrete"
+        assert header == "seconde;heure;likes;total;serveur_arrete;connexion_perdue"
         assert liked.startswith("5;")
-        assert liked.endswith(";1;1;0")
+        assert liked.endswith(";1;1;0;0")
     else:
-        assert header == "second,time,likes,total,server_down"
+        assert header == "second,time,likes,total,server_down,connection_lost"
         assert liked.startswith("5,")
-        assert liked.endswith(",1,1,0")
+        assert liked.endswith(",1,1,0,0")
 
 
 def point_in(page: Page, selector: str, *, dy: float = 0.5) -> dict[str, Any]:

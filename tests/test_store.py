@@ -12,7 +12,7 @@ import pytest
 
 from overlay.bus import Bus
 from overlay.engine import Engine
-from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, NewLive, SetProgress, User
+from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, NewLive, SetProgress, SourceStatus, User
 from overlay.persist import Persister, merge_records
 from overlay.store import FILENAME, MIGRATIONS, SCHEMA_VERSION, LiveRecord, Store, StoreUnavailable, migrate
 from tests.conftest import make_config
@@ -265,7 +265,58 @@ async def test_a_restart_continues_the_live_with_the_same_numbers_and_goal_step(
     await persister2.stop()
     store = Store(tmp_path / FILENAME).open()
     assert [live["id"] for live in store.lives()] == [1]
-    assert store.outages(1) == [{"start": 6.0, "seconds": 30.0}]  # the stats show it as such, not as a lull
+    assert store.outages(1) == [{"start": 6.0, "seconds": 30.0, "kind": "server"}]  # shown as such, not as a lull
+    store.close()
+
+
+async def test_the_time_tiktok_was_lost_during_a_live_is_an_outage_of_that_live(tmp_path: Path) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(SourceStatus("connecting"))
+    bus.publish(LiveStarted(room_id="room-7", total=900))
+    bus.publish(SourceStatus("connected"))
+    clock.now += 50
+    bus.publish(Like(count=15, total=1500))
+    clock.now += 10
+    bus.publish(SourceStatus("reconnecting"))  # dropped at 0:01:00
+    clock.now += 2
+    bus.publish(SourceStatus("connecting"))
+    bus.publish(SourceStatus("error"))  # a failed attempt: still lost
+    clock.now += 43
+    bus.publish(LiveStarted(room_id="room-7", total=6500))  # back 45 s later, in the same live
+    bus.publish(SourceStatus("connected"))
+    clock.now += 30
+    bus.publish(SourceStatus("reconnecting"))  # lost again at 0:02:15, and the live ends meanwhile
+    clock.now += 20
+    bus.publish(LiveEnded())
+    bus.publish(SourceStatus("ended"))
+    bus.publish(SourceStatus("waiting"))
+    await persister.stop()
+    store = Store(tmp_path / FILENAME).open()
+    assert store.outages(1) == [
+        {"start": 60.0, "seconds": 45.0, "kind": "connection"},
+        {"start": 135.0, "seconds": 20.0, "kind": "connection"},
+    ]
+    store.close()
+
+
+async def test_tiktok_lost_and_back_in_another_room_ends_the_first_live_with_an_outage(tmp_path: Path) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="room-7", total=900))
+    bus.publish(SourceStatus("connected"))
+    clock.now += 60
+    bus.publish(SourceStatus("reconnecting"))
+    clock.now += 30
+    bus.publish(LiveStarted(room_id="room-8", total=0))  # the creator started another live meanwhile
+    bus.publish(SourceStatus("connected"))
+    clock.now += 5
+    await persister.stop()
+    store = Store(tmp_path / FILENAME).open()
+    assert store.outages(1) == [{"start": 60.0, "seconds": 30.0, "kind": "connection"}]
+    assert store.outages(2) == []
     store.close()
 
 

@@ -21,7 +21,7 @@ from aiohttp import web
 from overlay.events import NewLive
 from overlay.i18n import LOCALES, Locale, format_number
 from overlay.sources.base import Simulated
-from overlay.stats import BUCKET_SECONDS, Analysis, analyse
+from overlay.stats import BUCKET_SECONDS, Analysis, Outage, analyse
 from overlay.web.control import NO_STORE
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
 from overlay.web.pages import page_locale, render_page_in_thread, running_config
@@ -67,6 +67,7 @@ LABELS: dict[str, dict[str, str]] = {
         "lull": "Plus long creux",
         "no_lull": "aucun",
         "outage": "Serveur arrêté",
+        "outage_connection": "Connexion à TikTok perdue",
         "outage_about": "les likes de ce moment sont dans le total du live, pas dans la courbe",
         "from": "à partir de",
         "goals_reached": "Objectifs atteints",
@@ -88,7 +89,7 @@ LABELS: dict[str, dict[str, str]] = {
         "likes": "likes",
         "like": "like",
         "step": "étape",
-        "csv": "seconde,heure,likes,total,serveur_arrete",
+        "csv": "seconde,heure,likes,total,serveur_arrete,connexion_perdue",
     },
     "en": {
         "title": "Live stats",
@@ -124,6 +125,7 @@ LABELS: dict[str, dict[str, str]] = {
         "lull": "Longest lull",
         "no_lull": "none",
         "outage": "Server stopped",
+        "outage_connection": "Connection to TikTok lost",
         "outage_about": "the likes of that time are in the live's total, not in the chart",
         "from": "from",
         "goals_reached": "Goals reached",
@@ -145,7 +147,7 @@ LABELS: dict[str, dict[str, str]] = {
         "likes": "likes",
         "like": "like",
         "step": "step",
-        "csv": "second,time,likes,total,server_down",
+        "csv": "second,time,likes,total,server_down,connection_lost",
     },
 }
 
@@ -217,6 +219,11 @@ _NOTICE = re.compile(
 _NEWER = re.compile(r"it was written by a newer version of this program \(schema (?P<schema>[^)]*)\)")
 
 
+def outage_word(outage: Outage, locale: Locale) -> str:
+    """What an outage was, in the page's language: the server stopped, or TikTok lost."""
+    return LABELS[locale]["outage_connection" if outage.kind == "connection" else "outage"]
+
+
 def notice_text(notice: str, locale: Locale) -> str:
     """The store's damaged-history notice in the page's language (an unknown one stays as the store said it)."""
     found = _NOTICE.fullmatch(notice) if locale == "fr" else None
@@ -243,6 +250,7 @@ async def _page(template: str, request: web.Request, context: dict[str, Any]) ->
         "ratio": lambda value: f"{value:.1f}".replace(".", "," if locale == "fr" else "."),
         "quoted": lambda text: f"« {text} »" if locale == "fr" else f"“{text}”",
         "notice": notice_text(request.app[PERSISTER].store.notice, locale),
+        "outage_word": lambda outage: outage_word(outage, locale),
         **context,
     }
     response = await render_page_in_thread(template, request, context)
@@ -329,8 +337,8 @@ async def live_page(request: web.Request) -> web.Response:
 
 
 async def live_csv(request: web.Request) -> web.Response:
-    """The per-second like timeline: second into the live, local time, likes that arrived, room total, and 1 while
-    the server was down.
+    """The per-second like timeline: second into the live, local time, likes that arrived, room total, 1 while
+    the server was down, and 1 while the connection to TikTok was lost.
 
     Every second of the live has its row, 0 likes included: a chart made from it shows the lulls, and the
     outages (the likes of that time arrive in the room total after it). Written for the spreadsheet of the
@@ -353,11 +361,10 @@ def _timeline_csv(data: dict[str, Any], locale: Locale) -> str:
     timeline = data["timeline"]
     recorded = {second: (likes, total) for second, likes, total in timeline}
     last = max([math.ceil(float(data["live"]["seconds"])) - 1, *recorded], default=-1)
-    down = {
-        second
-        for outage in data["outages"]
-        for second in range(int(outage["start"]), math.ceil(float(outage["start"]) + float(outage["seconds"])))
-    }
+    down: dict[str, set[int]] = {"server": set(), "connection": set()}
+    for outage in data["outages"]:
+        start, end = int(outage["start"]), math.ceil(float(outage["start"]) + float(outage["seconds"]))
+        down["connection" if outage.get("kind") == "connection" else "server"].update(range(start, end))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n", delimiter=";" if locale == "fr" else ",")
     writer.writerow(LABELS[locale]["csv"].split(","))
@@ -366,7 +373,7 @@ def _timeline_csv(data: dict[str, Any], locale: Locale) -> str:
     for second in range(last + 1):
         likes, total = recorded.get(second, (0, total))  # (a second without likes: the room total as it stood)
         when = datetime.fromtimestamp(started + second).strftime("%Y-%m-%d %H:%M:%S")
-        writer.writerow([second, when, likes, total, int(second in down)])
+        writer.writerow([second, when, likes, total, int(second in down["server"]), int(second in down["connection"])])
     return out.getvalue()
 
 
@@ -527,7 +534,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         {
             "x": x(outage.start),
             "w": round(max(x(outage.start + outage.seconds) - x(outage.start), BAND_MIN), 2),
-            "title": f"{t['outage']} — {clock(outage.start)}, {duration(outage.seconds)}",
+            "title": f"{outage_word(outage, locale)} — {clock(outage.start)}, {duration(outage.seconds)}",
         }
         for outage in analysis.outages
     ]
