@@ -221,7 +221,7 @@ def challenge_at(second: float, end: float, challenges: Sequence[dict[str, Any]]
         started = float(challenge["started"])
         ended = challenge.get("ended")
         stop = math.inf if ended is None else float(ended)
-        if started < end and stop >= second:
+        if started < end and stop > second:  # (one that ended as the span began was not running in it)
             found = challenge
     return found
 
@@ -247,7 +247,7 @@ def analyse(
         for outage in outages
         for index in range(
             int(float(outage["start"]) // BUCKET_SECONDS),
-            int((float(outage["start"]) + float(outage["seconds"])) // BUCKET_SECONDS) + 1,
+            math.ceil((float(outage["start"]) + float(outage["seconds"])) / BUCKET_SECONDS),  # (its last, if partly)
         )
     }
     total = sum(likes for _, likes in timeline)

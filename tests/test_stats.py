@@ -106,6 +106,7 @@ def test_what_was_running_at_a_moment() -> None:
     assert challenge_at(150, 160, challenges) == challenges[0]
     assert challenge_at(170, 180, challenges) is None
     assert challenge_at(1000, 1010, challenges) == challenges[1]  # still running
+    assert challenge_at(160, 170, challenges) is None  # it ended as those 10 seconds began
 
 
 def test_analyse_names_the_goal_step_and_challenge_of_each_moment() -> None:
@@ -157,6 +158,12 @@ def test_an_outage_neither_lowers_the_average_nor_makes_moments_of_a_flat_live()
     analysis = analyse(timeline, 3600, outages=[{"start": 600.0, "seconds": 1200.0}])
     assert analysis.moments == []
     assert analysis.per_minute == pytest.approx(1200)
+
+
+def test_the_ten_seconds_after_an_outage_that_ends_on_them_were_seen() -> None:
+    # The server down from 0:10:00 to 0:30:00 exactly, then 40 s without a like: a lull from 0:30:00, not 0:30:10.
+    timeline = [(s, 20) for s in range(3600) if not 600 <= s < 1840]
+    assert analyse(timeline, 3600, outages=[{"start": 600.0, "seconds": 1200.0}]).lull == Lull(1800, 40)
 
 
 def test_a_live_under_a_minute_has_no_average_above_its_peak() -> None:
