@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import stat
 from collections.abc import AsyncIterator
 from contextlib import redirect_stdout
@@ -20,10 +21,12 @@ from overlay.config import HOTKEY_ACTIONS
 from overlay.events import Like, User
 from overlay.web import create_app
 from overlay.web.control import ACTIONS
+from overlay.web.errors import MESSAGES
 from overlay.web.keys import CONTROL_TOKEN, ENGINE, PERSISTER
 from overlay.web.security import TOKEN_FILE, load_or_create_token
 from tests.conftest import DrivenSource, http_url, make_config, ws_url
 
+NNBSP = "\u202f"  # French puts it before : ; ! ?
 CHALLENGES = [
     {"id": "boom", "text": "1 000 likes en 60 secondes !", "target": 1000, "duration": 60, "hotkey": "1"},
     {"id": "prompt", "text": "Faites exploser le compteur !", "duration": 30, "hotkey": "2", "success_text": "Bravo !"},
@@ -134,7 +137,11 @@ async def test_start_a_challenge_and_see_it_in_the_state_and_the_websocket(
 async def test_unknown_challenge_is_a_404_with_a_json_error(control: TestServer) -> None:
     status, answer = await call(control, "POST", "/api/challenges/nope/start")
     assert status == 404
-    assert answer == {"error": "no challenge with id 'nope'", "challenges": ["boom", "prompt"]}
+    assert answer == {
+        "error": "aucun défi n'a l'identifiant «\u00a0nope\u00a0»",  # the config's language: French by default
+        "code": "unknown_challenge",
+        "challenges": ["boom", "prompt"],
+    }
 
 
 async def test_cancel_takes_it_off_and_is_harmless_twice(control: TestServer) -> None:
@@ -188,7 +195,111 @@ async def test_progress_with_a_body_that_is_not_json(control: TestServer, body: 
         session.post(http_url(control, "/api/goals/progress"), data=body, headers=headers) as response,
     ):
         assert response.status == 400
-        assert (await response.json())["error"] == "the body is not valid JSON"
+        assert await response.json() == {
+            "error": "le corps de la requête n'est pas du JSON valide",
+            "code": "body_not_json",
+        }
+
+
+# -- refusals in the creator's language ----------------------------------------------------------
+
+WRONG_TOKEN = "A" * 43
+# (method, path, token, body, status, code, French, English): what a Stream Deck key or the control page can get.
+REFUSALS: list[tuple[str, str, str | None, Any, int, str, str, str]] = [
+    (
+        "POST",
+        "/api/challenges/nope/start",
+        "",
+        None,
+        404,
+        "unknown_challenge",
+        "aucun défi n'a l'identifiant «\u00a0nope\u00a0»",
+        "no challenge with id 'nope'",
+    ),
+    (
+        "POST",
+        "/api/goals/progress",
+        "",
+        {"set": 2_000_000_000},
+        400,
+        "progress_range",
+        f"«\u00a0set\u00a0» doit être un nombre entier de 0 à 1{NNBSP}000{NNBSP}000{NNBSP}000 (un milliard){NNBSP}; "
+        'envoyez {"set": N} ou {"add": N}',
+        '\'set\' must be a whole number from 0 to 1,000,000,000 (a billion); send {"set": N} or {"add": N}',
+    ),
+    (
+        "POST",
+        "/api/goals/progress",
+        "",
+        {"sub": 3},
+        400,
+        "progress_usage",
+        'envoyez {"set": N} pour que l\'objectif affiche N, ou {"add": N} pour ajouter N likes à la main',
+        'send {"set": N} to make the goal show N, or {"add": N} to add N likes by hand',
+    ),
+    (
+        "POST",
+        "/api/challenges/boom/start",
+        WRONG_TOKEN,
+        None,
+        403,
+        "token_wrong",
+        "jeton de contrôle refusé (le bon est dans l'adresse de contrôle affichée au démarrage)",
+        "wrong control token (the current one is in the control URL printed at start)",
+    ),
+    (
+        "POST",
+        "/api/lives/new",
+        None,
+        None,
+        401,
+        "token_missing",
+        f"jeton de contrôle absent{NNBSP}: envoyez «\u00a0Authorization: Bearer <jeton>\u00a0» "
+        "(ouvrez l'adresse de contrôle affichée au démarrage)",
+        "control token missing: send 'Authorization: Bearer <token>' (open the control URL printed at start)",
+    ),
+    (
+        "GET",
+        "/api/hotkeys/nope?token={token}",
+        None,
+        None,
+        404,
+        "unknown_hotkey",
+        f"aucun raccourci «\u00a0nope\u00a0»{NNBSP}: donnez l'identifiant d'un défi ou l'un de "
+        "cancel, goal-next, goal-previous ou goal-reset",
+        "no hotkey 'nope': use a challenge id or one of cancel, goal-next, goal-previous or goal-reset",
+    ),
+]
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+async def test_a_refusal_is_said_in_the_configs_language_with_a_stable_code(
+    source: DrivenSource, tmp_path: Path, locale: str
+) -> None:
+    config = make_config(challenges=CHALLENGES, locale=locale)
+    async with TestServer(create_app(config, source=source, data_dir=tmp_path / "data"), host="127.0.0.1") as server:
+        for method, path, token, body, status, code, french, english in REFUSALS:
+            answer = await call(server, method, path.format(token=token_of(server)), token=token, body=body)
+            assert answer[0] == status, path
+            assert (answer[1]["code"], answer[1]["error"]) == (code, french if locale == "fr" else english)
+        assert (await state(server))["challenge"] is None  # (nothing was done)
+
+
+async def test_the_request_may_ask_for_the_other_language_but_not_by_accept_language(control: TestServer) -> None:
+    # A browser or OBS sends the system's language (often English under a French overlay): not the creator's choice.
+    english_system = {"Accept-Language": "en-US,en;q=0.9"}
+    status, answer = await call(control, "POST", "/api/challenges/nope/start", headers=english_system)
+    assert (status, answer["error"]) == (404, "aucun défi n'a l'identifiant «\u00a0nope\u00a0»")
+    # The control page opened with ?locale=en asks for its own language, as pages do.
+    status, answer = await call(control, "POST", "/api/challenges/nope/start?locale=en")
+    assert (status, answer["code"], answer["error"]) == (404, "unknown_challenge", "no challenge with id 'nope'")
+
+
+def test_every_refusal_is_written_in_both_languages_with_french_spacing() -> None:
+    assert MESSAGES["fr"].keys() == MESSAGES["en"].keys()
+    for code, french in MESSAGES["fr"].items():
+        # A narrow no-break space before : ; ! ? (a plain one lets the sign start a line of its own).
+        assert not re.search(r"[ \u00a0][:;!?]", french), code
 
 
 # -- the Stream Deck GET route ------------------------------------------------------------------
@@ -204,7 +315,7 @@ async def test_hotkey_get_acts_with_the_token_in_the_query(control: TestServer) 
 async def test_hotkey_get_without_or_with_a_wrong_token_does_nothing(control: TestServer) -> None:
     status, answer = await call(control, "GET", "/api/hotkeys/boom", token=None)
     assert status == 401
-    assert "token" in answer["error"]
+    assert answer["code"] == "token_missing"
     status, _ = await call(control, "GET", "/api/hotkeys/boom?token=" + "A" * 43, token=None)
     assert status == 403
     status, _ = await call(control, "GET", "/api/hotkeys/boom?token=", token=None)
@@ -232,10 +343,10 @@ async def test_a_head_request_to_a_hotkey_does_nothing(control: TestServer) -> N
 @pytest.mark.parametrize(
     ("method", "path", "status", "said"),
     [
-        ("GET", "/api/goals/next", 405, "GET is not accepted here; use POST"),
-        ("POST", "/api/hotkeys/boom", 405, "POST is not accepted here; use GET"),
-        ("POST", "/api/goals/unknown", 404, "no such address: /api/goals/unknown"),
-        ("POST", "/api/challenges/boom/start/", 404, "no such address"),
+        ("GET", "/api/goals/next", 405, f"GET n'est pas accepté ici{NNBSP}; utilisez POST"),
+        ("POST", "/api/hotkeys/boom", 405, f"POST n'est pas accepté ici{NNBSP}; utilisez GET"),
+        ("POST", "/api/goals/unknown", 404, f"cette adresse n'existe pas{NNBSP}: /api/goals/unknown"),
+        ("POST", "/api/challenges/boom/start/", 404, "cette adresse n'existe pas"),
     ],
 )
 async def test_wrong_addresses_and_methods_get_a_json_error_too(

@@ -302,6 +302,34 @@ def test_a_wrong_token_is_refused(pages: Pages) -> None:
     assert control.locator("#current").get_attribute("data-status") == "none"
 
 
+@pytest.mark.parametrize(
+    ("locale", "query", "said"),
+    [
+        ("fr", "", f"Erreur 404{NNBSP}: aucun défi n'a l'identifiant «\u00a0gone\u00a0»"),
+        ("en", "", "Error 404: no challenge with id 'gone'"),
+        ("fr", "&locale=en", "Error 404: no challenge with id 'gone'"),  # the page's language, as its buttons
+    ],
+)
+def test_a_refused_action_is_said_in_the_pages_language(
+    browser: Browser, tmp_path: Path, servers: list[ServerThread], locale: str, query: str, said: str
+) -> None:
+    server = ServerThread(make_config(challenges=CHALLENGES, locale=locale), tmp_path / "data").start()
+    servers.append(server)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = Pages(server, context)
+    try:
+        control = opened.control(f"?token={opened.token}{query}")
+        # A button left from an older config.yaml (the page had not caught up with an edit yet): the server refuses.
+        control.locator('[data-challenge="boom"]').evaluate("(button) => { button.dataset.challenge = 'gone'; }")
+        control.locator('[data-challenge="gone"]').click()
+        wait_text(control, "#feedback", said)
+        assert control.locator("#feedback").evaluate("(e) => e.classList.contains('is-error')")
+        assert control.locator("#token-warning").count() == 0  # a refusal, not a token problem
+    finally:
+        context.close()
+    assert opened.problems == []
+
+
 def test_it_fits_an_obs_dock_300_pixels_wide(pages: Pages) -> None:
     control = pages.control()
     control.set_viewport_size({"width": 300, "height": 700})

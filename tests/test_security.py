@@ -111,9 +111,14 @@ async def test_a_host_listed_in_the_config_is_welcome(source: DrivenSource, tmp_
             status, _ = await request(server, "GET", "/api/state", {"Host": host})
             assert status == 200
         status, body = await request(server, "GET", "/api/state", {"Host": "other.local:8080"})
-        assert (status, json.loads(body)["error"]) == (
+        assert (status, json.loads(body)) == (
             403,
-            "host 'other.local' is not allowed; add it to server.allowed_hosts in config.yaml",  # the name to add
+            {
+                # The name to add, in the config's language (French by default).
+                "error": "le nom «\u00a0other.local\u00a0» n'est pas autorisé\u202f; "
+                "ajoutez-le à server.allowed_hosts dans config.yaml",
+                "code": "host_not_allowed",
+            },
         )
 
 
@@ -157,7 +162,10 @@ async def test_a_foreign_origin_is_refused_on_post_even_with_the_token(app_serve
         for path in ("/api/challenges/boom/start", "/api/goals/reset", "/api/challenges/cancel"):
             status, body = await request(app_server, "POST", path, authorized(app_server, Origin=origin), "{}")
             assert status == 403, (origin, path)
-            assert json.loads(body) == {"error": "requests from another web page are refused"}
+            assert json.loads(body) == {
+                "error": "les requêtes venant d'une autre page web sont refusées",
+                "code": "foreign_page",
+            }
     assert nothing_started(app_server)
 
 
@@ -440,6 +448,6 @@ def test_a_body_that_never_ends_is_refused_with_408(impatient: ServerThread) -> 
         sock.sendall(head.encode() + b'{"set": 5')  # and never the rest
         sock.settimeout(10)
         response = b""
-        while b"did not arrive" not in response:
+        while b'"code": "body_timeout"' not in response:
             response += sock.recv(4096) or pytest.fail(f"closed without an answer: {response!r}")
     assert response.startswith(b"HTTP/1.1 408 Request Timeout\r\n")

@@ -31,7 +31,7 @@ from overlay.sources.base import Joinable
 from overlay.store import FILENAME, Store
 from overlay.web import api, control, pages, sockets, stats
 from overlay.web.keys import BUS, CONFIG, DATA_DIR, ENGINE, HUB, PERSISTER, SOCKETS, SOURCE, WORDING
-from overlay.web.security import api_errors, foreign_page_guard, host_guard
+from overlay.web.security import MAX_BODY_BYTES, api_errors, foreign_page_guard, host_guard
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def create_app(
     event to this JSON-lines file (`--record`), for `--replay` later. `config_path`: the file
     `config` came from, watched for edits that apply while running (`overlay/reload.py`).
     """
-    app = web.Application(middlewares=[host_guard, foreign_page_guard, api_errors], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[host_guard, foreign_page_guard, api_errors], client_max_size=MAX_BODY_BYTES)
     app[DATA_DIR] = data_dir if data_dir is not None else default_data_dir()
     # Warn about on-screen words TikTok may flag; with safe_wording they are shown softened instead.
     app[WORDING] = wording.check(config)

@@ -27,9 +27,11 @@ from overlay.events import (
     SetProgress,
 )
 from overlay.i18n import format_number
+from overlay.web.errors import json_error, one_of
 from overlay.web.keys import BUS, CONTROL_TOKEN, DATA_DIR, ENGINE
-from overlay.web.pages import page_locale, render_page, running_config
-from overlay.web.security import check_control, check_hotkey, json_error, load_or_create_token, token_matches
+from overlay.web.language import page_locale
+from overlay.web.pages import render_page, running_config
+from overlay.web.security import check_control, check_hotkey, load_or_create_token, token_matches
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,8 @@ LABELS = {
         "confirm_reset": "Confirmer\u202f: objectif à 0\u202f?",
         "confirm_new_live": "Confirmer\u202f: nouveau live\u202f?",
         "new_live_done": "Nouveau live commencé",
-        "error": "Erreur",
+        "error_line": "Erreur {status}\u202f: {message}",
+        "server_error": "Le serveur n'a pas pu le faire (erreur {status})\u202f: les détails sont dans sa console.",
         "unreachable": "Serveur injoignable\u202f: l'overlay est-il lancé\u202f? (la page se reconnecte toute seule)",
         "server_offline": "serveur injoignable, reconnexion…",
         "bad_number": f"Un nombre entier de 0 à {format_number(MAX_PROGRESS, 'fr')}, s'il vous plaît.",
@@ -77,7 +80,8 @@ LABELS = {
         "confirm_reset": "Sure? Goal to 0",
         "confirm_new_live": "Sure? New live",
         "new_live_done": "New live started",
-        "error": "Error",
+        "error_line": "Error {status}: {message}",
+        "server_error": "The server could not do it (error {status}): the details are in its console.",
         "unreachable": "Server unreachable: is the overlay running? (this page reconnects by itself)",
         "server_offline": "server unreachable, reconnecting…",
         "bad_number": f"A whole number from 0 to {format_number(MAX_PROGRESS, 'en')}, please.",
@@ -131,7 +135,7 @@ def _publish(request: web.Request, event: Event) -> web.Response:
 def _start(request: web.Request, challenge_id: str) -> web.Response:
     known = request.app[ENGINE].challenges.by_id
     if challenge_id not in known:
-        json_error(web.HTTPNotFound, f"no challenge with id {challenge_id!r}", challenges=list(known))
+        json_error(request, web.HTTPNotFound, "unknown_challenge", id=challenge_id, extra={"challenges": list(known)})
     return _publish(request, ChallengeStart(challenge_id))
 
 
@@ -156,12 +160,11 @@ async def goal_progress(request: web.Request) -> web.Response:
     """`POST /api/goals/progress` with `{"set": N}` (the goal shows N now) or `{"add": N}` (N likes by hand)."""
     check_control(request)
     body = await _json_object(request)
-    usage = 'send {"set": N} to make the goal show N, or {"add": N} to add N likes by hand'
     if len(body) != 1 or next(iter(body)) not in ("set", "add"):
-        json_error(web.HTTPBadRequest, usage)
+        json_error(request, web.HTTPBadRequest, "progress_usage")
     key, value = next(iter(body.items()))
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_PROGRESS:
-        json_error(web.HTTPBadRequest, f"{key!r} must be a whole number from 0 to {MAX_PROGRESS} (a billion); {usage}")
+        json_error(request, web.HTTPBadRequest, "progress_range", key=key, max=MAX_PROGRESS)
     return _publish(request, SetProgress(value) if key == "set" else AddLikes(value))
 
 
@@ -178,9 +181,12 @@ async def hotkey(request: web.Request) -> web.Response:
         return _publish(request, action())
     if name not in request.app[ENGINE].challenges.by_id:
         json_error(
+            request,
             web.HTTPNotFound,
-            f"no hotkey {name!r}: use a challenge id or one of {', '.join(ACTIONS)}",
-            hotkeys=[*request.app[ENGINE].challenges.by_id, *ACTIONS],
+            "unknown_hotkey",
+            id=name,
+            actions=one_of(request, list(ACTIONS)),
+            extra={"hotkeys": [*request.app[ENGINE].challenges.by_id, *ACTIONS]},
         )
     return _start(request, name)
 
@@ -190,13 +196,13 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
         async with asyncio.timeout(BODY_SECONDS):
             raw = await request.read()
     except TimeoutError:
-        json_error(web.HTTPRequestTimeout, f"the request body did not arrive within {BODY_SECONDS:g} s")
+        json_error(request, web.HTTPRequestTimeout, "body_timeout", seconds=f"{BODY_SECONDS:g}")
     try:
         data = json.loads(raw) if raw.strip() else {}
     except (ValueError, RecursionError):  # (RecursionError: a body nested thousands deep)
-        json_error(web.HTTPBadRequest, "the body is not valid JSON")
+        json_error(request, web.HTTPBadRequest, "body_not_json")
     if not isinstance(data, dict):
-        json_error(web.HTTPBadRequest, 'the body must be a JSON object: {"set": N} or {"add": N}')
+        json_error(request, web.HTTPBadRequest, "body_not_object")
     return data
 
 

@@ -12,9 +12,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from overlay.config import THEMES, Config
-from overlay.i18n import LOCALES, Locale
 from overlay.web.catalog import LOOK_PARAMS, WIDGETS, Widget
 from overlay.web.keys import ENGINE
+from overlay.web.language import page_locale
 from overlay.wording import texts_for
 
 log = logging.getLogger(__name__)
@@ -29,15 +29,6 @@ CSP = (
 def running_config(request: web.Request) -> Config:
     """The config as it runs now: `config.yaml` edits apply live (`overlay/reload.py`), so not `app[CONFIG]`."""
     return request.app[ENGINE].config
-
-
-def page_locale(request: web.Request) -> Locale:
-    """The page's language: `?locale=fr|en` (`EN`, `en-US` and `en_GB` read as `en`), else the running config's.
-
-    Widget pages send this choice in their options, and their script formats numbers with it too.
-    """
-    language = request.query.get("locale", "").lower().replace("_", "-").partition("-")[0]
-    return next((locale for locale in LOCALES if locale == language), running_config(request).locale)
 
 
 def _theme(request: web.Request) -> str:

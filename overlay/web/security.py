@@ -7,19 +7,20 @@ from __future__ import annotations
 import contextlib
 import hmac
 import ipaddress
-import json
 import logging
 import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import NoReturn
 
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
+from overlay.web.errors import json_error, json_error_response, one_of
 from overlay.web.keys import CONFIG, CONTROL_TOKEN
+
+MAX_BODY_BYTES = 64 * 1024  # a bigger request body is refused (413): the API's bodies are a few bytes
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -99,16 +100,6 @@ def token_matches(request: web.Request, given: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "replace"), request.app[CONTROL_TOKEN].encode("ascii"))
 
 
-def json_error(status: type[web.HTTPException], message: str, **extra: object) -> NoReturn:
-    """Stop the request with a JSON error body, like the rest of the API."""
-    headers = {"WWW-Authenticate": 'Bearer realm="overlay control"'} if status is web.HTTPUnauthorized else None
-    raise status(
-        text=json.dumps({"error": message, **extra}, ensure_ascii=False),
-        content_type="application/json",
-        headers=headers,
-    )
-
-
 def _from_this_site(request: web.Request) -> bool:
     """Same origin (exact match), and not a request a browser made on behalf of another site."""
     # Browsers send Sec-Fetch-Site even where they omit Origin (e.g. an <img> or a link from another page).
@@ -117,12 +108,9 @@ def _from_this_site(request: web.Request) -> bool:
 
 def check_token(request: web.Request, given: str | None) -> None:
     if not given:
-        json_error(
-            web.HTTPUnauthorized,
-            "control token missing: send 'Authorization: Bearer <token>' (open the control URL printed at start)",
-        )
+        json_error(request, web.HTTPUnauthorized, "token_missing")
     if not token_matches(request, given):
-        json_error(web.HTTPForbidden, "wrong control token (the current one is in the control URL printed at start)")
+        json_error(request, web.HTTPForbidden, "token_wrong")
 
 
 def check_control(request: web.Request) -> None:
@@ -132,17 +120,17 @@ def check_control(request: web.Request) -> None:
     content type matters too: a cross-site HTML form can only send form encodings or text/plain.
     """
     if not _from_this_site(request):
-        json_error(web.HTTPForbidden, "requests from another web page are refused")
+        json_error(request, web.HTTPForbidden, "foreign_page")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     check_token(request, given.strip() if scheme.lower() == "bearer" else None)
     if request.content_type != "application/json":
-        json_error(web.HTTPUnsupportedMediaType, "send 'Content-Type: application/json' (the body may be {})")
+        json_error(request, web.HTTPUnsupportedMediaType, "content_type")
 
 
 def check_hotkey(request: web.Request) -> None:
     """The one state-changing GET (Stream Deck's "Website" action): the token in `?token=` or a Bearer header."""
     if not _from_this_site(request):
-        json_error(web.HTTPForbidden, "requests from another web page are refused")
+        json_error(request, web.HTTPForbidden, "foreign_page")
     scheme, _, header = request.headers.get("Authorization", "").partition(" ")
     check_token(request, request.query.get("token") or (header.strip() if scheme.lower() == "bearer" else None))
 
@@ -198,10 +186,7 @@ def hide_secrets_in_logs() -> None:
 async def host_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse requests whose Host is not this machine (a rebound DNS name from a web page)."""
     if not allowed_host(request):
-        name = host_name(request.host or "")
-        return web.json_response(
-            {"error": f"host {name!r} is not allowed; add it to server.allowed_hosts in config.yaml"}, status=403
-        )
+        return json_error_response(request, 403, "host_not_allowed", host=host_name(request.host or ""))
     return await handler(request)
 
 
@@ -217,7 +202,7 @@ async def foreign_page_guard(request: web.Request, handler: Handler) -> web.Stre
     site = request.headers.get("Sec-Fetch-Site", "same-origin")
     opened = request.headers.get("Sec-Fetch-Mode") == "navigate" and request.headers.get("Sec-Fetch-Dest") == "document"
     if site in ("cross-site", "same-site") and not opened:
-        return web.json_response({"error": "requests from another web page are refused"}, status=403)
+        return json_error_response(request, 403, "foreign_page")
     return await handler(request)
 
 
@@ -230,10 +215,16 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         if exc.status < 400 or exc.content_type == "application/json" or not request.path.startswith("/api/"):
             raise
         allow = exc.headers.get("Allow")
+        headers = {"Allow": allow} if allow else None
         if isinstance(exc, web.HTTPMethodNotAllowed) and allow:
-            message = f"{request.method} is not accepted here; use {allow.replace(',', ' or ')}"
-        elif isinstance(exc, web.HTTPNotFound):
-            message = f"no such address: {request.path} (the README's Control API lists them)"
-        else:
-            message = exc.reason
-        return web.json_response({"error": message}, status=exc.status, headers={"Allow": allow} if allow else None)
+            allowed = one_of(request, [method.strip() for method in allow.split(",")])
+            return json_error_response(
+                request, exc.status, "wrong_method", headers=headers, method=request.method, allowed=allowed
+            )
+        if isinstance(exc, web.HTTPNotFound):
+            return json_error_response(request, exc.status, "no_such_address", path=request.path)
+        if isinstance(exc, web.HTTPRequestEntityTooLarge):
+            return json_error_response(request, exc.status, "body_too_large", size=MAX_BODY_BYTES)
+        return json_error_response(
+            request, exc.status, "http_error", headers=headers, http=str(exc.status), reason=exc.reason
+        )

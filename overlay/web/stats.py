@@ -24,7 +24,8 @@ from overlay.sources.base import Simulated
 from overlay.stats import BUCKET_SECONDS, Analysis, Outage, analyse
 from overlay.web.control import NO_STORE
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
-from overlay.web.pages import page_locale, render_page_in_thread, running_config
+from overlay.web.language import page_locale
+from overlay.web.pages import render_page_in_thread, running_config
 from overlay.web.security import check_control
 from overlay.wording import builtin_text
 

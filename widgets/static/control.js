@@ -101,7 +101,8 @@
     }
     let response;
     try {
-      response = await fetch(path, {
+      // Refusals come back in this page's language (`?locale=`), which may not be the config's.
+      response = await fetch(`${path}?locale=${encodeURIComponent(Overlay.options.locale || "")}`, {
         method: "POST",
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
         body: JSON.stringify(body || {}),
@@ -118,8 +119,8 @@
       data = {};
     }
     if (response.status === 401) tokenProblem(labels.no_token);
-    else if (response.status === 403 && /token/.test(data.error || "")) tokenProblem(labels.bad_token);
-    else if (!response.ok) say(`${labels.error} ${response.status}: ${data.error || response.statusText}`, true);
+    else if (response.status === 403 && data.code === "token_wrong") tokenProblem(labels.bad_token);
+    else if (!response.ok) say(refusal(response.status, data), true);
     else {
       say(done);
       // Show the effect now; the websocket confirms it a frame later (unless the server has gone meanwhile).
@@ -127,6 +128,12 @@
       return true;
     }
     return false;
+  }
+
+  /** What the server said, in the page's language; an answer that is not ours (a crash: 500) says where to look. */
+  function refusal(status, data) {
+    const line = typeof data.error === "string" && data.error ? labels.error_line : labels.server_error;
+    return line.replace("{status}", String(status)).replace("{message}", () => data.error); // ($& is not a pattern)
   }
 
   /** Every action will fail until the page is opened with the right token: say so at the top, and keep it. */

@@ -1,0 +1,116 @@
+"""Web: the errors the server answers, each with a stable code and its words in French and English.
+
+The API answers `{"error": message, "code": code, ...}`: scripts and Stream Deck plugins test the status and
+`code`, which never change; `error` is for the person reading it. Messages are in the config's `locale`, or in
+the `?locale=fr|en` of the request's address (the control page sends its own), as pages are: never in the
+`Accept-Language` a browser or OBS sends, which is the system's language, not the one chosen for the overlay.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NoReturn
+
+from aiohttp import web
+
+from overlay.i18n import Locale, format_number
+from overlay.web.language import page_locale
+
+# French puts a narrow no-break space (U+202F) before : ; ! ? (so a sign never starts a line of its own);
+# quoted names are in « » with no-break spaces, as `wording.quoted` writes them.
+MESSAGES: dict[Locale, dict[str, str]] = {
+    "fr": {
+        "unknown_challenge": "aucun défi n'a l'identifiant «\u00a0{id}\u00a0»",
+        "unknown_hotkey": (
+            "aucun raccourci «\u00a0{id}\u00a0»\u202f: donnez l'identifiant d'un défi ou l'un de {actions}"
+        ),
+        "progress_usage": (
+            'envoyez {{"set": N}} pour que l\'objectif affiche N, ou {{"add": N}} pour ajouter N likes à la main'
+        ),
+        "progress_range": (
+            "«\u00a0{key}\u00a0» doit être un nombre entier de 0 à {max} (un milliard)\u202f; "
+            'envoyez {{"set": N}} ou {{"add": N}}'
+        ),
+        "body_timeout": "le corps de la requête n'est pas arrivé en {seconds}\u00a0s",
+        "body_not_json": "le corps de la requête n'est pas du JSON valide",
+        "body_not_object": 'le corps doit être un objet JSON\u202f: {{"set": N}} ou {{"add": N}}',
+        "body_too_large": "le corps de la requête est trop gros (au plus {size} octets)",
+        "token_missing": (
+            "jeton de contrôle absent\u202f: envoyez «\u00a0Authorization: Bearer <jeton>\u00a0» "
+            "(ouvrez l'adresse de contrôle affichée au démarrage)"
+        ),
+        "token_wrong": "jeton de contrôle refusé (le bon est dans l'adresse de contrôle affichée au démarrage)",
+        "foreign_page": "les requêtes venant d'une autre page web sont refusées",
+        "content_type": "envoyez «\u00a0Content-Type: application/json\u00a0» (le corps peut être {{}})",
+        "host_not_allowed": (
+            "le nom «\u00a0{host}\u00a0» n'est pas autorisé\u202f; ajoutez-le à server.allowed_hosts dans config.yaml"
+        ),
+        "no_such_address": "cette adresse n'existe pas\u202f: {path} (la partie Control API du README les donne)",
+        "wrong_method": "{method} n'est pas accepté ici\u202f; utilisez {allowed}",
+        "http_error": "requête refusée (erreur HTTP {http})",
+    },
+    "en": {
+        "unknown_challenge": "no challenge with id '{id}'",
+        "unknown_hotkey": "no hotkey '{id}': use a challenge id or one of {actions}",
+        "progress_usage": 'send {{"set": N}} to make the goal show N, or {{"add": N}} to add N likes by hand',
+        "progress_range": (
+            '\'{key}\' must be a whole number from 0 to {max} (a billion); send {{"set": N}} or {{"add": N}}'
+        ),
+        "body_timeout": "the request body did not arrive within {seconds} s",
+        "body_not_json": "the body is not valid JSON",
+        "body_not_object": 'the body must be a JSON object: {{"set": N}} or {{"add": N}}',
+        "body_too_large": "the request body is too large (at most {size} bytes)",
+        "token_missing": (
+            "control token missing: send 'Authorization: Bearer <token>' (open the control URL printed at start)"
+        ),
+        "token_wrong": "wrong control token (the current one is in the control URL printed at start)",
+        "foreign_page": "requests from another web page are refused",
+        "content_type": "send 'Content-Type: application/json' (the body may be {{}})",
+        "host_not_allowed": "host '{host}' is not allowed; add it to server.allowed_hosts in config.yaml",
+        "no_such_address": "no such address: {path} (the README's Control API lists them)",
+        "wrong_method": "{method} is not accepted here; use {allowed}",
+        "http_error": "request refused ({http} {reason})",
+    },
+}
+
+# Said in a list ("goal-next or goal-reset", "goal-next ou goal-reset").
+OR = {"fr": " ou ", "en": " or "}
+
+
+def said(request: web.Request, code: str, **values: int | str) -> str:
+    """`code`'s message in the request's language, `values` filled in (whole numbers written for that language)."""
+    locale = page_locale(request)
+    return MESSAGES[locale][code].format(
+        **{k: format_number(v, locale) if isinstance(v, int) else v for k, v in values.items()}
+    )
+
+
+def one_of(request: web.Request, names: list[str]) -> str:
+    """`a, b or c` (`a, b ou c`)."""
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + OR[page_locale(request)] + names[-1]
+
+
+def _body(request: web.Request, code: str, values: dict[str, int | str], extra: dict[str, object]) -> str:
+    return json.dumps({"error": said(request, code, **values), "code": code, **extra}, ensure_ascii=False)
+
+
+def json_error(
+    request: web.Request,
+    status: type[web.HTTPException],
+    code: str,
+    *,
+    extra: dict[str, object] | None = None,
+    **values: int | str,
+) -> NoReturn:
+    """Stop the request with the API's JSON error: `code`'s message in the request's language, and `extra` fields."""
+    headers = {"WWW-Authenticate": 'Bearer realm="overlay control"'} if status is web.HTTPUnauthorized else None
+    raise status(text=_body(request, code, values, extra or {}), content_type="application/json", headers=headers)
+
+
+def json_error_response(
+    request: web.Request, status: int, code: str, *, headers: dict[str, str] | None = None, **values: int | str
+) -> web.Response:
+    """The same answer as `json_error`, returned (by a middleware) rather than raised."""
+    return web.json_response(text=_body(request, code, values, {}), status=status, headers=headers)
