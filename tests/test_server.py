@@ -113,4 +113,8 @@ async def test_an_unknown_locale_query_falls_back_to_the_config_language(server:
 async def test_unknown_widget_is_a_404_naming_the_valid_ones(server: TestServer) -> None:
     async with aiohttp.ClientSession() as session, session.get(http_url(server, "/widgets/nope")) as response:
         assert response.status == 404
-        assert "goal" in await response.text()
+        said = await response.text()
+    assert said.startswith("Aucun widget «\u00a0nope\u00a0». Widgets\u202f: ")  # the config's language
+    assert "goal" in said
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, "/widgets/nope?locale=en")) as response:
+        assert (await response.text()).startswith("No widget named 'nope'. Try: ")

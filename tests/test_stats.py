@@ -457,6 +457,19 @@ def test_an_unknown_live_is_a_clear_404(recorded: ServerThread, path: str) -> No
     assert "/stats" in error.value.read().decode()  # (a way back to the list of lives)
 
 
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("", "Aucun live n° 99 dans l'historique\u202f; la liste est sur /stats."),
+        ("?locale=en", "No live #99 in the history; see /stats for the list."),
+    ],
+)
+def test_an_unknown_live_is_said_in_the_pages_language(recorded: ServerThread, query: str, said: str) -> None:
+    with pytest.raises(urllib.error.HTTPError) as error:
+        fetch(recorded.url + "/stats/99" + query)
+    assert (error.value.code, error.value.read().decode()) == (404, said)
+
+
 # -- a new live by hand ----------------------------------------------------------------------
 
 

@@ -48,6 +48,8 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         "no_such_address": "cette adresse n'existe pas\u202f: {path} (la partie Control API du README les donne)",
         "wrong_method": "{method} n'est pas accepté ici\u202f; utilisez {allowed}",
         "http_error": "requête refusée (erreur HTTP {http})",
+        "no_widget": "Aucun widget «\u00a0{name}\u00a0». Widgets\u202f: {widgets}",
+        "no_live": "Aucun live n° {id} dans l'historique\u202f; la liste est sur /stats.",
     },
     "en": {
         "unknown_challenge": "no challenge with id '{id}'",
@@ -70,6 +72,8 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         "no_such_address": "no such address: {path} (the README's Control API lists them)",
         "wrong_method": "{method} is not accepted here; use {allowed}",
         "http_error": "request refused ({http} {reason})",
+        "no_widget": "No widget named '{name}'. Try: {widgets}",
+        "no_live": "No live #{id} in the history; see /stats for the list.",
     },
 }
 
@@ -114,3 +118,8 @@ def json_error_response(
 ) -> web.Response:
     """The same answer as `json_error`, returned (by a middleware) rather than raised."""
     return web.json_response(text=_body(request, code, values, {}), status=status, headers=headers)
+
+
+def not_found_text(request: web.Request, code: str, **values: int | str) -> NoReturn:
+    """Stop the request with a 404 page of one line, in the page's language (a widget or live that does not exist)."""
+    raise web.HTTPNotFound(text=said(request, code, **values))

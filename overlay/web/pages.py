@@ -13,6 +13,7 @@ from aiohttp import web
 
 from overlay.config import THEMES, Config
 from overlay.web.catalog import LOOK_PARAMS, WIDGETS, Widget
+from overlay.web.errors import not_found_text
 from overlay.web.keys import ENGINE
 from overlay.web.language import page_locale
 from overlay.wording import texts_for
@@ -94,7 +95,7 @@ async def index(request: web.Request) -> web.Response:
 def _widget_spec(request: web.Request) -> Widget:
     spec = WIDGETS.get(request.match_info["name"])
     if spec is None:
-        raise web.HTTPNotFound(text=f"No widget named {request.match_info['name']!r}. Try: {', '.join(WIDGETS)}")
+        not_found_text(request, "no_widget", name=request.match_info["name"], widgets=", ".join(WIDGETS))
     return spec
 
 

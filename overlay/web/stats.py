@@ -23,6 +23,7 @@ from overlay.i18n import LOCALES, Locale, format_number
 from overlay.sources.base import Simulated
 from overlay.stats import BUCKET_SECONDS, Analysis, Outage, analyse
 from overlay.web.control import NO_STORE
+from overlay.web.errors import not_found_text
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
 from overlay.web.language import page_locale
 from overlay.web.pages import render_page_in_thread, running_config
@@ -288,7 +289,7 @@ async def _load(request: web.Request) -> dict[str, Any]:
 
     data = await asyncio.to_thread(read)
     if data is None:
-        raise web.HTTPNotFound(text=f"No live #{live_id} in the history; see /stats for the list.")
+        not_found_text(request, "no_live", id=str(live_id))
     locale, safe = page_locale(request), running_config(request).safe_wording
     for goal in (*data["goals"], *data["shown"]):
         goal["label"] = _in_page_language(str(goal["label"]), int(goal["target"]), locale, safe)
