@@ -44,7 +44,7 @@ from overlay.stats import (
 from overlay.store import FILENAME, LiveRecord, Store
 from overlay.web import create_app
 from overlay.web.keys import BUS, CONTROL_TOKEN, ENGINE, PERSISTER
-from overlay.web.stats import chart
+from overlay.web.stats import LABELS, chart
 from tests.conftest import DrivenSource, ServerThread, http_url, make_config
 
 # -- analysis --------------------------------------------------------------------------------
@@ -208,7 +208,7 @@ def test_a_long_live_is_charted_in_fewer_wider_bars_each_one_can_be_hovered() ->
     assert len(drawn["bars"]) == 240 <= CHART_BARS  # 2 minutes each, instead of 2,880 bars of 10 s
     assert drawn["title"] == "Likes par tranche de 2 min"
     bar = drawn["bars"][60]
-    assert bar["title"] == "2:00:00–2:02:00\u00a0: 620 likes"
+    assert bar["title"] == "2:00:00–2:02:00\u202f: 620 likes"
     assert [moment["x"] for moment in drawn["moments"]] == [round(bar["x"] + bar["hit_w"] / 2, 2)]
     two_hours = [(s, 1) for s in range(7200)] + [(s, 50) for s in range(3610, 3620)]
     drawn = chart({"analysis": analyse(two_hours, 7200), "goals": [], "challenges": []}, "fr")
@@ -411,7 +411,7 @@ def test_a_server_outage_is_shown_as_such_on_the_page_and_in_the_export(recorded
     with sqlite3.connect(recorded.data_dir / FILENAME) as db:  # as the persister records it after a restart
         db.execute("INSERT INTO outages (live_id, start, seconds) VALUES (1, 330.0, 45.0)")
     _, page = fetch(recorded.url + "/stats/1")
-    assert "Serveur arrêté\u00a0: 45 s (à partir de 0:05:30)" in page
+    assert "Serveur arrêté\u202f: 45 s (à partir de 0:05:30)" in page
     band = page[page.index('<g class="outages">') :].split("</g>")[0]
     assert "<title>Serveur arrêté — 0:05:30, 45 s</title>" in band
     _, text = fetch(recorded.url + "/stats/1.json")
@@ -437,12 +437,18 @@ def test_tiktok_lost_is_shown_as_such_on_the_page_and_in_the_export(recorded: Se
 def test_the_page_is_punctuated_and_its_decimals_written_in_its_language(recorded: ServerThread) -> None:
     _, french = fetch(recorded.url + "/stats/1")
     _, english = fetch(recorded.url + "/stats/1?locale=en")
-    assert "Exporter\u00a0:" in french
+    assert "Exporter\u202f:" in french
     assert "Export:" in english
     assert re.search(r"\(\d+,\d × la moyenne\)", french)
     assert re.search(r"\(\d+\.\d × the average\)", english)
     assert "« Faites exploser le compteur ! »" in french
     assert "“Faites exploser le compteur !”" in english
+
+
+def test_the_pages_french_texts_keep_their_signs_on_their_line() -> None:
+    # A narrow no-break space before : ; ! ? (a plain one lets the sign start a line of its own).
+    for key, text in LABELS["fr"].items():
+        assert not re.search(r"[ \u00a0][:;!?]", text), key
 
 
 LONG_ID = "9" * 23  # past SQLite's integers

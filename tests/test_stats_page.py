@@ -48,7 +48,7 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     assert markers == list(PEAKS)
     bar = page.locator('#chart .bar[data-start="120"]')
     assert bar.get_attribute("data-likes") == "4000"
-    assert bar.locator("title").text_content() == "0:02:00–0:02:10\u00a0: 4\u202f000 likes"
+    assert bar.locator("title").text_content() == "0:02:00–0:02:10\u202f: 4\u202f000 likes"
     bar.hover()
     assert page.locator("#rhythm-lull").inner_text().startswith("1 min")  # the 60 s without likes
     # Goals reached and the challenge's outcome are listed; the untrusted nickname is text, not markup.
@@ -206,7 +206,7 @@ def test_challenge_and_outage_bands_tell_their_tooltip_and_bars_still_tell_their
         "title": "Serveur arrêté — 6:00:00, 1 h 00 min",
     }
     burst = f'#chart .bar[data-start="{BURST}"]'
-    assert point_in(page, burst + " .fill") == {"group": "bar", "title": "3:00:00–3:02:00\u00a0: 2\u202f220 likes"}
+    assert point_in(page, burst + " .fill") == {"group": "bar", "title": "3:00:00–3:02:00\u202f: 2\u202f220 likes"}
     assert point_in(page, '#chart .bar[data-start="0"] .fill')["group"] == "bar"
 
 
@@ -292,7 +292,7 @@ def test_the_last_time_on_the_charts_axis_is_not_cut_off(
 
 @pytest.mark.parametrize(
     ("locale", "bar", "peak"),
-    [("fr", "0:00:00–0:00:10\u00a0: 1 like<", "1 like/min"), ("en", "0:00:00–0:00:10: 1 like<", "1 like/min")],
+    [("fr", "0:00:00–0:00:10\u202f: 1 like<", "1 like/min"), ("en", "0:00:00–0:00:10: 1 like<", "1 like/min")],
 )
 def test_one_like_is_written_in_the_singular(lives: ServerThread, locale: str, bar: str, peak: str) -> None:
     _, page = fetch(f"{lives.url}/stats/2?locale={locale}")
@@ -322,7 +322,7 @@ def test_times_into_the_live_are_always_hours_minutes_seconds_axis_included(live
 @pytest.mark.parametrize(
     ("locale", "said"),
     [
-        ("fr", "<strong>Attention\u00a0: </strong>L'historique des lives "),
+        ("fr", "<strong>Attention\u202f: </strong>L'historique des lives "),
         ("en", "<strong>Warning: </strong>The live history "),
     ],
 )
@@ -339,7 +339,7 @@ def test_the_damaged_history_warning_is_punctuated_and_worded_in_the_pages_langu
     assert said in notice
     if locale == "fr":
         assert "a été déplacé vers" in notice
-        assert "rien n'a été supprimé." in notice
+        assert "commencé\u202f; rien n'a été supprimé." in notice
         assert "could not be read" not in notice
 
 

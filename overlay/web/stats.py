@@ -38,7 +38,7 @@ LABELS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Statistiques des lives",
         "lives": "Lives passés",
-        "none": "Aucun live enregistré pour l'instant. Lancez le serveur pendant un live : tout est gardé ici.",
+        "none": "Aucun live enregistré pour l'instant. Lancez le serveur pendant un live\u202f: tout est gardé ici.",
         "date": "Date",
         "duration": "Durée",
         "total": "Likes (total du live)",
@@ -50,15 +50,15 @@ LABELS: dict[str, dict[str, str]] = {
         "back": "← Tous les lives",
         "chart": "Likes par tranche de {span}",
         "chart_about": (
-            "Survolez une barre pour la valeur. Traits verticaux : objectifs atteints ; bandes : défis "
-            "(grises en pointillés : serveur arrêté). Les temps sont comptés depuis le début du live (h:mm:ss)."
+            "Survolez une barre pour la valeur. Traits verticaux\u202f: objectifs atteints\u202f; bandes\u202f: défis "
+            "(grises en pointillés\u202f: serveur arrêté). Les temps sont comptés depuis le début du live (h:mm:ss)."
         ),
         "moments": "Moments forts",
-        "no_moments": "Pas de pic marqué : le rythme est resté régulier.",
+        "no_moments": "Pas de pic marqué\u202f: le rythme est resté régulier.",
         "no_likes": "Aucun like reçu pendant ce live.",
         "at": "à",
         "times": "× la moyenne",
-        "colon": "\u00a0: ",  # French puts a no-break space before the colon
+        "colon": "\u202f: ",  # French puts a narrow no-break space before the colon
         "goal_step": "objectif",
         "goal_col": "Objectif",
         "challenge_col": "Défi",
@@ -234,7 +234,7 @@ def notice_text(notice: str, locale: Locale) -> str:
     why = _NEWER.sub(r"il a été écrit par une version plus récente de ce programme (schéma \g<schema>)", found["why"])
     return (
         f"L'historique des lives {found['path']} n'a pas pu être lu ({why}). Il a été déplacé vers "
-        f"{found['moved']} et un nouvel historique vide a été commencé\u00a0; rien n'a été supprimé."
+        f"{found['moved']} et un nouvel historique vide a été commencé\u202f; rien n'a été supprimé."
     )
 
 
