@@ -75,6 +75,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "ou un blocage passager"
         ),
         "tiktok_unexpected": "erreur inattendue {error}\u202f: {message}",
+        # Why the live cannot be saved now (`reason` is one of the saving_* texts; `error` as the system said it).
+        "saving_failed": "{path}\u202f: {reason} ({error})",
+        "saving_disk_full": "le disque est plein\u202f; libérez de la place",
+        "saving_read_only": "écriture interdite dans ce fichier ou son dossier (droits, dossier en lecture seule)",
+        "saving_missing": "le dossier des données est introuvable (supprimé, déplacé, ou son disque retiré\u202f?)",
+        "saving_locked": "un autre programme bloque le fichier",
+        "saving_io": "le disque ne répond pas (retiré, ou défaillant\u202f?)",
+        "saving_other": "erreur inattendue",
     },
     "en": {
         "goal_default_label": "{target} likes together!",
@@ -132,6 +140,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_other": "TikTok: {message}",
         "tiktok_odd_answer": "TikTok sent an unexpected answer ({error}): often a bot check or a short block",
         "tiktok_unexpected": "unexpected {error}: {message}",
+        "saving_failed": "{path}: {reason} ({error})",
+        "saving_disk_full": "the disk is full; free some space",
+        "saving_read_only": "this file or its folder cannot be written (permissions, a read-only folder)",
+        "saving_missing": "the data folder is not there (deleted, moved, or its disk removed?)",
+        "saving_locked": "another program holds the file",
+        "saving_io": "the disk does not answer (removed, or failing?)",
+        "saving_other": "unexpected error",
     },
 }
 

@@ -28,7 +28,7 @@ from overlay.bus import Bus
 from overlay.engine.state import CONTROL_EVENTS
 from overlay.events import Event, Like, LiveStarted, NewLive, SourceStatus
 from overlay.i18n import text
-from overlay.store import LiveRecord, Store
+from overlay.store import LiveRecord, Store, why_not_saved
 
 log = logging.getLogger(__name__)
 
@@ -434,7 +434,13 @@ class Persister:
                     "could not save the live to %s (%s); retrying every %g s", self.store.path, exc, self.flush_seconds
                 )
             self._failing = True
-            self.engine.show_saving(f"{self.store.path}: {exc}")  # on the index and control pages too
+            # On the index and control pages too, in their language: why, then the system's own words.
+            problem = {
+                "reason": why_not_saved(exc),
+                "path": str(self.store.path),
+                "error": str(exc) or type(exc).__name__,
+            }
+            self.engine.show_saving(problem)
             return
         if self._failing:
             log.info("the live is saved again")

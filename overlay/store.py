@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from errno import ENOSPC
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,28 @@ def _not_now(exc: sqlite3.DatabaseError) -> bool:
     """Whether SQLite cannot get at the file now (locked, disk full...), rather than finding it unusable."""
     code = getattr(exc, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in _NOT_NOW
+
+
+def why_not_saved(exc: BaseException) -> str:
+    """A failed write's cause, as the key of its text (`saving_disk_full`...: overlay/i18n.py) for the pages."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    said = str(exc).lower()  # (SQLite's own words, when the code is missing)
+    if primary == sqlite3.SQLITE_FULL or "disk is full" in said or (isinstance(exc, OSError) and exc.errno == ENOSPC):
+        return "saving_disk_full"
+    if (
+        primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM)
+        or "readonly" in said
+        or isinstance(exc, PermissionError)
+    ):
+        return "saving_read_only"
+    if primary == sqlite3.SQLITE_CANTOPEN or "unable to open" in said or isinstance(exc, FileNotFoundError):
+        return "saving_missing"
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "is locked" in said:
+        return "saving_locked"
+    if primary == sqlite3.SQLITE_IOERR or "disk i/o error" in said:
+        return "saving_io"
+    return "saving_other"
 
 
 def migrate(db: sqlite3.Connection, upto: int = SCHEMA_VERSION) -> int:

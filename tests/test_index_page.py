@@ -97,8 +97,16 @@ def test_saves_that_fail_are_said_until_they_work_again(tab: WidgetPage, server_
     store.write = disk_full  # type: ignore[method-assign]
     server_thread.push(Like(count=5, user=User("u1", "Léa")))
     page.locator("#save-problem").wait_for(state="visible")
-    assert "database or disk is full" in (page.locator("#save-problem-text").text_content() or "")
+    # Why, in the page's language (French by default), then the system's own words.
+    said = f"{store.path}{NNBSP}: le disque est plein{NNBSP}; libérez de la place (database or disk is full)"
+    assert page.locator("#save-problem-text").text_content() == said
     assert "rien n'est perdu" in (page.locator("#save-problem strong").text_content() or "")
+    english = page.context.new_page()
+    english.goto(server_thread.url + "/?locale=en")
+    english.locator("#save-problem").wait_for(state="visible")
+    said = f"{store.path}: the disk is full; free some space (database or disk is full)"
+    assert english.locator("#save-problem-text").text_content() == said
+    english.close()
     store.write = real_write  # type: ignore[method-assign]
     page.locator("#save-problem").wait_for(state="hidden")
 

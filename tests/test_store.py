@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import sqlite3
 import threading
@@ -13,8 +14,18 @@ import pytest
 from overlay.bus import Bus
 from overlay.engine import Engine
 from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, NewLive, SetProgress, SourceStatus, User
+from overlay.i18n import TEXTS
 from overlay.persist import Persister, merge_records
-from overlay.store import FILENAME, MIGRATIONS, SCHEMA_VERSION, LiveRecord, Store, StoreUnavailable, migrate
+from overlay.store import (
+    FILENAME,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    LiveRecord,
+    Store,
+    StoreUnavailable,
+    migrate,
+    why_not_saved,
+)
 from tests.conftest import make_config
 
 
@@ -859,3 +870,49 @@ def test_a_store_of_the_third_schema_gets_the_summaries_of_its_lives(tmp_path: P
     forget_timeline(path, 1)
     assert listed(store) == [(1, 18, 13)]
     store.close()
+
+
+# -- why a write failed, for the pages ------------------------------------------------------------
+
+
+def sqlite_error(tmp_path: Path, kind: str) -> sqlite3.Error:
+    """A real error from SQLite, with its code: a write to a file opened read-only, or held by another writer."""
+    path = tmp_path / "x.db"
+    setup = sqlite3.connect(path)
+    setup.execute("CREATE TABLE t (x)")
+    setup.commit()
+    setup.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if kind == "readonly" else sqlite3.connect(path, timeout=0)
+    try:
+        db.execute("INSERT INTO t VALUES (1)")
+    except sqlite3.Error as exc:
+        return exc
+    finally:
+        db.close()
+        holder.close()
+    raise AssertionError("the write went through")
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (sqlite3.OperationalError("database or disk is full"), "saving_disk_full"),
+        (OSError(errno.ENOSPC, "No space left on device"), "saving_disk_full"),
+        ("readonly", "saving_read_only"),
+        (PermissionError(errno.EACCES, "Permission denied"), "saving_read_only"),
+        (sqlite3.OperationalError("unable to open database file"), "saving_missing"),
+        (FileNotFoundError(errno.ENOENT, "No such file or directory"), "saving_missing"),
+        ("locked", "saving_locked"),
+        (sqlite3.OperationalError("disk I/O error"), "saving_io"),
+        (ValueError("a bug"), "saving_other"),
+    ],
+)
+def test_a_failed_write_is_said_for_what_the_creator_can_do(
+    tmp_path: Path, error: BaseException | str, reason: str
+) -> None:
+    exc = sqlite_error(tmp_path, error) if isinstance(error, str) else error
+    assert why_not_saved(exc) == reason
+    assert reason in TEXTS["fr"]
+    assert reason in TEXTS["en"]

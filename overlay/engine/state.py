@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from overlay.config import Config
@@ -77,7 +77,7 @@ class Engine:
         # What the pages say about config.yaml (error, wording warnings), composed by the web layer.
         self.config_status: dict[str, Any] = {}
         # Whether the live is being saved (the persister says when saves fail and when they work again).
-        self.saving: dict[str, Any] = {"ok": True, "error": None}
+        self.saving_said: dict[Locale, str] | None = None  # why not, in each language; None: saved
         # The `--record` file, if any, and why its recording stopped (a full disk), if it did.
         self.recording: dict[str, Any] | None = None
 
@@ -245,11 +245,23 @@ class Engine:
         self.challenges.reconfigure(config.challenges, config.rhythm_rules, now)
         self.version += 1
 
-    def show_saving(self, error: str | None) -> None:
-        """Say on the pages that the live cannot be saved now (`error`), or that it is saved again (None)."""
-        saving = {"ok": error is None, "error": error}
-        if saving != self.saving:
-            self.saving = saving
+    def show_saving(self, problem: Mapping[str, str] | None) -> None:
+        """Say on the pages that the live cannot be saved now, or that it is saved again (None).
+
+        `problem` fills the `saving_failed` text: `reason` (a saving_* text's key), `path` and `error`.
+        """
+        said = (
+            None
+            if problem is None
+            else {
+                locale: status_detail(
+                    "saving_failed", problem, locale, f"{problem.get('path')}: {problem.get('error')}"
+                )
+                for locale in LOCALES
+            }
+        )
+        if said != self.saving_said:
+            self.saving_said = said
             self.version += 1
 
     def show_recording(self, file: str, error: str | None = None) -> None:
@@ -483,6 +495,10 @@ class Engine:
             "challenge": self.challenges.snapshot(now),
             "locale": self.config.locale,
             "config": self.config_status,
-            "saving": self.saving,
+            "saving": {
+                "ok": self.saving_said is None,
+                "error": self.saving_said[self.config.locale] if self.saving_said else None,
+                "error_by_locale": self.saving_said,
+            },
             "recording": self.recording,
         }

@@ -347,7 +347,9 @@ const Overlay = (() => {
 
   /** Whether the live is being saved (`state.saving`): the index and control pages say when it is not. */
   function showSaving(saving) {
-    showProblem("save-problem", (saving && !saving.ok && saving.error) || "");
+    // In the page's language (?locale=), which may not be the config's.
+    const error = saving && !saving.ok && ((saving.error_by_locale || {})[options.locale] || saving.error);
+    showProblem("save-problem", error || "");
   }
 
   /** Whether the `--record` file still gets the live (`state.recording`): the same pages say when it stopped. */
