@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from overlay.i18n import Locale
+from overlay.i18n import Locale, narrow_spaces
 
 Loc = tuple[str | int, ...]
 
@@ -385,14 +385,18 @@ class _Voice(string.Formatter):
         return " (valeur vide)" if value is None else f" (vous avez écrit {self.quote(value)})"
 
 
-def render(code: str, params: Mapping[str, Any], locale: Locale) -> str:
-    """The text `code` in `locale` with `params` filled; pydantic's English (`message`) when it has none."""
+def render(code: str, params: Mapping[str, Any], locale: Locale, *, page: bool = False) -> str:
+    """The text `code` in `locale` with `params` filled; pydantic's English (`message`) when it has none.
+
+    `page`: for a page, French signs get their narrow no-break space (only in our words, not in the values).
+    """
     voice = _Voice(locale)
     values = {**params, "got": voice.got(params)}
+    spaced = narrow_spaces if page and locale == "fr" else str
     try:
-        return voice.format(TEXTS[locale].get(code, MISSING), **values)
+        return voice.format(spaced(TEXTS[locale].get(code, MISSING)), **values)
     except (KeyError, IndexError, ValueError, TypeError):  # a value the text needs is missing or odd
-        return voice.format(MISSING, **{"message": code, **values})
+        return voice.format(spaced(MISSING), **{"message": code, **values})
 
 
 @dataclass(frozen=True)
@@ -404,10 +408,11 @@ class Problem:
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def say(self, locale: Locale) -> str:
-        colon = COLON[locale]
+    def say(self, locale: Locale, *, page: bool = False) -> str:
+        """`config.yaml:12 : goals.steps[1].target : ...`; `page`: with French typography (see `render`)."""
+        colon = "\u202f: " if page and locale == "fr" else COLON[locale]
         head = colon.join(part for part in (self.where, self.key) if part)
-        text = render(self.code, self.params, locale)
+        text = render(self.code, self.params, locale, page=page)
         return f"{head}{colon}{text}" if head else text
 
 
@@ -425,11 +430,11 @@ class ConfigError(Exception):
         self.problems = (problems,) if isinstance(problems, Problem) else tuple(problems)
         super().__init__(self.say("en"))
 
-    def say(self, locale: Locale) -> str:
-        """Every problem in `locale`, one per line."""
+    def say(self, locale: Locale, *, page: bool = False) -> str:
+        """Every problem in `locale`, one per line; `page`: with French typography (the console keeps plain spaces)."""
         if not self.problems:
             return str(self)
-        return "\n".join(problem.say(locale) for problem in self.problems)
+        return "\n".join(problem.say(locale, page=page) for problem in self.problems)
 
 
 class Invalid(ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Literal
 
@@ -149,6 +150,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "saving_other": "unexpected error",
     },
 }
+
+
+_SPACED_SIGN = re.compile(r"[ \u00a0]([:;!?])(?![\w/])")
+
+
+def narrow_spaces(text: str) -> str:
+    """French written with a plain space before : ; ! ? (for a console), with the pages' narrow no-break space.
+
+    `a : b` -> `a\u202f: b`; `config.yaml:3`, `h:mm:ss` and `http://` have no space before the sign and stay.
+    """
+    return _SPACED_SIGN.sub("\u202f\\1", text)
 
 
 def format_number(value: int | float, locale: Locale) -> str:

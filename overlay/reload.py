@@ -47,7 +47,10 @@ ADVICE = (
 
 # The pages' wording warnings, in the creator's language (the log keeps `str(warning)`, in English).
 WARNING_LINES: dict[Locale, tuple[str, str]] = {
-    "fr": ("{where} : {key} : {text} affiche {words} à l'écran", "textes intégrés des widgets ({count}) : {words}"),
+    "fr": (
+        "{where}\u202f: {key}\u202f: {text} affiche {words} à l'écran",
+        "textes intégrés des widgets ({count})\u202f: {words}",
+    ),
     "en": ("{where}: {key}: {text} shows {words} on screen", "built-in widget texts ({count}) show {words}"),
 }
 
@@ -278,8 +281,8 @@ def _live_part(config: Config) -> dict[str, Any]:
 
 
 def _said(error: ConfigError) -> dict[Locale, str]:
-    """The error as the pages show it, in each language."""
-    return {locale: error.say(locale) for locale in LOCALES}
+    """The error as the pages show it, in each language (French with its narrow no-break spaces)."""
+    return {locale: error.say(locale, page=True) for locale in LOCALES}
 
 
 def _watchable(path: Path) -> Path:

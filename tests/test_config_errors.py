@@ -738,3 +738,19 @@ def secret_fields(model: type[BaseModel]) -> set[str]:
 
 def test_the_secret_keys_are_the_configs_secret_fields() -> None:
     assert secret_fields(Config) == SECRET_KEYS
+
+
+def test_the_pages_say_it_with_french_typography_and_the_console_as_before() -> None:
+    problem = Problem("config.yaml:3", "locle", "unknown_key", {"close": "locale", "valid": "locale, source"})
+    assert problem.say("fr") == (
+        "config.yaml:3 : locle : clé inconnue ; vouliez-vous dire « locale » ? Clés valides ici : locale, source"
+    )
+    # On a page a narrow no-break space holds each sign to its word: it never starts a line of its own.
+    assert problem.say("fr", page=True) == (
+        "config.yaml:3\u202f: locle\u202f: clé inconnue\u202f; vouliez-vous dire « locale »\u202f? "
+        "Clés valides ici\u202f: locale, source"
+    )
+    assert problem.say("en", page=True) == problem.say("en")
+    # What the creator wrote is quoted as written.
+    written = Problem("config.yaml:4", "goals.then.every", "whole_number", {"written": "a : b", "whole": 5})
+    assert written.say("fr", page=True).startswith("config.yaml:4\u202f: goals.then.every\u202f: « a : b » n'est pas")

@@ -69,7 +69,7 @@ def test_a_page_in_another_language_than_the_config_says_the_status_and_warnings
     french.goto(server_thread.url + "/")
     wait_text(french, "#source-status", "en attente du live de @lea")
     warnings = french.locator("#config-warning-list li").all_text_contents()
-    said = "goals.steps[0].label : «\u00a01 000 likes ensemble !\u00a0» affiche «\u00a0likes\u00a0» à l'écran"
+    said = f"goals.steps[0].label{NNBSP}: «\u00a01 000 likes ensemble !\u00a0» affiche «\u00a0likes\u00a0» à l'écran"
     assert said in " ".join(warnings)
     assert french.locator("#config-warnings").get_attribute("open") is not None  # the set-up page shows them
     french.close()  # only the fixture's own tab is left open when the server stops

@@ -26,6 +26,8 @@ from overlay.web.keys import ENGINE
 from overlay.wording import check
 from tests.conftest import DrivenSource, http_url, make_config, ws_url
 
+NNBSP = "\u202f"  # French on the pages: a narrow no-break space before : ; ! ?
+
 CONFIG = textwrap.dedent(
     """\
     locale: fr
@@ -351,7 +353,8 @@ async def test_an_invalid_edit_keeps_the_running_config_and_shows_the_error_unti
     state = await client.until(lambda s: s["config"]["error"] is not None)
     assert state["goals"][1]["target"] == 10_000  # still running the last valid config
     # The pages say it in the overlay's language (French here), or their own (`?locale=`); the log in English.
-    french = f"{config_file}:8 : goals.steps[1].target : doit être supérieur à 0 (vous avez écrit -5)"
+    # (French with a narrow no-break space before ':' on the pages; the console's is plain.)
+    french = f"{config_file}:8{NNBSP}: goals.steps[1].target{NNBSP}: doit être supérieur à 0 (vous avez écrit -5)"
     english = f"{config_file}:8: goals.steps[1].target: must be more than 0 (got -5)"
     assert state["config"]["error"] == french
     assert state["config"]["error_by_locale"] == {"fr": french, "en": english}
@@ -374,7 +377,7 @@ async def test_a_file_saved_empty_keeps_the_running_config_and_says_so(
     assert served.app is not None
     assert [challenge.id for challenge in served.app[ENGINE].config.challenges] == ["sprint"]
     french = (
-        f"{config_file} : le fichier est vide : la configuration précédente reste appliquée "
+        f"{config_file}{NNBSP}: le fichier est vide{NNBSP}: la configuration précédente reste appliquée "
         "(un fichier vide ne donne les réglages par défaut qu'au démarrage du serveur)"
     )
     assert state["config"]["error"] == french
@@ -429,7 +432,7 @@ async def test_new_wording_warnings_are_shown_and_safe_wording_applies_live(
     mine = [line for line in state["config"]["warnings"] if not line.startswith("textes intégrés")]
     # On the pages in the overlay's language (French here); the log says it in English.
     label, word = "«\u00a010 000 likes ensemble !\u00a0»", "«\u00a0likes\u00a0»"
-    assert mine == [f"{config_file}:8 : goals.steps[1].label : {label} affiche {word} à l'écran"]
+    assert mine == [f"{config_file}:8{NNBSP}: goals.steps[1].label{NNBSP}: {label} affiche {word} à l'écran"]
     assert "wording: " in caplog.text
     assert "goals.steps[1].label" in caplog.text
 
