@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,3 +145,10 @@ def test_a_recording_that_stops_is_said_on_the_index_and_control_pages(
     control.close()
     recording_server.push(Like(count=5, user=User("u1", "Léa")))
     assert recording_server.call(lambda: app[ENGINE].session) == 15  # the live goes on without its recording
+
+
+def test_the_widgets_french_descriptions_keep_their_signs_on_their_line() -> None:
+    # A narrow no-break space before : ; ! ? (a plain one lets the sign start a line of its own).
+    for name, spec in WIDGETS.items():
+        for text in (spec.title["fr"], spec.about["fr"]):
+            assert not re.search(r"[ \u00a0][:;!?](?!\w)", text), name  # (not a URL's ?basis=)

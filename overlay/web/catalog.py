@@ -51,7 +51,7 @@ WIDGETS: dict[str, Widget] = {
             "counter",
             {"fr": "Compteur de likes", "en": "Like counter"},
             {
-                "fr": "Un grand nombre animé : les likes du live (ou de cette session avec ?basis=session).",
+                "fr": "Un grand nombre animé\u202f: les likes du live (ou de cette session avec ?basis=session).",
                 "en": "One big animated number: the live's likes (or this session's with ?basis=session).",
             },
             600,
@@ -111,7 +111,9 @@ WIDGETS: dict[str, Widget] = {
             "challenge",
             {"fr": "Défi", "en": "Challenge"},
             {
-                "fr": "Le défi lancé depuis la page de contrôle : compte à rebours, progression, réussite ou échec.",
+                "fr": (
+                    "Le défi lancé depuis la page de contrôle\u202f: compte à rebours, progression, réussite ou échec."
+                ),
                 "en": "The challenge started from the control page: countdown, progress, success or failure.",
             },
             1000,
