@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from overlay.events import Like, User
-from overlay.web.keys import PERSISTER
+from overlay.web.keys import BUS, PERSISTER
 from overlay.web.security import TOKEN_FILE
 from tests.conftest import ServerThread, make_config
 
@@ -328,6 +328,21 @@ def test_a_refused_action_is_said_in_the_pages_language(
     finally:
         context.close()
     assert opened.problems == []
+
+
+def test_a_server_error_is_said_in_the_pages_words(pages: Pages) -> None:
+    control = pages.control()
+    assert pages.server.app is not None
+    bus = pages.server.app[BUS]
+
+    def broken(event: object) -> None:
+        raise RuntimeError("a bug in the server")
+
+    pages.server.call(lambda: setattr(bus, "publish", broken))  # the next action fails: 500, and no JSON
+    control.keyboard.press("1")
+    wait_text(
+        control, "#feedback", f"Le serveur n'a pas pu le faire (erreur 500){NNBSP}: les détails sont dans sa console."
+    )
 
 
 def test_it_fits_an_obs_dock_300_pixels_wide(pages: Pages) -> None:
