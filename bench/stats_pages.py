@@ -73,17 +73,27 @@ def write_live(data_dir: Path, hours: float) -> None:
 
 FETCH = """
 import sys, time, urllib.request
+print("ready", flush=True)
+sys.stdin.readline()
 started = time.perf_counter()
 with urllib.request.urlopen(sys.argv[1]) as response:
     size = len(response.read())
-print(size, time.perf_counter() - started)
+print(size, time.perf_counter() - started, flush=True)
 """
 
 
-async def fetch(url: str) -> tuple[int, float]:
-    """Fetched by another process, as a browser would: this one's threads would hold the loop's GIL too."""
-    process = await asyncio.create_subprocess_exec(sys.executable, "-c", FETCH, url, stdout=asyncio.subprocess.PIPE)
-    out, _ = await process.communicate()
+async def fetcher(url: str) -> asyncio.subprocess.Process:
+    """A process that fetches `url` when told, as a browser would: a thread of this one would hold the GIL too."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", FETCH, url, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    await process.stdout.readline()  # started: its start is not the server's time
+    return process
+
+
+async def fetch(process: asyncio.subprocess.Process) -> tuple[int, float]:
+    out, _ = await process.communicate(b"go\n")
     size, took = out.split()
     return int(size), float(took)
 
@@ -114,10 +124,10 @@ async def main(hours: float, rounds: int) -> None:
     try:
         for _ in range(rounds):
             for path in PATHS:
-                process = asyncio.create_task(fetch(f"http://127.0.0.1:{port}{path}"))
-                await asyncio.sleep(0.3)  # (the fetching process starts: its time is not the server's)
+                process = await fetcher(f"http://127.0.0.1:{port}{path}")
+                await asyncio.sleep(0.2)
                 stalls.clear()
-                size, took = await process
+                size, took = await fetch(process)
                 await asyncio.sleep(0.05)
                 results[path].append((size, took, max(stalls, default=0.0)))
     finally:
