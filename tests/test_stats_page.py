@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from overlay.i18n import Locale
 from overlay.store import FILENAME, LiveRecord, Store
+from overlay.web.stats import duration, per_minute, quoted
 from tests.browser_fixtures import ARTIFACTS, WidgetPage
 from tests.conftest import ServerThread, make_config
 from tests.test_stats import CONFIG, LULL, NASTY, PEAKS, fetch, recorded
@@ -32,7 +34,7 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     row = page.locator("table.lives tbody tr")
     assert row.count() == 1
     cells = row.first.locator("td").all_inner_texts()
-    assert cells[1] == "10 min 00 s"
+    assert cells[1] == "10\u00a0min\u00a000\u00a0s"
     total = 20 * (600 - 30 - len(LULL)) + 10 * sum(PEAKS.values())
     assert cells[2].replace("\u202f", " ") == f"{total:,}".replace(",", " ")
     assert cells[4].replace("\u202f", " ") == "5 000"  # the best minute: 10 s at 400/s + 50 s at 20/s
@@ -48,9 +50,9 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     assert markers == list(PEAKS)
     bar = page.locator('#chart .bar[data-start="120"]')
     assert bar.get_attribute("data-likes") == "4000"
-    assert bar.locator("title").text_content() == "0:02:00–0:02:10\u00a0: 4\u202f000 likes"
+    assert bar.locator("title").text_content() == "0:02:00–0:02:10\u00a0: 4\u202f000\u00a0likes"
     bar.hover()
-    assert page.locator("#rhythm-lull").inner_text().startswith("1 min")  # the 60 s without likes
+    assert page.locator("#rhythm-lull").inner_text().startswith("1\u00a0min")  # the 60 s without likes
     # Goals reached and the challenge's outcome are listed; the untrusted nickname is text, not markup.
     assert page.locator("table.goals tbody tr").count() >= 2
     assert "réussi" in page.locator("table.challenges").inner_text()
@@ -203,10 +205,10 @@ def test_challenge_and_outage_bands_tell_their_tooltip_and_bars_still_tell_their
     }
     assert point_in(page, "#chart .outages rect", dy=0.05) == {
         "group": "outages",
-        "title": "Serveur arrêté — 6:00:00, 1 h 00 min",
+        "title": "Serveur arrêté — 6:00:00, 1\u00a0h\u00a000\u00a0min",
     }
     burst = f'#chart .bar[data-start="{BURST}"]'
-    assert point_in(page, burst + " .fill") == {"group": "bar", "title": "3:00:00–3:02:00\u00a0: 2\u202f220 likes"}
+    assert point_in(page, burst + " .fill") == {"group": "bar", "title": "3:00:00–3:02:00\u00a0: 2\u202f220\u00a0likes"}
     assert point_in(page, '#chart .bar[data-start="0"] .fill')["group"] == "bar"
 
 
@@ -293,8 +295,8 @@ def test_the_last_time_on_the_charts_axis_is_not_cut_off(
 @pytest.mark.parametrize(
     ("locale", "moment", "bar", "peak"),
     [
-        ("fr", "0:00:00</strong> — 1 like\n", "0:00:00–0:00:10\u00a0: 1 like<", "1 like/min"),
-        ("en", "0:00:00</strong> — 1 like\n", "0:00:00–0:00:10: 1 like<", "1 like/min"),
+        ("fr", "0:00:00</strong> — 1\u00a0like\n", "0:00:00–0:00:10\u00a0: 1\u00a0like<", "1\u00a0like/min"),
+        ("en", "0:00:00</strong> — 1\u00a0like\n", "0:00:00–0:00:10: 1\u00a0like<", "1\u00a0like/min"),
     ],
 )
 def test_one_like_is_written_in_the_singular(
@@ -304,9 +306,9 @@ def test_one_like_is_written_in_the_singular(
     assert moment in page
     assert bar in page
     assert peak in page
-    assert "1 likes" not in page
+    assert "1\u00a0likes" not in page
     _, long = fetch(f"{lives.url}/stats/1?locale={locale}")
-    assert re.search(r"</strong> — \d[\d\u202f,]* likes\n", long)  # and more than one, in the plural
+    assert re.search(r"</strong> — \d[\d\u202f,]*\u00a0likes\n", long)  # and more than one, in the plural
 
 
 def test_times_into_the_live_are_always_hours_minutes_seconds_axis_included(lives: ServerThread) -> None:
@@ -369,3 +371,50 @@ def test_the_csv_gives_the_rooms_count_as_it_stood_before_the_first_like(tmp_pat
         server.stop()
     totals = [row.split(",")[3] for row in text.splitlines()[1:]]
     assert totals == ["50000"] * 5 + ["50001"] * 5  # not a cliff from 0
+
+
+# -- French typography -------------------------------------------------------------------------
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(3600, "1 h 00 min"), (605, "10 min 05 s"), (45, "45 s"), (0, "0 s")],
+)
+def test_a_duration_keeps_its_numbers_and_units_on_one_line(seconds: int, said: str) -> None:
+    assert duration(seconds) == said.replace(" ", NBSP)  # ("1 h 00 / min" wrapped at 1080p)
+
+
+@pytest.mark.parametrize(
+    ("locale", "count", "said"),
+    [("fr", 0, "0 like/min"), ("fr", 1.4, "1 like/min"), ("fr", 1.6, "2 likes/min"), ("en", 0, "0 likes/min"),
+     ("en", 1, "1 like/min"), ("en", 1200, "1,200 likes/min")],
+)  # fmt: skip
+def test_french_says_0_and_1_like_in_the_singular_english_only_1(locale: Locale, count: float, said: str) -> None:
+    assert per_minute(count, locale) == said.replace(" ", NBSP)
+
+
+def test_a_quoted_text_keeps_its_guillemets_on_its_line(lives: ServerThread) -> None:
+    assert quoted("Explose !", "fr") == f"«{NBSP}<bdi>Explose !</bdi>{NBSP}»"
+    assert quoted("<b>", "en") == "“<bdi>&lt;b&gt;</bdi>”"  # (creator's text: never markup)
+    _, page = fetch(lives.url + "/stats/1")
+    assert f"défi «{NBSP}<bdi>Faites exploser le compteur !</bdi>{NBSP}»" in page
+    assert "« " not in page
+    assert " »" not in page
+
+
+def test_the_pages_words_read_well_on_a_finished_live_too(tmp_path: Path) -> None:
+    quiet = _record(3, START, 3600, {}, challenges=[{**EXPLOSE, "likes": 0}])
+    server = ServerThread(CONFIG, store_lives(tmp_path, quiet)).start()
+    try:
+        _, french = fetch(f"{server.url}/stats/3")
+        _, english = fetch(f"{server.url}/stats/3?locale=en")
+    finally:
+        server.stop()
+    assert '<th class="num">Likes</th>' in french  # beside "Temps écoulé", "Défi", "Résultat"
+    assert "Aucun liker connu par son nom." in french  # not "Personne n'est encore connu", once the live is over
+    assert "No likers known by name." in english
+    assert "No likes during this live." in english
+    assert f"0{NBSP}like/min" in french
+    assert f"0{NBSP}likes/min" in english

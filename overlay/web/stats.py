@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from markupsafe import Markup
 
 from overlay.events import NewLive
 from overlay.i18n import LOCALES, Locale, format_number
@@ -54,7 +55,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_moments": "Pas de pic marqué : le rythme est resté régulier.",
         "no_likes": "Aucun like reçu pendant ce live.",
         "at": "à",
-        "times": "× la moyenne",
+        "times": "\u00a0× la moyenne",
         "colon": "\u00a0: ",  # French puts a no-break space before the colon
         "goal_step": "objectif",
         "goal_col": "Objectif",
@@ -76,7 +77,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_challenges": "Aucun défi lancé.",
         "outcome": "Résultat",
         "likers": "Top likers",
-        "no_likers": "Personne n'est encore connu par son nom.",
+        "no_likers": "Aucun liker connu par son nom.",
         "export": "Exporter",
         "succeeded": "réussi",
         "failed": "raté",
@@ -86,6 +87,7 @@ LABELS: dict[str, dict[str, str]] = {
         "notice": "Attention",
         "likes": "likes",
         "like": "like",
+        "likes_col": "Likes",
         "step": "étape",
         "csv": "seconde,heure,likes,total,serveur_arrete",
     },
@@ -109,9 +111,9 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "moments": "Top moments",
         "no_moments": "No marked peak: the rhythm stayed even.",
-        "no_likes": "No like came during this live.",
+        "no_likes": "No likes during this live.",
         "at": "at",
-        "times": "× the average",
+        "times": "\u00a0× the average",
         "colon": ": ",
         "goal_step": "goal",
         "goal_col": "Goal",
@@ -133,7 +135,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_challenges": "No challenge started.",
         "outcome": "Outcome",
         "likers": "Top likers",
-        "no_likers": "Nobody is known by name yet.",
+        "no_likers": "No likers known by name.",
         "export": "Export",
         "succeeded": "succeeded",
         "failed": "failed",
@@ -143,6 +145,7 @@ LABELS: dict[str, dict[str, str]] = {
         "notice": "Warning",
         "likes": "likes",
         "like": "like",
+        "likes_col": "Likes",
         "step": "step",
         "csv": "second,time,likes,total,server_down",
     },
@@ -178,13 +181,15 @@ def clock(seconds: float) -> str:
 
 
 def likes_word(count: float, locale: Locale) -> str:
-    """`like` for a count shown as 1, else `likes` (the number as written decides: 1.4/min shows as 1)."""
-    return LABELS[locale]["like" if round(count) == 1 else "likes"]
+    """`like` for a count shown as 1 (and 0, in French), else `likes`: the number as written decides, 1.4/min
+    shows as 1."""
+    shown = round(count)
+    return LABELS[locale]["like" if shown == 1 or (locale == "fr" and shown == 0) else "likes"]
 
 
 def count_likes(count: float, locale: Locale) -> str:
-    """`1 like`, `4 000 likes`."""
-    return f"{format_number(count, locale)} {likes_word(count, locale)}"
+    """`1 like`, `4 000 likes`: a no-break space keeps the number with its word."""
+    return f"{format_number(count, locale)}\u00a0{likes_word(count, locale)}"
 
 
 def per_minute(count: float, locale: Locale) -> str:
@@ -193,13 +198,22 @@ def per_minute(count: float, locale: Locale) -> str:
 
 
 def duration(seconds: float) -> str:
-    """`1 h 05 min`, `12 min 30 s`, `45 s`."""
+    """`1 h 05 min`, `12 min 30 s`, `45 s`, all on one line: no-break spaces, as French writes it (the same
+    units in English)."""
     seconds = max(0, round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+        return f"{hours}\u00a0h\u00a0{minutes:02d}\u00a0min"
+    return f"{minutes}\u00a0min\u00a0{secs:02d}\u00a0s" if minutes else f"{secs}\u00a0s"
+
+
+def quoted(text: str, locale: Locale) -> Markup:
+    """The creator's text quoted in a sentence: `« Explose ! »` (no-break spaces inside the guillemets, so `»`
+    never starts a line), `“Explose!”`; isolated, so a right-to-left text leaves the sentence's order alone."""
+    if locale == "fr":
+        return Markup("«\u00a0<bdi>{}</bdi>\u00a0»").format(text)
+    return Markup("“<bdi>{}</bdi>”").format(text)
 
 
 def date(timestamp: float, locale: Locale) -> str:
@@ -240,7 +254,7 @@ def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.R
         "duration": duration,
         "date": lambda ts: date(ts, locale),
         "ratio": lambda value: f"{value:.1f}".replace(".", "," if locale == "fr" else "."),
-        "quoted": lambda text: f"« {text} »" if locale == "fr" else f"“{text}”",
+        "quoted": lambda text: quoted(text, locale),
         "notice": notice_text(request.app[PERSISTER].store.notice, locale),
         **context,
     }
@@ -528,7 +542,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         for m in analysis.moments
     ]
     return {
-        "title": t["chart"].format(span=f"{size} s" if size < 60 else f"{size // 60} min"),
+        "title": t["chart"].format(span=f"{size}\u00a0s" if size < 60 else f"{size // 60}\u00a0min"),
         "bar_seconds": size,
         "width": WIDTH,
         "height": HEIGHT,
