@@ -201,7 +201,7 @@ def test_challenge_and_outage_bands_tell_their_tooltip_and_bars_still_tell_their
     page.goto(lives.url + "/stats/1")
     assert point_in(page, "#chart .bands rect", dy=0.05) == {
         "group": "bands",
-        "title": "défi Faites exploser le compteur ! — réussi",
+        "title": "défi \u2068Faites exploser le compteur !\u2069 — réussi",  # (isolated: a creator's text)
     }
     assert point_in(page, "#chart .outages rect", dy=0.05) == {
         "group": "outages",
@@ -418,3 +418,70 @@ def test_the_pages_words_read_well_on_a_finished_live_too(tmp_path: Path) -> Non
     assert "No likes during this live." in english
     assert f"0{NBSP}like/min" in french
     assert f"0{NBSP}likes/min" in english
+
+
+# -- names from anywhere: right to left, and very long -------------------------------------------
+
+ARABIC = "محمد علي"
+LONG_NAME = ("Léa_la_plus_grande_fan_du_live_" * 3)[:80]  # no space to break at
+LONG_LABEL = "Objectif_" + "x" * 70 + "_!"
+
+
+def crowd_live() -> LiveRecord:
+    """Two hours at 2 likes/s, bursts at 0:10:00 and 1:45:00; viewers and texts from anywhere."""
+    likes = {second: 2 for second in range(7200)}
+    likes.update({second: 200 for second in (*range(600, 610), *range(6300, 6310))})
+    return _record(
+        5,
+        START,
+        7200,
+        likes,
+        goals=[("g1", ARABIC, 1000, 500.0), ("g2", LONG_LABEL, 5000, 2000.0)],
+        challenges=[{**EXPLOSE, "id": "x", "label": ARABIC, "started": 590.0, "ended": 650.0}],
+        likers=[("u1", ARABIC, 908), ("u2", LONG_NAME, 700), ("u3", "Léa", 50)],
+    )
+
+
+@pytest.fixture(scope="module")
+def crowd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    server = ServerThread(CONFIG, store_lives(tmp_path_factory.mktemp("crowd"), crowd_live())).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.browser
+def test_a_right_to_left_nickname_keeps_its_count_after_it(crowd: ServerThread, tab: WidgetPage) -> None:
+    page = tab.page
+    page.goto(crowd.url + "/stats/5")
+    first = page.locator("#likers li").first
+    name, count = first.locator(".name").bounding_box(), first.locator(".num").bounding_box()
+    assert name is not None
+    assert count is not None
+    assert count["x"] >= name["x"] + name["width"] - 0.5  # "محمد علي 908", not "908 محمد علي"
+
+
+def test_the_creators_and_viewers_texts_are_isolated_wherever_they_show(crowd: ServerThread) -> None:
+    _, page = fetch(crowd.url + "/stats/5")
+    in_page = len(re.findall(f"<bdi[^>]*>{ARABIC}</bdi>", page))
+    assert page.count(ARABIC) == in_page + page.count(f"\u2068{ARABIC}\u2069")  # HTML; SVG tooltips
+    assert in_page >= 4  # goal, challenge, moment's challenge, liker
+    assert page.count(f"\u2068{ARABIC}\u2069") >= 2  # the chart's goal line and challenge band
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1920, 390, 300])
+def test_a_long_nickname_or_label_never_makes_the_page_scroll_sideways(
+    crowd: ServerThread, tab: WidgetPage, width: int
+) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(crowd.url + "/stats/5")
+    page.screenshot(path=ARTIFACTS / f"stats-crowd-{width}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # (2021 px wide at 1920)
+    likers = page.locator("#likers").bounding_box()
+    name = page.locator("#likers li").nth(1).bounding_box()
+    assert likers is not None
+    assert name is not None
+    assert name["x"] + name["width"] <= likers["x"] + likers["width"] + 0.5
+    if width > 640:  # (narrower, tables scroll in their own box, as the other pages' tables)
+        assert offscreen(page, "table.goals td, table.challenges td", width) == []

@@ -242,6 +242,12 @@ def notice_text(notice: str, locale: Locale) -> str:
     )
 
 
+def isolated(text: str) -> str:
+    """The creator's or a viewer's text in a plain-text tooltip, isolated as `<bdi>` does in the page (FIRST
+    STRONG ISOLATE ... POP DIRECTIONAL ISOLATE): a right-to-left name leaves the numbers after it in place."""
+    return f"\u2068{text}\u2069"
+
+
 def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
     locale = page_locale(request)
     context = {
@@ -508,7 +514,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
     goals = [
         {
             "x": x(float(goal["second"])),
-            "title": f"{goal['label']} ({format_number(goal['target'], locale)}) — {clock(goal['second'])}",
+            "title": f"{isolated(goal['label'])} ({format_number(goal['target'], locale)}) — {clock(goal['second'])}",
         }
         for goal in data["goals"]
     ]
@@ -521,7 +527,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
             {
                 "x": start,
                 "w": round(max(end - start, BAND_MIN), 2),
-                "title": f"{t['challenge']} {challenge['label'] or challenge['id']} — {outcome}",
+                "title": f"{t['challenge']} {isolated(challenge['label'] or challenge['id'])} — {outcome}",
             }
         )
     outages = [
