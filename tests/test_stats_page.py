@@ -9,15 +9,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from overlay.i18n import Locale
 from overlay.store import FILENAME, LiveRecord, Store
-from overlay.web.stats import duration, per_minute, quoted
+from overlay.web.stats import date, duration, per_minute, quoted, time_of_day
 from tests.browser_fixtures import ARTIFACTS, WidgetPage
 from tests.conftest import ServerThread, make_config
 from tests.test_stats import CONFIG, LULL, NASTY, PEAKS, fetch, recorded
@@ -295,8 +297,8 @@ def test_the_last_time_on_the_charts_axis_is_not_cut_off(
 @pytest.mark.parametrize(
     ("locale", "moment", "bar", "peak"),
     [
-        ("fr", "0:00:00</strong> — 1\u00a0like\n", "0:00:00–0:00:10\u00a0: 1\u00a0like<", "1\u00a0like/min"),
-        ("en", "0:00:00</strong> — 1\u00a0like\n", "0:00:00–0:00:10: 1\u00a0like<", "1\u00a0like/min"),
+        ("fr", "</span> — 1\u00a0like\n", "0:00:00–0:00:10\u00a0: 1\u00a0like<", "1\u00a0like/min"),
+        ("en", "</span> — 1\u00a0like\n", "0:00:00–0:00:10: 1\u00a0like<", "1\u00a0like/min"),
     ],
 )
 def test_one_like_is_written_in_the_singular(
@@ -308,7 +310,7 @@ def test_one_like_is_written_in_the_singular(
     assert peak in page
     assert "1\u00a0likes" not in page
     _, long = fetch(f"{lives.url}/stats/1?locale={locale}")
-    assert re.search(r"</strong> — \d[\d\u202f,]*\u00a0likes\n", long)  # and more than one, in the plural
+    assert re.search(r"</span> — \d[\d\u202f,]*\u00a0likes\n", long)  # and more than one, in the plural
 
 
 def test_times_into_the_live_are_always_hours_minutes_seconds_axis_included(lives: ServerThread) -> None:
@@ -485,3 +487,39 @@ def test_a_long_nickname_or_label_never_makes_the_page_scroll_sideways(
     assert name["x"] + name["width"] <= likers["x"] + likers["width"] + 0.5
     if width > 640:  # (narrower, tables scroll in their own box, as the other pages' tables)
         assert offscreen(page, "table.goals td, table.challenges td", width) == []
+
+
+# -- the time of day, in the reader's time zone -------------------------------------------------
+
+
+def test_dates_say_the_weekday_and_the_time_as_each_language_does() -> None:
+    # 1_750_000_000 is Sunday 15 June 2025, 15:06:40 UTC.
+    assert date(START, "fr", UTC) == "dim. 15\u00a0juin\u00a02025, 15\u00a0h\u00a006"
+    assert date(START, "en", UTC) == "Sun 15\u00a0Jun\u00a02025, 3:06\u00a0pm"
+    assert time_of_day(START - 15 * 3600, "en", UTC) == "12:06\u00a0am"
+    assert time_of_day(START - 15 * 3600, "fr", UTC) == "0\u00a0h\u00a006"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_times_of_day_are_written_in_the_readers_time_zone(
+    crowd: ServerThread, browser: Browser, locale: Locale
+) -> None:
+    nepal = ZoneInfo("Asia/Kathmandu")  # UTC+5:45: never the server's zone, whatever the machine's
+    context = browser.new_context(timezone_id="Asia/Kathmandu", locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(f"{crowd.url}/stats?locale={locale}")
+        assert page.locator("table.lives time").inner_text() == date(START, locale, nepal)
+        assert page.locator("table.lives time").get_attribute("datetime") == "2025-06-15T15:06:40Z"
+        page.locator("table.lives a").click()
+        page.wait_for_selector("#chart")
+        assert page.locator("#live-date time").inner_text() == date(START, locale, nepal)
+        assert date(START, locale, nepal) in page.title()
+        moments = page.locator("#moments li")
+        for index in range(moments.count()):
+            start = int(moments.nth(index).get_attribute("data-start") or "")
+            # "0:10:00 · 21 h 01": the time into the live, then the time of day it was
+            assert moments.nth(index).locator(".at time").inner_text() == time_of_day(START + start, locale, nepal)
+    finally:
+        context.close()

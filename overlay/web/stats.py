@@ -12,8 +12,8 @@ import io
 import logging
 import math
 import re
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal
 
 from aiohttp import web
 from markupsafe import Markup
@@ -216,9 +216,39 @@ def quoted(text: str, locale: Locale) -> Markup:
     return Markup("“<bdi>{}</bdi>”").format(text)
 
 
-def date(timestamp: float, locale: Locale) -> str:
-    moment = datetime.fromtimestamp(timestamp)
-    return moment.strftime("%d/%m/%Y %H:%M" if locale == "fr" else "%Y-%m-%d %H:%M")
+# The short names the browsers' Intl.DateTimeFormat gives (CLDR), so a time reformatted by stats.js in the reader's
+# time zone reads as the server wrote it.
+WEEKDAYS: dict[Locale, tuple[str, ...]] = {
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+MONTHS: dict[Locale, tuple[str, ...]] = {
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def time_of_day(timestamp: float, locale: Locale, zone: tzinfo | None = None) -> str:
+    """`21 h 34` (French), `9:34 pm` (English), in `zone` (the server's own by default)."""
+    moment = datetime.fromtimestamp(timestamp, zone)
+    if locale == "fr":
+        return f"{moment.hour}\u00a0h\u00a0{moment.minute:02d}"
+    return f"{(moment.hour - 1) % 12 + 1}:{moment.minute:02d}\u00a0{'am' if moment.hour < 12 else 'pm'}"
+
+
+def date(timestamp: float, locale: Locale, zone: tzinfo | None = None) -> str:
+    """`sam. 5 déc. 2026, 21 h 34`, `Sat 5 Dec 2026, 9:34 pm`, in `zone` (the server's own by default)."""
+    moment = datetime.fromtimestamp(timestamp, zone)
+    day = f"{moment.day}\u00a0{MONTHS[locale][moment.month - 1]}\u00a0{moment.year}"
+    return f"{WEEKDAYS[locale][moment.weekday()]} {day}, {time_of_day(timestamp, locale, zone)}"
+
+
+def when(timestamp: float, locale: Locale, show: Literal["date", "time"]) -> Markup:
+    """A date (or a time of day) in the server's time zone, which stats.js writes again in the reader's own: a
+    server in Docker, WSL or on a VPS often runs on UTC. The page still reads well without the script."""
+    written = date(timestamp, locale) if show == "date" else time_of_day(timestamp, locale)
+    utc = datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return Markup('<time datetime="{}" data-show="{}">{}</time>').format(utc, show, written)
 
 
 # The store writes its notice in English, for the log; the French page recognises its fixed parts.
@@ -259,6 +289,7 @@ def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.R
         "clock": clock,
         "duration": duration,
         "date": lambda ts: date(ts, locale),
+        "when": lambda ts, show="date": when(ts, locale, show),
         "ratio": lambda value: f"{value:.1f}".replace(".", "," if locale == "fr" else "."),
         "quoted": lambda text: quoted(text, locale),
         "notice": notice_text(request.app[PERSISTER].store.notice, locale),
