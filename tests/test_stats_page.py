@@ -318,7 +318,7 @@ def test_times_into_the_live_are_always_hours_minutes_seconds_axis_included(live
     # The goal at 500 s and the challenge: not 8:20 o'clock.
     assert re.findall(r'<td data-label="Temps écoulé">([^<]*)</td>', page) == ["0:08:20", "2:59:30"]
     _, lone = fetch(lives.url + "/stats/2")
-    assert '<strong class="when">0:00:00</strong>' in lone
+    assert '<strong class="when"><a href="#bar-0">0:00:00</a></strong>' in lone
     assert "(à partir de 0:00:10)" in lone  # the lull
     axis = re.findall(r'text-anchor="middle">([^<]*)</text>', lone.split('class="bars"')[0])
     assert axis[0] == "0:00:00"
@@ -523,3 +523,42 @@ def test_times_of_day_are_written_in_the_readers_time_zone(
             assert moments.nth(index).locator(".at time").inner_text() == time_of_day(START + start, locale, nepal)
     finally:
         context.close()
+
+
+# -- a long chart on a phone -------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_on_a_phone_a_moment_tapped_in_the_list_takes_the_chart_to_its_bar(
+    crowd: ServerThread, tab: WidgetPage
+) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(crowd.url + "/stats/5")
+    assert page.locator("#chart-hint").is_visible()  # the chart (840 px at least) goes on past the screen
+    in_view = """bar => {
+        const box = document.getElementById("chart").parentElement.getBoundingClientRect();
+        const hit = bar.querySelector(".hit").getBoundingClientRect();
+        return hit.left >= box.left && hit.right <= box.right && hit.top >= 0 && hit.bottom <= innerHeight;
+    }"""
+    late = page.locator('#moments li[data-bar="6300"]')  # 1:45:00 of 2:00:00, off the screen's right
+    bar = page.locator('#chart .bar[data-start="6300"]')
+    assert not bar.evaluate(in_view)
+    late.locator(".when a").click()
+    page.wait_for_function(f"() => ({in_view})(document.querySelector('#chart .bar[data-start=\"6300\"]'))")
+    page.mouse.move(0, 0)  # (hovering lights it up too; tapped, it stays lit)
+    assert "chosen" in (bar.get_attribute("class") or "")
+    assert "chosen" in (late.get_attribute("class") or "")
+    page.screenshot(path=ARTIFACTS / "stats-moment-tapped-390.png", full_page=False)
+    page.locator('#moments li[data-bar="600"] .when a').click()  # back to the first, the other one goes out
+    page.wait_for_function(f"() => ({in_view})(document.querySelector('#chart .bar[data-start=\"600\"]'))")
+    assert "chosen" not in (bar.get_attribute("class") or "")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.browser
+def test_on_a_wide_screen_the_whole_chart_shows_and_needs_no_hint(crowd: ServerThread, tab: WidgetPage) -> None:
+    page = tab.page
+    page.goto(crowd.url + "/stats/5")
+    page.wait_for_selector("#chart")
+    assert not page.locator("#chart-hint").is_visible()

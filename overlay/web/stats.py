@@ -51,6 +51,9 @@ LABELS: dict[str, dict[str, str]] = {
             "Survolez une barre pour la valeur. Traits verticaux : objectifs atteints ; bandes : défis "
             "(grises en pointillés : serveur arrêté). Les temps sont comptés depuis le début du live (h:mm:ss)."
         ),
+        "scroll_hint": (
+            "Le graphique continue à droite\u202f: faites-le glisser, ou touchez un moment fort pour aller à sa barre."
+        ),
         "moments": "Moments forts",
         "no_moments": "Pas de pic marqué : le rythme est resté régulier.",
         "no_likes": "Aucun like reçu pendant ce live.",
@@ -109,6 +112,7 @@ LABELS: dict[str, dict[str, str]] = {
             "Hover a bar for its value. Vertical lines: goals reached; bands: challenges "
             "(grey, dashed: server stopped). Times are counted from the start of the live (h:mm:ss)."
         ),
+        "scroll_hint": "The chart goes on to the right: swipe it, or tap a top moment to go to its bar.",
         "moments": "Top moments",
         "no_moments": "No marked peak: the rhythm stayed even.",
         "no_likes": "No likes during this live.",

@@ -27,10 +27,21 @@ function localTimes(locale) {
   if (title && written) document.title = document.title.replace(written, title.textContent);
 }
 
+// A long live's chart is wider than a phone (840 px at least): a hint says it goes on, and a moment of the list,
+// tapped or clicked, scrolls the chart to its bar and keeps it lit (hovering lights it up only while hovered).
 function moments() {
   const chart = document.getElementById("chart");
+  if (!chart) return;
+  const box = chart.parentElement;
+  const hint = document.getElementById("chart-hint");
+  if (hint) {
+    const overflows = () => { hint.hidden = box.scrollWidth <= box.clientWidth + 1; };
+    new ResizeObserver(overflows).observe(box);
+    overflows();
+  }
   const list = document.getElementById("moments");
-  if (!chart || !list) return;
+  if (!list) return;
+  const behavior = matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
   const bars = new Map();
   for (const bar of chart.querySelectorAll(".bar")) bars.set(bar.dataset.start, bar);
   for (const item of list.querySelectorAll("li")) {
@@ -42,6 +53,15 @@ function moments() {
     };
     item.addEventListener("mouseenter", () => on(true));
     item.addEventListener("mouseleave", () => on(false));
+    item.addEventListener("click", (event) => {
+      event.preventDefault(); // (the time's link, #bar-…, is for a page without this script)
+      for (const chosen of document.querySelectorAll(".chosen")) chosen.classList.remove("chosen");
+      bar.classList.add("chosen");
+      item.classList.add("chosen");
+      const hit = bar.querySelector(".hit").getBoundingClientRect(), frame = box.getBoundingClientRect();
+      box.scrollBy({ left: hit.left + hit.width / 2 - (frame.left + frame.width / 2), behavior });
+      box.scrollIntoView({ block: "nearest", behavior });
+    });
   }
 }
 
