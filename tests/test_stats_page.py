@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page
 
+from overlay.engine import Engine
 from overlay.i18n import Locale
 from overlay.store import FILENAME, LiveRecord, Store
 from overlay.web.stats import date, duration, per_minute, quoted, time_of_day
@@ -33,7 +35,7 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
 ) -> None:
     page = tab.page
     page.goto(recorded.url + "/stats")
-    row = page.locator("table.lives tbody tr")
+    row = page.locator("table.lives tbody tr[data-live]")
     assert row.count() == 1
     cells = row.first.locator("td").all_inner_texts()
     assert cells[1] == "10\u00a0min\u00a000\u00a0s"
@@ -562,3 +564,111 @@ def test_on_a_wide_screen_the_whole_chart_shows_and_needs_no_hint(crowd: ServerT
     page.goto(crowd.url + "/stats/5")
     page.wait_for_selector("#chart")
     assert not page.locator("#chart-hint").is_visible()
+
+
+# -- the list of many lives ----------------------------------------------------------------------
+
+SOURCES = ("tiktok", "demo", "replay")
+
+
+def many_lives(count: int = 30) -> list[LiveRecord]:
+    """A live every three days back from START, each source in turn."""
+    return [many_live(index, count) for index in range(count)]
+
+
+def many_live(index: int, count: int) -> LiveRecord:
+    source, likes = SOURCES[index % 3], 1000 * index
+    return LiveRecord(
+        id=index + 1, room_id=f"{source}-1796000000-{index}", source=source,
+        started_at=START - (count - 1 - index) * 3 * 86_400, seconds=3600 + index * 60, ended=index < count - 1,
+        total=likes, likes={10: likes}, totals={10: likes},
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    server = ServerThread(CONFIG, store_lives(tmp_path_factory.mktemp("many"), *many_lives())).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("locale", "sources", "months"),
+    [("fr", ["TikTok", "démo", "rejeu"], ["Juin 2025", "Mai 2025", "Avril 2025", "Mars 2025"]),
+     ("en", ["TikTok", "demo", "replay"], ["June 2025", "May 2025", "April 2025", "March 2025"])],
+)  # fmt: skip
+def test_the_list_of_lives_reads_by_month_with_weekdays_and_sources_in_the_pages_language(
+    many: ServerThread, locale: Locale, sources: list[str], months: list[str]
+) -> None:
+    _, page = fetch(f"{many.url}/stats?locale={locale}")
+    assert re.findall(r'<th colspan="7" scope="rowgroup">([^<]*)</th>', page) == months
+    newest = many_lives()[-1]
+    assert f">{date(newest.started_at, locale)}</time>" in page  # "dim. 15 juin 2025, 15 h 06"
+    shown = re.findall(r'<td class="source" data-label="[^"]*" title="[^"]*">([^<]*)</td>', page)
+    assert shown[:3] == [sources[29 % 3], sources[28 % 3], sources[27 % 3]]  # newest first
+    assert "tiktok-1796000000" not in page.replace('title="tiktok-1796000000', "")  # the raw room id: a tooltip
+
+
+def running_live(live_id: int) -> LiveRecord:
+    """A live that went on ten minutes ago, saved just now with its engine's state: the server continues it."""
+    now = time.time()
+    return LiveRecord(
+        id=live_id, room_id="r", source="test", started_at=now - 600, seconds=600, likes={5: 3}, totals={5: 3},
+        state=Engine(CONFIG, "test", now=0.0).export(0.0),
+    )  # fmt: skip
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 300])
+def test_on_a_phone_each_live_is_a_card_with_its_values_at_the_right(
+    tmp_path: Path, tab: WidgetPage, width: int
+) -> None:
+    data_dir = store_lives(tmp_path, *many_lives(), running_live(31))
+    Store(data_dir / FILENAME).open().write([running_live(31)], time.time())  # (saved now: not an old live)
+    server = ServerThread(CONFIG, data_dir).start()
+    page = tab.page
+    page.set_viewport_size({"width": width, "height": 844})
+    try:
+        page.goto(server.url + "/stats")
+    finally:
+        server.stop()
+    page.screenshot(path=ARTIFACTS / f"stats-many-{width}.png", full_page=False)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # Each value ends at the card's right edge, the source ("tiktok" floated mid-row) and the date's badge included.
+    gaps = page.evaluate(
+        """() => [...document.querySelectorAll("table.lives td")].flatMap(td => {
+            const boxes = [...td.childNodes].filter(n => n.textContent.trim()).map(n => {
+                if (n.nodeType === Node.ELEMENT_NODE) return n.getBoundingClientRect();
+                const range = document.createRange();
+                range.selectNodeContents(n);
+                return range.getBoundingClientRect();
+            });
+            const edges = boxes.map((box, i) => (boxes[i + 1] ? boxes[i + 1].left : td.getBoundingClientRect().right)
+                - box.right);  // to the next piece of the value, or to the card's edge
+            return edges.filter(gap => gap < -1 || gap > 12).map(gap => [td.textContent.trim(), Math.round(gap)]);
+        })"""
+    )
+    assert gaps == []
+    running = page.locator('table.lives tr[data-live="31"]')
+    link, badge = running.locator("a").bounding_box(), running.locator(".badge").bounding_box()
+    assert link is not None
+    assert badge is not None
+    assert 0 <= badge["x"] - (link["x"] + link["width"]) <= 12  # "en cours" beside its date, not across the row
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_at_1080p_the_lives_dates_and_durations_keep_to_one_line(
+    many: ServerThread, tab: WidgetPage, locale: Locale
+) -> None:
+    page = tab.page
+    page.goto(f"{many.url}/stats?locale={locale}")
+    page.screenshot(path=ARTIFACTS / f"stats-many-{locale}-1920.png", full_page=False)
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll("table.lives td:nth-child(-n+2)")].map(td => {
+            const range = document.createRange();
+            range.selectNodeContents(td.firstElementChild || td);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        })"""
+    )
+    assert set(lines) == {1}

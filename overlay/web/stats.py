@@ -45,6 +45,9 @@ LABELS: dict[str, dict[str, str]] = {
         "goals": "Objectifs atteints",
         "running": "en cours",
         "source": "Source",
+        "source_tiktok": "TikTok",
+        "source_demo": "démo",
+        "source_replay": "rejeu",
         "back": "← Tous les lives",
         "chart": "Likes par tranche de {span}",
         "chart_about": (
@@ -106,6 +109,9 @@ LABELS: dict[str, dict[str, str]] = {
         "goals": "Goals reached",
         "running": "running",
         "source": "Source",
+        "source_tiktok": "TikTok",
+        "source_demo": "demo",
+        "source_replay": "replay",
         "back": "← All lives",
         "chart": "Likes per {span}",
         "chart_about": (
@@ -230,6 +236,14 @@ MONTHS: dict[Locale, tuple[str, ...]] = {
     "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
+
+
+MONTH_NAMES: dict[Locale, tuple[str, ...]] = {
+    "fr": ("Janvier", "Février", "Mars", "Avril", "Mai", "Juin", "Juillet", "Août", "Septembre", "Octobre",
+           "Novembre", "Décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}  # fmt: skip
 
 
 def time_of_day(timestamp: float, locale: Locale, zone: tzinfo | None = None) -> str:
@@ -368,9 +382,21 @@ def _in_page_language(label: str, target: int, locale: Locale, safe: bool) -> st
 
 
 async def lives_page(request: web.Request) -> web.Response:
-    """Every recorded live, newest first."""
+    """Every recorded live, newest first, month by month."""
     lives = await asyncio.to_thread(request.app[PERSISTER].store.lives)
-    return _page("stats.html", request, {"lives": lives, "data": None})
+    return _page("stats.html", request, {"lives": lives, "months": by_month(lives, page_locale(request)), "data": None})
+
+
+def by_month(lives: list[dict[str, Any]], locale: Locale) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(`Décembre 2026`, its lives) for each month, in the list's order (the server's time zone decides the month)."""
+    months: list[tuple[str, list[dict[str, Any]]]] = []
+    for live in lives:
+        moment = datetime.fromtimestamp(float(live["started_at"]))
+        name = f"{MONTH_NAMES[locale][moment.month - 1]} {moment.year}"
+        if not months or months[-1][0] != name:
+            months.append((name, []))
+        months[-1][1].append(live)
+    return months
 
 
 async def live_page(request: web.Request) -> web.Response:
