@@ -408,6 +408,13 @@ def test_a_quoted_text_keeps_its_guillemets_on_its_line(lives: ServerThread) -> 
     assert " »" not in page
 
 
+@pytest.mark.parametrize("path", ["/stats", "/stats/1", "/stats/2"])
+def test_no_french_sign_starts_a_line_of_its_own(lives: ServerThread, path: str) -> None:
+    _, page = fetch(lives.url + path)
+    ours = re.sub(r"<bdi>.*?</bdi>|\u2068.*?\u2069", "", page)  # (the creator's texts stay as written)
+    assert re.findall(r"\w+ [:;!?»]", ours) == []  # a narrow no-break space before : ; ! ?, as the other pages
+
+
 def test_the_pages_words_read_well_on_a_finished_live_too(tmp_path: Path) -> None:
     quiet = _record(3, START, 3600, {}, challenges=[{**EXPLOSE, "likes": 0}])
     server = ServerThread(CONFIG, store_lives(tmp_path, quiet)).start()

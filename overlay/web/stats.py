@@ -36,7 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Statistiques des lives",
         "lives": "Lives passés",
-        "none": "Aucun live enregistré pour l'instant. Lancez le serveur pendant un live : tout est gardé ici.",
+        "none": "Aucun live enregistré pour l'instant. Lancez le serveur pendant un live\u202f: tout est gardé ici.",
         "date": "Date",
         "duration": "Durée",
         "total": "Likes (total du live)",
@@ -51,14 +51,14 @@ LABELS: dict[str, dict[str, str]] = {
         "back": "← Tous les lives",
         "chart": "Likes par tranche de {span}",
         "chart_about": (
-            "Survolez une barre pour la valeur. Traits verticaux : objectifs atteints ; bandes : défis "
-            "(grises en pointillés : serveur arrêté). Les temps sont comptés depuis le début du live (h:mm:ss)."
+            "Survolez une barre pour la valeur. Traits verticaux\u202f: objectifs atteints\u202f; bandes\u202f: défis "
+            "(grises en pointillés\u202f: serveur arrêté). Les temps sont comptés depuis le début du live (h:mm:ss)."
         ),
         "scroll_hint": (
             "Le graphique continue à droite\u202f: faites-le glisser, ou touchez un moment fort pour aller à sa barre."
         ),
         "moments": "Moments forts",
-        "no_moments": "Pas de pic marqué : le rythme est resté régulier.",
+        "no_moments": "Pas de pic marqué\u202f: le rythme est resté régulier.",
         "no_likes": "Aucun like reçu pendant ce live.",
         "at": "à",
         "times": "\u00a0× la moyenne",
