@@ -1,7 +1,8 @@
 """Web: the post-live stats pages (`/stats`), their CSV and JSON exports, and `POST /api/lives/new`.
 
 Everything is rendered on the server, the chart included (an SVG, hover values in `<title>`):
-no CDN and no script needed, so the page works offline and prints.
+no CDN and no script needed, so the page works offline and prints. A small script (`stats.js`) writes the dates
+again in the reader's time zone and takes the chart to a moment tapped in the list.
 """
 
 from __future__ import annotations
