@@ -206,16 +206,16 @@ def test_a_long_live_is_charted_in_fewer_wider_bars_each_one_can_be_hovered() ->
     timeline = [(s, 1) for s in range(8 * 3600)] + [(s, 50) for s in range(7200, 7210)]
     drawn = chart({"analysis": analyse(timeline, 8 * 3600), "goals": [], "challenges": []}, "fr")
     assert len(drawn["bars"]) == 240 <= CHART_BARS  # 2 minutes each, instead of 2,880 bars of 10 s
-    assert drawn["title"] == "Likes par tranche de 2 min"
+    assert drawn["title"] == "Likes par tranche de 2\u00a0min"
     bar = drawn["bars"][60]
-    assert bar["title"] == "2:00:00–2:02:00\u202f: 620 likes"
+    assert bar["title"] == "2:00:00–2:02:00\u202f: 620\u00a0likes"
     assert [moment["x"] for moment in drawn["moments"]] == [round(bar["x"] + bar["hit_w"] / 2, 2)]
     two_hours = [(s, 1) for s in range(7200)] + [(s, 50) for s in range(3610, 3620)]
     drawn = chart({"analysis": analyse(two_hours, 7200), "goals": [], "challenges": []}, "fr")
     moment = drawn["moments"][0]["start"]  # 3610, inside the bar of 3600-3630: the list lights that one
     assert moment - moment % drawn["bar_seconds"] in [bar["start"] for bar in drawn["bars"]]
     assert chart({"analysis": analyse(timeline[:600], 600), "goals": [], "challenges": []}, "en")["title"] == (
-        "Likes per 10 s"
+        "Likes per 10\u00a0s"
     )
 
 
@@ -411,9 +411,9 @@ def test_a_server_outage_is_shown_as_such_on_the_page_and_in_the_export(recorded
     with sqlite3.connect(recorded.data_dir / FILENAME) as db:  # as the persister records it after a restart
         db.execute("INSERT INTO outages (live_id, start, seconds) VALUES (1, 330.0, 45.0)")
     _, page = fetch(recorded.url + "/stats/1")
-    assert "Serveur arrêté\u202f: 45 s (à partir de 0:05:30)" in page
+    assert "Serveur arrêté\u202f: 45\u00a0s (à partir de 0:05:30)" in page
     band = page[page.index('<g class="outages">') :].split("</g>")[0]
-    assert "<title>Serveur arrêté — 0:05:30, 45 s</title>" in band
+    assert "<title>Serveur arrêté — 0:05:30, 45\u00a0s</title>" in band
     _, text = fetch(recorded.url + "/stats/1.json")
     assert json.loads(text)["outages"] == [{"start": 330.0, "seconds": 45.0, "kind": "server"}]
     _, text = fetch(recorded.url + "/stats/1.csv?locale=en")
@@ -425,8 +425,8 @@ def test_tiktok_lost_is_shown_as_such_on_the_page_and_in_the_export(recorded: Se
     with sqlite3.connect(recorded.data_dir / FILENAME) as db:  # as the persister records it (TikTok dropped)
         db.execute("INSERT INTO outages (live_id, start, seconds, kind) VALUES (1, 330.0, 45.0, 'connection')")
     _, page = fetch(recorded.url + "/stats/1?locale=en")
-    assert "Connection to TikTok lost: 45 s (from 0:05:30)" in page
-    assert "<title>Connection to TikTok lost — 0:05:30, 45 s</title>" in page
+    assert "Connection to TikTok lost: 45\u00a0s (from 0:05:30)" in page
+    assert "<title>Connection to TikTok lost — 0:05:30, 45\u00a0s</title>" in page
     assert "Server stopped" not in page
     _, text = fetch(recorded.url + "/stats/1.csv?locale=en")
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -439,10 +439,10 @@ def test_the_page_is_punctuated_and_its_decimals_written_in_its_language(recorde
     _, english = fetch(recorded.url + "/stats/1?locale=en")
     assert "Exporter\u202f:" in french
     assert "Export:" in english
-    assert re.search(r"\(\d+,\d × la moyenne\)", french)
-    assert re.search(r"\(\d+\.\d × the average\)", english)
-    assert "« Faites exploser le compteur ! »" in french
-    assert "“Faites exploser le compteur !”" in english
+    assert re.search(r"\(\d+,\d\u00a0× la moyenne\)", french)
+    assert re.search(r"\(\d+\.\d\u00a0× the average\)", english)
+    assert "«\u00a0<bdi>Faites exploser le compteur !</bdi>\u00a0»" in french
+    assert "“<bdi>Faites exploser le compteur !</bdi>”" in english
 
 
 def test_the_pages_french_texts_keep_their_signs_on_their_line() -> None:

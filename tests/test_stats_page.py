@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
+from overlay.engine import Engine
+from overlay.i18n import Locale
 from overlay.store import FILENAME, LiveRecord, Store
+from overlay.web.stats import date, duration, per_minute, quoted, time_of_day
 from tests.browser_fixtures import ARTIFACTS, WidgetPage
 from tests.conftest import ServerThread, make_config
 from tests.test_stats import CONFIG, LULL, NASTY, PEAKS, fetch, recorded
@@ -29,10 +35,10 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
 ) -> None:
     page = tab.page
     page.goto(recorded.url + "/stats")
-    row = page.locator("table.lives tbody tr")
+    row = page.locator("table.lives tbody tr[data-live]")
     assert row.count() == 1
     cells = row.first.locator("td").all_inner_texts()
-    assert cells[1] == "10 min 00 s"
+    assert cells[1] == "10\u00a0min\u00a000\u00a0s"
     total = 20 * (600 - 30 - len(LULL)) + 10 * sum(PEAKS.values())
     assert cells[2].replace("\u202f", " ") == f"{total:,}".replace(",", " ")
     assert cells[4].replace("\u202f", " ") == "5 000"  # the best minute: 10 s at 400/s + 50 s at 20/s
@@ -48,9 +54,9 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     assert markers == list(PEAKS)
     bar = page.locator('#chart .bar[data-start="120"]')
     assert bar.get_attribute("data-likes") == "4000"
-    assert bar.locator("title").text_content() == "0:02:00–0:02:10\u202f: 4\u202f000 likes"
+    assert bar.locator("title").text_content() == "0:02:00–0:02:10\u202f: 4\u202f000\u00a0likes"
     bar.hover()
-    assert page.locator("#rhythm-lull").inner_text().startswith("1 min")  # the 60 s without likes
+    assert page.locator("#rhythm-lull").inner_text().startswith("1\u00a0min")  # the 60 s without likes
     # Goals reached and the challenge's outcome are listed; the untrusted nickname is text, not markup.
     assert page.locator("table.goals tbody tr").count() >= 2
     assert "réussi" in page.locator("table.challenges").inner_text()
@@ -199,14 +205,14 @@ def test_challenge_and_outage_bands_tell_their_tooltip_and_bars_still_tell_their
     page.goto(lives.url + "/stats/1")
     assert point_in(page, "#chart .bands rect", dy=0.05) == {
         "group": "bands",
-        "title": "défi Faites exploser le compteur ! — réussi",
+        "title": "défi \u2068Faites exploser le compteur !\u2069 — réussi",  # (isolated: a creator's text)
     }
     assert point_in(page, "#chart .outages rect", dy=0.05) == {
         "group": "outages",
-        "title": "Serveur arrêté — 6:00:00, 1 h 00 min",
+        "title": "Serveur arrêté — 6:00:00, 1\u00a0h\u00a000\u00a0min",
     }
     burst = f'#chart .bar[data-start="{BURST}"]'
-    assert point_in(page, burst + " .fill") == {"group": "bar", "title": "3:00:00–3:02:00\u202f: 2\u202f220 likes"}
+    assert point_in(page, burst + " .fill") == {"group": "bar", "title": "3:00:00–3:02:00\u202f: 2\u202f220\u00a0likes"}
     assert point_in(page, '#chart .bar[data-start="0"] .fill')["group"] == "bar"
 
 
@@ -292,23 +298,26 @@ def test_the_last_time_on_the_charts_axis_is_not_cut_off(
 
 @pytest.mark.parametrize(
     ("locale", "bar", "peak"),
-    [("fr", "0:00:00–0:00:10\u202f: 1 like<", "1 like/min"), ("en", "0:00:00–0:00:10: 1 like<", "1 like/min")],
+    [
+        ("fr", "0:00:00–0:00:10\u202f: 1\u00a0like<", "1\u00a0like/min"),
+        ("en", "0:00:00–0:00:10: 1\u00a0like<", "1\u00a0like/min"),
+    ],
 )
 def test_one_like_is_written_in_the_singular(lives: ServerThread, locale: str, bar: str, peak: str) -> None:
     _, page = fetch(f"{lives.url}/stats/2?locale={locale}")
-    assert "0:00:00</strong> — 1 like" not in page  # (one like is no moment: see tests/test_stats.py)
+    assert "</span> — 1\u00a0like\n" not in page  # (one like is no moment: see tests/test_stats.py)
     assert bar in page
     assert peak in page
-    assert "1 likes" not in page
+    assert "1\u00a0likes" not in page
     _, long = fetch(f"{lives.url}/stats/1?locale={locale}")
-    assert re.search(r"</strong> — \d[\d\u202f,]* likes\n", long)  # and more than one, in the plural
+    assert re.search(r"</span> — \d[\d\u202f,]*\u00a0likes\n", long)  # and more than one, in the plural
 
 
 def test_times_into_the_live_are_always_hours_minutes_seconds_axis_included(lives: ServerThread) -> None:
     _, page = fetch(lives.url + "/stats/1")
     # The goal at 500 s and the challenge: not 8:20 o'clock.
     assert re.findall(r'<td data-label="Temps écoulé">([^<]*)</td>', page) == ["0:08:20", "2:59:30"]
-    moments = re.findall(r'<strong class="when">([^<]*)</strong>', page)
+    moments = re.findall(r'<strong class="when"><a href="#bar-\d+">([^<]*)</a></strong>', page)
     assert moments
     assert all(re.fullmatch(r"\d+:\d\d:\d\d", when) for when in moments)
     _, lone = fetch(lives.url + "/stats/2")
@@ -366,3 +375,307 @@ def test_the_csv_gives_the_rooms_count_as_it_stood_before_the_first_like(tmp_pat
         server.stop()
     totals = [row.split(",")[3] for row in text.splitlines()[1:]]
     assert totals == ["50000"] * 5 + ["50001"] * 5  # not a cliff from 0
+
+
+# -- French typography -------------------------------------------------------------------------
+
+NBSP = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(3600, "1 h 00 min"), (605, "10 min 05 s"), (45, "45 s"), (0, "0 s")],
+)
+def test_a_duration_keeps_its_numbers_and_units_on_one_line(seconds: int, said: str) -> None:
+    assert duration(seconds) == said.replace(" ", NBSP)  # ("1 h 00 / min" wrapped at 1080p)
+
+
+@pytest.mark.parametrize(
+    ("locale", "count", "said"),
+    [("fr", 0, "0 like/min"), ("fr", 1.4, "1 like/min"), ("fr", 1.6, "2 likes/min"), ("en", 0, "0 likes/min"),
+     ("en", 1, "1 like/min"), ("en", 1200, "1,200 likes/min")],
+)  # fmt: skip
+def test_french_says_0_and_1_like_in_the_singular_english_only_1(locale: Locale, count: float, said: str) -> None:
+    assert per_minute(count, locale) == said.replace(" ", NBSP)
+
+
+def test_a_quoted_text_keeps_its_guillemets_on_its_line(lives: ServerThread) -> None:
+    assert quoted("Explose !", "fr") == f"«{NBSP}<bdi>Explose !</bdi>{NBSP}»"
+    assert quoted("<b>", "en") == "“<bdi>&lt;b&gt;</bdi>”"  # (creator's text: never markup)
+    _, page = fetch(lives.url + "/stats/1")
+    assert f"défi «{NBSP}<bdi>Faites exploser le compteur !</bdi>{NBSP}»" in page
+    assert "« " not in page
+    assert " »" not in page
+
+
+@pytest.mark.parametrize("path", ["/stats", "/stats/1", "/stats/2"])
+def test_no_french_sign_starts_a_line_of_its_own(lives: ServerThread, path: str) -> None:
+    _, page = fetch(lives.url + path)
+    ours = re.sub(r"<bdi>.*?</bdi>|\u2068.*?\u2069", "", page)  # (the creator's texts stay as written)
+    assert re.findall(r"\w+ [:;!?»]", ours) == []  # a narrow no-break space before : ; ! ?, as the other pages
+
+
+def test_the_pages_words_read_well_on_a_finished_live_too(tmp_path: Path) -> None:
+    quiet = _record(3, START, 3600, {}, challenges=[{**EXPLOSE, "likes": 0}])
+    server = ServerThread(CONFIG, store_lives(tmp_path, quiet)).start()
+    try:
+        _, french = fetch(f"{server.url}/stats/3")
+        _, english = fetch(f"{server.url}/stats/3?locale=en")
+    finally:
+        server.stop()
+    assert '<th class="num">Likes</th>' in french  # beside "Temps écoulé", "Défi", "Résultat"
+    assert "Aucun liker connu par son nom." in french  # not "Personne n'est encore connu", once the live is over
+    assert "No likers known by name." in english
+    assert "No likes during this live." in english
+    assert f"0{NBSP}like/min" in french
+    assert f"0{NBSP}likes/min" in english
+
+
+# -- names from anywhere: right to left, and very long -------------------------------------------
+
+ARABIC = "محمد علي"
+LONG_NAME = ("Léa_la_plus_grande_fan_du_live_" * 3)[:80]  # no space to break at
+LONG_LABEL = "Objectif_" + "x" * 70 + "_!"
+
+
+def crowd_live() -> LiveRecord:
+    """Two hours at 2 likes/s, bursts at 0:10:00 and 1:45:00; viewers and texts from anywhere."""
+    likes = {second: 2 for second in range(7200)}
+    likes.update({second: 200 for second in (*range(600, 610), *range(6300, 6310))})
+    return _record(
+        5,
+        START,
+        7200,
+        likes,
+        goals=[("g1", ARABIC, 1000, 500.0), ("g2", LONG_LABEL, 5000, 2000.0)],
+        challenges=[{**EXPLOSE, "id": "x", "label": ARABIC, "started": 590.0, "ended": 650.0}],
+        likers=[("u1", ARABIC, 908), ("u2", LONG_NAME, 700), ("u3", "Léa", 50)],
+    )
+
+
+@pytest.fixture(scope="module")
+def crowd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    server = ServerThread(CONFIG, store_lives(tmp_path_factory.mktemp("crowd"), crowd_live())).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.browser
+def test_a_right_to_left_nickname_keeps_its_count_after_it(crowd: ServerThread, tab: WidgetPage) -> None:
+    page = tab.page
+    page.goto(crowd.url + "/stats/5")
+    first = page.locator("#likers li").first
+    name, count = first.locator(".name").bounding_box(), first.locator(".num").bounding_box()
+    assert name is not None
+    assert count is not None
+    assert count["x"] >= name["x"] + name["width"] - 0.5  # "محمد علي 908", not "908 محمد علي"
+
+
+def test_the_creators_and_viewers_texts_are_isolated_wherever_they_show(crowd: ServerThread) -> None:
+    _, page = fetch(crowd.url + "/stats/5")
+    in_page = len(re.findall(f"<bdi[^>]*>{ARABIC}</bdi>", page))
+    assert page.count(ARABIC) == in_page + page.count(f"\u2068{ARABIC}\u2069")  # HTML; SVG tooltips
+    assert in_page >= 4  # goal, challenge, moment's challenge, liker
+    assert page.count(f"\u2068{ARABIC}\u2069") >= 2  # the chart's goal line and challenge band
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1920, 390, 300])
+def test_a_long_nickname_or_label_never_makes_the_page_scroll_sideways(
+    crowd: ServerThread, tab: WidgetPage, width: int
+) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(crowd.url + "/stats/5")
+    page.screenshot(path=ARTIFACTS / f"stats-crowd-{width}.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # (2021 px wide at 1920)
+    likers = page.locator("#likers").bounding_box()
+    name = page.locator("#likers li").nth(1).bounding_box()
+    assert likers is not None
+    assert name is not None
+    assert name["x"] + name["width"] <= likers["x"] + likers["width"] + 0.5
+    if width > 640:  # (narrower, tables scroll in their own box, as the other pages' tables)
+        assert offscreen(page, "table.goals td, table.challenges td", width) == []
+
+
+# -- the time of day, in the reader's time zone -------------------------------------------------
+
+
+def test_dates_say_the_weekday_and_the_time_as_each_language_does() -> None:
+    # 1_750_000_000 is Sunday 15 June 2025, 15:06:40 UTC.
+    assert date(START, "fr", UTC) == "dim. 15\u00a0juin\u00a02025, 15\u00a0h\u00a006"
+    assert date(START, "en", UTC) == "Sun 15\u00a0Jun\u00a02025, 3:06\u00a0pm"
+    assert time_of_day(START - 15 * 3600, "en", UTC) == "12:06\u00a0am"
+    assert time_of_day(START - 15 * 3600, "fr", UTC) == "0\u00a0h\u00a006"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_times_of_day_are_written_in_the_readers_time_zone(
+    crowd: ServerThread, browser: Browser, locale: Locale
+) -> None:
+    nepal = ZoneInfo("Asia/Kathmandu")  # UTC+5:45: never the server's zone, whatever the machine's
+    context = browser.new_context(timezone_id="Asia/Kathmandu", locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(f"{crowd.url}/stats?locale={locale}")
+        assert page.locator("table.lives time").inner_text() == date(START, locale, nepal)
+        assert page.locator("table.lives time").get_attribute("datetime") == "2025-06-15T15:06:40Z"
+        page.locator("table.lives a").click()
+        page.wait_for_selector("#chart")
+        assert page.locator("#live-date time").inner_text() == date(START, locale, nepal)
+        assert date(START, locale, nepal) in page.title()
+        moments = page.locator("#moments li")
+        for index in range(moments.count()):
+            start = int(moments.nth(index).get_attribute("data-start") or "")
+            # "0:10:00 · 21 h 01": the time into the live, then the time of day it was
+            assert moments.nth(index).locator(".at time").inner_text() == time_of_day(START + start, locale, nepal)
+    finally:
+        context.close()
+
+
+# -- a long chart on a phone -------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_on_a_phone_a_moment_tapped_in_the_list_takes_the_chart_to_its_bar(
+    crowd: ServerThread, tab: WidgetPage
+) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(crowd.url + "/stats/5")
+    assert page.locator("#chart-hint").is_visible()  # the chart (840 px at least) goes on past the screen
+    in_view = """bar => {
+        const box = document.getElementById("chart").parentElement.getBoundingClientRect();
+        const hit = bar.querySelector(".hit").getBoundingClientRect();
+        return hit.left >= box.left && hit.right <= box.right && hit.top >= 0 && hit.bottom <= innerHeight;
+    }"""
+    late = page.locator('#moments li[data-bar="6300"]')  # 1:45:00 of 2:00:00, off the screen's right
+    bar = page.locator('#chart .bar[data-start="6300"]')
+    assert not bar.evaluate(in_view)
+    late.locator(".when a").click()
+    page.wait_for_function(f"() => ({in_view})(document.querySelector('#chart .bar[data-start=\"6300\"]'))")
+    page.mouse.move(0, 0)  # (hovering lights it up too; tapped, it stays lit)
+    assert "chosen" in (bar.get_attribute("class") or "")
+    assert "chosen" in (late.get_attribute("class") or "")
+    page.screenshot(path=ARTIFACTS / "stats-moment-tapped-390.png", full_page=False)
+    page.locator('#moments li[data-bar="600"] .when a').click()  # back to the first, the other one goes out
+    page.wait_for_function(f"() => ({in_view})(document.querySelector('#chart .bar[data-start=\"600\"]'))")
+    assert "chosen" not in (bar.get_attribute("class") or "")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.browser
+def test_on_a_wide_screen_the_whole_chart_shows_and_needs_no_hint(crowd: ServerThread, tab: WidgetPage) -> None:
+    page = tab.page
+    page.goto(crowd.url + "/stats/5")
+    page.wait_for_selector("#chart")
+    assert not page.locator("#chart-hint").is_visible()
+
+
+# -- the list of many lives ----------------------------------------------------------------------
+
+SOURCES = ("tiktok", "demo", "replay")
+
+
+def many_lives(count: int = 30) -> list[LiveRecord]:
+    """A live every three days back from START, each source in turn."""
+    return [many_live(index, count) for index in range(count)]
+
+
+def many_live(index: int, count: int) -> LiveRecord:
+    source, likes = SOURCES[index % 3], 1000 * index
+    return LiveRecord(
+        id=index + 1, room_id=f"{source}-1796000000-{index}", source=source,
+        started_at=START - (count - 1 - index) * 3 * 86_400, seconds=3600 + index * 60, ended=index < count - 1,
+        total=likes, likes={10: likes}, totals={10: likes},
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    server = ServerThread(CONFIG, store_lives(tmp_path_factory.mktemp("many"), *many_lives())).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("locale", "sources", "months"),
+    [("fr", ["TikTok", "démo", "rejeu"], ["Juin 2025", "Mai 2025", "Avril 2025", "Mars 2025"]),
+     ("en", ["TikTok", "demo", "replay"], ["June 2025", "May 2025", "April 2025", "March 2025"])],
+)  # fmt: skip
+def test_the_list_of_lives_reads_by_month_with_weekdays_and_sources_in_the_pages_language(
+    many: ServerThread, locale: Locale, sources: list[str], months: list[str]
+) -> None:
+    _, page = fetch(f"{many.url}/stats?locale={locale}")
+    assert re.findall(r'<th colspan="7" scope="rowgroup">([^<]*)</th>', page) == months
+    newest = many_lives()[-1]
+    assert f">{date(newest.started_at, locale)}</time>" in page  # "dim. 15 juin 2025, 15 h 06"
+    shown = re.findall(r'<td class="source" data-label="[^"]*" title="[^"]*">([^<]*)</td>', page)
+    assert shown[:3] == [sources[29 % 3], sources[28 % 3], sources[27 % 3]]  # newest first
+    assert "tiktok-1796000000" not in page.replace('title="tiktok-1796000000', "")  # the raw room id: a tooltip
+
+
+def running_live(live_id: int) -> LiveRecord:
+    """A live that went on ten minutes ago, saved just now with its engine's state: the server continues it."""
+    now = time.time()
+    return LiveRecord(
+        id=live_id, room_id="r", source="test", started_at=now - 600, seconds=600, likes={5: 3}, totals={5: 3},
+        state=Engine(CONFIG, "test", now=0.0).export(0.0),
+    )  # fmt: skip
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 300])
+def test_on_a_phone_each_live_is_a_card_with_its_values_at_the_right(
+    tmp_path: Path, tab: WidgetPage, width: int
+) -> None:
+    data_dir = store_lives(tmp_path, *many_lives(), running_live(31))
+    Store(data_dir / FILENAME).open().write([running_live(31)], time.time())  # (saved now: not an old live)
+    server = ServerThread(CONFIG, data_dir).start()
+    page = tab.page
+    page.set_viewport_size({"width": width, "height": 844})
+    try:
+        page.goto(server.url + "/stats")
+    finally:
+        server.stop()
+    page.screenshot(path=ARTIFACTS / f"stats-many-{width}.png", full_page=False)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # Each value ends at the card's right edge, the source ("tiktok" floated mid-row) and the date's badge included.
+    gaps = page.evaluate(
+        """() => [...document.querySelectorAll("table.lives td")].flatMap(td => {
+            const boxes = [...td.childNodes].filter(n => n.textContent.trim()).map(n => {
+                if (n.nodeType === Node.ELEMENT_NODE) return n.getBoundingClientRect();
+                const range = document.createRange();
+                range.selectNodeContents(n);
+                return range.getBoundingClientRect();
+            });
+            const edges = boxes.map((box, i) => (boxes[i + 1] ? boxes[i + 1].left : td.getBoundingClientRect().right)
+                - box.right);  // to the next piece of the value, or to the card's edge
+            return edges.filter(gap => gap < -1 || gap > 12).map(gap => [td.textContent.trim(), Math.round(gap)]);
+        })"""
+    )
+    assert gaps == []
+    running = page.locator('table.lives tr[data-live="31"]')
+    link, badge = running.locator("a").bounding_box(), running.locator(".badge").bounding_box()
+    assert link is not None
+    assert badge is not None
+    assert 0 <= badge["x"] - (link["x"] + link["width"]) <= 12  # "en cours" beside its date, not across the row
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_at_1080p_the_lives_dates_and_durations_keep_to_one_line(
+    many: ServerThread, tab: WidgetPage, locale: Locale
+) -> None:
+    page = tab.page
+    page.goto(f"{many.url}/stats?locale={locale}")
+    page.screenshot(path=ARTIFACTS / f"stats-many-{locale}-1920.png", full_page=False)
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll("table.lives td:nth-child(-n+2)")].map(td => {
+            const range = document.createRange();
+            range.selectNodeContents(td.firstElementChild || td);
+            return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        })"""
+    )
+    assert set(lines) == {1}

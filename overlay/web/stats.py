@@ -1,7 +1,8 @@
 """Web: the post-live stats pages (`/stats`), their CSV and JSON exports, and `POST /api/lives/new`.
 
 Everything is rendered on the server, the chart included (an SVG, hover values in `<title>`):
-no CDN and no script needed, so the page works offline and prints.
+no CDN and no script needed, so the page works offline and prints. A small script (`stats.js`) writes the dates
+again in the reader's time zone and takes the chart to a moment tapped in the list.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import io
 import logging
 import math
 import re
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal
 
 import orjson
 from aiohttp import web
+from markupsafe import Markup
 
 from overlay.events import NewLive
 from overlay.i18n import LOCALES, Locale, format_number
@@ -47,17 +49,23 @@ LABELS: dict[str, dict[str, str]] = {
         "goals": "Objectifs atteints",
         "running": "en cours",
         "source": "Source",
+        "source_tiktok": "TikTok",
+        "source_demo": "démo",
+        "source_replay": "rejeu",
         "back": "← Tous les lives",
         "chart": "Likes par tranche de {span}",
         "chart_about": (
             "Survolez une barre pour la valeur. Traits verticaux\u202f: objectifs atteints\u202f; bandes\u202f: défis "
             "(grises en pointillés\u202f: serveur arrêté). Les temps sont comptés depuis le début du live (h:mm:ss)."
         ),
+        "scroll_hint": (
+            "Le graphique continue à droite\u202f: faites-le glisser, ou touchez un moment fort pour aller à sa barre."
+        ),
         "moments": "Moments forts",
         "no_moments": "Pas de pic marqué\u202f: le rythme est resté régulier.",
         "no_likes": "Aucun like reçu pendant ce live.",
         "at": "à",
-        "times": "× la moyenne",
+        "times": "\u00a0× la moyenne",
         "colon": "\u202f: ",  # French puts a narrow no-break space before the colon
         "goal_step": "objectif",
         "goal_col": "Objectif",
@@ -80,7 +88,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_challenges": "Aucun défi lancé.",
         "outcome": "Résultat",
         "likers": "Top likers",
-        "no_likers": "Personne n'est encore connu par son nom.",
+        "no_likers": "Aucun liker connu par son nom.",
         "export": "Exporter",
         "succeeded": "réussi",
         "failed": "raté",
@@ -90,6 +98,7 @@ LABELS: dict[str, dict[str, str]] = {
         "notice": "Attention",
         "likes": "likes",
         "like": "like",
+        "likes_col": "Likes",
         "step": "étape",
         "csv": "seconde,heure,likes,total,serveur_arrete,connexion_perdue",
     },
@@ -105,17 +114,21 @@ LABELS: dict[str, dict[str, str]] = {
         "goals": "Goals reached",
         "running": "running",
         "source": "Source",
+        "source_tiktok": "TikTok",
+        "source_demo": "demo",
+        "source_replay": "replay",
         "back": "← All lives",
         "chart": "Likes per {span}",
         "chart_about": (
             "Hover a bar for its value. Vertical lines: goals reached; bands: challenges "
             "(grey, dashed: server stopped). Times are counted from the start of the live (h:mm:ss)."
         ),
+        "scroll_hint": "The chart goes on to the right: swipe it, or tap a top moment to go to its bar.",
         "moments": "Top moments",
         "no_moments": "No marked peak: the rhythm stayed even.",
-        "no_likes": "No like came during this live.",
+        "no_likes": "No likes during this live.",
         "at": "at",
-        "times": "× the average",
+        "times": "\u00a0× the average",
         "colon": ": ",
         "goal_step": "goal",
         "goal_col": "Goal",
@@ -138,7 +151,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_challenges": "No challenge started.",
         "outcome": "Outcome",
         "likers": "Top likers",
-        "no_likers": "Nobody is known by name yet.",
+        "no_likers": "No likers known by name.",
         "export": "Export",
         "succeeded": "succeeded",
         "failed": "failed",
@@ -148,6 +161,7 @@ LABELS: dict[str, dict[str, str]] = {
         "notice": "Warning",
         "likes": "likes",
         "like": "like",
+        "likes_col": "Likes",
         "step": "step",
         "csv": "second,time,likes,total,server_down,connection_lost",
     },
@@ -183,13 +197,15 @@ def clock(seconds: float) -> str:
 
 
 def likes_word(count: float, locale: Locale) -> str:
-    """`like` for a count shown as 1, else `likes` (the number as written decides: 1.4/min shows as 1)."""
-    return LABELS[locale]["like" if round(count) == 1 else "likes"]
+    """`like` for a count shown as 1 (and 0, in French), else `likes`: the number as written decides, 1.4/min
+    shows as 1."""
+    shown = round(count)
+    return LABELS[locale]["like" if shown == 1 or (locale == "fr" and shown == 0) else "likes"]
 
 
 def count_likes(count: float, locale: Locale) -> str:
-    """`1 like`, `4 000 likes`."""
-    return f"{format_number(count, locale)} {likes_word(count, locale)}"
+    """`1 like`, `4 000 likes`: a no-break space keeps the number with its word."""
+    return f"{format_number(count, locale)}\u00a0{likes_word(count, locale)}"
 
 
 def per_minute(count: float, locale: Locale) -> str:
@@ -198,18 +214,65 @@ def per_minute(count: float, locale: Locale) -> str:
 
 
 def duration(seconds: float) -> str:
-    """`1 h 05 min`, `12 min 30 s`, `45 s`."""
+    """`1 h 05 min`, `12 min 30 s`, `45 s`, all on one line: no-break spaces, as French writes it (the same
+    units in English)."""
     seconds = max(0, round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+        return f"{hours}\u00a0h\u00a0{minutes:02d}\u00a0min"
+    return f"{minutes}\u00a0min\u00a0{secs:02d}\u00a0s" if minutes else f"{secs}\u00a0s"
 
 
-def date(timestamp: float, locale: Locale) -> str:
-    moment = datetime.fromtimestamp(timestamp)
-    return moment.strftime("%d/%m/%Y %H:%M" if locale == "fr" else "%Y-%m-%d %H:%M")
+def quoted(text: str, locale: Locale) -> Markup:
+    """The creator's text quoted in a sentence: `« Explose ! »` (no-break spaces inside the guillemets, so `»`
+    never starts a line), `“Explose!”`; isolated, so a right-to-left text leaves the sentence's order alone."""
+    if locale == "fr":
+        return Markup("«\u00a0<bdi>{}</bdi>\u00a0»").format(text)
+    return Markup("“<bdi>{}</bdi>”").format(text)
+
+
+# The short names the browsers' Intl.DateTimeFormat gives (CLDR), so a time reformatted by stats.js in the reader's
+# time zone reads as the server wrote it.
+WEEKDAYS: dict[Locale, tuple[str, ...]] = {
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+MONTHS: dict[Locale, tuple[str, ...]] = {
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+MONTH_NAMES: dict[Locale, tuple[str, ...]] = {
+    "fr": ("Janvier", "Février", "Mars", "Avril", "Mai", "Juin", "Juillet", "Août", "Septembre", "Octobre",
+           "Novembre", "Décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}  # fmt: skip
+
+
+def time_of_day(timestamp: float, locale: Locale, zone: tzinfo | None = None) -> str:
+    """`21 h 34` (French), `9:34 pm` (English), in `zone` (the server's own by default)."""
+    moment = datetime.fromtimestamp(timestamp, zone)
+    if locale == "fr":
+        return f"{moment.hour}\u00a0h\u00a0{moment.minute:02d}"
+    return f"{(moment.hour - 1) % 12 + 1}:{moment.minute:02d}\u00a0{'am' if moment.hour < 12 else 'pm'}"
+
+
+def date(timestamp: float, locale: Locale, zone: tzinfo | None = None) -> str:
+    """`sam. 5 déc. 2026, 21 h 34`, `Sat 5 Dec 2026, 9:34 pm`, in `zone` (the server's own by default)."""
+    moment = datetime.fromtimestamp(timestamp, zone)
+    day = f"{moment.day}\u00a0{MONTHS[locale][moment.month - 1]}\u00a0{moment.year}"
+    return f"{WEEKDAYS[locale][moment.weekday()]} {day}, {time_of_day(timestamp, locale, zone)}"
+
+
+def when(timestamp: float, locale: Locale, show: Literal["date", "time"]) -> Markup:
+    """A date (or a time of day) in the server's time zone, which stats.js writes again in the reader's own: a
+    server in Docker, WSL or on a VPS often runs on UTC. The page still reads well without the script."""
+    written = date(timestamp, locale) if show == "date" else time_of_day(timestamp, locale)
+    utc = datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return Markup('<time datetime="{}" data-show="{}">{}</time>').format(utc, show, written)
 
 
 # The store writes its notice in English, for the log; the French page recognises its fixed parts.
@@ -238,6 +301,12 @@ def notice_text(notice: str, locale: Locale) -> str:
     )
 
 
+def isolated(text: str) -> str:
+    """The creator's or a viewer's text in a plain-text tooltip, isolated as `<bdi>` does in the page (FIRST
+    STRONG ISOLATE ... POP DIRECTIONAL ISOLATE): a right-to-left name leaves the numbers after it in place."""
+    return f"\u2068{text}\u2069"
+
+
 async def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
     locale = page_locale(request)
     context = {
@@ -249,8 +318,9 @@ async def _page(template: str, request: web.Request, context: dict[str, Any]) ->
         "clock": clock,
         "duration": duration,
         "date": lambda ts: date(ts, locale),
+        "when": lambda ts, show="date": when(ts, locale, show),
         "ratio": lambda value: f"{value:.1f}".replace(".", "," if locale == "fr" else "."),
-        "quoted": lambda text: f"« {text} »" if locale == "fr" else f"“{text}”",
+        "quoted": lambda text: quoted(text, locale),
         "notice": notice_text(request.app[PERSISTER].store.notice, locale),
         "outage_word": lambda outage: outage_word(outage, locale),
         **context,
@@ -326,9 +396,23 @@ def _in_page_language(label: str, target: int, locale: Locale, safe: bool) -> st
 
 
 async def lives_page(request: web.Request) -> web.Response:
-    """Every recorded live, newest first."""
+    """Every recorded live, newest first, month by month."""
     lives = await asyncio.to_thread(request.app[PERSISTER].store.lives)
-    return await _page("stats.html", request, {"lives": lives, "data": None})
+    return await _page(
+        "stats.html", request, {"lives": lives, "months": by_month(lives, page_locale(request)), "data": None}
+    )
+
+
+def by_month(lives: list[dict[str, Any]], locale: Locale) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(`Décembre 2026`, its lives) for each month, in the list's order (the server's time zone decides the month)."""
+    months: list[tuple[str, list[dict[str, Any]]]] = []
+    for live in lives:
+        moment = datetime.fromtimestamp(float(live["started_at"]))
+        name = f"{MONTH_NAMES[locale][moment.month - 1]} {moment.year}"
+        if not months or months[-1][0] != name:
+            months.append((name, []))
+        months[-1][1].append(live)
+    return months
 
 
 async def live_page(request: web.Request) -> web.Response:
@@ -516,7 +600,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
     goals = [
         {
             "x": x(float(goal["second"])),
-            "title": f"{goal['label']} ({format_number(goal['target'], locale)}) — {clock(goal['second'])}",
+            "title": f"{isolated(goal['label'])} ({format_number(goal['target'], locale)}) — {clock(goal['second'])}",
         }
         for goal in data["goals"]
     ]
@@ -529,7 +613,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
             {
                 "x": start,
                 "w": round(max(end - start, BAND_MIN), 2),
-                "title": f"{t['challenge']} {challenge['label'] or challenge['id']} — {outcome}",
+                "title": f"{t['challenge']} {isolated(challenge['label'] or challenge['id'])} — {outcome}",
             }
         )
     outages = [
@@ -550,7 +634,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         for m in analysis.moments
     ]
     return {
-        "title": t["chart"].format(span=f"{size} s" if size < 60 else f"{size // 60} min"),
+        "title": t["chart"].format(span=f"{size}\u00a0s" if size < 60 else f"{size // 60}\u00a0min"),
         "bar_seconds": size,
         "width": WIDTH,
         "height": HEIGHT,

@@ -1,10 +1,47 @@
-// Stats page: hovering a top moment in the list lights up its bar in the chart (the page works without it).
+// Stats pages: dates in the reader's own time zone, and a top moment lights up its bar in the chart.
+// The pages work without it: the server writes the dates in its own time zone, the chart is plain SVG.
 "use strict";
 
-document.addEventListener("DOMContentLoaded", () => {
+const NBSP = "\u00a0";
+
+// The server's formats (overlay/web/stats.py `date`, `time_of_day`), with Intl's names for days and months.
+function timeOfDay(at, locale) {
+  const hours = at.getHours(), minutes = String(at.getMinutes()).padStart(2, "0");
+  if (locale === "fr") return `${hours}${NBSP}h${NBSP}${minutes}`;
+  return `${(hours + 11) % 12 + 1}:${minutes}${NBSP}${hours < 12 ? "am" : "pm"}`;
+}
+
+function localTimes(locale) {
+  const weekday = new Intl.DateTimeFormat(locale, { weekday: "short" });
+  const month = new Intl.DateTimeFormat(locale, { month: "short" });
+  const title = document.querySelector("#live-date time");
+  const written = title && title.textContent;
+  for (const time of document.querySelectorAll("time[data-show]")) {
+    const at = new Date(time.dateTime);
+    if (Number.isNaN(at.getTime())) continue;
+    const day = `${at.getDate()}${NBSP}${month.format(at)}${NBSP}${at.getFullYear()}`;
+    time.textContent = time.dataset.show === "time"
+      ? timeOfDay(at, locale)
+      : `${weekday.format(at)} ${day}, ${timeOfDay(at, locale)}`;
+  }
+  if (title && written) document.title = document.title.replace(written, title.textContent);
+}
+
+// A long live's chart is wider than a phone (840 px at least): a hint says it goes on, and a moment of the list,
+// tapped or clicked, scrolls the chart to its bar and keeps it lit (hovering lights it up only while hovered).
+function moments() {
   const chart = document.getElementById("chart");
+  if (!chart) return;
+  const box = chart.parentElement;
+  const hint = document.getElementById("chart-hint");
+  if (hint) {
+    const overflows = () => { hint.hidden = box.scrollWidth <= box.clientWidth + 1; };
+    new ResizeObserver(overflows).observe(box);
+    overflows();
+  }
   const list = document.getElementById("moments");
-  if (!chart || !list) return;
+  if (!list) return;
+  const behavior = matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
   const bars = new Map();
   for (const bar of chart.querySelectorAll(".bar")) bars.set(bar.dataset.start, bar);
   for (const item of list.querySelectorAll("li")) {
@@ -16,5 +53,19 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     item.addEventListener("mouseenter", () => on(true));
     item.addEventListener("mouseleave", () => on(false));
+    item.addEventListener("click", (event) => {
+      event.preventDefault(); // (the time's link, #bar-…, is for a page without this script)
+      for (const chosen of document.querySelectorAll(".chosen")) chosen.classList.remove("chosen");
+      bar.classList.add("chosen");
+      item.classList.add("chosen");
+      const hit = bar.querySelector(".hit").getBoundingClientRect(), frame = box.getBoundingClientRect();
+      box.scrollBy({ left: hit.left + hit.width / 2 - (frame.left + frame.width / 2), behavior });
+      box.scrollIntoView({ block: "nearest", behavior });
+    });
   }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  localTimes(document.documentElement.lang === "en" ? "en" : "fr");
+  moments();
 });
