@@ -147,3 +147,38 @@ def test_every_widget_redraws_in_a_new_locale_and_theme(
     if name in ("goal", "counter"):
         selector = "#goal-count" if name == "goal" else "#counter-number"
         wait_text(page, selector, "1,234")  # numbers in the new locale
+
+
+STACKED = textwrap.dedent(
+    """\
+    locale: fr
+    goals:
+      celebrate_seconds: 30
+      steps:
+        - {id: warmup, label: "Échauffement", target: 1000}
+        - {id: main, label: "Objectif du soir", target: 10000}
+    widgets:
+      goal: {variant: stacked}
+    """
+)
+
+
+def test_a_stacked_goals_celebration_goes_on_through_an_edit_that_rebuilds_its_rows(
+    tab: WidgetPage, tmp_path: Path
+) -> None:
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(STACKED, encoding="utf-8")
+    server = ServerThread(load_config(config_file), tmp_path / "data", config_path=config_file).start()
+    try:
+        server.push(Like(count=900, total=900, user=User(id="1", nickname="Léa")))
+        page = tab.open(server, "/widgets/goal")
+        wait_text(page, "#goal-count", "900")
+        server.push(Like(count=200, total=1100, user=User(id="1", nickname="Léa")))  # the warm-up is reached
+        wait_text(page, "#goal-celebration", "Objectif atteint\u202f!")
+        config_file.write_text(STACKED.replace("Objectif du soir", "Cap du soir"), encoding="utf-8")
+        page.wait_for_selector('.stack-label:text("Cap du soir")')  # the rows were made again
+        # Still said, in the reached step's new row: it vanished with the old row, for the rest of its 30 s.
+        assert page.evaluate("document.getElementById('goal-celebration')?.closest('li')?.dataset.goal") == "warmup"
+        assert page.locator("#goal-celebration").text_content() == "Objectif atteint\u202f!"
+    finally:
+        server.stop()

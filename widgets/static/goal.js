@@ -69,6 +69,7 @@
   }
 
   let celebrating = 0;       // the timer that ends the running celebration
+  let celebratingId = null;  // the goal it celebrates, while it runs
 
   /** "Objectif atteint !" and confetti for `goals.celebrate_seconds` (0: none), the time the engine shows a
    *  reached goal before the next: a goal pinned with ?goal= or the last goal celebrates as long. */
@@ -81,6 +82,7 @@
     root.classList.remove("is-celebrating");
     void root.offsetWidth; // restart the CSS animation
     root.classList.add("is-celebrating");
+    celebratingId = id;
     placeCelebration(id);
     celebration.textContent = Overlay.text("goal_reached");
     if (variant === "stacked") fitCelebration();
@@ -97,6 +99,7 @@
 
   function endCelebration() {
     clearTimeout(celebrating);
+    celebratingId = null;
     root.classList.remove("is-celebrating");
     for (const step of steps) step.li.classList.remove("is-celebrating");
     celebration.replaceChildren();
@@ -205,6 +208,8 @@
       });
       stack.replaceChildren(...steps.map((step) => step.li));
       fitRows = true;
+      // A celebration running in a row that was just replaced (a config edit) goes on in the new one.
+      if (celebratingId !== null) placeCelebration(celebratingId);
     }
     if (currentId !== stepsCurrent || !steps.some((step) => step.li.classList.contains("is-current"))) {
       stepsCurrent = currentId;
@@ -325,6 +330,7 @@
     counting.forget();
     fitNumbers = true;
     stepsKey = ""; // (rebuilt: measured again)
+    if (celebratingId !== null) placeCelebration(celebratingId); // (in its row, or over the widget, by variant)
     if (goal) target.textContent = Overlay.formatNumber(goal.target);
     if (!latest) latest = lastState;
     wake();
