@@ -130,6 +130,7 @@ class Persister:
         if gap >= 1.0:
             self.live.outages.append((round(saved, 3), round(gap, 3), "server"))
         self._sync_identity()
+        self._lost_at = now  # not seen again until the source is connected (a TikTok source takes a few seconds)
         # The restored buckets were written before the restart; the likes of this first second are not yet (a
         # restored bucket in this same second, after a restart under a second, is written again with them).
         restored = engine.rhythm.buckets()
@@ -176,6 +177,7 @@ class Persister:
             self.bus.listeners.remove(self.listen)
         with contextlib.suppress(ValueError):
             self.bus.before_new_live.remove(self.before_new_live)
+        self._end_outage(self.live, self.bus.clock())  # TikTok lost until now; the restart's own outage follows
         try:
             await self.flush()
         except Exception:
@@ -202,22 +204,25 @@ class Persister:
         elif isinstance(event, CONTROL_EVENTS):
             self._urgent.set()  # the creator's action, saved now: a kill a moment later must not undo it
         elif isinstance(event, SourceStatus):
-            self._connection(event.status, now)
+            self._connection(event, now)
 
-    def _connection(self, status: str, now: float) -> None:
+    def _connection(self, event: SourceStatus, now: float) -> None:
         """Record the time the connection to the live was lost (TikTok dropped it, or went silent) as an outage.
 
         Meanwhile the live went on unseen: its likes come back in the room total, not in its seconds, so
         the stats show a band there, and leave that time out of the lulls and the averages, as for a
-        server restart. It ends when the source is connected again, or says the live is over.
+        server restart. It ends when the source is connected again, or says the live is over. A silent
+        connection was lost when it went silent, `silence` seconds before the source could tell.
         """
+        status = event.status
         if status == "connected" or status in ("ended", "waiting"):
             self._connected = status == "connected"
             self._end_outage(self.live, now)
         elif self._connected:  # reconnecting, error, connecting again
             self._connected = False
             if self.live is not None and not self.engine.live_ended:
-                self._lost_at = now
+                silence = event.params.get("silence", 0) if event.key == "source_silent" else 0
+                self._lost_at = now - float(silence)
 
     def _end_outage(self, live: LiveRecord | None, now: float) -> None:
         lost, self._lost_at = self._lost_at, None
@@ -235,6 +240,7 @@ class Persister:
 
     def _open_live(self, now: float) -> None:
         engine = self.engine
+        lost = self._lost_at is not None
         if self.live is not None:
             old = self.live
             self._end_outage(old, now)  # (lost, and back in another room: the end of that live went unseen)
@@ -250,6 +256,8 @@ class Persister:
         )
         self._next_id += 1
         self._sync_identity()
+        if lost:  # a new live by hand while TikTok is lost: it is not seen either, until the source is back
+            self._lost_at = now
         self._next_second = 0  # the engine's rhythm was cleared with the live: all its buckets are this live's
         self._challenges_seen = len(self._challenge_log())
         self._likers = []

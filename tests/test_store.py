@@ -312,6 +312,69 @@ async def test_the_time_tiktok_was_lost_during_a_live_is_an_outage_of_that_live(
     store.close()
 
 
+async def test_a_silent_connection_was_lost_when_it_went_silent(tmp_path: Path) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="room-7", total=900))
+    bus.publish(SourceStatus("connected"))
+    clock.now += 300  # nothing heard from 0:05:00; the source can tell only after 60 s of silence
+    bus.publish(SourceStatus("reconnecting", key="source_silent", params={"silence": 60, "wait": 2}))
+    clock.now += 5
+    bus.publish(SourceStatus("connected"))
+    await persister.stop()
+    store = Store(tmp_path / FILENAME).open()
+    assert store.outages(1) == [{"start": 240.0, "seconds": 65.0, "kind": "connection"}]
+    store.close()
+
+
+async def test_tiktok_lost_across_a_restart_is_unseen_time_until_it_is_back(tmp_path: Path) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="room-7", total=900))
+    bus.publish(SourceStatus("connected"))
+    clock.now += 300
+    bus.publish(SourceStatus("reconnecting"))  # lost at 0:05:00
+    clock.now += 40
+    await persister.stop()  # the server stops at 0:05:40, still without TikTok
+    clock.now += 10  # and starts again 10 s later
+    _, bus2, persister2 = make(tmp_path, clock)
+    assert await persister2.start() == ("room-7", 900)
+    bus2.publish(SourceStatus("connecting"))
+    clock.now += 120
+    bus2.publish(SourceStatus("error"))
+    bus2.publish(LiveStarted(room_id="room-7", total=5000))
+    bus2.publish(SourceStatus("connected"))  # back at 0:07:50
+    await persister2.stop()
+    store = Store(tmp_path / FILENAME).open()
+    assert store.outages(1) == [
+        {"start": 300.0, "seconds": 40.0, "kind": "connection"},
+        {"start": 340.0, "seconds": 10.0, "kind": "server"},
+        {"start": 350.0, "seconds": 120.0, "kind": "connection"},
+    ]
+    store.close()
+
+
+async def test_a_new_live_by_hand_while_tiktok_is_lost_is_unseen_until_it_is_back(tmp_path: Path) -> None:
+    clock = Clock()
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="room-7", total=900))
+    bus.publish(SourceStatus("connected"))
+    clock.now += 60
+    bus.publish(SourceStatus("reconnecting"))
+    clock.now += 10
+    bus.publish(NewLive())
+    clock.now += 80
+    bus.publish(SourceStatus("connected"))
+    await persister.stop()
+    store = Store(tmp_path / FILENAME).open()
+    assert store.outages(1) == [{"start": 60.0, "seconds": 10.0, "kind": "connection"}]
+    assert store.outages(2) == [{"start": 0.0, "seconds": 80.0, "kind": "connection"}]
+    store.close()
+
+
 async def test_tiktok_lost_and_back_in_another_room_ends_the_first_live_with_an_outage(tmp_path: Path) -> None:
     clock = Clock()
     _, bus, persister = make(tmp_path, clock)

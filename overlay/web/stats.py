@@ -56,7 +56,8 @@ LABELS: dict[str, dict[str, str]] = {
         "chart": "Likes par tranche de {span}",
         "chart_about": (
             "Survolez une barre pour la valeur. Traits verticaux\u202f: objectifs atteints\u202f; bandes\u202f: défis "
-            "(grises en pointillés\u202f: serveur arrêté). Les temps sont comptés depuis le début du live (h:mm:ss)."
+            "(grises en pointillés\u202f: serveur arrêté ou connexion à TikTok perdue). Les temps sont comptés depuis "
+            "le début du live (h:mm:ss)."
         ),
         "scroll_hint": (
             "Le graphique continue à droite\u202f: faites-le glisser, ou touchez un moment fort pour aller à sa barre."
@@ -121,7 +122,8 @@ LABELS: dict[str, dict[str, str]] = {
         "chart": "Likes per {span}",
         "chart_about": (
             "Hover a bar for its value. Vertical lines: goals reached; bands: challenges "
-            "(grey, dashed: server stopped). Times are counted from the start of the live (h:mm:ss)."
+            "(grey, dashed: server stopped or connection to TikTok lost). Times are counted from the start of the live "
+            "(h:mm:ss)."
         ),
         "scroll_hint": "The chart goes on to the right: swipe it, or tap a top moment to go to its bar.",
         "moments": "Top moments",
