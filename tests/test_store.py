@@ -8,6 +8,7 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -280,6 +281,23 @@ async def test_a_restart_continues_the_live_with_the_same_numbers_and_goal_step(
     store.close()
 
 
+async def live_on_tiktok(tmp_path: Path, clock: Clock) -> tuple[Bus, Persister]:
+    """A persister recording room-7, joined at 900 likes, its source connected."""
+    _, bus, persister = make(tmp_path, clock)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="room-7", total=900))
+    bus.publish(SourceStatus("connected"))
+    return bus, persister
+
+
+def stored_outages(tmp_path: Path, *lives: int) -> list[list[dict[str, Any]]]:
+    store = Store(tmp_path / FILENAME).open()
+    try:
+        return [store.outages(live) for live in lives]
+    finally:
+        store.close()
+
+
 async def test_the_time_tiktok_was_lost_during_a_live_is_an_outage_of_that_live(tmp_path: Path) -> None:
     clock = Clock()
     _, bus, persister = make(tmp_path, clock)
@@ -304,36 +322,28 @@ async def test_the_time_tiktok_was_lost_during_a_live_is_an_outage_of_that_live(
     bus.publish(SourceStatus("ended"))
     bus.publish(SourceStatus("waiting"))
     await persister.stop()
-    store = Store(tmp_path / FILENAME).open()
-    assert store.outages(1) == [
-        {"start": 60.0, "seconds": 45.0, "kind": "connection"},
-        {"start": 135.0, "seconds": 20.0, "kind": "connection"},
+    assert stored_outages(tmp_path, 1) == [
+        [
+            {"start": 60.0, "seconds": 45.0, "kind": "connection"},
+            {"start": 135.0, "seconds": 20.0, "kind": "connection"},
+        ]
     ]
-    store.close()
 
 
 async def test_a_silent_connection_was_lost_when_it_went_silent(tmp_path: Path) -> None:
     clock = Clock()
-    _, bus, persister = make(tmp_path, clock)
-    await persister.start()
-    bus.publish(LiveStarted(room_id="room-7", total=900))
-    bus.publish(SourceStatus("connected"))
+    bus, persister = await live_on_tiktok(tmp_path, clock)
     clock.now += 300  # nothing heard from 0:05:00; the source can tell only after 60 s of silence
     bus.publish(SourceStatus("reconnecting", key="source_silent", params={"silence": 60, "wait": 2}))
     clock.now += 5
     bus.publish(SourceStatus("connected"))
     await persister.stop()
-    store = Store(tmp_path / FILENAME).open()
-    assert store.outages(1) == [{"start": 240.0, "seconds": 65.0, "kind": "connection"}]
-    store.close()
+    assert stored_outages(tmp_path, 1) == [[{"start": 240.0, "seconds": 65.0, "kind": "connection"}]]
 
 
 async def test_tiktok_lost_across_a_restart_is_unseen_time_until_it_is_back(tmp_path: Path) -> None:
     clock = Clock()
-    _, bus, persister = make(tmp_path, clock)
-    await persister.start()
-    bus.publish(LiveStarted(room_id="room-7", total=900))
-    bus.publish(SourceStatus("connected"))
+    bus, persister = await live_on_tiktok(tmp_path, clock)
     clock.now += 300
     bus.publish(SourceStatus("reconnecting"))  # lost at 0:05:00
     clock.now += 40
@@ -347,21 +357,18 @@ async def test_tiktok_lost_across_a_restart_is_unseen_time_until_it_is_back(tmp_
     bus2.publish(LiveStarted(room_id="room-7", total=5000))
     bus2.publish(SourceStatus("connected"))  # back at 0:07:50
     await persister2.stop()
-    store = Store(tmp_path / FILENAME).open()
-    assert store.outages(1) == [
-        {"start": 300.0, "seconds": 40.0, "kind": "connection"},
-        {"start": 340.0, "seconds": 10.0, "kind": "server"},
-        {"start": 350.0, "seconds": 120.0, "kind": "connection"},
+    assert stored_outages(tmp_path, 1) == [
+        [
+            {"start": 300.0, "seconds": 40.0, "kind": "connection"},
+            {"start": 340.0, "seconds": 10.0, "kind": "server"},
+            {"start": 350.0, "seconds": 120.0, "kind": "connection"},
+        ]
     ]
-    store.close()
 
 
 async def test_a_new_live_by_hand_while_tiktok_is_lost_is_unseen_until_it_is_back(tmp_path: Path) -> None:
     clock = Clock()
-    _, bus, persister = make(tmp_path, clock)
-    await persister.start()
-    bus.publish(LiveStarted(room_id="room-7", total=900))
-    bus.publish(SourceStatus("connected"))
+    bus, persister = await live_on_tiktok(tmp_path, clock)
     clock.now += 60
     bus.publish(SourceStatus("reconnecting"))
     clock.now += 10
@@ -369,18 +376,15 @@ async def test_a_new_live_by_hand_while_tiktok_is_lost_is_unseen_until_it_is_bac
     clock.now += 80
     bus.publish(SourceStatus("connected"))
     await persister.stop()
-    store = Store(tmp_path / FILENAME).open()
-    assert store.outages(1) == [{"start": 60.0, "seconds": 10.0, "kind": "connection"}]
-    assert store.outages(2) == [{"start": 0.0, "seconds": 80.0, "kind": "connection"}]
-    store.close()
+    assert stored_outages(tmp_path, 1, 2) == [
+        [{"start": 60.0, "seconds": 10.0, "kind": "connection"}],
+        [{"start": 0.0, "seconds": 80.0, "kind": "connection"}],
+    ]
 
 
 async def test_tiktok_lost_and_back_in_another_room_ends_the_first_live_with_an_outage(tmp_path: Path) -> None:
     clock = Clock()
-    _, bus, persister = make(tmp_path, clock)
-    await persister.start()
-    bus.publish(LiveStarted(room_id="room-7", total=900))
-    bus.publish(SourceStatus("connected"))
+    bus, persister = await live_on_tiktok(tmp_path, clock)
     clock.now += 60
     bus.publish(SourceStatus("reconnecting"))
     clock.now += 30
@@ -388,10 +392,7 @@ async def test_tiktok_lost_and_back_in_another_room_ends_the_first_live_with_an_
     bus.publish(SourceStatus("connected"))
     clock.now += 5
     await persister.stop()
-    store = Store(tmp_path / FILENAME).open()
-    assert store.outages(1) == [{"start": 60.0, "seconds": 30.0, "kind": "connection"}]
-    assert store.outages(2) == []
-    store.close()
+    assert stored_outages(tmp_path, 1, 2) == [[{"start": 60.0, "seconds": 30.0, "kind": "connection"}], []]
 
 
 @pytest.mark.parametrize(
