@@ -110,6 +110,22 @@ async def test_an_unknown_locale_query_falls_back_to_the_config_language(server:
     assert (await get_json(server, f"/widgets/goal/options?locale={asked}"))["locale"] == "fr"
 
 
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/widget/goal", "Cette adresse n'existe pas\u202f: /widget/goal. Les widgets et leurs adresses pour OBS sont"),
+        ("/widget/goal?locale=en", "There is no page at /widget/goal. The widgets and their addresses for OBS are"),
+    ],
+)
+async def test_a_mistyped_address_says_where_the_widgets_are(server: TestServer, path: str, said: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, path)) as response:
+        assert response.status == 404
+        assert response.content_type == "text/plain"  # (the address is written back as text, never as HTML)
+        text = await response.text()
+    assert text.startswith(said)
+    assert text.endswith(http_url(server, "/"))  # the home page, with every widget's address
+
+
 async def test_unknown_widget_is_a_404_naming_the_valid_ones(server: TestServer) -> None:
     async with aiohttp.ClientSession() as session, session.get(http_url(server, "/widgets/nope")) as response:
         assert response.status == 404

@@ -50,6 +50,10 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         "http_error": "requête refusée (erreur HTTP {http})",
         "no_widget": "Aucun widget «\u00a0{name}\u00a0». Widgets\u202f: {widgets}",
         "no_live": "Aucun live n° {id} dans l'historique\u202f; la liste est sur /stats.",
+        "no_page": (
+            "Cette adresse n'existe pas\u202f: {path}. Les widgets et leurs adresses pour OBS sont sur la page "
+            "d'accueil\u202f: {home}"
+        ),
     },
     "en": {
         "unknown_challenge": "no challenge with id '{id}'",
@@ -74,6 +78,7 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         "http_error": "request refused ({http} {reason})",
         "no_widget": "No widget named '{name}'. Try: {widgets}",
         "no_live": "No live #{id} in the history; see /stats for the list.",
+        "no_page": "There is no page at {path}. The widgets and their addresses for OBS are on the home page: {home}",
     },
 }
 

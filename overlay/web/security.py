@@ -17,10 +17,11 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
-from overlay.web.errors import json_error, json_error_response, one_of
+from overlay.web.errors import json_error, json_error_response, one_of, said
 from overlay.web.keys import CONFIG, CONTROL_TOKEN
 
 MAX_BODY_BYTES = 64 * 1024  # a bigger request body is refused (413): the API's bodies are a few bytes
+ROUTER_NOT_FOUND = web.HTTPNotFound().text  # aiohttp's own 404 ("404: Not Found"), for an address no route has
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -208,10 +209,16 @@ async def foreign_page_guard(request: web.Request, handler: Handler) -> web.Stre
 
 @web.middleware
 async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Errors under /api/ are JSON, as the README says: the router's own 404 and 405 too, not plain text."""
+    """Errors under /api/ are JSON, as the README says: the router's own 404 and 405 too, not plain text.
+
+    Elsewhere, the router's own 404 (a mistyped address in OBS: `/widget/goal`) says where the right ones are.
+    """
     try:
         return await handler(request)
     except web.HTTPException as exc:
+        if isinstance(exc, web.HTTPNotFound) and exc.text == ROUTER_NOT_FOUND and not request.path.startswith("/api/"):
+            home = f"{request.scheme}://{request.host}/"
+            raise web.HTTPNotFound(text=said(request, "no_page", path=request.path, home=home)) from None
         if exc.status < 400 or exc.content_type == "application/json" or not request.path.startswith("/api/"):
             raise
         allow = exc.headers.get("Allow")
