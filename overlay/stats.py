@@ -51,6 +51,7 @@ class Moment:
     goal: str | None = None  # label of the goal being worked on
     goal_step: int = 1
     challenge: str | None = None  # label (or id) of the challenge running
+    reached: str | None = None  # label of a goal reached in its bar (the last, if more): often what the burst cheered
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +281,7 @@ def analyse(
             done = goal_at(start, ordered)
             label, step = next_goals[done] if done < len(next_goals) else None, done + 1
         challenge = challenge_at(bar_start, bar_start + size, challenges)
+        reached = [goal for goal in ordered if bar_start <= float(goal["second"]) < bar_start + size]
         moments.append(
             Moment(
                 rank=rank,
@@ -289,6 +291,7 @@ def analyse(
                 goal=label,
                 goal_step=step,
                 challenge=(challenge.get("label") or challenge["id"]) if challenge else None,
+                reached=str(reached[-1].get("label") or "") or None if reached else None,
             )
         )
     return Analysis(

@@ -123,6 +123,15 @@ def test_analyse_names_the_goal_step_and_challenge_of_each_moment() -> None:
     assert analysis.per_minute == pytest.approx(analysis.likes / 5)
 
 
+def test_a_moment_names_the_goal_reached_in_it() -> None:
+    # Two hours at 1 like/s in 30-second bars: the burst at 1:00:10 crossed the 10 000 goal, at 1:00:25.
+    timeline = [(s, 1 + (50 if 3610 <= s < 3620 else 0)) for s in range(7200)]
+    goals = [{"second": 900.0, "label": "1 000 likes"}, {"second": 3625.0, "label": "10 000 likes ensemble !"}]
+    analysis = analyse(timeline, 7200, goals=goals, next_goals=["1 000 likes", "10 000 likes ensemble !", "C"])
+    assert [(m.start, m.goal_step, m.reached) for m in analysis.moments] == [(3610, 2, "10 000 likes ensemble !")]
+    assert analyse(timeline, 7200, goals=goals[:1]).moments[0].reached is None
+
+
 def test_a_moment_names_the_goal_that_was_on_screen_not_one_counted_from_the_first() -> None:
     timeline = [(s, 5) for s in range(300)] + [(s, 200) for s in range(30, 40)] + [(s, 300) for s in range(200, 210)]
     shown = [  # joined with 7 688 likes: the bar was on the second goal, then a control moved it to the fourth
@@ -403,6 +412,7 @@ def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
     kind, text = fetch(recorded.url + "/stats/1.json")
     data = json.loads(text)
     assert [m["start"] for m in data["analysis"]["moments"]] == list(PEAKS)
+    assert [m["reached"] for m in data["analysis"]["moments"]] == [None, "10 000 likes ensemble !", None]
     assert data["live"]["total"] == sum(int(r["likes"]) for r in rows)
     assert data["challenges"][0]["outcome"] == "succeeded"
 
@@ -439,6 +449,8 @@ def test_the_page_is_punctuated_and_its_decimals_written_in_its_language(recorde
     _, english = fetch(recorded.url + "/stats/1?locale=en")
     assert "Exporter\u202f:" in french
     assert "Export:" in english
+    assert "· objectif atteint «\u00a0<bdi>10 000 likes ensemble !</bdi>\u00a0»" in french  # in the burst at 0:05:00
+    assert "· goal reached “<bdi>10 000 likes ensemble !</bdi>”" in english
     assert re.search(r"\(\d+,\d\u00a0× la moyenne\)", french)
     assert re.search(r"\(\d+\.\d\u00a0× the average\)", english)
     assert "«\u00a0<bdi>Faites exploser le compteur !</bdi>\u00a0»" in french

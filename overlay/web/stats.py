@@ -72,6 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
         "goal_col": "Objectif",
         "challenge_col": "Défi",
         "challenge": "défi",
+        "reached": "objectif atteint",
         "rhythm": "Rythme",
         "average": "Moyenne",
         "per_minute": "likes/min",
@@ -136,6 +137,7 @@ LABELS: dict[str, dict[str, str]] = {
         "goal_col": "Goal",
         "challenge_col": "Challenge",
         "challenge": "challenge",
+        "reached": "goal reached",
         "rhythm": "Rhythm",
         "average": "Average",
         "per_minute": "likes/min",
@@ -503,6 +505,7 @@ def _live_json(data: dict[str, Any]) -> bytes:
                     "goal": m.goal,
                     "goal_step": m.goal_step,
                     "challenge": m.challenge,
+                    "reached": m.reached,
                 }
                 for m in analysis.moments
             ],
