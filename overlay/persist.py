@@ -225,9 +225,17 @@ class Persister:
                 self._lost_at = now - float(silence)
 
     def _end_outage(self, live: LiveRecord | None, now: float) -> None:
+        """Record the time since the connection was lost as an outage of `live`, within it: from its start at the
+        earliest (a silence that began before a new live by hand), to its end at the latest (TikTok said it ended)."""
         lost, self._lost_at = self._lost_at, None
-        if lost is not None and live is not None and now - lost >= 1.0:
-            live.outages.append((round(max(0.0, lost - self._started_at), 3), round(now - lost, 3), "connection"))
+        if lost is None or live is None:
+            return
+        start = max(lost, self._started_at)
+        engine = self.engine
+        if live is self.live and engine.started_at == self._started_at and engine.ended_at is not None:
+            now = min(now, engine.ended_at)
+        if now - start >= 1.0:
+            live.outages.append((round(start - self._started_at, 3), round(now - start, 3), "connection"))
 
     def before_new_live(self, event: Event, now: float) -> None:
         """Bus hook, before the engine applies an event that may start a new live: keep the end of this one."""

@@ -126,6 +126,21 @@ async def test_a_mistyped_address_says_where_the_widgets_are(server: TestServer,
     assert text.endswith(http_url(server, "/"))  # the home page, with every widget's address
 
 
+async def test_a_mistyped_address_is_written_back_as_it_came_not_decoded(server: TestServer) -> None:
+    # A crafted link cannot make the page say other lines or reverse its words: the address stays %-encoded.
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(http_url(server, "/x%0AFaites%20ceci%E2%80%AE?token=secret")) as response,
+    ):
+        text = await response.text()
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert text.startswith("Cette adresse n'existe pas\u202f: /x%0AFaites%20ceci%E2%80%AE.")
+    assert "\n" not in text
+    assert "secret" not in text
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, "/api")) as response:
+        assert response.content_type == "application/json"  # under the API, even without its slash
+
+
 async def test_unknown_widget_is_a_404_naming_the_valid_ones(server: TestServer) -> None:
     async with aiohttp.ClientSession() as session, session.get(http_url(server, "/widgets/nope")) as response:
         assert response.status == 404

@@ -382,6 +382,29 @@ async def test_a_new_live_by_hand_while_tiktok_is_lost_is_unseen_until_it_is_bac
     ]
 
 
+async def test_an_outage_stays_within_its_live(tmp_path: Path) -> None:
+    clock = Clock()
+    bus, persister = await live_on_tiktok(tmp_path, clock)
+    clock.now += 100
+    bus.publish(NewLive())  # a new live by hand at 0:01:40, TikTok silent since 0:01:10 without anyone knowing
+    clock.now += 30
+    bus.publish(SourceStatus("reconnecting", key="source_silent", params={"silence": 60, "wait": 2}))
+    clock.now += 5
+    bus.publish(SourceStatus("connected"))
+    clock.now += 60
+    bus.publish(SourceStatus("reconnecting"))  # lost at 0:01:35 of live 2
+    clock.now += 10
+    bus.publish(LiveEnded())  # and it ended 10 s later, said by no status
+    clock.now += 50
+    await persister.stop()
+    assert stored_outages(tmp_path, 2) == [
+        [
+            {"start": 0.0, "seconds": 35.0, "kind": "connection"},  # not 65 s from before the live began
+            {"start": 95.0, "seconds": 10.0, "kind": "connection"},  # not past its end
+        ]
+    ]
+
+
 async def test_tiktok_lost_and_back_in_another_room_ends_the_first_live_with_an_outage(tmp_path: Path) -> None:
     clock = Clock()
     bus, persister = await live_on_tiktok(tmp_path, clock)

@@ -313,7 +313,7 @@ class TikTokSource:
                 failures += 1
                 delay = self._backoff(failures)
                 if silent:
-                    silence = round(self.settings.silence_seconds)
+                    silence = round(self._clock() - attempt.heard_at)  # (hanging up took a moment too)
                     self._status("reconnecting", "source_silent", silence=silence, wait=round(delay), attempt=failures)
                 else:
                     self._status("reconnecting", "source_reconnecting", wait=round(delay), attempt=failures)

@@ -216,10 +216,15 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if isinstance(exc, web.HTTPNotFound) and exc.text == ROUTER_NOT_FOUND and not request.path.startswith("/api/"):
+        api = request.path == "/api" or request.path.startswith("/api/")
+        if isinstance(exc, web.HTTPNotFound) and exc.text == ROUTER_NOT_FOUND and not api:
             home = f"{request.scheme}://{request.host}/"
-            raise web.HTTPNotFound(text=said(request, "no_page", path=request.path, home=home)) from None
-        if exc.status < 400 or exc.content_type == "application/json" or not request.path.startswith("/api/"):
+            # The address as it came, still %-encoded: a crafted link cannot make it say other words or lines.
+            path = request.raw_path.split("?")[0][:200]
+            raise web.HTTPNotFound(
+                text=said(request, "no_page", path=path, home=home), headers={"X-Content-Type-Options": "nosniff"}
+            ) from None
+        if exc.status < 400 or exc.content_type == "application/json" or not api:
             raise
         allow = exc.headers.get("Allow")
         headers = {"Allow": allow} if allow else None
