@@ -290,6 +290,13 @@ async def live_on_tiktok(tmp_path: Path, clock: Clock) -> tuple[Bus, Persister]:
     return bus, persister
 
 
+def play(bus: Bus, clock: Clock, *timeline: tuple[float, Event]) -> None:
+    """Each event `seconds` after the one before it."""
+    for seconds, event in timeline:
+        clock.now += seconds
+        bus.publish(event)
+
+
 def stored_outages(tmp_path: Path, *lives: int) -> list[list[dict[str, Any]]]:
     store = Store(tmp_path / FILENAME).open()
     try:
@@ -333,10 +340,12 @@ async def test_the_time_tiktok_was_lost_during_a_live_is_an_outage_of_that_live(
 async def test_a_silent_connection_was_lost_when_it_went_silent(tmp_path: Path) -> None:
     clock = Clock()
     bus, persister = await live_on_tiktok(tmp_path, clock)
-    clock.now += 300  # nothing heard from 0:05:00; the source can tell only after 60 s of silence
-    bus.publish(SourceStatus("reconnecting", key="source_silent", params={"silence": 60, "wait": 2}))
-    clock.now += 5
-    bus.publish(SourceStatus("connected"))
+    play(
+        bus,
+        clock,  # nothing heard from 0:05:00; the source can tell only after 60 s of silence
+        (300, SourceStatus("reconnecting", key="source_silent", params={"silence": 60, "wait": 2})),
+        (5, SourceStatus("connected")),
+    )
     await persister.stop()
     assert stored_outages(tmp_path, 1) == [[{"start": 240.0, "seconds": 65.0, "kind": "connection"}]]
 
@@ -369,12 +378,7 @@ async def test_tiktok_lost_across_a_restart_is_unseen_time_until_it_is_back(tmp_
 async def test_a_new_live_by_hand_while_tiktok_is_lost_is_unseen_until_it_is_back(tmp_path: Path) -> None:
     clock = Clock()
     bus, persister = await live_on_tiktok(tmp_path, clock)
-    clock.now += 60
-    bus.publish(SourceStatus("reconnecting"))
-    clock.now += 10
-    bus.publish(NewLive())
-    clock.now += 80
-    bus.publish(SourceStatus("connected"))
+    play(bus, clock, (60, SourceStatus("reconnecting")), (10, NewLive()), (80, SourceStatus("connected")))
     await persister.stop()
     assert stored_outages(tmp_path, 1, 2) == [
         [{"start": 60.0, "seconds": 10.0, "kind": "connection"}],
@@ -385,16 +389,15 @@ async def test_a_new_live_by_hand_while_tiktok_is_lost_is_unseen_until_it_is_bac
 async def test_an_outage_stays_within_its_live(tmp_path: Path) -> None:
     clock = Clock()
     bus, persister = await live_on_tiktok(tmp_path, clock)
-    clock.now += 100
-    bus.publish(NewLive())  # a new live by hand at 0:01:40, TikTok silent since 0:01:10 without anyone knowing
-    clock.now += 30
-    bus.publish(SourceStatus("reconnecting", key="source_silent", params={"silence": 60, "wait": 2}))
-    clock.now += 5
-    bus.publish(SourceStatus("connected"))
-    clock.now += 60
-    bus.publish(SourceStatus("reconnecting"))  # lost at 0:01:35 of live 2
-    clock.now += 10
-    bus.publish(LiveEnded())  # and it ended 10 s later, said by no status
+    play(
+        bus,
+        clock,
+        (100, NewLive()),  # a new live by hand at 0:01:40, TikTok silent since 0:01:10 without anyone knowing
+        (30, SourceStatus("reconnecting", key="source_silent", params={"silence": 60, "wait": 2})),
+        (5, SourceStatus("connected")),
+        (60, SourceStatus("reconnecting")),  # lost at 0:01:35 of live 2
+        (10, LiveEnded()),  # and it ended 10 s later, said by no status
+    )
     clock.now += 50
     await persister.stop()
     assert stored_outages(tmp_path, 2) == [
@@ -408,11 +411,13 @@ async def test_an_outage_stays_within_its_live(tmp_path: Path) -> None:
 async def test_tiktok_lost_and_back_in_another_room_ends_the_first_live_with_an_outage(tmp_path: Path) -> None:
     clock = Clock()
     bus, persister = await live_on_tiktok(tmp_path, clock)
-    clock.now += 60
-    bus.publish(SourceStatus("reconnecting"))
-    clock.now += 30
-    bus.publish(LiveStarted(room_id="room-8", total=0))  # the creator started another live meanwhile
-    bus.publish(SourceStatus("connected"))
+    play(
+        bus,
+        clock,
+        (60, SourceStatus("reconnecting")),
+        (30, LiveStarted(room_id="room-8", total=0)),  # the creator started another live meanwhile
+        (0, SourceStatus("connected")),
+    )
     clock.now += 5
     await persister.stop()
     assert stored_outages(tmp_path, 1, 2) == [[{"start": 60.0, "seconds": 30.0, "kind": "connection"}], []]
