@@ -215,7 +215,7 @@ class Persister:
         connection was lost when it went silent, `silence` seconds before the source could tell.
         """
         status = event.status
-        if status == "connected" or status in ("ended", "waiting"):
+        if status in ("connected", "ended", "waiting"):
             self._connected = status == "connected"
             self._end_outage(self.live, now)
         elif self._connected:  # reconnecting, error, connecting again
