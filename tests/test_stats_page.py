@@ -29,6 +29,12 @@ from tests.test_stats import CONFIG, LULL, NASTY, PEAKS, fetch, recorded
 __all__ = ["recorded"]  # the fixture, shared with test_stats.py
 
 
+def chart_ready(page: Page) -> None:
+    """After a click to a live's page: its chart is there and stats.js (deferred) has written the times."""
+    page.wait_for_selector("#chart")  # (in the new page: the old one has none)
+    page.wait_for_load_state("domcontentloaded")  # deferred scripts have run by then
+
+
 @pytest.mark.browser
 def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     recorded: ServerThread, tab: WidgetPage
@@ -44,7 +50,7 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     assert cells[4].replace("\u202f", " ") == "5 000"  # the best minute: 10 s at 400/s + 50 s at 20/s
 
     row.first.locator("a").click()
-    page.wait_for_selector("#chart")
+    chart_ready(page)
     moments = page.locator("#moments li")
     assert [int(m) for m in moments.evaluate_all("items => items.map(i => i.dataset.start)")] == list(PEAKS)
     assert moments.locator(".when").all_inner_texts() == ["0:02:00", "0:05:00", "0:07:30"]
@@ -71,7 +77,7 @@ def test_on_a_phone_the_stats_pages_do_not_widen_the_screen(recorded: ServerThre
     page.goto(recorded.url + "/stats")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls on its own
     page.locator('table.lives tr[data-live="1"] a').click()
-    page.wait_for_selector("#chart")
+    chart_ready(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
@@ -226,7 +232,7 @@ def at_width(page: Page, server: ServerThread, locale: str, width: int, height: 
 def to_the_long_live(page: Page, locale: str, width: int) -> None:
     """From the list, the twelve-hour live's page, as a click opens it; a screenshot too."""
     page.locator('table.lives tr[data-live="1"] a').click()
-    page.wait_for_selector("#chart")
+    chart_ready(page)
     page.screenshot(path=ARTIFACTS / f"stats-live-{locale}-{width}.png", full_page=True)
 
 
@@ -522,7 +528,7 @@ def test_times_of_day_are_written_in_the_readers_time_zone(
         assert page.locator("table.lives time").inner_text() == date(START, locale, nepal)
         assert page.locator("table.lives time").get_attribute("datetime") == "2025-06-15T15:06:40Z"
         page.locator("table.lives a").click()
-        page.wait_for_selector("#chart")
+        chart_ready(page)
         assert page.locator("#live-date time").inner_text() == date(START, locale, nepal)
         assert date(START, locale, nepal) in page.title()
         moments = page.locator("#moments li")
