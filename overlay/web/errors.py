@@ -127,4 +127,4 @@ def json_error_response(
 
 def not_found_text(request: web.Request, code: str, **values: int | str) -> NoReturn:
     """Stop the request with a 404 page of one line, in the page's language (a widget or live that does not exist)."""
-    raise web.HTTPNotFound(text=said(request, code, **values))
+    raise web.HTTPNotFound(text=said(request, code, **values), headers={"X-Content-Type-Options": "nosniff"})
