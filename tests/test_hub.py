@@ -411,7 +411,10 @@ async def test_each_client_chooses_its_frame_rate(server: TestServer, source: Dr
     assert states["10"] < states["30"] < states["60"]
 
 
-@pytest.mark.parametrize("query", ["fps=0", "fps=61", "fps=abc", "fps=", "events=yes", "foo=1", "token=abc"])
+# (fps=²: a digit to str.isdigit, not to int(), which said "invalid literal for int() with base 10")
+@pytest.mark.parametrize(
+    "query", ["fps=0", "fps=61", "fps=abc", "fps=", "fps=%C2%B2", "events=yes", "foo=1", "token=abc"]
+)
 async def test_a_wrong_subscription_is_refused_with_what_is_valid(server: TestServer, query: str) -> None:
     with pytest.raises(websockets.InvalidStatus) as refused:
         async with websockets.connect(ws_url(server) + "?" + query):

@@ -25,7 +25,8 @@ def subscription(query: Mapping[str, str]) -> tuple[int | None, bool]:
     fps: int | None = None
     if "fps" in query:
         raw = query["fps"]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_FPS:
+        # (ASCII: `²` is a digit to isdigit() but not to int())
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_FPS:
             raise ValueError(f"fps={raw!r}: give a whole number of frames per second from 1 to {MAX_FPS}")
         fps = int(raw)
     events = query.get("events", "1")
