@@ -411,13 +411,29 @@ async def test_each_client_chooses_its_frame_rate(server: TestServer, source: Dr
     assert states["10"] < states["30"] < states["60"]
 
 
-@pytest.mark.parametrize("query", ["fps=0", "fps=61", "fps=abc", "fps=", "events=yes", "foo=1", "token=abc"])
+# (fps=²: a digit to str.isdigit, not to int(), which said "invalid literal for int() with base 10")
+@pytest.mark.parametrize(
+    "query", ["fps=0", "fps=61", "fps=abc", "fps=", "fps=%C2%B2", "events=yes", "foo=1", "token=abc"]
+)
 async def test_a_wrong_subscription_is_refused_with_what_is_valid(server: TestServer, query: str) -> None:
     with pytest.raises(websockets.InvalidStatus) as refused:
         async with websockets.connect(ws_url(server) + "?" + query):
             pass
     assert refused.value.response.status_code == 400
     assert b"give" in refused.value.response.body
+
+
+async def test_a_handshake_with_a_key_that_is_not_ascii_is_a_400_not_a_500(server: TestServer) -> None:
+    # aiohttp's handshake raised ValueError (base64 of a non-ASCII text): a 500 and an ERROR traceback in the log.
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(
+        b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: \xff\xff\r\n\r\n"
+    )
+    status = await asyncio.wait_for(reader.readline(), 10)
+    writer.close()
+    await writer.wait_closed()
+    assert status.startswith(b"HTTP/1.1 400 ")
 
 
 async def test_with_nobody_connected_likes_do_not_wake_the_ticker_but_a_new_client_gets_them() -> None:

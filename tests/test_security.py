@@ -6,6 +6,7 @@ whether by DNS rebinding (a foreign Host), a cross-site request (a foreign Origi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -120,6 +121,21 @@ async def test_a_host_listed_in_the_config_is_welcome(source: DrivenSource, tmp_
                 "code": "host_not_allowed",
             },
         )
+
+
+async def test_a_host_that_is_not_utf8_gets_its_403_not_a_500(app_server: TestServer) -> None:
+    # aiohttp reads header bytes that are not UTF-8 as lone surrogates, which the answer's UTF-8 could not encode:
+    # a 500, and an ERROR with its traceback in the log for each such request any local program sends.
+    reader, writer = await asyncio.open_connection("127.0.0.1", app_server.port)
+    writer.write(b"GET /api/state HTTP/1.1\r\nHost: evil\xff.com\r\nConnection: close\r\n\r\n")
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 403 ")
+    said = json.loads(body)
+    assert said["code"] == "host_not_allowed"
+    assert "evil\\udcff.com" in said["error"]  # (the byte shown as an escape)
 
 
 def test_a_wildcard_host_is_refused_with_what_to_write() -> None:

@@ -149,3 +149,19 @@ async def test_unknown_widget_is_a_404_naming_the_valid_ones(server: TestServer)
     assert "goal" in said
     async with aiohttp.ClientSession() as session, session.get(http_url(server, "/widgets/nope?locale=en")) as response:
         assert (await response.text()).startswith("No widget named 'nope'. Try: ")
+
+
+@pytest.mark.parametrize("suffix", ["", "/options"])
+async def test_an_unknown_widget_name_is_written_back_as_it_came_not_decoded(server: TestServer, suffix: str) -> None:
+    # As for any mistyped address: a crafted link cannot make the page say other lines or reverse its words.
+    crafted = "x%0AFaites%20ceci%E2%80%AE"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(http_url(server, f"/widgets/{crafted}{suffix}")) as response,
+    ):
+        assert response.status == 404
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        text = await response.text()
+    assert text.startswith(f"Aucun widget «\u00a0{crafted}\u00a0». Widgets\u202f: ")
+    assert "\n" not in text
+    assert "\u202e" not in text

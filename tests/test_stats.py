@@ -10,14 +10,17 @@ import logging
 import random
 import re
 import sqlite3
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,6 +46,8 @@ from overlay.stats import (
 )
 from overlay.store import FILENAME, LiveRecord, Store
 from overlay.web import create_app
+from overlay.web import stats as web_stats
+from overlay.web.app import make_runner
 from overlay.web.keys import BUS, CONTROL_TOKEN, ENGINE, PERSISTER
 from overlay.web.stats import LABELS, chart
 from tests.conftest import DrivenSource, ServerThread, http_url, make_config
@@ -590,3 +595,74 @@ async def test_the_demo_plays_the_live_it_is_told_to_join() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert [(e.room_id, e.total) for e in started] == [("demo-resumed", 12_345), ("demo-new", 0)]
+
+
+async def test_stats_are_built_one_at_a_time_and_not_for_a_reader_who_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A page of another site may navigate a window it opened to /stats/1 again and again (navigations pass, as
+    # links do): each navigation drops the one before, whose build went on regardless, and builds had no bound.
+    store = Store(tmp_path / FILENAME).open()
+    likes = {second: 2 for second in range(600)}
+    store.write([LiveRecord(id=1, room_id="r", source="test", started_at=1_750_000_000.0, seconds=600, likes=likes)], 0)
+    store.close()
+    builds, release, first_building = 0, threading.Event(), threading.Event()
+
+    def counted_analyse(*args: Any) -> Any:
+        nonlocal builds
+        builds += 1
+        if builds == 1:  # the first reader's build takes its time
+            first_building.set()
+            release.wait(10)
+        return analyse(*args)
+
+    monkeypatch.setattr(web_stats, "analyse", counted_analyse)
+    app = create_app(CONFIG, source=DrivenSource(), data_dir=tmp_path)
+    begun, ended = 0, 0
+    all_begun, all_ended = asyncio.Event(), asyncio.Event()
+
+    @web.middleware
+    async def counting(request: web.Request, handler: Any) -> web.StreamResponse:
+        """The stats requests the server has begun and ended: the first reader's, five who leave, one after."""
+        nonlocal begun, ended
+        begun += 1
+        if begun == 6:
+            all_begun.set()
+        try:
+            r = await handler(request)
+            print("END", request.path_qs, r.status, builds)
+            return r
+        except BaseException as e:
+            print("EXC", request.path_qs, repr(e), builds)
+            raise
+        finally:
+            ended += 1
+            if ended == 7:
+                all_ended.set()
+
+    app.middlewares.append(counting)
+    # The runner the server runs with: aiohttp's TestServer cancels a handler whose client leaves; the server does not.
+    runner = make_runner(app)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        async with aiohttp.ClientSession() as session:
+            first = asyncio.create_task(session.get(f"{url}/stats/1"))
+            assert await asyncio.to_thread(first_building.wait, 10)
+            leaving = [await asyncio.open_connection("127.0.0.1", runner.addresses[0][1]) for _ in range(5)]
+            for n, (_, writer) in enumerate(leaving):
+                writer.write(f"GET /stats/1?n={n} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            await asyncio.wait_for(all_begun.wait(), 10)  # the server has all five requests...
+            for _, writer in leaving:  # ...whose readers leave
+                writer.close()
+                await writer.wait_closed()
+            release.set()
+            async with await first as response:
+                assert response.status == 200
+            async with session.get(f"{url}/stats/1.json") as response:  # the next reader is served
+                assert response.status == 200
+            await asyncio.wait_for(all_ended.wait(), 10)
+    finally:
+        await runner.cleanup()
+    assert builds == 2  # the first reader's and the last one's: none for the five who left

@@ -117,6 +117,16 @@ def test_hostile_colour_cannot_paint_the_background(tab: WidgetPage, server_thre
     assert background(page) == ["rgba(0, 0, 0, 0)", "rgba(0, 0, 0, 0)"]
 
 
+def test_an_url_option_named_like_a_built_in_of_javascript_objects_is_ignored(
+    tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    # `"toString" in CHOICES` is true (inherited): its `.includes` was undefined, and the page's script stopped there.
+    server_thread.push(*VIEWERS)
+    page = tab.open(server_thread, "/widgets/counter?toString=1&constructor=x&__proto__=y&accent=%2300ff00")
+    page.wait_for_function(DRAWN["counter"])
+    assert page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--accent')") == "#00ff00"
+
+
 @pytest.mark.parametrize("theme", ["tiktok", "minimal", "neon"])
 def test_custom_css_file(tab: WidgetPage, tmp_path: Path, theme: str) -> None:
     css = tmp_path / "mine.css"

@@ -90,8 +90,14 @@ def said(request: web.Request, code: str, **values: int | str) -> str:
     """`code`'s message in the request's language, `values` filled in (whole numbers written for that language)."""
     locale = page_locale(request)
     return MESSAGES[locale][code].format(
-        **{k: format_number(v, locale) if isinstance(v, int) else v for k, v in values.items()}
+        **{k: format_number(v, locale) if isinstance(v, int) else _writable(v) for k, v in values.items()}
     )
+
+
+def _writable(text: str) -> str:
+    """`text` as UTF-8 can write it: aiohttp reads a header's bytes that are not UTF-8 (a Host of `\\xff`) as lone
+    surrogates, which made the answer a 500 (and an ERROR with a traceback in the log); they are shown as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def one_of(request: web.Request, names: list[str]) -> str:
@@ -127,4 +133,4 @@ def json_error_response(
 
 def not_found_text(request: web.Request, code: str, **values: int | str) -> NoReturn:
     """Stop the request with a 404 page of one line, in the page's language (a widget or live that does not exist)."""
-    raise web.HTTPNotFound(text=said(request, code, **values))
+    raise web.HTTPNotFound(text=said(request, code, **values), headers={"X-Content-Type-Options": "nosniff"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,4 +28,5 @@ BUS = web.AppKey("bus", Bus)
 HUB = web.AppKey("hub", Hub)
 SOURCE = web.AppKey("source", Source)
 PERSISTER = web.AppKey("persister", Persister)  # the live history (store) and its flush loop
+STATS_TURN = web.AppKey("stats_turn", asyncio.Lock)  # the stats pages and exports are built one at a time (stats.py)
 SOCKETS: web.AppKey[set[AiohttpPeer]] = web.AppKey("sockets")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +94,12 @@ async def index(request: web.Request) -> web.Response:
 
 
 def _widget_spec(request: web.Request) -> Widget:
-    spec = WIDGETS.get(request.match_info["name"])
+    name = request.match_info["name"]
+    spec = WIDGETS.get(name)
     if spec is None:
-        not_found_text(request, "no_widget", name=request.match_info["name"], widgets=", ".join(WIDGETS))
+        # Written back %-encoded, as the router's own 404 does: a crafted link cannot add lines or reverse words.
+        shown = urllib.parse.quote(name, safe="!$&'()*+,;=:@~")[:200]
+        not_found_text(request, "no_widget", name=shown, widgets=", ".join(WIDGETS))
     return spec
 
 

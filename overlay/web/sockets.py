@@ -25,7 +25,8 @@ def subscription(query: Mapping[str, str]) -> tuple[int | None, bool]:
     fps: int | None = None
     if "fps" in query:
         raw = query["fps"]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_FPS:
+        # (ASCII: `²` is a digit to isdigit() but not to int())
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_FPS:
             raise ValueError(f"fps={raw!r}: give a whole number of frames per second from 1 to {MAX_FPS}")
         fps = int(raw)
     events = query.get("events", "1")
@@ -96,6 +97,10 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         fps, events = subscription(request.query)
     except ValueError as error:
         return web.json_response({"error": str(error)}, status=400)
+    # aiohttp's handshake decodes the key with base64, which raises on a non-ASCII one: a 500, and an ERROR with a
+    # traceback in the log for each such request any local program sends. (Browsers send 24 base64 characters.)
+    if not request.headers.get("Sec-WebSocket-Key", "").isascii():
+        return web.json_response({"error": "Sec-WebSocket-Key: not a websocket key"}, status=400)
     # Per-message deflate off: frames are small, and compression halves throughput for nothing.
     ws = web.WebSocketResponse(heartbeat=20, compress=False, max_msg_size=4096, writer_limit=WRITE_BUFFER)
     await ws.prepare(request)

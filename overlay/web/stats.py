@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import logging
 import math
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 
@@ -26,7 +28,7 @@ from overlay.sources.base import Simulated
 from overlay.stats import BUCKET_SECONDS, Analysis, Outage, analyse
 from overlay.web.control import NO_STORE
 from overlay.web.errors import not_found_text
-from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE
+from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE, STATS_TURN
 from overlay.web.language import page_locale
 from overlay.web.pages import render_page_in_thread, running_config
 from overlay.web.security import check_control
@@ -182,11 +184,33 @@ BAND_MIN = 4  # a 60-second challenge on a 12-hour chart is 1.2 units wide: too 
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/stats", lives_page, name="stats")
-    app.router.add_get(r"/stats/{id:\d+}", live_page, name="stats_live")
-    app.router.add_get(r"/stats/{id:\d+}.csv", live_csv)
-    app.router.add_get(r"/stats/{id:\d+}.json", live_json)
+    app[STATS_TURN] = asyncio.Lock()
+    app.router.add_get("/stats", one_at_a_time(lives_page), name="stats")
+    app.router.add_get(r"/stats/{id:\d+}", one_at_a_time(live_page), name="stats_live")
+    app.router.add_get(r"/stats/{id:\d+}.csv", one_at_a_time(live_csv))
+    app.router.add_get(r"/stats/{id:\d+}.json", one_at_a_time(live_json))
     app.router.add_post("/api/lives/new", new_live)
+
+
+def one_at_a_time(
+    handler: Callable[[web.Request], Awaitable[web.Response]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Build the stats pages and exports one at a time, and none for a reader who has gone meanwhile.
+
+    aiohttp goes on with a request whose reader has left (a reload, a click elsewhere), so its build runs in full,
+    and nothing bounded them: a page of another site may navigate a window it opened to /stats/1 again and again
+    (navigations pass `foreign_page_guard`, as links do), each a 12-hour live's build (~0.3 s of a core), queued
+    faster than they are made, with the widgets' scripts waiting behind them for a worker thread.
+    """
+
+    @functools.wraps(handler)
+    async def in_turn(request: web.Request) -> web.Response:
+        async with request.app[STATS_TURN]:
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=503, text="the reader has gone")  # (never sent)
+            return await handler(request)
+
+    return in_turn
 
 
 # -- formatting ------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ const Overlay = (() => {
   /** Whether a URL option can stand in for the config's: a misspelt ?theme=neom, ?count=abc or ?accent=rouge is
    *  ignored, as the server ignores it. Kept, it would hide the config's value and every later edit of it. */
   function fitsUrl(key, value, fresh) {
-    if (key in CHOICES) return CHOICES[key].includes(value);
+    // (Own keys only: `"toString" in CHOICES` is true, and ?toString=1 stopped every page's script here.)
+    if (Object.prototype.hasOwnProperty.call(CHOICES, key)) return CHOICES[key].includes(value);
     if (typeof fresh[key] === "number") return value.trim() !== "" && Number.isFinite(Number(value));
     if (COLOURS.includes(key)) return value === "" || CSS.supports("color", value);
     return true;
