@@ -30,9 +30,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(BIN)/python server.py $(ARGS)
 
-## test: lint, type-check, then the whole test suite (unit, integration, browser)
+## test: lint, type-check, then the whole test suite (unit, integration, browser), one worker per core
+## (a test file stays on one worker: its server and browser are shared); one file: make test PYTEST_ARGS=tests/test_hub.py
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
