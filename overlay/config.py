@@ -487,6 +487,13 @@ class Config(_Strict):
         line = self._lines.get(key)
         return f"{self._origin}:{line}" if line else self._origin
 
+    @field_validator("challenges", "rhythm_rules", mode="before")
+    @classmethod
+    def _nothing_listed(cls, value: Any) -> Any:
+        """`challenges:` with every entry commented out (a "toggle comment" on the entries leaves the key) is an
+        empty value in YAML: none, as when the key is left out, not a refusal to start."""
+        return [] if value is None else value
+
     @model_validator(mode="before")
     @classmethod
     def _default_goal_in_its_language(cls, data: Any) -> Any:

@@ -36,6 +36,25 @@ def test_the_default_goal_is_said_in_the_configs_language() -> None:
     assert parse_config("locale: en\n", "config.yaml").goals.steps[0].label == "10,000 likes together!"
 
 
+def test_a_list_whose_entries_are_all_commented_out_is_empty() -> None:
+    # What an editor's "toggle comment" on the shipped entries leaves: the keys alone, which YAML reads as empty.
+    config = parse_config(
+        textwrap.dedent(
+            """\
+            challenges:                 # started from the control page
+            #  - id: explose
+            #    text: "Faites exploser le compteur !"
+            rhythm_rules:
+            #  - challenge: explose
+            #    below_per_minute: 300
+            """
+        ),
+        "config.yaml",
+    )
+    assert config.challenges == []
+    assert config.rhythm_rules == []
+
+
 @pytest.mark.parametrize("text", ["", "\n  \n", "# rien\n\n  # toujours rien\n", "\ufeff", "\ufeff# rien\n"])
 def test_an_empty_file_is_refused_when_asked_as_on_a_live_reload(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.yaml"
