@@ -28,12 +28,16 @@ const Overlay = (() => {
     variant: ["bar", "thermometer", "ring", "stacked"],
     basis: ["total", "session"],
   };
+  // List options, written "a,b" in the URL: every item must be one of these.
+  const LISTS = { kinds: ["follow", "share", "gift"] };
   const COLOURS = ["text_color", "accent", "accent_2"];
 
   /** Whether a URL option can stand in for the config's: a misspelt ?theme=neom, ?count=abc or ?accent=rouge is
    *  ignored, as the server ignores it. Kept, it would hide the config's value and every later edit of it. */
   function fitsUrl(key, value, fresh) {
     if (key in CHOICES) return CHOICES[key].includes(value);
+    // (?kinds=folow or the French words would leave the activity feed empty for good, saying nothing.)
+    if (key in LISTS) return value.split(",").every((item) => LISTS[key].includes(item.trim()));
     if (typeof fresh[key] === "number") return value.trim() !== "" && Number.isFinite(Number(value));
     if (COLOURS.includes(key)) return value === "" || CSS.supports("color", value);
     return true;
