@@ -238,6 +238,9 @@ const Overlay = (() => {
 
   const optionHooks = [];
   let configVersion = options.config_version ?? null; // null: not a widget page (index, control)
+  // As the server reads ?locale= (`en-US` is `en`; an unknown one is the config's).
+  const asked = (new URLSearchParams(location.search).get("locale") || "").toLowerCase().split(/[-_]/)[0];
+  const followsConfig = !["fr", "en"].includes(asked);
   let fetching = 0;
 
   /** Call `hook()` after a config edit changed the options or the custom CSS: re-read Overlay.options and
@@ -406,6 +409,12 @@ const Overlay = (() => {
           return;
         }
         if (data.type === "state") {
+          // The index and control pages are written in the config's language, unless their URL asks for one: after
+          // an edit of `locale` they are written again (a widget redraws itself in place, `configChanged`).
+          if (configVersion === null && followsConfig && data.state.locale && data.state.locale !== options.locale) {
+            location.reload();
+            return;
+          }
           configChanged(data.state.config);
           if (handlers.state) handlers.state(data.state);
           // For tests and curious creators: "live" once the current state is on screen.
