@@ -315,7 +315,7 @@ class ThemeSettings(_Strict):
         "",
         max_length=500,
         description="Path of your own CSS file, loaded after the theme (relative to the folder the server "
-        "runs from). Read again each time a widget loads.",
+        "runs from; a file that is not there is refused, naming the line). Read again each time a widget loads.",
     )
 
 
@@ -486,6 +486,13 @@ class Config(_Strict):
         """`config.yaml:14` for a dotted key such as `goals.steps[1].label` (the file alone when unknown)."""
         line = self._lines.get(key)
         return f"{self._origin}:{line}" if line else self._origin
+
+    @field_validator("challenges", "rhythm_rules", mode="before")
+    @classmethod
+    def _nothing_listed(cls, value: Any) -> Any:
+        """`challenges:` with every entry commented out (a "toggle comment" on the entries leaves the key) is an
+        empty value in YAML: none, as when the key is left out, not a refusal to start."""
+        return [] if value is None else value
 
     @model_validator(mode="before")
     @classmethod
@@ -683,7 +690,14 @@ def load_config(path: str | Path | None = None, *, empty_is_default: bool = True
         raise ConfigError(Problem(name, "", "unreadable", {"reason": str(exc)})) from None
     if not empty_is_default and _is_empty(text):
         raise ConfigError(Problem(name, "", "empty_on_reload"))
-    return parse_config(text, name)
+    config = parse_config(text, name)
+    # Checked here, where the file is read, not in the schema: a misspelt path would otherwise leave every widget in
+    # the built-in theme with nothing said (at start, or on the pages after a save).
+    css = config.theme.custom_css
+    if css and not Path(css).is_file():
+        key = "theme.custom_css"
+        raise ConfigError(Problem(config.where(key), key, "css_not_found", {"path": str(Path(css).absolute())}))
+    return config
 
 
 def _is_empty(text: str) -> bool:

@@ -171,6 +171,9 @@ TEXTS: dict[Locale, dict[str, str]] = {
             "the tiktok source needs your handle: --user @moncompte, or tiktok.unique_id in config.yaml"
         ),
         "replay_needs_file": "the replay source needs a recording: --replay FILE, or replay.file in config.yaml",
+        "css_not_found": (
+            'file not found: {path}; fix the path (relative to the folder the server runs from), or write "" for none'
+        ),
     },
     "fr": {
         "file_not_found": "fichier introuvable (copiez le config.yaml du projet, ou indiquez le vôtre avec --config)",
@@ -329,6 +332,10 @@ TEXTS: dict[Locale, dict[str, str]] = {
         ),
         "replay_needs_file": (
             "la source replay a besoin d'un enregistrement : --replay FICHIER, ou replay.file dans config.yaml"
+        ),
+        "css_not_found": (
+            "fichier introuvable : {path} ; corrigez le chemin (relatif au dossier où le serveur est lancé), "
+            'ou écrivez "" pour aucun'
         ),
     },
 }

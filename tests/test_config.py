@@ -36,6 +36,48 @@ def test_the_default_goal_is_said_in_the_configs_language() -> None:
     assert parse_config("locale: en\n", "config.yaml").goals.steps[0].label == "10,000 likes together!"
 
 
+def test_a_custom_css_file_that_is_not_there_is_named_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without this, a misspelt path left the widgets in the built-in theme with nothing said at start, on the
+    # index page or after a save: only a console line in English each time a widget loaded.
+    monkeypatch.chdir(tmp_path)  # a relative path starts from the folder the server runs from
+    path = tmp_path / "config.yaml"
+    path.write_text('locale: fr\ntheme:\n  name: neon\n  custom_css: "mon-theme.css"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    looked = tmp_path / "mon-theme.css"
+    assert caught.value.say("fr") == (
+        f"{path}:4 : theme.custom_css : fichier introuvable : {looked} ; corrigez le chemin (relatif au dossier "
+        'où le serveur est lancé), ou écrivez "" pour aucun'
+    )
+    assert caught.value.say("en") == (
+        f"{path}:4: theme.custom_css: file not found: {looked}; fix the path (relative to the folder the server "
+        'runs from), or write "" for none'
+    )
+    (tmp_path / "mon-theme.css").write_text(":root { --accent: lime; }\n", encoding="utf-8")
+    assert load_config(path).theme.custom_css == "mon-theme.css"
+
+
+def test_a_list_whose_entries_are_all_commented_out_is_empty() -> None:
+    # What an editor's "toggle comment" on the shipped entries leaves: the keys alone, which YAML reads as empty.
+    config = parse_config(
+        textwrap.dedent(
+            """\
+            challenges:                 # started from the control page
+            #  - id: explose
+            #    text: "Faites exploser le compteur !"
+            rhythm_rules:
+            #  - challenge: explose
+            #    below_per_minute: 300
+            """
+        ),
+        "config.yaml",
+    )
+    assert config.challenges == []
+    assert config.rhythm_rules == []
+
+
 @pytest.mark.parametrize("text", ["", "\n  \n", "# rien\n\n  # toujours rien\n", "\ufeff", "\ufeff# rien\n"])
 def test_an_empty_file_is_refused_when_asked_as_on_a_live_reload(tmp_path: Path, text: str) -> None:
     path = tmp_path / "config.yaml"

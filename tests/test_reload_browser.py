@@ -128,6 +128,29 @@ def test_the_control_and_index_pages_show_an_invalid_edit_until_it_is_fixed(
     assert page.locator("#config-restart").is_visible()
 
 
+def test_the_control_and_index_pages_follow_a_locale_edit_unless_they_asked_for_theirs(
+    tab: WidgetPage, watched: ServerThread, config_file: Path
+) -> None:
+    # Written in the config's language when opened: after `locale: en` they went on in French, the control dock's
+    # status, numbers and buttons included, until reloaded by hand.
+    page = tab.open(watched, "/control")
+    index = page.context.new_page()
+    index.goto(watched.url + "/")
+    asked = page.context.new_page()
+    asked.goto(watched.url + "/control?locale=fr")
+    asked.wait_for_selector('html[data-overlay="live"]', state="attached")
+    asked.evaluate("window.sameDocument = true")
+
+    config_file.write_text(CONFIG.replace("locale: fr", "locale: en"), encoding="utf-8")
+    page.wait_for_selector('html[lang="en"]', state="attached")
+    wait_text(page, "#current-text", "No challenge running")
+    index.wait_for_selector('html[lang="en"]', state="attached")
+    assert asked.evaluate("window.sameDocument") is True  # ?locale=fr: French it stays
+    assert asked.locator("html").get_attribute("lang") == "fr"
+    index.close()
+    asked.close()
+
+
 @pytest.mark.parametrize("name", ["goal", "counter", "rhythm", "hearts", "toplikers", "activity", "challenge"])
 def test_every_widget_redraws_in_a_new_locale_and_theme(
     tab: WidgetPage, watched: ServerThread, config_file: Path, name: str

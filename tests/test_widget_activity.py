@@ -56,6 +56,18 @@ def test_kinds_max_and_toasts_leave(tab: WidgetPage, server_thread: ServerThread
     page.wait_for_function("() => document.querySelectorAll('.toast').length === 0")
 
 
+@pytest.mark.parametrize("kinds", ["folow", "abonnement,partage,cadeau", "follow,gifts", ""])
+def test_kinds_the_widget_cannot_use_are_ignored_not_a_silent_widget(
+    tab: WidgetPage, server_thread: ServerThread, kinds: str
+) -> None:
+    # A typo or the French words in the Browser Source's URL: the config's kinds apply (every kind here), as for
+    # any option the widget cannot use; before, no toast ever showed and nothing said why.
+    page = tab.open(server_thread, f"/widgets/activity?kinds={kinds}")
+    server_thread.push(Follow(user=User(id="1", nickname="Léa")), Share(user=User(id="2", nickname="Hugo")))
+    page.wait_for_function("() => document.querySelectorAll('.toast').length === 2")
+    assert toasts(page) == ["Léa s'abonne", "Hugo partage le live"]
+
+
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: without isolation, everything after it in the line is drawn backwards
 LONGEST = "Mégane_la_plus_grande_fan_2024"  # 30 characters, TikTok's longest nickname
 

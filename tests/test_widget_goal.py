@@ -235,6 +235,19 @@ def test_goal_query_pins_one_goal(tab: WidgetPage, server_thread: ServerThread) 
     assert page.locator("#goal").get_attribute("data-goal") == "main"
 
 
+def test_an_unknown_pinned_goal_follows_the_ladder_instead_of_leaving_the_source_empty(
+    tab: WidgetPage, server_thread: ServerThread
+) -> None:
+    # A typo in the Browser Source's URL, or a goal id renamed in config.yaml since: the README's rule for a value
+    # the widget cannot use (it is ignored), not a blank source on the live.
+    server_thread.push(like(500))
+    page = tab.open(server_thread, "/widgets/goal?goal=principal")
+    wait_text(page, "#goal-count", "500")
+    assert page.locator("#goal").is_visible()
+    assert page.locator("#goal-label").text_content() == "1 000 likes ensemble !"
+    assert page.locator("#goal-step").text_content() == "1/2"
+
+
 def test_reconnects_after_a_server_restart_without_showing_zeros(tab: WidgetPage, tmp_path: Path) -> None:
     first = ServerThread(make_config(), tmp_path / "data").start()
     try:

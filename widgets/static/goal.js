@@ -4,7 +4,7 @@
  * shown values toward it and writes the DOM once per frame at most, whatever the like rate,
  * then sleeps until the next message.
  * The bar moves with transform: scaleX (compositor only, no layout) to stay at 60 fps.
- * With ?goal=ID the widget stays on that goal instead of following the ladder.
+ * With ?goal=ID the widget stays on that goal instead of following the ladder (an unknown ID is ignored).
  * ?variant=bar|thermometer|ring|stacked (or widgets.goal.variant) picks the drawing; stacked
  * shows every step of the ladder at once, and the running goal once past them.
  * Texts that could outgrow their source (the thermometer's and ring's numbers, the stacked rows) are
@@ -48,7 +48,9 @@
   function pick(state) {
     if (!pinned) return state.goal;
     const found = (state.goals || []).find((g) => g.id === pinned);
-    if (!found) return null;
+    // An id that is not (or no longer) one of goals.steps, a typo or a goal renamed in config.yaml, is ignored as
+    // any option the widget cannot use: the ladder's goal, not an empty source on the live.
+    if (!found) return state.goal;
     return {
       id: found.id,
       label: found.label,

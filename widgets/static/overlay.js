@@ -28,13 +28,18 @@ const Overlay = (() => {
     variant: ["bar", "thermometer", "ring", "stacked"],
     basis: ["total", "session"],
   };
+  // List options, written "a,b" in the URL: every item must be one of these.
+  const LISTS = { kinds: ["follow", "share", "gift"] };
   const COLOURS = ["text_color", "accent", "accent_2"];
 
   /** Whether a URL option can stand in for the config's: a misspelt ?theme=neom, ?count=abc or ?accent=rouge is
    *  ignored, as the server ignores it. Kept, it would hide the config's value and every later edit of it. */
   function fitsUrl(key, value, fresh) {
     // (Own keys only: `"toString" in CHOICES` is true, and ?toString=1 stopped every page's script here.)
-    if (Object.prototype.hasOwnProperty.call(CHOICES, key)) return CHOICES[key].includes(value);
+    const own = (table) => Object.prototype.hasOwnProperty.call(table, key);
+    if (own(CHOICES)) return CHOICES[key].includes(value);
+    // (?kinds=folow or the French words would leave the activity feed empty for good, saying nothing.)
+    if (own(LISTS)) return value.split(",").every((item) => LISTS[key].includes(item.trim()));
     if (typeof fresh[key] === "number") return value.trim() !== "" && Number.isFinite(Number(value));
     if (COLOURS.includes(key)) return value === "" || CSS.supports("color", value);
     return true;
@@ -235,6 +240,9 @@ const Overlay = (() => {
 
   const optionHooks = [];
   let configVersion = options.config_version ?? null; // null: not a widget page (index, control)
+  // As the server reads ?locale= (`en-US` is `en`; an unknown one is the config's).
+  const asked = (new URLSearchParams(location.search).get("locale") || "").toLowerCase().split(/[-_]/)[0];
+  const followsConfig = !["fr", "en"].includes(asked);
   let fetching = 0;
 
   /** Call `hook()` after a config edit changed the options or the custom CSS: re-read Overlay.options and
@@ -403,6 +411,12 @@ const Overlay = (() => {
           return;
         }
         if (data.type === "state") {
+          // The index and control pages are written in the config's language, unless their URL asks for one: after
+          // an edit of `locale` they are written again (a widget redraws itself in place, `configChanged`).
+          if (configVersion === null && followsConfig && data.state.locale && data.state.locale !== options.locale) {
+            location.reload();
+            return;
+          }
           configChanged(data.state.config);
           if (handlers.state) handlers.state(data.state);
           // For tests and curious creators: "live" once the current state is on screen.
