@@ -12,6 +12,7 @@ import pytest
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from hypothesis import settings
 
 import overlay.sources.tiktok_import  # noqa: F401  (first: TikTokLive imported as the server imports it)
 from overlay.config import Config, load_config, parse_config
@@ -19,6 +20,11 @@ from overlay.events import Event
 from overlay.sources import Emit
 from overlay.web import create_app
 from overlay.web.app import make_runner
+
+# No time limit per example: timing limits belong in the benchmarks, and one worker of a busy machine can take
+# 400 ms for what takes 10 (Hypothesis's default deadline is 200 ms).
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 BASE_CONFIG: dict[str, Any] = {
     "goals": {
