@@ -7,6 +7,7 @@ reading them is a creator minutes before going live, not a Python developer.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import ipaddress
 import json
 import re
@@ -43,7 +44,7 @@ from overlay.config_errors import (
     ungrouped,
 )
 from overlay.config_errors import ConfigError as ConfigError  # raised by load_config: importable from here
-from overlay.i18n import Locale, text
+from overlay.i18n import LOCALES, Locale, OwnText, text
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -103,6 +104,47 @@ def _colour(value: str) -> str:
 Colour = Annotated[str, AfterValidator(_colour)]
 # A number that is not a count (a random seed, any size).
 AnyWholeNumber = Annotated[int, BeforeValidator(_whole)]
+
+
+@dataclasses.dataclass(frozen=True)
+class _OwnTextRule:
+    """The checks of a creator's on-screen text, as `str` with `min_length` and `max_length` would make them, for a
+    plain text and for each language's text of a mapping (`{fr: "...", en: "..."}`), which is never empty."""
+
+    min_length: int
+    max_length: int
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            self._check(value, (), self.min_length)
+            return value
+        if not value:
+            raise Invalid("texts_empty", languages=list(LOCALES))
+        for language, written in value.items():
+            if language not in LOCALES:
+                raise Invalid("text_language", at=(language,), language=language, languages=list(LOCALES))
+            self._check(written, (language,), 1)  # (a language with nothing to say is left out)
+        return value
+
+    def _check(self, written: Any, at: Loc, min_length: int) -> None:
+        # pydantic's own kinds, so they are said as they are for any text (`label: 2024-01-01`: to be quoted).
+        if not isinstance(written, str):
+            raise Invalid("string_type", at=at, input=written)
+        if len(written) < min_length:
+            raise Invalid("string_too_short", at=at, input=written, min_length=min_length)
+        if len(written) > self.max_length:
+            raise Invalid("string_too_long", at=at, input=written, max_length=self.max_length)
+
+
+def _own_text(min_length: int, max_length: int) -> BeforeValidator:
+    return BeforeValidator(_OwnTextRule(min_length, max_length))
+
+
+# Text the creator writes for the screen: one text shown in every language, or a text per language.
+Label = Annotated[OwnText, _own_text(1, 200)]
+Prompt = Annotated[OwnText, _own_text(1, 300)]
+OptionalLabel = Annotated[OwnText, _own_text(0, 200)]  # "": a built-in text
+OptionalPrompt = Annotated[OwnText, _own_text(0, 300)]
 
 
 class ServerSettings(_Strict):
@@ -242,7 +284,7 @@ class GoalStep(_Strict):
     """One like goal. Targets count from the start of the live, so they must increase."""
 
     id: str = Field(pattern=ID_PATTERN, description="Short name, used in URLs (?goal=ID).")
-    label: str = Field(min_length=1, max_length=200, description="On-screen text of the goal.")
+    label: Label = Field(description="On-screen text of the goal (or a text per language, see `locale`).")
     target: WholeNumber = Field(gt=0, description="Like count to reach.")
 
 
@@ -252,15 +294,19 @@ class GoalsAfter(_Strict):
     every: WholeNumber | None = Field(
         10_000, gt=0, description="Keep going: a new goal every N likes. null: stay on the last goal."
     )
-    label: str = Field("", max_length=200, description="Label of those goals; {target} is replaced. Empty: a default.")
+    label: OptionalLabel = Field(
+        "", description="Label of those goals; {target} is replaced. Empty: a default (in the config's language)."
+    )
 
     @field_validator("label")
     @classmethod
-    def _placeholders(cls, value: str) -> str:
+    def _placeholders(cls, value: OwnText) -> OwnText:
         # Only {target} is filled in: any other {...} would reach the screen as written.
-        other = next((found for found in re.findall(r"\{[^{}]*\}", value) if found != "{target}"), None)
-        if other is not None:
-            raise Invalid("then_label_placeholder", placeholder=other)
+        texts = {(): value} if isinstance(value, str) else {(language,): written for language, written in value.items()}
+        for at, written in texts.items():  # (each language's text of a mapping)
+            other = next((found for found in re.findall(r"\{[^{}]*\}", written) if found != "{target}"), None)
+            if other is not None:
+                raise Invalid("then_label_placeholder", at=at, placeholder=other)
         return value
 
 
@@ -395,7 +441,7 @@ class ChallengeSettings(_Strict):
     """A challenge the creator triggers live (see the control page)."""
 
     id: str = Field(pattern=ID_PATTERN, description="Short name, used in the API.")
-    text: str = Field(min_length=1, max_length=300, description="On-screen prompt.")
+    text: Prompt = Field(description="On-screen prompt (or a text per language, see `locale`).")
     target: WholeNumber | None = Field(None, gt=0, description="Likes to reach during the challenge.")
     duration: WholeNumber | None = Field(None, gt=0, le=3600, description="Seconds before the challenge ends.")
     hotkey: str | None = Field(
@@ -403,8 +449,8 @@ class ChallengeSettings(_Strict):
         max_length=20,
         description="Key on the control page that starts it: one character, or a key name such as F1 (not Escape).",
     )
-    success_text: str = Field("", max_length=300, description="Shown when the target is reached.")
-    failure_text: str = Field("", max_length=300, description="Shown when time runs out.")
+    success_text: OptionalPrompt = Field("", description="Shown when the target is reached. Empty: a built-in text.")
+    failure_text: OptionalPrompt = Field("", description="Shown when time runs out. Empty: a built-in text.")
 
     @field_validator("hotkey")
     @classmethod
@@ -451,8 +497,10 @@ class Config(_Strict):
 
     locale: Literal["fr", "en"] = Field(
         "fr",
-        description="Language of the built-in on-screen texts and of number formatting. Your own texts (goal labels, "
-        "challenge texts) show as you write them: switching to en, write them in English too.",
+        description="Language of the built-in on-screen texts and of number formatting, and of your own texts "
+        "(goal labels, challenge texts...) written with a text per language: "
+        '`label: {fr: "10 000 likes ensemble !", en: "10,000 likes together!"}` shows the text of this '
+        "language, else the other one given. A plain text shows as written in every language.",
     )
     source: Literal["auto", "demo", "tiktok", "replay"] = Field(
         "auto", description="Where likes come from. auto: tiktok when tiktok.unique_id is set, else demo."
@@ -949,6 +997,14 @@ def _valid_values(field: FieldInfo) -> str:
     kind = _kind(annotation)
     if any(getattr(item, "func", None) is _colour for item in field.metadata):
         return 'a colour in quotes: "#fe2c55", "red", "rgb(254 44 85)"; or empty'
+    if rule := next(
+        (item.func for item in field.metadata if isinstance(getattr(item, "func", None), _OwnTextRule)), None
+    ):
+        limits = ", ".join(
+            ["text", *_limits({"min_length": rule.min_length or None, "max_length": rule.max_length}, "character")]
+        )
+        languages = ", ".join(f"{language}: ..." for language in LOCALES)
+        return f"{limits}; or a text per language, {{{languages}}}"
     if found.pop("pattern", None) == ID_PATTERN:
         kind = "1 to 40 characters: letters (no accents), digits, - and _"
         found = {}

@@ -28,6 +28,8 @@ SECRET_KEYS = frozenset({"sign_api_key"})
 # Keys a creator may well write for one of ours, too unlike it for a spelling match: `language: en`.
 KEY_ALIASES = {"language": "locale", "langue": "locale", "lang": "locale", "langage": "locale"}
 SECRET_CODES = {"string_quotes": "secret_quotes", "string_comment": "secret_comment"}
+# pydantic's kinds that our own checks (`Invalid`) may raise too, with its values (`input`, `max_length`...).
+PYDANTIC_KINDS = frozenset({"string_type", "string_too_short", "string_too_long"})
 
 # `{name!q}` quotes a value as each language does ('de' / « de »), `{name!o}` lists choices ('a' or 'b' /
 # « a » ou « b »), `{name!t}` names a YAML type ("a list" / "une liste"), `{name!n}` writes a number as in
@@ -153,6 +155,11 @@ TEXTS: dict[Locale, dict[str, str]] = {
             "{target} must be greater than the previous goal's ({previous}); targets count from the start of the live"
         ),
         "then_label_placeholder": "{placeholder} is not filled in: only {{target}} is (the goal's number of likes)",
+        "text_language": (
+            "{language!q} is not a language of the overlay: write the text of each language under {languages!o}, "
+            "or one text for every language"
+        ),
+        "texts_empty": "no text: write one text for every language, or a text under {languages!o}",
         "challenge_id_twice": "challenge id {id!q} is used twice",
         "hotkey_escape": "Escape cancels the running challenge; pick another key",
         "hotkey_one_key": (
@@ -314,6 +321,11 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "then_label_placeholder": (
             "{placeholder} n'est pas remplacé : seul {{target}} l'est (le nombre de likes de l'objectif)"
         ),
+        "text_language": (
+            "{language!q} n'est pas une langue de l'overlay : écrivez le texte de chaque langue sous {languages!o}, "
+            "ou un seul texte pour toutes les langues"
+        ),
+        "texts_empty": "aucun texte : écrivez un seul texte pour toutes les langues, ou un texte sous {languages!o}",
         "challenge_id_twice": "l'identifiant de défi {id!q} est utilisé deux fois",
         "hotkey_escape": "Échap annule le défi en cours ; choisissez une autre touche",
         "hotkey_one_key": (
@@ -497,8 +509,14 @@ def from_pydantic(
     cause = ctx.pop("error", None)
     # pydantic's English, as the console has always printed it: "Input should be ..." -> "expected ...".
     message = str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "expected")
-    params: dict[str, Any] = {**ctx, "message": message}
     shown = error.get("input")
+    if code == "value_error" and isinstance(cause, Invalid) and cause.code in PYDANTIC_KINDS:
+        # Our own check of a value inside another (a language's text of a goal label) found what pydantic says
+        # of a plain value: said the same way, at the key inside.
+        loc, code, message = (*loc, *cause.at), cause.code, str(cause)
+        ctx = {name: value for name, value in cause.params.items() if name != "input"}
+        shown = cause.params.get("input")
+    params: dict[str, Any] = {**ctx, "message": message}
     if code == "value_error" and isinstance(cause, Invalid):
         loc, code, params = (*loc, *cause.at), cause.code, dict(cause.params)
         text = written(loc)

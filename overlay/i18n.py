@@ -163,6 +163,24 @@ def narrow_spaces(text: str) -> str:
     return _SPACED_SIGN.sub("\u202f\\1", text)
 
 
+# A text the creator wrote in config.yaml (a goal's label, a challenge's prompt): one text for every language,
+# or a text per language (`{fr: "...", en: "..."}`), which need not give them all.
+OwnText = str | Mapping[Locale, str]
+
+
+def own_text(written: OwnText, locale: Locale) -> str:
+    """The creator's text as `locale` shows it: a plain text as written; of a text per language, `locale`'s, else
+    the first other one given (the creator wrote it in one language only)."""
+    if isinstance(written, str):
+        return written
+    return written.get(locale) or next((written[other] for other in LOCALES if written.get(other)), "")
+
+
+def own_texts(written: OwnText) -> dict[Locale, str] | None:
+    """A text per language, each as `own_text` shows it; None for a plain text (the same in every language)."""
+    return None if isinstance(written, str) else {locale: own_text(written, locale) for locale in LOCALES}
+
+
 def format_number(value: int | float, locale: Locale) -> str:
     """`10000` -> `10 000` (fr, narrow no-break space) or `10,000` (en)."""
     return f"{round(value):,}".replace(",", _GROUP[locale])

@@ -27,7 +27,7 @@ from typing import Any
 from overlay.bus import Bus
 from overlay.engine.state import CONTROL_EVENTS
 from overlay.events import Event, Like, LiveStarted, NewLive, SourceStatus
-from overlay.i18n import text
+from overlay.i18n import own_text, text
 from overlay.store import LiveRecord, Store, why_not_saved
 
 log = logging.getLogger(__name__)
@@ -331,7 +331,7 @@ class Persister:
             self._running_challenge = {
                 "id": challenge_id,
                 "started": round(when - self._started_at, 3),
-                "label": getattr(settings, "text", ""),
+                "label": own_text(getattr(settings, "text", ""), self.engine.config.locale),  # as it was shown
                 "target": getattr(settings, "target", None),
                 "auto": bool(rest[0]) if rest else False,
             }
@@ -364,7 +364,7 @@ class Persister:
         self._running_challenge = {
             "id": current.settings.id,
             "started": round(float(saved["started"]), 3),
-            "label": current.settings.text,
+            "label": own_text(current.settings.text, self.engine.config.locale),
             "target": current.settings.target,
             "auto": current.auto,
             "likes": current.progress,

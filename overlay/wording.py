@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from overlay.config import Config
-from overlay.i18n import TEXTS, Locale
+from overlay.i18n import LOCALES, TEXTS, Locale, OwnText
 
 # (pattern, kind). Word boundaries use lookarounds so "likes/min", "j'aime" and "abonne-toi" match,
 # but "unlikely" or "Likely" inside a word do not.
@@ -31,6 +31,9 @@ RISKY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"gifts?", "gift"),
     )
 )
+
+# The on-screen texts of a challenge the creator writes.
+CHALLENGE_TEXTS = ("text", "success_text", "failure_text")
 
 # `{gift}`, `{user}`...: filled in later with the real name, never a word on screen as such.
 PLACEHOLDER = re.compile(r"(\{[^{}]*\})")
@@ -108,15 +111,20 @@ def soften(text: str, locale: Locale) -> str:
 
 
 def config_texts(config: Config) -> list[tuple[str, str]]:
-    """Every on-screen text the creator wrote, as (dotted key, text)."""
-    texts = [(f"goals.steps[{i}].label", step.label) for i, step in enumerate(config.goals.steps)]
-    if config.goals.then.label:
-        texts.append(("goals.then.label", config.goals.then.label))
+    """Every on-screen text the creator wrote, as (dotted key, text); each language's of a text per language
+    (`goals.steps[0].label.en`)."""
+    written: list[tuple[str, OwnText]] = [
+        (f"goals.steps[{i}].label", step.label) for i, step in enumerate(config.goals.steps)
+    ]
+    written.append(("goals.then.label", config.goals.then.label))
     for i, challenge in enumerate(config.challenges):
-        for field in ("text", "success_text", "failure_text"):
-            value = getattr(challenge, field)
-            if value:
-                texts.append((f"challenges[{i}].{field}", value))
+        written += [(f"challenges[{i}].{field}", getattr(challenge, field)) for field in CHALLENGE_TEXTS]
+    texts: list[tuple[str, str]] = []
+    for key, value in written:
+        if isinstance(value, str):
+            texts += [(key, value)] if value else []
+        else:
+            texts += [(f"{key}.{language}", value[language]) for language in LOCALES if language in value]
     return texts
 
 
@@ -149,15 +157,19 @@ def builtin_text(key: str, locale: Locale, safe: bool) -> str:
 
 def softened(config: Config) -> Config:
     """`config` with the creator's on-screen texts softened (for `safe_wording: true`)."""
-    locale = config.locale
+
+    def soft(text: OwnText) -> OwnText:
+        """A plain text softened with the config's words; each text of a text per language with its own's."""
+        if isinstance(text, str):
+            return soften(text, config.locale)
+        return {language: soften(written, language) for language, written in text.items()}
+
     goals = config.goals
-    steps = [step.model_copy(update={"label": soften(step.label, locale)}) for step in goals.steps]
+    steps = [step.model_copy(update={"label": soft(step.label)}) for step in goals.steps]
     # (The built-in label of the goals after the last step is softened by the goal ladder, in every language.)
-    then = goals.then.model_copy(update={"label": soften(goals.then.label, locale)}) if goals.then.label else goals.then
+    then = goals.then.model_copy(update={"label": soft(goals.then.label)}) if goals.then.label else goals.then
     challenges = [
-        challenge.model_copy(
-            update={f: soften(getattr(challenge, f), locale) for f in ("text", "success_text", "failure_text")}
-        )
+        challenge.model_copy(update={field: soft(getattr(challenge, field)) for field in CHALLENGE_TEXTS})
         for challenge in config.challenges
     ]
     return config.model_copy(

@@ -75,6 +75,7 @@ def test_progress_counts_only_likes_received_during_the_challenge() -> None:
     assert challenge(e, 3.0) == {
         "id": "boom",
         "text": "1 000 likes en 60 secondes !",
+        "text_by_locale": None,  # a plain text: the same in every language
         "target": 1000,
         "progress": 10,
         "ends_in": 59.0,
@@ -509,6 +510,7 @@ def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_setti
     assert challenge(fresh, 50.0) == {
         "id": "boom",
         "text": "1 000 likes en 60 secondes !",
+        "text_by_locale": None,  # a plain text: the same in every language
         "target": 1000,
         "progress": 10,
         "ends_in": 58.0,
@@ -520,6 +522,32 @@ def test_a_challenge_no_longer_in_the_config_still_comes_back_with_its_own_setti
     unreadable = engine()
     unreadable.restore({**data, "challenge": {"settings": {"id": "boom"}, "started": "soon"}}, 50.0)
     assert (unreadable.total, challenge(unreadable, 50.0)) == (5010, None)
+
+
+RAIN = {"id": "rain", "text": {"fr": "Pluie de likes !", "en": "Like rain!"}, "success_text": {"fr": "Merci !"}}
+
+
+def test_a_challenge_with_a_text_per_language_shows_the_configs_and_switches_with_it() -> None:
+    e = Engine(make_config(locale="en", challenges=[RAIN]), "test", now=0.0)
+    run(e, (0.0, ChallengeStart("rain")))
+    shown = challenge(e, 0.0)
+    assert shown is not None
+    assert shown["text"] == "Like rain!"
+    assert shown["text_by_locale"] == {"fr": "Pluie de likes !", "en": "Like rain!"}  # for a widget's ?locale=
+    e.reconfigure(e.config.model_copy(update={"locale": "fr"}), 1.0)  # `locale: fr` saved mid-challenge
+    assert challenge(e, 1.0)["text"] == "Pluie de likes !"  # type: ignore[index]
+
+
+def test_a_text_per_language_comes_back_whole_after_a_restart_even_without_its_config() -> None:
+    e = Engine(make_config(locale="en", challenges=[RAIN]), "test", now=0.0)
+    run(e, (0.0, like(1, total=5000)), (0.0, ChallengeStart("rain")))
+    saved = json.loads(json.dumps(e.export(2.0)))  # as the store keeps it
+    fresh = Engine(make_config(locale="fr", challenges=[PROMPT]), "test", now=0.0)
+    fresh.restore(saved, 50.0)
+    assert fresh.challenges.current is not None
+    assert fresh.challenges.current.settings.text == RAIN["text"]
+    assert fresh.challenges.current.settings.success_text == {"fr": "Merci !"}
+    assert challenge(fresh, 50.0)["text"] == "Pluie de likes !"  # type: ignore[index]
 
 
 def test_a_restart_keeps_the_cooldown_of_the_rhythm_rules() -> None:

@@ -127,6 +127,14 @@ def test_recording_to_the_file_being_replayed_is_refused(tmp_path: Path, capsys:
     assert recording.read_text(encoding="utf-8").count("\n") == 1  # left as it was
 
 
+def test_an_option_that_overrides_the_file_keeps_its_texts_per_language() -> None:
+    together = {"fr": "10 000 likes ensemble !", "en": "10,000 likes together!"}
+    config = make_config(goals={"steps": [{"id": "a", "label": together, "target": 10_000}]})
+    overridden = cli.apply_overrides(config, cli.build_parser().parse_args(["--port", "18399"]))
+    assert overridden.server.port == 18399
+    assert overridden.goals.steps[0].label == together  # written back into the config as it was, not flattened
+
+
 def test_a_port_in_use_suggests_another_and_starts_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with socket.socket() as busy:

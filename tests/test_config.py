@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from overlay.config import DEFAULT_CONFIG_PATH, ConfigError, load_config, locale_in, parse_config
+from overlay.i18n import own_text
 
 
 def error_for(text: str) -> str:
@@ -235,3 +236,81 @@ def test_the_message_names_the_real_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value).startswith(f"{path}:2: demo.likes_per_second: must be more than 0")
+
+
+# -- the creator's texts, one for every language or one per language ----------------------------------------------
+
+
+def test_a_text_is_one_text_for_every_language_or_a_text_per_language() -> None:
+    config = parse_config(
+        textwrap.dedent(
+            """\
+            goals:
+              steps:
+                - {id: a, label: "1 000 likes !", target: 1000}
+                - {id: b, label: {fr: "10 000 likes ensemble !", en: "10,000 likes together!"}, target: 10000}
+              then: {label: {fr: "Palier {target} !"}}
+            challenges:
+              - id: explose
+                text:
+                  fr: "Faites exploser le compteur !"
+                  en: "Blow up the counter!"
+                success_text: {en: "Thanks!"}
+            """
+        ),
+        "config.yaml",
+    )
+    assert config.goals.steps[0].label == "1 000 likes !"
+    assert config.goals.steps[1].label == {"fr": "10 000 likes ensemble !", "en": "10,000 likes together!"}
+    assert config.goals.then.label == {"fr": "Palier {target} !"}
+    assert config.challenges[0].text == {"fr": "Faites exploser le compteur !", "en": "Blow up the counter!"}
+    assert config.challenges[0].success_text == {"en": "Thanks!"}
+    assert config.challenges[0].failure_text == ""
+
+
+@pytest.mark.parametrize(
+    ("written", "fr", "en"),
+    [
+        ("Bravo !", "Bravo !", "Bravo !"),  # as written, in every language
+        ("{fr: Bravo !, en: Well done!}", "Bravo !", "Well done!"),
+        ("{fr: Bravo !}", "Bravo !", "Bravo !"),  # English shows the other one given
+        ("{en: Well done!}", "Well done!", "Well done!"),
+    ],
+)
+def test_a_text_shows_in_the_configs_language_else_in_the_other_one_given(written: str, fr: str, en: str) -> None:
+    for locale, shown in (("fr", fr), ("en", en)):
+        text = f"locale: {locale}\nchallenges:\n  - {{id: a, text: {written}}}\n"
+        assert own_text(parse_config(text, "config.yaml").challenges[0].text, locale) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "goals:\n  steps:\n    - id: a\n      label:\n        fr: Bonjour\n        de: Hallo\n      target: 5\n",
+            "config.yaml:6: goals.steps[0].label.de: 'de' is not a language of the overlay: write the text of each "
+            "language under 'fr' or 'en', or one text for every language",
+        ),
+        (
+            "challenges:\n  - {id: a, text: {}}\n",
+            "config.yaml:2: challenges[0].text: no text: write one text for every language, or a text under 'fr' or "
+            "'en'",
+        ),
+        (
+            "challenges:\n  - id: a\n    text:\n      en: 2024-01-01\n",
+            'config.yaml:4: challenges[0].text.en: expected a text: write it in quotes, "2024-01-01"',
+        ),
+        ("challenges:\n  - {id: a, text: A, success_text: {fr: ''}}\n", "challenges[0].success_text.fr: must not be"),
+        (
+            "challenges:\n  - id: a\n    text: A\n    failure_text:\n      fr: Raté\n      en: " + "x" * 301 + "\n",
+            "config.yaml:6: challenges[0].failure_text.en: must be at most 300 characters (it has 301)",
+        ),
+        (
+            "goals:\n  steps:\n    - {id: a, label: A, target: 5}\n  then:\n    label: {fr: 'Palier {target}', "
+            "en: 'Step {cible}'}\n",
+            "config.yaml:5: goals.then.label.en: {cible} is not filled in: only {target} is",
+        ),
+    ],
+)
+def test_a_wrong_text_per_language_is_said_at_its_line_and_language(text: str, said: str) -> None:
+    assert said in error_for(text)

@@ -754,3 +754,30 @@ def test_the_pages_say_it_with_french_typography_and_the_console_as_before() -> 
     # What the creator wrote is quoted as written.
     written = Problem("config.yaml:4", "goals.then.every", "whole_number", {"written": "a : b", "whole": 5})
     assert written.say("fr", page=True).startswith("config.yaml:4\u202f: goals.then.every\u202f: « a : b » n'est pas")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "goals:\n  steps:\n    - id: a\n      label: {fr: Bonjour, es: Hola}\n      target: 5\n",
+            "config.yaml:4 : goals.steps[0].label.es : « es » n'est pas une langue de l'overlay : écrivez le texte de "
+            "chaque langue sous « fr » ou « en », ou un seul texte pour toutes les langues",
+        ),
+        (
+            "challenges:\n  - id: a\n    text: {}\n",
+            "config.yaml:3 : challenges[0].text : aucun texte : écrivez un seul texte pour toutes les langues, ou un "
+            "texte sous « fr » ou « en »",
+        ),
+        (
+            "challenges:\n  - id: a\n    text:\n      fr: Défi\n      en: 12\n",
+            'config.yaml:5 : challenges[0].text.en : un texte est attendu : écrivez-le entre guillemets, "12"',
+        ),
+        (
+            "challenges:\n  - id: a\n    text:\n      fr: Défi\n      en:\n",
+            "config.yaml:5 : challenges[0].text.en : un texte est attendu (valeur vide)",
+        ),
+    ],
+)
+def test_a_wrong_text_per_language_is_said_in_french_at_its_line_and_language(text: str, said: str) -> None:
+    assert french(text) == said

@@ -159,6 +159,22 @@ async def test_the_configured_challenges_are_listed_read_only(control: TestServe
     assert answer["challenges"][0]["hotkey"] == "1"
 
 
+async def test_challenge_texts_per_language_are_listed_in_the_configs_or_the_asked_language(
+    source: DrivenSource, tmp_path: Path
+) -> None:
+    rain = {"id": "rain", "text": {"fr": "Pluie de likes !", "en": "Like rain!"}, "success_text": {"fr": "Merci !"}}
+    app = create_app(make_config(locale="en", challenges=[rain]), source=source, data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as server:
+        _, english = await call(server, "GET", "/api/challenges", token=None)
+        _, french = await call(server, "GET", "/api/challenges?locale=fr", token=None)
+    listed = english["challenges"][0]
+    assert (listed["text"], listed["success_text"], listed["failure_text"]) == ("Like rain!", "Merci !", "")
+    assert listed["text_by_locale"] == {"fr": "Pluie de likes !", "en": "Like rain!"}  # for a widget's own ?locale=
+    assert listed["success_text_by_locale"] == {"fr": "Merci !", "en": "Merci !"}  # the other one given
+    assert listed["failure_text_by_locale"] is None  # a plain text (here the built-in one), the same in any language
+    assert french["challenges"][0]["text"] == "Pluie de likes !"
+
+
 # -- goal controls ------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ import yaml
 
 from overlay.cli import SAID, build_parser
 from overlay.config import DEFAULT_CONFIG_PATH, README_MARKERS, parse_config, reference, reference_markdown, yaml_value
+from overlay.i18n import own_text
 from overlay.wording import check
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
@@ -77,7 +78,8 @@ def test_no_python_spelling_reaches_the_table() -> None:
         ("theme.name", "tiktok, minimal or neon"),
         ("widgets.activity.kinds", "list of: follow, share, gift"),
         ("goals.steps", "list, at least 1 item"),
-        ("goals.steps[].label", "text, 1 to 200 characters"),
+        ("goals.steps[].label", "text, 1 to 200 characters; or a text per language, {fr: ..., en: ...}"),
+        ("goals.then.label", "text, at most 200 characters; or a text per language, {fr: ..., en: ...}"),
         ("challenges[].duration", "whole number, more than 0, at most 3600, or null"),
         ("safe_wording", "true or false"),
     ],
@@ -98,6 +100,20 @@ def test_the_wording_example_is_what_the_shipped_config_gives() -> None:
     shipped = parse_config(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"), "config.yaml")
     example = next(str(w) for w in check(shipped) if w.key == "goals.steps[1].label")
     assert f"`{example}`" in README
+
+
+def test_the_texts_per_language_example_reads_as_the_readme_says() -> None:
+    section = README.split("### Your texts in French and English", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    english = parse_config("locale: en\n" + example, "config.yaml")
+    assert own_text(english.goals.steps[0].label, "en") == "10,000 likes together!"
+    assert own_text(english.challenges[0].success_text, "en") == "Bravo !"  # "so `locale: en` above shows "Bravo !""
+
+
+def test_the_shipped_config_has_a_challenge_written_in_both_languages() -> None:
+    shipped = parse_config(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"), "config.yaml")
+    assert own_text(shipped.challenges[0].text, shipped.locale) == "Faites exploser le compteur !"
+    assert own_text(shipped.challenges[0].text, "en") == "Blow up the counter!"
 
 
 @pytest.mark.parametrize("key", ["data_dir_in_use", "store_unavailable", "record_unwritable", "port_in_use"])

@@ -222,6 +222,36 @@ def test_a_built_in_goal_label_comes_in_every_language_and_safe_wording_softens_
     assert (own.snapshot(10.0)["goal"]["label"], own.snapshot(10.0)["goal"]["label_by_locale"]) == ("Cap 20", None)
 
 
+TOGETHER = {"fr": "10 000 likes ensemble !", "en": "10,000 likes together!"}
+
+
+def test_a_goal_label_per_language_shows_in_the_configs_language_and_comes_in_each() -> None:
+    for locale in ("fr", "en"):
+        e = Engine(make_config(locale=locale, goals={"steps": [{"id": "a", "label": TOGETHER, "target": 10}]}), "t")
+        snapshot = e.snapshot(0.0)
+        assert snapshot["goal"]["label"] == TOGETHER[locale]
+        assert snapshot["goal"]["label_by_locale"] == TOGETHER  # for a widget opened with ?locale=
+        assert (snapshot["goals"][0]["label"], snapshot["goals"][0]["label_by_locale"]) == (TOGETHER[locale], TOGETHER)
+
+
+def test_a_then_label_per_language_fills_in_its_number_as_each_language_writes_it() -> None:
+    e = engine(
+        goals={
+            "steps": [{"id": "a", "label": "A", "target": 10_000}],
+            "then": {"every": 10_000, "label": {"fr": "Palier {target} !", "en": "Step {target}!"}},
+        }
+    )
+    e.apply(like(1, total=15_000), 0.0)
+    goal = e.snapshot(0.0)["goal"]
+    assert goal["label"] == "Palier 20\u202f000 !"
+    assert goal["label_by_locale"] == {"fr": "Palier 20\u202f000 !", "en": "Step 20,000!"}
+    only_french = engine(
+        goals={"steps": [{"id": "a", "label": "A", "target": 10}], "then": {"label": {"fr": "Palier"}}}
+    )
+    only_french.apply(like(1, total=15_000), 0.0)
+    assert only_french.snapshot(0.0)["goal"]["label_by_locale"] == {"fr": "Palier", "en": "Palier"}
+
+
 def test_without_then_the_last_goal_stays_reached() -> None:
     goals = {"celebrate_seconds": 0, "steps": [{"id": "only", "label": "Go", "target": 100}], "then": {"every": None}}
     e = engine(goals=goals)

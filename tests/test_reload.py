@@ -451,3 +451,46 @@ async def test_a_custom_css_edit_gives_widgets_a_new_version(
     assert (await options(served))["custom_css"] is True
     write(css, ":root { --accent: lime; }")
     await client.until(lambda s: s["config"]["version"] > state["config"]["version"])
+
+
+BILINGUAL = textwrap.dedent(
+    """\
+    locale: fr
+    goals:
+      steps:
+        - {id: main, label: {fr: "10 000 likes ensemble !", en: "10,000 likes together!"}, target: 10000}
+    challenges:
+      - id: sprint
+        text:
+          fr: "Sprint de 60 secondes !"
+          en: "60-second sprint!"
+        success_text: {fr: "Bravo !"}
+    """
+)
+
+
+async def test_saving_another_locale_switches_the_creators_texts_on_screen(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    write(path, BILINGUAL)
+    source = DrivenSource()
+    app = create_app(load_config(path), source=source, data_dir=tmp_path / "data", config_path=path)
+    async with TestServer(app, host="127.0.0.1") as server:
+        await source.push(ChallengeStart("sprint"), Like(7, user=User("u1", "Léa")))  # on screen during the save
+        origin = http_url(server).rstrip("/")
+        async with websockets.connect(ws_url(server), origin=websockets.Origin(origin)) as ws:
+            widget = Client(ws)
+            french = await widget.until(lambda s: s["challenge"] is not None and s["challenge"]["progress"] == 7)
+            assert (french["goal"]["label"], french["challenge"]["text"]) == (
+                "10 000 likes ensemble !",
+                "Sprint de 60 secondes !",
+            )
+
+            edit(path, "locale: fr", "locale: en")
+            english = await widget.until(lambda s: s["locale"] == "en")
+            assert english["goal"]["label"] == "10,000 likes together!"
+            assert english["goals"][0]["label"] == "10,000 likes together!"
+            assert english["challenge"]["text"] == "60-second sprint!"  # the running challenge, in its new language
+            assert english["challenge"]["progress"] == 7  # the same challenge goes on
+        async with aiohttp.ClientSession() as session, session.get(http_url(server, "/api/challenges")) as answer:
+            listed = (await answer.json())["challenges"][0]
+        assert (listed["text"], listed["success_text"]) == ("60-second sprint!", "Bravo !")  # (no English: French)

@@ -493,6 +493,29 @@ async def test_the_stats_name_each_goal_as_the_running_config_says_it(tmp_path: 
     await persister.stop()
 
 
+async def test_the_history_keeps_each_text_per_language_as_it_was_shown(tmp_path: Path) -> None:
+    clock = Clock()
+    goals = {"steps": [{"id": "a", "label": {"fr": "Premier palier", "en": "First step"}, "target": 100}]}
+    goals["then"] = {"every": 100, "label": {"fr": "Bonus {target}", "en": "Bonus {target}!"}}
+    rain = {"id": "rain", "text": {"fr": "Pluie de likes", "en": "Like rain"}, "target": 5}
+    engine, bus, persister = make(tmp_path, clock, locale="en", goals=goals, challenges=[rain])
+    await persister.start()
+    bus.publish(LiveStarted(room_id="r", total=0))
+    bus.publish(ChallengeStart("rain"))
+    play(bus, clock, (1, Like(count=100)))  # the first goal and the challenge, in English
+    await persister.flush()  # (saved at once, as every goal reached and challenge won)
+    clock.now += 5
+    engine.tick(clock())
+    french = engine.config.model_copy(update={"locale": "fr"})
+    engine.reconfigure(french, clock())  # `locale: fr` saved mid-live
+    bus.publish(ChallengeStart("rain"))
+    play(bus, clock, (1, Like(count=100)))  # the next goal and the challenge again, in French
+    await persister.flush()
+    assert [goal["label"] for goal in persister.store.goals(1)] == ["First step", "Bonus 200"]
+    assert [c["label"] for c in persister.store.challenges(1)] == ["Like rain", "Pluie de likes"]
+    await persister.stop()
+
+
 async def test_a_new_room_or_a_new_live_by_hand_starts_a_new_live(tmp_path: Path) -> None:
     clock = Clock()
     _, bus, persister = make(tmp_path, clock)

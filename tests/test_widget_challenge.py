@@ -263,3 +263,22 @@ def test_the_card_is_measured_again_for_a_new_text_or_scale_but_not_for_each_lik
     page.wait_for_function("() => document.documentElement.style.getPropertyValue('--scale') === '1.5'")
     page.wait_for_function("() => document.querySelector('.challenge-card').getBoundingClientRect().bottom <= 300")
     assert_inside(page, ".challenge-card", "#challenge-text", *ROW, "#challenge-timer")
+
+
+def test_a_text_per_language_follows_the_widgets_own_locale(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    rain = {
+        "id": "rain",
+        "text": {"fr": "Pluie de likes !", "en": "Like rain!"},
+        "target": 3,
+        "success_text": {"fr": "Merci la pluie !", "en": "Thanks for the rain!"},
+    }
+    server = ServerThread(make_config(challenges=[rain]), tmp_path / "data").start()  # (locale: fr)
+    servers.append(server)
+    server.push(ChallengeStart(id="rain"))
+    wait_text(tab.open(server, "/widgets/challenge"), "#challenge-text", "Pluie de likes !")
+    english = tab.open(server, "/widgets/challenge?locale=en")
+    wait_text(english, "#challenge-text", "Like rain!")
+    server.push(Like(count=3, user=User(id="1", nickname="Léa")))
+    wait_text(english, "#challenge-result", "Thanks for the rain!")

@@ -59,6 +59,22 @@ def test_english_numbers_with_locale_query(tab: WidgetPage, server_thread: Serve
     wait_text(page, "#goal-label", "20,000 likes together!")
 
 
+def test_a_label_per_language_follows_the_widgets_own_locale(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    together = {"fr": "10 000 likes ensemble !", "en": "10,000 likes together!"}
+    goals = {"steps": [{"id": "a", "label": together, "target": 10_000}]}
+    server = ServerThread(make_config(goals=goals), tmp_path / "data").start()  # (locale: fr)
+    servers.append(server)
+    server.push(like(7532))
+    wait_text(tab.open(server, "/widgets/goal?locale=en"), "#goal-label", "10,000 likes together!")
+    pinned = tab.open(server, "/widgets/goal?locale=en&goal=a")  # a goal pinned by its id: from the list of steps
+    wait_text(pinned, "#goal-label", "10,000 likes together!")
+    stacked = tab.open(server, "/widgets/goal?locale=en&variant=stacked")
+    wait_text(stacked, ".stack-label", "10,000 likes together!")
+    wait_text(tab.open(server, "/widgets/goal"), "#goal-label", "10 000 likes ensemble !")
+
+
 @pytest.mark.parametrize("asked", ["EN", "en-US", "en_GB"])
 def test_a_regional_or_capitalised_locale_query_is_english_throughout(
     tab: WidgetPage, server_thread: ServerThread, asked: str

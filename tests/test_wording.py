@@ -14,7 +14,7 @@ from overlay.config import parse_config
 from overlay.i18n import TEXTS
 from overlay.web import create_app
 from overlay.web.stats import LABELS as STATS_LABELS
-from overlay.wording import check, quoted, risky_words, soften, texts_for
+from overlay.wording import check, quoted, risky_words, soften, softened, texts_for
 from tests.conftest import DrivenSource
 
 CONFIG = textwrap.dedent(
@@ -74,6 +74,35 @@ def test_each_warning_names_the_text_and_its_config_line() -> None:
         'config.yaml:7: challenges[0].text: "Abonne-toi et envoie un cadeau !" shows "Abonne-toi", "cadeau" on screen',
     ]
     assert any(w.key == "fr.per_minute" for w in warnings)
+
+
+PER_LANGUAGE = textwrap.dedent(
+    """\
+    goals:
+      steps:
+        - id: main
+          label:
+            fr: "10 000 j'aime ensemble !"
+            en: "10,000 hearts together!"
+          target: 10000
+    challenges:
+      - {id: abo, text: {fr: "Rejoins-nous !", en: "Follow!"}}
+    """
+)
+
+
+def test_each_language_of_a_text_per_language_is_checked_at_its_own_line() -> None:
+    mine = [str(w) for w in check(parse_config(PER_LANGUAGE, "config.yaml")) if w.where != "built-in text"]
+    assert mine == [
+        'config.yaml:5: goals.steps[0].label.fr: "10 000 j\'aime ensemble !" shows "j\'aime" on screen',
+        'config.yaml:9: challenges[0].text.en: "Follow!" shows "Follow" on screen',
+    ]
+
+
+def test_safe_wording_softens_each_language_of_a_text_with_its_own_words() -> None:
+    config = softened(parse_config(PER_LANGUAGE, "config.yaml"))
+    assert config.goals.steps[0].label == {"fr": "10 000 ❤ ensemble !", "en": "10,000 hearts together!"}
+    assert config.challenges[0].text == {"fr": "Rejoins-nous !", "en": "join us!"}
 
 
 def test_the_console_writes_a_text_as_it_reads_on_screen_without_escapes() -> None:

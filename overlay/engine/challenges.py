@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from overlay.config import ChallengeSettings, RhythmRule
+from overlay.i18n import Locale, own_text, own_texts
 
 RESULT_SECONDS = 6.0  # how long "Défi réussi !" or the failure text stays before the widget leaves
 
@@ -51,8 +52,10 @@ class Challenges:
         rules: Sequence[RhythmRule] = (),
         *,
         result_seconds: float = RESULT_SECONDS,
+        locale: Locale = "fr",
     ) -> None:
         self.by_id = {challenge.id: challenge for challenge in settings}
+        self.locale: Locale = locale  # the language of the texts on screen (the config's)
         self.rules = [_RuleState(rule) for rule in rules]
         self.result_seconds = result_seconds
         self.current: Running | None = None
@@ -68,15 +71,18 @@ class Challenges:
             state.armed = False
             state.low_since = None
 
-    def reconfigure(self, settings: Sequence[ChallengeSettings], rules: Sequence[RhythmRule], now: float) -> None:
+    def reconfigure(
+        self, settings: Sequence[ChallengeSettings], rules: Sequence[RhythmRule], now: float, locale: Locale = "fr"
+    ) -> None:
         """Challenges and rules from an edited config, without disturbing what is on screen.
 
-        The challenge on screen takes its new text (and duration, counted from its start) if its id
-        is still configured, and keeps its old settings otherwise; it then ends as usual. A rule left
-        unchanged keeps watching; a new or edited one waits for the rate to rise first, so an edit
-        never starts a challenge by surprise.
+        The challenge on screen takes its new text (in the new `locale`, when it has a text per language) and
+        duration (counted from its start) if its id is still configured, and keeps its old settings otherwise; it
+        then ends as usual. A rule left unchanged keeps watching; a new or edited one waits for the rate to rise
+        first, so an edit never starts a challenge by surprise.
         """
         self.by_id = {challenge.id: challenge for challenge in settings}
+        self.locale = locale
         unmatched = list(self.rules)
         self.rules = []
         for rule in rules:
@@ -291,7 +297,8 @@ class Challenges:
             leaves_in = round(ends_in + self.result_seconds, 3)  # its countdown, then its result
         return {
             "id": running.settings.id,
-            "text": running.settings.text,
+            "text": own_text(running.settings.text, self.locale),
+            "text_by_locale": own_texts(running.settings.text),  # (null: the same in every language)
             "target": running.settings.target,
             "progress": running.progress,
             "ends_in": ends_in,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from overlay.config import GoalSettings
-from overlay.i18n import LOCALES, Locale, format_number
+from overlay.i18n import LOCALES, Locale, format_number, own_text, own_texts
 from overlay.wording import builtin_text
 
 
@@ -18,8 +18,9 @@ class Goal:
     id: str
     label: str
     target: int
-    # A built-in label (a goal after the configured steps, with no `then.label`) in every language, so a
-    # widget opened with `?locale=en` reads it in its own; a creator's own label is theirs in any language.
+    # The label in every language, so a widget opened with `?locale=en` reads it in its own: a built-in label (a
+    # goal after the configured steps, with no `then.label`), or the creator's written with a text per language.
+    # None: the creator's plain label, theirs in any language.
     labels: Mapping[Locale, str] | None = None
 
 
@@ -56,19 +57,18 @@ class GoalLadder:
         steps = self.settings.steps
         if index < len(steps):
             step = steps[index]
-            return Goal(index, step.id, step.label, step.target)
+            return Goal(index, step.id, own_text(step.label, self.locale), step.target, own_texts(step.label))
         every = self.settings.then.every
         if every is None:
             return self.goal(len(steps) - 1)
         extra = index - len(steps) + 1
         target = steps[-1].target + every * extra
         goal_id = f"{steps[-1].id}+{extra}"
-        if self.settings.then.label:
-            return Goal(
-                index, goal_id, self.settings.then.label.replace("{target}", format_number(target, self.locale)), target
-            )
+        written = self.settings.then.label
+        if isinstance(written, str) and written:  # the creator's, the same in every language (its number is not)
+            return Goal(index, goal_id, written.replace("{target}", format_number(target, self.locale)), target)
         labels = {
-            locale: builtin_text("goal_default_label", locale, self.safe).replace(
+            locale: (own_text(written, locale) or builtin_text("goal_default_label", locale, self.safe)).replace(
                 "{target}", format_number(target, locale)
             )
             for locale in LOCALES

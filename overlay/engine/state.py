@@ -36,7 +36,7 @@ from overlay.events import (
     SourceStatus,
     Viewers,
 )
-from overlay.i18n import LOCALES, Locale, status_detail
+from overlay.i18n import LOCALES, Locale, own_text, own_texts, status_detail
 
 TOP_LIKERS = 10
 EXPORTED_LIKERS = 200  # likers kept for a restart: the ones any ranking could show, not every viewer
@@ -64,7 +64,7 @@ class Engine:
         self.ended_at: float | None = None  # clock time TikTok said the live ended: its duration stops there
         self.goals = GoalLadder(config.goals, config.locale, safe=config.safe_wording)
         self.rhythm = RateWindow(60.0)
-        self.challenges = Challenges(config.challenges, config.rhythm_rules)
+        self.challenges = Challenges(config.challenges, config.rhythm_rules, locale=config.locale)
         # Animation events waiting for the hub, as tuples: a dict is built only for the few it sends.
         # Likes are bounded, the oldest dropped first; follows, shares and gifts wait apart, so a storm
         # of likes never crowds one of them out (each is a toast of its own on the activity widget).
@@ -242,7 +242,7 @@ class Engine:
         """
         self.config = config
         self.goals.reconfigure(config.goals, config.locale, self.progress, safe=config.safe_wording)
-        self.challenges.reconfigure(config.challenges, config.rhythm_rules, now)
+        self.challenges.reconfigure(config.challenges, config.rhythm_rules, now, config.locale)
         self.version += 1
 
     def show_saving(self, problem: Mapping[str, str] | None) -> None:
@@ -472,7 +472,13 @@ class Engine:
                 "celebrate_seconds": self.config.goals.celebrate_seconds,  # how long a widget shows it was reached
             },
             "goals": [
-                {"id": step.id, "label": step.label, "target": step.target, "reached": progress >= step.target}
+                {
+                    "id": step.id,
+                    "label": own_text(step.label, self.config.locale),
+                    "label_by_locale": own_texts(step.label),
+                    "target": step.target,
+                    "reached": progress >= step.target,
+                }
                 for step in self.config.goals.steps
             ],
             "source": {

@@ -26,7 +26,7 @@ from overlay.events import (
     GoalReset,
     SetProgress,
 )
-from overlay.i18n import format_number
+from overlay.i18n import format_number, own_text, own_texts
 from overlay.web.errors import json_error, one_of
 from overlay.web.keys import BUS, CONTROL_TOKEN, DATA_DIR, ENGINE
 from overlay.web.language import page_locale
@@ -210,15 +210,21 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
 
 
 def _challenges(request: web.Request) -> list[dict[str, Any]]:
+    """The configured challenges, their texts in the page's language (the config's, unless `?locale=`), and in
+    each language (`..._by_locale`, null for a plain text) for a widget opened with its own `?locale=`."""
+    locale = page_locale(request)
     return [
         {
             "id": c.id,
-            "text": c.text,
+            "text": own_text(c.text, locale),
+            "text_by_locale": own_texts(c.text),
             "target": c.target,
             "duration": c.duration,
             "hotkey": c.hotkey,
-            "success_text": c.success_text,
-            "failure_text": c.failure_text,
+            "success_text": own_text(c.success_text, locale),
+            "success_text_by_locale": own_texts(c.success_text),
+            "failure_text": own_text(c.failure_text, locale),
+            "failure_text_by_locale": own_texts(c.failure_text),
         }
         for c in running_config(request).challenges
     ]

@@ -50,9 +50,16 @@
     }
   }
 
+  /** A text of the creator's in this widget's language, when it was written with a text per language. */
+  function inLocale(text, byLocale) {
+    return (byLocale || {})[Overlay.options.locale] || text;
+  }
+
   function resultText(c) {
     const own = configured[c.id] || {};
-    return c.status === "succeeded" ? own.success_text || defaults.succeeded : own.failure_text || defaults.failed;
+    return c.status === "succeeded"
+      ? inLocale(own.success_text, own.success_text_by_locale) || defaults.succeeded
+      : inLocale(own.failure_text, own.failure_text_by_locale) || defaults.failed;
   }
 
   /** The whole card fits the source's height: the prompt and the result shrink together (--fit, a short
@@ -190,7 +197,8 @@
     if (startedAt === null) startedAt = performance.now() - c.elapsed * 1000;
     const ended = c.status !== "running";
     const justEnded = ended && (!shown || shown.id !== c.id || shown.status === "running");
-    if (text.textContent !== c.text) text.textContent = c.text;
+    const prompt = inLocale(c.text, c.text_by_locale);
+    if (text.textContent !== prompt) text.textContent = prompt;
     track.hidden = !c.target;
     if (c.target) fill.style.transform = `scaleX(${Math.min(1, c.progress / c.target).toFixed(4)})`;
     const progress = Overlay.formatNumber(c.progress);

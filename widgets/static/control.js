@@ -34,6 +34,11 @@
   }
   for (const button of document.querySelectorAll("[data-challenge]")) bind(button);
 
+  /** A text of the creator's in this page's language, when it was written with a text per language. */
+  function inLocale(text, byLocale) {
+    return (byLocale || {})[Overlay.options.locale] || text;
+  }
+
   /** The challenge buttons again, after config.yaml was edited (same markup as the template; text only). */
   async function reloadChallenges() {
     let data;
@@ -57,7 +62,7 @@
       }
       const text = document.createElement("span");
       text.className = "challenge-text";
-      text.textContent = c.text;
+      text.textContent = inLocale(c.text, c.text_by_locale);
       const meta = document.createElement("span");
       meta.className = "challenge-meta";
       const target = c.target ? `${Overlay.formatNumber(c.target)}\u00a0${Overlay.likesWord(c.target)}` : "";
@@ -293,7 +298,7 @@
       deadline = null;
       return;
     }
-    write("current-text", c.text);
+    write("current-text", inLocale(c.text, c.text_by_locale));
     const progress = Overlay.formatNumber(c.progress);
     const counted = `${progress}\u00a0${Overlay.likesWord(c.progress)}`;
     write("current-progress", c.target ? `${progress} / ${Overlay.formatNumber(c.target)}` : counted);

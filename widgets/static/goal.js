@@ -54,6 +54,7 @@
     return {
       id: found.id,
       label: found.label,
+      label_by_locale: found.label_by_locale,
       target: found.target,
       progress: Math.min(state.goal.progress, found.target),
       reached: found.reached,
