@@ -53,6 +53,19 @@ def test_english_index(tab: WidgetPage, server_thread: ServerThread) -> None:
         assert page.locator(f"#widget-{name} h2").text_content() == spec.title["en"]
 
 
+@pytest.mark.parametrize(
+    ("locale", "names"),
+    [("fr", ["démo", "rejeu", "TikTok", "test"]), ("en", ["demo", "replay", "TikTok", "test"])],
+)
+def test_the_source_is_named_in_the_page_s_language(
+    tab: WidgetPage, server_thread: ServerThread, locale: str, names: list[str]
+) -> None:
+    # As the stats pages name it: a French page said "Source : demo".
+    page = tab.open(server_thread, f"/?locale={locale}")
+    assert page.evaluate("kinds => kinds.map(Overlay.sourceName)", ["demo", "replay", "tiktok", "test"]) == names
+    assert page.locator("#source-kind").text_content() == "test"  # (the tests' own source: as it is)
+
+
 def test_a_page_in_another_language_than_the_config_says_the_status_and_warnings_in_its_own(
     tab: WidgetPage, server_thread: ServerThread
 ) -> None:

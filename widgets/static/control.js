@@ -347,7 +347,7 @@
       offline = false;
       if (feedback.classList.contains("is-error")) say(""); // what failed while it was away is over
     }
-    $("source-kind").textContent = state.source.kind;
+    $("source-kind").textContent = Overlay.sourceName(state.source.kind);
     $("source-status").textContent = Overlay.sourceText(state.source, $("source-status").dataset);
     $("source-dot").dataset.status = state.source.status;
     $("likes-rate").textContent = Overlay.formatNumber(state.likes.per_minute);

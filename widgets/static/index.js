@@ -11,7 +11,7 @@
 
   Overlay.connect({
     state(state) {
-      $("source-kind").textContent = state.source.kind;
+      $("source-kind").textContent = Overlay.sourceName(state.source.kind);
       showSourceStatus(state.source);
       $("likes-total").textContent = Overlay.formatNumber(state.likes.total);
       $("likes-total-word").textContent = Overlay.likesWord(state.likes.total);

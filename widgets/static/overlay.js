@@ -81,6 +81,18 @@ const Overlay = (() => {
     return text((options.locale === "en" ? rounded === 1 : rounded < 2) ? "like" : "likes");
   }
 
+  // The source's kind in the page's language, as the stats pages name it ("demo" is "démo" in French).
+  const SOURCES = {
+    fr: { demo: "démo", replay: "rejeu", tiktok: "TikTok" },
+    en: { demo: "demo", replay: "replay", tiktok: "TikTok" },
+  };
+
+  /** "démo", "rejeu", "TikTok" (English: "demo", "replay"): a source's kind as the index and control pages say it. */
+  function sourceName(kind) {
+    const names = options.locale === "en" ? SOURCES.en : SOURCES.fr;
+    return Object.prototype.hasOwnProperty.call(names, kind) ? names[kind] : String(kind ?? "");
+  }
+
   const COUNTING_EVERY_MS = 66;
 
   /** A big number that counts toward its value: `show(value, now, final)` rewrites it at most ~15 times a
@@ -442,7 +454,8 @@ const Overlay = (() => {
   }
 
   return {
-    options, formatNumber, likesWord, countingNumber, number, list, color, text, fill, initials, hue, safeImage, approach, animate,
+    options, formatNumber, likesWord, sourceName, countingNumber, number, list, color, text, fill, initials, hue, safeImage,
+    approach, animate,
     connect, onOptions, showConfigStatus, showSaving, showRecording, sourceText, goalLabel,
     get locale() {
       return locale;
