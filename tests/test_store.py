@@ -619,8 +619,9 @@ async def saved_without_waiting(
     await persister.flush()  # the live is open and saved; the loop will not save it again by itself
     saved = told_of_writes(persister)
     task = asyncio.create_task(persister.run())
-    await asyncio.sleep(0.05)
-    saved.clear()  # (the loop's first turn saves once)
+    async with asyncio.timeout(5):
+        await saved.wait()  # the loop's first turn saves once (the new live asked for it)...
+    saved.clear()  # ...so the next save is one the events below asked for
     for event in events:
         bus.publish(event)
     async with asyncio.timeout(5):
