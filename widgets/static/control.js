@@ -195,7 +195,8 @@
     button.addEventListener("click", (event) => {
       if (repeated(event)) return;
       if (armed) {
-        if (performance.now() - armedAt < CONFIRM_AFTER_MS) return;
+        // (The second click of a double click has `detail` 2 however late a busy PC delivers it.)
+        if (event.detail > 1 || performance.now() - armedAt < CONFIRM_AFTER_MS) return;
         disarm();
         action();
         return;
