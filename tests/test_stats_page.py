@@ -614,6 +614,9 @@ def test_the_list_of_lives_reads_by_month_with_weekdays_and_sources_in_the_pages
     many: ServerThread, locale: Locale, sources: list[str], months: list[str]
 ) -> None:
     _, page = fetch(f"{many.url}/stats?locale={locale}")
+    # Every live, the one under way included: not "past lives".
+    heading = {"fr": "Vos lives", "en": "Your lives"}[locale]
+    assert f"<h2>{heading}</h2>" in page
     assert re.findall(r'<th colspan="7" scope="rowgroup">([^<]*)</th>', page) == months
     newest = many_lives()[-1]
     assert f">{date(newest.started_at, locale)}</time>" in page  # "dim. 15 juin 2025, 15 h 06"

@@ -41,7 +41,7 @@ AGAIN_SECONDS = 2.0  # a new live pressed again this soon, before any like, is t
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Statistiques des lives",
-        "lives": "Lives passés",
+        "lives": "Vos lives",  # (the one under way among them, marked "en cours")
         "none": "Aucun live enregistré pour l'instant. Lancez le serveur pendant un live\u202f: tout est gardé ici.",
         "date": "Date",
         "duration": "Durée",
@@ -108,7 +108,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Live stats",
-        "lives": "Past lives",
+        "lives": "Your lives",
         "none": "No live recorded yet. Run the server during a live: everything is kept here.",
         "date": "Date",
         "duration": "Duration",
