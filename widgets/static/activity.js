@@ -100,7 +100,7 @@
       moves.push([t, dy]);
     }
     // No room below (a list at the bottom of the source, or a source too small for `max`): the arrivals wait, unseen,
-    // at their places (.is-late) until the others have glided out of the way (see `reveal`).
+    // at their places (.is-late) until the others have glided out of the way (`reveal`).
     const late = below > 0 && bottom + below > window.innerHeight;
     for (const [t, dy] of moves) {
       // A leaving toast stays where it is, should the list move (a list at the middle or bottom of the source).
@@ -117,19 +117,27 @@
     }
   }
 
-  /** The late arrivals come in once no toast on screen is gliding any more, their own glides included. (A fixed
-   *  delay would show them too soon when a busy live, or a busy PC, keeps the glides starting again: in a pile.) */
+  /** A late arrival comes in once the toast before it has glided out of its way. Read at the frame's start, while the
+   *  layout is clean, and only on the frames where one waits. (A fixed delay showed them in a pile when a busy PC
+   *  held the glides back; waiting for every glide to end would hide them as long as a busy live keeps arriving.) */
   function reveal() {
-    const on = shown.filter((t) => !t.leaving);
-    if (!on.some((t) => t.late)) return;
-    if (on.some((t) => t.slide && t.slide.playState !== "finished")) return;
-    for (const t of on) {
+    const ready = [];
+    let above = null;
+    for (const t of shown) {
+      if (t.leaving) continue;
+      if (t.late && (!above || above.li.getBoundingClientRect().bottom <= t.li.getBoundingClientRect().top + 1)) {
+        ready.push(t);
+      }
+      above = t;
+    }
+    for (const t of ready) {
       t.late = false;
-      t.li.classList.remove("is-late");
+      t.li.classList.replace("is-late", "was-late");
     }
   }
 
   const wake = Overlay.animate((dt, now) => {
+    if (shown.some((t) => t.late)) reveal();
     if (incoming.length > MAX) incoming = incoming.slice(-MAX); // (`max` lowered by a config edit)
     const on = shown.filter((t) => !t.leaving);
     const staying = on.filter((t) => now < t.until);
@@ -159,7 +167,7 @@
       t.gone = now + LEAVE_MS;
       // Out of the flow where it stands (.is-leaving): while it fades, it no longer pushes the newer ones down.
       t.li.style.top = `${t.offset}px`;
-      t.late = false; // (a paused entry would pause its exit too)
+      t.late = false;
       t.li.classList.remove("is-late");
       t.li.classList.add("is-leaving");
     }
@@ -173,7 +181,6 @@
       shown.push({ li, until: now + SECONDS * 1000, leaving: false, late: false, gone: 0, slide: null, was: null });
     }
     if (going.length || arriving.length) glide();
-    reveal();
     return shown.length > 0 || incoming.length > 0; // (arrivals waiting for room)
   });
 
