@@ -20,6 +20,7 @@
   setup();
   Overlay.onOptions(setup); // the next toasts follow a config edit; those on screen leave as planned
   const LEAVE_MS = 500;
+  const LATE_MAX_MS = 1000; // a late arrival comes in by then anyway (custom CSS may lay the toasts over one another)
   // On top of toast-in's own move (composite "add"); ease-out, so no frame moves a toast far. `backwards`: a busy
   // Chromium (OBS's too) may start a new animation a hair after the frame's time, and without it the toast would be
   // drawn at its new place for that frame, then jump back to glide from the old one.
@@ -29,7 +30,8 @@
   const UNNAMED_GIFT = "🎁";
 
   let incoming = [];
-  const shown = []; // {li, until, leaving, late, gone, slide, was, place, offset, height}, the oldest first
+  // {li, until, leaving, late (when it began to wait, or 0), gone, slide, was, place, offset, height}, the oldest first
+  const shown = [];
 
   function giftName(gift) {
     const name = String(gift ?? "");
@@ -86,7 +88,7 @@
 
   /** After the list changed (one layout, on such frames only): each toast glides from where it was to its new place,
    *  so nothing jumps; the arrivals start just below the newest toast that stays and glide with it, as in a chat. */
-  function glide() {
+  function glide(now) {
     const top = list.getBoundingClientRect().top;
     const moves = [];
     let below = 0;
@@ -109,7 +111,7 @@
       } else if (dy !== null) {
         slide(t, dy);
       } else if (late) {
-        t.late = true;
+        t.late = now;
         t.li.classList.add("is-late");
       } else {
         slide(t, below);
@@ -117,27 +119,29 @@
     }
   }
 
-  /** A late arrival comes in once the toast before it has glided out of its way. Read at the frame's start, while the
-   *  layout is clean, and only on the frames where one waits. (A fixed delay showed them in a pile when a busy PC
-   *  held the glides back; waiting for every glide to end would hide them as long as a busy live keeps arriving.) */
-  function reveal() {
-    const ready = [];
+  /** The late arrivals that may come in now: the toast before each has glided out of its way. Reads only, at the
+   *  frame's start while the layout is clean, and only on the frames where one waits. (A fixed delay showed them in a
+   *  pile when a busy PC held the glides back; waiting for every glide to end showed them later.) */
+  function ready(now) {
+    const found = [];
     let above = null;
     for (const t of shown) {
       if (t.leaving) continue;
-      if (t.late && (!above || above.li.getBoundingClientRect().bottom <= t.li.getBoundingClientRect().top + 1)) {
-        ready.push(t);
+      if (
+        t.late &&
+        (!above ||
+          now - t.late >= LATE_MAX_MS ||
+          above.li.getBoundingClientRect().bottom <= t.li.getBoundingClientRect().top + 1)
+      ) {
+        found.push(t);
       }
       above = t;
     }
-    for (const t of ready) {
-      t.late = false;
-      t.li.classList.replace("is-late", "was-late");
-    }
+    return found;
   }
 
   const wake = Overlay.animate((dt, now) => {
-    if (shown.some((t) => t.late)) reveal();
+    const revealed = shown.some((t) => t.late) ? ready(now) : [];
     if (incoming.length > MAX) incoming = incoming.slice(-MAX); // (`max` lowered by a config edit)
     const on = shown.filter((t) => !t.leaving);
     const staying = on.filter((t) => now < t.until);
@@ -167,9 +171,13 @@
       t.gone = now + LEAVE_MS;
       // Out of the flow where it stands (.is-leaving): while it fades, it no longer pushes the newer ones down.
       t.li.style.top = `${t.offset}px`;
-      t.late = false;
-      t.li.classList.remove("is-late");
       t.li.classList.add("is-leaving");
+      if (t.late) t.gone = now; // never seen: it goes at once, unseen (.is-late.is-leaving)
+    }
+    for (const t of revealed) {
+      if (!t.late || t.leaving) continue;
+      t.late = 0;
+      t.li.classList.replace("is-late", "was-late");
     }
     for (const t of done) {
       t.li.remove();
@@ -178,9 +186,9 @@
     for (const event of arriving) {
       const li = toast(event);
       list.appendChild(li);
-      shown.push({ li, until: now + SECONDS * 1000, leaving: false, late: false, gone: 0, slide: null, was: null });
+      shown.push({ li, until: now + SECONDS * 1000, leaving: false, late: 0, gone: 0, slide: null, was: null });
     }
-    if (going.length || arriving.length) glide();
+    if (going.length || arriving.length) glide(now);
     return shown.length > 0 || incoming.length > 0; // (arrivals waiting for room)
   });
 
