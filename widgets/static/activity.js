@@ -30,7 +30,8 @@
   const UNNAMED_GIFT = "🎁";
 
   let incoming = [];
-  // {li, until, leaving, late (when it began to wait, or 0), gone, slide, was, place, offset, height}, the oldest first
+  // {li, until, leaving, late (when it began to wait, or 0), gone, slide, was, place, offset, height, opacity},
+  // the oldest first
   const shown = [];
 
   function giftName(gift) {
@@ -65,6 +66,7 @@
       t.place = top + t.offset;
       t.height = t.li.offsetHeight;
       t.was = t.li.getBoundingClientRect().top;
+      t.opacity = getComputedStyle(t.li).opacity; // (one still coming in fades out from there, not from full)
     }
   }
 
@@ -171,8 +173,9 @@
       t.gone = now + LEAVE_MS;
       // Out of the flow where it stands (.is-leaving): while it fades, it no longer pushes the newer ones down.
       t.li.style.top = `${t.offset}px`;
+      t.li.style.opacity = t.opacity;
       t.li.classList.add("is-leaving");
-      if (t.late) t.gone = now; // never seen: it goes at once, unseen (.is-late.is-leaving)
+      if (t.late) t.gone = now; // never seen: it goes at once, unseen
     }
     for (const t of revealed) {
       if (!t.late || t.leaving) continue;
