@@ -104,7 +104,7 @@
       moves.push([t, dy]);
     }
     // No room below (a list at the bottom of the source, or a source too small for `max`): the arrivals wait, unseen,
-    // at their places (.is-late) until the others have glided out of the way (`reveal`).
+    // at their places (.is-late) until the others have glided out of the way (`ready`).
     const late = below > 0 && bottom + below > window.innerHeight;
     for (const [t, dy] of moves) {
       // A leaving toast stays where it is, should the list move (a list at the middle or bottom of the source).
