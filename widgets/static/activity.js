@@ -170,12 +170,11 @@
     }
     for (const t of going) {
       t.leaving = true;
-      t.gone = now + LEAVE_MS;
+      t.gone = t.late ? now : now + LEAVE_MS; // (one never seen goes at once, unseen)
       // Out of the flow where it stands (.is-leaving): while it fades, it no longer pushes the newer ones down.
       t.li.style.top = `${t.offset}px`;
       t.li.style.opacity = t.opacity;
       t.li.classList.add("is-leaving");
-      if (t.late) t.gone = now; // never seen: it goes at once, unseen
     }
     for (const t of revealed) {
       if (!t.late || t.leaving) continue;
