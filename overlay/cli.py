@@ -23,6 +23,7 @@ from overlay.config_errors import Problem, from_pydantic
 from overlay.datalock import DataDirInUse
 from overlay.i18n import Locale
 from overlay.recorder import not_a_recording
+from overlay.sources.base import SourceError
 from overlay.store import FILENAME as STORE_FILENAME
 from overlay.store import StoreUnavailable
 from overlay.web import create_app
@@ -125,6 +126,15 @@ class OptionError(ConfigError):
 class UnplayableRecording(ConfigError):
     """The recording to replay is broken (`file:line: what is wrong`): not a config mistake."""
 
+    def __init__(self, error: SourceError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    def say(self, locale: Locale, *, page: bool = False) -> str:
+        """Missing, unreadable or empty: in `locale`; a bad line: in the recording's own English words."""
+        said = self.error.say(locale)
+        return said if page else said.replace("\u202f", " ")  # (the console keeps plain spaces)
+
 
 class PortInUse(OSError):
     """The listening port is taken, most often by another copy of the overlay."""
@@ -216,8 +226,8 @@ def check_source(config: Config, *, speed_or_loop: bool = False) -> None:
 
         try:
             check_recording(Path(config.replay.file))
-        except RecordingError as exc:  # `file:line: what is wrong`, in English like the recording's own words
-            raise UnplayableRecording(str(exc)) from None
+        except RecordingError as exc:
+            raise UnplayableRecording(exc) from None
 
 
 def _same_file(one: Path, other: Path) -> bool:

@@ -49,6 +49,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_finished": "la source {kind} n'a plus rien à jouer",
         "source_replay_over": "rejeu terminé\u202f; «\u202fNouveau live\u202f» sur la page de contrôle le rejoue",
         "source_failed": "la source {kind} s'est arrêtée\u202f: {error}",
+        "source_stopped": "la source {kind} s'est arrêtée\u202f: {reason}",
+        "recording_missing": "{path}\u202f: fichier introuvable (faites un enregistrement avec --record FICHIER)",
+        "recording_unreadable": "{path}\u202f: lecture impossible\u202f: {reason}",
+        "recording_empty": (
+            "{path}\u202f: l'enregistrement ne contient aucun évènement à rejouer "
+            "(les états de la connexion ne sont pas rejoués)"
+        ),
         "tiktok_rate_limited": (
             "impossible de joindre TikTok (limite du serveur de signature atteinte\u202f; "
             "une sign_api_key relève la limite)"
@@ -119,6 +126,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_finished": "the {kind} source has nothing more to play",
         "source_replay_over": "replay over; “New live” on the control page plays it again",
         "source_failed": "the {kind} source stopped: {error}",
+        "source_stopped": "the {kind} source stopped: {reason}",
+        "recording_missing": "{path}: file not found (make a recording with --record FILE)",
+        "recording_unreadable": "{path}: cannot be read: {reason}",
+        "recording_empty": "{path}: the recording holds no events to play (connection statuses are not played)",
         "tiktok_rate_limited": (
             "could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit)"
         ),

@@ -553,6 +553,27 @@ async def test_a_new_live_by_hand_after_the_replay_plays_it_again_as_a_second_li
     assert lives[0]["likes"] == lives[1]["likes"] > 0  # the same rehearsal twice, each counted once
 
 
+async def test_a_recording_gone_when_it_is_played_again_is_said_on_screen_in_each_language(tmp_path: Path) -> None:
+    path = tmp_path / "rehearsal.jsonl"
+    path.write_bytes(SAMPLE.read_bytes())
+    app = create_app(
+        make_config(), source=ReplaySource(ReplaySettings(file=str(path), speed=1000)), data_dir=tmp_path / "data"
+    )
+    async with TestServer(app, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await settled(ws, lambda state: state["source"]["status"] == "ended")
+        path.unlink()  # (moved or renamed while the server runs)
+        headers = {"Authorization": f"Bearer {app[CONTROL_TOKEN]}"}
+        url = http_url(server, "/api/lives/new")
+        async with aiohttp.ClientSession() as http, http.post(url, headers=headers, json={}) as response:
+            assert response.status == 200
+        state = await settled(ws, lambda state: state["source"]["status"] == "error")
+    assert state["source"]["detail_by_locale"] == {
+        "fr": f"la source replay s'est arrêtée\u202f: {path}\u202f: fichier introuvable "
+        "(faites un enregistrement avec --record FICHIER)",
+        "en": f"the replay source stopped: {path}: file not found (make a recording with --record FILE)",
+    }
+
+
 async def test_record_then_replay_gives_the_same_live(tmp_path: Path) -> None:
     path = tmp_path / "rehearsal.jsonl"
     source = DrivenSource()
@@ -591,16 +612,33 @@ async def test_record_then_replay_gives_the_same_live(tmp_path: Path) -> None:
             "--replay : rejoue un enregistrement ; impossible avec --user",
         ),
         (["--source", "tiktok"], "la source tiktok a besoin de votre nom de compte : --user @moncompte"),
-        (["--replay", "MISSING"], "Impossible de rejouer l'enregistrement :\n"),
+        (
+            ["--replay", "MISSING"],
+            "Impossible de rejouer l'enregistrement :\nMISSING : fichier introuvable "
+            "(faites un enregistrement avec --record FICHIER)\n",
+        ),
     ],
 )
 def test_the_command_line_refuses_what_cannot_work(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     config = write(tmp_path / "config.yaml", "locale: fr")
-    args = [str(SAMPLE) if a == "SAMPLE" else str(tmp_path / "missing.jsonl") if a == "MISSING" else a for a in args]
+    missing = str(tmp_path / "missing.jsonl")
+    args = [str(SAMPLE) if a == "SAMPLE" else missing if a == "MISSING" else a for a in args]
     assert main(["--config", str(config), *args]) == 2
-    assert message in capsys.readouterr().err
+    assert message.replace("MISSING", missing) in capsys.readouterr().err
+
+
+def test_a_recording_with_nothing_to_play_is_said_in_english_with_locale_en(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(tmp_path / "config.yaml", "locale: en")
+    empty = write(tmp_path / "empty.jsonl", "")
+    assert main(["--config", str(config), "--replay", str(empty)]) == 2
+    assert capsys.readouterr().err == (
+        f"Cannot replay the recording:\n{empty}: the recording holds no events to play "
+        "(connection statuses are not played)\n"
+    )
 
 
 def test_the_command_line_says_it_in_english_with_locale_en(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

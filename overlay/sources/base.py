@@ -6,8 +6,25 @@ from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from overlay.events import Event
+from overlay.i18n import Locale, text
 
 Emit = Callable[[Event], None]
+
+
+class SourceError(Exception):
+    """Why a source cannot go on; `str()` in English (the log).
+
+    With `key`, an `overlay.i18n` text filled with `params`, it is said in each language (`say`), on
+    the console and in the status on screen; without, in its English words everywhere.
+    """
+
+    def __init__(self, message: str = "", key: str = "", **params: str) -> None:
+        super().__init__(message or text(key, "en", **params))
+        self.key = key
+        self.params = params
+
+    def say(self, locale: Locale) -> str:
+        return text(self.key, locale, **self.params) if self.key else str(self)
 
 
 class Source(Protocol):

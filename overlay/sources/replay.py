@@ -32,7 +32,7 @@ from overlay.events import (
     Viewers,
     event_from_dict,
 )
-from overlay.sources.base import Emit
+from overlay.sources.base import Emit, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,13 @@ LOOP_PAUSE_SECONDS = 3.0  # --loop: the ended live stays on screen this long bef
 CHECK_STEP = 1000  # lines checked between two turns of the event loop (a few milliseconds)
 
 
-class RecordingError(Exception):
-    """A recording that cannot be played; `str()` names the file and the line."""
+class RecordingError(SourceError):
+    """A recording that cannot be played; `str()` names the file and the line, in English.
+
+    A file that cannot be played at all (missing, unreadable, with nothing to play), what a creator
+    meets most, is also said in each language; a bad line keeps the recording's own English words
+    (`'count' must be...`) in every language.
+    """
 
 
 class _CutShort(ValueError):
@@ -57,9 +62,9 @@ def read_recording(path: Path, *, warn: bool = True) -> Iterator[tuple[float, Ev
     try:
         file = path.open("rb")
     except FileNotFoundError:
-        raise RecordingError(f"{path}: file not found (make a recording with --record FILE)") from None
+        raise RecordingError(key="recording_missing", path=str(path)) from None
     except OSError as exc:
-        raise RecordingError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        raise RecordingError(key="recording_unreadable", path=str(path), reason=str(exc.strerror or exc)) from None
     with file:
         previous = 0.0
         cut: str | None = None  # a line that is not JSON: an error, unless it is the last one
@@ -155,7 +160,7 @@ def _identity(path: Path) -> tuple[str, int, int] | None:
 
 def _counted(path: Path, count: int, identity: tuple[str, int, int] | None) -> int:
     if not count:
-        raise RecordingError(f"{path}: the recording holds no events to play (connection statuses are not played)")
+        raise RecordingError(key="recording_empty", path=str(path))
     if identity is not None and identity == _identity(path):  # (not changed while it was read)
         _CHECKED[identity] = count
     return count

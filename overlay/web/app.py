@@ -27,7 +27,7 @@ from overlay.persist import Persister
 from overlay.recorder import Recorder
 from overlay.reload import Reloader
 from overlay.sources import Source, create_source
-from overlay.sources.base import Joinable
+from overlay.sources.base import Joinable, SourceError
 from overlay.store import FILENAME, Store
 from overlay.web import api, control, pages, sockets, stats
 from overlay.web.keys import BUS, CONFIG, DATA_DIR, ENGINE, HUB, PERSISTER, SOCKETS, SOURCE, WORDING
@@ -249,7 +249,11 @@ async def _run_source(source: Source, bus: Bus) -> None:
     except Exception as exc:
         log.exception("the %s source stopped", source.kind)
         error = f"{type(exc).__name__}: {exc}"
-        bus.publish(SourceStatus("error", error, key="source_failed", params={"kind": source.kind, "error": error}))
+        params: dict[str, int | str] = {"kind": source.kind, "error": error}
+        if isinstance(exc, SourceError) and exc.key:  # said in the overlay's language: `reason` is its text
+            params |= {**exc.params, "reason": exc.key}
+        key = "source_stopped" if "reason" in params else "source_failed"
+        bus.publish(SourceStatus("error", error, key=key, params=params))
     else:
         detail = f"the {source.kind} source has nothing more to play"
         bus.publish(SourceStatus("ended", detail, key="source_finished", params={"kind": source.kind}))
