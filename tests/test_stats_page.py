@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page
 from overlay.engine import Engine
 from overlay.i18n import Locale
 from overlay.store import FILENAME, LiveRecord, Store
-from overlay.web.stats import date, duration, per_minute, quoted, time_of_day
+from overlay.web.stats import date, duration, per_minute, quoted, reader_zone, time_of_day
 from tests.browser_fixtures import ARTIFACTS, WidgetPage
 from tests.conftest import ServerThread, make_config
 from tests.test_stats import CONFIG, LULL, NASTY, PEAKS, fetch, recorded
@@ -536,8 +536,22 @@ def test_times_of_day_are_written_in_the_readers_time_zone(
             start = int(moments.nth(index).get_attribute("data-start") or "")
             # "0:10:00 · 21 h 01": the time into the live, then the time of day it was
             assert moments.nth(index).locator(".at time").inner_text() == time_of_day(START + start, locale, nepal)
+        csv_link = page.locator("a[href*='.csv']").get_attribute("href") or ""
     finally:
         context.close()
+    assert "&tz=Asia%2FKat" in csv_link  # (Chromium says Asia/Katmandu, the older name of the same zone)
+    _, text = fetch(csv_link)
+    first = text.splitlines()[1].split(";" if locale == "fr" else ",")
+    assert first[:2] == ["0", "2025-06-15 20:51:40"]  # 15:06:40 UTC in Nepal, not in the server's zone
+
+
+@pytest.mark.parametrize("name", ["", "Nowhere/Atlantis", "../../etc/passwd", "/etc/localtime", "Europe/Paris\n"])
+def test_a_csv_asked_in_a_zone_that_does_not_exist_is_in_the_servers(name: str) -> None:
+    assert reader_zone(name) is None
+
+
+def test_a_csv_asked_in_a_zone_is_in_that_zone() -> None:
+    assert reader_zone("Europe/Paris") == ZoneInfo("Europe/Paris")
 
 
 # -- a long chart on a phone -------------------------------------------------------------------

@@ -17,6 +17,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from aiohttp import web
@@ -460,7 +461,8 @@ async def live_csv(request: web.Request) -> web.Response:
     gets French headers; both read `2026-12-06 21:35:07` as a date and time.
     """
     data = await _load(request)
-    text = await asyncio.to_thread(_timeline_csv, data, page_locale(request))  # (43,200 rows for 12 hours)
+    zone = reader_zone(request.query.get("tz", ""))
+    text = await asyncio.to_thread(_timeline_csv, data, page_locale(request), zone)  # (43,200 rows for 12 hours)
     return web.Response(
         text=text,
         content_type="text/csv",
@@ -469,8 +471,19 @@ async def live_csv(request: web.Request) -> web.Response:
     )
 
 
-def _timeline_csv(data: dict[str, Any], locale: Locale) -> str:
-    """`live_csv`'s text: a row for every second of the live."""
+def reader_zone(name: str) -> tzinfo | None:
+    """The time zone `stats.js` puts in the CSV link (`?tz=Europe/Paris`, the browser's), or None for the
+    server's own: a server in Docker, WSL or on a VPS often runs on UTC, a spreadsheet wants the creator's hours."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # (an unknown or malformed name: `../x` is refused too)
+        return None
+
+
+def _timeline_csv(data: dict[str, Any], locale: Locale, zone: tzinfo | None = None) -> str:
+    """`live_csv`'s text: a row for every second of the live, its time of day in `zone` (the server's if None)."""
     started = float(data["live"]["started_at"])
     timeline = data["timeline"]
     recorded = {second: (likes, total) for second, likes, total in timeline}
@@ -486,7 +499,7 @@ def _timeline_csv(data: dict[str, Any], locale: Locale) -> str:
     total = timeline[0][2] - timeline[0][1] if timeline else 0
     for second in range(last + 1):
         likes, total = recorded.get(second, (0, total))  # (a second without likes: the room total as it stood)
-        when = datetime.fromtimestamp(started + second).strftime("%Y-%m-%d %H:%M:%S")
+        when = datetime.fromtimestamp(started + second, zone).strftime("%Y-%m-%d %H:%M:%S")
         writer.writerow([second, when, likes, total, int(second in down["server"]), int(second in down["connection"])])
     return out.getvalue()
 

@@ -25,6 +25,14 @@ function localTimes(locale) {
       : `${weekday.format(at)} ${day}, ${timeOfDay(at, locale)}`;
   }
   if (title && written) document.title = document.title.replace(written, title.textContent);
+  // The CSV's time column in the same zone (the server's own otherwise).
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  for (const link of document.querySelectorAll("a[data-zoned]")) {
+    if (!zone) break;
+    const url = new URL(link.href);
+    url.searchParams.set("tz", zone);
+    link.href = url.href;
+  }
 }
 
 // A long live's chart is wider than a phone (840 px at least): a hint says it goes on, and a moment of the list,
