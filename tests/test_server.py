@@ -115,6 +115,8 @@ async def test_an_unknown_locale_query_falls_back_to_the_config_language(server:
     [
         ("/widget/goal", "Cette adresse n'existe pas\u202f: /widget/goal. Les widgets et leurs adresses pour OBS sont"),
         ("/widget/goal?locale=en", "There is no page at /widget/goal. The widgets and their addresses for OBS are"),
+        ("/static/goal.html", "Cette adresse n'existe pas\u202f: /static/goal.html. Les widgets et leurs adresses"),
+        ("/static/", "Cette adresse n'existe pas\u202f: /static/. Les widgets et leurs adresses pour OBS sont"),
     ],
 )
 async def test_a_mistyped_address_says_where_the_widgets_are(server: TestServer, path: str, said: str) -> None:

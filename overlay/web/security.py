@@ -207,13 +207,26 @@ async def foreign_page_guard(request: web.Request, handler: Handler) -> web.Stre
     return await handler(request)
 
 
+def _missing_static_file(request: web.Request) -> bool:
+    """A request for /static/NAME where no file NAME is (a path that leads outside stays aiohttp's to refuse)."""
+    resource = request.match_info.route.resource
+    if not isinstance(resource, web.StaticResource):
+        return False
+    name = request.match_info.get("filename", "")
+    path = Path(resource.get_info()["directory"]) / name
+    return not name or not path.is_file()
+
+
 @web.middleware
 async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Errors under /api/ are JSON, as the README says: the router's own 404 and 405 too, not plain text.
 
-    Elsewhere, the router's own 404 (a mistyped address in OBS: `/widget/goal`) says where the right ones are.
+    Elsewhere, the router's own 404 (a mistyped address in OBS: `/widget/goal`) says where the right ones are,
+    and so does a file missing under /static/ (aiohttp's answer has no words at all).
     """
     try:
+        if _missing_static_file(request):
+            raise web.HTTPNotFound()
         return await handler(request)
     except web.HTTPException as exc:
         api = request.path == "/api" or request.path.startswith("/api/")
