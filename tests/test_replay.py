@@ -211,6 +211,116 @@ async def test_events_play_at_their_offsets_divided_by_the_speed(tmp_path: Path)
 OVER = SourceStatus("ended", "replay over; a new live on the control page plays it again", key="source_replay_over")
 
 
+def status(state: str, key: str, at: float, **params: Any) -> dict[str, Any]:
+    """A recorded status of the TikTok connection, as `--user @me --record` writes it."""
+    return {"t": at, "type": "source_status", "status": state, "detail": key, "key": key, "params": params}
+
+
+async def play_to_the_end(path: Path, speed: float = 1) -> list[tuple[float, Event]]:
+    """(replay time, event) for everything a replay of `path` shows, its first status left out."""
+    time = FakeTime()
+    played: list[tuple[float, Event]] = []
+    source = ReplaySource(ReplaySettings(file=str(path), speed=speed), sleep=time.sleep, clock=time.clock)
+    await run_until_over(source, lambda event: played.append((time.now, event)))
+    return played[1:]
+
+
+async def test_a_recording_made_while_waiting_for_the_live_plays_from_the_live(tmp_path: Path) -> None:
+    # The server started half an hour before the creator went live: the rehearsal must not wait that long.
+    path = write(
+        tmp_path / "tonight.jsonl",
+        status("connecting", "source_checking", 0, handle="@moi"),
+        status("waiting", "source_waiting", 1, handle="@moi"),
+        status("connected", "source_connected", 1800, room="73"),
+        {"t": 1800, "type": "live_started", "room_id": "73", "total": 100},
+        {"t": 1804, "type": "like", "count": 5, "total": 105},
+    )
+    assert await play_to_the_end(path, speed=2) == [
+        (0.0, LiveStarted(room_id="73", total=100)),
+        (2.0, Like(count=5, total=105)),
+        (2.0, LiveEnded()),
+        (2.0, OVER),
+    ]
+
+
+async def test_the_wait_between_two_recorded_lives_plays_as_a_short_pause(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "evening.jsonl",
+        {"t": 0, "type": "live_started", "room_id": "1", "total": 0},
+        {"t": 10, "type": "like", "count": 1, "total": 1},
+        {"t": 20, "type": "live_ended"},
+        status("ended", "source_ended", 20, handle="@moi"),
+        status("waiting", "source_waiting", 80, handle="@moi"),
+        {"t": 7220, "type": "live_started", "room_id": "2", "total": 0},  # two hours later
+        {"t": 7221, "type": "like", "count": 2, "total": 2},
+    )
+    assert await play_to_the_end(path) == [
+        (0.0, LiveStarted(room_id="1", total=0)),
+        (10.0, Like(count=1, total=1)),
+        (20.0, LiveEnded()),
+        (20.0 + LOOP_PAUSE_SECONDS, LiveStarted(room_id="2", total=0)),
+        (21.0 + LOOP_PAUSE_SECONDS, Like(count=2, total=2)),
+        (21.0 + LOOP_PAUSE_SECONDS, LiveEnded()),
+        (21.0 + LOOP_PAUSE_SECONDS, OVER),
+    ]
+
+
+async def test_a_recorded_tiktok_drop_shows_as_it_did_then_the_replay_says_its_own_status(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "drop.jsonl",
+        status("connected", "source_connected", 0, room="73"),
+        {"t": 0, "type": "live_started", "room_id": "73", "total": 100},
+        status("reconnecting", "source_silent", 40, silence=20, wait=8, attempt=1),
+        status("connecting", "source_connecting", 48, handle="@moi"),
+        status("connected", "source_connected", 50, room="73"),
+        {"t": 50, "type": "live_started", "room_id": "73", "total": 180},
+        status("reconnecting", "source_reconnecting", 60, wait=4, attempt=1),  # the file ends while it reconnects
+    )
+    played = await play_to_the_end(path, speed=4)
+    own = played[-3][1]
+    assert played == [
+        (0.0, LiveStarted(room_id="73", total=100)),
+        (10.0, shown("reconnecting", "source_silent", silence=5, wait=2, attempt=1)),  # its seconds at ×4
+        (12.0, shown("connecting", "source_connecting", handle="@moi")),
+        (12.5, own),  # connected again: the replay's own status
+        (12.5, LiveStarted(room_id="73", total=180)),
+        (15.0, shown("reconnecting", "source_reconnecting", wait=1, attempt=1)),
+        (15.0, own),  # the file is over: the replay's status back
+        (15.0, LiveEnded()),
+        (15.0, OVER),
+    ]
+    assert isinstance(own, SourceStatus)
+    assert own.key == "source_replaying"
+
+
+def shown(state: str, key: str, **params: int | str) -> SourceStatus:
+    """A recorded status as the replay shows it (`status` above wrote it with `key` as its detail)."""
+    return SourceStatus(state, key, key=key, params=params)
+
+
+async def test_a_recorded_tiktok_drop_is_an_outage_in_the_rehearsals_stats(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "drop.jsonl",
+        status("connected", "source_connected", 0, room="73"),
+        {"t": 0, "type": "live_started", "room_id": "73", "total": 100},
+        {"t": 1, "type": "like", "count": 5, "total": 105},
+        status("reconnecting", "source_reconnecting", 10, wait=8, attempt=1),
+        status("connected", "source_connected", 40, room="73"),
+        {"t": 40, "type": "live_started", "room_id": "73", "total": 180},
+        {"t": 41, "type": "like", "count": 5, "total": 185},
+    )
+    state = await run_to_the_end(ReplaySource(ReplaySettings(file=str(path), speed=20)), tmp_path)
+    assert state["likes"]["total"] == 185
+    store = Store(tmp_path / "data" / FILENAME).open()
+    try:
+        (outage,) = store.outages(1)
+    finally:
+        store.close()
+    assert outage["kind"] == "connection"
+    assert outage["start"] == pytest.approx(0.5, abs=0.4)  # 10 s in, at ×20
+    assert outage["seconds"] >= 1.5  # 30 s lost, at ×20
+
+
 async def run_until_over(source: ReplaySource, emit: Callable[[Event], None]) -> None:
     """Run the replay until it has played to its end (it then waits for a new live by hand)."""
 

@@ -4,6 +4,10 @@ A recording is JSON lines, one event each, `t` = seconds from the start (see
 `overlay.recorder`). The whole file is checked before anything plays, so a broken line
 is reported as `file:line: what is wrong` instead of stopping a rehearsal halfway. Only a
 last line that is not JSON is skipped (with a warning): a recording cut short by a crash.
+
+A rehearsal never waits for what was only waiting: it starts with the recording's first event to
+play, and the time between two recorded lives plays as a short pause. The recorded connection's
+statuses show only during a live, where they are a drop (TikTok lost, then back).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from overlay.events import (
     Viewers,
     event_from_dict,
 )
+from overlay.i18n import DURATIONS
 from overlay.sources.base import Emit, SourceError
 
 log = logging.getLogger(__name__)
@@ -127,7 +132,7 @@ def check_recording(path: Path) -> int:
 
 def _playable(event: Event) -> bool:
     """Not a status of the recorded connection (`--user` recording while waiting for the live): the replay
-    reports its own, so a file of statuses alone has nothing to play."""
+    shows only those met during a live (a drop), so a file of statuses alone has nothing to play."""
     return not isinstance(event, SourceStatus)
 
 
@@ -186,6 +191,8 @@ class ReplaySource:
         self._clock = clock
         self._again = asyncio.Event()  # a new live by hand: play from the start again
         self._again_room = ""
+        self._playing: SourceStatus | None = None  # the replay's own status, shown while it plays
+        self._showing_recorded = False  # a status of the recorded connection is shown instead (TikTok dropped)
 
     def new_live(self, room_id: str) -> None:
         """A new live by hand (the control page): the recording plays again from its start, as live `room_id`,
@@ -202,6 +209,7 @@ class ReplaySource:
             key="source_replaying_loop" if loop else "source_replaying",
             params={"file": self.path.name, "count": count, "speed": f"{speed:g}"},
         )
+        self._playing = playing
         emit(playing)
         rerun, room = 1, ""
         while True:
@@ -247,12 +255,35 @@ class ReplaySource:
     async def _pass(self, emit: Emit, speed: float, rerun: int, room: str) -> bool:
         """Play the file once; True if a new live by hand cut it short."""
         play = await self._until_again(self._play(emit, speed, rerun, room))
+        self._show_own_status(emit)
         if not play.cancelled() and (error := play.exception()) is not None:
             raise error  # (a failure is the source's, new live or not)
         if self._again.is_set():  # (also when it ended at that moment: the new live begins either way)
             return True
         play.result()  # (a failure is the source's)
         return False
+
+    def _recorded_status(self, status: SourceStatus, speed: float) -> SourceStatus | None:
+        """What to show for a status of the recorded connection met during a live, or None: TikTok's drops and
+        reconnections are played (the stats show the outage as they did), its "connected" gives the replay's own
+        status back. Their seconds (`wait`, `silence`) are the recording's, at the replay's speed."""
+        if status.status == "connected":
+            if not self._showing_recorded:
+                return None
+            self._showing_recorded = False
+            return self._playing
+        self._showing_recorded = True
+        params = {
+            name: round(value / speed) if name in DURATIONS and isinstance(value, int) else value
+            for name, value in status.params.items()
+        }
+        return replace(status, params=params)
+
+    def _show_own_status(self, emit: Emit) -> None:
+        """The replay's own status again, if the recorded connection's was shown when a pass ended."""
+        if self._showing_recorded and self._playing is not None:
+            self._showing_recorded = False
+            emit(self._playing)
 
     async def _play(self, emit: Emit, speed: float, rerun: int, room: str = "") -> None:
         """Play the file once; pass `rerun` > 1 is a live of its own: its rooms are `<room id>#<rerun>`.
@@ -263,11 +294,28 @@ class ReplaySource:
         burst = 0
         opened = rerun == 1 or bool(room)  # a later pass is a new live: the file's start says so, or one is made
         rooms: dict[str, str] = {}  # the file's rooms as this pass names them (a reconnect keeps its room)
+        # Recording time left out, so that a rehearsal never waits for what was only waiting: what came before
+        # the first event to play (`--user` recording before the live began), and, past LOOP_PAUSE_SECONDS, what
+        # came between a live's end and the next live's first event.
+        skipped: float | None = None
+        ended_at: float | None = None  # the offset of the recorded live's end, until an event of the next one
         for offset, event in read_recording(self.path, warn=False):
-            if not _playable(event):
-                continue
             if self._again.is_set():
                 return  # a new live by hand, pressed meanwhile: not one event more of this pass
+            if isinstance(event, SourceStatus):
+                if skipped is None or ended_at is not None:
+                    continue  # the recorded connection while no live was on: nothing to see
+                if (shown := self._recorded_status(event, speed)) is None:
+                    continue
+                event = shown
+            elif skipped is None:
+                skipped = offset
+            elif ended_at is not None:
+                skipped += max(0.0, offset - ended_at - LOOP_PAUSE_SECONDS * speed)
+            if isinstance(event, LiveEnded):
+                ended_at = offset
+            elif not isinstance(event, SourceStatus):
+                ended_at = None
             if isinstance(event, Like) and event.sent_at:
                 event = replace(event, sent_at=0.0)  # a send time from another process means nothing here
             elif isinstance(event, LiveStarted) or (isinstance(event, NewLive) and event.room_id):
@@ -282,7 +330,7 @@ class ReplaySource:
             elif not opened and not isinstance(event, Viewers):  # a file made by hand, with no start: likes only
                 emit(LiveStarted(room_id=f"replay#{rerun}"))
                 opened = True
-            delay = start + offset / speed - self._clock()
+            delay = start + (offset - (skipped or 0.0)) / speed - self._clock()
             if delay > 0:
                 await self._sleep(delay)
                 burst = 0
