@@ -248,21 +248,28 @@ async def test_the_wait_between_two_recorded_lives_plays_as_a_short_pause(tmp_pa
         tmp_path / "evening.jsonl",
         {"t": 0, "type": "live_started", "room_id": "1", "total": 0},
         {"t": 10, "type": "like", "count": 1, "total": 1},
-        {"t": 20, "type": "live_ended"},
+        status("reconnecting", "source_reconnecting", 15, wait=2, attempt=1),
+        {"t": 20, "type": "live_ended"},  # (found offline while reconnecting)
         status("ended", "source_ended", 20, handle="@moi"),
         status("waiting", "source_waiting", 80, handle="@moi"),
         {"t": 7220, "type": "live_started", "room_id": "2", "total": 0},  # two hours later
         {"t": 7221, "type": "like", "count": 2, "total": 2},
     )
-    assert await play_to_the_end(path) == [
+    played = await play_to_the_end(path)
+    own = played[3][1]
+    assert played == [
         (0.0, LiveStarted(room_id="1", total=0)),
         (10.0, Like(count=1, total=1)),
+        (15.0, shown("reconnecting", "source_reconnecting", wait=2, attempt=1)),
+        (20.0, own),  # not left on screen between the lives
         (20.0, LiveEnded()),
         (20.0 + LOOP_PAUSE_SECONDS, LiveStarted(room_id="2", total=0)),
         (21.0 + LOOP_PAUSE_SECONDS, Like(count=2, total=2)),
         (21.0 + LOOP_PAUSE_SECONDS, LiveEnded()),
         (21.0 + LOOP_PAUSE_SECONDS, OVER),
     ]
+    assert isinstance(own, SourceStatus)
+    assert own.key == "source_replaying"
 
 
 async def test_a_recorded_tiktok_drop_shows_as_it_did_then_the_replay_says_its_own_status(tmp_path: Path) -> None:

@@ -339,5 +339,7 @@ class ReplaySource:
                 burst = 0
             if self._again.is_set():
                 return  # a new live by hand, pressed meanwhile: not one event more of this pass
+            if isinstance(event, LiveEnded):
+                self._show_own_status(emit)  # (a drop's statuses end with its live)
             emit(event)
             burst += 1
