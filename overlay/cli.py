@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG_PATH, help="config file (default: %(default)s)")
     parser.add_argument("--host", help="address to bind (default from config: 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (default from config: 8080; 0 = any free port)")
+    parser.add_argument("--port", help="port to listen on (default from config: 8080; 0 = any free port)")
     parser.add_argument(
         "--data-dir", type=Path, help="where live state and the control token are kept (default: your user data folder)"
     )
@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--record", type=Path, metavar="FILE", help="write every event to FILE (JSON lines) to replay later"
     )
     parser.add_argument("--replay", type=Path, metavar="FILE", help="play a recording back (implies --source replay)")
-    parser.add_argument("--speed", type=float, metavar="X", help="replay speed, e.g. 4 = four times faster (default 1)")
+    parser.add_argument("--speed", metavar="X", help="replay speed, e.g. 4 = four times faster (default 1)")
     parser.add_argument("--loop", action="store_true", default=None, help="replay: start again at the end")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     return parser
@@ -177,7 +177,7 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
     if args.host is not None:
         data["server"]["host"] = args.host
     if args.port is not None:
-        data["server"]["port"] = args.port
+        data["server"]["port"] = _number(args.port, int)
     if args.source is not None:
         data["source"] = args.source
     source = args.source
@@ -193,9 +193,10 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
         data["replay"]["file"] = str(args.replay)
         data["source"] = "replay"
     if args.speed is not None:
-        if not 0 < args.speed <= 1000:
-            raise OptionError(Problem("", "--speed", "option_speed", {"speed": args.speed}))
-        data["replay"]["speed"] = args.speed
+        speed = _number(args.speed, float)
+        if isinstance(speed, float) and not 0 < speed <= 1000:
+            raise OptionError(Problem("", "--speed", "option_speed", {"speed": speed}))
+        data["replay"]["speed"] = speed
     if args.loop:
         data["replay"]["loop"] = True
     try:
@@ -204,6 +205,15 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
         raise OptionError([_option_problem(error) for error in exc.errors()]) from None
     check_source(config, speed_or_loop=args.speed is not None or bool(args.loop))
     return config
+
+
+def _number(typed: str, kind: type[int] | type[float]) -> int | float | str:
+    """An option's number, or its text as typed when it is none: the config's checks then say so in the config's
+    language (`--port : un nombre entier est attendu`), where argparse's own types would in English."""
+    try:
+        return kind(typed)
+    except ValueError:
+        return typed
 
 
 def _option_problem(error: Any) -> Problem:

@@ -91,6 +91,14 @@ def test_config_errors_are_said_in_the_files_locale_french_by_default(
             "(lettres sans accents, chiffres, « _ » et « . »)",
         ),
         (["--port", "70000"], "--port : doit être au plus 65535 (vous avez écrit 70000)"),
+        (
+            ["--port", "abc"],
+            "--port : un nombre entier est attendu (vous avez écrit « abc »)",
+        ),  # not argparse's English
+        (
+            ["--replay", str(ROOT / "samples" / "demo-live.jsonl"), "--speed", "vite"],
+            "--speed : un nombre est attendu (vous avez écrit « vite »)",
+        ),
         (  # not every network, as getaddrinfo would take it
             ["--host", ""],
             "--host : valeur vide : écrivez 127.0.0.1 (ce PC seulement, la valeur par défaut), ou 0.0.0.0 pour "
