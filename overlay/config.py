@@ -817,6 +817,14 @@ def _yaml_problem(exc: Exception, filename: str) -> Problem:
         return Problem(
             f"{filename}:{opened.line + 1}", "", "yaml_unclosed", {**at, "open": char, "close": _UNCLOSED[context]}
         )
+    # `steps: [` at the very end: PyYAML says where the file ends, a line after its last one. (Its buffer ends in a
+    # NUL it adds.)
+    end_of_file = context == "while parsing a flow node" and "'<stream end>'" in problem
+    if end_of_file and (left_open := _last_open_bracket((mark.buffer or "").rstrip("\0"))) is not None:
+        char, where = left_open
+        close = "]" if char == "[" else "}"
+        at = {"column": where.column + 1, "problem": problem, "line": mark.line + 1, "open": char, "close": close}
+        return Problem(f"{filename}:{where.line + 1}", "", "yaml_unclosed", at)
     if context == "while scanning a simple key" and opened is not None:  # `source:demo`: the key's line, not the next
         return Problem(f"{filename}:{opened.line + 1}", "", "yaml_simple_key", {"problem": problem})
     if problem == "mapping values are not allowed here" and mark.buffer and mark.line:
@@ -878,6 +886,20 @@ def _secret_on_line(mark: yaml.Mark) -> str:
         if re.search(rf"\b{key}\b\W*:", line) or re.search(rf"\b{key}\b\W*:\s*$", before):
             return key
     return ""
+
+
+def _last_open_bracket(text: str) -> tuple[str, yaml.Mark] | None:
+    """The innermost `[` or `{` still open where `text` ends, and where it was opened."""
+    opened: list[tuple[str, yaml.Mark]] = []
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.FlowSequenceStartToken | yaml.FlowMappingStartToken):
+                opened.append(("[" if isinstance(token, yaml.FlowSequenceStartToken) else "{", token.start_mark))
+            elif isinstance(token, yaml.FlowSequenceEndToken | yaml.FlowMappingEndToken) and opened:
+                opened.pop()
+    except yaml.YAMLError:
+        return None
+    return opened[-1] if opened else None
 
 
 # PyYAML's contexts for what was opened and not closed, and what closes it.
