@@ -272,6 +272,23 @@ async def test_the_wait_between_two_recorded_lives_plays_as_a_short_pause(tmp_pa
     assert own.key == "source_replaying"
 
 
+async def test_a_recording_that_ends_with_its_lives_end_ends_it_once(tmp_path: Path) -> None:
+    # Recorded again while it is replayed, the live would end twice in the new file.
+    path = write(
+        tmp_path / "ended.jsonl",
+        {"t": 0, "type": "live_started", "room_id": "1", "total": 0},
+        {"t": 1, "type": "like", "count": 1, "total": 1},
+        {"t": 2, "type": "live_ended"},
+        status("ended", "source_ended", 2, handle="@moi"),
+    )
+    assert await play_to_the_end(path) == [
+        (0.0, LiveStarted(room_id="1", total=0)),
+        (1.0, Like(count=1, total=1)),
+        (2.0, LiveEnded()),
+        (2.0, OVER),
+    ]
+
+
 async def test_a_recorded_tiktok_drop_shows_as_it_did_then_the_replay_says_its_own_status(tmp_path: Path) -> None:
     path = write(
         tmp_path / "drop.jsonl",

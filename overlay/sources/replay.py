@@ -193,6 +193,7 @@ class ReplaySource:
         self._again_room = ""
         self._playing: SourceStatus | None = None  # the replay's own status, shown while it plays
         self._showing_recorded = False  # a status of the recorded connection is shown instead (TikTok dropped)
+        self._ended = False  # the last event played was the end of the live
 
     def new_live(self, room_id: str) -> None:
         """A new live by hand (the control page): the recording plays again from its start, as live `room_id`,
@@ -216,7 +217,8 @@ class ReplaySource:
             if await self._pass(emit, speed, rerun, room):  # cut short by a new live by hand
                 rerun, room = rerun + 1, self._take_again()
                 continue
-            emit(LiveEnded())  # played to its end: the live's clock stops, and the stats close it
+            if not self._ended:  # (the file's own end was played already: not twice in a recording of it)
+                emit(LiveEnded())  # played to its end: the live's clock stops, and the stats close it
             rerun, room = rerun + 1, ""
             if loop:
                 # A pause the event loop always gets, even for a file whose events all share one time; a new
@@ -292,6 +294,7 @@ class ReplaySource:
         """
         start = self._clock()
         burst = 0
+        self._ended = False
         opened = rerun == 1 or bool(room)  # a later pass is a new live: the file's start says so, or one is made
         rooms: dict[str, str] = {}  # the file's rooms as this pass names them (a reconnect keeps its room)
         # Recording time left out, so that a rehearsal never waits for what was only waiting: what came before
@@ -342,4 +345,5 @@ class ReplaySource:
             if isinstance(event, LiveEnded):
                 self._show_own_status(emit)  # (a drop's statuses end with its live)
             emit(event)
+            self._ended = isinstance(event, LiveEnded)
             burst += 1
