@@ -93,15 +93,28 @@
   function glide(now) {
     const top = list.getBoundingClientRect().top;
     const moves = [];
+    const tops = []; // the places of the toasts that stay on, the oldest first
     let below = 0;
     let bottom = -Infinity; // the newest arrival's bottom, at its place
+    let end = -Infinity; // the newest toast's bottom, at its place
     for (const t of shown) {
       const at = top + t.li.offsetTop;
       // (A leaving toast's glide under way goes on: it is measured from its place.)
       const dy = t.was === null ? null : (t.leaving ? t.place : t.was) - at;
       if (dy === null) bottom = at + t.li.offsetHeight;
       else if (!t.leaving) below = dy;
+      if (!t.leaving) {
+        tops.push([t, at]);
+        end = at + t.li.offsetHeight;
+      }
       moves.push([t, dy]);
+    }
+    // A source too small for `max` toasts: the oldest leave on the next frame, as in a chat, so that the newest is
+    // not laid out of sight below the source's edge (it would stay there until the oldest's time is up).
+    let over = end - window.innerHeight;
+    for (let i = 0; over > 0.5 && i < tops.length - 1; i++) {
+      tops[i][0].until = now;
+      over -= tops[i + 1][1] - tops[i][1];
     }
     // No room below (a list at the bottom of the source, or a source too small for `max`): the arrivals wait, unseen,
     // at their places (.is-late) until the others have glided out of the way (`ready`).
