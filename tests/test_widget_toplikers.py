@@ -102,6 +102,31 @@ def test_ten_rows_fit_the_documented_500x500(tab: WidgetPage, server_thread: Ser
     screenshot(page, "toplikers-10-rows-500x500")
 
 
+@pytest.mark.parametrize(
+    ("size", "query"),
+    [((400, 200), "count=5"), ((500, 300), "count=10&title=Mes meilleurs fans du soir, merci à vous tous !")],
+)
+def test_every_row_fits_a_short_source_and_a_long_title_keeps_to_one_line(
+    tab: WidgetPage, server_thread: ServerThread, size: tuple[int, int], query: str
+) -> None:
+    width, height = size
+    tab.page.set_viewport_size({"width": width, "height": height})
+    count = int(query.split("count=")[1].split("&")[0])
+    server_thread.push(*(Like(count=100 - i, user=User(id=str(i), nickname=f"fan_{i}")) for i in range(count)))
+    page = tab.open(server_thread, f"/widgets/toplikers?{query}")
+    page.wait_for_function(f"() => document.querySelectorAll('.top-row').length === {count}")
+    page.wait_for_function("() => document.getAnimations().length === 0")
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('#top-title, .top-row')].map((e) => e.getBoundingClientRect())
+            .map((box) => ({top: box.top, bottom: box.bottom, right: box.right, height: box.height}))"""
+    )
+    title, rows = boxes[0], boxes[1:]
+    assert title["height"] < 40, title  # one line
+    assert all(row["bottom"] <= height + 0.5 for row in rows), rows  # the last row is on screen too
+    assert all(box["right"] <= width + 0.5 for box in boxes), boxes
+    screenshot(page, f"toplikers-{count}-rows-{width}x{height}")
+
+
 def test_a_long_right_to_left_nickname_shows_its_start(tab: WidgetPage, server_thread: ServerThread) -> None:
     tab.page.set_viewport_size({"width": 500, "height": 500})
     arabic = "عبد_الرحمن_محمد_العربي_الكبير"  # 29 characters, too long for the row
