@@ -96,6 +96,24 @@ async def test_static_files_are_revalidated_at_each_load(server: TestServer) -> 
             assert response.headers["Cache-Control"] == "no-cache"
 
 
+@pytest.mark.parametrize(
+    ("query", "copied"),
+    [
+        ("", ""),
+        ("?theme=neon", "?theme=neon"),  # picked with the index's theme links: the source shows what was previewed
+        ("?locale=en&theme=neon", "?locale=en&theme=neon"),
+        ("?locale=fr&theme=tiktok", ""),  # the config's own: the source keeps following config.yaml
+        ("?theme=neom&locale=de", ""),  # (what no widget can use is left out, as the widgets ignore it)
+    ],
+)
+async def test_the_index_gives_the_url_of_what_it_previews(server: TestServer, query: str, copied: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, "/" + query)) as response:
+        page = await response.text()
+    url = http_url(server, "/widgets/goal") + copied.replace("&", "&amp;")
+    assert f'<code class="url">{url}</code>' in page
+    assert f'data-copy="{url}"' in page
+
+
 @pytest.mark.parametrize("asked", ["en", "EN", "en-US", "en_GB"])
 async def test_a_regional_or_capitalised_locale_query_picks_that_language(server: TestServer, asked: str) -> None:
     options = await get_json(server, f"/widgets/goal/options?locale={asked}")

@@ -69,6 +69,14 @@ async def index(request: web.Request) -> web.Response:
     base = f"{request.scheme}://{request.host}"
     # Previews follow the index page's own ?locale= and ?theme= (try the themes without touching OBS).
     preview_query = f"?locale={locale}&theme={theme}" if {"locale", "theme"} & request.query.keys() else ""
+    # The URL to copy gives the source what its preview shows: a language or theme picked here, not the config's.
+    config = running_config(request)
+    picked = {
+        key: value
+        for key, value, configured in (("locale", locale, config.locale), ("theme", theme, config.theme.name))
+        if key in request.query and value != configured
+    }
+    url_query = "?" + urllib.parse.urlencode(picked) if picked else ""
     widgets = [
         {
             "name": w.name,
@@ -76,7 +84,7 @@ async def index(request: web.Request) -> web.Response:
             "about": w.about[locale],
             "width": w.width,
             "height": w.height,
-            "url": f"{base}/widgets/{w.name}",
+            "url": f"{base}/widgets/{w.name}{url_query}",
             "preview": f"/widgets/{w.name}{preview_query}",
             "params": w.params,
         }
