@@ -174,6 +174,12 @@ def narrow_spaces(text: str) -> str:
     return _SPACED_SIGN.sub("\u202f\\1", text)
 
 
+def unbroken_signs(text: str) -> str:
+    """A creator's text as a page draws it: the space before ! ? : ; » and after « never breaks the line (Chromium
+    would put a prompt's "!" alone on a line of its own). As `Overlay.ownText` does in the widgets."""
+    return re.sub(r" (?=[!?:;»])", "\u00a0", text).replace("« ", "«\u00a0")
+
+
 # A text the creator wrote in config.yaml (a goal's label, a challenge's prompt): one text for every language,
 # or a text per language (`{fr: "...", en: "..."}`), which need not give them all.
 OwnText = str | Mapping[Locale, str]

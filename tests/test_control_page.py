@@ -95,7 +95,7 @@ def test_pressing_a_hotkey_starts_the_challenge_on_the_widget(pages: Pages) -> N
     assert widget.locator("#challenge").is_hidden()
     control.keyboard.press("1")
     widget.wait_for_selector('#challenge[data-status="running"][data-id="boom"]')
-    assert widget.locator("#challenge-text").text_content() == "100 likes, vite !"
+    assert widget.locator("#challenge-text").text_content() == "100 likes, vite\u00a0!"  # (no break before "!")
     assert widget.locator("#challenge-count").text_content() == "0 / 100"
     minutes, _, seconds = (widget.locator("#challenge-timer").text_content() or "").rpartition(":")
     assert 55 <= int(minutes or 0) * 60 + int(seconds) <= 60  # "1:00", then "59", "58"...
@@ -112,7 +112,7 @@ def test_the_countdown_ends_in_success_when_the_likes_arrive(pages: Pages) -> No
     wait_text(widget, "#challenge-count", "60 / 100")
     pages.server.push(likes(40))
     widget.wait_for_selector('#challenge[data-status="succeeded"]')
-    assert widget.locator("#challenge-result").text_content() == "Bravo, défi réussi !"
+    assert widget.locator("#challenge-result").text_content() == "Bravo, défi réussi\u00a0!"
     assert widget.locator("#challenge").evaluate("e => e.classList.contains('is-succeeded')")
     assert widget.locator("#challenge-confetti .confetti").count() > 0
     wait_text(control, "#current-status", "réussi")
@@ -125,7 +125,7 @@ def test_the_countdown_ends_in_failure_when_likes_are_missing(pages: Pages) -> N
     widget.wait_for_selector('#challenge[data-status="running"][data-id="short"]')
     pages.server.push(likes(10))
     widget.wait_for_selector('#challenge[data-status="failed"]')
-    assert widget.locator("#challenge-result").text_content() == "Raté !"
+    assert widget.locator("#challenge-result").text_content() == "Raté\u00a0!"
     assert widget.locator("#challenge-count").text_content() == f"10 / 1{NNBSP}000"
     assert widget.locator("#challenge-timer").is_hidden()
 
@@ -190,7 +190,7 @@ def test_goal_controls_from_the_page(pages: Pages) -> None:
     control.wait_for_timeout(500)  # a confirmation, not a double click
     reset.click()
     wait_text(control, "#goal-progress", "0")
-    wait_text(control, "#goal-label", "1 000 likes ensemble !")
+    wait_text(control, "#goal-label", "1 000 likes ensemble\u00a0!")
 
 
 def test_new_live_starts_a_new_entry_in_the_history_after_a_second_press(pages: Pages) -> None:
@@ -464,7 +464,7 @@ def test_challenges_edited_while_the_server_was_stopped_show_when_it_is_back(pag
     control.keyboard.press("1")  # the challenge whose success text was edited
     wait_text(control, "#current-status", "en cours")
     pages.server.push(likes(100))
-    wait_text(widget, "#challenge-result", "Incroyable !")  # the widget has the new texts too
+    wait_text(widget, "#challenge-result", "Incroyable\u00a0!")  # the widget has the new texts too
 
 
 def test_a_stopped_server_shows_on_the_page_which_comes_back_with_it(pages: Pages, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 
 from overlay.config import load_config
 from overlay.events import ChallengeStart, Like, User
+from overlay.i18n import unbroken_signs
 from overlay.web.keys import ENGINE
 from tests.browser_fixtures import WidgetPage, screenshot, wait_text
 from tests.conftest import ServerThread, make_config, watched_server
@@ -31,6 +32,48 @@ def test_a_challenge_without_target_counts_its_likes_in_safe_words(
     wait_text(page, "#challenge-count", shown)
     assert page.locator("#challenge-track").is_hidden()
     screenshot(page, f"challenge-no-target-safe_wording-{safe_wording}")
+
+
+# The prompt's lines at each width of its box: where Chromium puts a line break, as "|".
+LINES_AT_WIDTHS = """(element) => {
+    const text = element.firstChild, range = document.createRange(), found = [];
+    for (let width = 120; width <= 900; width += 2) {
+        element.style.width = `${width}px`;
+        let drawn = "", top = null;
+        for (let i = 0; i < text.length; i++) {
+            range.setStart(text, i);
+            range.setEnd(text, i + 1);
+            const at = Math.round(range.getBoundingClientRect().top);
+            if (top !== null && at !== top && text.data[i].trim()) drawn += "|";
+            if (top === null || text.data[i].trim()) top = at;
+            drawn += text.data[i];
+        }
+        found.push(drawn);
+    }
+    return found;
+}"""
+
+
+def test_a_prompts_exclamation_mark_never_starts_a_line_of_its_own(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    # Chromium breaks a line at the space before "!", "?" or ":": a prompt on stream ended in a lone "!".
+    challenge = {**PROMPT, "text": "Faites exploser le compteur ! Prêts ? « Allez » : maintenant !"}
+    server = ServerThread(make_config(challenges=[challenge]), tmp_path / "data").start()
+    servers.append(server)
+    page = tab.open(server, "/widgets/challenge")
+    server.push(ChallengeStart(id="prompt"))
+    page.wait_for_selector("#challenge-text", state="visible")
+    # Where the box is wide enough for its longest word, its sign included (narrower, words are cut anywhere).
+    drawn = [
+        lines
+        for lines in page.locator("#challenge-text").evaluate(LINES_AT_WIDTHS)
+        if all(before.endswith(" ") for before in lines.split("|")[:-1])
+    ]
+    assert sum("|" in lines for lines in drawn) > 20  # (it did wrap, at many widths)
+    for lines in drawn:
+        assert not any(line.lstrip()[:1] in "!?:»" for line in lines.split("|")), lines
+        assert not any(line.rstrip().endswith("«") for line in lines.split("|")), lines
 
 
 @pytest.mark.parametrize(
@@ -255,7 +298,7 @@ def test_the_card_is_measured_again_for_a_new_text_or_scale_but_not_for_each_lik
         wait_text(page, "#challenge-count", f"{n} / 500")
     assert page.evaluate("() => window.fits") == 0  # likes change neither the texts nor the card's size
     (tmp_path / "config.yaml").write_text("challenges:\n" + challenge % LONG["fr"], encoding="utf-8")
-    wait_text(page, "#challenge-text", LONG["fr"])
+    wait_text(page, "#challenge-text", unbroken_signs(LONG["fr"]))  # (drawn with no-break spaces before signs)
     assert page.evaluate("() => window.fits") > 0
     assert_inside(page, ".challenge-card", "#challenge-text", *ROW, "#challenge-timer")
     config = "theme: {scale: 1.5}\nchallenges:\n" + challenge % LONG["fr"]  # bigger, without reloading the page
@@ -277,7 +320,7 @@ def test_a_text_per_language_follows_the_widgets_own_locale(
     server = ServerThread(make_config(challenges=[rain]), tmp_path / "data").start()  # (locale: fr)
     servers.append(server)
     server.push(ChallengeStart(id="rain"))
-    wait_text(tab.open(server, "/widgets/challenge"), "#challenge-text", "Pluie de likes !")
+    wait_text(tab.open(server, "/widgets/challenge"), "#challenge-text", "Pluie de likes\u00a0!")
     english = tab.open(server, "/widgets/challenge?locale=en")
     wait_text(english, "#challenge-text", "Like rain!")
     server.push(Like(count=3, user=User(id="1", nickname="Léa")))

@@ -41,7 +41,7 @@ def test_shows_label_and_numbers_in_french(tab: WidgetPage, server_thread: Serve
     server_thread.push(like(7532))
     page = tab.open(server_thread, "/widgets/goal")
     wait_text(page, "#goal-count", f"7{NNBSP}532")
-    assert page.locator("#goal-label").text_content() == "10 000 likes ensemble !"
+    assert page.locator("#goal-label").text_content() == "10 000 likes ensemble\u00a0!"
     assert page.locator("#goal-label").is_visible()
     assert page.locator("#goal-target").text_content() == f"10{NNBSP}000"
     assert page.locator(".goal-numbers").inner_text() == f"7{NNBSP}532 / 10{NNBSP}000"
@@ -72,7 +72,7 @@ def test_a_label_per_language_follows_the_widgets_own_locale(
     wait_text(pinned, "#goal-label", "10,000 likes together!")
     stacked = tab.open(server, "/widgets/goal?locale=en&variant=stacked")
     wait_text(stacked, ".stack-label", "10,000 likes together!")
-    wait_text(tab.open(server, "/widgets/goal"), "#goal-label", "10 000 likes ensemble !")
+    wait_text(tab.open(server, "/widgets/goal"), "#goal-label", "10 000 likes ensemble\u00a0!")
 
 
 @pytest.mark.parametrize("asked", ["EN", "en-US", "en_GB"])
@@ -165,7 +165,7 @@ def test_reaching_a_goal_celebrates_then_shows_the_next(tab: WidgetPage, tmp_pat
     assert celebrating["confetti"] > 0
     # ...then the next goal enters.
     page.wait_for_selector('#goal[data-goal="main"]')
-    assert page.locator("#goal-label").text_content() == "10 000 likes ensemble !"
+    assert page.locator("#goal-label").text_content() == "10 000 likes ensemble\u00a0!"
     wait_text(page, "#goal-target", f"10{NNBSP}000")
 
 
@@ -242,7 +242,7 @@ def test_goal_query_pins_one_goal(tab: WidgetPage, server_thread: ServerThread) 
     server_thread.push(like(500))
     page = tab.open(server_thread, "/widgets/goal?goal=main")
     wait_text(page, "#goal-count", "500")
-    assert page.locator("#goal-label").text_content() == "10 000 likes ensemble !"
+    assert page.locator("#goal-label").text_content() == "10 000 likes ensemble\u00a0!"
     assert page.locator("#goal-target").text_content() == f"10{NNBSP}000"
     wait_ratio(page, 0.05)
     # The ladder moves on to `main` by itself; the pinned widget was there all along.
@@ -260,7 +260,7 @@ def test_an_unknown_pinned_goal_follows_the_ladder_instead_of_leaving_the_source
     page = tab.open(server_thread, "/widgets/goal?goal=principal")
     wait_text(page, "#goal-count", "500")
     assert page.locator("#goal").is_visible()
-    assert page.locator("#goal-label").text_content() == "1 000 likes ensemble !"
+    assert page.locator("#goal-label").text_content() == "1 000 likes ensemble\u00a0!"
     assert page.locator("#goal-step").text_content() == "1/2"
 
 
@@ -335,7 +335,7 @@ def test_stacked_shows_every_step(browser: Browser, tab: WidgetPage, tmp_path: P
         rows = page.locator("#goal-stack li")
         wait_text(page, '#goal-stack li[data-goal="main"] .stack-numbers', f"7{NNBSP}532 / 10{NNBSP}000")
         assert rows.count() == 2
-        assert rows.nth(0).locator(".stack-label").text_content() == "1 000 likes ensemble !"
+        assert rows.nth(0).locator(".stack-label").text_content() == "1 000 likes ensemble\u00a0!"
         assert rows.nth(0).locator(".stack-numbers").text_content() == f"1{NNBSP}000 / 1{NNBSP}000"
         assert "is-done" in (rows.nth(0).get_attribute("class") or "")
         assert "is-current" in (rows.nth(1).get_attribute("class") or "")

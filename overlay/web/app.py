@@ -23,6 +23,7 @@ from overlay.datalock import DataDirLock
 from overlay.engine import Engine
 from overlay.events import SourceStatus
 from overlay.hub import Hub
+from overlay.i18n import unbroken_signs
 from overlay.persist import Persister
 from overlay.recorder import Recorder
 from overlay.reload import Reloader
@@ -92,6 +93,7 @@ def create_app(
         undefined=jinja2.StrictUndefined,
     )
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": True}
+    env.filters["unbroken"] = unbroken_signs
 
     app.router.add_get("/", pages.index, name="index")
     app.router.add_get("/widgets/{name}", pages.widget, name="widget")

@@ -51,9 +51,7 @@
   }
 
   /** A text of the creator's in this widget's language, when it was written with a text per language. */
-  function inLocale(text, byLocale) {
-    return (byLocale || {})[Overlay.options.locale] || text;
-  }
+  const inLocale = Overlay.inLocale; // (a creator's text, in the page's language if given in it)
 
   function resultText(c) {
     const own = configured[c.id] || {};

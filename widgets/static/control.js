@@ -36,9 +36,7 @@
   for (const button of document.querySelectorAll("[data-challenge]")) bind(button);
 
   /** A text of the creator's in this page's language, when it was written with a text per language. */
-  function inLocale(text, byLocale) {
-    return (byLocale || {})[Overlay.options.locale] || text;
-  }
+  const inLocale = Overlay.inLocale; // (a creator's text, in the page's language if given in it)
 
   /** The challenge buttons again, after config.yaml was edited (same markup as the template; text only). */
   async function reloadChallenges() {

@@ -385,9 +385,21 @@ const Overlay = (() => {
     return detail || (typeof word === "string" ? word : source.status);
   }
 
+  /** A text the creator wrote (a goal's label, a challenge's prompt), as drawn: the space before ! ? : ; » and after
+   *  « becomes a no-break one. Chromium breaks a line at such a space, and a prompt on stream ended with its "!" alone
+   *  on a line of its own ("Faites exploser le compteur" / "!"). */
+  function ownText(text) {
+    return String(text ?? "").replace(/ (?=[!?:;»])/g, "\u00a0").replace(/« /g, "«\u00a0");
+  }
+
+  /** A creator's text in the page's language when it is given in it (`by_locale`), else as written. */
+  function inLocale(text, byLocale) {
+    return ownText((byLocale || {})[options.locale] || text);
+  }
+
   /** A goal's label in the page's language when it is built in (past the configured steps); else as written. */
   function goalLabel(goal) {
-    return (goal.label_by_locale || {})[options.locale] || goal.label;
+    return inLocale(goal.label, goal.label_by_locale);
   }
 
   // -- the server -------------------------------------------------------------------------
@@ -456,7 +468,7 @@ const Overlay = (() => {
   return {
     options, formatNumber, likesWord, sourceName, countingNumber, number, list, color, text, fill, initials, hue, safeImage,
     approach, animate,
-    connect, onOptions, showConfigStatus, showSaving, showRecording, sourceText, goalLabel,
+    connect, onOptions, showConfigStatus, showSaving, showRecording, sourceText, goalLabel, inLocale,
     get locale() {
       return locale;
     },
