@@ -102,6 +102,27 @@ async def test_loopback_names_are_welcome(app_server: TestServer, host: str) -> 
     assert status == 200
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/%5C%5Cattacker.example%5Cshare%5Cx.js",  # a Windows network path: asking for it sends the login
+        "/static/%2F%2Fattacker.example%2Fshare%2Fx.js",
+        "/static/C:%5Cx.js",
+        "/static/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/static/" + "a" * 300 + ".js",
+    ],
+)
+async def test_a_static_name_outside_the_folder_is_never_looked_up_on_disk(
+    app_server: TestServer, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    looked_up: list[str] = []
+    is_file = Path.is_file
+    monkeypatch.setattr(Path, "is_file", lambda self: looked_up.append(str(self)) or is_file(self))
+    async with aiohttp.ClientSession() as session, session.get(http_url(app_server, path)) as response:
+        assert response.status in (403, 404)
+    assert not [seen for seen in looked_up if "attacker" in seen or "passwd" in seen or "C:" in seen], looked_up
+
+
 async def test_a_host_listed_in_the_config_is_welcome(source: DrivenSource, tmp_path: Path) -> None:
     # Written as people write them (with a port, a scheme, capitals): what the Host check compares.
     hosts = ["studio-pc.local:8080", "http://Studio2.local/", "fe80::1", "my_pc"]

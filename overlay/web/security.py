@@ -12,7 +12,7 @@ import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
@@ -208,13 +208,25 @@ async def foreign_page_guard(request: web.Request, handler: Handler) -> web.Stre
 
 
 def _missing_static_file(request: web.Request) -> bool:
-    """A request for /static/NAME where no file NAME is (a path that leads outside stays aiohttp's to refuse)."""
+    """A request for /static/NAME where no file NAME is.
+
+    Only a plain name inside the folder is looked at: one with a drive, a root or `..` stays aiohttp's to refuse,
+    unread. (On Windows, even asking whether `\\\\host\\share\\x` is a file connects to that host with the user's
+    login.)
+    """
     resource = request.match_info.route.resource
     if not isinstance(resource, web.StaticResource):
         return False
     name = request.match_info.get("filename", "")
-    path = Path(resource.get_info()["directory"]) / name
-    return not name or not path.is_file()
+    if not name:
+        return True
+    parts = PurePath(name.replace("\\", "/"))
+    if parts.is_absolute() or parts.anchor or ".." in parts.parts or ":" in name:
+        return False
+    try:
+        return not (Path(resource.get_info()["directory"]) / parts).is_file()
+    except (OSError, ValueError):  # a name too long for the system: no such file (aiohttp's own answer is a 500)
+        return True
 
 
 @web.middleware
