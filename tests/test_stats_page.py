@@ -545,7 +545,9 @@ def test_times_of_day_are_written_in_the_readers_time_zone(
     assert first[:2] == ["0", "2025-06-15 20:51:40"]  # 15:06:40 UTC in Nepal, not in the server's zone
 
 
-@pytest.mark.parametrize("name", ["", "Nowhere/Atlantis", "../../etc/passwd", "/etc/localtime", "Europe/Paris\n"])
+@pytest.mark.parametrize(
+    "name", ["", "Nowhere/Atlantis", "../../etc/passwd", "/etc/localtime", "Europe/Paris\n", "Europe", "a" * 300]
+)
 def test_a_csv_asked_in_a_zone_that_does_not_exist_is_in_the_servers(name: str) -> None:
     assert reader_zone(name) is None
 

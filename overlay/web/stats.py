@@ -474,11 +474,11 @@ async def live_csv(request: web.Request) -> web.Response:
 def reader_zone(name: str) -> tzinfo | None:
     """The time zone `stats.js` puts in the CSV link (`?tz=Europe/Paris`, the browser's), or None for the
     server's own: a server in Docker, WSL or on a VPS often runs on UTC, a spreadsheet wants the creator's hours."""
-    if not name:
+    if not name or len(name) > 64:
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):  # (an unknown or malformed name: `../x` is refused too)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, malformed (`../x`), or a folder (`Europe`)
         return None
 
 
