@@ -51,7 +51,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_failed": "la source {kind} s'est arrêtée\u202f: {error}",
         "source_stopped": "la source {kind} s'est arrêtée\u202f: {reason}",
         "recording_missing": "{path}\u202f: fichier introuvable (faites un enregistrement avec --record FICHIER)",
-        "recording_unreadable": "{path}\u202f: lecture impossible\u202f: {reason}",
+        "recording_unreadable": "{path}\u202f: lecture impossible\u202f: {why}",
         "recording_empty": (
             "{path}\u202f: l'enregistrement ne contient aucun évènement à rejouer "
             "(les états de la connexion ne sont pas rejoués)"
@@ -128,7 +128,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_failed": "the {kind} source stopped: {error}",
         "source_stopped": "the {kind} source stopped: {reason}",
         "recording_missing": "{path}: file not found (make a recording with --record FILE)",
-        "recording_unreadable": "{path}: cannot be read: {reason}",
+        "recording_unreadable": "{path}: cannot be read: {why}",
         "recording_empty": "{path}: the recording holds no events to play (connection statuses are not played)",
         "tiktok_rate_limited": (
             "could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit)"

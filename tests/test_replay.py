@@ -687,7 +687,22 @@ async def test_a_new_live_by_hand_after_the_replay_plays_it_again_as_a_second_li
     assert lives[0]["likes"] == lives[1]["likes"] > 0  # the same rehearsal twice, each counted once
 
 
-async def test_a_recording_gone_when_it_is_played_again_is_said_on_screen_in_each_language(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("made", "said"),
+    [
+        (
+            "gone",
+            {
+                "fr": "fichier introuvable (faites un enregistrement avec --record FICHIER)",
+                "en": "file not found (make a recording with --record FILE)",
+            },
+        ),
+        ("a folder", {"fr": "lecture impossible\u202f: Is a directory", "en": "cannot be read: Is a directory"}),
+    ],
+)
+async def test_a_recording_gone_when_it_is_played_again_is_said_on_screen_in_each_language(
+    tmp_path: Path, made: str, said: dict[str, str]
+) -> None:
     path = tmp_path / "rehearsal.jsonl"
     path.write_bytes(SAMPLE.read_bytes())
     app = create_app(
@@ -696,15 +711,16 @@ async def test_a_recording_gone_when_it_is_played_again_is_said_on_screen_in_eac
     async with TestServer(app, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
         await settled(ws, lambda state: state["source"]["status"] == "ended")
         path.unlink()  # (moved or renamed while the server runs)
+        if made == "a folder":
+            path.mkdir()  # (unreadable: as root, a file's permissions would not stop the test)
         headers = {"Authorization": f"Bearer {app[CONTROL_TOKEN]}"}
         url = http_url(server, "/api/lives/new")
         async with aiohttp.ClientSession() as http, http.post(url, headers=headers, json={}) as response:
             assert response.status == 200
         state = await settled(ws, lambda state: state["source"]["status"] == "error")
     assert state["source"]["detail_by_locale"] == {
-        "fr": f"la source replay s'est arrêtée\u202f: {path}\u202f: fichier introuvable "
-        "(faites un enregistrement avec --record FICHIER)",
-        "en": f"the replay source stopped: {path}: file not found (make a recording with --record FILE)",
+        "fr": f"la source replay s'est arrêtée\u202f: {path}\u202f: {said['fr']}",
+        "en": f"the replay source stopped: {path}: {said['en']}",
     }
 
 

@@ -15,7 +15,8 @@ class SourceError(Exception):
     """Why a source cannot go on; `str()` in English (the log).
 
     With `key`, an `overlay.i18n` text filled with `params`, it is said in each language (`say`), on
-    the console and in the status on screen; without, in its English words everywhere.
+    the console and in the status on screen; without, in its English words everywhere. (On screen its `params`
+    join the status's own `kind`, `error` and `reason`: never those names.)
     """
 
     def __init__(self, message: str = "", key: str = "", **params: str) -> None:

@@ -69,7 +69,7 @@ def read_recording(path: Path, *, warn: bool = True) -> Iterator[tuple[float, Ev
     except FileNotFoundError:
         raise RecordingError(key="recording_missing", path=str(path)) from None
     except OSError as exc:
-        raise RecordingError(key="recording_unreadable", path=str(path), reason=str(exc.strerror or exc)) from None
+        raise RecordingError(key="recording_unreadable", path=str(path), why=str(exc.strerror or exc)) from None
     with file:
         previous = 0.0
         cut: str | None = None  # a line that is not JSON: an error, unless it is the last one
