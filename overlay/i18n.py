@@ -54,7 +54,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "recording_unreadable": "{path}\u202f: lecture impossible\u202f: {why}",
         "recording_empty": (
             "{path}\u202f: l'enregistrement ne contient aucun évènement à rejouer "
-            "(les états de la connexion ne sont pas rejoués)"
+            "(des états de la connexion seuls ne se rejouent pas)"
         ),
         "tiktok_rate_limited": (
             "impossible de joindre TikTok (limite du serveur de signature atteinte\u202f; "
@@ -129,7 +129,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_stopped": "the {kind} source stopped: {reason}",
         "recording_missing": "{path}: file not found (make a recording with --record FILE)",
         "recording_unreadable": "{path}: cannot be read: {why}",
-        "recording_empty": "{path}: the recording holds no events to play (connection statuses are not played)",
+        "recording_empty": "{path}: the recording holds no events to play (connection statuses alone are not played)",
         "tiktok_rate_limited": (
             "could not reach TikTok (rate-limited by the sign server; a sign_api_key raises the limit)"
         ),

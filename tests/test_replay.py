@@ -317,6 +317,50 @@ async def test_a_recorded_tiktok_drop_shows_as_it_did_then_the_replay_says_its_o
     assert own.key == "source_replaying"
 
 
+async def test_a_new_live_by_hand_during_a_recorded_drop_gives_the_replays_own_status_back(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "drop.jsonl",
+        {"t": 0, "type": "live_started", "room_id": "73", "total": 100},
+        status("reconnecting", "source_reconnecting", 10, wait=8, attempt=1),
+        status("connected", "source_connected", 40, room="73"),
+        {"t": 41, "type": "like", "count": 5, "total": 105},
+    )
+    time = FakeTime()
+    source = ReplaySource(ReplaySettings(file=str(path)), sleep=lambda s: pressed_at_20(s), clock=time.clock)
+
+    async def pressed_at_20(seconds: float) -> None:
+        if time.now < 20 <= time.now + seconds:  # "New live", while the replay waits for the drop's end
+            source.new_live("byhand")
+        await time.sleep(seconds)
+
+    played: list[Event] = []
+    await run_until_over(source, played.append)
+    new = played.index(LiveStarted(room_id="byhand", total=100))
+    statuses = [event for event in played[:new] if isinstance(event, SourceStatus)]
+    assert statuses[-1] == played[0]  # the replay's own again, not "reconnecting" through the new live
+
+
+async def test_a_viewer_count_after_a_lives_end_keeps_the_pause_between_lives_short(tmp_path: Path) -> None:
+    # TikTok sends the ended room's viewer count again when it connects to it while its live check lags.
+    path = write(
+        tmp_path / "evening.jsonl",
+        {"t": 0, "type": "live_started", "room_id": "1", "total": 0},
+        {"t": 20, "type": "live_ended"},
+        {"t": 25, "type": "viewers", "count": 12},
+        status("ended", "source_ended", 26, handle="@moi"),
+        {"t": 7220, "type": "live_started", "room_id": "2", "total": 0},
+        {"t": 7222, "type": "live_ended"},
+        {"t": 7223, "type": "viewers", "count": 3},
+    )
+    assert await play_to_the_end(path) == [
+        (0.0, LiveStarted(room_id="1", total=0)),
+        (20.0, LiveEnded()),
+        (20.0 + LOOP_PAUSE_SECONDS, LiveStarted(room_id="2", total=0)),
+        (22.0 + LOOP_PAUSE_SECONDS, LiveEnded()),  # once
+        (22.0 + LOOP_PAUSE_SECONDS, OVER),
+    ]
+
+
 def shown(state: str, key: str, **params: int | str) -> SourceStatus:
     """A recorded status as the replay shows it (`status` above wrote it with `key` as its detail)."""
     return SourceStatus(state, key, key=key, params=params)
@@ -787,7 +831,7 @@ def test_a_recording_with_nothing_to_play_is_said_in_english_with_locale_en(
     assert main(["--config", str(config), "--replay", str(empty)]) == 2
     assert capsys.readouterr().err == (
         f"Cannot replay the recording:\n{empty}: the recording holds no events to play "
-        "(connection statuses are not played)\n"
+        "(connection statuses alone are not played)\n"
     )
 
 

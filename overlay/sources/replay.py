@@ -270,11 +270,7 @@ class ReplaySource:
         reconnections are played (the stats show the outage as they did), its "connected" gives the replay's own
         status back. Their seconds (`wait`, `silence`) are the recording's, at the replay's speed."""
         if status.status == "connected":
-            if not self._showing_recorded:
-                return None
-            self._showing_recorded = False
-            return self._playing
-        self._showing_recorded = True
+            return self._playing if self._showing_recorded else None
         params = {
             name: round(value / speed) if name in DURATIONS and isinstance(value, int) else value
             for name, value in status.params.items()
@@ -305,9 +301,11 @@ class ReplaySource:
         for offset, event in read_recording(self.path, warn=False):
             if self._again.is_set():
                 return  # a new live by hand, pressed meanwhile: not one event more of this pass
+            if isinstance(event, SourceStatus | Viewers) and ended_at is not None:
+                continue  # the recorded connection between two lives (TikTok replays a count on reconnecting)
             if isinstance(event, SourceStatus):
-                if skipped is None or ended_at is not None:
-                    continue  # the recorded connection while no live was on: nothing to see
+                if skipped is None:
+                    continue  # the recorded connection before the live: nothing to see
                 if (shown := self._recorded_status(event, speed)) is None:
                     continue
                 event = shown
@@ -346,4 +344,6 @@ class ReplaySource:
                 self._show_own_status(emit)  # (a drop's statuses end with its live)
             emit(event)
             self._ended = isinstance(event, LiveEnded)
+            if isinstance(event, SourceStatus):  # (when shown: a new live by hand may cut the wait before)
+                self._showing_recorded = event is not self._playing
             burst += 1
