@@ -118,7 +118,7 @@ def test_the_control_and_index_pages_show_an_invalid_edit_until_it_is_fixed(
     fixed = CONFIG.replace('"Sprint !", target: 500', '"Abonne-toi pour le sprint !", target: 800, hotkey: s')
     config_file.write_text(fixed, encoding="utf-8")
     page.wait_for_selector("#config-error", state="hidden")
-    wait_text(page, '[data-challenge="sprint"] .challenge-text', "Abonne-toi pour le sprint !")  # buttons rebuilt
+    wait_text(page, '[data-challenge="sprint"] .challenge-text', "Abonne-toi pour le sprint\u00a0!")  # rebuilt
     warnings = page.locator("#config-warning-list li").all_text_contents()
     assert any("challenges[0].text" in line and "«\u00a0Abonne-toi\u00a0»" in line for line in warnings)  # French
     assert page.evaluate("window.sameDocument") is True
