@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from overlay.config import load_config
-from overlay.events import Like, User
+from overlay.events import Follow, Gift, Like, User
 from tests.browser_fixtures import WidgetPage, wait_text
 from tests.conftest import ServerThread
 
@@ -170,6 +170,24 @@ def test_every_widget_redraws_in_a_new_locale_and_theme(
     if name in ("goal", "counter"):
         selector = "#goal-count" if name == "goal" else "#counter-number"
         wait_text(page, selector, "1,234")  # numbers in the new locale
+
+
+def test_activity_toasts_on_screen_say_it_again_in_a_new_locale(
+    tab: WidgetPage, watched: ServerThread, config_file: Path
+) -> None:
+    page = tab.open(watched, "/widgets/activity?seconds=60")
+    watched.push(
+        Follow(user=User(id="1", nickname="Léa")),
+        Gift(gift="Rose", count=3, diamonds=1, user=User(id="2", nickname="Zoé")),
+    )
+    texts = "() => [...document.querySelectorAll('.toast:not(.is-leaving) .toast-text')].map(e => e.textContent)"
+    page.wait_for_function(f"() => ({texts})().length === 2")
+    assert page.evaluate(texts) == ["Léa s'abonne", "Zoé envoie Rose ×3"]
+    version = int(page.evaluate("document.documentElement.dataset.configVersion || '1'"))
+    config_file.write_text(CONFIG.replace("locale: fr", "locale: en"), encoding="utf-8")
+    page.wait_for_function("(v) => Number(document.documentElement.dataset.configVersion) > v", arg=version)
+    assert page.evaluate(texts) == ["Léa followed", "Zoé sent Rose ×3"]
+    assert page.locator(".toast strong").all_text_contents() == ["Léa", "Zoé"]  # the names still set apart
 
 
 STACKED = textwrap.dedent(

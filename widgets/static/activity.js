@@ -18,7 +18,6 @@
     SECONDS = Overlay.number("seconds", 6, 0.5, 60);
   }
   setup();
-  Overlay.onOptions(setup); // the next toasts follow a config edit; those on screen leave as planned
   const LEAVE_MS = 500;
   const LATE_MAX_MS = 1000; // a late arrival comes in by then anyway (custom CSS may lay the toasts over one another)
   // On top of toast-in's own move (composite "add"); ease-out, so no frame moves a toast far. `backwards`: a busy
@@ -30,13 +29,22 @@
   const UNNAMED_GIFT = "🎁";
 
   let incoming = [];
-  // {li, until, leaving, late (when it began to wait, or 0), gone, slide, was, place, offset, height, opacity},
+  // {li, event, until, leaving, late (when it began to wait, or 0), gone, slide, was, place, offset, height, opacity},
   // the oldest first
   const shown = [];
 
   function giftName(gift) {
     const name = String(gift ?? "");
     return name.trim() ? name : UNNAMED_GIFT;
+  }
+
+  /** Write what `event` says into `body`, in the page's words. */
+  function say(body, event) {
+    Overlay.fill(body, `activity_${event.type}`, {
+      user: String(event.user || "?"),
+      gift: giftName(event.gift),
+      count: Number(event.count) || 1,
+    });
   }
 
   function toast(event) {
@@ -48,11 +56,7 @@
     icon.setAttribute("aria-hidden", "true");
     const body = document.createElement("span");
     body.className = "toast-text";
-    Overlay.fill(body, `activity_${event.type}`, {
-      user: String(event.user || "?"),
-      gift: giftName(event.gift),
-      count: Number(event.count) || 1,
-    });
+    say(body, event);
     li.append(icon, body);
     return li;
   }
@@ -201,10 +205,19 @@
     for (const event of arriving) {
       const li = toast(event);
       list.appendChild(li);
-      shown.push({ li, until: now + SECONDS * 1000, leaving: false, late: 0, gone: 0, slide: null, was: null });
+      shown.push({ li, event, until: now + SECONDS * 1000, leaving: false, late: 0, gone: 0, slide: null, was: null });
     }
     if (going.length || arriving.length) glide(now);
     return shown.length > 0 || incoming.length > 0; // (arrivals waiting for room)
+  });
+
+  // A config edit: the next toasts follow it, and those on screen say it again in its words (a `locale` edit); they
+  // leave as planned.
+  Overlay.onOptions(() => {
+    setup();
+    for (const t of shown) {
+      if (!t.leaving) say(t.li.querySelector(".toast-text"), t.event);
+    }
   });
 
   Overlay.connect({
