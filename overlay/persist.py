@@ -134,7 +134,7 @@ class Persister:
         # The restored buckets were written before the restart; the likes of this first second are not yet (a
         # restored bucket in this same second, after a restart under a second, is written again with them).
         restored = engine.rhythm.buckets()
-        self._next_second = min(int(restored[-1][0]) + 1, int(now)) if restored else 0
+        self._next_second = min(round(restored[-1][0] - engine.started_at) + 1, self._second(now)) if restored else 0
         going_on = self._resume_challenge(state.get("challenge"))
         # Any other challenge left without an outcome (there should be none) was interrupted.
         await asyncio.to_thread(self.store.end_challenges, live["id"], "interrupted", keep=going_on)
@@ -271,15 +271,18 @@ class Persister:
         self._likers = []
         self._urgent.set()
 
+    def _second(self, now: float) -> int:
+        """The live's own second at bus time `now` (second 0 is its first second)."""
+        return math.floor(now - self._started_at)
+
     def _likes(self, live: LiveRecord, state: dict[str, Any], now: float) -> None:
         """Per-second likes from the engine's rhythm buckets; the current second is rewritten at the next flush."""
         seconds: list[tuple[int, int]] = []
-        first = math.floor(self._started_at)  # the live's second 0 is the clock's second it started in
         for ago, count in state["rhythm"]:
-            clock_second = round(now - ago)
-            if clock_second >= self._next_second:
-                seconds.append((clock_second - first, int(count)))
-        self._next_second = max(self._next_second, int(now))
+            second = round(now - ago - self._started_at)  # the live's own second: the buckets count from its start
+            if second >= self._next_second:
+                seconds.append((second, int(count)))
+        self._next_second = max(self._next_second, self._second(now))
         # The room total at the end of each second, counted back from the engine's total now.
         total = state["total"]
         for second, count in sorted(seconds, reverse=True):

@@ -235,18 +235,21 @@ async def test_the_current_second_is_completed_by_the_next_flush(tmp_path: Path)
     await persister.stop()
 
 
-async def test_a_live_starting_mid_second_keeps_the_likes_of_its_first_two_seconds(tmp_path: Path) -> None:
+async def test_a_live_starting_mid_second_counts_its_seconds_from_its_own_start(tmp_path: Path) -> None:
     clock = Clock(1000.6)  # the live starts 0.6 s into a second of the clock
     _, bus, persister = make(tmp_path, clock)
     await persister.start()
     bus.publish(LiveStarted(room_id="r", total=0))
-    bus.publish(Like(count=10))  # in the clock's second 1000, the live's first
+    bus.publish(Like(count=10))  # 0.0 s into the live
     clock.now = 1001.3
-    bus.publish(Like(count=20))  # in the clock's second 1001, the live's second
+    bus.publish(Like(count=20))  # 0.7 s: still its first second, though the clock's second is another
+    clock.now = 1001.7
+    bus.publish(Like(count=5))  # 1.1 s: its second second
     clock.now = 1002.5
     await persister.flush()
-    # Both used to land on second 0 (1000 - 1000.6 and 1001 - 1000.6 both truncate to 0): 10 likes lost.
-    assert persister.store.timeline(1) == [(0, 10, 10), (1, 20, 30)]
+    # Second k holds the likes of [k, k+1) of the live, as its goals and outages are timed: the clock's seconds
+    # put the 20 likes a second late.
+    assert persister.store.timeline(1) == [(0, 30, 30), (1, 5, 35)]
     await persister.stop()
 
 
@@ -459,16 +462,16 @@ async def test_the_likes_of_the_first_second_after_a_restart_are_on_the_timeline
         bus.publish(Like(count=10))
     await persister.stop()  # saved at 1002.5: live seconds 0, 1 and 2 hold 10 likes each
 
-    clock.now = 1010.4  # back 7.9 s later, 0.4 s into a second of the clock (the live's second 10)
+    clock.now = 1010.4  # back 7.9 s later, 0.1 s into the live's second 10
     engine2, bus2, persister2 = make(tmp_path, clock)
     await persister2.start()
     assert engine2.snapshot(clock())["likes"]["per_minute"] == 30  # the likes before the gap are in the minute
     bus2.publish(Like(count=7))
-    clock.now = 1011.2
+    clock.now = 1011.5
     bus2.publish(Like(count=5))
     await persister2.flush()
     assert persister2.store.timeline(1) == [(0, 10, 10), (1, 10, 20), (2, 10, 30), (10, 7, 37), (11, 5, 42)]
-    clock.now = 1062.0  # the likes before the gap were sent over a minute ago, though this server saw only 52 s
+    clock.now = 1062.6  # the likes before the gap were sent over a minute ago, though this server saw only 52 s
     assert engine2.snapshot(clock())["likes"]["per_minute"] == 12
     await persister2.stop()
 

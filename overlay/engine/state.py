@@ -95,7 +95,7 @@ class Engine:
         self.started_at = now
         self.live_ended = False
         self.ended_at = None
-        self.rhythm.clear()
+        self.rhythm.clear(origin=now)  # its seconds are the live's own (the history's per-second likes)
         self.challenges.new_live()
         # Goal controls (set, add, reset) move the goal progress by this much; the like counters never move.
         self.goal_offset = 0
@@ -440,7 +440,8 @@ class Engine:
         if goal.get("reached") and ladder.goal().id == goal.get("id", ladder.goal().id):
             ladder.reached_at = now - self.config.goals.celebrate_seconds
         for ago, count in data.get("rhythm", []):
-            self.rhythm.add(float(count), now - float(ago))
+            # In the middle of its second: the restored clock may put its start a hair before it.
+            self.rhythm.add(float(count), now - float(ago) + 0.5)
         self.likers = {str(key): [name, avatar, int(count)] for key, name, avatar, count in data.get("likers", [])}
         self._rank(now)  # on screen from the first frame after a restart, not a tick later
         # Likes sent while the server was down arrive as a room total (`catching_up`): not counted in it.
