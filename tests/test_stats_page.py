@@ -486,7 +486,7 @@ def test_the_creators_and_viewers_texts_are_isolated_wherever_they_show(crowd: S
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width", [1920, 390, 300])
+@pytest.mark.parametrize("width", [1920, 700, 390, 300])
 def test_a_long_nickname_or_label_never_makes_the_page_scroll_sideways(
     crowd: ServerThread, tab: WidgetPage, width: int
 ) -> None:
@@ -500,8 +500,23 @@ def test_a_long_nickname_or_label_never_makes_the_page_scroll_sideways(
     assert likers is not None
     assert name is not None
     assert name["x"] + name["width"] <= likers["x"] + likers["width"] + 0.5
-    if width > 640:  # (narrower, tables scroll in their own box, as the other pages' tables)
-        assert offscreen(page, "table.goals td, table.challenges td", width) == []
+    assert offscreen(page, "table.goals td, table.challenges td", width) == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [560, 680, 760, 900])
+def test_between_a_dock_and_a_desktop_no_column_hides_behind_a_sideways_scroll(
+    lives: ServerThread, tab: WidgetPage, width: int
+) -> None:
+    # A phone held sideways, a wide dock, a small window: the lives' seven columns, headings included, fit or
+    # turn into cards (they scrolled sideways from 481 to 640 px, and the table was 1,072 px wide up to 1,060).
+    page = tab.page
+    for locale in ("fr", "en"):
+        at_width(page, lives, locale, width, 800)
+        assert offscreen(page, "table.lives td, table.lives td *", width) == []
+        to_the_long_live(page, locale, width)
+        assert offscreen(page, "table.challenges td, table.goals td", width) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
 # -- the time of day, in the reader's time zone -------------------------------------------------
