@@ -255,14 +255,22 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _main(argv: list[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+def set_up_logging(*, verbose: bool) -> None:
+    """The console: our lines at INFO (DEBUG with --verbose), the libraries' only when they matter."""
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%H:%M:%S",
     )
     hide_secrets_in_logs()  # aiohttp logs the raw line of a request it cannot parse, `?token=` included
+    # httpx logs every request at INFO: with TikTok, a 900-character URL (a device id, a msToken) at each live
+    # check, which would bury the source's own status lines over a long wait. With --verbose, they show.
+    logging.getLogger("httpx").setLevel(logging.NOTSET if verbose else logging.WARNING)
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    set_up_logging(verbose=args.verbose)
     try:
         config = load_config(args.config)
     except ConfigError as exc:  # said in the file's `locale:`, read as plain text since the file is invalid

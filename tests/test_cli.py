@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -410,3 +411,16 @@ def test_the_open_file_limit_is_raised_so_many_widgets_can_connect() -> None:
         assert resource.getrlimit(resource.RLIMIT_NOFILE) == (soft, hard)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, before)
+
+
+def test_the_console_leaves_out_each_request_to_tiktok_unless_verbose() -> None:
+    # httpx says every request at INFO: a 900-character URL at each live check, burying the status lines.
+    httpx_log = logging.getLogger("httpx")
+    try:
+        cli.set_up_logging(verbose=False)
+        assert not httpx_log.isEnabledFor(logging.INFO)
+        assert httpx_log.isEnabledFor(logging.WARNING)
+        cli.set_up_logging(verbose=True)
+        assert httpx_log.level == logging.NOTSET  # as the console's own level: DEBUG with --verbose
+    finally:
+        httpx_log.setLevel(logging.NOTSET)

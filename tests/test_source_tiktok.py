@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gzip
 import json
+import logging
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
@@ -1584,3 +1585,58 @@ def test_the_app_gives_the_tiktok_source_its_memory_file_in_the_data_folder(tmp_
     source = app[SOURCE]
     assert isinstance(source, TikTokSource)
     assert source._memory == tmp_path / "data" / MEMORY_FILE  # the wiring is what this checks
+
+
+def answered(status: int, body: bytes, asked: list[str]) -> Callable[[str, str], TikTokLiveClient]:
+    """A real client whose every HTTP request gets this answer, as TikTok gives it (its addresses noted)."""
+
+    def factory(unique_id: str, sign_api_key: str) -> TikTokLiveClient:
+        def reply(request: httpx.Request) -> httpx.Response:
+            asked.append(str(request.url))
+            return httpx.Response(status, content=body)
+
+        web = {"httpx_kwargs": {"transport": httpx.MockTransport(reply)}, "signer_kwargs": {"sign_api_base": SIGNER}}
+        return TikTokLiveClient(unique_id, web_kwargs=web)
+
+    return factory
+
+
+SIGNER = "http://127.0.0.1:9"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "said"),
+    [
+        (429, b"", "error: TikTok answered 429; retrying in 30 s"),  # an empty 429: TikTokLive reads no JSON in it
+        (503, b"<html>Service Unavailable</html>", "error: TikTok answered 503; retrying in 30 s"),
+        (
+            200,
+            b"<html>captcha</html>",  # a bot check, as a page
+            "error: TikTok sent an unexpected answer (JSONDecodeError): often a bot check or a short block; "
+            "retrying in 30 s",
+        ),
+    ],
+)
+async def test_an_answer_tiktoklive_cannot_read_is_said_with_tiktoks_status_and_no_traceback(
+    status: int, body: bytes, said: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    asked: list[str] = []
+    sleeps, seen = Sleeps(hold_from=1), Seen()
+    source = TikTokSource(
+        settings(), client_factory=answered(status, body, asked), sleep=sleeps, rand=lambda: 0.5, environ={}
+    )
+    with caplog.at_level(logging.INFO):
+        task = await running(source, seen)
+        await sleeps.reach(1)
+        await stop(task)
+    assert asked, "the live check went through the client's HTTP"
+    assert [detail for state, detail in seen.statuses if state == "error"] == [said]
+    assert sleeps.waits == [30]  # the poll: a refusal is not hurried
+    assert "Traceback" not in caplog.text  # (a known answer: its traceback only with --verbose)
+    assert [r.levelno for r in caplog.records if r.name.startswith("overlay") and r.exc_info] == []
+
+
+def test_the_handle_goes_to_tiktoklive_without_its_at_so_no_request_names_it_twice() -> None:
+    client = default_client("@moncompte", "")
+    assert client.unique_id == "moncompte"
+    assert client.web.params["referer"] == "https://www.tiktok.com/@moncompte/live"  # not /@@moncompte/live

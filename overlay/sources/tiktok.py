@@ -144,9 +144,24 @@ def default_client(unique_id: str, sign_api_key: str) -> Any:
     if sign_api_key:
         web_kwargs["signer_kwargs"] = {"sign_api_key": sign_api_key}
     # (TikTokLive hands `ws_kwargs` it does not know on to the websocket's `create_connection`.)
-    client = TikTokLiveClient(unique_id=unique_id, web_kwargs=web_kwargs, ws_kwargs={"ssl": tls_context()})
+    # The handle without its "@": TikTokLive strips it for its requests, but not for the referer it sends with
+    # them (`https://www.tiktok.com/@@moncompte/live`), which no browser sends.
+    client = TikTokLiveClient(
+        unique_id=unique_id.removeprefix("@"), web_kwargs=web_kwargs, ws_kwargs={"ssl": tls_context()}
+    )
     guard_sign_server(client)
     return client
+
+
+def _note_refusals(client: Any, attempt: Attempt) -> None:
+    """Have the client's HTTP answers from TikTok noted in `attempt`: TikTokLive reads a body without looking at
+    its status, so a 429 or a 503 with an empty or HTML body reaches us only as a JSON error."""
+
+    async def seen(response: httpx.Response) -> None:
+        attempt.refused = response.status_code if response.status_code >= 400 else 0
+
+    with contextlib.suppress(Exception):  # (a stand-in client without an httpx client: nothing to note)
+        client.web.httpx_client.event_hooks["response"].append(seen)
 
 
 def guard_sign_server(client: Any) -> None:
@@ -187,6 +202,7 @@ class Attempt:
         self.ended = False
         self.started = False  # the live was said to be on (`LiveStarted`); see `TikTokSource._start`
         self.sign_host = ""  # the sign server's, to tell its failures from TikTok's
+        self.refused = 0  # the status of TikTok's last HTTP answer if it was an error (4xx, 5xx), else 0
 
 
 class TikTokSource:
@@ -325,6 +341,7 @@ class TikTokSource:
         self._attempt = attempt = Attempt()
         with contextlib.suppress(Exception):  # (the SDK's own field: `signer.client` would make a client to ask it)
             attempt.sign_host = httpx.URL(client.web.signer.sdk_client._base_url).host
+        _note_refusals(client, attempt)
         try:
             if not await client.is_live():
                 return "offline"
@@ -425,11 +442,16 @@ class TikTokSource:
             return delay, "tiktok_http", {"code": exc.response.status_code}
         if isinstance(exc, TikTokLiveError):
             return delay, "tiktok_other", {"message": _short(exc)}
-        log.warning("unexpected error from TikTokLive", exc_info=exc)
         if isinstance(exc, ValueError | KeyError | TypeError | IndexError):
             # TikTokLive reads TikTok's answers without checking them: a captcha page, a block or a rate limit
-            # (HTML, an empty body, JSON without the expected fields) ends as one of these. Retry politely.
+            # (HTML, an empty body, JSON without the expected fields) ends as one of these. Retry politely, and
+            # say TikTok's own refusal when it gave one (a 429 or a 5xx, whose body could not be read either).
+            # A known case: its traceback only with --verbose, not on every retry of a two-hour wait.
+            log.debug("TikTok's answer could not be read", exc_info=exc)
+            if self._attempt.refused:
+                return slow, "tiktok_http", {"code": self._attempt.refused}
             return slow, "tiktok_odd_answer", {"error": type(exc).__name__}
+        log.warning("unexpected error from TikTokLive", exc_info=exc)
         return delay, "tiktok_unexpected", {"error": type(exc).__name__, "message": _short(exc)}
 
     def _status(self, status: str, key: str, **params: int | str) -> None:
