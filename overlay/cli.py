@@ -23,7 +23,7 @@ from overlay.config_errors import Problem, from_pydantic
 from overlay.datalock import DataDirInUse
 from overlay.i18n import Locale
 from overlay.recorder import not_a_recording
-from overlay.sources.base import SourceError
+from overlay.sources import UnplayableRecording, check_startable
 from overlay.store import FILENAME as STORE_FILENAME
 from overlay.store import StoreUnavailable
 from overlay.web import create_app
@@ -123,19 +123,6 @@ class OptionError(ConfigError):
     """A command-line option that cannot work, said like a config mistake (`--port : doit être au plus 65535`)."""
 
 
-class UnplayableRecording(ConfigError):
-    """The recording to replay is broken (`file:line: what is wrong`): not a config mistake."""
-
-    def __init__(self, error: SourceError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-    def say(self, locale: Locale, *, page: bool = False) -> str:
-        """Missing, unreadable or empty: in `locale`; a bad line: in the recording's own English words."""
-        said = self.error.say(locale)
-        return said if page else said.replace("\u202f", " ")  # (the console keeps plain spaces)
-
-
 class PortInUse(OSError):
     """The listening port is taken, most often by another copy of the overlay."""
 
@@ -203,7 +190,9 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
         config = config.revalidated(data)
     except ValidationError as exc:  # said like the file's mistakes, under the option's name instead of a line
         raise OptionError([_option_problem(error) for error in exc.errors()]) from None
-    check_source(config, speed_or_loop=args.speed is not None or bool(args.loop))
+    check_source(  # (--user and --replay give what their source needs: only --source alone can miss it)
+        config, speed_or_loop=args.speed is not None or bool(args.loop), option="--source" if args.source else ""
+    )
     return config
 
 
@@ -222,22 +211,12 @@ def _option_problem(error: Any) -> Problem:
     return dataclasses.replace(problem, key=OPTIONS.get(problem.key, problem.key))
 
 
-def check_source(config: Config, *, speed_or_loop: bool = False) -> None:
-    """What the chosen source needs, checked before the server starts (a bad recording exits 2)."""
-    kind = config.source_kind
-    if speed_or_loop and kind != "replay":
+def check_source(config: Config, *, speed_or_loop: bool = False, option: str = "") -> None:
+    """What the chosen source needs, checked before the server starts (a bad recording exits 2); `option`: the
+    command-line option that chose it, if one did."""
+    if speed_or_loop and config.source_kind != "replay":
         raise OptionError(Problem("", "", "option_replay_only"))
-    if kind == "tiktok" and not config.tiktok.unique_id:
-        raise ConfigError(Problem("", "", "tiktok_needs_handle"))
-    if kind == "replay":
-        if not config.replay.file:
-            raise ConfigError(Problem("", "", "replay_needs_file"))
-        from overlay.sources.replay import RecordingError, check_recording
-
-        try:
-            check_recording(Path(config.replay.file))
-        except RecordingError as exc:
-            raise UnplayableRecording(exc) from None
+    check_startable(config, option=option)
 
 
 def _same_file(one: Path, other: Path) -> bool:

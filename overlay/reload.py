@@ -25,12 +25,15 @@ from overlay import wording
 from overlay.bus import Bus
 from overlay.config import Config, ConfigError, load_config
 from overlay.i18n import LOCALES, Locale
+from overlay.sources import check_startable
 from overlay.wording import WordingWarning, as_read, quoted
 
 log = logging.getLogger(__name__)
 
 # Read once when the server starts (the listening socket, the source and its account): edits wait for a restart.
 RESTART_KEYS = ("server", "source", "tiktok", "demo", "replay")
+
+SOURCE_KEYS = ("source", "tiktok", "replay")  # what the source needs to start (`check_startable`)
 
 # watchfiles yields a batch `STEP_MS` after the last change, and at most `DEBOUNCE_MS` after the first:
 # an editor's save (write, rename) is one batch, and the edit shows well within a second. Its thread
@@ -139,6 +142,7 @@ class Reloader:
         assert self.path is not None
         try:
             loaded = await asyncio.to_thread(load_config, self.path, empty_is_default=False)
+            await asyncio.to_thread(self._check_next_start, loaded)
         except ConfigError as exc:
             said = _said(exc)
             if said != self.error:
@@ -158,18 +162,31 @@ class Reloader:
         self.apply(loaded)
         return True
 
+    def _check_next_start(self, loaded: Config) -> None:
+        """Refuse an edit of the source that the server could not start with (`source: tiktok` without a handle, a
+        replay of a missing file): said now, not by the restart the pages ask for. Not when the command line chose
+        the source (`--user`, `--replay`): it chooses it again at the next start."""
+        started = self._started
+        if started is None or not changed_keys(self._file or started, loaded, SOURCE_KEYS):
+            return
+        if changed_keys(started, self.config, SOURCE_KEYS):
+            return  # the running source is not the file's: options on the command line set it
+        check_startable(loaded)
+
     def apply(self, loaded: Config) -> None:
         """Run with `loaded` (a valid file), keeping the settings that need a restart as they are."""
         running = self.config
-        restart = changed_keys(self._file or running, loaded)
-        if restart:
+        edited = changed_keys(self._file or running, loaded)
+        # The pages say so until the server restarts, or the edit is undone.
+        self.restart = changed_keys(self._started, loaded) if self._started is not None else edited
+        if waiting := [key for key in edited if key in self.restart]:
             log.warning(
                 "%s: restart the server to apply %s (the running values stay until then)",
                 self.path or "config",
-                ", ".join(restart),
+                ", ".join(waiting),
             )
-        # The pages say so until the server restarts, or the edit is undone.
-        self.restart = changed_keys(self._started, loaded) if self._started is not None else restart
+        if undone := [key for key in edited if key not in self.restart]:
+            log.info("%s: %s as the server runs it again: no restart needed", self.path or "config", ", ".join(undone))
         config = loaded.model_copy(update={key: getattr(running, key) for key in RESTART_KEYS})
         warnings = wording.check(config)
         self._log_wording(config, warnings)

@@ -422,6 +422,33 @@ async def test_settings_that_need_a_restart_are_logged_and_left_alone(
     write(config_file, CONFIG.replace('"Premier palier !"', '"Premier palier"'))
     state = await client.until(lambda s: s["config"]["version"] > version + 1)
     assert state["config"]["restart"] == []  # ...or until the edit is undone
+    assert caplog.text.count("restart the server") == 1  # the undo asks for none
+    assert "server.frame_ms as the server runs it again: no restart needed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        ("source: tiktok\n", "source: the tiktok source needs your handle: --user @moncompte, or tiktok.unique_id"),
+        ("source: replay\n", "source: the replay source needs a recording: --replay FILE, or replay.file"),
+        ("source: replay\nreplay: {file: nope.jsonl}\n", "nope.jsonl"),
+    ],
+)
+async def test_an_edit_of_the_source_the_server_could_not_restart_with_is_refused_now(
+    client: Client, config_file: Path, edit: str, said: str
+) -> None:
+    # Applied, it only asked for a restart: the restart then refused to start.
+    write(config_file, CONFIG + edit)
+    state = await client.until(lambda s: s["config"]["error"] is not None)
+    english = state["config"]["error_by_locale"]["en"]
+    assert said in english
+    if english.startswith(f"{config_file}:"):  # the file's line, when the mistake is in it
+        assert english.startswith(f"{config_file}:{len(CONFIG.splitlines()) + 1}: source: ")
+    assert state["config"]["restart"] == []
+
+    write(config_file, CONFIG + "source: tiktok\ntiktok: {unique_id: '@moncompte'}\n")
+    state = await client.until(lambda s: s["config"]["error"] is None)
+    assert state["config"]["restart"] == ["source", "tiktok.unique_id"]
 
 
 async def test_new_wording_warnings_are_shown_and_safe_wording_applies_live(

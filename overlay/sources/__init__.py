@@ -4,10 +4,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from overlay.config import Config
-from overlay.sources.base import Emit, Source
+from overlay.config import Config, ConfigError
+from overlay.config_errors import Problem
+from overlay.i18n import Locale
+from overlay.sources.base import Emit, Source, SourceError
 
-__all__ = ["Emit", "Source", "create_source"]
+__all__ = ["Emit", "Source", "UnplayableRecording", "check_startable", "create_source"]
+
+
+class UnplayableRecording(ConfigError):
+    """The recording to replay is broken (`file:line: what is wrong`): not a config mistake."""
+
+    def __init__(self, error: SourceError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    def say(self, locale: Locale, *, page: bool = False) -> str:
+        """Missing, unreadable or empty: in `locale`; a bad line: in the recording's own English words."""
+        said = self.error.say(locale)
+        return said if page else said.replace("\u202f", " ")  # (the console keeps plain spaces)
+
+
+def check_startable(config: Config, *, option: str = "") -> None:
+    """Raise a ConfigError when the source `config` names cannot start: a TikTok source without a handle, a replay
+    without a playable recording. Checked before the server starts, and when an edit of config.yaml would leave it
+    unable to start again. `option`: the command-line option that chose the source, named instead of the file's
+    `source:` line."""
+    kind = config.source_kind
+    where, key = ("", option) if option else (config.where("source"), "source")
+    if kind == "tiktok" and not config.tiktok.unique_id:
+        raise ConfigError(Problem(where, key, "tiktok_needs_handle"))
+    if kind == "replay":
+        if not config.replay.file:
+            raise ConfigError(Problem(where, key, "replay_needs_file"))
+        from overlay.sources.replay import RecordingError, check_recording
+
+        try:
+            check_recording(Path(config.replay.file))
+        except RecordingError as exc:
+            raise UnplayableRecording(exc) from None
 
 
 def create_source(config: Config, data_dir: Path | None = None) -> Source:
