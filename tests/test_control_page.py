@@ -318,7 +318,25 @@ def test_the_page_shows_the_source_and_the_live_like_rate(pages: Pages) -> None:
     assert control.locator("#source-kind").text_content() == "test"
 
 
-def test_without_the_token_the_page_says_where_to_find_it_and_nothing_happens(pages: Pages) -> None:
+def test_the_top_likers_list_is_written_only_when_it_changes(pages: Pages) -> None:
+    # Rebuilt on every state (~30 a second in a busy live), the dock's five rows cost their DOM again each time.
+    control = pages.control()
+    pages.server.push(likes(5), Like(count=3, user=User(id="u2", nickname="Hugo")))
+    wait_text(control, "#top-likers", "Léa5Hugo3")
+    control.evaluate(
+        """() => { window.writes = 0;
+        new MutationObserver((changes) => { window.writes += changes.length; })
+            .observe(document.getElementById("top-likers"), { childList: true, subtree: true, characterData: true }); }"""
+    )
+    for total in range(9, 14):  # a state each, the top likers the same (likes TikTok sent without a viewer)
+        pages.server.push(Like(count=1))
+        wait_text(control, "#likes-total", str(total))
+    pages.server.push(likes(1))  # Léa: 6
+    wait_text(control, "#top-likers", "Léa6Hugo3")
+    assert control.evaluate("window.writes") == 1
+
+
+
     widget = pages.widget()
     control = pages.control("")
     assert control.locator("#token-warning").is_visible()

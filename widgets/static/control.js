@@ -315,16 +315,22 @@
     }
   }
 
+  let topShown = ""; // the rows on screen: a state that changes none of them (most of the ~30 a second) writes nothing
+
   function showTop(list) {
-    const items = (list || []).slice(0, 5).map((entry) => {
+    const rows = (list || []).slice(0, 5).map((entry) => [String(entry.user), Overlay.formatNumber(entry.count)]);
+    const key = JSON.stringify(rows);
+    if (key === topShown) return;
+    topShown = key;
+    const items = rows.map(([user, count]) => {
       const li = document.createElement("li");
       const name = document.createElement("span");
       name.className = "name";
-      name.textContent = entry.user;
-      const count = document.createElement("span");
-      count.className = "count";
-      count.textContent = Overlay.formatNumber(entry.count);
-      li.append(name, count);
+      name.textContent = user;
+      const number = document.createElement("span");
+      number.className = "count";
+      number.textContent = count;
+      li.append(name, number);
       return li;
     });
     $("top-likers").replaceChildren(...items);
