@@ -324,9 +324,11 @@ def test_the_top_likers_list_is_written_only_when_it_changes(pages: Pages) -> No
     pages.server.push(likes(5), Like(count=3, user=User(id="u2", nickname="Hugo")))
     wait_text(control, "#top-likers", "Léa5Hugo3")
     control.evaluate(
-        """() => { window.writes = 0;
-        new MutationObserver((changes) => { window.writes += changes.length; })
-            .observe(document.getElementById("top-likers"), { childList: true, subtree: true, characterData: true }); }"""
+        """() => {
+            window.writes = 0;
+            new MutationObserver((changes) => { window.writes += changes.length; }).observe(
+                document.getElementById("top-likers"), { childList: true, subtree: true, characterData: true });
+        }"""
     )
     for total in range(9, 14):  # a state each, the top likers the same (likes TikTok sent without a viewer)
         pages.server.push(Like(count=1))
@@ -334,8 +336,6 @@ def test_the_top_likers_list_is_written_only_when_it_changes(pages: Pages) -> No
     pages.server.push(likes(1))  # Léa: 6
     wait_text(control, "#top-likers", "Léa6Hugo3")
     assert control.evaluate("window.writes") == 1
-
-
 
     widget = pages.widget()
     control = pages.control("")
