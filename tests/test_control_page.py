@@ -103,6 +103,25 @@ def test_pressing_a_hotkey_starts_the_challenge_on_the_widget(pages: Pages) -> N
     wait_text(control, "#current-status", "en cours")
 
 
+def test_the_dock_says_the_time_left_as_the_widget_does(browser: Browser, tmp_path: Path) -> None:
+    long = {"id": "long", "text": "Cinq minutes !", "target": 100, "duration": 300, "hotkey": "l"}
+    server = ServerThread(make_config(challenges=[long]), tmp_path / "data").start()
+    pages = Pages(server, browser.new_context(viewport={"width": 1280, "height": 900}))
+    try:
+        widget, control = pages.widget(), pages.control()
+        control.keyboard.press("l")
+        widget.wait_for_selector('#challenge[data-status="running"][data-id="long"]')
+        # "5:00", "4:59"... on both (the dock said "300 s", "299 s").
+        for page, timer in ((widget, "#challenge-timer"), (control, "#current-timer")):
+            page.wait_for_function(
+                "(id) => /^(5:00|4:5\\d)$/.test(document.querySelector(id).textContent)", arg=timer, timeout=5000
+            )
+    finally:
+        pages.context.close()
+        server.stop()
+    assert pages.problems == []
+
+
 def test_the_countdown_ends_in_success_when_the_likes_arrive(pages: Pages) -> None:
     widget = pages.widget()
     control = pages.control()

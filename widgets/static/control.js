@@ -275,7 +275,9 @@
   function countdown() {
     if (deadline === null) return;
     const left = Math.max(0, (deadline - performance.now()) / 1000);
-    write("current-timer", `${Math.ceil(left)}\u00a0${labels.seconds}`);
+    // As the challenge widget says it on stream: "4:29" from a minute up, "42 s" under.
+    const s = Math.ceil(left);
+    write("current-timer", s >= 60 ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` : `${s}\u00a0${labels.seconds}`);
     if (left <= 0) {
       clearInterval(timer);
       timer = 0;
