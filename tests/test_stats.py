@@ -231,6 +231,8 @@ def test_a_long_live_is_charted_in_fewer_wider_bars_each_one_can_be_hovered() ->
     assert chart({"analysis": analyse(timeline[:600], 600), "goals": [], "challenges": []}, "en")["title"] == (
         "Likes per 10\u00a0s"
     )
+    four_hours = {"analysis": analyse(timeline[: 4 * 3600], 4 * 3600), "goals": [], "challenges": []}
+    assert [chart(four_hours, locale)["title"] for locale in ("en", "fr")] == ["Likes per minute", "Likes par minute"]
 
 
 def test_a_steady_live_whose_viewers_like_in_batches_has_no_moments_but_a_real_burst_is_one() -> None:
@@ -481,16 +483,25 @@ def test_an_unknown_live_is_a_clear_404(recorded: ServerThread, path: str) -> No
 
 
 @pytest.mark.parametrize(
-    ("query", "said"),
+    ("path", "said"),
     [
-        ("", "Aucun live n° 99 dans l'historique\u202f; la liste est sur /stats."),
-        ("?locale=en", "No live #99 in the history; see /stats for the list."),
+        ("/stats/99", "Aucun live n° 99 dans l'historique\u202f; vos lives sont sur {url}/stats"),
+        ("/stats/99?locale=en", "No live #99 in the history; your lives are listed at {url}/stats"),
+        ("/stats/abc", "Cette adresse n'existe pas\u202f: /stats/abc. Vos lives sont sur {url}/stats"),
+        ("/stats/3.xlsx?locale=en", "There is no page at /stats/3.xlsx. Your lives are listed at {url}/stats"),
     ],
 )
-def test_an_unknown_live_is_said_in_the_pages_language(recorded: ServerThread, query: str, said: str) -> None:
+def test_an_unknown_live_or_stats_page_says_where_the_lives_are(recorded: ServerThread, path: str, said: str) -> None:
+    # The whole address of the list, which a browser or a terminal makes a link of (the widgets' home said before).
     with pytest.raises(urllib.error.HTTPError) as error:
-        fetch(recorded.url + "/stats/99" + query)
-    assert (error.value.code, error.value.read().decode()) == (404, said)
+        fetch(recorded.url + path)
+    assert (error.value.code, error.value.read().decode()) == (404, said.format(url=recorded.url))
+
+
+def test_the_list_of_lives_answers_with_its_slash_too(recorded: ServerThread) -> None:
+    kind, page = fetch(recorded.url + "/stats/?locale=en")  # (urllib follows the redirect)
+    assert kind == "text/html"
+    assert "Your lives" in page
 
 
 # -- a new live by hand ----------------------------------------------------------------------

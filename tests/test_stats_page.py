@@ -6,11 +6,13 @@ which the asyncio tests of `test_stats.py` cannot share.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import time
+import urllib.request
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -369,6 +371,66 @@ def test_a_live_without_likes_says_so_rather_than_calling_its_rhythm_even(tmp_pa
     assert re.search(r'id="rhythm-lull">—<', page)  # not "aucun" creux in an hour without a like
 
 
+@pytest.mark.parametrize(
+    ("seconds", "likes", "said"),
+    [
+        (3, {0: 15, 1: 15, 2: 15}, "trop peu de likes pour en distinguer un"),  # 45 likes: no bar could be a moment
+        (3600, {60: 45}, "trop peu de likes pour en distinguer un"),  # a quiet hour (its longest lull: 59 min)
+        (90, {s: 20 for s in range(90)}, "le live est trop court pour en distinguer un"),
+        (1800, {s: 20 for s in range(1800)}, "le rythme est resté régulier"),
+    ],
+)
+def test_a_live_without_a_top_moment_says_why_truly(
+    tmp_path: Path, seconds: int, likes: dict[int, int], said: str
+) -> None:
+    # "The rhythm stayed even" was said of a 3-second live and of an hour with one batch of likes.
+    server = ServerThread(CONFIG, store_lives(tmp_path, _record(3, START, seconds, likes))).start()
+    try:
+        _, page = fetch(f"{server.url}/stats/3")
+    finally:
+        server.stop()
+    assert re.search(r'id="no-moments">Pas de pic marqué\u202f: ([^<]*)\.<', page).group(1) == said
+    hint = re.search(r'id="chart-hint" hidden>([^<]*)<', page)
+    assert hint is not None
+    assert hint.group(1) == "Le graphique continue à droite\u202f: faites-le glisser."  # no moment to tap
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        ("demo", "la démo ne comptait rien pendant ce temps"),
+        ("tiktok", "les likes de ce moment sont dans le total du live"),
+    ],
+)
+def test_a_server_stop_says_where_its_likes_went_as_the_source_allows(tmp_path: Path, source: str, said: str) -> None:
+    # TikTok's room total catches up the likes of the stop; the demo, simulated here, sent none meanwhile.
+    stopped = dataclasses.replace(_record(3, START, 600, {s: 2 for s in range(600)}), source=source)
+    stopped.outages = [(120.0, 60.0, "server")]
+    server = ServerThread(CONFIG, store_lives(tmp_path, stopped)).start()
+    try:
+        _, page = fetch(f"{server.url}/stats/3")
+    finally:
+        server.stop()
+    outage = re.search(r'<p class="outage">([^<]*)</p>', page)
+    assert outage is not None
+    assert said in outage.group(1)
+
+
+def test_the_exports_are_named_with_the_lives_day(tmp_path: Path) -> None:
+    # `live-1.csv` from two days (or two data folders) overwrote one another in Downloads.
+    server = ServerThread(CONFIG, store_lives(tmp_path, lone_like())).start()
+    try:
+        names = []
+        for link in ("/stats/2.csv?tz=Asia/Kathmandu", "/stats/2.json"):
+            with urllib.request.urlopen(server.url + link, timeout=10) as response:
+                names.append(response.headers["Content-Disposition"])
+    finally:
+        server.stop()
+    day = datetime.fromtimestamp(START + 86_400, ZoneInfo("Asia/Kathmandu")).date().isoformat()
+    assert names[0] == f'attachment; filename="live-2-{day}.csv"'  # the day where the reader is, as the rows are
+    assert re.fullmatch(r'attachment; filename="live-2-2025-06-1[67]\.json"', names[1])
+
+
 def test_the_csv_gives_the_rooms_count_as_it_stood_before_the_first_like(tmp_path: Path) -> None:
     joined_late = LiveRecord(
         id=4, room_id="room-4", source="tiktok", started_at=START, seconds=10, ended=True,
@@ -464,6 +526,36 @@ def crowd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
     server = ServerThread(CONFIG, store_lives(tmp_path_factory.mktemp("crowd"), crowd_live())).start()
     yield server
     server.stop()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_each_live_is_listed_under_its_month_where_the_reader_is(
+    tmp_path: Path, browser: Browser, locale: Locale
+) -> None:
+    # Noon UTC on 30 November is 1 December in Auckland: the date said so, the month heading said November.
+    mid_november = datetime(2026, 11, 15, 12, tzinfo=UTC).timestamp()
+    end_of_november = datetime(2026, 11, 30, 12, tzinfo=UTC).timestamp()
+    lives = (_record(1, mid_november, 60, {5: 1}), _record(2, end_of_november, 60, {5: 1}))
+    server = ServerThread(CONFIG, store_lives(tmp_path, *lives)).start()
+    context = browser.new_context(timezone_id="Pacific/Auckland")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/stats?locale={locale}")
+        months = page.evaluate(
+            """() => [...document.querySelectorAll("table.lives tbody")].map(body =>
+                [body.querySelector("tr.month th").textContent, [...body.querySelectorAll("tr[data-live]")]
+                    .map(row => row.dataset.live + " " + row.querySelector("time").textContent)])"""
+        )
+    finally:
+        context.close()
+        server.stop()
+    auckland = ZoneInfo("Pacific/Auckland")
+    december, november = ("Décembre 2026", "Novembre 2026") if locale == "fr" else ("December 2026", "November 2026")
+    assert months == [
+        [december, [f"2 {date(end_of_november, locale, auckland)}"]],
+        [november, [f"1 {date(mid_november, locale, auckland)}"]],
+    ]
 
 
 @pytest.mark.browser

@@ -49,7 +49,8 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         "wrong_method": "{method} n'est pas accepté ici\u202f; utilisez {allowed}",
         "http_error": "requête refusée (erreur HTTP {http})",
         "no_widget": "Aucun widget «\u00a0{name}\u00a0». Widgets\u202f: {widgets}",
-        "no_live": "Aucun live n° {id} dans l'historique\u202f; la liste est sur /stats.",
+        "no_live": "Aucun live n° {id} dans l'historique\u202f; vos lives sont sur {stats}",
+        "no_stats_page": "Cette adresse n'existe pas\u202f: {path}. Vos lives sont sur {stats}",
         "no_page": (
             "Cette adresse n'existe pas\u202f: {path}. Les widgets et leurs adresses pour OBS sont sur la page "
             "d'accueil\u202f: {home}"
@@ -77,7 +78,8 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         "wrong_method": "{method} is not accepted here; use {allowed}",
         "http_error": "request refused ({http} {reason})",
         "no_widget": "No widget named '{name}'. Try: {widgets}",
-        "no_live": "No live #{id} in the history; see /stats for the list.",
+        "no_live": "No live #{id} in the history; your lives are listed at {stats}",
+        "no_stats_page": "There is no page at {path}. Your lives are listed at {stats}",
         "no_page": "There is no page at {path}. The widgets and their addresses for OBS are on the home page: {home}",
     },
 }

@@ -246,9 +246,13 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
             home = f"{request.scheme}://{request.host}/"
             # The address as it came, still %-encoded: a crafted link cannot make it say other words or lines.
             path = request.raw_path.split("?")[0][:200]
-            raise web.HTTPNotFound(
-                text=said(request, "no_page", path=path, home=home), headers={"X-Content-Type-Options": "nosniff"}
-            ) from None
+            # A stats address (`/stats/abc`): the way back is the list of lives, not the widgets.
+            text = (
+                said(request, "no_stats_page", path=path, stats=home + "stats")
+                if request.path.startswith("/stats/")
+                else said(request, "no_page", path=path, home=home)
+            )
+            raise web.HTTPNotFound(text=text, headers={"X-Content-Type-Options": "nosniff"}) from None
         if exc.status < 400 or exc.content_type == "application/json" or not api:
             raise
         allow = exc.headers.get("Allow")

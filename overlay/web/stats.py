@@ -26,7 +26,7 @@ from markupsafe import Markup
 from overlay.events import NewLive
 from overlay.i18n import LOCALES, Locale, format_number
 from overlay.sources.base import Simulated
-from overlay.stats import BUCKET_SECONDS, Analysis, Outage, analyse
+from overlay.stats import BUCKET_SECONDS, MOMENT_LIKES, Analysis, Outage, analyse
 from overlay.web.control import NO_STORE
 from overlay.web.errors import not_found_text
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE, STATS_TURN
@@ -57,6 +57,7 @@ LABELS: dict[str, dict[str, str]] = {
         "source_replay": "rejeu",
         "back": "← Tous les lives",
         "chart": "Likes par tranche de {span}",
+        "chart_minute": "Likes par minute",
         "chart_about": (
             "Survolez une barre pour la valeur. Traits verticaux\u202f: objectifs atteints\u202f; bandes\u202f: défis "
             "(grises en pointillés\u202f: serveur arrêté ou connexion à TikTok perdue). Les temps sont comptés depuis "
@@ -65,8 +66,11 @@ LABELS: dict[str, dict[str, str]] = {
         "scroll_hint": (
             "Le graphique continue à droite\u202f: faites-le glisser, ou touchez un moment fort pour aller à sa barre."
         ),
+        "scroll_hint_plain": "Le graphique continue à droite\u202f: faites-le glisser.",
         "moments": "Moments forts",
         "no_moments": "Pas de pic marqué\u202f: le rythme est resté régulier.",
+        "no_moments_quiet": "Pas de pic marqué\u202f: trop peu de likes pour en distinguer un.",
+        "no_moments_short": "Pas de pic marqué\u202f: le live est trop court pour en distinguer un.",
         "no_likes": "Aucun like reçu pendant ce live.",
         "at": "à",
         "times": "\u00a0× la moyenne",
@@ -84,6 +88,7 @@ LABELS: dict[str, dict[str, str]] = {
         "outage": "Serveur arrêté",
         "outage_connection": "Connexion à TikTok perdue",
         "outage_about": "les likes de ce moment sont dans le total du live, pas dans la courbe",
+        "outage_about_demo": "la démo ne comptait rien pendant ce temps",
         "from": "à partir de",
         "goals_reached": "Objectifs atteints",
         "no_goals": "Aucun objectif atteint.",
@@ -124,14 +129,18 @@ LABELS: dict[str, dict[str, str]] = {
         "source_replay": "replay",
         "back": "← All lives",
         "chart": "Likes per {span}",
+        "chart_minute": "Likes per minute",
         "chart_about": (
             "Hover a bar for its value. Vertical lines: goals reached; bands: challenges "
             "(grey, dashed: server stopped or connection to TikTok lost). Times are counted from the start of the live "
             "(h:mm:ss)."
         ),
         "scroll_hint": "The chart goes on to the right: swipe it, or tap a top moment to go to its bar.",
+        "scroll_hint_plain": "The chart goes on to the right: swipe it.",
         "moments": "Top moments",
         "no_moments": "No marked peak: the rhythm stayed even.",
+        "no_moments_quiet": "No marked peak: too few likes to tell one apart.",
+        "no_moments_short": "No marked peak: the live is too short to tell one apart.",
         "no_likes": "No likes during this live.",
         "at": "at",
         "times": "\u00a0× the average",
@@ -149,6 +158,7 @@ LABELS: dict[str, dict[str, str]] = {
         "outage": "Server stopped",
         "outage_connection": "Connection to TikTok lost",
         "outage_about": "the likes of that time are in the live's total, not in the chart",
+        "outage_about_demo": "the demo counted nothing meanwhile",
         "from": "from",
         "goals_reached": "Goals reached",
         "no_goals": "No goal reached.",
@@ -187,6 +197,7 @@ BAND_MIN = 4  # a 60-second challenge on a 12-hour chart is 1.2 units wide: too 
 def add_routes(app: web.Application) -> None:
     app[STATS_TURN] = asyncio.Lock()
     app.router.add_get("/stats", one_at_a_time(lives_page), name="stats")
+    app.router.add_get("/stats/", to_the_list)  # (typed or pasted with its slash)
     app.router.add_get(r"/stats/{id:\d+}", one_at_a_time(live_page), name="stats_live")
     app.router.add_get(r"/stats/{id:\d+}.csv", one_at_a_time(live_csv))
     app.router.add_get(r"/stats/{id:\d+}.json", one_at_a_time(live_json))
@@ -388,7 +399,7 @@ async def _load(request: web.Request) -> dict[str, Any]:
 
     data = await asyncio.to_thread(read)
     if data is None:
-        not_found_text(request, "no_live", id=str(live_id))
+        not_found_text(request, "no_live", id=str(live_id), stats=f"{request.scheme}://{request.host}/stats")
     locale, safe = page_locale(request), running_config(request).safe_wording
     for goal in (*data["goals"], *data["shown"]):
         goal["label"] = _in_page_language(str(goal["label"]), int(goal["target"]), locale, safe)
@@ -424,16 +435,24 @@ def _in_page_language(label: str, target: int, locale: Locale, safe: bool) -> st
     return label
 
 
+async def to_the_list(request: web.Request) -> web.Response:
+    """`/stats/` is the list of lives, at its own address (`?locale=` kept)."""
+    raise web.HTTPFound(request.rel_url.with_path("/stats").with_query(request.rel_url.query))
+
+
 async def lives_page(request: web.Request) -> web.Response:
     """Every recorded live, newest first, month by month."""
     lives = await asyncio.to_thread(request.app[PERSISTER].store.lives)
+    locale = page_locale(request)
+    months = by_month(lives, locale)
     return await _page(
-        "stats.html", request, {"lives": lives, "months": by_month(lives, page_locale(request)), "data": None}
+        "stats.html", request, {"lives": lives, "months": months, "month_names": MONTH_NAMES[locale], "data": None}
     )
 
 
 def by_month(lives: list[dict[str, Any]], locale: Locale) -> list[tuple[str, list[dict[str, Any]]]]:
-    """(`Décembre 2026`, its lives) for each month, in the list's order (the server's time zone decides the month)."""
+    """(`Décembre 2026`, its lives) for each month, in the list's order: in the server's time zone, which `stats.js`
+    puts in the reader's, as it does the dates."""
     months: list[tuple[str, list[dict[str, Any]]]] = []
     for live in lives:
         moment = datetime.fromtimestamp(float(live["started_at"]))
@@ -448,7 +467,22 @@ async def live_page(request: web.Request) -> web.Response:
     data = await _load(request)
     locale = page_locale(request)
     drawn = await asyncio.to_thread(chart, data, locale)
-    return await _page("stats.html", request, {"lives": None, "data": data, "chart": drawn})
+    context = {"lives": None, "data": data, "chart": drawn, "no_moments": no_moments_said(data["analysis"])}
+    return await _page("stats.html", request, context)
+
+
+SHORT_LIVE = 120  # seconds: shorter, a live without a top moment is too short to say its rhythm stayed even
+
+
+def no_moments_said(analysis: Analysis) -> str:
+    """Why a live has no top moment, as a text key that is true of it: a quiet or a short live is not "even"."""
+    if not analysis.likes:
+        return "no_likes"
+    if max(analysis.bars or analysis.buckets or [0]) < MOMENT_LIKES:
+        return "no_moments_quiet"  # no bar could be a moment
+    if analysis.seconds < SHORT_LIVE:
+        return "no_moments_short"
+    return "no_moments"
 
 
 async def live_csv(request: web.Request) -> web.Response:
@@ -467,7 +501,7 @@ async def live_csv(request: web.Request) -> web.Response:
         text=text,
         content_type="text/csv",
         charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="live-{data["live"]["id"]}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{file_name(data, "csv", zone)}"'},
     )
 
 
@@ -510,8 +544,15 @@ async def live_json(request: web.Request) -> web.Response:
     return web.Response(
         body=body,
         content_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="live-{data["live"]["id"]}.json"'},
+        headers={"Content-Disposition": f'attachment; filename="{file_name(data, "json")}"'},
     )
+
+
+def file_name(data: dict[str, Any], extension: str, zone: tzinfo | None = None) -> str:
+    """`live-3-2026-12-05.csv`: the live's day in the name, so that exports of different days (or of two data
+    folders, whose numbers start at 1 each) do not overwrite one another in Downloads."""
+    day = datetime.fromtimestamp(float(data["live"]["started_at"]), zone).date().isoformat()
+    return f"live-{data['live']['id']}-{day}.{extension}"
 
 
 def _live_json(data: dict[str, Any]) -> bytes:
@@ -675,8 +716,9 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         }
         for m in analysis.moments
     ]
+    span = f"{size}\u00a0s" if size < 60 else f"{size // 60}\u00a0min"  # ("Likes per minute" for 1 min)
     return {
-        "title": t["chart"].format(span=f"{size}\u00a0s" if size < 60 else f"{size // 60}\u00a0min"),
+        "title": t["chart_minute"] if size == 60 else t["chart"].format(span=span),
         "bar_seconds": size,
         "width": WIDTH,
         "height": HEIGHT,

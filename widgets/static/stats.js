@@ -35,6 +35,32 @@ function localTimes(locale) {
   }
 }
 
+// The list's months in the same zone as its dates: the server groups the lives in its own, and a live it started at
+// 23:30 UTC on 30 November is on 1 December in Paris. (Only the headings move: the rows keep their order.)
+function localMonths() {
+  const table = document.querySelector("table.lives[data-months]");
+  const heading = table && table.querySelector("tr.month");
+  if (!heading) return;
+  const names = table.dataset.months.split(",");
+  const groups = [];
+  for (const row of table.querySelectorAll("tr[data-live]")) {
+    const at = new Date(row.querySelector("time")?.dateTime);
+    if (Number.isNaN(at.getTime()) || names.length !== 12) return; // (the server's months stay)
+    const month = `${names[at.getMonth()]} ${at.getFullYear()}`;
+    if (!groups.length || groups[groups.length - 1].month !== month) groups.push({ month, rows: [] });
+    groups[groups.length - 1].rows.push(row);
+  }
+  const bodies = groups.map(({ month, rows }) => {
+    const body = document.createElement("tbody");
+    const head = heading.cloneNode(true);
+    head.querySelector("th").textContent = month;
+    body.append(head, ...rows);
+    return body;
+  });
+  for (const old of table.querySelectorAll("tbody")) old.remove();
+  table.append(...bodies);
+}
+
 // A long live's chart is wider than a phone (840 px at least): a hint says it goes on, and a moment of the list,
 // tapped or clicked, scrolls the chart to its bar and keeps it lit (hovering lights it up only while hovered).
 function moments() {
@@ -75,5 +101,6 @@ function moments() {
 
 document.addEventListener("DOMContentLoaded", () => {
   localTimes(document.documentElement.lang === "en" ? "en" : "fr");
+  localMonths();
   moments();
 });
