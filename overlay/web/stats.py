@@ -716,9 +716,9 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         }
         for m in analysis.moments
     ]
-    span = f"{size}\u00a0s" if size < 60 else f"{size // 60}\u00a0min"  # ("Likes per minute" for 1 min)
+    per = f"{size}\u00a0s" if size < 60 else f"{size // 60}\u00a0min"  # ("Likes per minute" for 1 min)
     return {
-        "title": t["chart_minute"] if size == 60 else t["chart"].format(span=span),
+        "title": t["chart_minute"] if size == 60 else t["chart"].format(span=per),
         "bar_seconds": size,
         "width": WIDTH,
         "height": HEIGHT,
