@@ -101,8 +101,11 @@ def test_the_wait_before_the_sources_next_try_counts_down_on_the_pages() -> None
     assert e.snapshot(12.5)["source"]["detail_by_locale"]["en"].endswith("retrying in 1 min 58 s")
     e.tick(12.9)  # the same second: no new frame
     assert e.version == version
-    e.tick(500.0)  # overdue: it says 1 s until the source says what it does next
-    assert e.snapshot(500.0)["source"]["detail"].endswith("nouvel essai dans 1 s")
+    e.tick(129.5)
+    assert e.snapshot(129.5)["source"]["detail"].endswith("nouvel essai dans 1 s")
+    e.tick(130.2)  # due, and the try under way (seconds when the network is slow): not "in 1 s" all that time
+    assert e.snapshot(130.2)["source"]["detail"].endswith("PC)\u202f; nouvel essai en cours")
+    assert e.snapshot(500.0)["source"]["detail_by_locale"]["en"].endswith("; retrying now")
 
 
 def test_the_first_total_is_a_baseline_not_a_burst_of_likes_per_minute() -> None:

@@ -36,7 +36,7 @@ from overlay.events import (
     SourceStatus,
     Viewers,
 )
-from overlay.i18n import LOCALES, Locale, own_text, own_texts, status_detail
+from overlay.i18n import LOCALES, TEXTS, Locale, own_text, own_texts, status_detail
 
 TOP_LIKERS = 10
 EXPORTED_LIKERS = 200  # likers kept for a restart: the ones any ranking could show, not every viewer
@@ -339,17 +339,20 @@ class Engine:
         if event is None:
             return
         params = dict(event.params)
+        key = event.key
         self._status_wait = self._wait_left(now)
         if self._status_wait is not None:
             params["wait"] = self._status_wait
-        self.status_details = {locale: status_detail(event.key, params, locale, event.detail) for locale in LOCALES}
+            if self._status_wait == 0 and f"{key}_now" in TEXTS["en"]:
+                key += "_now"  # the wait is over and the next try under way: not "in 1 s" for as long as it takes
+        self.status_details = {locale: status_detail(key, params, locale, event.detail) for locale in LOCALES}
 
     def _wait_left(self, now: float) -> int | None:
-        """Whole seconds until the source's next try (at least 1), if its status announced one."""
+        """Whole seconds until the source's next try (0 once it is due), if its status announced one."""
         wait = self._status.params.get("wait") if self._status is not None else None
         if not isinstance(wait, int) or wait <= 0:
             return None
-        return max(1, math.ceil(wait - (now - self._status_at)))
+        return max(0, math.ceil(wait - (now - self._status_at)))
 
     def _rank(self, now: float) -> None:
         self._top_dirty = False
