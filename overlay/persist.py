@@ -293,7 +293,7 @@ class Persister:
     def _goals_reached(self, live: LiveRecord) -> None:
         reached = self.engine.goals.reached_log
         if len(reached) < self._goals_seen:
-            self._goals_seen = 0  # the goals were reset by hand; the store keeps each goal's first time
+            self._goals_seen = 0  # the goals were reset by hand: each goal reached again is a row of its own
         for goal_id, target, when in reached[self._goals_seen :]:
             # Its label as the running config says it (edits while live included), in the config's language.
             index = self.engine.goals.index_of(goal_id)
@@ -478,8 +478,8 @@ def merge_records(records: list[LiveRecord]) -> list[LiveRecord]:
     """One record per live, as if `records` (oldest first) were written in turn; lives keep their first place.
 
     The newer counters, flags and state win; each second of the timeline holds that second's
-    whole count (re-read until it is over), so the newer one replaces it; a goal keeps its first
-    time, as the store does; a challenge's records (id, start) fold into one.
+    whole count (re-read until it is over), so the newer one replaces it; a goal reached (its id and
+    time) is kept once, as the store keys it; a challenge's records (id, start) fold into one.
     """
     merged: dict[int, LiveRecord] = {}
     for record in records:
@@ -487,7 +487,7 @@ def merge_records(records: list[LiveRecord]) -> list[LiveRecord]:
         if old is None:
             merged[record.id] = record
             continue
-        known = {goal[0] for goal in old.goals}
+        known = {(goal[0], goal[3]) for goal in old.goals}  # (id, second): as the store keys them
         challenges = [dict(challenge) for challenge in old.challenges]
         for challenge in record.challenges:
             _merge_challenge(challenges, challenge)
@@ -495,7 +495,7 @@ def merge_records(records: list[LiveRecord]) -> list[LiveRecord]:
             record,
             likes={**old.likes, **record.likes},
             totals={**old.totals, **record.totals},
-            goals=[*old.goals, *(goal for goal in record.goals if goal[0] not in known)],
+            goals=[*old.goals, *(goal for goal in record.goals if (goal[0], goal[3]) not in known)],
             shown=[*old.shown, *record.shown],
             outages=[*old.outages, *record.outages],
             challenges=challenges,

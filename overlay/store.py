@@ -161,12 +161,31 @@ def _v5_outage_kinds(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE outages ADD COLUMN kind TEXT NOT NULL DEFAULT 'server'")  # 'server' or 'connection'
 
 
+def _v6_goals_reached_again(db: sqlite3.Connection) -> None:
+    """A goal reached again after the goals were reset by hand (or set back) is a row of its own: it was one per
+    goal, and the stats left out the second time the live cheered it."""
+    db.execute(
+        """CREATE TABLE goals_reached_v6 (
+            live_id INTEGER NOT NULL REFERENCES lives(id) ON DELETE CASCADE,
+            goal_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            target INTEGER NOT NULL,
+            second REAL NOT NULL,
+            PRIMARY KEY (live_id, goal_id, second)
+        )"""
+    )
+    db.execute("INSERT INTO goals_reached_v6 SELECT live_id, goal_id, label, target, second FROM goals_reached")
+    db.execute("DROP TABLE goals_reached")
+    db.execute("ALTER TABLE goals_reached_v6 RENAME TO goals_reached")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_lives,
     _v2_challenges_likers,
     _v3_goals_shown_outages,
     _v4_live_summaries,
     _v5_outage_kinds,
+    _v6_goals_reached_again,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -14,7 +14,18 @@ import pytest
 
 from overlay.bus import Bus
 from overlay.engine import Engine
-from overlay.events import ChallengeStart, Event, Like, LiveEnded, LiveStarted, NewLive, SetProgress, SourceStatus, User
+from overlay.events import (
+    ChallengeStart,
+    Event,
+    GoalReset,
+    Like,
+    LiveEnded,
+    LiveStarted,
+    NewLive,
+    SetProgress,
+    SourceStatus,
+    User,
+)
 from overlay.i18n import TEXTS
 from overlay.persist import Persister, merge_records
 from overlay.store import (
@@ -1035,3 +1046,33 @@ def test_a_failed_write_is_said_for_what_the_creator_can_do(
     assert why_not_saved(exc) == reason
     assert reason in TEXTS["fr"]
     assert reason in TEXTS["en"]
+
+
+async def test_a_goal_reached_again_after_a_reset_is_in_the_history_again(tmp_path: Path) -> None:
+    # The history kept one row per goal: the second time the live cheered the first goal was left out of the stats.
+    clock = Clock()
+    engine, bus, persister = make(tmp_path, clock, goals=GOALS)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="r", total=0))
+    for seconds, event in ((1, Like(count=10)), (5, GoalReset()), (5, Like(count=10))):
+        clock.now += seconds
+        bus.publish(event)
+        engine.tick(clock())
+        await persister.flush()
+    assert [(goal["id"], goal["second"]) for goal in persister.store.goals(1)] == [("first", 1.0), ("first", 11.0)]
+    await persister.stop()
+
+
+def test_a_history_with_one_row_per_goal_is_migrated_keeping_them(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, upto=5)
+    db.execute(
+        "INSERT INTO lives (id, room_id, source, started_at, seconds, saved_at) VALUES (1, 'r', 'demo', 1, 60, 2)"
+    )
+    db.execute("INSERT INTO goals_reached VALUES (1, 'first', 'Premier', 10, 12.5)")
+    db.close()
+    store = Store(path).open()
+    store.write([LiveRecord(id=1, room_id="r", source="demo", started_at=1, goals=[("first", "Premier", 10, 40.0)])], 3)
+    assert [(goal["id"], goal["second"]) for goal in store.goals(1)] == [("first", 12.5), ("first", 40.0)]
+    store.close()
