@@ -617,7 +617,8 @@ class _Located:
                     key = str(key)
                 if key in result:
                     where = f"{filename}:{key_node.start_mark.line + 1}"
-                    raise ConfigError(Problem(where, dotted((*path, key)), "key_twice"))
+                    first = self.lines.get((*path, key), 0)  # (the editor shows one of them: the other may be far)
+                    raise ConfigError(Problem(where, dotted((*path, key)), "key_twice", {"line": first}))
                 self.lines[(*path, key)] = key_node.start_mark.line + 1
                 result[key] = self.build(value_node, (*path, key), filename)
             return result

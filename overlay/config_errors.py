@@ -80,7 +80,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "yaml_value": "YAML cannot read {written!q} ({error}); if it is a text, put it in quotes",
         "yaml_control_char": "an invisible control character ({char}) is in this line: retype the line without it",
         "yaml_merge": "'<<' (merging keys from an anchor) is not supported here: write the keys out",
-        "key_twice": "this key is given twice; keep only one",
+        "key_twice": "this key is given twice (first on line {line}); keep only one",
         "not_mapping": "the file must be a mapping of keys (like 'locale: fr'), not a {kind}",
         # pydantic's kinds: the rest are pydantic's own words (`message`)
         "unknown_key": "unknown key; did you mean '{close}'? Valid keys here: {valid}",
@@ -231,7 +231,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
             "un caractère de contrôle invisible ({char}) est dans cette ligne : retapez la ligne sans lui"
         ),
         "yaml_merge": "« << » (reprendre les clés d'une ancre) n'est pas pris en charge ici : écrivez les clés",
-        "key_twice": "cette clé apparaît deux fois ; n'en gardez qu'une",
+        "key_twice": "cette clé apparaît deux fois (d'abord ligne {line}) ; n'en gardez qu'une",
         "not_mapping": "le fichier doit contenir des clés avec leurs valeurs (comme « locale: fr »), pas {kind!t}",
         "unknown_key": "clé inconnue ; vouliez-vous dire {close!q} ? Clés valides ici : {valid}",
         "unknown_key_no_hint": "clé inconnue. Clés valides ici : {valid}",

@@ -203,7 +203,11 @@ def test_yaml_syntax_errors_give_line_and_column() -> None:
 
 
 def test_a_key_given_twice_is_an_error_not_a_silent_override() -> None:
-    assert error_for("locale: fr\nlocale: en\n") == "config.yaml:2: locale: this key is given twice; keep only one"
+    assert error_for("locale: fr\nlocale: en\n") == (
+        "config.yaml:2: locale: this key is given twice (first on line 1); keep only one"
+    )
+    nested = "theme:\n  name: neon\n  accent: '#00ff88'\ngoals: {}\ntheme:\n  name: minimal\n"
+    assert error_for(nested).startswith("config.yaml:5: theme: this key is given twice (first on line 1)")
 
 
 def test_the_top_level_must_be_a_mapping() -> None:

@@ -277,7 +277,7 @@ def test_a_rhythm_rule_naming_an_unknown_challenge_in_french() -> None:
 def test_a_key_given_twice_in_french() -> None:
     assert (
         french("locale: fr\nlocale: en\n")
-        == "config.yaml:2 : locale : cette clé apparaît deux fois ; n'en gardez qu'une"
+        == "config.yaml:2 : locale : cette clé apparaît deux fois (d'abord ligne 1) ; n'en gardez qu'une"
     )
 
 
