@@ -69,7 +69,14 @@ def _whole(value: Any) -> Any:
         raise Invalid("whole_number", written=repr(value), whole=str(int(value)))
     if isinstance(value, str) and (digits := ungrouped(value)) is not None:  # `10 000`: said the same way
         raise Invalid("whole_number", written=value, whole=digits)
+    if isinstance(value, str) and (short := _SHORT_NUMBER.fullmatch(value.strip())):  # `10k`, as creators say it
+        number = float(short["number"].replace(",", ".")) * (1000 if short["unit"] in "kK" else 1_000_000)
+        if number.is_integer():
+            raise Invalid("whole_number_short", written=value, whole=str(int(number)))
     return value
+
+
+_SHORT_NUMBER = re.compile(r"(?P<number>\d{1,6}(?:[.,]\d{1,3})?)\s?(?P<unit>[kKmM])")
 
 
 def _reachable(value: Any) -> Any:

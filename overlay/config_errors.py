@@ -122,6 +122,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
         ),
         "tiktok_handle_url": "your handle, not the address of the live: write {handle}",
         "whole_number": "{written!q} is not a whole number: write {whole} (no dot or space)",
+        "whole_number_short": "{written!q} is not a whole number: write {whole} (every digit)",
         "odd_number": "YAML reads {written} as {read} (a number in another base): write {meant}",
         "decimal_comma": "{written!q} is not a number: write {fixed} (with a dot)",
         "decimal_or_thousands": (
@@ -245,6 +246,7 @@ TEXTS: dict[Locale, dict[str, str]] = {
         "int_type": "un nombre entier est attendu{got}",
         "int_from_float": "un nombre entier est attendu, sans partie décimale{got}",
         "whole_number": "{written!q} n'est pas un nombre entier : écrivez {whole} (sans point ni espace)",
+        "whole_number_short": "{written!q} n'est pas un nombre entier : écrivez {whole} (tous les chiffres)",
         "odd_number": "YAML lit {written} comme {read} (un nombre dans une autre base) : écrivez {meant}",
         "decimal_comma": "{written!q} n'est pas un nombre : écrivez {fixed} (avec un point)",
         "decimal_or_thousands": (

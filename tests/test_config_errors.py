@@ -328,6 +328,28 @@ def test_a_thousands_dot_is_refused_not_read_as_a_few_likes() -> None:
     )
 
 
+def test_a_number_said_short_as_creators_say_it_gets_every_digit() -> None:
+    text = """\
+        goals:
+          steps:
+            - {id: a, label: x, target: 10k}
+            - {id: b, label: y, target: 1.5M}
+            - {id: c, label: z, target: "2,5 k"}
+        """
+    error = caught(text)
+    assert error.say("fr").splitlines() == [
+        "config.yaml:3 : goals.steps[0].target : « 10k » n'est pas un nombre entier : écrivez 10000 "
+        "(tous les chiffres)",
+        "config.yaml:4 : goals.steps[1].target : « 1.5M » n'est pas un nombre entier : écrivez 1500000 "
+        "(tous les chiffres)",
+        "config.yaml:5 : goals.steps[2].target : « 2,5 k » n'est pas un nombre entier : écrivez 2500 "
+        "(tous les chiffres)",
+    ]
+    assert str(error).splitlines()[0] == (
+        "config.yaml:3: goals.steps[0].target: '10k' is not a whole number: write 10000 (every digit)"
+    )
+
+
 def test_a_thousands_comma_between_braces_is_said_as_one_number() -> None:
     # In `{...}` a comma ends the value: `10,000` was the target 10 and an unknown key `000`.
     text = "goals:\n  steps:\n    - {id: a, label: x, target: 1,000,000}\n"
