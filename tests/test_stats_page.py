@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from overlay.engine import Engine
-from overlay.i18n import Locale
+from overlay.i18n import Locale, format_number
 from overlay.store import FILENAME, LiveRecord, Store
 from overlay.web.stats import date, duration, per_minute, quoted, reader_zone, time_of_day
 from tests.browser_fixtures import ARTIFACTS, WidgetPage
@@ -369,6 +369,18 @@ def test_a_live_without_likes_says_so_rather_than_calling_its_rhythm_even(tmp_pa
     assert "Aucun like reçu pendant ce live." in page
     assert "le rythme est resté régulier" not in page
     assert re.search(r'id="rhythm-lull">—<', page)  # not "aucun" creux in an hour without a like
+
+
+def test_the_charts_values_are_also_a_table_for_a_keyboard_a_screen_reader_or_a_phone(lives: ServerThread) -> None:
+    # A bar's value was only in its tooltip: a mouse's hover.
+    _, page = fetch(f"{lives.url}/stats/1")
+    values = re.search(r'<details class="chart-values".*?</details>', page, re.DOTALL)
+    assert values is not None
+    assert "<summary>Les valeurs du graphique, en tableau</summary>" in values.group(0)
+    rows = re.findall(r'<tr><td>([^<]*)</td><td class="num">([^<]*)</td></tr>', values.group(0))
+    assert len(rows) == HOURS * 30  # a row a bar: 2 minutes each in 12 hours
+    assert rows[BURST // 120] == ("3:00:00–3:02:00", format_number(10 * 200 + 110 * 2, "fr"))
+    assert rows[0] == ("0:00:00–0:02:00", "240")
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,7 @@ LABELS: dict[str, dict[str, str]] = {
         "back": "← Tous les lives",
         "chart": "Likes par tranche de {span}",
         "chart_minute": "Likes par minute",
+        "chart_values": "Les valeurs du graphique, en tableau",
         "chart_about": (
             "Survolez une barre pour la valeur. Traits verticaux\u202f: objectifs atteints\u202f; bandes\u202f: défis "
             "(grises en pointillés\u202f: serveur arrêté ou connexion à TikTok perdue). Les temps sont comptés depuis "
@@ -130,6 +131,7 @@ LABELS: dict[str, dict[str, str]] = {
         "back": "← All lives",
         "chart": "Likes per {span}",
         "chart_minute": "Likes per minute",
+        "chart_values": "The chart's values, as a table",
         "chart_about": (
             "Hover a bar for its value. Vertical lines: goals reached; bands: challenges "
             "(grey, dashed: server stopped or connection to TikTok lost). Times are counted from the start of the live "
@@ -670,6 +672,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
             "hit_y": _hit_top(y(likes), TOP + plot_h),
             "y": y(likes),
             "h": round(TOP + plot_h - y(likes), 2),
+            "span": f"{clock(index * size)}–{clock((index + 1) * size)}",
             "title": f"{clock(index * size)}–{clock((index + 1) * size)}{t['colon']}{count_likes(likes, locale)}",
         }
         for index, likes in enumerate(counts)
