@@ -356,6 +356,8 @@ def test_the_top_likers_list_is_written_only_when_it_changes(pages: Pages) -> No
     wait_text(control, "#top-likers", "Léa6Hugo3")
     assert control.evaluate("window.writes") == 1
 
+
+def test_without_the_token_the_page_says_where_to_find_it_and_nothing_happens(pages: Pages) -> None:
     widget = pages.widget()
     control = pages.control("")
     assert control.locator("#token-warning").is_visible()
