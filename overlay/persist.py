@@ -80,8 +80,9 @@ class Persister:
         self._started_at = engine.started_at
         self._room = engine.room_id
         self._goals_seen = len(engine.goals.reached_log)
+        self._goals_resets = engine.goals.resets
         self._shown: tuple[int, str, str, int] | None = None  # the goal on screen last recorded
-        # Rhythm buckets (whole seconds of the clock) before this one are written already, or not this live's.
+        # Rhythm buckets (the live's own seconds) before this one are written already, or not this live's.
         self._next_second = 0
 
     # -- start, run, stop ----------------------------------------------------------------
@@ -291,9 +292,12 @@ class Persister:
             total -= count
 
     def _goals_reached(self, live: LiveRecord) -> None:
-        reached = self.engine.goals.reached_log
-        if len(reached) < self._goals_seen:
-            self._goals_seen = 0  # the goals were reset by hand: each goal reached again is a row of its own
+        ladder = self.engine.goals
+        reached = ladder.reached_log
+        if ladder.resets != self._goals_resets:
+            # The goals were reset by hand: the log began again, and each goal reached again is a row of its own
+            # (however many there are by this flush: a length that shrank would miss a reset reached up again).
+            self._goals_seen, self._goals_resets = 0, ladder.resets
         for goal_id, target, when in reached[self._goals_seen :]:
             # Its label as the running config says it (edits while live included), in the config's language.
             index = self.engine.goals.index_of(goal_id)

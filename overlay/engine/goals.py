@@ -41,6 +41,7 @@ class GoalLadder:
         self.reached_at: float | None = None
         self.reached_log: list[tuple[str, int, float]] = []  # (goal id, target, when)
         self.undone = 0  # the goals of reached_log before this were taken back by a control (`take_back`)
+        self.resets = 0  # how many times `reset` emptied reached_log: the history knows the log began again
         self.chosen = False  # the goal on screen was put there by next/previous: an edit keeps it (`settle`)
         self._current: Goal | None = None  # `goal()` of the current index, asked for on every like
 
@@ -157,6 +158,7 @@ class GoalLadder:
         self.index = 0
         self.reached_at = None
         self.reached_log.clear()
+        self.resets += 1
         self.undone = 0
         self.chosen = False
 
