@@ -418,6 +418,7 @@ async def test_no_other_get_changes_anything(control: TestServer, source: Driven
     assert state() == before
     assert {path: status for path, status in statuses.items() if path.startswith("/stats")} == {
         "/stats": 200,
+        "/stats/": 200,  # (redirected to /stats)
         "/stats/1": 200,
         "/stats/1.csv": 200,
         "/stats/1.json": 200,
