@@ -25,7 +25,7 @@ from overlay import wording
 from overlay.bus import Bus
 from overlay.config import Config, ConfigError, load_config
 from overlay.i18n import LOCALES, Locale
-from overlay.sources import check_startable
+from overlay.sources import check_startable_in_steps
 from overlay.wording import WordingWarning, as_read, quoted
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class Reloader:
         assert self.path is not None
         try:
             loaded = await asyncio.to_thread(load_config, self.path, empty_is_default=False)
-            await asyncio.to_thread(self._check_next_start, loaded)
+            await self._check_next_start(loaded)
         except ConfigError as exc:
             said = _said(exc)
             if said != self.error:
@@ -162,16 +162,16 @@ class Reloader:
         self.apply(loaded)
         return True
 
-    def _check_next_start(self, loaded: Config) -> None:
+    async def _check_next_start(self, loaded: Config) -> None:
         """Refuse an edit of the source that the server could not start with (`source: tiktok` without a handle, a
         replay of a missing file): said now, not by the restart the pages ask for. Not when the command line chose
-        the source (`--user`, `--replay`): it chooses it again at the next start."""
+        the source (`--source`, `--user`, `--replay`): it chooses it again at the next start."""
         started = self._started
         if started is None or not changed_keys(self._file or started, loaded, SOURCE_KEYS):
             return
-        if changed_keys(started, self.config, SOURCE_KEYS):
-            return  # the running source is not the file's: options on the command line set it
-        check_startable(loaded)
+        if _chosen_source(started) != _chosen_source(self.config):
+            return  # the running source is not the file's: options on the command line chose it
+        await check_startable_in_steps(loaded)
 
     def apply(self, loaded: Config) -> None:
         """Run with `loaded` (a valid file), keeping the settings that need a restart as they are."""
@@ -186,7 +186,7 @@ class Reloader:
                 ", ".join(waiting),
             )
         if undone := [key for key in edited if key not in self.restart]:
-            log.info("%s: %s as the server runs it again: no restart needed", self.path or "config", ", ".join(undone))
+            log.info("%s: %s back to its value at start: no restart needed", self.path or "config", ", ".join(undone))
         config = loaded.model_copy(update={key: getattr(running, key) for key in RESTART_KEYS})
         warnings = wording.check(config)
         self._log_wording(config, warnings)
@@ -289,6 +289,11 @@ class Reloader:
                         waiting.cancel()
                         with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                             await waiting
+
+
+def _chosen_source(config: Config) -> tuple[str, str, str]:
+    """What chooses the source and what it needs (`--speed` or `--loop` alone leave it to the file)."""
+    return config.source_kind, config.tiktok.unique_id, config.replay.file
 
 
 def _live_part(config: Config) -> dict[str, Any]:

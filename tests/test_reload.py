@@ -16,6 +16,7 @@ import websockets
 from aiohttp.test_utils import TestServer
 
 from overlay.bus import Bus
+from overlay.cli import apply_overrides, build_parser
 from overlay.config import load_config
 from overlay.engine import Engine
 from overlay.engine.challenges import Challenges
@@ -423,15 +424,15 @@ async def test_settings_that_need_a_restart_are_logged_and_left_alone(
     state = await client.until(lambda s: s["config"]["version"] > version + 1)
     assert state["config"]["restart"] == []  # ...or until the edit is undone
     assert caplog.text.count("restart the server") == 1  # the undo asks for none
-    assert "server.frame_ms as the server runs it again: no restart needed" in caplog.text
+    assert "server.frame_ms back to its value at start: no restart needed" in caplog.text
 
 
 @pytest.mark.parametrize(
     ("edit", "said"),
     [
-        ("source: tiktok\n", "source: the tiktok source needs your handle: --user @moncompte, or tiktok.unique_id"),
-        ("source: replay\n", "source: the replay source needs a recording: --replay FILE, or replay.file"),
-        ("source: replay\nreplay: {file: nope.jsonl}\n", "nope.jsonl"),
+        ("source: tiktok\n", "{line}: source: the tiktok source needs your handle: --user @moncompte, or tiktok."),
+        ("source: replay\n", "{line}: source: the replay source needs a recording: --replay FILE, or replay.file"),
+        ("source: replay\nreplay: {file: nope.jsonl}\n", "nope.jsonl: file not found (make a recording with"),
     ],
 )
 async def test_an_edit_of_the_source_the_server_could_not_restart_with_is_refused_now(
@@ -440,10 +441,8 @@ async def test_an_edit_of_the_source_the_server_could_not_restart_with_is_refuse
     # Applied, it only asked for a restart: the restart then refused to start.
     write(config_file, CONFIG + edit)
     state = await client.until(lambda s: s["config"]["error"] is not None)
-    english = state["config"]["error_by_locale"]["en"]
-    assert said in english
-    if english.startswith(f"{config_file}:"):  # the file's line, when the mistake is in it
-        assert english.startswith(f"{config_file}:{len(CONFIG.splitlines()) + 1}: source: ")
+    line = f"{config_file}:{len(CONFIG.splitlines()) + 1}"  # the file's `source:` line, when the mistake is in it
+    assert state["config"]["error_by_locale"]["en"].startswith(said.format(line=line))
     assert state["config"]["restart"] == []
 
     write(config_file, CONFIG + "source: tiktok\ntiktok: {unique_id: '@moncompte'}\n")
@@ -521,3 +520,32 @@ async def test_saving_another_locale_switches_the_creators_texts_on_screen(tmp_p
         async with aiohttp.ClientSession() as session, session.get(http_url(server, "/api/challenges")) as answer:
             listed = (await answer.json())["challenges"][0]
         assert (listed["text"], listed["success_text"]) == ("60-second sprint!", "Bravo !")  # (no English: French)
+
+
+SAMPLE = Path(__file__).parents[1] / "samples" / "demo-live.jsonl"
+REPLAY_NOPE = "source: replay\nreplay: {file: nope.jsonl}\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "file", "edit", "refused"),
+    [
+        # --user gives the handle at every start: the file need not.
+        (["--user", "@cli"], CONFIG, CONFIG + "source: tiktok\n", False),
+        # --speed alone leaves the recording to the file: a missing one is refused.
+        (["--speed", "2"], CONFIG + f"source: replay\nreplay: {{file: '{SAMPLE}'}}\n", CONFIG + REPLAY_NOPE, True),
+    ],
+)
+async def test_the_source_is_checked_as_the_next_start_with_the_same_options_would_check_it(
+    config_file: Path, tmp_path: Path, options: list[str], file: str, edit: str, refused: bool
+) -> None:
+    write(config_file, file)
+    running = apply_overrides(load_config(config_file), build_parser().parse_args(options))
+    app = create_app(running, source=DrivenSource(), data_dir=tmp_path / "data", config_path=config_file)
+    async with TestServer(app, host="127.0.0.1") as server:
+        origin = websockets.Origin(http_url(server).rstrip("/"))
+        async with websockets.connect(ws_url(server), origin=origin) as ws:
+            watching = Client(ws)
+            version = (await watching.until(lambda state: True))["config"]["version"]
+            write(config_file, edit)
+            state = await watching.until(lambda s: s["config"]["version"] > version or s["config"]["error"] is not None)
+    assert (state["config"]["error"] is not None) is refused

@@ -9,7 +9,7 @@ from overlay.config_errors import Problem
 from overlay.i18n import Locale
 from overlay.sources.base import Emit, Source, SourceError
 
-__all__ = ["Emit", "Source", "UnplayableRecording", "check_startable", "create_source"]
+__all__ = ["Emit", "Source", "UnplayableRecording", "check_startable", "check_startable_in_steps", "create_source"]
 
 
 class UnplayableRecording(ConfigError):
@@ -25,11 +25,11 @@ class UnplayableRecording(ConfigError):
         return said if page else said.replace("\u202f", " ")  # (the console keeps plain spaces)
 
 
-def check_startable(config: Config, *, option: str = "") -> None:
+def check_startable(config: Config, *, option: str = "", read: bool = True) -> None:
     """Raise a ConfigError when the source `config` names cannot start: a TikTok source without a handle, a replay
     without a playable recording. Checked before the server starts, and when an edit of config.yaml would leave it
-    unable to start again. `option`: the command-line option that chose the source, named instead of the file's
-    `source:` line."""
+    unable to start again (`check_startable_in_steps`). `option`: the command-line option that chose the source,
+    named instead of the file's `source:` line; `read`: False to leave the recording itself unread."""
     kind = config.source_kind
     where, key = ("", option) if option else (config.where("source"), "source")
     if kind == "tiktok" and not config.tiktok.unique_id:
@@ -37,10 +37,25 @@ def check_startable(config: Config, *, option: str = "") -> None:
     if kind == "replay":
         if not config.replay.file:
             raise ConfigError(Problem(where, key, "replay_needs_file"))
+        if not read:
+            return
         from overlay.sources.replay import RecordingError, check_recording
 
         try:
             check_recording(Path(config.replay.file))
+        except RecordingError as exc:
+            raise UnplayableRecording(exc) from None
+
+
+async def check_startable_in_steps(config: Config) -> None:
+    """`check_startable` while the server runs a live: the recording is read on the event loop a step at a time, as
+    the replay's own start does (read on a worker thread, it kept the GIL from the loop for up to half a second)."""
+    check_startable(config, read=False)
+    if config.source_kind == "replay":
+        from overlay.sources.replay import RecordingError, check_recording_in_steps
+
+        try:
+            await check_recording_in_steps(Path(config.replay.file))
         except RecordingError as exc:
             raise UnplayableRecording(exc) from None
 
