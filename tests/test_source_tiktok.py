@@ -1610,6 +1610,12 @@ SIGNER = "http://127.0.0.1:9"
         (429, b"", "error: TikTok answered 429; retrying in 30 s"),  # an empty 429: TikTokLive reads no JSON in it
         (503, b"<html>Service Unavailable</html>", "error: TikTok answered 503; retrying in 30 s"),
         (
+            404,
+            b"",  # not a refusal: TikTok's answer to an address it no longer has
+            "error: TikTok sent an unexpected answer (JSONDecodeError): often a bot check or a short block; "
+            "retrying in 30 s",
+        ),
+        (
             200,
             b"<html>captcha</html>",  # a bot check, as a page
             "error: TikTok sent an unexpected answer (JSONDecodeError): often a bot check or a short block; "
@@ -1634,6 +1640,24 @@ async def test_an_answer_tiktoklive_cannot_read_is_said_with_tiktoks_status_and_
     assert sleeps.waits == [30]  # the poll: a refusal is not hurried
     assert "Traceback" not in caplog.text  # (a known answer: its traceback only with --verbose)
     assert [r.levelno for r in caplog.records if r.name.startswith("overlay") and r.exc_info] == []
+
+
+async def test_an_odd_answer_of_another_kind_is_logged_with_its_traceback_once(
+    tiktok: FakeTikTok, caplog: pytest.LogCaptureFixture
+) -> None:
+    # It may be a fault of ours (a KeyError in our own reading): said once in full, then the status line alone.
+    tiktok.checks = [KeyError("liveRoom"), KeyError("liveRoom"), KeyError("roomId")]
+    tiktok.visits = [Visit(close=None)]
+    seen, sleeps = Seen(), Sleeps()
+    with caplog.at_level(logging.INFO):
+        task = await running(make_source(tiktok, sleeps), seen)
+        await seen.until(lambda: seen.last == "connected")
+        await stop(task)
+    logged = [record for record in caplog.records if record.getMessage() == "TikTok's answer could not be read"]
+    assert [(r.levelno, str(r.exc_info[1]) if r.exc_info else None) for r in logged] == [
+        (logging.WARNING, "'liveRoom'"),
+        (logging.WARNING, "'roomId'"),
+    ]
 
 
 def test_the_handle_goes_to_tiktoklive_without_its_at_so_no_request_names_it_twice() -> None:

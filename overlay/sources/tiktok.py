@@ -158,7 +158,8 @@ def _note_refusals(client: Any, attempt: Attempt) -> None:
     its status, so a 429 or a 503 with an empty or HTML body reaches us only as a JSON error."""
 
     async def seen(response: httpx.Response) -> None:
-        attempt.refused = response.status_code if response.status_code >= 400 else 0
+        code = response.status_code
+        attempt.refused = code if code == 429 or code >= 500 else 0  # (a 404 of an optional look-up is not one)
 
     with contextlib.suppress(Exception):  # (a stand-in client without an httpx client: nothing to note)
         client.web.httpx_client.event_hooks["response"].append(seen)
@@ -202,7 +203,7 @@ class Attempt:
         self.ended = False
         self.started = False  # the live was said to be on (`LiveStarted`); see `TikTokSource._start`
         self.sign_host = ""  # the sign server's, to tell its failures from TikTok's
-        self.refused = 0  # the status of TikTok's last HTTP answer if it was an error (4xx, 5xx), else 0
+        self.refused = 0  # the status of TikTok's last HTTP answer if it was a refusal (429, 5xx), else 0
 
 
 class TikTokSource:
@@ -240,6 +241,7 @@ class TikTokSource:
         self._sign_api_key = settings.sign_api_key.get_secret_value() or environ.get("SIGN_API_KEY", "")
         self._emit: Emit = lambda event: None
         self._status_now: tuple[str, str] = ("", "")
+        self._odd_logged = ""  # the last unreadable answer logged with its traceback (the next alike: --verbose)
         # Replay protection: message ids already seen, and the room's highest like total.
         self._seen: set[tuple[str, int]] = set()
         self._seen_order: deque[tuple[str, int]] = deque()
@@ -337,8 +339,8 @@ class TikTokSource:
 
     async def _attempt_once(self) -> str:
         """Check, connect and follow one connection: 'offline', 'ended', 'dropped' or 'silent' (errors raise)."""
+        self._attempt = attempt = Attempt()  # (first: a client that cannot be made is this attempt's failure)
         client = self._client_factory(self.handle, self._sign_api_key)
-        self._attempt = attempt = Attempt()
         with contextlib.suppress(Exception):  # (the SDK's own field: `signer.client` would make a client to ask it)
             attempt.sign_host = httpx.URL(client.web.signer.sdk_client._base_url).host
         _note_refusals(client, attempt)
@@ -446,8 +448,11 @@ class TikTokSource:
             # TikTokLive reads TikTok's answers without checking them: a captcha page, a block or a rate limit
             # (HTML, an empty body, JSON without the expected fields) ends as one of these. Retry politely, and
             # say TikTok's own refusal when it gave one (a 429 or a 5xx, whose body could not be read either).
-            # A known case: its traceback only with --verbose, not on every retry of a two-hour wait.
-            log.debug("TikTok's answer could not be read", exc_info=exc)
+            # Its traceback once (it may be ours), then only with --verbose: not on every retry of a two-hour wait.
+            said = f"{type(exc).__name__}: {exc}"[:300]
+            odd = isinstance(exc, json.JSONDecodeError) or self._attempt.refused or said == self._odd_logged
+            (log.debug if odd else log.warning)("TikTok's answer could not be read", exc_info=exc)
+            self._odd_logged = said
             if self._attempt.refused:
                 return slow, "tiktok_http", {"code": self._attempt.refused}
             return slow, "tiktok_odd_answer", {"error": type(exc).__name__}
