@@ -542,11 +542,13 @@ def _timeline_csv(data: dict[str, Any], locale: Locale, zone: tzinfo | None = No
 
 async def live_json(request: web.Request) -> web.Response:
     data = await _load(request)
+    zone = reader_zone(request.query.get("tz", ""))
     body = await asyncio.to_thread(_live_json, data)  # (2 MB for 12 hours: ~0.25 s of the loop's time)
     return web.Response(
         body=body,
         content_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{file_name(data, "json")}"'},
+        # (named with the live's day where the reader is, as the CSV: `stats.js` adds `?tz=` to both)
+        headers={"Content-Disposition": f'attachment; filename="{file_name(data, "json", zone)}"'},
     )
 
 
