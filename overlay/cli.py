@@ -190,9 +190,9 @@ def apply_overrides(config: Config, args: argparse.Namespace) -> Config:
         config = config.revalidated(data)
     except ValidationError as exc:  # said like the file's mistakes, under the option's name instead of a line
         raise OptionError([_option_problem(error) for error in exc.errors()]) from None
-    check_source(  # (--user and --replay give what their source needs: only --source alone can miss it)
-        config, speed_or_loop=args.speed is not None or bool(args.loop), option="--source" if args.source else ""
-    )
+    # The option that chose the source, if one did, is named rather than the file's `source:` line (`--user ""`).
+    option = next((name for name, value in (("--user", args.user), ("--source", args.source)) if value is not None), "")
+    check_source(config, speed_or_loop=args.speed is not None or bool(args.loop), option=option)
     return config
 
 

@@ -116,6 +116,24 @@ def test_a_wrong_option_is_one_plain_sentence_naming_it(
     assert capsys.readouterr().err == f"Ligne de commande invalide :\n{said}\n"
 
 
+@pytest.mark.parametrize(
+    ("file", "args", "where"),
+    [
+        ("locale: en\nsource: tiktok\n", [], "{config}:2: source"),  # the file's line
+        ("locale: en\n", ["--source", "tiktok"], "--source"),  # the option, not a line of the file
+        ("locale: en\nsource: tiktok\n", ["--user", ""], "--user"),
+    ],
+)
+def test_a_source_without_what_it_needs_names_where_it_was_chosen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, args: list[str], where: str
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(file, encoding="utf-8")
+    assert main(["--config", str(config), *args]) == 2
+    said = where.format(config=config) + ": the tiktok source needs your handle: --user @moncompte, or tiktok.unique_id"
+    assert capsys.readouterr().err.splitlines()[1].startswith(said)
+
+
 def test_a_wrong_option_in_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("locale: en\n", encoding="utf-8")
