@@ -44,7 +44,7 @@ class RateWindow:
         origin = self.origin
         return [(origin + second, count) for second, count in self._buckets]
 
-    def clear(self, origin: float = 0.0) -> None:
+    def clear(self, origin: float) -> None:
         """Empty the window; its buckets now count whole seconds from `origin`."""
         self.origin = origin
         self._buckets.clear()
