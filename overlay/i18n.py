@@ -80,6 +80,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_offline": "{handle} n'est pas encore en live",
         "tiktok_blocked": "TikTok a refusé la connexion (souvent passager)",
         "tiktok_network": "impossible de joindre TikTok (vérifiez la connexion internet de ce PC)",
+        "tiktok_network_proxy": (
+            "impossible de joindre TikTok par le proxy {proxy} (vérifiez-le, ou retirez HTTPS_PROXY)"
+        ),
         "tiktok_http": "TikTok a répondu {code}",
         "tiktok_other": "TikTok\u202f: {message}",
         "tiktok_odd_answer": (
@@ -155,6 +158,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "tiktok_offline": "{handle} is not live yet",
         "tiktok_blocked": "TikTok refused the connection (usually temporary)",
         "tiktok_network": "could not reach TikTok (check this PC's internet connection)",
+        "tiktok_network_proxy": "could not reach TikTok through the proxy {proxy} (check it, or unset HTTPS_PROXY)",
         "tiktok_http": "TikTok answered {code}",
         "tiktok_other": "TikTok: {message}",
         "tiktok_odd_answer": "TikTok sent an unexpected answer ({error}): often a bot check or a short block",

@@ -1660,6 +1660,21 @@ async def test_an_odd_answer_of_another_kind_is_logged_with_its_traceback_once(
     ]
 
 
+async def test_behind_a_proxy_a_network_failure_names_the_proxy_not_the_internet(tiktok: FakeTikTok) -> None:
+    tiktok.checks = [httpx.ConnectError("[Errno 111] Connection refused")]
+    tiktok.visits = [Visit(close=None)]
+    seen, sleeps = Seen(), Sleeps()
+    environ = {"HTTPS_PROXY": "http://lea:secret@127.0.0.1:9"}
+    source = TikTokSource(settings(), client_factory=tiktok.client, sleep=sleeps, rand=lambda: 0.5, environ=environ)
+    task = await running(source, seen)
+    await seen.until(lambda: seen.last == "connected")
+    await stop(task)
+    assert [detail for state, detail in seen.statuses if state == "error"] == [
+        "error: could not reach TikTok through the proxy http://127.0.0.1:9 (check it, or unset HTTPS_PROXY); "
+        "retrying in 2 s"  # (its password left out)
+    ]
+
+
 def test_the_handle_goes_to_tiktoklive_without_its_at_so_no_request_names_it_twice() -> None:
     client = default_client("@moncompte", "")
     assert client.unique_id == "moncompte"

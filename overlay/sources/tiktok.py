@@ -153,6 +153,19 @@ def default_client(unique_id: str, sign_api_key: str) -> Any:
     return client
 
 
+def proxy_in(environ: Mapping[str, str]) -> str:
+    """The proxy TikTok's requests go through (`HTTPS_PROXY` or `ALL_PROXY`, as httpx reads them), without its
+    user and password, to name it in the status; "" when there is none."""
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        if value := environ.get(name, "").strip():
+            try:
+                url = httpx.URL(value if "://" in value else f"http://{value}")
+            except (httpx.InvalidURL, ValueError, TypeError):
+                return name  # (unreadable: its variable's name, never its text)
+            return f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
+    return ""
+
+
 def _note_refusals(client: Any, attempt: Attempt) -> None:
     """Have the client's HTTP answers from TikTok noted in `attempt`: TikTokLive reads a body without looking at
     its status, so a 429 or a 503 with an empty or HTML body reaches us only as a JSON error."""
@@ -239,6 +252,7 @@ class TikTokSource:
         # would otherwise spin the watchdog, and tests of the watchdog step it by hand.
         self._watch_sleep = watch_sleep
         self._sign_api_key = settings.sign_api_key.get_secret_value() or environ.get("SIGN_API_KEY", "")
+        self._proxy = proxy_in(environ)
         self._emit: Emit = lambda event: None
         self._status_now: tuple[str, str] = ("", "")
         self._odd_logged = ""  # the last unreadable answer logged with its traceback (the next alike: --verbose)
@@ -439,6 +453,8 @@ class TikTokSource:
         if isinstance(exc, InvalidStatusCode | websockets.exceptions.InvalidStatus):
             return delay, "tiktok_blocked", {}  # TikTok answered the websocket with a refusal (not 101, 200 or 400)
         if isinstance(exc, httpx.TransportError | OSError | TimeoutError | websockets.exceptions.WebSocketException):
+            if self._proxy:  # the way out is the proxy's: "check this PC's internet connection" would mislead
+                return delay, "tiktok_network_proxy", {"proxy": self._proxy}
             return delay, "tiktok_network", {}
         if isinstance(exc, httpx.HTTPStatusError):
             return delay, "tiktok_http", {"code": exc.response.status_code}
