@@ -268,11 +268,22 @@ def double_click_delivered_late(control: Page, button: Locator) -> None:
 def test_a_double_click_or_a_held_enter_does_not_confirm_a_new_live(
     pages: Pages, press: Callable[[Page, Locator], None]
 ) -> None:
-    control = pages.control()
-    posted = posts(control)  # (a new live by hand keeps TikTok's room count on screen: the request tells it)
-    button = control.locator("#new-live")
-    press(control, button)
-    control.wait_for_timeout(500)
+    for _ in range(3):
+        control = pages.control()
+        posted = posts(control)  # (a new live by hand keeps TikTok's room count on screen: the request tells it)
+        button = control.locator("#new-live")
+        control.evaluate(  # when the clicks reached the page, as its handler reads them (`timeStamp`)
+            """() => { window.clicks = [];
+            document.getElementById("new-live").addEventListener("click", (e) => clicks.push(e.timeStamp), true); }"""
+        )
+        press(control, button)
+        control.wait_for_timeout(500)
+        clicks = control.evaluate("window.clicks")
+        # A late double click must come within the system's double-click time (1 s here) to be one: on a PC too
+        # busy to deliver the 0.6 s asked for in time, this try cannot judge, and the test tries again.
+        if press is not double_click_delivered_late or clicks[-1] - clicks[0] < 950:
+            break
+        control.close()
     assert posted == []
     assert button.text_content() == f"Confirmer{NNBSP}: nouveau live{NNBSP}?"
 
