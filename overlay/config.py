@@ -507,7 +507,8 @@ class Config(_Strict):
         description="Language of the built-in on-screen texts and of number formatting, and of your own texts "
         "(goal labels, challenge texts...) written with a text per language: "
         '`label: {fr: "10 000 likes ensemble !", en: "10,000 likes together!"}` shows the text of this '
-        "language, else the other one given. A plain text shows as written in every language.",
+        "language, else the other one given. A plain text shows as written in every language. `FR` or `en-US` "
+        "read as `fr` and `en`.",
     )
     source: Literal["auto", "demo", "tiktok", "replay"] = Field(
         "auto", description="Where likes come from. auto: tiktok when tiktok.unique_id is set, else demo."
@@ -553,6 +554,8 @@ class Config(_Strict):
     @classmethod
     def _default_goal_in_its_language(cls, data: Any) -> Any:
         """With no `goals:`, one goal of 10 000 likes, said in the config's language."""
+        if isinstance(data, dict) and isinstance(data.get("locale"), str):
+            data = {**data, "locale": _language(data["locale"])}
         if isinstance(data, dict) and "goals" not in data and data.get("locale") == "en":
             return {**data, "goals": _default_goals("en")}
         return data
@@ -762,6 +765,13 @@ def _is_empty(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
+def _language(written: str) -> str:
+    """`FR`, `en-US`, `fr_CA` are `fr` or `en`, as a widget's `?locale=` reads them; anything else stays as written,
+    for the error to quote it."""
+    language = written.strip().lower().replace("_", "-").split("-")[0]
+    return language if language in ("fr", "en") else written
+
+
 def locale_in(path: str | Path) -> Locale:
     """The `locale:` a config file sets, read as plain text so that it is found even when the rest is invalid.
 
@@ -771,8 +781,8 @@ def locale_in(path: str | Path) -> Locale:
         text = Path(path).read_bytes().decode("utf-8-sig", errors="replace")
     except OSError:
         return "fr"
-    found = re.search(r"""^locale\s*:\s*["']?(en|fr)["']?\s*(?:#.*)?$""", text, re.MULTILINE)
-    return "en" if found and found.group(1) == "en" else "fr"
+    found = re.search(r"""^locale\s*:\s*["']?(en|fr)(?:[-_][a-z]+)?["']?\s*(?:#.*)?$""", text, re.MULTILINE | re.I)
+    return "en" if found and found.group(1).lower() == "en" else "fr"
 
 
 def parse_config(text: str, filename: str = "config.yaml") -> Config:

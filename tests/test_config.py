@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from overlay.config import DEFAULT_CONFIG_PATH, ConfigError, load_config, locale_in, parse_config
-from overlay.i18n import own_text
+from overlay.i18n import own_text, text
 
 
 def error_for(text: str) -> str:
@@ -97,6 +97,7 @@ def test_an_empty_file_is_refused_when_asked_as_on_a_live_reload(tmp_path: Path,
         ('locale: "en"   # English\ngoals: {steps: [\n', "en"),
         ("server:\n  locale: en\n", "fr"),  # not the top-level key
         ("locale: fr\n", "fr"),
+        ("locale: EN-us\ngoals: [\n", "en"),
     ],
 )
 def test_the_locale_is_found_in_a_file_yaml_cannot_read(tmp_path: Path, text: str, locale: str) -> None:
@@ -149,6 +150,14 @@ def test_wrong_type_says_what_is_expected() -> None:
     )
     assert message.startswith("config.yaml:2: server.port: expected a whole number")
     assert "'huit-mille'" in message
+
+
+@pytest.mark.parametrize(("written", "locale"), [("FR", "fr"), ("En", "en"), ("en-US", "en"), ("fr_CA", "fr")])
+def test_the_locale_is_read_as_a_widgets_locale_is(written: str, locale: str) -> None:
+    # `locale: FR` was refused: a language named as people and browsers write it is that language.
+    config = parse_config(f"locale: {written}\n")
+    assert config.locale == locale
+    assert config.goals.steps[0].label == text("goal_default_label", locale, target=10_000)  # its default goal
 
 
 def test_a_value_outside_the_choices_lists_them() -> None:
