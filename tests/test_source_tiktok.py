@@ -91,6 +91,7 @@ from overlay.sources.tiktok import MEMORY_FILE, TikTokSource, default_client, tl
 from overlay.sources.tiktok_decoding import Slim
 from overlay.sources.tiktok_decoding import build_validators_parse_would_hide as hide
 from overlay.web import create_app
+from overlay.web.keys import CONTROL_TOKEN, PERSISTER
 from tests.conftest import http_url, make_config, ws_url
 
 ROOM = 7312345678901234567
@@ -1679,3 +1680,21 @@ def test_the_handle_goes_to_tiktoklive_without_its_at_so_no_request_names_it_twi
     client = default_client("@moncompte", "")
     assert client.unique_id == "moncompte"
     assert client.web.params["referer"] == "https://www.tiktok.com/@moncompte/live"  # not /@@moncompte/live
+
+
+async def test_a_new_live_by_hand_before_any_tiktok_live_is_refused_saying_why(
+    tiktok: FakeTikTok, tmp_path: Path
+) -> None:
+    # It made an empty TikTok live, "running" in the history, and the creator's live then began one by itself.
+    tiktok.checks = [False]  # the creator is not live yet
+    sleeps = Sleeps(hold_from=1)
+    app = create_app(make_config(), source=make_source(tiktok, sleeps), data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as server, aiohttp.ClientSession() as session:
+        await sleeps.reach(1)
+        headers = {"Authorization": f"Bearer {app[CONTROL_TOKEN]}"}
+        async with session.post(http_url(server, "/api/lives/new?locale=en"), headers=headers, json={}) as response:
+            assert response.status == 409
+            body = await response.json()
+        await app[PERSISTER].flush()
+        assert app[PERSISTER].store.lives() == []
+    assert body["error"] == "no TikTok live joined yet: yours will start a new live by itself"

@@ -21,6 +21,9 @@ from overlay.web.language import page_locale
 MESSAGES: dict[Locale, dict[str, str]] = {
     "fr": {
         "unknown_challenge": "aucun défi n'a l'identifiant «\u00a0{id}\u00a0»",
+        "no_room_yet": (
+            "aucun live TikTok rejoint pour l'instant\u202f: le vôtre commencera un nouveau live tout seul"
+        ),
         "unknown_hotkey": (
             "aucun raccourci «\u00a0{id}\u00a0»\u202f: donnez l'identifiant d'un défi ou l'un de {actions}"
         ),
@@ -58,6 +61,7 @@ MESSAGES: dict[Locale, dict[str, str]] = {
     },
     "en": {
         "unknown_challenge": "no challenge with id '{id}'",
+        "no_room_yet": "no TikTok live joined yet: yours will start a new live by itself",
         "unknown_hotkey": "no hotkey '{id}': use a challenge id or one of {actions}",
         "progress_usage": 'send {{"set": N}} to make the goal show N, or {{"add": N}} to add N likes by hand',
         "progress_range": (

@@ -28,7 +28,7 @@ from overlay.i18n import LOCALES, Locale, format_number
 from overlay.sources.base import Simulated
 from overlay.stats import BUCKET_SECONDS, MOMENT_LIKES, Analysis, Outage, analyse
 from overlay.web.control import NO_STORE
-from overlay.web.errors import not_found_text
+from overlay.web.errors import json_error, not_found_text
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE, STATS_TURN
 from overlay.web.language import page_locale
 from overlay.web.pages import render_page_in_thread, running_config
@@ -607,6 +607,10 @@ async def new_live(request: web.Request) -> web.Response:
     recording again."""
     check_control(request)
     persister, source, engine, bus = request.app[PERSISTER], request.app[SOURCE], request.app[ENGINE], request.app[BUS]
+    if getattr(source, "kind", "") == "tiktok" and not engine.room_id:
+        # No room joined yet: the new live would be an empty one in the history, and the creator's live, when it
+        # begins, starts a new one by itself anyway.
+        json_error(request, web.HTTPConflict, "no_room_yet")
     now = bus.clock()
     # A second press (a Stream Deck key hit twice, a script run again) before the new live has any like is the
     # same new live: each press made one more empty live in the history.
