@@ -76,7 +76,8 @@ def _whole(value: Any) -> Any:
     return value
 
 
-_SHORT_NUMBER = re.compile(r"(?P<number>\d{1,6}(?:[.,]\d{1,3})?)\s?(?P<unit>[kKmM])")
+# (`M` for a million, not `m`: `duration: 5m` means minutes, and five million seconds would be no help.)
+_SHORT_NUMBER = re.compile(r"(?P<number>\d{1,6}(?:[.,]\d{1,3})?)\s?(?P<unit>[kKM])")
 
 
 def _reachable(value: Any) -> Any:

@@ -348,6 +348,8 @@ def test_a_number_said_short_as_creators_say_it_gets_every_digit() -> None:
     assert str(error).splitlines()[0] == (
         "config.yaml:3: goals.steps[0].target: '10k' is not a whole number: write 10000 (every digit)"
     )
+    minutes = str(caught("challenges:\n  - {id: a, text: Go, target: 100, duration: 5m}\n"))
+    assert "5000000" not in minutes  # 5 minutes, not five million seconds
 
 
 def test_a_thousands_comma_between_braces_is_said_as_one_number() -> None:
