@@ -126,14 +126,9 @@
     return c.status === "running" && startedAt !== null && performance.now() - c.elapsed * 1000 > startedAt + 1500;
   }
 
-  function formatTime(seconds) {
-    const s = Math.ceil(seconds);
-    return s >= 60 ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` : `${s}`;
-  }
-
   function drawTimer() {
     const left = Math.max(0, (deadline - performance.now()) / 1000);
-    const shownTime = formatTime(left);
+    const shownTime = Overlay.timeLeft(left);
     if (shownTime !== drawnTimer) {
       timer.textContent = shownTime;
       drawnTimer = shownTime;

@@ -276,9 +276,8 @@
     if (deadline === null) return;
     const left = Math.max(0, (deadline - performance.now()) / 1000);
     // As the challenge widget says it on stream, "4:29", from a minute up (under, the widget's "42" is "42 s" here).
-    const s = Math.ceil(left);
-    const minutes = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-    write("current-timer", s >= 60 ? minutes : `${s}\u00a0${labels.seconds}`);
+    const said = Overlay.timeLeft(left);
+    write("current-timer", said.includes(":") ? said : `${said}\u00a0${labels.seconds}`);
     if (left <= 0) {
       clearInterval(timer);
       timer = 0;

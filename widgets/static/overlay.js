@@ -392,6 +392,12 @@ const Overlay = (() => {
     return String(text ?? "").replace(/ (?=[!?:;»])/g, "\u00a0").replace(/« /g, "«\u00a0");
   }
 
+  /** A countdown as the challenge widget shows it: "4:29" from a minute up, "42" under (whole seconds, rounded up). */
+  function timeLeft(seconds) {
+    const s = Math.ceil(seconds);
+    return s >= 60 ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}` : `${s}`;
+  }
+
   /** A creator's text in the page's language when it is given in it (`by_locale`), else as written. */
   function inLocale(text, byLocale) {
     return ownText((byLocale || {})[options.locale] || text);
@@ -467,7 +473,7 @@ const Overlay = (() => {
 
   return {
     options, formatNumber, likesWord, sourceName, countingNumber, number, list, color, text, fill, initials, hue, safeImage,
-    approach, animate,
+    approach, animate, timeLeft,
     connect, onOptions, showConfigStatus, showSaving, showRecording, sourceText, goalLabel, inLocale,
     get locale() {
       return locale;
