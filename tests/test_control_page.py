@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route
 
 from overlay.events import Like, User
 from overlay.web.keys import BUS, PERSISTER
@@ -328,6 +328,55 @@ def test_a_number_typed_with_thousands_separators_is_that_number(pages: Pages) -
     control.locator("#set-value").fill("10,5")
     control.locator("#set-value").press("Enter")
     wait_text(control, "#feedback", f"Un nombre entier de 0 à 1{NNBSP}000{NNBSP}000{NNBSP}000, s'il vous plaît.")
+
+
+def test_a_number_typed_while_the_last_is_on_its_way_is_sent_after_it(pages: Pages) -> None:
+    control = pages.control()
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)  # on its way, but not there yet
+
+    control.route("**/api/goals/progress*", hold_the_first)
+    control.locator("#set-value").fill("5000")
+    with control.expect_request("**/api/goals/progress*"):
+        control.locator("#set-value").press("Enter")
+    while not held:
+        control.wait_for_timeout(10)
+    control.locator("#set-value").fill("6000")  # typed quickly, on a slow network
+    control.locator("#set-value").press("Enter")
+    held[0].continue_()
+    wait_text(control, "#goal-progress", f"6{NNBSP}000")  # both sent, in order: not dropped, nor emptied unsent
+    assert control.locator("#set-value").input_value() == ""
+
+
+def test_enter_held_on_a_number_adds_it_once(pages: Pages) -> None:
+    control = pages.control()
+    sent: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        sent.append(route)
+        if len(sent) > 1:
+            route.continue_()
+
+    control.route("**/api/goals/progress*", hold_the_first)  # the first on its way while Enter repeats
+    control.locator("#add-value").fill("100")
+    with control.expect_request("**/api/goals/progress*"):
+        for _ in range(5):
+            control.keyboard.down("Enter")
+    control.keyboard.up("Enter")
+    control.locator("#add-value").press("Enter")  # and pressed once more
+    while not sent:
+        control.wait_for_timeout(10)
+    sent[0].continue_()
+    wait_text(control, "#goal-progress", "100")
+    control.wait_for_timeout(500)
+    assert control.locator("#goal-progress").text_content() == "100"
+    assert len(sent) == 1
+    assert control.locator("#add-value").input_value() == ""
 
 
 def test_after_a_number_is_sent_the_hotkeys_work_again(pages: Pages) -> None:

@@ -219,25 +219,32 @@
   }
 
   function numberForm(formId, inputId, key) {
-    let busy = false; // one request at a time: Enter held or pressed twice must not add twice
-    $(formId).addEventListener("submit", async (event) => {
+    // Sent one after the other, in the order typed. A number already on its way is not sent again (Enter held
+    // or pressed twice must not add twice), but a different one typed meanwhile is sent after it, not dropped.
+    let pending = null;
+    let queue = Promise.resolve();
+    $(formId).addEventListener("submit", (event) => {
       event.preventDefault();
-      if (busy) return;
       const input = $(inputId);
-      const value = wholeNumber(input.value);
+      const text = input.value;
+      const value = wholeNumber(text);
       if (!Number.isInteger(value) || value < 0 || value > MAX_PROGRESS) {
         say(labels.bad_number, true);
         return;
       }
-      busy = true;
-      try {
-        if (await send("/api/goals/progress", { [key]: value })) {
-          input.value = ""; // (kept on an error, to fix and resend)
-          input.blur(); // the hotkeys work again
+      if (text === pending) return;
+      pending = text;
+      queue = queue.then(async () => {
+        try {
+          // Emptied once sent, unless something else was typed meanwhile (kept on an error, to fix and resend).
+          if ((await send("/api/goals/progress", { [key]: value })) && input.value === text) {
+            input.value = "";
+            input.blur(); // the hotkeys work again
+          }
+        } finally {
+          if (pending === text) pending = null;
         }
-      } finally {
-        busy = false;
-      }
+      });
     });
   }
   numberForm("set-form", "set-value", "set");
