@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from overlay.engine import Engine
 from overlay.i18n import Locale, format_number
@@ -254,7 +254,7 @@ def test_in_a_narrow_obs_dock_the_chart_scrolls_readable_and_the_lists_stack(
     assert chart is not None
     assert chart["width"] >= 800
     assert page.evaluate(
-        "(() => { const s = document.getElementById('chart').parentElement; return s.scrollWidth > s.clientWidth; })()"
+        "(() => { const s = document.querySelector('.chart-scroll'); return s.scrollWidth > s.clientWidth; })()"
     )
     label = page.locator("#chart .grid text").last.bounding_box()
     assert label is not None
@@ -274,7 +274,7 @@ def test_on_a_wide_screen_the_chart_fits_and_the_lists_are_tables(
     assert page.locator("table.lives thead").is_visible()
     to_the_long_live(page, locale, 1280)
     assert page.evaluate(
-        "(() => { const s = document.getElementById('chart').parentElement; return s.scrollWidth <= s.clientWidth; })()"
+        "(() => { const s = document.querySelector('.chart-scroll'); return s.scrollWidth <= s.clientWidth; })()"
     )
     assert page.locator("table.challenges thead").is_visible()
 
@@ -689,7 +689,7 @@ def test_on_a_phone_a_moment_tapped_in_the_list_takes_the_chart_to_its_bar(
     page.goto(crowd.url + "/stats/5")
     assert page.locator("#chart-hint").is_visible()  # the chart (840 px at least) goes on past the screen
     in_view = """bar => {
-        const box = document.getElementById("chart").parentElement.getBoundingClientRect();
+        const box = document.getElementById("chart").closest(".chart-scroll").getBoundingClientRect();
         const hit = bar.querySelector(".hit").getBoundingClientRect();
         return hit.left >= box.left && hit.right <= box.right && hit.top >= 0 && hit.bottom <= innerHeight;
     }"""
@@ -706,6 +706,31 @@ def test_on_a_phone_a_moment_tapped_in_the_list_takes_the_chart_to_its_bar(
     page.wait_for_function(f"() => ({in_view})(document.querySelector('#chart .bar[data-start=\"600\"]'))")
     assert "chosen" not in (bar.get_attribute("class") or "")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_likes_scale_stays_in_view_while_the_chart_scrolls(crowd: ServerThread, tab: WidgetPage) -> None:
+    page = tab.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(crowd.url + "/stats/5")
+    scroller = page.locator(".chart-scroll")
+    scale = page.locator(".chart-y text")
+    written = page.locator("#chart .grid text[text-anchor=end]")  # (not the times, under the bars)
+    assert scale.all_text_contents() == written.all_text_contents()
+    assert boxes(scale) == boxes(written)  # not scrolled: the one over the other
+    scroller.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
+    page.wait_for_function("() => document.querySelector('.chart-scroll').scrollLeft > 400")
+    box = scroller.bounding_box()
+    assert box is not None
+    for label in boxes(scale):  # still at the chart's left edge, in view
+        assert box["x"] <= label["x"]
+        assert label["x"] + label["width"] <= box["x"] + 70
+    assert boxes(written)[0]["x"] < box["x"]  # (the chart's own went away with it)
+    scroller.screenshot(path=ARTIFACTS / "stats-chart-scrolled-390.png")
+
+
+def boxes(texts: Locator) -> list[dict[str, float]]:
+    return [{key: round(value) for key, value in (text.bounding_box() or {}).items()} for text in texts.all()]
 
 
 @pytest.mark.browser

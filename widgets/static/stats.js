@@ -66,7 +66,7 @@ function localMonths() {
 function moments() {
   const chart = document.getElementById("chart");
   if (!chart) return;
-  const box = chart.parentElement;
+  const box = chart.closest(".chart-scroll");
   const hint = document.getElementById("chart-hint");
   if (hint) {
     const overflows = () => { hint.hidden = box.scrollWidth <= box.clientWidth + 1; };
