@@ -244,7 +244,7 @@
         } finally {
           if (pending === text) pending = null;
         }
-      });
+      }).catch((error) => console.error(error)); // (a failure must not stop the numbers typed after it)
     });
   }
   numberForm("set-form", "set-value", "set");
