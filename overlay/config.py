@@ -495,8 +495,9 @@ class RhythmRule(_Strict):
     )
 
 
-def _default_goals(locale: Locale) -> GoalSettings:
-    label = text("goal_default_label", locale, target=10_000)
+def default_goals() -> GoalSettings:
+    """One goal of 10 000 likes, said in each language: a widget's `?locale=` shows its own."""
+    label = {language: text("goal_default_label", language, target=10_000) for language in LOCALES}
     return GoalSettings(steps=[GoalStep(id="main", label=label, target=10_000)])
 
 
@@ -520,7 +521,7 @@ class Config(_Strict):
     replay: ReplaySettings = Field(default_factory=ReplaySettings)
     theme: ThemeSettings = Field(default_factory=ThemeSettings)
     widgets: WidgetSettings = Field(default_factory=WidgetSettings)
-    goals: GoalSettings = Field(default_factory=lambda: _default_goals("fr"))
+    goals: GoalSettings = Field(default_factory=default_goals)
     challenges: list[ChallengeSettings] = Field(default_factory=list, description="Challenges for the control page.")
     rhythm_rules: list[RhythmRule] = Field(
         default_factory=list, description="Challenges that start by themselves when the like rate drops."
@@ -553,12 +554,10 @@ class Config(_Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _default_goal_in_its_language(cls, data: Any) -> Any:
-        """With no `goals:`, one goal of 10 000 likes, said in the config's language."""
+    def _locale_read(cls, data: Any) -> Any:
+        """`FR` or `en-US` read as `fr` or `en`, as a widget's `?locale=` is."""
         if isinstance(data, dict) and isinstance(data.get("locale"), str):
             data = {**data, "locale": _language(data["locale"])}
-        if isinstance(data, dict) and "goals" not in data and data.get("locale") == "en":
-            return {**data, "goals": _default_goals("en")}
         return data
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from overlay.config import Config
+from overlay.config import Config, default_goals
 from overlay.i18n import LOCALES, TEXTS, Locale, OwnText
 
 # (pattern, kind). Word boundaries use lookarounds so "likes/min", "j'aime" and "abonne-toi" match,
@@ -113,9 +113,9 @@ def soften(text: str, locale: Locale) -> str:
 def config_texts(config: Config) -> list[tuple[str, str]]:
     """Every on-screen text the creator wrote, as (dotted key, text); each language's of a text per language
     (`goals.steps[0].label.en`)."""
-    written: list[tuple[str, OwnText]] = [
-        (f"goals.steps[{i}].label", step.label) for i, step in enumerate(config.goals.steps)
-    ]
+    # (With no `goals:` written, the built-in goal is checked as the built-in text it is, not as a line of the file.)
+    steps = [] if config.goals.steps == default_goals().steps else config.goals.steps
+    written: list[tuple[str, OwnText]] = [(f"goals.steps[{i}].label", step.label) for i, step in enumerate(steps)]
     written.append(("goals.then.label", config.goals.then.label))
     for i, challenge in enumerate(config.challenges):
         written += [(f"challenges[{i}].{field}", getattr(challenge, field)) for field in CHALLENGE_TEXTS]

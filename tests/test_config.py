@@ -32,9 +32,12 @@ def test_an_empty_file_gives_the_defaults() -> None:
     assert config.goals.steps[0].target == 10000
 
 
-def test_the_default_goal_is_said_in_the_configs_language() -> None:
-    assert parse_config("", "config.yaml").goals.steps[0].label == "10\u202f000 likes ensemble\u202f!"
-    assert parse_config("locale: en\n", "config.yaml").goals.steps[0].label == "10,000 likes together!"
+def test_the_default_goal_is_said_in_each_language() -> None:
+    # (A plain French text showed "10 000 likes ensemble !" on a widget opened with `?locale=en`.)
+    for written in ("", "locale: en\n"):
+        label = parse_config(written, "config.yaml").goals.steps[0].label
+        assert own_text(label, "fr") == "10\u202f000 likes ensemble\u202f!"
+        assert own_text(label, "en") == "10,000 likes together!"
 
 
 def test_a_custom_css_file_that_is_not_there_is_named_with_its_line(
@@ -157,7 +160,7 @@ def test_the_locale_is_read_as_a_widgets_locale_is(written: str, locale: str) ->
     # `locale: FR` was refused: a language named as people and browsers write it is that language.
     config = parse_config(f"locale: {written}\n")
     assert config.locale == locale
-    assert config.goals.steps[0].label == text("goal_default_label", locale, target=10_000)  # its default goal
+    assert own_text(config.goals.steps[0].label, config.locale) == text("goal_default_label", locale, target=10_000)
 
 
 def test_a_value_outside_the_choices_lists_them() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from overlay.config import load_config
+from overlay.config import load_config, parse_config
 from overlay.events import Like, User
 from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, box_width, screenshot, wait_text
 from tests.conftest import BASE_CONFIG, ServerThread, make_config
@@ -73,6 +73,19 @@ def test_a_label_per_language_follows_the_widgets_own_locale(
     stacked = tab.open(server, "/widgets/goal?locale=en&variant=stacked")
     wait_text(stacked, ".stack-label", "10,000 likes together!")
     wait_text(tab.open(server, "/widgets/goal"), "#goal-label", "10 000 likes ensemble\u00a0!")
+
+
+@pytest.mark.parametrize(
+    ("written", "asked", "label"),
+    [("fr", "en", "10,000 likes together!"), ("en", "fr", f"10{NNBSP}000 likes ensemble{NNBSP}!")],
+)
+def test_the_default_goal_reads_in_the_widgets_own_locale(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any], written: str, asked: str, label: str
+) -> None:
+    server = ServerThread(parse_config(f"locale: {written}\n"), tmp_path / "data").start()  # no goals: the built-in
+    servers.append(server)
+    # (It was the config's language on every widget: "10 000 likes ensemble ! | 695 / 10,000".)
+    wait_text(tab.open(server, f"/widgets/goal?locale={asked}"), "#goal-label", label)
 
 
 @pytest.mark.parametrize("asked", ["EN", "en-US", "en_GB"])

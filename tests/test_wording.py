@@ -76,6 +76,12 @@ def test_each_warning_names_the_text_and_its_config_line() -> None:
     assert any(w.key == "fr.per_minute" for w in warnings)
 
 
+def test_the_built_in_goal_is_warned_of_as_a_built_in_text_not_as_a_line_of_the_file() -> None:
+    warnings = check(parse_config("locale: fr\n", "config.yaml"))  # no goals written
+    assert [w.key for w in warnings if w.where != "built-in text"] == []  # (it named goals.steps[0].label, no line)
+    assert any(w.key == "fr.goal_default_label" for w in warnings)
+
+
 PER_LANGUAGE = textwrap.dedent(
     """\
     goals:
@@ -107,11 +113,13 @@ def test_safe_wording_softens_each_language_of_a_text_with_its_own_words() -> No
 
 def test_the_console_writes_a_text_as_it_reads_on_screen_without_escapes() -> None:
     """repr() wrote the default goal as '10\\u202f000 likes ensemble\\u202f!'."""
-    default_goal = check(parse_config("", "config.yaml"))[0]
+    default_goal = next(w for w in check(parse_config("", "config.yaml")) if w.key == "fr.goal_default_label")
     assert (
         str(default_goal)
-        == 'config.yaml: goals.steps[0].label: "10\u202f000 likes ensemble\u202f!" shows "likes" on screen'
+        == 'built-in text: fr.goal_default_label: "{target} likes ensemble\u202f!" shows "likes" on screen'
     )
+    written = check(parse_config('goals: {steps: [{id: a, label: "10\u202f000 likes\u202f!", target: 5}]}\n', "c.yaml"))
+    assert str(written[0]) == 'c.yaml:1: goals.steps[0].label: "10\u202f000 likes\u202f!" shows "likes" on screen'
     two_lines = parse_config('goals: {steps: [{id: a, label: "Objectif\\nlikes", target: 5}]}\n', "config.yaml")
     assert '"Objectif likes" shows' in str(check(two_lines)[0])  # still one console line
 
