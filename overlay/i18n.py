@@ -52,6 +52,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_replaying_loop": "rejoue {file} en boucle ({count} évènements, ×{speed})",
         "source_finished": "la source {kind} n'a plus rien à jouer",
         "source_replay_over": "rejeu terminé\u202f; «\u202fNouveau live\u202f» sur la page de contrôle le rejoue",
+        "source_replay_stopped": (
+            "rejeu arrêté\u202f: {reason}\u202f; corrigez l'enregistrement, puis «\u202fNouveau live\u202f» sur la "
+            "page de contrôle le rejoue"
+        ),
         "source_failed": "la source {kind} s'est arrêtée\u202f: {error}",
         "source_stopped": "la source {kind} s'est arrêtée\u202f: {reason}",
         "recording_missing": "{path}\u202f: fichier introuvable (faites un enregistrement avec --record FICHIER)",
@@ -135,6 +139,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "source_replaying_loop": "replaying {file} in a loop ({count} events, ×{speed})",
         "source_finished": "the {kind} source has nothing more to play",
         "source_replay_over": "replay over; “New live” on the control page plays it again",
+        "source_replay_stopped": (
+            "replay stopped: {reason}; fix the recording, then “New live” on the control page plays it again"
+        ),
         "source_failed": "the {kind} source stopped: {error}",
         "source_stopped": "the {kind} source stopped: {reason}",
         "recording_missing": "{path}: file not found (make a recording with --record FILE)",

@@ -15,10 +15,12 @@ import pytest
 import websockets
 from aiohttp.test_utils import TestServer
 
+from overlay import sources
 from overlay.cli import main
 from overlay.config import ReplaySettings
 from overlay.engine import Engine
 from overlay.events import Event, Follow, Gift, Like, LiveEnded, LiveStarted, NewLive, SourceStatus, User, Viewers
+from overlay.i18n import status_detail
 from overlay.sources import replay as replay_module
 from overlay.sources.replay import (
     CHECK_STEP,
@@ -446,6 +448,46 @@ async def test_a_new_live_by_hand_plays_the_recording_again_as_that_live(tmp_pat
     ]
 
 
+async def test_a_recording_broken_while_it_plays_ends_its_live_and_plays_again_once_fixed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # It stopped the source for good, with a traceback, "RecordingError:" on screen and the live left running.
+    rows = [{"t": 0, "type": "live_started", "room_id": "1", "total": 0}]
+    rows += [{"t": second, "type": "like", "count": 1, "total": second} for second in range(1, 3000)]
+    path = write(tmp_path / "live.jsonl", *rows)  # (bigger than a read's buffer: the player meets the edit)
+    time = FakeTime()
+    played: list[Event] = []
+    source = ReplaySource(ReplaySettings(file=str(path)), sleep=time.sleep, clock=time.clock)
+
+    def emit(event: Event) -> None:
+        played.append(event)
+        if event == Like(count=1, total=10) and len(played) < 20:
+            write(path, *rows[:2000], "oops", *rows[2000:])  # saved over while it plays: line 2001 is broken
+        elif isinstance(event, SourceStatus) and event.status == "error":
+            write(path, *rows)  # fixed
+            source.new_live("replay-1-2")
+        elif event == OVER:
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await source.run(emit)
+    stop = next(i for i, event in enumerate(played) if isinstance(event, SourceStatus) and event.status == "error")
+    assert played[stop - 2 : stop] == [Like(count=1, total=1999), LiveEnded()]  # what played, then its live ends
+    said = played[stop]
+    assert isinstance(said, SourceStatus)
+    bad_line = str(said.params["reason"])
+    assert bad_line.startswith(f"{path}:2001: not valid JSON at column 1 (")  # (then orjson's words)
+    assert (status_detail(said.key, said.params, "fr"), status_detail(said.key, said.params, "en")) == (
+        f"rejeu arrêté\u202f: {bad_line}\u202f; corrigez l'enregistrement, puis «\u202fNouveau live\u202f» sur la page "
+        "de contrôle le rejoue",
+        f"replay stopped: {bad_line}; fix the recording, then “New live” on the control page plays it again",
+    )
+    assert played[stop + 2] == LiveStarted(room_id="replay-1-2", total=0)  # played again, as the live opened by hand
+    assert played[-2:] == [LiveEnded(), OVER]
+    assert played.count(Like(count=1, total=2999)) == 1
+    assert [record.exc_info for record in caplog.records if record.levelname == "ERROR"] == [None]  # no traceback
+
+
 async def test_a_bad_line_stops_the_replay_before_anything_plays(tmp_path: Path) -> None:
     path = write(tmp_path / "live.jsonl", {"t": 0, "type": "viewers", "count": 3}, "oops", {"t": 1, "type": "follow"})
     played: list[Event] = []
@@ -763,9 +805,12 @@ async def test_a_recording_gone_when_it_is_played_again_is_said_on_screen_in_eac
             assert response.status == 200
         state = await settled(ws, lambda state: state["source"]["status"] == "error")
     assert state["source"]["detail_by_locale"] == {
-        "fr": f"la source replay s'est arrêtée\u202f: {path}\u202f: {said['fr']}",
-        "en": f"the replay source stopped: {path}: {said['en']}",
+        "fr": f"rejeu arrêté\u202f: {path}\u202f: {said['fr']}\u202f; corrigez l'enregistrement, puis «\u202fNouveau "
+        "live\u202f» sur la page de contrôle le rejoue",
+        "en": f"replay stopped: {path}: {said['en']}; fix the recording, then “New live” on the control page plays it "
+        "again",
     }
+    assert state["live"]["ended"]  # the live opened by hand, with nothing to play, is not left running
 
 
 async def test_record_then_replay_gives_the_same_live(tmp_path: Path) -> None:
@@ -852,3 +897,15 @@ def test_the_command_line_names_the_bad_line_of_a_recording(tmp_path: Path, caps
     problem = "'count' must be a whole number from 0 to 1,000,000,000,000, got 'x'"
     assert err == f"Impossible de rejouer l'enregistrement :\n{bad}:2: {problem}\n"
     assert "configuration" not in err.lower()
+
+
+def test_a_long_recordings_check_is_said_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 50 MB took 15 s to check, with nothing on the console and no page served meanwhile.
+    config = write(tmp_path / "config.yaml", "locale: fr")
+    bad = write(tmp_path / "long.jsonl", {"t": 0, "type": "viewers", "count": 3}, "oops", {"t": 1, "type": "follow"})
+    monkeypatch.setattr(sources, "SAID_CHECKING", bad.stat().st_size)  # (as long as a long one)
+    with caplog.at_level("INFO"):
+        assert main(["--config", str(config), "--replay", str(bad)]) == 2  # (broken: checked, and said so, first)
+    assert f"checking {bad} (0 MB) before it plays..." in caplog.messages

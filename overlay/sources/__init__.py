@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from overlay.config import Config, ConfigError
@@ -10,6 +11,9 @@ from overlay.i18n import Locale
 from overlay.sources.base import Emit, Source, SourceError
 
 __all__ = ["Emit", "Source", "UnplayableRecording", "check_startable", "check_startable_in_steps", "create_source"]
+
+log = logging.getLogger(__name__)
+SAID_CHECKING = 10_000_000  # bytes of recording from which its check is said first (~3 s: nothing else shows)
 
 
 class UnplayableRecording(ConfigError):
@@ -41,8 +45,14 @@ def check_startable(config: Config, *, option: str = "", read: bool = True) -> N
             return
         from overlay.sources.replay import RecordingError, check_recording
 
+        path = Path(config.replay.file)
         try:
-            check_recording(Path(config.replay.file))
+            if (size := path.stat().st_size) >= SAID_CHECKING:
+                log.info("checking %s (%d MB) before it plays...", path, size // 1_000_000)
+        except OSError:
+            pass  # (reading it says why)
+        try:
+            check_recording(path)
         except RecordingError as exc:
             raise UnplayableRecording(exc) from None
 

@@ -203,16 +203,44 @@ class ReplaySource:
 
     async def run(self, emit: Emit) -> None:
         count = await check_recording_in_steps(self.path)  # before anything plays: a bad line is an error
+        rerun, room = 1, ""
+        while True:
+            self._playing = self._replaying(count)
+            emit(self._playing)
+            try:
+                rerun = await self._passes(emit, rerun, room)
+            except RecordingError as exc:  # checked whole before it played: the file changed since
+                rerun += 1
+                self._stopped(emit, exc)
+            else:
+                emit(
+                    SourceStatus(
+                        "ended", "replay over; a new live on the control page plays it again", key="source_replay_over"
+                    )
+                )
+            while True:  # until a new live by hand, with a recording that can be played
+                await self._again.wait()
+                room = self._take_again()
+                try:
+                    count = await check_recording_in_steps(self.path)
+                    break
+                except RecordingError as exc:
+                    emit(LiveEnded())  # the live just opened by hand: nothing can play in it
+                    self._stopped(emit, exc)
+
+    def _replaying(self, count: int) -> SourceStatus:
         speed, loop = self.settings.speed, self.settings.loop
-        playing = SourceStatus(
+        return SourceStatus(
             "connected",
             f"replaying {self.path.name} ({count} events, ×{speed:g}{', loop' if loop else ''})",
             key="source_replaying_loop" if loop else "source_replaying",
             params={"file": self.path.name, "count": count, "speed": f"{speed:g}"},
         )
-        self._playing = playing
-        emit(playing)
-        rerun, room = 1, ""
+
+    async def _passes(self, emit: Emit, rerun: int, room: str) -> int:
+        """Play the file, again with `loop` or a new live by hand; the next pass's number once it played to its
+        end (never, with `loop`)."""
+        speed, loop = self.settings.speed, self.settings.loop
         while True:
             if await self._pass(emit, speed, rerun, room):  # cut short by a new live by hand
                 rerun, room = rerun + 1, self._take_again()
@@ -220,19 +248,28 @@ class ReplaySource:
             if not self._ended:  # (the file's own end was played already: not twice in a recording of it)
                 emit(LiveEnded())  # played to its end: the live's clock stops, and the stats close it
             rerun, room = rerun + 1, ""
-            if loop:
-                # A pause the event loop always gets, even for a file whose events all share one time; a new
-                # live by hand ends it at once.
-                await self._pause(LOOP_PAUSE_SECONDS)
-                continue
-            emit(
-                SourceStatus(
-                    "ended", "replay over; a new live on the control page plays it again", key="source_replay_over"
-                )
+            if not loop:
+                return rerun
+            # A pause the event loop always gets, even for a file whose events all share one time; a new live by
+            # hand ends it at once.
+            await self._pause(LOOP_PAUSE_SECONDS)
+
+    def _stopped(self, emit: Emit, error: RecordingError) -> None:
+        """The recording cannot be played any more (edited, cut or removed since it was checked): its live ends,
+        and the pages say why and what plays it again; the server goes on."""
+        if not self._ended:
+            emit(LiveEnded())  # its clock stops here, and the stats close it
+            self._ended = True
+        log.error("replay stopped: %s; fix the recording, then “New live” on the control page plays it again", error)
+        emit(
+            SourceStatus(
+                "error",
+                f"replay stopped: {error}",
+                key="source_replay_stopped",
+                # (a bad line is said in the recording's own English words, as when the server starts)
+                params={**error.params, "reason": error.key or str(error)},
             )
-            await self._again.wait()
-            room = self._take_again()
-            emit(playing)
+        )
 
     async def _pause(self, seconds: float) -> None:
         """Wait `seconds`, or less if a new live by hand comes first."""
