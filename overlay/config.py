@@ -283,7 +283,11 @@ class DemoSettings(_Strict):
 class ReplaySettings(_Strict):
     """Play a recorded live back (`--source replay`)."""
 
-    file: str = Field("", description="Path of a recording made with --record (JSON lines).")
+    file: str = Field(
+        "",
+        description="Path of a recording made with --record (JSON lines), relative to the folder the server runs "
+        "from. An edit naming a file that cannot be played is refused, naming the line.",
+    )
     speed: float = Field(1.0, gt=0, le=1000, description="Playback speed (4 = four times faster).")
     loop: bool = Field(False, description="Start again at the end.")
 

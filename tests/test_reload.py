@@ -432,7 +432,10 @@ async def test_settings_that_need_a_restart_are_logged_and_left_alone(
     [
         ("source: tiktok\n", "{line}: source: the tiktok source needs your handle: --user @moncompte, or tiktok."),
         ("source: replay\n", "{line}: source: the replay source needs a recording: --replay FILE, or replay.file"),
-        ("source: replay\nreplay: {file: nope.jsonl}\n", "nope.jsonl: file not found (make a recording with"),
+        (  # (the line naming the file: it said "nope.jsonl: file not found" alone)
+            "source: replay\nreplay: {file: nope.jsonl}\n",
+            "{next_line}: replay.file: nope.jsonl: file not found (make a recording with",
+        ),
     ],
 )
 async def test_an_edit_of_the_source_the_server_could_not_restart_with_is_refused_now(
@@ -442,7 +445,8 @@ async def test_an_edit_of_the_source_the_server_could_not_restart_with_is_refuse
     write(config_file, CONFIG + edit)
     state = await client.until(lambda s: s["config"]["error"] is not None)
     line = f"{config_file}:{len(CONFIG.splitlines()) + 1}"  # the file's `source:` line, when the mistake is in it
-    assert state["config"]["error_by_locale"]["en"].startswith(said.format(line=line))
+    next_line = f"{config_file}:{len(CONFIG.splitlines()) + 2}"
+    assert state["config"]["error_by_locale"]["en"].startswith(said.format(line=line, next_line=next_line))
     assert state["config"]["restart"] == []
 
     write(config_file, CONFIG + "source: tiktok\ntiktok: {unique_id: '@moncompte'}\n")

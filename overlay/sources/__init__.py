@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from overlay.config import Config, ConfigError
-from overlay.config_errors import Problem
+from overlay.config_errors import COLON, Problem
 from overlay.i18n import Locale
 from overlay.sources.base import Emit, Source, SourceError
 
@@ -17,15 +17,20 @@ SAID_CHECKING = 10_000_000  # bytes of recording from which its check is said fi
 
 
 class UnplayableRecording(ConfigError):
-    """The recording to replay is broken (`file:line: what is wrong`): not a config mistake."""
+    """The recording to replay is broken (`file:line: what is wrong`): not a config mistake. `at`: the line of
+    config.yaml naming it, for an edit of the file (`config.yaml:58`)."""
 
-    def __init__(self, error: SourceError) -> None:
-        super().__init__(str(error))
+    def __init__(self, error: SourceError, at: str = "") -> None:
+        super().__init__(f"{at}: replay.file: {error}" if at else str(error))
         self.error = error
+        self.at = at
 
     def say(self, locale: Locale, *, page: bool = False) -> str:
         """Missing, unreadable or empty: in `locale`; a bad line: in the recording's own English words."""
         said = self.error.say(locale)
+        if self.at:
+            colon = "\u202f: " if locale == "fr" else COLON[locale]
+            said = colon.join((self.at, "replay.file", said))
         return said if page else said.replace("\u202f", " ")  # (the console keeps plain spaces)
 
 
@@ -67,7 +72,7 @@ async def check_startable_in_steps(config: Config) -> None:
         try:
             await check_recording_in_steps(Path(config.replay.file))
         except RecordingError as exc:
-            raise UnplayableRecording(exc) from None
+            raise UnplayableRecording(exc, at=config.where("replay.file")) from None
 
 
 def create_source(config: Config, data_dir: Path | None = None) -> Source:
