@@ -66,6 +66,7 @@ SAID: dict[Locale, dict[str, str]] = {
         ),
         "start_failed": "Could not start the server: {reason}",
         "record_unwritable": "Cannot write the recording {path}: {reason}",
+        "record_under_a_file": "{file} is a file, not a folder",
         "record_not_recording": (
             "--record {path} already holds something that is not a recording (its first line is not an event): "
             "pick another file, e.g. --record lives/live.jsonl"
@@ -101,6 +102,7 @@ SAID: dict[Locale, dict[str, str]] = {
         ),
         "start_failed": "Impossible de démarrer le serveur : {reason}",
         "record_unwritable": "Impossible d'écrire l'enregistrement {path} : {reason}",
+        "record_under_a_file": "{file} est un fichier, pas un dossier",
         "record_not_recording": (
             "--record {path} contient déjà autre chose qu'un enregistrement (sa première ligne n'est pas un "
             "événement) : choisissez un autre fichier, par exemple --record lives/live.jsonl"
@@ -219,6 +221,11 @@ def check_source(config: Config, *, speed_or_loop: bool = False, option: str = "
     check_startable(config, option=option)
 
 
+def _file_on_the_way(path: Path) -> Path | None:
+    """The folder of `path` that is a file instead (`--record config.yaml/live.jsonl`), if one is."""
+    return next((folder for folder in path.parents if folder.exists() and not folder.is_dir()), None)
+
+
 def _same_file(one: Path, other: Path) -> bool:
     try:
         return one.samefile(other)
@@ -277,7 +284,10 @@ def _main(argv: list[str] | None) -> int:
             args.record.open("ab").close()
         except OSError as exc:
             said = SAID[config.locale]["record_unwritable"]
-            print(said.format(path=args.record, reason=exc.strerror or exc), file=sys.stderr)
+            reason = exc.strerror or exc
+            if (file := _file_on_the_way(args.record)) is not None:  # (the system says "File exists")
+                reason = SAID[config.locale]["record_under_a_file"].format(file=file)
+            print(said.format(path=args.record, reason=reason), file=sys.stderr)
             return 2
     more_open_files()
     try:

@@ -260,7 +260,8 @@ def test_a_recording_that_cannot_be_written_is_said_in_french(
     afile.write_text("", encoding="utf-8")
     recording = afile / "live.jsonl"  # a folder that is a file
     assert start(tmp_path, "fr", "--record", str(recording)) == 2
-    assert capsys.readouterr().err.startswith(f"Impossible d'écrire l'enregistrement {recording} : ")
+    said = f"Impossible d'écrire l'enregistrement {recording} : {afile} est un fichier, pas un dossier\n"
+    assert capsys.readouterr().err == said  # (the system's reason was "File exists")
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "config.yaml"])
