@@ -548,3 +548,26 @@ def test_the_goal_step_never_goes_back(events: list) -> None:
         step = goal["step"]
         if not goal["reached"]:
             assert goal["progress"] < goal["target"]
+
+
+def test_the_saved_state_remembers_the_latest_goals_only_and_a_restart_celebrates_none_again() -> None:
+    # It saved every goal of the live: tens of KB written twice a second after hours of a busy live.
+    e = engine(
+        goals={"celebrate_seconds": 0, "steps": [{"id": "a", "label": "A", "target": 10}], "then": {"every": 10}}
+    )
+    for second in range(1, 301):
+        e.apply(like(10), float(second))  # a goal reached every second
+    assert len(e.goals.reached_log) == 300
+    saved = json.loads(json.dumps(e.export(400.0)))
+    assert [goal_id for goal_id, _, _ in saved["goal"]["log"]] == ["a"] + [f"a+{n}" for n in range(250, 300)]
+    later = engine(
+        goals={"celebrate_seconds": 0, "steps": [{"id": "a", "label": "A", "target": 10}], "then": {"every": 10}}
+    )
+    later.restore(saved, 500.0)
+    assert later.snapshot(500.0)["goal"]["id"] == "a+300"
+    later.apply(GoalPrevious(), 501.0)  # back onto the last goal reached: shown, not celebrated or recorded again
+    later.apply(like(1), 502.0)
+    later.tick(503.0)
+    assert len(later.goals.reached_log) == 51
+    goal = later.snapshot(503.0)["goal"]
+    assert (goal["id"], goal["reached"]) == ("a+300", False)

@@ -9,6 +9,10 @@ from overlay.config import GoalSettings
 from overlay.i18n import LOCALES, Locale, format_number, own_text, own_texts
 from overlay.wording import builtin_text
 
+# Goals after the configured steps that a saved state remembers as reached: the latest. The ladder's top goal is
+# always the latest reached (the like count only rises between take-backs); the history keeps every one.
+SAVED_AFTER_STEPS = 50
+
 
 @dataclass(frozen=True, slots=True)
 class Goal:
@@ -161,6 +165,16 @@ class GoalLadder:
         self.resets += 1
         self.undone = 0
         self.chosen = False
+
+    def saved_log(self) -> list[tuple[str, int, float]]:
+        """What a restart needs of `reached_log`: the goals reached since the last take-back, of the configured
+        steps all, of the goals after them the latest `SAVED_AFTER_STEPS`. The saved state stays small through the
+        longest live (it held every goal: tens of KB, written twice a second, after hours of a busy live)."""
+        since = self.reached_log[self.undone :]
+        steps = {step.id for step in self.settings.steps}
+        after = [index for index, (goal_id, _, _) in enumerate(since) if goal_id not in steps]
+        dropped = set(after[:-SAVED_AFTER_STEPS])
+        return [entry for index, entry in enumerate(since) if index not in dropped]
 
     def take_back(self) -> None:
         """A control set the count back (set): the goals reached so far no longer say where the ladder stands

@@ -403,8 +403,8 @@ class Engine:
                 "id": self.goals.goal().id,  # restored by id: the ladder may have been edited while stopped
                 "index": self.goals.index,
                 "reached": self.goals.reached,
-                "log": [[goal_id, target, when - self.started_at] for goal_id, target, when in self.goals.reached_log],
-                "undone": self.goals.undone,
+                "log": [[goal_id, target, when - self.started_at] for goal_id, target, when in self.goals.saved_log()],
+                "undone": 0,  # (the log saved begins after the last take-back)
                 "chosen": self.goals.chosen,
             },
             # Rhythm buckets as seconds before `now`, so likes/min is right again right after a restart.
