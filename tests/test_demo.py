@@ -84,6 +84,14 @@ def test_viewers_have_distinct_names_and_each_follows_once() -> None:
     assert len({user.id for user in follows}) == len(follows)
 
 
+def test_once_every_viewer_followed_the_passers_by_are_not_remembered() -> None:
+    live = DemoLive(DemoSettings(seed=0, viewers=20))
+    follows = [e.user for _ in range(3600 * 20) for e in live.step(0.05) if isinstance(e, Follow)]
+    assert len(follows) > 40  # passers-by too
+    assert len({user.id for user in follows}) == len(follows)
+    assert len(live.followed) == 20  # (each is new, never drawn again: the set grew for as long as the demo ran)
+
+
 def test_a_live_continued_after_a_restart_has_the_same_viewers() -> None:
     # Without a seed too: the top likers kept their counts across a restart, under new names.
     first, again = DemoLive(DemoSettings(), "demo-1796608641"), DemoLive(DemoSettings(), "demo-1796608641")

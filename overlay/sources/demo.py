@@ -110,7 +110,7 @@ class DemoLive:
         if user.id in self.followed:
             self.passers_by += 1
             name = f"{self.rng.choice(FIRST)}{self.rng.choice(TAILS)}"
-            user = User(id=f"demo-new-{self.passers_by}", nickname=f"{name}{self.passers_by}")
+            return User(id=f"demo-new-{self.passers_by}", nickname=f"{name}{self.passers_by}")  # (never drawn again)
         self.followed.add(user.id)
         return user
 
