@@ -366,7 +366,7 @@ class ThemeSettings(_Strict):
     text_color: Colour = Field("", max_length=60, description='Text colour, e.g. "#ffffff". Empty: the theme\'s.')
     accent: Colour = Field("", max_length=60, description='Main colour, e.g. "#fe2c55". Empty: the theme\'s.')
     accent_2: Colour = Field("", max_length=60, description="Second colour of gradients. Empty: the theme's.")
-    scale: float = Field(1.0, ge=0.25, le=4, description="Size of texts and bars (1.5 = half as big again).")
+    scale: float = Field(1.0, ge=0.25, le=4, description="Size of texts, bars and hearts (1.5 = half as big again).")
     align: Literal["left", "center", "right"] = Field("left", description="Where in its box a widget sits.")
     valign: Literal["top", "middle", "bottom"] = Field("top", description="Vertical place in its box.")
     custom_css: str = Field(

@@ -177,3 +177,38 @@ def test_hearts_take_the_colours_of_the_custom_css_and_its_edits(
     css.write_text(":root { --accent: rgb(0, 0, 200); --accent-2: rgb(0, 0, 200); }\n", encoding="utf-8")
     watched.push(*likes(40, seed=4))
     shows_colour(page, (0, 0, 200))
+
+
+WIDEST = """async () => {
+    const c = document.getElementById("hearts");
+    let widest = 0;
+    for (let frame = 0; frame < 60 && window.OverlayHearts.stats.alive; frame++) {
+        const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let left = c.width, right = -1;
+        for (let i = 3; i < data.length; i += 4) {
+            if (data[i]) {
+                const x = ((i - 3) / 4) % c.width;
+                left = Math.min(left, x);
+                right = Math.max(right, x);
+            }
+        }
+        widest = Math.max(widest, right - left + 1);
+        await new Promise((done) => requestAnimationFrame(done));
+    }
+    return widest / devicePixelRatio;
+}"""
+
+
+@pytest.mark.parametrize(("scale", "low", "high"), [(0.5, 0.35, 0.7), (2, 1.5, 2.6)])
+def test_hearts_follow_the_scale_option(
+    tab: WidgetPage, server_thread: ServerThread, scale: float, low: float, high: float
+) -> None:
+    # They kept one size: huge at ?scale=0.5 in a source half as big, tiny at ?scale=2.
+    tab.page.emulate_media(reduced_motion="reduce")  # (one heart, still, at its full size)
+    widths = []
+    for asked in (1, scale):
+        page = tab.open(server_thread, f"/widgets/hearts?scale={asked}")
+        server_thread.push(Like(count=1, user=User(id="u1", nickname="Léa")))
+        page.wait_for_function("() => window.OverlayHearts.stats.alive === 1")
+        widths.append(page.evaluate(WIDEST))
+    assert low < widths[1] / widths[0] < high, widths  # (each heart's size has a little chance in it)

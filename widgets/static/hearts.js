@@ -186,12 +186,15 @@
     );
   }
 
+  // Hearts fly in units of the `scale` option (1 unit = `scale` CSS pixels): at 2, twice as big, as fast and as far
+  // to the side, in a source twice as big. `ratio` is device pixels per unit.
   function resize() {
-    const fresh = window.devicePixelRatio || 1;
-    width = canvas.clientWidth;
-    height = canvas.clientHeight;
-    canvas.width = Math.round(width * fresh); // (clears the canvas)
-    canvas.height = Math.round(height * fresh);
+    const zoom = Overlay.number("scale", 1, 0.25, 4);
+    const fresh = (window.devicePixelRatio || 1) * zoom;
+    width = canvas.clientWidth / zoom;
+    height = canvas.clientHeight / zoom;
+    canvas.width = Math.round(canvas.clientWidth * (window.devicePixelRatio || 1)); // (clears the canvas)
+    canvas.height = Math.round(canvas.clientHeight * (window.devicePixelRatio || 1));
     if (fresh !== ratio || !sheet) {
       ratio = fresh;
       paint();
@@ -291,7 +294,8 @@
 
   Overlay.onOptions(() => {
     allocate();
-    paint();
+    sheet = null; // painted again, in the colours and at the `scale` edited
+    resize();
   });
 
   window.addEventListener("resize", resize);
