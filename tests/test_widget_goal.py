@@ -589,10 +589,12 @@ def test_stacked_celebration_covers_no_row_text(tab: WidgetPage, tmp_path: Path,
                 over: words.flatMap((w) => texts.filter((t) => overlap(w, t)).map((t) => [w.top, t.top])),
                 out: words.filter((w) => w.left < 0 || w.right > innerWidth || w.top < 0 || w.bottom > innerHeight),
                 shown: shown.length,
+                start: words[0].left - document.querySelector("li.is-celebrating .stack-label").getBoundingClientRect().left,
             };
         }"""
     )
     screenshot(page, "goal-stacked-celebrating-1000x200")
+    assert abs(covered["start"]) < 2  # where its label starts, not centred over label and bar (it ran onto the bar)
     assert covered["words"] > 0
     assert covered["over"] == [], "'Objectif atteint !' is written over a row's label or numbers"
     assert covered["out"] == []
