@@ -589,7 +589,7 @@ def test_stacked_celebration_covers_no_row_text(tab: WidgetPage, tmp_path: Path,
                 over: words.flatMap((w) => texts.filter((t) => overlap(w, t)).map((t) => [w.top, t.top])),
                 out: words.filter((w) => w.left < 0 || w.right > innerWidth || w.top < 0 || w.bottom > innerHeight),
                 shown: shown.length,
-                start: words[0].left - document.querySelector("li.is-celebrating .stack-label").getBoundingClientRect().left,
+                start: words[0].left - document.querySelector("li.is-celebrating .stack-label").offsetLeft,
             };
         }"""
     )
