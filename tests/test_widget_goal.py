@@ -582,6 +582,7 @@ def test_stacked_celebration_covers_no_row_text(tab: WidgetPage, tmp_path: Path,
             const shown = [...document.querySelectorAll(".stack-label, .stack-numbers")]
                 .filter((e) => getComputedStyle(e).visibility === "visible");
             const texts = shown.flatMap(drawn);
+            const label = document.querySelector("li.is-celebrating .stack-label");  // (hidden: its place)
             const overlap = (a, b) =>  // (half a pixel: sub-pixel text)
                 a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
             return {
@@ -589,7 +590,7 @@ def test_stacked_celebration_covers_no_row_text(tab: WidgetPage, tmp_path: Path,
                 over: words.flatMap((w) => texts.filter((t) => overlap(w, t)).map((t) => [w.top, t.top])),
                 out: words.filter((w) => w.left < 0 || w.right > innerWidth || w.top < 0 || w.bottom > innerHeight),
                 shown: shown.length,
-                start: words[0].left - document.querySelector("li.is-celebrating .stack-label").offsetLeft,
+                start: words[0].left - label.getBoundingClientRect().left,
             };
         }"""
     )
