@@ -350,7 +350,29 @@ def test_a_number_typed_while_the_last_is_on_its_way_is_sent_after_it(pages: Pag
     control.locator("#set-value").press("Enter")
     held[0].continue_()
     wait_text(control, "#goal-progress", f"6{NNBSP}000")  # both sent, in order: not dropped, nor emptied unsent
-    assert control.locator("#set-value").input_value() == ""
+    control.wait_for_function("() => document.getElementById('set-value').value === ''")  # (its answer may come later)
+
+
+def test_a_set_then_an_add_typed_quickly_arrive_in_that_order(pages: Pages) -> None:
+    control = pages.control()
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    control.route("**/api/goals/progress*", hold_the_first)
+    control.locator("#set-value").fill("5000")
+    with control.expect_request("**/api/goals/progress*"):
+        control.locator("#set-value").press("Enter")
+    control.locator("#add-value").fill("100")
+    control.locator("#add-value").press("Enter")
+    while not held:
+        control.wait_for_timeout(10)
+    held[0].continue_()
+    wait_text(control, "#goal-progress", f"5{NNBSP}100")  # (the add went first: 5 000)
 
 
 def test_enter_held_on_a_number_adds_it_once(pages: Pages) -> None:
@@ -376,7 +398,7 @@ def test_enter_held_on_a_number_adds_it_once(pages: Pages) -> None:
     control.wait_for_timeout(500)
     assert control.locator("#goal-progress").text_content() == "100"
     assert len(sent) == 1
-    assert control.locator("#add-value").input_value() == ""
+    control.wait_for_function("() => document.getElementById('add-value').value === ''")
 
 
 def test_after_a_number_is_sent_the_hotkeys_work_again(pages: Pages) -> None:

@@ -218,11 +218,12 @@
     return Number(typed.replace(/\D/g, ""));
   }
 
+  // Numbers are sent one after the other, in the order typed, both forms in one line ("set 5000" then "add 100" is
+  // 5100). A number already waiting or on its way is not sent again (Enter held or pressed twice must not add twice),
+  // but a different one typed meanwhile is sent after it, not dropped.
+  let numbers = Promise.resolve();
   function numberForm(formId, inputId, key) {
-    // Sent one after the other, in the order typed. A number already on its way is not sent again (Enter held
-    // or pressed twice must not add twice), but a different one typed meanwhile is sent after it, not dropped.
-    let pending = null;
-    let queue = Promise.resolve();
+    let pending = null; // the last number of this form not yet answered
     $(formId).addEventListener("submit", (event) => {
       event.preventDefault();
       const input = $(inputId);
@@ -232,9 +233,10 @@
         say(labels.bad_number, true);
         return;
       }
-      if (text === pending) return;
-      pending = text;
-      queue = queue.then(async () => {
+      if (pending && pending.text === text) return;
+      const job = { text };
+      pending = job;
+      numbers = numbers.then(async () => {
         try {
           // Emptied once sent, unless something else was typed meanwhile (kept on an error, to fix and resend).
           if ((await send("/api/goals/progress", { [key]: value })) && input.value === text) {
@@ -242,7 +244,7 @@
             input.blur(); // the hotkeys work again
           }
         } finally {
-          if (pending === text) pending = null;
+          if (pending === job) pending = null;
         }
       }).catch((error) => console.error(error)); // (a failure must not stop the numbers typed after it)
     });
