@@ -187,14 +187,16 @@
   }
 
   // Hearts fly in units of the `scale` option (1 unit = `scale` CSS pixels): at 2, twice as big, as fast and as far
-  // to the side, in a source twice as big. `ratio` is device pixels per unit.
+  // to the side, in a source twice as big. `ratio` is device pixels per unit, at most MAX_RATIO: the sheet of hearts
+  // grows with its square (~22 MB at 4, ~90 MB at 8, and as much again in bitmaps).
+  const MAX_RATIO = 4;
   function resize() {
-    const zoom = Overlay.number("scale", 1, 0.25, 4);
-    const fresh = (window.devicePixelRatio || 1) * zoom;
-    width = canvas.clientWidth / zoom;
-    height = canvas.clientHeight / zoom;
-    canvas.width = Math.round(canvas.clientWidth * (window.devicePixelRatio || 1)); // (clears the canvas)
-    canvas.height = Math.round(canvas.clientHeight * (window.devicePixelRatio || 1));
+    const pixels = window.devicePixelRatio || 1;
+    const fresh = Math.min(MAX_RATIO, pixels * Overlay.number("scale", 1, 0.25, 4));
+    canvas.width = Math.round(canvas.clientWidth * pixels); // (clears the canvas)
+    canvas.height = Math.round(canvas.clientHeight * pixels);
+    width = canvas.width / fresh;
+    height = canvas.height / fresh;
     if (fresh !== ratio || !sheet) {
       ratio = fresh;
       paint();
