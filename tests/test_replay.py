@@ -488,6 +488,31 @@ async def test_a_recording_broken_while_it_plays_ends_its_live_and_plays_again_o
     assert [record.exc_info for record in caplog.records if record.levelname == "ERROR"] == [None]  # no traceback
 
 
+async def test_a_new_live_with_a_recording_gone_ends_that_live_once(tmp_path: Path) -> None:
+    path = write(tmp_path / "live.jsonl", {"t": 0, "type": "like", "count": 1})  # (no end of its own in it)
+    time = FakeTime()
+    played: list[Event] = []
+    source = ReplaySource(ReplaySettings(file=str(path)), sleep=time.sleep, clock=time.clock)
+
+    def emit(event: Event) -> None:
+        played.append(event)
+        if event == OVER:
+            path.unlink()
+            source.new_live("replay-1-2")
+        elif isinstance(event, SourceStatus) and event.status == "error":
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await source.run(emit)
+    assert [type(event).__name__ for event in played[1:]] == [
+        "Like",
+        "LiveEnded",  # played to its end
+        "SourceStatus",  # over
+        "LiveEnded",  # the live opened by hand, with nothing to play in it: ended once
+        "SourceStatus",  # why
+    ]
+
+
 async def test_a_bad_line_stops_the_replay_before_anything_plays(tmp_path: Path) -> None:
     path = write(tmp_path / "live.jsonl", {"t": 0, "type": "viewers", "count": 3}, "oops", {"t": 1, "type": "follow"})
     played: list[Event] = []

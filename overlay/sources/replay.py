@@ -194,6 +194,7 @@ class ReplaySource:
         self._playing: SourceStatus | None = None  # the replay's own status, shown while it plays
         self._showing_recorded = False  # a status of the recorded connection is shown instead (TikTok dropped)
         self._ended = False  # the last event played was the end of the live
+        self._rerun = 1  # the pass playing, or the next: a live of its own from the second (`_play`)
 
     def new_live(self, room_id: str) -> None:
         """A new live by hand (the control page): the recording plays again from its start, as live `room_id`,
@@ -203,14 +204,14 @@ class ReplaySource:
 
     async def run(self, emit: Emit) -> None:
         count = await check_recording_in_steps(self.path)  # before anything plays: a bad line is an error
-        rerun, room = 1, ""
+        room = ""
         while True:
             self._playing = self._replaying(count)
             emit(self._playing)
             try:
-                rerun = await self._passes(emit, rerun, room)
+                await self._passes(emit, room)
             except RecordingError as exc:  # checked whole before it played: the file changed since
-                rerun += 1
+                self._rerun += 1
                 self._stopped(emit, exc)
             else:
                 emit(
@@ -226,6 +227,7 @@ class ReplaySource:
                     break
                 except RecordingError as exc:
                     emit(LiveEnded())  # the live just opened by hand: nothing can play in it
+                    self._ended = True
                     self._stopped(emit, exc)
 
     def _replaying(self, count: int) -> SourceStatus:
@@ -237,19 +239,20 @@ class ReplaySource:
             params={"file": self.path.name, "count": count, "speed": f"{speed:g}"},
         )
 
-    async def _passes(self, emit: Emit, rerun: int, room: str) -> int:
-        """Play the file, again with `loop` or a new live by hand; the next pass's number once it played to its
-        end (never, with `loop`)."""
+    async def _passes(self, emit: Emit, room: str) -> None:
+        """Play the file, again with `loop` or a new live by hand; returns once it played to its end (never, with
+        `loop`). Each pass is `_rerun`, counted on for the rooms of the next (even after a failure)."""
         speed, loop = self.settings.speed, self.settings.loop
         while True:
-            if await self._pass(emit, speed, rerun, room):  # cut short by a new live by hand
-                rerun, room = rerun + 1, self._take_again()
+            if await self._pass(emit, speed, self._rerun, room):  # cut short by a new live by hand
+                self._rerun, room = self._rerun + 1, self._take_again()
                 continue
             if not self._ended:  # (the file's own end was played already: not twice in a recording of it)
                 emit(LiveEnded())  # played to its end: the live's clock stops, and the stats close it
-            rerun, room = rerun + 1, ""
+                self._ended = True
+            self._rerun, room = self._rerun + 1, ""
             if not loop:
-                return rerun
+                return
             # A pause the event loop always gets, even for a file whose events all share one time; a new live by
             # hand ends it at once.
             await self._pause(LOOP_PAUSE_SECONDS)
