@@ -717,9 +717,11 @@ def test_on_a_phone_the_likes_scale_stays_in_view_while_the_chart_scrolls(crowd:
     scale = page.locator(".chart-y text")
     written = page.locator("#chart .grid text[text-anchor=end]")  # (not the times, under the bars)
     assert scale.all_text_contents() == written.all_text_contents()
-    assert boxes(scale) == boxes(written)  # not scrolled: the one over the other
+    assert boxes(scale) == boxes(written)  # not scrolled: the one over the other...
+    assert page.locator(".chart-y").evaluate("e => getComputedStyle(e).visibility") == "hidden"  # ...and not drawn
     scroller.evaluate("box => { box.scrollLeft = box.scrollWidth; }")
     page.wait_for_function("() => document.querySelector('.chart-scroll').scrollLeft > 400")
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.chart-y')).visibility === 'visible'")
     box = scroller.bounding_box()
     assert box is not None
     for label in boxes(scale):  # still at the chart's left edge, in view

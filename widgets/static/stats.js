@@ -67,6 +67,8 @@ function moments() {
   const chart = document.getElementById("chart");
   if (!chart) return;
   const box = chart.closest(".chart-scroll");
+  // The likes scale stays at the left edge (drawn again over the chart) only once the chart has scrolled.
+  box.addEventListener("scroll", () => box.classList.toggle("is-scrolled", box.scrollLeft > 0), { passive: true });
   const hint = document.getElementById("chart-hint");
   if (hint) {
     const overflows = () => { hint.hidden = box.scrollWidth <= box.clientWidth + 1; };
