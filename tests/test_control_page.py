@@ -330,31 +330,8 @@ def test_a_number_typed_with_thousands_separators_is_that_number(pages: Pages) -
     wait_text(control, "#feedback", f"Un nombre entier de 0 à 1{NNBSP}000{NNBSP}000{NNBSP}000, s'il vous plaît.")
 
 
-def test_a_number_typed_while_the_last_is_on_its_way_is_sent_after_it(pages: Pages) -> None:
-    control = pages.control()
-    held: list[Route] = []
-
-    def hold_the_first(route: Route) -> None:
-        if held:
-            route.continue_()
-        else:
-            held.append(route)  # on its way, but not there yet
-
-    control.route("**/api/goals/progress*", hold_the_first)
-    control.locator("#set-value").fill("5000")
-    with control.expect_request("**/api/goals/progress*"):
-        control.locator("#set-value").press("Enter")
-    while not held:
-        control.wait_for_timeout(10)
-    control.locator("#set-value").fill("6000")  # typed quickly, on a slow network
-    control.locator("#set-value").press("Enter")
-    held[0].continue_()
-    wait_text(control, "#goal-progress", f"6{NNBSP}000")  # both sent, in order: not dropped, nor emptied unsent
-    control.wait_for_function("() => document.getElementById('set-value').value === ''")  # (its answer may come later)
-
-
-def test_a_set_then_an_add_typed_quickly_arrive_in_that_order(pages: Pages) -> None:
-    control = pages.control()
+def first_number_held(control: Page, field: str, typed: str) -> Route:
+    """Send `typed` from the `field` form and hold its request on its way (a slow network); the next go through."""
     held: list[Route] = []
 
     def hold_the_first(route: Route) -> None:
@@ -364,14 +341,30 @@ def test_a_set_then_an_add_typed_quickly_arrive_in_that_order(pages: Pages) -> N
             held.append(route)
 
     control.route("**/api/goals/progress*", hold_the_first)
-    control.locator("#set-value").fill("5000")
+    control.locator(field).fill(typed)
     with control.expect_request("**/api/goals/progress*"):
-        control.locator("#set-value").press("Enter")
-    control.locator("#add-value").fill("100")
-    control.locator("#add-value").press("Enter")
+        control.locator(field).press("Enter")
     while not held:
         control.wait_for_timeout(10)
-    held[0].continue_()
+    return held[0]
+
+
+def test_a_number_typed_while_the_last_is_on_its_way_is_sent_after_it(pages: Pages) -> None:
+    control = pages.control()
+    first = first_number_held(control, "#set-value", "5000")
+    control.locator("#set-value").fill("6000")  # typed quickly, on a slow network
+    control.locator("#set-value").press("Enter")
+    first.continue_()
+    wait_text(control, "#goal-progress", f"6{NNBSP}000")  # both sent, in order: not dropped, nor emptied unsent
+    control.wait_for_function("() => document.getElementById('set-value').value === ''")  # (its answer may come later)
+
+
+def test_a_set_then_an_add_typed_quickly_arrive_in_that_order(pages: Pages) -> None:
+    control = pages.control()
+    first = first_number_held(control, "#set-value", "5000")
+    control.locator("#add-value").fill("100")
+    control.locator("#add-value").press("Enter")
+    first.continue_()
     wait_text(control, "#goal-progress", f"5{NNBSP}100")  # (the add went first: 5 000)
 
 
