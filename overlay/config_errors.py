@@ -431,10 +431,14 @@ class Problem:
 
     def say(self, locale: Locale, *, page: bool = False) -> str:
         """`config.yaml:12 : goals.steps[1].target : ...`; `page`: with French typography (see `render`)."""
-        colon = "\u202f: " if page and locale == "fr" else COLON[locale]
-        head = colon.join(part for part in (self.where, self.key) if part)
-        text = render(self.code, self.params, locale, page=page)
-        return f"{head}{colon}{text}" if head else text
+        return located(self.where, self.key, render(self.code, self.params, locale, page=page), locale, page=page)
+
+
+def located(where: str, key: str, text: str, locale: Locale, *, page: bool = False) -> str:
+    """`text` after where it was written and its key, those given: `config.yaml:12 : goals.steps[1].target : text`."""
+    colon = "\u202f: " if page and locale == "fr" else COLON[locale]
+    head = colon.join(part for part in (where, key) if part)
+    return f"{head}{colon}{text}" if head else text
 
 
 class ConfigError(Exception):

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from overlay.config import Config, ConfigError
-from overlay.config_errors import COLON, Problem
+from overlay.config_errors import Problem, located
 from overlay.i18n import Locale
 from overlay.sources.base import Emit, Source, SourceError
 
@@ -28,10 +28,9 @@ class UnplayableRecording(ConfigError):
     def say(self, locale: Locale, *, page: bool = False) -> str:
         """Missing, unreadable or empty: in `locale`; a bad line: in the recording's own English words."""
         said = self.error.say(locale)
-        if self.at:
-            colon = "\u202f: " if locale == "fr" else COLON[locale]
-            said = colon.join((self.at, "replay.file", said))
-        return said if page else said.replace("\u202f", " ")  # (the console keeps plain spaces)
+        if not page:
+            said = said.replace("\u202f", " ")  # (the console keeps plain spaces)
+        return located(self.at, "replay.file", said, locale, page=page) if self.at else said
 
 
 def check_startable(config: Config, *, option: str = "", read: bool = True) -> None:
