@@ -388,7 +388,9 @@ async def test_a_recorded_tiktok_drop_is_an_outage_in_the_rehearsals_stats(tmp_p
         store.close()
     assert outage["kind"] == "connection"
     assert outage["start"] == pytest.approx(0.5, abs=0.4)  # 10 s in, at ×20
-    assert outage["seconds"] >= 1.45  # 30 s lost, at ×20 (1.499 once: the bus's clock and the sleeps' differ)
+    # 30 s lost, at ×20: 1.5 s, less however late the "reconnecting" was played (1.426 on a busy CI machine). It
+    # runs to the "connected", not only over the 8 s wait (0.4 s).
+    assert outage["seconds"] >= 1.0
 
 
 async def run_until_over(source: ReplaySource, emit: Callable[[Event], None]) -> None:
