@@ -413,14 +413,35 @@ async def test_each_client_chooses_its_frame_rate(server: TestServer, source: Dr
 
 # (fps=²: a digit to str.isdigit, not to int(), which said "invalid literal for int() with base 10")
 @pytest.mark.parametrize(
-    "query", ["fps=0", "fps=61", "fps=abc", "fps=", "fps=%C2%B2", "events=yes", "foo=1", "token=abc"]
+    ("query", "code"),
+    [
+        ("fps=0", "ws_fps"),
+        ("fps=61", "ws_fps"),
+        ("fps=abc", "ws_fps"),
+        ("fps=", "ws_fps"),
+        ("fps=%C2%B2", "ws_fps"),
+        ("events=yes", "ws_events"),
+        ("foo=1", "ws_option"),
+        ("token=abc", "ws_option"),
+    ],
 )
-async def test_a_wrong_subscription_is_refused_with_what_is_valid(server: TestServer, query: str) -> None:
+async def test_a_wrong_subscription_is_refused_with_what_is_valid(server: TestServer, query: str, code: str) -> None:
     with pytest.raises(websockets.InvalidStatus) as refused:
-        async with websockets.connect(ws_url(server) + "?" + query):
+        async with websockets.connect(ws_url(server) + "?" + query + "&locale=en"):
             pass
     assert refused.value.response.status_code == 400
-    assert b"give" in refused.value.response.body
+    answer = json.loads(refused.value.response.body)
+    assert answer["code"] == code
+    assert "give" in answer["error"]
+
+
+async def test_a_refused_subscription_says_why_in_the_configs_language_with_a_stable_code(server: TestServer) -> None:
+    """French by default, as the API's other refusals: a script tests `code`, a person reads `error`."""
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with websockets.connect(ws_url(server) + "?fps=90"):
+            pass
+    answer = json.loads(refused.value.response.body)
+    assert answer == {"code": "ws_fps", "error": "fps=90\u202f: donnez un nombre entier d'images par seconde de 1 à 60"}
 
 
 async def test_a_handshake_with_a_key_that_is_not_ascii_is_a_400_not_a_500(server: TestServer) -> None:

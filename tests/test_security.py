@@ -186,6 +186,7 @@ async def test_a_foreign_origin_is_refused_on_the_websocket(app_server: TestServ
             async with websockets.connect(ws_url(app_server), origin=origin):  # type: ignore[arg-type]
                 pass
         assert refused.value.response.status_code == 403, origin
+        assert json.loads(refused.value.response.body)["code"] == "foreign_page"
 
 
 async def test_the_same_origin_is_accepted_on_the_websocket(app_server: TestServer) -> None:

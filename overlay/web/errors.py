@@ -44,6 +44,12 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         ),
         "token_wrong": "jeton de contrôle refusé (le bon est dans l'adresse de contrôle affichée au démarrage)",
         "foreign_page": "les requêtes venant d'une autre page web sont refusées",
+        "ws_option": (
+            "«\u00a0{option}\u00a0» n'est pas une option de /ws\u202f; donnez seulement fps=1..{max} et events=0|1"
+        ),
+        "ws_fps": "fps={value}\u202f: donnez un nombre entier d'images par seconde de 1 à {max}",
+        "ws_events": "events={value}\u202f: donnez 1 (les lots d'animations) ou 0 (l'état seulement)",
+        "ws_key": "Sec-WebSocket-Key\u202f: ce n'est pas une clé de websocket",
         "content_type": "envoyez «\u00a0Content-Type: application/json\u00a0» (le corps peut être {{}})",
         "host_not_allowed": (
             "le nom «\u00a0{host}\u00a0» n'est pas autorisé\u202f; ajoutez-le à server.allowed_hosts dans config.yaml"
@@ -76,6 +82,10 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         ),
         "token_wrong": "wrong control token (the current one is in the control URL printed at start)",
         "foreign_page": "requests from another web page are refused",
+        "ws_option": "'{option}' is not an option of /ws; give only fps=1..{max} and events=0|1",
+        "ws_fps": "fps={value}: give a whole number of frames per second from 1 to {max}",
+        "ws_events": "events={value}: give 1 (animation batches) or 0 (state only)",
+        "ws_key": "Sec-WebSocket-Key: not a websocket key",
         "content_type": "send 'Content-Type: application/json' (the body may be {{}})",
         "host_not_allowed": "host '{host}' is not allowed; add it to server.allowed_hosts in config.yaml",
         "no_such_address": "no such address: {path} (the README's Control API lists them)",
@@ -134,6 +144,18 @@ def json_error_response(
     request: web.Request, status: int, code: str, *, headers: dict[str, str] | None = None, **values: int | str
 ) -> web.Response:
     """The same answer as `json_error`, returned (by a middleware) rather than raised."""
+    return json_error_with(request, status, code, values, headers=headers)
+
+
+def json_error_with(
+    request: web.Request,
+    status: int,
+    code: str,
+    values: dict[str, int | str],
+    *,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """`json_error_response` with its message's values given as one mapping (a refusal that carries them)."""
     return web.json_response(text=_body(request, code, values, {}), status=status, headers=headers)
 
 

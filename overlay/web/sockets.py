@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from overlay.web.errors import json_error_response, json_error_with
 from overlay.web.keys import HUB, SOCKETS
 from overlay.web.security import same_origin
 
@@ -17,21 +18,33 @@ WRITE_BUFFER = 64 * 1024  # bytes a client may have unread before its writer wai
 MAX_FPS = 60  # a display shows no more; a client asking for more gets a clear 400
 
 
+class BadSubscription(ValueError):
+    """A `/ws` query the server cannot follow: its error `code` and the values its message names."""
+
+    def __init__(self, code: str, **values: int | str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
 def subscription(query: Mapping[str, str]) -> tuple[int | None, bool]:
-    """What `/ws?fps=N&events=0` asks for: state frames per second (None: the server's) and animations."""
-    unknown = sorted(set(query) - {"fps", "events"})
+    """What `/ws?fps=N&events=0` asks for: state frames per second (None: the server's) and animations.
+
+    (`?locale=` only chooses the language of the refusal, as on every other address.)
+    """
+    unknown = sorted(set(query) - {"fps", "events", "locale"})
     if unknown:
-        raise ValueError(f"{unknown[0]}: no such option; give only fps=1..{MAX_FPS} and events=0|1")
+        raise BadSubscription("ws_option", option=unknown[0], max=MAX_FPS)
     fps: int | None = None
     if "fps" in query:
         raw = query["fps"]
         # (ASCII: `²` is a digit to isdigit() but not to int())
         if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_FPS:
-            raise ValueError(f"fps={raw!r}: give a whole number of frames per second from 1 to {MAX_FPS}")
+            raise BadSubscription("ws_fps", value=raw, max=MAX_FPS)
         fps = int(raw)
     events = query.get("events", "1")
     if events not in ("0", "1"):
-        raise ValueError(f"events={events!r}: give 1 (animation batches) or 0 (state only)")
+        raise BadSubscription("ws_events", value=events)
     return fps, events == "1"
 
 
@@ -92,15 +105,15 @@ class AiohttpPeer:
 async def websocket(request: web.Request) -> web.StreamResponse:
     """State first, then coalesced state and animation batches until the client leaves."""
     if not same_origin(request):
-        return web.json_response({"error": "websocket from another origin refused"}, status=403)
+        return json_error_response(request, 403, "foreign_page")
     try:
         fps, events = subscription(request.query)
-    except ValueError as error:
-        return web.json_response({"error": str(error)}, status=400)
+    except BadSubscription as bad:
+        return json_error_with(request, 400, bad.code, bad.values)
     # aiohttp's handshake decodes the key with base64, which raises on a non-ASCII one: a 500, and an ERROR with a
     # traceback in the log for each such request any local program sends. (Browsers send 24 base64 characters.)
     if not request.headers.get("Sec-WebSocket-Key", "").isascii():
-        return web.json_response({"error": "Sec-WebSocket-Key: not a websocket key"}, status=400)
+        return json_error_response(request, 400, "ws_key")
     # Per-message deflate off: frames are small, and compression halves throughput for nothing.
     ws = web.WebSocketResponse(heartbeat=20, compress=False, max_msg_size=4096, writer_limit=WRITE_BUFFER)
     await ws.prepare(request)
