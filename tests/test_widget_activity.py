@@ -205,19 +205,25 @@ def test_new_toasts_stay_inside_the_source_and_glide_while_old_ones_fade(
     assert len(frames[-1]["toasts"]) == 4  # the faded ones are gone
 
 
-@pytest.mark.parametrize(("valign", "together"), [("top", False), ("bottom", False), ("bottom", True)])
+# Follows one by one (each shown before the next), in quick succession (a frame or two apart), or in one batch.
+@pytest.mark.parametrize(
+    ("valign", "arrival"), [("top", "waited"), ("bottom", "waited"), ("bottom", "quick"), ("bottom", "burst")]
+)
 def test_in_a_source_too_small_for_max_the_oldest_make_room_for_the_newest(
-    tab: WidgetPage, server_thread: ServerThread, valign: str, together: bool
+    tab: WidgetPage, server_thread: ServerThread, valign: str, arrival: str
 ) -> None:
     tab.page.set_viewport_size({"width": 600, "height": 200})  # room for 3 toasts of the default 4
     page = tab.open(server_thread, f"/widgets/activity?valign={valign}&seconds=30")
     record(page)
     follows = [Follow(user=User(id=f"fan{i}", nickname=f"fan{i}")) for i in range(4)]
-    if together:
-        server_thread.push(*follows)  # one burst: one batch of events
-    for i, follow in enumerate([] if together else follows):
+    if arrival == "burst":
+        server_thread.push(*follows)
+    for i, follow in enumerate([] if arrival == "burst" else follows):
         server_thread.push(follow)
-        page.wait_for_function(f"() => document.querySelector('.toast:last-child .v-user')?.textContent === 'fan{i}'")
+        if arrival == "waited":
+            page.wait_for_function(
+                f"() => document.querySelector('.toast:last-child .v-user')?.textContent === 'fan{i}'"
+            )
     # The newest is seen, the oldest went: not the newest laid out of sight until the oldest's 30 s are up.
     page.wait_for_function(f"(expected) => JSON.stringify(({TOASTS})()) === JSON.stringify(expected)", arg=[
         "fan1 s'abonne", "fan2 s'abonne", "fan3 s'abonne",
@@ -228,7 +234,7 @@ def test_in_a_source_too_small_for_max_the_oldest_make_room_for_the_newest(
     last = [t for t in frames[-1]["toasts"] if not t["leaving"]]
     assert [t["name"] for t in last] == ["fan1", "fan2", "fan3"]
     assert all(t["top"] >= 0 and t["bottom"] <= 200 for t in last), last
-    if together:  # a burst into an empty source: the one that does not fit is never shown, not for a frame
+    if arrival == "burst":  # into an empty source: the one that does not fit is never shown, not for a frame
         assert not [f for f in frames for t in f["toasts"] if t["name"] == "fan0" and t["opacity"] > 0], frames
     assert all(a["bottom"] <= b["top"] for a, b in itertools.pairwise(last)), last
 
