@@ -12,7 +12,15 @@ from playwright.sync_api import Browser, Page
 
 from overlay.config import load_config, parse_config
 from overlay.events import Like, User
-from tests.browser_fixtures import NNBSP, WidgetPage, assert_transparent, box_width, screenshot, wait_text
+from tests.browser_fixtures import (
+    NNBSP,
+    WidgetPage,
+    artifact_name,
+    assert_transparent,
+    box_width,
+    screenshot,
+    wait_text,
+)
 from tests.conftest import BASE_CONFIG, ServerThread, make_config
 
 pytestmark = pytest.mark.browser
@@ -448,6 +456,33 @@ def test_a_long_label_keeps_to_three_lines_and_the_numbers_stay_in_the_source(
     assert numbers is not None
     assert label["height"] <= 3 * line + 1
     assert numbers["y"] + numbers["height"] <= height
+
+
+@pytest.mark.parametrize(
+    "words",
+    [LONG_LABEL[:200], "Objectif du soir : un live incroyablement extraordinaire"],
+    ids=["200-characters", "a-word-wider-than-the-column"],
+)
+def test_thermometer_label_keeps_the_same_margin_on_the_right_as_on_the_left(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any], words: str
+) -> None:
+    server = ServerThread(make_config(goals={"steps": [{"id": "main", "label": words, "target": 10_000}]}), tmp_path)
+    servers.append(server.start())
+    tab.page.set_viewport_size({"width": 360, "height": 800})  # the documented size
+    page = tab.open(server, "/widgets/goal?variant=thermometer")
+    page.wait_for_selector('#goal[data-goal="main"]', state="attached")
+    margins = page.evaluate(
+        """() => {
+            const text = document.createRange();  // the drawn words, not the box around them
+            text.selectNodeContents(document.getElementById("goal-label"));
+            const right = Math.max(...[...text.getClientRects()].map((r) => r.right));
+            const tube = document.getElementById("goal-track").getBoundingClientRect();
+            return {left: tube.left, right: innerWidth - right};
+        }"""
+    )
+    screenshot(page, artifact_name("goal-thermometer-label", words[:24], "360x800"))
+    # (half a pixel: sub-pixel text)
+    assert margins["right"] >= margins["left"] - 0.5, f"the label runs {margins['right']:.1f} px from the edge"
 
 
 def grouped(number: int, locale: str) -> str:
