@@ -127,6 +127,27 @@ def test_every_row_fits_a_short_source_and_a_long_title_keeps_to_one_line(
     screenshot(page, f"toplikers-{count}-rows-{width}x{height}")
 
 
+@pytest.mark.parametrize(("query", "whole"), [("count=10", 6), ("count=10&scale=1.5", 3)])
+def test_a_source_too_short_for_count_shows_whole_rows_only(
+    tab: WidgetPage, server_thread: ServerThread, query: str, whole: int
+) -> None:
+    tab.page.set_viewport_size({"width": 500, "height": 200})  # ten rows cannot shrink enough for it
+    server_thread.push(*(Like(count=100 - i, user=User(id=str(i), nickname=f"fan_{i}")) for i in range(10)))
+    page = tab.open(server_thread, f"/widgets/toplikers?{query}")
+    page.wait_for_function("() => document.querySelectorAll('.top-row').length > 0")
+    page.wait_for_function("() => document.getAnimations().length === 0")
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('.top-row')]
+            .map((li) => ({rank: Number(li.dataset.rank), bottom: li.getBoundingClientRect().bottom}))
+            .sort((a, b) => a.rank - b.rank)"""
+    )
+    screenshot(page, f"toplikers-{query.replace('&', '-')}-500x200")
+    cut = [row for row in rows if row["bottom"] > 200 + 0.5]
+    assert cut == [], f"rows cut by the source's bottom edge: {cut}"
+    # The best ones, as many as fit whole.
+    assert [row["rank"] for row in rows] == list(range(1, whole + 1))
+
+
 def test_a_long_right_to_left_nickname_shows_its_start(tab: WidgetPage, server_thread: ServerThread) -> None:
     tab.page.set_viewport_size({"width": 500, "height": 500})
     arabic = "عبد_الرحمن_محمد_العربي_الكبير"  # 29 characters, too long for the row

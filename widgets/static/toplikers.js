@@ -11,6 +11,8 @@
   const root = document.getElementById("top");
   const list = document.getElementById("top-list");
   let COUNT = 5;
+  let fits = 10;       // the rows that fit whole in the source's height (a short one has room for fewer than COUNT)
+  let fitStale = true; // measured again at the next list: new size, scale or look
   const rows = new Map(); // nickname -> {li, name, count, img, initials, avatar, rank, shown}
 
   function setup() {
@@ -20,8 +22,19 @@
       ? Overlay.options.title
       : Overlay.text("toplikers_title");
     document.getElementById("top-title").textContent = title;
+    fitStale = true;
   }
   setup();
+
+  /** How many rows fit whole in the source under the title: a row cut by the source's edge reads as a glitch on
+   *  the live. A layout read: run only when the size or the look changed, never per frame. */
+  function wholeRows() {
+    const slot = parseFloat(getComputedStyle(root).getPropertyValue("--slot")); // a row and the gap under it (1/8)
+    const header = list.getBoundingClientRect().top - root.getBoundingClientRect().top; // (wherever ?valign= puts it)
+    const room = window.innerHeight - header;
+    // The last row needs no gap under it; one row at least, even in a source too small for it.
+    return Math.max(1, Math.floor((room + slot / 8) / slot));
+  }
 
   let pending = null;
   let last = null; // the last list, to redraw after a config edit
@@ -59,8 +72,13 @@
   let drawnRows = -1;
 
   function apply(top) {
+    if (fitStale && top.length) {
+      root.hidden = false; // (a hidden widget has no size to measure; it shows rows below anyway)
+      fits = wholeRows();
+      fitStale = false;
+    }
     const seen = new Set();
-    top.slice(0, COUNT).forEach((entry, index) => {
+    top.slice(0, Math.min(COUNT, fits)).forEach((entry, index) => {
       const user = String(entry.user ?? "");
       // Two viewers may share a nickname: the second gets its own row.
       let key = user;
@@ -114,6 +132,13 @@
   Overlay.onOptions(() => {
     setup();
     for (const row of rows.values()) row.shown = ""; // counts in the new locale
+    pending = pending || last;
+    if (pending) wake();
+  });
+
+  // A resized Browser Source: count the rows that fit again.
+  window.addEventListener("resize", () => {
+    fitStale = true;
     pending = pending || last;
     if (pending) wake();
   });
