@@ -636,3 +636,30 @@ def test_stacked_celebration_covers_no_row_text(tab: WidgetPage, tmp_path: Path,
     assert covered["out"] == []
     # In place of the reached step's label (the words say it): every other label and all the numbers show.
     assert covered["shown"] == 3 + 2
+
+
+@pytest.mark.parametrize(
+    ("variant", "drawn", "moves"),
+    [
+        ("bar", "#goal", {"across": False, "down": True}),  # spans the source's width
+        ("stacked", "#goal", {"across": False, "down": True}),
+        ("ring", "#goal-ring", {"across": False, "down": True}),  # centred across the source
+        ("thermometer", "#goal", {"across": False, "down": False}),  # the whole source: the tube is its height
+    ],
+)
+def test_align_and_valign_move_each_variant_as_the_readme_says(
+    tab: WidgetPage, server_thread: ServerThread, variant: str, drawn: str, moves: dict[str, bool]
+) -> None:
+    tab.page.set_viewport_size({"width": 1920, "height": 1080})  # a source as big as the canvas, room all around
+    server_thread.push(like(7532))
+    boxes = []
+    for place in ("align=left&valign=top", "align=right&valign=bottom"):
+        page = tab.open(server_thread, f"/widgets/goal?variant={variant}&{place}")
+        wait_text(page, "#goal-count", f"7{NNBSP}532")
+        page.wait_for_function("() => document.getAnimations().length === 0")
+        boxes.append(page.locator(drawn).bounding_box())
+    (first, second) = boxes
+    assert first is not None
+    assert second is not None
+    moved = {"across": second["x"] - first["x"] > 1, "down": second["y"] - first["y"] > 1}
+    assert moved == moves, f"README.md, 'Where ?align and ?valign apply', says otherwise of the {variant}"
