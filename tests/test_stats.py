@@ -11,6 +11,7 @@ import random
 import re
 import sqlite3
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -49,7 +50,7 @@ from overlay.web import create_app
 from overlay.web import stats as web_stats
 from overlay.web.app import make_runner
 from overlay.web.keys import BUS, CONTROL_TOKEN, ENGINE, PERSISTER
-from overlay.web.stats import LABELS, chart
+from overlay.web.stats import AGAIN_SECONDS, LABELS, chart
 from tests.conftest import DrivenSource, ServerThread, http_url, make_config
 
 # -- analysis --------------------------------------------------------------------------------
@@ -545,18 +546,24 @@ async def test_a_new_live_by_hand_is_logged_and_never_cached_like_every_control_
     assert any(record.getMessage().startswith("control: {'type': 'new_live'") for record in caplog.records)
 
 
-async def test_a_new_live_pressed_twice_before_any_like_is_one_new_live(
-    server: TestServer, source: DrivenSource
-) -> None:
-    # A Stream Deck key hit twice: each press made one more empty live in the history.
-    await source.push(LiveStarted(room_id="room-1", total=100), Like(count=5, total=105))
-    headers = {"Authorization": f"Bearer {server.app[CONTROL_TOKEN]}"}
-    _, first = await post(server, "/api/lives/new", headers)
-    _, again = await post(server, "/api/lives/new", headers)
-    assert first == again == {"ok": True, "live": 2, "room_id": "room-1"}
-    await source.push(Like(count=3, total=108))
-    _, later = await post(server, "/api/lives/new", headers)  # once the live has its likes, a new one
-    assert later["live"] == 3
+async def test_a_new_live_pressed_twice_is_one_new_live_even_once_likes_came(tmp_path: Path) -> None:
+    # A Stream Deck key hit twice: each press made one more live in the history (the demo's likes come at once, so
+    # "before any like" never held).
+    later = [0.0]  # seconds the server's clock is moved on
+    source = DrivenSource()
+    app = create_app(
+        make_config(), source=source, data_dir=tmp_path / "data", clock=lambda: time.monotonic() + later[0]
+    )
+    async with TestServer(app, host="127.0.0.1") as server:
+        await source.push(LiveStarted(room_id="room-1", total=100), Like(count=5, total=105))
+        headers = {"Authorization": f"Bearer {app[CONTROL_TOKEN]}"}
+        _, first = await post(server, "/api/lives/new", headers)
+        await source.push(Like(count=3, total=108))
+        _, again = await post(server, "/api/lives/new", headers)
+        assert first == again == {"ok": True, "live": 2, "room_id": "room-1"}
+        later[0] += AGAIN_SECONDS
+        _, next_one = await post(server, "/api/lives/new", headers)  # pressed again later: a new one
+    assert next_one["live"] == 3
 
 
 async def test_a_new_live_by_hand_gets_a_room_id_of_ours_only_in_the_demo(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from overlay.wording import builtin_text
 
 log = logging.getLogger(__name__)
 
-AGAIN_SECONDS = 2.0  # a new live pressed again this soon, before any like, is the same new live
+AGAIN_SECONDS = 2.0  # a new live pressed again this soon is the same new live
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
@@ -612,11 +612,9 @@ async def new_live(request: web.Request) -> web.Response:
         # begins, starts a new one by itself anyway.
         json_error(request, web.HTTPConflict, "no_room_yet")
     now = bus.clock()
-    # A second press (a Stream Deck key hit twice, a script run again) before the new live has any like is the
-    # same new live: each press made one more empty live in the history.
-    if not (
-        persister.new_by_hand_at is not None and now - persister.new_by_hand_at < AGAIN_SECONDS and not engine.session
-    ):
+    # A second press soon after (a Stream Deck key hit twice, a script run again) is the same new live: each press
+    # made one more live of a second in the history. Likes do not make it another: the demo's come at once.
+    if persister.new_by_hand_at is None or now - persister.new_by_hand_at >= AGAIN_SECONDS:
         # Only a simulated live gets a room id from us; TikTok's room stays TikTok's (the new session keeps it).
         room_id = persister.new_live_room() if isinstance(source, Simulated) else ""
         persister.checkpoint(now)  # the last moments of the current live, before the engine resets
