@@ -670,14 +670,19 @@ async def test_a_loop_over_a_file_of_one_moment_leaves_the_server_its_turns(tmp_
     path = write(tmp_path / "moment.jsonl", *lines)
     source = ReplaySource(ReplaySettings(file=str(path), loop=True, speed=1000))
     ended = 0
+    first_pass = asyncio.Event()
 
     def emit(event: Event) -> None:
         nonlocal ended
         ended += isinstance(event, LiveEnded)
+        if ended:
+            first_pass.set()
 
     task = asyncio.create_task(source.run(emit))
     try:
-        await asyncio.sleep(0.5)  # the loop's own turn: with the hang, this never came back
+        # However long a busy machine takes for the first pass (a fixed 0.5 s was not always enough).
+        await asyncio.wait_for(first_pass.wait(), 10)
+        await asyncio.sleep(0.1)  # the loop's own turn: with the hang, this never came back
         assert ended == 1  # one pass, then the ended live on screen for LOOP_PAUSE_SECONDS
     finally:
         task.cancel()
