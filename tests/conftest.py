@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -98,8 +99,10 @@ class ServerThread:
         preload: tuple[Event, ...] = (),
         config_path: Path | None = None,
         record: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
+        self.clock = clock  # the server's clock: a test may give one it moves itself
         self.config_path = config_path  # watched for edits (live reload), like `server.py --config`
         self.record = record  # every event written to this file, like `server.py --record`
         self.data_dir = data_dir
@@ -130,7 +133,12 @@ class ServerThread:
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
         self.app = create_app(
-            self.config, source=self.source, data_dir=self.data_dir, config_path=self.config_path, record=self.record
+            self.config,
+            source=self.source,
+            clock=self.clock,
+            data_dir=self.data_dir,
+            config_path=self.config_path,
+            record=self.record,
         )
         runner = make_runner(self.app)
         await runner.setup()
