@@ -332,10 +332,20 @@ async def test_hotkey_get_without_or_with_a_wrong_token_does_nothing(control: Te
     status, answer = await call(control, "GET", "/api/hotkeys/boom", token=None)
     assert status == 401
     assert answer["code"] == "token_missing"
+    assert "?token=" in answer["error"]  # where a hotkey's address puts it (not a header it cannot send)
     status, _ = await call(control, "GET", "/api/hotkeys/boom?token=" + "A" * 43, token=None)
     assert status == 403
     status, _ = await call(control, "GET", "/api/hotkeys/boom?token=", token=None)
     assert status == 401
+    assert (await state(control))["challenge"] is None
+
+
+async def test_a_token_sent_without_the_word_bearer_is_told_so_not_that_it_is_missing(control: TestServer) -> None:
+    for method, path in (("POST", "/api/challenges/boom/start"), ("GET", "/api/hotkeys/boom")):
+        headers = {"Authorization": token_of(control)}
+        status, answer = await call(control, method, path, token=None, headers=headers)
+        assert (status, answer["code"]) == (401, "token_not_bearer"), path
+        assert "Bearer" in answer["error"]
     assert (await state(control))["challenge"] is None
 
 

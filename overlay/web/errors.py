@@ -43,6 +43,14 @@ MESSAGES: dict[Locale, dict[str, str]] = {
             "(ouvrez l'adresse de contrôle affichée au démarrage)"
         ),
         "token_wrong": "jeton de contrôle refusé (le bon est dans l'adresse de contrôle affichée au démarrage)",
+        "token_missing_hotkey": (
+            "jeton de contrôle absent\u202f: mettez-le dans l'adresse du raccourci, /api/hotkeys/ID?token=<jeton> "
+            "(il est dans l'adresse de contrôle affichée au démarrage)"
+        ),
+        "token_not_bearer": (
+            "l'en-tête Authorization doit être «\u00a0Bearer <jeton>\u00a0»\u202f: le mot Bearer, une espace, "
+            "puis le jeton"
+        ),
         "foreign_page": "les requêtes venant d'une autre page web sont refusées",
         "ws_option": (
             "«\u00a0{option}\u00a0» n'est pas une option de /ws\u202f; donnez seulement fps=1..{max} et events=0|1"
@@ -81,6 +89,13 @@ MESSAGES: dict[Locale, dict[str, str]] = {
             "control token missing: send 'Authorization: Bearer <token>' (open the control URL printed at start)"
         ),
         "token_wrong": "wrong control token (the current one is in the control URL printed at start)",
+        "token_missing_hotkey": (
+            "control token missing: put it in the hotkey's address, /api/hotkeys/ID?token=<token> (it is in the "
+            "control URL printed at start)"
+        ),
+        "token_not_bearer": (
+            "the Authorization header must be 'Bearer <token>': the word Bearer, a space, then the token"
+        ),
         "foreign_page": "requests from another web page are refused",
         "ws_option": "'{option}' is not an option of /ws; give only fps=1..{max} and events=0|1",
         "ws_fps": "fps={value}: give a whole number of frames per second from 1 to {max}",
@@ -123,8 +138,11 @@ def one_of(request: web.Request, names: list[str]) -> str:
     return ", ".join(names[:-1]) + OR[page_locale(request)] + names[-1]
 
 
-def _body(request: web.Request, code: str, values: dict[str, int | str], extra: dict[str, object]) -> str:
-    return json.dumps({"error": said(request, code, **values), "code": code, **extra}, ensure_ascii=False)
+def _body(
+    request: web.Request, code: str, values: dict[str, int | str], extra: dict[str, object], message: str | None = None
+) -> str:
+    said_as = said(request, message or code, **values)
+    return json.dumps({"error": said_as, "code": code, **extra}, ensure_ascii=False)
 
 
 def json_error(
@@ -133,11 +151,14 @@ def json_error(
     code: str,
     *,
     extra: dict[str, object] | None = None,
+    message: str | None = None,
     **values: int | str,
 ) -> NoReturn:
-    """Stop the request with the API's JSON error: `code`'s message in the request's language, and `extra` fields."""
+    """Stop the request with the API's JSON error: `code`'s message in the request's language (or `message`'s, said
+    where the same code needs other advice), and `extra` fields."""
     headers = {"WWW-Authenticate": 'Bearer realm="overlay control"'} if status is web.HTTPUnauthorized else None
-    raise status(text=_body(request, code, values, extra or {}), content_type="application/json", headers=headers)
+    body = _body(request, code, values, extra or {}, message)
+    raise status(text=body, content_type="application/json", headers=headers)
 
 
 def json_error_response(

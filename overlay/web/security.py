@@ -107,9 +107,10 @@ def _from_this_site(request: web.Request) -> bool:
     return same_origin(request) and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
 
 
-def check_token(request: web.Request, given: str | None) -> None:
+def check_token(request: web.Request, given: str | None, *, advice: str = "token_missing") -> None:
+    """`given` is the control token; `advice` says where to put it when it is missing."""
     if not given:
-        json_error(request, web.HTTPUnauthorized, "token_missing")
+        json_error(request, web.HTTPUnauthorized, "token_missing", message=advice)
     if not token_matches(request, given):
         json_error(request, web.HTTPForbidden, "token_wrong")
 
@@ -122,8 +123,7 @@ def check_control(request: web.Request) -> None:
     """
     if not _from_this_site(request):
         json_error(request, web.HTTPForbidden, "foreign_page")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    check_token(request, given.strip() if scheme.lower() == "bearer" else None)
+    check_token(request, _bearer(request))
     if request.content_type != "application/json":
         json_error(request, web.HTTPUnsupportedMediaType, "content_type")
 
@@ -132,8 +132,19 @@ def check_hotkey(request: web.Request) -> None:
     """The one state-changing GET (Stream Deck's "Website" action): the token in `?token=` or a Bearer header."""
     if not _from_this_site(request):
         json_error(request, web.HTTPForbidden, "foreign_page")
-    scheme, _, header = request.headers.get("Authorization", "").partition(" ")
-    check_token(request, request.query.get("token") or (header.strip() if scheme.lower() == "bearer" else None))
+    check_token(request, request.query.get("token") or _bearer(request), advice="token_missing_hotkey")
+
+
+def _bearer(request: web.Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; an Authorization of another form is refused as such
+    (it read "token missing" to someone who had sent the token, without the word Bearer)."""
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        return None
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer":
+        json_error(request, web.HTTPUnauthorized, "token_not_bearer")
+    return given.strip()
 
 
 # -- the token kept out of the log ------------------------------------------------------------
