@@ -193,6 +193,20 @@ async def test_goal_controls(control: TestServer, source: DrivenSource) -> None:
     assert (await state(control))["likes"]["total"] == 300  # the counters are never rewritten
 
 
+async def test_likes_added_by_hand_never_take_the_goal_past_the_bound_a_set_has(control: TestServer) -> None:
+    # Two adds of 999 999 999 showed "2 000 005 152 / 1 000 000 000", while a set above a billion was refused.
+    _, answer = await call(control, "POST", "/api/goals/progress", body={"add": 999_999_999})
+    assert answer["goal"]["progress"] == 999_999_999
+    status, answer = await call(control, "POST", "/api/goals/progress", body={"add": 2})
+    assert (status, answer["code"]) == (400, "progress_add_range")
+    assert answer["error"] == (
+        "ajouter 2 porterait l'objectif à 1\u202f000\u202f000\u202f001, "
+        "au-delà de 1\u202f000\u202f000\u202f000 (un milliard)\u202f; il en est à 999\u202f999\u202f999"
+    )
+    _, answer = await call(control, "POST", "/api/goals/progress", body={"add": 1})
+    assert answer["goal"]["progress"] == 1_000_000_000  # up to the bound itself
+
+
 @pytest.mark.parametrize(
     "body",
     [{}, {"set": -1}, {"set": "5000"}, {"set": 1.5}, {"set": True}, {"set": 1, "add": 1}, {"sub": 3}, [1], 5],

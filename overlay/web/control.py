@@ -165,6 +165,11 @@ async def goal_progress(request: web.Request) -> web.Response:
     key, value = next(iter(body.items()))
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_PROGRESS:
         json_error(request, web.HTTPBadRequest, "progress_range", key=key, max=MAX_PROGRESS)
+    now = request.app[ENGINE].progress
+    if key == "add" and now + value > MAX_PROGRESS:  # (a set is held to the bound: so is what adds make)
+        json_error(
+            request, web.HTTPBadRequest, "progress_add_range", add=value, total=now + value, now=now, max=MAX_PROGRESS
+        )
     return _publish(request, SetProgress(value) if key == "set" else AddLikes(value))
 
 

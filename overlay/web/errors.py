@@ -34,6 +34,9 @@ MESSAGES: dict[Locale, dict[str, str]] = {
             "«\u00a0{key}\u00a0» doit être un nombre entier de 0 à {max} (un milliard)\u202f; "
             'envoyez {{"set": N}} ou {{"add": N}}'
         ),
+        "progress_add_range": (
+            "ajouter {add} porterait l'objectif à {total}, au-delà de {max} (un milliard)\u202f; il en est à {now}"
+        ),
         "body_timeout": "le corps de la requête n'est pas arrivé en {seconds}\u00a0s",
         "body_not_json": "le corps de la requête n'est pas du JSON valide",
         "body_not_object": 'le corps doit être un objet JSON\u202f: {{"set": N}} ou {{"add": N}}',
@@ -81,6 +84,7 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         "progress_range": (
             '\'{key}\' must be a whole number from 0 to {max} (a billion); send {{"set": N}} or {{"add": N}}'
         ),
+        "progress_add_range": "adding {add} would take the goal to {total}, past {max} (a billion); it is at {now}",
         "body_timeout": "the request body did not arrive within {seconds} s",
         "body_not_json": "the body is not valid JSON",
         "body_not_object": 'the body must be a JSON object: {{"set": N}} or {{"add": N}}',
