@@ -333,7 +333,7 @@ class Persister:
         for challenge_id, when, *rest in started[self._challenges_seen :]:
             if when < self._started_at:
                 continue
-            self._close_challenge(when, "cancelled")  # a new challenge replaces the one on screen
+            self._close_challenge(when, "replaced")  # a new challenge replaces the one on screen
             settings = getattr(challenges, "by_id", {}).get(challenge_id)
             self._running_challenge = {
                 "id": challenge_id,

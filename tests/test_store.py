@@ -15,6 +15,7 @@ import pytest
 from overlay.bus import Bus
 from overlay.engine import Engine
 from overlay.events import (
+    ChallengeCancel,
     ChallengeStart,
     Event,
     GoalReset,
@@ -654,6 +655,27 @@ async def test_a_goal_reached_is_saved_at_once_so_a_kill_cannot_undo_it(tmp_path
     _, bus, persister = make(tmp_path, clock, goals=GOALS)
     store = await saved_without_waiting(bus, persister, Like(count=9))
     assert [goal["id"] for goal in store.goals(1)] == ["first"]
+    await persister.stop()
+
+
+async def test_a_challenge_replaced_by_another_is_recorded_as_replaced_and_one_taken_off_as_cancelled(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    challenges = [{"id": "rain", "text": "Pluie", "target": 50}, {"id": "storm", "text": "Orage", "target": 90}]
+    _, bus, persister = make(tmp_path, clock, challenges=challenges)
+    await persister.start()
+    bus.publish(LiveStarted(room_id="room-1", total=0))
+    bus.publish(ChallengeStart("rain"))
+    clock.now += 5
+    bus.publish(ChallengeStart("storm"))  # (it said "annulé" on the stats page, as if the creator had stopped it)
+    clock.now += 5
+    bus.publish(ChallengeCancel())
+    await persister.flush()
+    assert [(c["id"], c["outcome"]) for c in persister.store.challenges(1)] == [
+        ("rain", "replaced"),
+        ("storm", "cancelled"),
+    ]
     await persister.stop()
 
 
