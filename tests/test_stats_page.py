@@ -581,6 +581,36 @@ def test_a_right_to_left_nickname_keeps_its_count_after_it(crowd: ServerThread, 
     assert count["x"] >= name["x"] + name["width"] - 0.5  # "محمد علي 908", not "908 محمد علي"
 
 
+@pytest.mark.browser
+def test_each_likers_count_stands_apart_from_the_name_at_its_columns_right_edge(
+    tmp_path: Path, tab: WidgetPage
+) -> None:
+    # "Louise_99 2 873": a name ending in digits ran into a French spaced number, a space apart.
+    fans = [("u1", "Louise_99", 2873), ("u2", "Jade_99", 241), ("u3", ARABIC, 90), ("u4", LONG_NAME, 12)]
+    server = ServerThread(CONFIG, store_lives(tmp_path, _record(3, START, 600, {5: 1}, likers=fans))).start()
+    page = tab.page
+    try:
+        for width in (1920, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(server.url + "/stats/3")
+            rows = page.evaluate(
+                """() => [...document.querySelectorAll("#likers li")].map(li => {
+                    const item = li.getBoundingClientRect(), count = li.querySelector(".num").getBoundingClientRect();
+                    const name = li.querySelector(".name").getClientRects();  // (a long name: one box a line)
+                    const last = name[name.length - 1];
+                    return {count: li.querySelector(".num").textContent, gap: count.left - last.right,
+                            from_edge: item.right - count.right, same_line: last.top < count.bottom};
+                })"""
+            )
+            assert [row["count"] for row in rows] == ["2\u202f873", "241", "90", "12"]
+            for row in rows:
+                assert abs(row["from_edge"]) <= 0.5, (width, row)  # a right-aligned column of counts
+                if row["same_line"]:
+                    assert row["gap"] >= 12, (width, row)  # not a mere space after the name
+    finally:
+        server.stop()
+
+
 def test_the_creators_and_viewers_texts_are_isolated_wherever_they_show(crowd: ServerThread) -> None:
     _, page = fetch(crowd.url + "/stats/5")
     in_page = len(re.findall(f"<bdi[^>]*>{ARABIC}</bdi>", page))
