@@ -367,7 +367,7 @@ def test_a_live_without_likes_says_so_rather_than_calling_its_rhythm_even(tmp_pa
     finally:
         server.stop()
     assert "Aucun like reçu pendant ce live." in page
-    assert "le rythme est resté régulier" not in page
+    assert "hauts et bas habituels" not in page  # (no likes: nothing to compare a moment with)
     assert re.search(r'id="rhythm-lull">—<', page)  # not "aucun" creux in an hour without a like
 
 
@@ -389,7 +389,7 @@ def test_the_charts_values_are_also_a_table_for_a_keyboard_a_screen_reader_or_a_
         (3, {0: 15, 1: 15, 2: 15}, "trop peu de likes pour en distinguer un"),  # 45 likes: no bar could be a moment
         (3600, {60: 45}, "trop peu de likes pour en distinguer un"),  # a quiet hour (its longest lull: 59 min)
         (90, {s: 20 for s in range(90)}, "le live est trop court pour en distinguer un"),
-        (1800, {s: 20 for s in range(1800)}, "le rythme est resté régulier"),
+        (1800, {s: 20 for s in range(1800)}, "aucun moment n'a dépassé les hauts et bas habituels du live"),
     ],
 )
 def test_a_live_without_a_top_moment_says_why_truly(
@@ -401,10 +401,43 @@ def test_a_live_without_a_top_moment_says_why_truly(
         _, page = fetch(f"{server.url}/stats/3")
     finally:
         server.stop()
-    assert re.search(r'id="no-moments">Pas de pic marqué\u202f: ([^<]*)\.<', page).group(1) == said
+    assert html.unescape(re.search(r'id="no-moments">Pas de pic marqué\u202f: ([^<]*)\.<', page).group(1)) == said
     hint = re.search(r'id="chart-hint" hidden>([^<]*)<', page)
     assert hint is not None
     assert hint.group(1) == "Le graphique continue à droite\u202f: faites-le glisser."  # no moment to tap
+
+
+@pytest.mark.parametrize(
+    ("locale", "no_peak", "no_lull"),
+    [
+        (
+            "fr",
+            "Pas de pic marqué\u202f: aucun moment n'a dépassé les hauts et bas habituels du live.",
+            "aucun de 30\u00a0s ou plus sous 25\u202f% de la moyenne",
+        ),
+        (
+            "en",
+            "No marked peak: no moment stood out above the live's usual ups and downs.",
+            "none of 30\u00a0s or more below 25% of the average",
+        ),
+    ],
+)
+def test_a_live_of_ups_and_downs_without_a_peak_or_lull_is_not_called_steady(
+    tmp_path: Path, locale: str, no_peak: str, no_lull: str
+) -> None:
+    # Minutes at 400 likes a bar, then at 130: no bar stands out from the live's own ups and downs, and no
+    # minute falls under a quarter of the average, yet "the rhythm stayed even" and a lull of "none" read
+    # as if the chart were flat.
+    likes = {second: 40 if second // 60 % 2 == 0 else 13 for second in range(1800)}
+    server = ServerThread(CONFIG, store_lives(tmp_path, _record(3, START, 1800, likes))).start()
+    try:
+        _, page = fetch(f"{server.url}/stats/3?locale={locale}")
+    finally:
+        server.stop()
+    assert re.search(r'<td class="num">400</td>', page)  # (the chart's values: the bars go from 400...)
+    assert re.search(r'<td class="num">130</td>', page)  # (...to 130 likes)
+    assert html.unescape(re.search(r'id="no-moments">([^<]*)<', page).group(1)) == no_peak
+    assert re.search(r'id="rhythm-lull">([^<]*)<', page).group(1) == no_lull
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from overlay.events import NewLive
 from overlay.i18n import LOCALES, Locale, format_number
 from overlay.sources.base import Simulated
-from overlay.stats import BUCKET_SECONDS, MOMENT_LIKES, Analysis, Outage, analyse
+from overlay.stats import BUCKET_SECONDS, LULL_RATIO, LULL_SECONDS, MOMENT_LIKES, Analysis, Outage, analyse
 from overlay.web.control import NO_STORE
 from overlay.web.errors import json_error, not_found_text
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE, STATS_TURN
@@ -69,7 +69,8 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "scroll_hint_plain": "Le graphique continue à droite\u202f: faites-le glisser.",
         "moments": "Moments forts",
-        "no_moments": "Pas de pic marqué\u202f: le rythme est resté régulier.",
+        # (What the rule found, not "the rhythm stayed even": a live may go from 94 to 613 likes a bar without a peak.)
+        "no_moments": "Pas de pic marqué\u202f: aucun moment n'a dépassé les hauts et bas habituels du live.",
         "no_moments_quiet": "Pas de pic marqué\u202f: trop peu de likes pour en distinguer un.",
         "no_moments_short": "Pas de pic marqué\u202f: le live est trop court pour en distinguer un.",
         "no_likes": "Aucun like reçu pendant ce live.",
@@ -85,7 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
         "average": "Moyenne",
         "per_minute": "likes/min",
         "lull": "Plus long creux",
-        "no_lull": "aucun",
+        "no_lull": "aucun de {seconds} ou plus sous {percent} de la moyenne",  # (dips above it may show)
         "outage": "Serveur arrêté",
         "outage_connection": "Connexion à TikTok perdue",
         "outage_about": "les likes de ce moment sont dans le total du live, pas dans la courbe",
@@ -141,7 +142,7 @@ LABELS: dict[str, dict[str, str]] = {
         "scroll_hint": "The chart goes on to the right: swipe it, or tap a top moment to go to its bar.",
         "scroll_hint_plain": "The chart goes on to the right: swipe it.",
         "moments": "Top moments",
-        "no_moments": "No marked peak: the rhythm stayed even.",
+        "no_moments": "No marked peak: no moment stood out above the live's usual ups and downs.",
         "no_moments_quiet": "No marked peak: too few likes to tell one apart.",
         "no_moments_short": "No marked peak: the live is too short to tell one apart.",
         "no_likes": "No likes during this live.",
@@ -157,7 +158,7 @@ LABELS: dict[str, dict[str, str]] = {
         "average": "Average",
         "per_minute": "likes/min",
         "lull": "Longest lull",
-        "no_lull": "none",
+        "no_lull": "none of {seconds} or more below {percent} of the average",
         "outage": "Server stopped",
         "outage_connection": "Connection to TikTok lost",
         "outage_about": "the likes of that time are in the live's total, not in the chart",
@@ -471,15 +472,22 @@ async def live_page(request: web.Request) -> web.Response:
     data = await _load(request)
     locale = page_locale(request)
     drawn = await asyncio.to_thread(chart, data, locale)
-    context = {"lives": None, "data": data, "chart": drawn, "no_moments": no_moments_said(data["analysis"])}
+    context = {
+        "lives": None,
+        "data": data,
+        "chart": drawn,
+        "no_moments": no_moments_said(data["analysis"]),
+        "no_lull": no_lull_said(locale),
+    }
     return await _page("stats.html", request, context)
 
 
-SHORT_LIVE = 120  # seconds: shorter, a live without a top moment is too short to say its rhythm stayed even
+SHORT_LIVE = 120  # seconds: shorter, a live without a top moment is too short to tell one apart
 
 
 def no_moments_said(analysis: Analysis) -> str:
-    """Why a live has no top moment, as a text key that is true of it: a quiet or a short live is not "even"."""
+    """Why a live has no top moment, as a text key that is true of it: too few likes, too short, or nothing above
+    the live's usual ups and downs."""
     if not analysis.likes:
         return "no_likes"
     if max(analysis.bars or analysis.buckets or [0]) < MOMENT_LIKES:
@@ -487,6 +495,13 @@ def no_moments_said(analysis: Analysis) -> str:
     if analysis.seconds < SHORT_LIVE:
         return "no_moments_short"
     return "no_moments"
+
+
+def no_lull_said(locale: Locale) -> str:
+    """No lull, as the rule found it: "none" alone was said of a live whose bars fell from 400 to 130 for a minute,
+    a dip above the rule's threshold."""
+    percent = f"{round(LULL_RATIO * 100)}\u202f%" if locale == "fr" else f"{round(LULL_RATIO * 100)}%"
+    return LABELS[locale]["no_lull"].format(seconds=duration(LULL_SECONDS), percent=percent)
 
 
 async def live_csv(request: web.Request) -> web.Response:
