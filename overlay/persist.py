@@ -27,7 +27,7 @@ from typing import Any
 from overlay.bus import Bus
 from overlay.engine.state import CONTROL_EVENTS
 from overlay.events import Event, Like, LiveStarted, NewLive, SourceStatus
-from overlay.i18n import own_text, text
+from overlay.i18n import own_text, own_texts, text
 from overlay.store import LiveRecord, Store, why_not_saved
 
 log = logging.getLogger(__name__)
@@ -339,6 +339,8 @@ class Persister:
                 "id": challenge_id,
                 "started": round(when - self._started_at, 3),
                 "label": own_text(getattr(settings, "text", ""), self.engine.config.locale),  # as it was shown
+                # (and in each language, for a stats page read in another one: kept in the row's `detail`)
+                "label_by_locale": own_texts(getattr(settings, "text", "")),
                 "target": getattr(settings, "target", None),
                 "auto": bool(rest[0]) if rest else False,
             }
@@ -372,6 +374,7 @@ class Persister:
             "id": current.settings.id,
             "started": round(float(saved["started"]), 3),
             "label": own_text(current.settings.text, self.engine.config.locale),
+            "label_by_locale": own_texts(current.settings.text),
             "target": current.settings.target,
             "auto": current.auto,
             "likes": current.progress,

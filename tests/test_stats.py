@@ -402,6 +402,38 @@ def test_a_built_in_goal_label_is_said_in_the_pages_language(tmp_path: Path) -> 
     assert json.loads(french)["goals"][1]["label"] == "200 likes ensemble\u202f!"
 
 
+def test_a_challenge_written_per_language_is_said_in_the_pages_language(tmp_path: Path) -> None:
+    # Recorded as the live showed it, in the config's language: an English page showed the French words.
+    text = {"fr": "Faites exploser le compteur !", "en": "Blow up the counter!"}
+    config = make_config(challenges=[{"id": "explose", "text": text, "target": 500, "duration": 60}])
+
+    async def record() -> None:
+        clock, engine, bus, persister = await recording(tmp_path / "data" / FILENAME, config)
+        bus.publish(LiveStarted(room_id="room-1", total=0))
+        bus.publish(ChallengeStart(id="explose"))
+        for _ in range(3):
+            clock.now += 10
+            bus.publish(Like(count=100, user=User(id="u", nickname="Léa")))
+            engine.tick(clock.now)
+            await persister.flush()
+        await persister.stop()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, record()).result()
+    server = ServerThread(config, tmp_path / "data").start()
+    try:
+        _, english = fetch(server.url + "/stats/1?locale=en")
+        _, french = fetch(server.url + "/stats/1")
+        _, exported = fetch(server.url + "/stats/1.json?locale=en")
+    finally:
+        server.stop()
+    assert "<bdi>Blow up the counter!</bdi>" in english  # the list of challenges
+    assert "challenge \u2068Blow up the counter!\u2069" in english  # the chart's band
+    assert "Faites exploser" not in english
+    assert "<bdi>Faites exploser le compteur !</bdi>" in french
+    assert json.loads(exported)["challenges"][0]["label"] == "Blow up the counter!"
+
+
 def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
     kind, text = fetch(recorded.url + "/stats/1.csv")
     assert kind == "text/csv"

@@ -408,6 +408,11 @@ async def _load(request: web.Request) -> dict[str, Any]:
     locale, safe = page_locale(request), running_config(request).safe_wording
     for goal in (*data["goals"], *data["shown"]):
         goal["label"] = _in_page_language(str(goal["label"]), int(goal["target"]), locale, safe)
+    for challenge in data["challenges"]:
+        # A challenge written per language in config.yaml, in the page's: its row keeps them all since they were
+        # recorded (`detail`); an older row has only the text shown on the live, in the config's language then.
+        by_locale = (challenge.get("detail") or {}).get("label_by_locale") or {}
+        challenge["label"] = by_locale.get(locale) or challenge["label"]
     ladder = request.app[ENGINE].goals
     # (Lives recorded before the goal on screen was kept: their goals are counted along today's ladder.)
     goals = [ladder.goal(index) for index in range(len(data["goals"]) + 1)]
