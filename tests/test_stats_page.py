@@ -407,6 +407,28 @@ def test_a_live_without_a_top_moment_says_why_truly(
     assert hint.group(1) == "Le graphique continue à droite\u202f: faites-le glisser."  # no moment to tap
 
 
+def test_a_running_lives_last_bar_is_as_wide_as_the_seconds_it_covers(tmp_path: Path) -> None:
+    # 10 minutes and 4 seconds at 20 likes a second: the last 10-second bar has 4 seconds of likes. Drawn as wide as
+    # the others, it made the live seem to end on a drop.
+    running = dataclasses.replace(_record(3, START, 604, {s: 20 for s in range(604)}), ended=False)
+    server = ServerThread(CONFIG, store_lives(tmp_path, running)).start()
+    try:
+        _, page = fetch(f"{server.url}/stats/3")
+    finally:
+        server.stop()
+    bars = re.findall(
+        r'<g class="bar" id="bar-(\d+)"[^>]*><title>([^<]*)</title><rect class="hit"[^>]*/>'
+        r'<rect class="fill" x="[^"]*" y="[^"]*" width="([^"]*)"',
+        page,
+    )
+    assert len(bars) == 61
+    (_, _, full), (last, title, partial) = bars[-2], bars[-1]
+    assert last == "600"
+    assert title == "0:10:00–0:10:04\u202f: 80\u00a0likes"  # its span ends with the live
+    assert float(partial) == pytest.approx(float(full) * 4 / 10, abs=0.02)
+    assert "<td>0:10:00–0:10:04</td>" in page  # the chart's values, as a table
+
+
 @pytest.mark.parametrize(
     ("locale", "no_peak", "no_lull"),
     [

@@ -688,21 +688,28 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         return round(TOP + plot_h - plot_h * likes / top, 2)
 
     width = plot_w / len(counts)
-    bars = [
-        {
-            "start": index * size,
-            "likes": likes,
-            "x": round(LEFT + index * width, 2),
-            "w": round(max(width * 0.8, 0.6), 2),
-            "hit_w": round(width, 2),
-            "hit_y": _hit_top(y(likes), TOP + plot_h),
-            "y": y(likes),
-            "h": round(TOP + plot_h - y(likes), 2),
-            "span": f"{clock(index * size)}–{clock((index + 1) * size)}",
-            "title": f"{clock(index * size)}–{clock((index + 1) * size)}{t['colon']}{count_likes(likes, locale)}",
-        }
-        for index, likes in enumerate(counts)
-    ]
+    # The live's end (a like saved just after its last saved second extends it, as in `analyse`): the last bar
+    # often covers only its first seconds (a running live's always does), and drawn as wide as the others it made
+    # every live seem to end on a drop. It is as wide as the seconds it covers, and its span ends with the live.
+    end = max([analysis.seconds, *(second + 1 for second, _, _ in data.get("timeline", [])[-1:])])
+    bars = []
+    for index, likes in enumerate(counts):
+        first, stop = index * size, min((index + 1) * size, max(end, index * size + 1))
+        times = f"{clock(first)}–{clock(stop)}"
+        bars.append(
+            {
+                "start": first,
+                "likes": likes,
+                "x": round(LEFT + index * width, 2),
+                "w": round(max(width * 0.8 * (stop - first) / size, 0.6), 2),
+                "hit_w": round(width, 2),
+                "hit_y": _hit_top(y(likes), TOP + plot_h),
+                "y": y(likes),
+                "h": round(TOP + plot_h - y(likes), 2),
+                "span": times,
+                "title": f"{times}{t['colon']}{count_likes(likes, locale)}",
+            }
+        )
     y_ticks = [
         {"y": y(value), "label": format_number(value, locale)}
         for value in (step * i for i in range(int(top / step) + 1))
