@@ -207,6 +207,46 @@ async def test_likes_added_by_hand_never_take_the_goal_past_the_bound_a_set_has(
     assert answer["goal"]["progress"] == 1_000_000_000  # up to the bound itself
 
 
+async def test_the_answer_says_whether_the_action_changed_anything(source: DrivenSource, tmp_path: Path) -> None:
+    # (Here the ladder ends: two goals and no more, so "next" on the last one has nowhere to go.)
+    steps = [{"id": "a", "label": "A", "target": 1000}, {"id": "b", "label": "B", "target": 5000}]
+    goals = {"steps": steps, "then": {"every": None}}
+    app = create_app(make_config(goals=goals, challenges=CHALLENGES), source=source, data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as server:
+        said = []
+        for path in (
+            "/api/challenges/cancel",  # nothing on screen
+            "/api/goals/previous",  # already on the first goal
+            "/api/challenges/boom/start",
+            "/api/challenges/boom/start",  # started again: its clock starts over
+            "/api/challenges/cancel",
+            "/api/goals/next",
+            "/api/goals/next",  # already on the last goal
+            "/api/goals/reset",
+            "/api/goals/reset",  # already at 0 on the first goal
+        ):
+            _, answer = await call(server, "POST", path)
+            said.append((path, answer["changed"]))
+        for body in ({"add": 0}, {"add": 10}, {"set": 10}, {"set": 20}):
+            _, answer = await call(server, "POST", "/api/goals/progress", body=body)
+            said.append((str(body), answer["changed"]))
+    assert said == [
+        ("/api/challenges/cancel", False),
+        ("/api/goals/previous", False),
+        ("/api/challenges/boom/start", True),
+        ("/api/challenges/boom/start", True),
+        ("/api/challenges/cancel", True),
+        ("/api/goals/next", True),
+        ("/api/goals/next", False),
+        ("/api/goals/reset", True),
+        ("/api/goals/reset", False),
+        ("{'add': 0}", False),
+        ("{'add': 10}", True),
+        ("{'set': 10}", False),
+        ("{'set': 20}", True),
+    ]
+
+
 @pytest.mark.parametrize(
     "body",
     [{}, {"set": -1}, {"set": "5000"}, {"set": 1.5}, {"set": True}, {"set": 1, "add": 1}, {"sub": 3}, [1], 5],

@@ -197,7 +197,7 @@ def test_a_new_challenge_replaces_the_running_one(pages: Pages) -> None:
     wait_text(control, "#current-status", "en cours")  # the control page knows it too (its own state may lag)
     control.keyboard.press("3")
     widget.wait_for_selector('#challenge[data-id="short"]')
-    wait_text(control, "#feedback", "Défi remplacé")
+    wait_text(control, "#feedback", f"Défi remplacé{NNBSP}: Dernière seconde\u00a0!")
 
 
 def test_hotkeys_do_not_fire_while_typing_a_number(pages: Pages) -> None:
@@ -231,6 +231,65 @@ def test_goal_controls_from_the_page(pages: Pages) -> None:
     reset.click()
     wait_text(control, "#goal-progress", "0")
     wait_text(control, "#goal-label", "1 000 likes ensemble\u00a0!")
+
+
+def test_each_action_says_what_it_did_even_when_there_was_nothing_to_do(pages: Pages) -> None:
+    control = pages.control()
+    control.locator("body").click(position={"x": 5, "y": 5})  # focus the page, not a button
+    control.keyboard.press("Escape")
+    wait_text(control, "#feedback", "Aucun défi en cours")  # not "Sent": there was none to cancel
+    control.locator('[data-action="goal-previous"]').click()
+    wait_text(control, "#feedback", "Déjà au premier objectif")
+    control.keyboard.press("1")
+    wait_text(control, "#feedback", f"Défi lancé{NNBSP}: 100 likes, vite\u00a0!")
+    control.keyboard.press("Escape")
+    wait_text(control, "#feedback", "Défi annulé")
+    control.locator('[data-action="goal-next"]').click()
+    wait_text(control, "#feedback", f"Objectif{NNBSP}: 0 / 10{NNBSP}000")
+    control.locator("#set-value").fill("5000")
+    control.locator("#set-value").press("Enter")
+    wait_text(control, "#feedback", f"Objectif{NNBSP}: 5{NNBSP}000 / 10{NNBSP}000")
+    control.locator("#add-value").fill("100")
+    control.locator("#add-value").press("Enter")
+    wait_text(control, "#feedback", f"Objectif{NNBSP}: 5{NNBSP}100 / 10{NNBSP}000")
+    reset = control.locator("#goal-reset")
+    reset.click()
+    control.wait_for_timeout(500)  # a confirmation, not a double click
+    reset.click()
+    wait_text(control, "#feedback", "Objectif remis à 0")
+
+
+def test_in_english_each_action_says_what_it_did(pages: Pages) -> None:
+    control = pages.control(f"?token={pages.token}&locale=en")
+    control.locator("body").click(position={"x": 5, "y": 5})
+    control.keyboard.press("Escape")
+    wait_text(control, "#feedback", "No challenge running")
+    control.locator('[data-action="goal-previous"]').click()
+    wait_text(control, "#feedback", "Already at the first goal")
+    control.keyboard.press("1")
+    wait_text(control, "#feedback", "Challenge started: 100 likes, vite\u00a0!")  # (the creator's text, as written)
+    control.keyboard.press("3")
+    wait_text(control, "#feedback", "Challenge replaced: Dernière seconde\u00a0!")
+    control.keyboard.press("Escape")
+    wait_text(control, "#feedback", "Challenge cancelled")
+    control.locator("#set-value").fill("5000")
+    control.locator("#set-value").press("Enter")
+    wait_text(control, "#feedback", "Goal: 5,000 / 10,000")
+
+
+def test_a_challenge_text_is_said_as_text_never_as_markup(browser: Browser, tmp_path: Path) -> None:
+    html = {"id": "html", "text": "<img src=x onerror=alert(1)> $& go", "hotkey": "h"}
+    server = ServerThread(make_config(challenges=[html]), tmp_path / "data").start()
+    pages = Pages(server, browser.new_context(viewport={"width": 1280, "height": 900}))
+    try:
+        control = pages.control()
+        control.keyboard.press("h")
+        wait_text(control, "#feedback", f"Défi lancé{NNBSP}: <img src=x onerror=alert(1)> $& go")
+        assert control.locator("#feedback img").count() == 0
+    finally:
+        pages.context.close()
+        server.stop()
+    assert pages.problems == []  # (an alert would be a dialog)
 
 
 def test_new_live_starts_a_new_entry_in_the_history_after_a_second_press(pages: Pages) -> None:
@@ -419,7 +478,7 @@ def test_after_a_number_is_sent_the_hotkeys_work_again(pages: Pages) -> None:
     control, widget = pages.control(), pages.widget()
     control.locator("#add-value").fill("100")
     control.locator("#add-value").press("Enter")
-    wait_text(control, "#feedback", "Envoyé")
+    wait_text(control, "#feedback", f"Objectif{NNBSP}: 100 / 1{NNBSP}000")
     control.keyboard.press("1")  # not typed into the field
     widget.wait_for_selector('#challenge[data-status="running"][data-id="boom"]')
     assert control.locator("#add-value").input_value() == ""

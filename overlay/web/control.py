@@ -55,7 +55,13 @@ LABELS = {
         "succeeded": "réussi",
         "failed": "raté",
         "none": "Aucun défi en cours",
-        "replaced": "Défi remplacé",
+        "started": "Défi lancé\u202f: {text}",
+        "replaced": "Défi remplacé\u202f: {text}",
+        "cancelled": "Défi annulé",
+        "goal_now": "Objectif\u202f: {progress} / {target}",
+        "first_goal": "Déjà au premier objectif",
+        "last_goal": "Déjà au dernier objectif",
+        "goal_reset": "Objectif remis à 0",
         "sent": "Envoyé",
         "confirm_reset": "Confirmer\u202f: objectif à 0\u202f?",
         "confirm_new_live": "Confirmer\u202f: nouveau live\u202f?",
@@ -75,7 +81,13 @@ LABELS = {
         "succeeded": "succeeded",
         "failed": "failed",
         "none": "No challenge running",
-        "replaced": "Challenge replaced",
+        "started": "Challenge started: {text}",
+        "replaced": "Challenge replaced: {text}",
+        "cancelled": "Challenge cancelled",
+        "goal_now": "Goal: {progress} / {target}",
+        "first_goal": "Already at the first goal",
+        "last_goal": "Already at the last goal",
+        "goal_reset": "Goal reset to 0",
         "sent": "Sent",
         "confirm_reset": "Sure? Goal to 0",
         "confirm_new_live": "Sure? New live",
@@ -121,15 +133,30 @@ def control_url(base: str, token: str) -> str:
 
 
 def _publish(request: web.Request, event: Event) -> web.Response:
-    """The action takes the events' one path; the answer shows its effect."""
-    bus = request.app[BUS]
+    """The action takes the events' one path; the answer shows its effect, and `changed` whether it had one
+    (false: "previous" on the first goal, a cancel with no challenge), for the control page to say so."""
+    bus, engine = request.app[BUS], request.app[ENGINE]
+    now = bus.clock()
+    before = _on_screen(engine.snapshot(now))
     bus.publish(event)
-    snapshot = request.app[ENGINE].snapshot(bus.clock())
+    changed = _on_screen(engine.snapshot(now)) != before  # at one instant: a countdown going on is no change
+    snapshot = engine.snapshot(bus.clock())
     log.info("control: %s", event.to_dict())
     return web.json_response(
-        {"ok": True, "action": event.name, "challenge": snapshot["challenge"], "goal": snapshot["goal"]},
+        {
+            "ok": True,
+            "action": event.name,
+            "changed": changed,
+            "challenge": snapshot["challenge"],
+            "goal": snapshot["goal"],
+        },
         headers=NO_STORE,
     )
+
+
+def _on_screen(snapshot: dict[str, Any]) -> tuple[Any, Any]:
+    """What the controls act on: the challenge and the goal."""
+    return snapshot["challenge"], snapshot["goal"]
 
 
 def _start(request: web.Request, challenge_id: str) -> web.Response:

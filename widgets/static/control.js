@@ -97,8 +97,43 @@
     button.classList.add("is-pressed");
   }
 
-  /** POST an action; true when the server took it. */
-  async function send(path, body, done = labels.sent) {
+  /** A label with its {names} filled in (by a function: a creator's "$&" stays as written, not a pattern). */
+  function fill(label, values) {
+    return label.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  /** "Objectif : 5 100 / 10 000": the goal on screen now, as the goal panel shows it. */
+  function goalNow(goal) {
+    const number = Overlay.formatNumber;
+    return fill(labels.goal_now, { progress: number(goal.progress), target: number(goal.target) });
+  }
+
+  /** What an action did, read from the server's answer: the challenge started, the goal now shown, or that there
+   *  was nothing to do (`changed: false`: Escape with no challenge, "previous" on the first goal). */
+  function outcome(data, replacing = false) {
+    const c = data.challenge; // (a challenge just started is on screen)
+    const unchanged = data.changed === false;
+    switch (data.action) {
+      case "challenge_start":
+        return fill(replacing ? labels.replaced : labels.started, { text: inLocale(c.text, c.text_by_locale) });
+      case "challenge_cancel":
+        return unchanged ? labels.none : labels.cancelled;
+      case "goal_reset":
+        return labels.goal_reset;
+      case "goal_next":
+        return unchanged ? labels.last_goal : goalNow(data.goal);
+      case "goal_previous":
+        return unchanged ? labels.first_goal : goalNow(data.goal);
+      case "set_progress":
+      case "add_likes":
+        return goalNow(data.goal);
+      default:
+        return labels.sent; // (an answer this page does not know yet: a newer server)
+    }
+  }
+
+  /** POST an action, and say what it did (`done`: from the server's answer); true when the server took it. */
+  async function send(path, body, done = outcome) {
     if (!token) {
       say(labels.no_token, true);
       return false;
@@ -126,7 +161,7 @@
     else if (response.status === 403 && data.code === "token_wrong") tokenProblem(labels.bad_token);
     else if (!response.ok) say(refusal(response.status, data), true);
     else {
-      say(done);
+      say(done(data));
       // Show the effect now; the websocket confirms it a frame later (unless the server has gone meanwhile).
       if ("challenge" in data && !offline) showChallenge(data.challenge);
       return true;
@@ -157,7 +192,8 @@
   function start(button) {
     flash(button);
     const replacing = current.dataset.status === "running";
-    send(`/api/challenges/${encodeURIComponent(button.dataset.challenge)}/start`, {}, replacing ? labels.replaced : labels.sent);
+    const path = `/api/challenges/${encodeURIComponent(button.dataset.challenge)}/start`;
+    send(path, {}, (data) => outcome(data, replacing));
   }
 
   function cancel() {
@@ -209,7 +245,7 @@
     });
   }
   twoStep($("goal-reset"), labels.confirm_reset, () => send("/api/goals/reset"));
-  twoStep($("new-live"), labels.confirm_new_live, () => send("/api/lives/new", {}, labels.new_live_done));
+  twoStep($("new-live"), labels.confirm_new_live, () => send("/api/lives/new", {}, () => labels.new_live_done));
 
   /** A whole number as people type it: `10000`, `10 000`, `10.000` or `10,000` (never 10.0), else NaN. */
   function wholeNumber(text) {
