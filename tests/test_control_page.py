@@ -635,6 +635,49 @@ def test_in_a_narrow_dock_a_refused_number_is_said_in_sight_and_kept_to_fix(page
     wait_text(control, "#feedback", "", timeout=2_000)
 
 
+# Whether the message lies over the number form it is about (both measured where they are in the viewport).
+COVERS_THE_FORM = """(form) => {
+    const said = document.getElementById("feedback").getBoundingClientRect();
+    const kept = document.getElementById(form).getBoundingClientRect();
+    return said.bottom > kept.top && said.top < kept.bottom && said.right > kept.left && said.left < kept.right;
+}"""
+
+
+@pytest.mark.parametrize("edge", ["end", "start"], ids=["form at the bottom", "form at the top"])
+@pytest.mark.parametrize("size", [(300, 600), (1280, 900)], ids=["dock", "full page"])
+def test_a_refused_number_is_said_where_it_does_not_hide_its_field(
+    pages: Pages, size: tuple[int, int], edge: str
+) -> None:
+    control = pages.control()
+    width, height = size
+    control.set_viewport_size({"width": width, "height": height})
+    # Scrolled into sight from above, a form sits at the dock's bottom edge, where the message shows by default.
+    control.locator("#add-form").evaluate("(form, edge) => form.scrollIntoView({ block: edge })", edge)
+    control.locator("#add-value").fill("abc")
+    control.locator("#add-value").press("Enter")
+    wait_text(control, "#feedback", f"Un nombre entier de 0 à 1{NNBSP}000{NNBSP}000{NNBSP}000, s'il vous plaît.")
+    assert not control.evaluate(COVERS_THE_FORM, "add-form")  # the field and its "+ likes" button stay in sight
+    box = control.locator("#feedback").bounding_box()
+    assert box is not None
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] <= height  # and the message too, without scrolling
+
+
+def test_a_message_kept_off_a_form_stays_off_it_when_the_page_scrolls(pages: Pages) -> None:
+    control = pages.control()
+    control.set_viewport_size({"width": 300, "height": 600})
+    control.locator("#set-form").evaluate("(form) => form.scrollIntoView({ block: 'start' })")
+    control.locator("#set-value").fill("abc")
+    control.locator("#set-value").press("Enter")
+    wait_text(control, "#feedback", f"Un nombre entier de 0 à 1{NNBSP}000{NNBSP}000{NNBSP}000, s'il vous plaît.")
+    assert not control.evaluate(COVERS_THE_FORM, "set-form")
+    control.locator("#set-form").evaluate("(form) => form.scrollIntoView({ block: 'end' })")  # down to the bottom edge
+    # Moved off it as the page scrolls (still said: a message gone after its 8 s would cover nothing either).
+    control.wait_for_function(
+        f"() => document.getElementById('feedback').textContent !== '' && !({COVERS_THE_FORM})('set-form')"
+    )
+
+
 def test_challenges_edited_while_the_server_was_stopped_show_when_it_is_back(pages: Pages, tmp_path: Path) -> None:
     # Each run of the server counts its config versions from 1: the pages must not keep the old run's list.
     control, widget = pages.control(), pages.widget()

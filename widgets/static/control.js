@@ -85,10 +85,24 @@
   function say(message, isError = false) {
     feedback.textContent = message;
     feedback.classList.toggle("is-error", isError);
+    place();
     clearTimeout(feedbackTimer);
     if (message) feedbackTimer = setTimeout(() => (feedback.textContent = ""), isError ? 8000 : 2500);
   }
   feedback.addEventListener("click", () => say(""));
+
+  /** Over the top of the page instead when the bottom would hide what has focus: the form of a refused number,
+   *  being fixed (in a dock, a form scrolled into sight sits at the bottom edge), or the button just pressed. */
+  function place() {
+    feedback.classList.remove("at-top");
+    const focused = document.activeElement;
+    if (!feedback.textContent || !focused || focused === document.body) return;
+    const kept = (focused.closest("form") || focused).getBoundingClientRect();
+    const shown = feedback.getBoundingClientRect();
+    if (kept.bottom > shown.top && kept.top < shown.bottom) feedback.classList.add("at-top");
+  }
+  window.addEventListener("scroll", place, { passive: true }); // (the form may scroll under it)
+  window.addEventListener("resize", place);
 
   function flash(button) {
     if (!button) return;
