@@ -10,6 +10,7 @@ import os
 import socket
 from pathlib import Path
 
+import aiohttp
 import pytest
 import websockets
 from aiohttp.test_utils import TestServer
@@ -455,6 +456,29 @@ async def test_a_handshake_with_a_key_that_is_not_ascii_is_a_400_not_a_500(serve
     writer.close()
     await writer.wait_closed()
     assert status.startswith(b"HTTP/1.1 400 ")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # a page or curl opening /ws as an address
+        {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "8", "Sec-WebSocket-Key": "x"},
+        {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "abc"},
+    ],
+    ids=["plain GET", "version 8", "key not base64 of 16 bytes"],
+)
+async def test_a_request_that_is_not_a_websocket_opening_gets_the_apis_json_refusal(
+    server: TestServer, headers: dict[str, str]
+) -> None:
+    # aiohttp answered these with its own line of English text, not the API's error with a code.
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(ws_url(server).replace("ws:", "http:"), headers=headers) as response,
+    ):
+        assert response.status == 400
+        answer = await response.json()
+    assert answer["code"] == "ws_handshake"
+    assert answer["error"].startswith("ce n'est pas l'ouverture d'un websocket")
 
 
 async def test_with_nobody_connected_likes_do_not_wake_the_ticker_but_a_new_client_gets_them() -> None:

@@ -56,11 +56,14 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         ),
         "foreign_page": "les requêtes venant d'une autre page web sont refusées",
         "ws_option": (
-            "«\u00a0{option}\u00a0» n'est pas une option de /ws\u202f; donnez seulement fps=1..{max} et events=0|1"
+            "«\u00a0{option}\u00a0» n'est pas une option de /ws\u202f; "
+            "donnez seulement fps=1..{max}, events=0|1 et locale=fr|en"
         ),
         "ws_fps": "fps={value}\u202f: donnez un nombre entier d'images par seconde de 1 à {max}",
         "ws_events": "events={value}\u202f: donnez 1 (les lots d'animations) ou 0 (l'état seulement)",
-        "ws_key": "Sec-WebSocket-Key\u202f: ce n'est pas une clé de websocket",
+        "ws_handshake": (
+            "ce n'est pas l'ouverture d'un websocket (en-têtes Upgrade, Sec-WebSocket-Key et Sec-WebSocket-Version)"
+        ),
         "content_type": "envoyez «\u00a0Content-Type: application/json\u00a0» (le corps peut être {{}})",
         "host_not_allowed": (
             "le nom «\u00a0{host}\u00a0» n'est pas autorisé\u202f; ajoutez-le à server.allowed_hosts dans config.yaml"
@@ -101,10 +104,10 @@ MESSAGES: dict[Locale, dict[str, str]] = {
             "the Authorization header must be 'Bearer <token>': the word Bearer, a space, then the token"
         ),
         "foreign_page": "requests from another web page are refused",
-        "ws_option": "'{option}' is not an option of /ws; give only fps=1..{max} and events=0|1",
+        "ws_option": "'{option}' is not an option of /ws; give only fps=1..{max}, events=0|1 and locale=fr|en",
         "ws_fps": "fps={value}: give a whole number of frames per second from 1 to {max}",
         "ws_events": "events={value}: give 1 (animation batches) or 0 (state only)",
-        "ws_key": "Sec-WebSocket-Key: not a websocket key",
+        "ws_handshake": "not a websocket handshake (Upgrade, Sec-WebSocket-Key and Sec-WebSocket-Version headers)",
         "content_type": "send 'Content-Type: application/json' (the body may be {{}})",
         "host_not_allowed": "host '{host}' is not allowed; add it to server.allowed_hosts in config.yaml",
         "no_such_address": "no such address: {path} (the README's Control API lists them)",

@@ -113,10 +113,13 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     # aiohttp's handshake decodes the key with base64, which raises on a non-ASCII one: a 500, and an ERROR with a
     # traceback in the log for each such request any local program sends. (Browsers send 24 base64 characters.)
     if not request.headers.get("Sec-WebSocket-Key", "").isascii():
-        return json_error_response(request, 400, "ws_key")
+        return json_error_response(request, 400, "ws_handshake")
     # Per-message deflate off: frames are small, and compression halves throughput for nothing.
     ws = web.WebSocketResponse(heartbeat=20, compress=False, max_msg_size=4096, writer_limit=WRITE_BUFFER)
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except web.HTTPBadRequest:  # (no Upgrade, another version, a key that is not one): aiohttp's refusal was text
+        return json_error_response(request, 400, "ws_handshake")
     hub = request.app[HUB]
     sockets = request.app[SOCKETS]
     transport = request.transport
