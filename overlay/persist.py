@@ -333,7 +333,7 @@ class Persister:
         for challenge_id, when, *rest in started[self._challenges_seen :]:
             if when < self._started_at:
                 continue
-            self._close_challenge(when, "replaced")  # a new challenge replaces the one on screen
+            self._close_replaced(when, rest[1] if len(rest) > 1 else None)
             settings = getattr(challenges, "by_id", {}).get(challenge_id)
             self._running_challenge = {
                 "id": challenge_id,
@@ -360,6 +360,18 @@ class Persister:
             self._close_challenge(ended, str(status))
         else:
             self.live.challenges.append(dict(running))
+
+    def _close_replaced(self, when: float, before: Any) -> None:
+        """A challenge started at `when`: the one recorded as running was replaced by it if it was still on screen
+        (`before`: its status, end and likes then, from the engine's log); else it had been cancelled (or had ended,
+        its result already saved) before this flush saw it."""
+        if before is None:
+            self._close_challenge(when, "cancelled")
+            return
+        status, ended, likes = before
+        if self._running_challenge is not None:
+            self._running_challenge["likes"] = int(likes)
+        self._close_challenge(ended, "replaced" if status == "running" else str(status))
 
     def _resume_challenge(self, saved: dict[str, Any] | None) -> tuple[str, float] | None:
         """Go on recording the challenge the engine put back on screen; returns its row's (id, started).

@@ -231,7 +231,7 @@ def test_a_prolonged_drop_starts_the_challenge_by_itself() -> None:
     started = tick_until(e, 61.0, 200.0)
     assert started == 71.0  # below 100/min from 61 s, for 10 s
     assert challenge(e, 71.0)["id"] == "prompt"  # type: ignore[index]
-    assert e.challenges.started == [("prompt", 71.0, True)]
+    assert e.challenges.started == [("prompt", 71.0, True, None)]  # (nothing was on screen before it)
 
 
 def test_a_short_dip_does_not_fire() -> None:

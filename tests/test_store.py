@@ -671,10 +671,13 @@ async def test_a_challenge_replaced_by_another_is_recorded_as_replaced_and_one_t
     bus.publish(ChallengeStart("storm"))  # (it said "annulé" on the stats page, as if the creator had stopped it)
     clock.now += 5
     bus.publish(ChallengeCancel())
+    clock.now += 0.1
+    bus.publish(ChallengeStart("rain"))  # before the next save: not "replaced", nothing was on screen
     await persister.flush()
-    assert [(c["id"], c["outcome"]) for c in persister.store.challenges(1)] == [
-        ("rain", "replaced"),
-        ("storm", "cancelled"),
+    assert [(c["id"], c["outcome"], c["started"], c["ended"]) for c in persister.store.challenges(1)] == [
+        ("rain", "replaced", 0.0, 5.0),
+        ("storm", "cancelled", 5.0, 10.1),  # (ended by then: this save learnt of the cancel from the next start)
+        ("rain", None, 10.1, None),
     ]
     await persister.stop()
 

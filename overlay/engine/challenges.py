@@ -60,7 +60,8 @@ class Challenges:
         self.result_seconds = result_seconds
         self.current: Running | None = None
         self.last_end = -math.inf  # when the last challenge ended, was cancelled or replaced (for cooldowns)
-        self.started: list[tuple[str, float, bool]] = []  # (id, when, started by a rhythm rule)
+        # (id, when, started by a rhythm rule, the one it took off the screen: its status, end and likes, or None)
+        self.started: list[tuple[str, float, bool, tuple[Status, float, int] | None]] = []
         self.on_finished: Callable[[], object] = lambda: None  # told of each result (saved at once)
 
     def new_live(self) -> None:
@@ -110,10 +111,15 @@ class Challenges:
         settings = self.by_id.get(challenge_id)
         if settings is None:
             return False
+        previous = self.current
+        # (What the history needs to tell a challenge replaced from one cancelled or won before: it reads this log.)
+        before = None
+        if previous is not None:
+            before = (previous.status, now if previous.status == "running" else previous.ended_at, previous.progress)
         self._stop(now)
         ends_at = now + settings.duration if settings.duration is not None else None
         self.current = Running(settings, started_at=now, ends_at=ends_at, auto=auto)
-        self.started.append((challenge_id, now, auto))
+        self.started.append((challenge_id, now, auto, before))
         return True
 
     def cancel(self, now: float) -> bool:
