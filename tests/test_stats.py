@@ -256,6 +256,16 @@ def test_a_moment_is_told_at_its_best_ten_seconds_not_at_the_start_of_its_bar() 
     assert drawn["moments"][0]["x"] == pytest.approx(tallest["x"] + tallest["hit_w"] / 2, abs=0.02)  # on its bar
 
 
+def test_a_moment_in_a_last_bar_cut_short_is_marked_over_that_narrower_bar() -> None:
+    # Half an hour at 1 like/s, then 3 s of a burst as the live ends: its bar covers 3 of its 10 s.
+    timeline = [(s, 1 + (50 if s >= 1800 else 0)) for s in range(1803)]
+    drawn = chart({"analysis": analyse(timeline, 1803), "goals": [], "challenges": []}, "fr")
+    last = drawn["bars"][-1]
+    assert last["w"] < last["hit_w"] / 2
+    (moment,) = drawn["moments"]
+    assert last["x"] <= moment["x"] <= last["x"] + last["w"]  # not beside it, at the middle of the full slot
+
+
 def test_a_quiet_live_has_no_moments_from_a_few_batches_but_a_real_burst_is_one() -> None:
     # An hour at about 12 likes a minute, in batches of 1 to 15 (most seconds have none), and a fan's three
     # batches at 0:20:00: 27 likes in 10 s, 13 times the average bucket, and still no moment.

@@ -693,8 +693,10 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
     # every live seem to end on a drop. It is as wide as the seconds it covers, and its span ends with the live.
     end = max([analysis.seconds, *(second + 1 for second, _, _ in data.get("timeline", [])[-1:])])
     bars = []
+    covers = []  # the share of its slot each bar covers (1 but for a last bar cut short)
     for index, likes in enumerate(counts):
         first, stop = index * size, min((index + 1) * size, max(end, index * size + 1))
+        covers.append((stop - first) / size)
         times = f"{clock(first)}–{clock(stop)}"
         bars.append(
             {
@@ -747,7 +749,8 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         {
             "rank": m.rank,
             "start": m.start,
-            "x": round(x(m.start - m.start % size) + width / 2, 2),  # over the bar it is in
+            # Over the bar it is in (the middle of the seconds it covers: a last bar cut short is narrower).
+            "x": round(x(m.start - m.start % size) + width * covers[m.start // size] / 2, 2),
             "y": round(max(y(counts[m.start // size]) - 12, 10), 2),
         }
         for m in analysis.moments
