@@ -259,6 +259,16 @@ def test_each_action_says_what_it_did_even_when_there_was_nothing_to_do(pages: P
     wait_text(control, "#feedback", "Objectif remis à 0")
 
 
+def test_escape_on_a_challenge_already_lost_says_its_result_left_the_screen_not_that_it_was_cancelled(
+    pages: Pages,
+) -> None:
+    control = pages.control()
+    control.keyboard.press("R")  # a challenge that cannot be won: lost at once, its result on screen
+    control.wait_for_selector('#current[data-status="failed"]')
+    control.keyboard.press("Escape")
+    wait_text(control, "#feedback", "Résultat retiré de l'écran")
+
+
 def test_in_english_each_action_says_what_it_did(pages: Pages) -> None:
     control = pages.control(f"?token={pages.token}&locale=en")
     control.locator("body").click(position={"x": 5, "y": 5})

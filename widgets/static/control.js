@@ -212,7 +212,9 @@
 
   function cancel() {
     flash($("cancel"));
-    send("/api/challenges/cancel");
+    // A challenge already won or lost is not cancelled by Escape: its result leaves the screen (the history keeps it).
+    const ended = ["succeeded", "failed"].includes(current.dataset.status);
+    send("/api/challenges/cancel", {}, (data) => (ended && data.changed !== false ? labels.cleared : outcome(data)));
   }
 
   // -- buttons and forms ------------------------------------------------------------------
