@@ -224,6 +224,17 @@ def test_a_rule_waits_for_the_rate_to_rise_before_watching_for_a_drop() -> None:
     assert tick_until(e, 0.0, 300.0) is None  # a live with no likes yet is warming up, not dropping
 
 
+def test_each_start_logs_what_it_took_off_the_screen_for_the_history() -> None:
+    e = engine()
+    run(e, (0.0, ChallengeStart("boom")), (1.0, like(10)), (5.0, ChallengeStart("open")))
+    assert e.challenges.started[-1] == ("open", 5.0, False, ("running", 5.0, 10))  # replaced
+    run(e, (6.0, ChallengeCancel()), (7.0, ChallengeStart("boom")))
+    assert e.challenges.started[-1] == ("boom", 7.0, False, None)  # nothing on screen: the other was cancelled
+    # Its 60 s are up at 67 s; started over a hair later, before any tick: it had failed, not been replaced.
+    run(e, (67.01, ChallengeStart("prompt")))
+    assert e.challenges.started[-1] == ("prompt", 67.01, False, ("failed", 67.0, 0))
+
+
 def test_a_prolonged_drop_starts_the_challenge_by_itself() -> None:
     e = engine(rules=[RULE])
     e.apply(like(150), 1.0)  # 150 likes/min until they leave the one-minute window

@@ -111,6 +111,7 @@ class Challenges:
         settings = self.by_id.get(challenge_id)
         if settings is None:
             return False
+        self._expire(now)  # one whose time is up has failed (or is done), even if no tick has said so yet
         previous = self.current
         # (What the history needs to tell a challenge replaced from one cancelled or won before: it reads this log.)
         before = None
