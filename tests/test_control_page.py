@@ -257,6 +257,11 @@ def test_each_action_says_what_it_did_even_when_there_was_nothing_to_do(pages: P
     control.wait_for_timeout(500)  # a confirmation, not a double click
     reset.click()
     wait_text(control, "#feedback", "Objectif remis à 0")
+    control.wait_for_timeout(500)  # (a new first press, then its confirmation)
+    reset.click()
+    control.wait_for_timeout(500)
+    reset.click()
+    wait_text(control, "#feedback", "Objectif déjà à 0")  # nothing to reset
 
 
 def test_escape_on_a_challenge_already_lost_says_its_result_left_the_screen_not_that_it_was_cancelled(

@@ -133,7 +133,7 @@
       case "challenge_cancel":
         return unchanged ? labels.none : labels.cancelled;
       case "goal_reset":
-        return labels.goal_reset;
+        return unchanged ? labels.goal_was_reset : labels.goal_reset;
       case "goal_next":
         return unchanged ? labels.last_goal : goalNow(data.goal);
       case "goal_previous":
