@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -365,6 +365,20 @@ def fetch(url: str) -> tuple[str, str]:
         return response.headers.get_content_type(), response.read().decode("utf-8")
 
 
+def pages_after(
+    record: Callable[[], Coroutine[Any, Any, None]], config: Config, data_dir: Path, *paths: str
+) -> list[str]:
+    """Record a live with `record` (in a thread of its own, as `recorded` does), then read the pages at `paths` from
+    a server started on what it saved."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, record()).result()
+    server = ServerThread(config, data_dir).start()
+    try:
+        return [fetch(server.url + path)[1] for path in paths]
+    finally:
+        server.stop()
+
+
 async def test_a_live_opened_by_hand_names_no_goal_before_its_start_arrives(tmp_path: Path) -> None:
     # The replay's start (7 500 likes) comes a moment after the new live: "1 000 likes" was recorded on screen first.
     clock, _, bus, persister = await recording(tmp_path / FILENAME, CONFIG)
@@ -393,15 +407,9 @@ def test_a_built_in_goal_label_is_said_in_the_pages_language(tmp_path: Path) -> 
             engine.tick(clock.now)
         await persister.stop()
 
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, record()).result()
-    server = ServerThread(config, tmp_path / "data").start()
-    try:
-        _, page = fetch(server.url + "/stats/1?locale=en")
-        _, exported = fetch(server.url + "/stats/1.json?locale=en")
-        _, french = fetch(server.url + "/stats/1.json")
-    finally:
-        server.stop()
+    page, exported, french = pages_after(
+        record, config, tmp_path / "data", "/stats/1?locale=en", "/stats/1.json?locale=en", "/stats/1.json"
+    )
     assert "200 likes together!" in page
     assert "likes ensemble" not in page
     assert [goal["label"] for goal in json.loads(exported)["goals"]] == [
@@ -428,15 +436,9 @@ def test_a_challenge_written_per_language_is_said_in_the_pages_language(tmp_path
             await persister.flush()
         await persister.stop()
 
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, record()).result()
-    server = ServerThread(config, tmp_path / "data").start()
-    try:
-        _, english = fetch(server.url + "/stats/1?locale=en")
-        _, french = fetch(server.url + "/stats/1")
-        _, exported = fetch(server.url + "/stats/1.json?locale=en")
-    finally:
-        server.stop()
+    english, french, exported = pages_after(
+        record, config, tmp_path / "data", "/stats/1?locale=en", "/stats/1", "/stats/1.json?locale=en"
+    )
     assert "<bdi>Blow up the counter!</bdi>" in english  # the list of challenges
     assert "challenge \u2068Blow up the counter!\u2069" in english  # the chart's band
     assert "Faites exploser" not in english
