@@ -172,18 +172,6 @@ def json_error_response(
     request: web.Request, status: int, code: str, *, headers: dict[str, str] | None = None, **values: int | str
 ) -> web.Response:
     """The same answer as `json_error`, returned (by a middleware) rather than raised."""
-    return json_error_with(request, status, code, values, headers=headers)
-
-
-def json_error_with(
-    request: web.Request,
-    status: int,
-    code: str,
-    values: dict[str, int | str],
-    *,
-    headers: dict[str, str] | None = None,
-) -> web.Response:
-    """`json_error_response` with its message's values given as one mapping (a refusal that carries them)."""
     return web.json_response(text=_body(request, code, values, {}), status=status, headers=headers)
 
 

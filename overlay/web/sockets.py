@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
-from collections.abc import Mapping
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from overlay.web.errors import json_error_response, json_error_with
+from overlay.web.errors import json_error, json_error_response
 from overlay.web.keys import HUB, SOCKETS
 from overlay.web.security import same_origin
 
@@ -18,33 +17,23 @@ WRITE_BUFFER = 64 * 1024  # bytes a client may have unread before its writer wai
 MAX_FPS = 60  # a display shows no more; a client asking for more gets a clear 400
 
 
-class BadSubscription(ValueError):
-    """A `/ws` query the server cannot follow: its error `code` and the values its message names."""
-
-    def __init__(self, code: str, **values: int | str) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
-
-
-def subscription(query: Mapping[str, str]) -> tuple[int | None, bool]:
-    """What `/ws?fps=N&events=0` asks for: state frames per second (None: the server's) and animations.
-
-    (`?locale=` only chooses the language of the refusal, as on every other address.)
-    """
+def subscription(request: web.Request) -> tuple[int | None, bool]:
+    """What `/ws?fps=N&events=0` asks for: state frames per second (None: the server's) and animations; anything
+    else is refused with what is valid (`?locale=` only chooses the language of that refusal, as everywhere)."""
+    query = request.query
     unknown = sorted(set(query) - {"fps", "events", "locale"})
     if unknown:
-        raise BadSubscription("ws_option", option=unknown[0], max=MAX_FPS)
+        json_error(request, web.HTTPBadRequest, "ws_option", option=unknown[0], max=MAX_FPS)
     fps: int | None = None
     if "fps" in query:
         raw = query["fps"]
         # (ASCII: `²` is a digit to isdigit() but not to int())
         if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_FPS:
-            raise BadSubscription("ws_fps", value=raw, max=MAX_FPS)
+            json_error(request, web.HTTPBadRequest, "ws_fps", value=raw, max=MAX_FPS)
         fps = int(raw)
     events = query.get("events", "1")
     if events not in ("0", "1"):
-        raise BadSubscription("ws_events", value=events)
+        json_error(request, web.HTTPBadRequest, "ws_events", value=events)
     return fps, events == "1"
 
 
@@ -106,10 +95,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     """State first, then coalesced state and animation batches until the client leaves."""
     if not same_origin(request):
         return json_error_response(request, 403, "foreign_page")
-    try:
-        fps, events = subscription(request.query)
-    except BadSubscription as bad:
-        return json_error_with(request, 400, bad.code, bad.values)
+    fps, events = subscription(request)
     # aiohttp's handshake decodes the key with base64, which raises on a non-ASCII one: a 500, and an ERROR with a
     # traceback in the log for each such request any local program sends. (Browsers send 24 base64 characters.)
     if not request.headers.get("Sec-WebSocket-Key", "").isascii():
