@@ -122,16 +122,19 @@
     return fill(labels.goal_now, { progress: number(goal.progress), target: number(goal.target) });
   }
 
-  /** What an action did, read from the server's answer: the challenge started, the goal now shown, or that there
-   *  was nothing to do (`changed: false`: Escape with no challenge, "previous" on the first goal). */
-  function outcome(data, replacing = false) {
+  /** What an action did, read from the server's answer and the challenge's status before it (`was`): the challenge
+   *  started, the goal now shown, or that there was nothing to do (`changed: false`: Escape with no challenge,
+   *  "previous" on the first goal). */
+  function outcome(data, was) {
     const c = data.challenge; // (a challenge just started is on screen)
     const unchanged = data.changed === false;
     switch (data.action) {
       case "challenge_start":
-        return fill(replacing ? labels.replaced : labels.started, { text: inLocale(c.text, c.text_by_locale) });
+        return fill(was === "running" ? labels.replaced : labels.started, { text: inLocale(c.text, c.text_by_locale) });
       case "challenge_cancel":
-        return unchanged ? labels.none : labels.cancelled;
+        // A challenge already won or lost is not cancelled: its result leaves the screen (the history keeps it).
+        if (unchanged) return labels.none;
+        return was === "succeeded" || was === "failed" ? labels.cleared : labels.cancelled;
       case "goal_reset":
         return unchanged ? labels.goal_was_reset : labels.goal_reset;
       case "goal_next":
@@ -148,6 +151,7 @@
 
   /** POST an action, and say what it did (`done`: from the server's answer); true when the server took it. */
   async function send(path, body, done = outcome) {
+    const was = current.dataset.status; // (before the websocket shows the action's effect)
     if (!token) {
       say(labels.no_token, true);
       return false;
@@ -175,7 +179,7 @@
     else if (response.status === 403 && data.code === "token_wrong") tokenProblem(labels.bad_token);
     else if (!response.ok) say(refusal(response.status, data), true);
     else {
-      say(done(data));
+      say(done(data, was));
       // Show the effect now; the websocket confirms it a frame later (unless the server has gone meanwhile).
       if ("challenge" in data && !offline) showChallenge(data.challenge);
       return true;
@@ -205,16 +209,12 @@
 
   function start(button) {
     flash(button);
-    const replacing = current.dataset.status === "running";
-    const path = `/api/challenges/${encodeURIComponent(button.dataset.challenge)}/start`;
-    send(path, {}, (data) => outcome(data, replacing));
+    send(`/api/challenges/${encodeURIComponent(button.dataset.challenge)}/start`);
   }
 
   function cancel() {
     flash($("cancel"));
-    // A challenge already won or lost is not cancelled by Escape: its result leaves the screen (the history keeps it).
-    const ended = ["succeeded", "failed"].includes(current.dataset.status);
-    send("/api/challenges/cancel", {}, (data) => (ended && data.changed !== false ? labels.cleared : outcome(data)));
+    send("/api/challenges/cancel");
   }
 
   // -- buttons and forms ------------------------------------------------------------------
