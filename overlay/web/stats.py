@@ -696,14 +696,15 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
     covers = []  # the share of its slot each bar covers (1 but for a last bar cut short)
     for index, likes in enumerate(counts):
         first, stop = index * size, min((index + 1) * size, max(end, index * size + 1))
-        covers.append((stop - first) / size)
+        cover = (stop - first) / size
+        covers.append(cover)
         times = f"{clock(first)}–{clock(stop)}"
         bars.append(
             {
                 "start": first,
                 "likes": likes,
                 "x": round(LEFT + index * width, 2),
-                "w": round(max(width * 0.8 * (stop - first) / size, 0.6), 2),
+                "w": round(max(width * 0.8 * cover, 0.6), 2),
                 "hit_w": round(width, 2),
                 "hit_y": _hit_top(y(likes), TOP + plot_h),
                 "y": y(likes),
