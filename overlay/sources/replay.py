@@ -226,8 +226,7 @@ class ReplaySource:
                     count = await check_recording_in_steps(self.path)
                     break
                 except RecordingError as exc:
-                    emit(LiveEnded())  # the live just opened by hand: nothing can play in it
-                    self._ended = True
+                    self._ended = False  # the live just opened by hand: nothing can play in it, so it ends too
                     self._stopped(emit, exc)
 
     def _replaying(self, count: int) -> SourceStatus:
