@@ -157,6 +157,11 @@ def live_end(msg_id: int = 0) -> Any:
     return message("WebcastControlMessage", ControlEvent(common=meta, action=ControlAction.STREAM_ENDED))
 
 
+def control(action: ControlAction, msg_id: int = 0) -> Any:
+    """A pause or its end: the creator left TikTok's app, or came back (the room stays open meanwhile)."""
+    return message("WebcastControlMessage", ControlEvent(common=CommonMessageData(msg_id=msg_id), action=action))
+
+
 def push_frame(*messages: Any, ack: str = "", log_id: int = 0) -> bytes:
     """A frame of messages as TikTok pushes them; with `ack`, one the client must acknowledge with that text."""
     result = ProtoMessageFetchResult(messages=list(messages), need_ack=bool(ack), internal_ext=ack)
@@ -1151,6 +1156,23 @@ async def test_the_end_of_the_live_is_said_and_the_next_live_is_a_new_one(tiktok
     assert sleeps.waits == [30, 30, 30]
     assert [e.room_id for e in seen.of(LiveStarted)] == [str(ROOM), str(ROOM + 1)]
     assert seen.of(Like)[-1] == Like(count=1, total=1, user=seen.of(Like)[0].user)
+
+
+async def test_a_paused_live_says_so_and_stays_the_same_live(tiktok: FakeTikTok) -> None:
+    seen, task = await connected(tiktok)
+    tiktok.push(like(5, 500, msg_id=1), control(ControlAction.STREAM_PAUSED, msg_id=2))
+    await seen.until(lambda: "paused" in seen.statuses[-1][1])
+    tiktok.push(control(ControlAction.STREAM_UNPAUSED, msg_id=3), like(2, 502, msg_id=4))
+    await seen.until(lambda: len(seen.of(Like)) == 2)
+    await stop(task)
+    assert seen.statuses[-2:] == [
+        ("connected", "live paused on TikTok; the likes resume when @moncompte is back"),
+        ("connected", f"connected (room {ROOM})"),
+    ]
+    assert tiktok.connections == 1
+    assert not seen.of(LiveEnded)
+    assert len(seen.of(LiveStarted)) == 1  # the same live: nothing is reset
+    assert [e.total for e in seen.of(Like)] == [500, 502]
 
 
 async def test_a_live_that_ends_without_an_end_message_ends_at_the_next_check(tiktok: FakeTikTok) -> None:

@@ -548,6 +548,8 @@ class TikTokSource:
             ConnectEvent: self._on_connect,
             DisconnectEvent: self._on_disconnect,
             LiveEndEvent: self._on_live_end,
+            LivePauseEvent: self._on_pause,
+            LiveUnpauseEvent: self._on_unpause,
             WebsocketResponseEvent: self._on_response,
             LikeEvent: self._on_like,
             FollowEvent: lambda ev: self._social(ev, Follow(user=_user(ev.user))),
@@ -601,6 +603,16 @@ class TikTokSource:
         self._attempt.ended = True
         self._count_streaks(math.inf)  # the live's last gifts before its end
         self._end_live()
+
+    def _on_pause(self, ev: Any) -> None:
+        # The creator paused the live in TikTok's app (the stream stops, the room stays open). The status
+        # still reads "connected" for everything else (no outage in the stats): only the words change.
+        if self._attempt.started:
+            self._status("connected", "source_paused", handle=self.handle)
+
+    def _on_unpause(self, ev: Any) -> None:
+        if self._attempt.started:
+            self._status("connected", "source_connected", room=self._attempt.room_id)
 
     def _end_live(self) -> bool:
         """Say the live ended, once (True if said now).
