@@ -73,6 +73,7 @@ class Persister:
         self._challenges_seen = 0
         self._connected = False  # the source's last status was "connected"
         self._lost_at: float | None = None  # bus time the connection to the live was lost, until it is back
+        self._paused_at: float | None = None  # bus time the creator paused the live in TikTok's app, until resumed
 
     def _sync_identity(self) -> None:
         """Remember which engine live is being recorded and where its counters are."""
@@ -179,6 +180,7 @@ class Persister:
         with contextlib.suppress(ValueError):
             self.bus.before_new_live.remove(self.before_new_live)
         self._end_outage(self.live, self.bus.clock())  # TikTok lost until now; the restart's own outage follows
+        self._end_pause(self.live, self.bus.clock())
         try:
             await self.flush()
         except Exception:
@@ -214,7 +216,15 @@ class Persister:
         the stats show a band there, and leave that time out of the lulls and the averages, as for a
         server restart. It ends when the source is connected again, or says the live is over. A silent
         connection was lost when it went silent, `silence` seconds before the source could tell.
+
+        A pause in TikTok's app is recorded the same way, as a stretch of kind "pause": no likes came, and
+        that is no lull. It ends with the source's next status (resumed, lost, ended).
         """
+        if event.key == "source_paused":
+            if self._paused_at is None and self.live is not None and not self.engine.live_ended:
+                self._paused_at = now
+        else:
+            self._end_pause(self.live, now)
         status = event.status
         if status in ("connected", "ended", "waiting"):
             self._connected = status == "connected"
@@ -226,17 +236,26 @@ class Persister:
                 self._lost_at = now - float(silence)
 
     def _end_outage(self, live: LiveRecord | None, now: float) -> None:
-        """Record the time since the connection was lost as an outage of `live`, within it: from its start at the
-        earliest (a silence that began before a new live by hand), to its end at the latest (TikTok said it ended)."""
+        """Record the time since the connection was lost as an outage of `live`."""
         lost, self._lost_at = self._lost_at, None
-        if lost is None or live is None:
+        self._add_outage(live, lost, now, "connection")
+
+    def _end_pause(self, live: LiveRecord | None, now: float) -> None:
+        """Record the time since the creator paused the live as an outage of kind "pause" (see `_connection`)."""
+        paused, self._paused_at = self._paused_at, None
+        self._add_outage(live, paused, now, "pause")
+
+    def _add_outage(self, live: LiveRecord | None, since: float | None, now: float, kind: str) -> None:
+        """Record `since`..`now` as an outage of `live`, within it: from its start at the earliest (a silence that
+        began before a new live by hand), to its end at the latest (TikTok said it ended)."""
+        if since is None or live is None:
             return
-        start = max(lost, self._started_at)
+        start = max(since, self._started_at)
         engine = self.engine
         if live is self.live and engine.started_at == self._started_at and engine.ended_at is not None:
             now = min(now, engine.ended_at)
         if now - start >= 1.0:
-            live.outages.append((round(start - self._started_at, 3), round(now - start, 3), "connection"))
+            live.outages.append((round(start - self._started_at, 3), round(now - start, 3), kind))
 
     def before_new_live(self, event: Event, now: float) -> None:
         """Bus hook, before the engine applies an event that may start a new live: keep the end of this one."""
@@ -253,6 +272,7 @@ class Persister:
         if self.live is not None:
             old = self.live
             self._end_outage(old, now)  # (lost, and back in another room: the end of that live went unseen)
+            self._end_pause(old, now)
             old.ended = True
             old.state = None
             self._close_challenge(None, "cancelled", old)

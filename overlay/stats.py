@@ -65,7 +65,7 @@ class Lull:
 @dataclass(frozen=True, slots=True)
 class Outage:
     """A stretch of the live that went unseen, from `start` (seconds into it), `seconds` long: the server was
-    not running (`kind` "server"), or had lost TikTok ("connection")."""
+    not running (`kind` "server"), or had lost TikTok ("connection"); or one the creator paused ("pause")."""
 
     start: int
     seconds: int

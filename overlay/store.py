@@ -280,7 +280,8 @@ class LiveRecord:
     totals: dict[int, int] = field(default_factory=dict)  # second -> room total at its end
     goals: list[tuple[str, str, int, float]] = field(default_factory=list)  # (id, label, target, second)
     shown: list[tuple[float, int, str, str, int]] = field(default_factory=list)  # (second, step, id, label, target)
-    # (start second, seconds, kind) the live went on unseen: the server down ("server"), TikTok lost ("connection")
+    # (start second, seconds, kind) the live went on unseen: the server down ("server"), TikTok lost ("connection");
+    # or paused by the creator ("pause")
     outages: list[tuple[float, float, str]] = field(default_factory=list)
     challenges: list[dict[str, Any]] = field(default_factory=list)  # see `Store._challenge`
     likers: list[tuple[str, str, int]] | None = None  # (key, nickname, likes): replaces the stored top likers

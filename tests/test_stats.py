@@ -450,7 +450,7 @@ def test_csv_and_json_exports_match_the_store(recorded: ServerThread) -> None:
     kind, text = fetch(recorded.url + "/stats/1.csv")
     assert kind == "text/csv"
     french = list(csv.reader(io.StringIO(text), delimiter=";"))  # French by default: for a French Excel
-    assert french[0] == ["seconde", "heure", "likes", "total", "serveur_arrete", "connexion_perdue"]
+    assert french[0] == ["seconde", "heure", "likes", "total", "serveur_arrete", "connexion_perdue", "en_pause"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", french[1][1])  # a date and time spreadsheets read
     _, english = fetch(recorded.url + "/stats/1.csv?locale=en")
     rows = list(csv.DictReader(io.StringIO(english)))
@@ -494,6 +494,20 @@ def test_tiktok_lost_is_shown_as_such_on_the_page_and_in_the_export(recorded: Se
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [int(row["second"]) for row in rows if row["connection_lost"] == "1"] == list(range(330, 375))
     assert {row["server_down"] for row in rows} == {"0"}
+
+
+def test_a_pause_is_shown_as_such_and_not_as_a_lull(recorded: ServerThread) -> None:
+    with sqlite3.connect(recorded.data_dir / FILENAME) as db:  # as the persister records it (paused in TikTok's app)
+        db.execute("INSERT INTO outages (live_id, start, seconds, kind) VALUES (1, 330.0, 45.0, 'pause')")
+    _, page = fetch(recorded.url + "/stats/1")
+    assert "Live en pause\u202f: 45\u00a0s (à partir de 0:05:30) — mis en pause dans l&#39;appli TikTok" in page
+    assert "<title>Live en pause — 0:05:30, 45\u00a0s</title>" in page
+    assert "Serveur arrêté" not in page
+    assert "Connexion à TikTok perdue" not in page
+    _, text = fetch(recorded.url + "/stats/1.csv?locale=en")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [int(row["second"]) for row in rows if row["paused"] == "1"] == list(range(330, 375))
+    assert {row["server_down"] for row in rows} == {row["connection_lost"] for row in rows} == {"0"}
 
 
 def test_the_page_is_punctuated_and_its_decimals_written_in_its_language(recorded: ServerThread) -> None:

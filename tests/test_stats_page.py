@@ -180,13 +180,13 @@ def test_the_export_links_follow_the_pages_language_not_the_servers(
     lines = text.splitlines()
     header, liked = lines[0], lines[1 + 5]  # every second has its row: the like came at second 5
     if page_locale == "fr":  # a French Excel: `;`, and headers in French
-        assert header == "seconde;heure;likes;total;serveur_arrete;connexion_perdue"
+        assert header == "seconde;heure;likes;total;serveur_arrete;connexion_perdue;en_pause"
         assert liked.startswith("5;")
-        assert liked.endswith(";1;1;0;0")
+        assert liked.endswith(";1;1;0;0;0")
     else:
-        assert header == "second,time,likes,total,server_down,connection_lost"
+        assert header == "second,time,likes,total,server_down,connection_lost,paused"
         assert liked.startswith("5,")
-        assert liked.endswith(",1,1,0,0")
+        assert liked.endswith(",1,1,0,0,0")
 
 
 def point_in(page: Page, selector: str, *, dy: float = 0.5) -> dict[str, Any]:

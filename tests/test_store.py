@@ -365,6 +365,33 @@ async def test_a_silent_connection_was_lost_when_it_went_silent(tmp_path: Path) 
     assert stored_outages(tmp_path, 1) == [[{"start": 240.0, "seconds": 65.0, "kind": "connection"}]]
 
 
+async def test_a_pause_in_tiktok_s_app_is_recorded_apart_until_the_live_resumes_or_ends(tmp_path: Path) -> None:
+    clock = Clock()
+    bus, persister = await live_on_tiktok(tmp_path, clock)
+    paused = SourceStatus("connected", key="source_paused", params={"handle": "@moi"})
+    play(
+        bus,
+        clock,
+        (60, paused),  # paused at 0:01:00 for 2 min
+        (120, SourceStatus("connected", key="source_connected", params={"room": "room-7"})),
+        (60, paused),  # paused again at 0:04:00, then TikTok drops
+        (30, SourceStatus("reconnecting", key="source_reconnecting", params={"wait": 2, "attempt": 1})),
+        (10, SourceStatus("connected", key="source_connected", params={"room": "room-7"})),
+        (20, paused),  # paused at 0:05:00 and never resumed: the live ends 40 s later
+        (40, LiveEnded()),
+        (5, SourceStatus("ended", key="source_ended", params={"handle": "@moi"})),
+    )
+    await persister.stop()
+    assert stored_outages(tmp_path, 1) == [
+        [
+            {"start": 60.0, "seconds": 120.0, "kind": "pause"},
+            {"start": 240.0, "seconds": 30.0, "kind": "pause"},
+            {"start": 270.0, "seconds": 10.0, "kind": "connection"},
+            {"start": 300.0, "seconds": 40.0, "kind": "pause"},
+        ]
+    ]
+
+
 async def test_tiktok_lost_across_a_restart_is_unseen_time_until_it_is_back(tmp_path: Path) -> None:
     clock = Clock()
     bus, persister = await live_on_tiktok(tmp_path, clock)

@@ -89,6 +89,8 @@ LABELS: dict[str, dict[str, str]] = {
         "no_lull": "aucun de {seconds} ou plus sous {percent} de la moyenne",  # (dips above it may show)
         "outage": "Serveur arrêté",
         "outage_connection": "Connexion à TikTok perdue",
+        "outage_pause": "Live en pause",
+        "outage_about_pause": "mis en pause dans l'appli TikTok, ce moment ne compte pas comme un creux",
         "outage_about": "les likes de ce moment sont dans le total du live, pas dans la courbe",
         "outage_about_demo": "la démo ne comptait rien pendant ce temps",
         "from": "à partir de",
@@ -113,7 +115,7 @@ LABELS: dict[str, dict[str, str]] = {
         "like": "like",
         "likes_col": "Likes",
         "step": "étape",
-        "csv": "seconde,heure,likes,total,serveur_arrete,connexion_perdue",
+        "csv": "seconde,heure,likes,total,serveur_arrete,connexion_perdue,en_pause",
     },
     "en": {
         "title": "Live stats",
@@ -161,6 +163,8 @@ LABELS: dict[str, dict[str, str]] = {
         "no_lull": "none of {seconds} or more below {percent} of the average",
         "outage": "Server stopped",
         "outage_connection": "Connection to TikTok lost",
+        "outage_pause": "Live paused",
+        "outage_about_pause": "paused in TikTok's app, this time does not count as a lull",
         "outage_about": "the likes of that time are in the live's total, not in the chart",
         "outage_about_demo": "the demo counted nothing meanwhile",
         "from": "from",
@@ -185,7 +189,7 @@ LABELS: dict[str, dict[str, str]] = {
         "like": "like",
         "likes_col": "Likes",
         "step": "step",
-        "csv": "second,time,likes,total,server_down,connection_lost",
+        "csv": "second,time,likes,total,server_down,connection_lost,paused",
     },
 }
 
@@ -330,8 +334,8 @@ _NEWER = re.compile(r"it was written by a newer version of this program \(schema
 
 
 def outage_word(outage: Outage, locale: Locale) -> str:
-    """What an outage was, in the page's language: the server stopped, or TikTok lost."""
-    return LABELS[locale]["outage_connection" if outage.kind == "connection" else "outage"]
+    """What an outage was, in the page's language: the server stopped, TikTok lost, or the live paused."""
+    return LABELS[locale][f"outage_{outage.kind}" if outage.kind in ("connection", "pause") else "outage"]
 
 
 def notice_text(notice: str, locale: Locale) -> str:
@@ -546,10 +550,10 @@ def _timeline_csv(data: dict[str, Any], locale: Locale, zone: tzinfo | None = No
     timeline = data["timeline"]
     recorded = {second: (likes, total) for second, likes, total in timeline}
     last = max([math.ceil(float(data["live"]["seconds"])) - 1, *recorded], default=-1)
-    down: dict[str, set[int]] = {"server": set(), "connection": set()}
+    down: dict[str, set[int]] = {"server": set(), "connection": set(), "pause": set()}
     for outage in data["outages"]:
         start, end = int(outage["start"]), math.ceil(float(outage["start"]) + float(outage["seconds"]))
-        down["connection" if outage.get("kind") == "connection" else "server"].update(range(start, end))
+        down[outage["kind"] if outage.get("kind") in ("connection", "pause") else "server"].update(range(start, end))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n", delimiter=";" if locale == "fr" else ",")
     writer.writerow(LABELS[locale]["csv"].split(","))
@@ -558,7 +562,7 @@ def _timeline_csv(data: dict[str, Any], locale: Locale, zone: tzinfo | None = No
     for second in range(last + 1):
         likes, total = recorded.get(second, (0, total))  # (a second without likes: the room total as it stood)
         when = datetime.fromtimestamp(started + second, zone).strftime("%Y-%m-%d %H:%M:%S")
-        writer.writerow([second, when, likes, total, int(second in down["server"]), int(second in down["connection"])])
+        writer.writerow([second, when, likes, total, *(int(second in down[kind]) for kind in down)])
     return out.getvalue()
 
 
