@@ -29,6 +29,13 @@ MOMENT_LIKES = 50
 LULL_RATIO = 0.25  # a lull: buckets under this fraction of the live's average
 LULL_SECONDS = 30  # a shorter dip is no lull worth telling (a live's last seconds, a pause to read a comment)
 CHART_BARS = 360  # at most: on a page 1,000 pixels wide, each bar of an 8-hour live stays wide enough to hover
+MINUTE = 60  # a live shorter than this has no rhythm per minute: its one "minute" would be its whole total
+
+
+def under_a_minute(seconds: float) -> bool:
+    """Whether a live `seconds` long is too short for likes per minute (its seconds rounded up, as `analyse` does):
+    a 34-second live's 1,412 likes were shown as 1,412 likes/min, average and peak alike."""
+    return max(math.ceil(seconds), 1) < MINUTE
 
 
 def bar_seconds(count: int) -> int:
@@ -77,8 +84,8 @@ class Analysis:
     seconds: int
     likes: int
     buckets: list[int]
-    per_minute: float  # average over the live
-    peak_per_minute: int  # the most likes in any 60 seconds
+    per_minute: float | None  # average over the live; None for a live under a minute (`under_a_minute`)
+    peak_per_minute: int | None  # the most likes in any 60 seconds; None for a live under a minute
     moments: list[Moment]
     lull: Lull | None  # the longest stretch below LULL_RATIO of the average, the server's outages aside
     outages: list[Outage] = field(default_factory=list)  # when the live went on unseen (server down, TikTok lost)
@@ -253,8 +260,8 @@ def analyse(
     }
     total = sum(likes for _, likes in timeline)
     length = max(math.ceil(seconds), 1)
-    # Averages over the time the server saw (its outages saw no likes), and over a minute at least: a
-    # 30-second live's average is not twice its peak minute.
+    # Averages over the time the server saw (its outages saw no likes), and over a minute at least: a live that
+    # saw less than a minute of its own (outages) has no average above its peak minute.
     missed = sum(min(float(o["seconds"]), max(0.0, length - float(o["start"]))) for o in outages)
     seen_seconds = max(length - missed, 1.0)
     per_bucket = total / seen_seconds * BUCKET_SECONDS
@@ -294,13 +301,14 @@ def analyse(
                 reached=str(reached[-1].get("label") or "") or None if reached else None,
             )
         )
+    short = under_a_minute(length)
     return Analysis(
         seconds=length,
         likes=total,
         buckets=counts,
         # (never above the best minute: one that spans an outage saw fewer likes than the live's minutes did)
-        per_minute=min(total / max(seen_seconds, 60.0) * 60, float(peak)),
-        peak_per_minute=peak,
+        per_minute=None if short else min(total / max(seen_seconds, 60.0) * 60, float(peak)),
+        peak_per_minute=None if short else peak,
         moments=moments,
         # (A like saved just after the live's last saved second extends it: the store's clock and seconds differ.)
         lull=longest_lull(counts, down=down, average=per_bucket, end=max([seconds, *(s + 1 for s, _ in timeline)])),

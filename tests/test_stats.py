@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import html
 import io
 import json
 import logging
@@ -181,9 +182,14 @@ def test_the_ten_seconds_after_an_outage_that_ends_on_them_were_seen() -> None:
     assert analyse(timeline, 3600, outages=[{"start": 600.0, "seconds": 1200.0}]).lull == Lull(1800, 40)
 
 
-def test_a_live_under_a_minute_has_no_average_above_its_peak() -> None:
+def test_a_live_under_a_minute_has_no_likes_per_minute() -> None:
+    # Its one "minute" would be its whole total: 100 likes in 30 s were said to be 100 likes/min, average and peak.
     analysis = analyse([(s, 10) for s in range(10)], 30)
-    assert analysis.per_minute == analysis.peak_per_minute == 100
+    assert analysis.per_minute is None
+    assert analysis.peak_per_minute is None
+    assert analysis.likes == 100
+    minute = analyse([(s, 10) for s in range(10)], 59.2)  # (its seconds rounded up, as its duration)
+    assert (minute.per_minute, minute.peak_per_minute) == (100, 100)
 
 
 @pytest.mark.parametrize("seconds", [61, 181.2, 601])
@@ -377,6 +383,43 @@ def pages_after(
         return [fetch(server.url + path)[1] for path in paths]
     finally:
         server.stop()
+
+
+def test_a_live_under_a_minute_shows_its_likes_and_seconds_not_a_rate(tmp_path: Path) -> None:
+    # 1 412 likes in 34 s: the page said "1 412 likes/min" as the average and the peak, the list and JSON too.
+    async def record() -> None:
+        clock, engine, bus, persister = await recording(tmp_path / "data" / FILENAME, CONFIG)
+        start = clock.now
+        bus.publish(LiveStarted(room_id="room-1", total=0))
+        for second in range(34):
+            clock.now = start + second + 0.5
+            bus.publish(Like(count=42 if second < 18 else 41, user=User(id="u", nickname="Léa")))
+            engine.tick(clock.now)
+        clock.now = start + 34
+        bus.publish(LiveEnded())
+        await persister.stop()
+
+    french, english, exported, listed = pages_after(
+        record, CONFIG, tmp_path / "data", "/stats/1", "/stats/1?locale=en", "/stats/1.json", "/stats"
+    )
+
+    def said(page: str, name: str) -> str:
+        found = re.search(rf'id="{name}">([^<]*)<', page)
+        assert found is not None, name
+        return html.unescape(found.group(1))
+
+    assert said(french, "rhythm-average") == "— (live de moins d'une minute\u202f: 1\u202f412\u00a0likes en 34\u00a0s)"
+    assert said(english, "rhythm-average") == "— (a live under a minute: 1,412\u00a0likes in 34\u00a0s)"
+    for page in (french, english):
+        assert said(page, "rhythm-peak") == said(page, "live-peak") == "—"
+        assert "/min<" not in page  # no rate anywhere: "Pic (likes/min)" only names the column
+    analysis = json.loads(exported)["analysis"]
+    assert (analysis["likes"], analysis["seconds"]) == (1412, 34)
+    assert analysis["per_minute"] is None
+    assert analysis["peak_per_minute"] is None
+    row = re.search(r'<tr data-live="1">.*?</tr>', listed, re.DOTALL)
+    assert row is not None
+    assert re.search(r'data-label="Pic \(likes/min\)">—</td>', row.group(0))
 
 
 async def test_a_live_opened_by_hand_names_no_goal_before_its_start_arrives(tmp_path: Path) -> None:

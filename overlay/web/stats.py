@@ -26,7 +26,16 @@ from markupsafe import Markup
 from overlay.events import NewLive
 from overlay.i18n import LOCALES, Locale, format_number
 from overlay.sources.base import Simulated
-from overlay.stats import BUCKET_SECONDS, LULL_RATIO, LULL_SECONDS, MOMENT_LIKES, Analysis, Outage, analyse
+from overlay.stats import (
+    BUCKET_SECONDS,
+    LULL_RATIO,
+    LULL_SECONDS,
+    MOMENT_LIKES,
+    Analysis,
+    Outage,
+    analyse,
+    under_a_minute,
+)
 from overlay.web.control import NO_STORE
 from overlay.web.errors import json_error, not_found_text
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE, STATS_TURN
@@ -85,6 +94,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rhythm": "Rythme",
         "average": "Moyenne",
         "per_minute": "likes/min",
+        "under_a_minute": "live de moins d'une minute\u202f: {likes} en {duration}",
         "lull": "Plus long creux",
         "no_lull": "aucun de {seconds} ou plus sous {percent} de la moyenne",  # (dips above it may show)
         "outage": "Serveur arrêté",
@@ -159,6 +169,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rhythm": "Rhythm",
         "average": "Average",
         "per_minute": "likes/min",
+        "under_a_minute": "a live under a minute: {likes} in {duration}",
         "lull": "Longest lull",
         "no_lull": "none of {seconds} or more below {percent} of the average",
         "outage": "Server stopped",
@@ -364,6 +375,7 @@ async def _page(template: str, request: web.Request, context: dict[str, Any]) ->
         "n": lambda value: format_number(value, locale),
         "likes": lambda value: count_likes(value, locale),
         "per_minute": lambda value: per_minute(value, locale),
+        "under_a_minute": under_a_minute,
         "clock": clock,
         "duration": duration,
         "date": lambda ts: date(ts, locale),
@@ -487,6 +499,9 @@ async def live_page(request: web.Request) -> web.Response:
         "chart": drawn,
         "no_moments": no_moments_said(data["analysis"]),
         "no_lull": no_lull_said(locale),
+        "under_a_minute_said": LABELS[locale]["under_a_minute"].format(
+            likes=count_likes(data["analysis"].likes, locale), duration=duration(float(data["live"]["seconds"]))
+        ),
     }
     return await _page("stats.html", request, context)
 
@@ -598,7 +613,8 @@ def _live_json(data: dict[str, Any]) -> bytes:
         "analysis": {
             "seconds": analysis.seconds,
             "likes": analysis.likes,
-            "per_minute": round(analysis.per_minute, 1),
+            # (null for a live under a minute: it has no minute to count)
+            "per_minute": None if analysis.per_minute is None else round(analysis.per_minute, 1),
             "peak_per_minute": analysis.peak_per_minute,
             "bucket_seconds": BUCKET_SECONDS,
             "buckets": analysis.buckets,
