@@ -52,7 +52,7 @@ from overlay.web import stats as web_stats
 from overlay.web.app import make_runner
 from overlay.web.keys import BUS, CONTROL_TOKEN, ENGINE, PERSISTER
 from overlay.web.stats import AGAIN_SECONDS, LABELS, chart
-from tests.conftest import DrivenSource, ServerThread, http_url, make_config
+from tests.conftest import DrivenSource, ServerThread, http_url, make_config, watched_server
 
 # -- analysis --------------------------------------------------------------------------------
 
@@ -420,6 +420,37 @@ def test_a_live_under_a_minute_shows_its_likes_and_seconds_not_a_rate(tmp_path: 
     row = re.search(r'<tr data-live="1">.*?</tr>', listed, re.DOTALL)
     assert row is not None
     assert re.search(r'data-label="Pic \(likes/min\)">—</td>', row.group(0))
+
+
+def test_a_live_opened_from_the_list_follows_an_edit_of_locale_once_reloaded(tmp_path: Path) -> None:
+    # Its link said ?locale=fr, the config's language then: after `locale: en` was saved, reloading it stayed French.
+    async def record() -> None:
+        clock, _, bus, persister = await recording(tmp_path / "data" / FILENAME, CONFIG)
+        bus.publish(LiveStarted(room_id="room-1", total=0))
+        clock.now += 90
+        bus.publish(LiveEnded())
+        await persister.stop()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, record()).result()
+    server = watched_server(tmp_path, "locale: fr\n")  # (on tmp_path / "data", where the live was recorded)
+    try:
+        links = re.findall(r'<a href="(/stats/1[^"]*)">', fetch(server.url + "/stats")[1])
+        chosen = re.findall(r'<a href="(/stats/1[^"]*)">', fetch(server.url + "/stats?locale=en")[1])
+        back = re.findall(r'<a href="(/stats[^"/]*)">', fetch(server.url + "/stats/1")[1])
+        (tmp_path / "config.yaml").write_text("locale: en\n", encoding="utf-8")
+        deadline = time.monotonic() + 10
+        while json.loads(fetch(server.url + "/api/state")[1])["locale"] != "en":  # (the watcher's next look)
+            assert time.monotonic() < deadline, "the edit of locale was not applied"
+            time.sleep(0.05)
+        reloaded = fetch(server.url + links[0])[1]
+    finally:
+        server.stop()
+    assert links == ["/stats/1"]  # the config's language: not pinned in the link
+    assert chosen == ["/stats/1?locale=en"]  # the reader's own choice goes on to the live's page
+    assert back == ["/stats"]
+    assert '<html lang="en">' in reloaded
+    assert "Live stats" in reloaded
 
 
 async def test_a_live_opened_by_hand_names_no_goal_before_its_start_arrives(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from overlay.stats import (
 from overlay.web.control import NO_STORE
 from overlay.web.errors import json_error, not_found_text
 from overlay.web.keys import BUS, ENGINE, PERSISTER, SOURCE, STATS_TURN
-from overlay.web.language import page_locale
+from overlay.web.language import asked_locale, page_locale
 from overlay.web.pages import render_page_in_thread, running_config
 from overlay.web.security import check_control
 from overlay.wording import builtin_text
@@ -369,8 +369,12 @@ def isolated(text: str) -> str:
 
 async def _page(template: str, request: web.Request, context: dict[str, Any]) -> web.Response:
     locale = page_locale(request)
+    asked = asked_locale(request)
     context = {
         "locale": locale,
+        # (Only a language the reader asked for goes on to the next page: one opened from the list in the config's
+        # language stayed in it, reloads included, after `locale` was edited.)
+        "locale_query": f"?locale={asked}" if asked else "",
         "t": LABELS[locale],
         "n": lambda value: format_number(value, locale),
         "likes": lambda value: count_likes(value, locale),
