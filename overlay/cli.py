@@ -128,9 +128,11 @@ class OptionError(ConfigError):
 class PortInUse(OSError):
     """The listening port is taken, most often by another copy of the overlay."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, free: int | None = None) -> None:
         super().__init__(errno.EADDRINUSE, f"port {port} is already in use")
         self.port = port
+        # A port free now to suggest instead: port + 1 is often the other overlay's own --port 8081.
+        self.free = free if free is not None else port + 1
 
 
 # Windows says "address in use" with its own number.
@@ -311,7 +313,7 @@ def not_started(exc: Exception, locale: Locale, data_dir: Path | None) -> str:
         path = (data_dir if data_dir is not None else default_data_dir()) / STORE_FILENAME
         return said["store_unavailable"].format(path=path, reason=exc.__cause__ or exc)
     if isinstance(exc, PortInUse):  # taken before the source runs
-        return said["port_in_use"].format(port=exc.port, other=exc.port + 1)
+        return said["port_in_use"].format(port=exc.port, other=exc.free)
     return said["start_failed"].format(reason=exc)
 
 
@@ -400,9 +402,22 @@ def listening_sockets(host: str, port: int) -> list[socket.socket]:
         for sock in socks:
             sock.close()
         if exc.errno in ADDRESS_IN_USE or getattr(exc, "winerror", None) in ADDRESS_IN_USE:
-            raise PortInUse(port) from None
+            raise PortInUse(port, free_port_after(host, port)) from None
         raise
     return socks
+
+
+def free_port_after(host: str, port: int, tries: int = 50) -> int | None:
+    """The first port after `port` that `host` can listen on now, to suggest one that works; None if none is."""
+    for other in range(port + 1, min(port + 1 + tries, 65536)):
+        try:
+            socks = listening_sockets(host, other)
+        except OSError:
+            continue
+        for sock in socks:
+            sock.close()
+        return other
+    return None
 
 
 def warn_wording(config: Config, warnings: list[WordingWarning]) -> None:

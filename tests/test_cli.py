@@ -177,6 +177,34 @@ def test_a_port_in_use_suggests_another_and_starts_nothing(tmp_path: Path) -> No
     assert not (data / "state.db").exists()  # bound before the source started: no live recorded
 
 
+def busy_ports(count: int) -> list[socket.socket]:
+    """`count` listening sockets on consecutive loopback ports (another overlay on 8080, a second one on 8081)."""
+    for _ in range(20):
+        first = socket.create_server(("127.0.0.1", 0))
+        socks = [first]
+        try:
+            for offset in range(1, count):
+                socks.append(socket.create_server(("127.0.0.1", first.getsockname()[1] + offset)))
+        except OSError:  # one of the next ports is taken already: try elsewhere
+            for sock in socks:
+                sock.close()
+            continue
+        return socks
+    pytest.fail(f"no {count} consecutive free ports")
+
+
+def test_the_port_suggested_instead_of_one_in_use_is_free(tmp_path: Path) -> None:
+    busy = busy_ports(2)  # the port asked and the next one: suggesting the next one would fail again
+    port = busy[0].getsockname()[1]
+    try:
+        result = run("--port", str(port), "--data-dir", str(tmp_path / "data"))
+    finally:
+        for sock in busy:
+            sock.close()
+    assert result.returncode == 1
+    assert f'--port {port + 2} (make run ARGS="--port {port + 2}")' in result.stderr
+
+
 def failing_start(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
     """`serve` fails as it would at start, before anything runs."""
 
