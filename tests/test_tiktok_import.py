@@ -83,16 +83,24 @@ def wire() -> list[tuple[str, str]]:
     return [(name, bytes(message.payload).hex()) for name, message in messages]
 
 
+@pytest.fixture(scope="module")
+def decoded_by_a_fresh_server() -> Any:
+    """`wire()` decoded in a fresh process that imports TikTokLive as the server does (one process, two tests)."""
+    return python(DECODE.format(root=str(ROOT), first="import overlay.sources.tiktok"), json.dumps(wire()))
+
+
 def test_the_suite_runs_the_lighter_import_as_the_server_does() -> None:
     assert tiktok_import.LIGHTER, "TikTokLive or EulerApiSdk is not a version read in tiktok_import.KNOWN"
     assert "__getattr__" in vars(sys.modules[MODELS])  # the stand-in that imports each model when asked
 
 
-def test_the_server_s_import_decodes_as_the_plain_one_with_validators_built_on_first_use() -> None:
+def test_the_server_s_import_decodes_as_the_plain_one_with_validators_built_on_first_use(
+    decoded_by_a_fresh_server: Any,
+) -> None:
     # Both in fresh processes: the same messages, each decoded then encoded again (every field).
     messages = json.dumps(wire())
     plain = python(DECODE.format(root=str(ROOT), first="import TikTokLive  # imported first: the plain way"), messages)
-    server = python(DECODE.format(root=str(ROOT), first="import overlay.sources.tiktok"), messages)
+    server = decoded_by_a_fresh_server
     assert (plain["lighter"], server["lighter"]) == (False, True)
     assert server["decoded"] == plain["decoded"]
     assert server["classes"] == plain["classes"] > 600
@@ -101,9 +109,9 @@ def test_the_server_s_import_decodes_as_the_plain_one_with_validators_built_on_f
     assert server["dataclass as it was"]
 
 
-def test_this_process_decodes_as_a_fresh_server_does() -> None:
+def test_this_process_decodes_as_a_fresh_server_does(decoded_by_a_fresh_server: Any) -> None:
     messages = wire()
-    fresh = python(DECODE.format(root=str(ROOT), first="import overlay.sources.tiktok"), json.dumps(messages))
+    fresh = decoded_by_a_fresh_server
     here = [EVENTS[name]().parse(bytes.fromhex(data)) for name, data in messages]
     assert [bytes(event).hex() for event in here] == fresh["decoded"]
     assert here[0].total == 1234
