@@ -10,6 +10,7 @@ import base64
 import os
 import re
 import struct
+import weakref
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -121,13 +122,21 @@ class Pixels:
         return self.width * self.height
 
 
+# One blank page per browser decodes every screenshot: opening a tab costs more than decoding one.
+_decoders: weakref.WeakKeyDictionary[Browser, Page] = weakref.WeakKeyDictionary()
+
+
+def _decoder(browser: Browser) -> Page:
+    page = _decoders.get(browser)
+    if page is None or page.is_closed():
+        page = _decoders[browser] = browser.new_context().new_page()
+    return page
+
+
 def pixels(browser: Browser, png: bytes) -> Pixels:
     """Decode a PNG in the browser (no image library needed) and count transparent and visible pixels."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        counts = page.evaluate(
-            """async (data) => {
+    counts = _decoder(browser).evaluate(
+        """async (data) => {
                 const image = new Image();
                 image.src = "data:image/png;base64," + data;
                 await image.decode();
@@ -144,10 +153,8 @@ def pixels(browser: Browser, png: bytes) -> Pixels:
                 }
                 return [canvas.width, canvas.height, transparent, visible];
             }""",
-            base64.b64encode(png).decode("ascii"),
-        )
-    finally:
-        context.close()
+        base64.b64encode(png).decode("ascii"),
+    )
     return Pixels(*counts)
 
 
