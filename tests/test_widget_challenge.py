@@ -124,7 +124,7 @@ def test_a_card_cut_off_from_the_server_leaves_the_screen_in_time(
 ) -> None:
     server = ServerThread(make_config(challenges=[challenge]), tmp_path / "data").start()
     servers.append(server)
-    server.call(lambda: setattr(server.app[ENGINE].challenges, "result_seconds", 4.0))  # (6 s in a live)
+    server.call(lambda: setattr(server.app[ENGINE].challenges, "result_seconds", 2.0))  # (6 s in a live)
     page = tab.open(server, "/widgets/challenge")
     server.push(ChallengeStart(id="sprint"), *([Like(count=likes, user=User(id="1", nickname="Léa"))] if likes else []))
     page.wait_for_selector(shown, state="visible")
