@@ -114,10 +114,16 @@
       moves.push([t, dy]);
     }
     // A source too small for `max` toasts: the oldest leave on the next frame, as in a chat, so that the newest is
-    // not laid out of sight below the source's edge (it would stay there until the oldest's time is up).
+    // not laid out of sight below the source's edge (it would stay there until the oldest's time is up). One that
+    // arrives now (a burst bigger than the source) is never drawn: unseen (.is-late), it goes at once.
     let over = end - window.innerHeight;
     for (let i = 0; over > 0.5 && i < tops.length - 1; i++) {
-      tops[i][0].until = now;
+      const t = tops[i][0];
+      if (t.was === null) {
+        t.late = now;
+        t.li.classList.add("is-late");
+      }
+      t.until = now;
       over -= tops[i + 1][1] - tops[i][1];
     }
     // No room below (a list at the bottom of the source, or a source too small for `max`): the arrivals wait, unseen,
