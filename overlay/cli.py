@@ -385,6 +385,16 @@ def more_open_files() -> None:
 def listening_sockets(host: str, port: int) -> list[socket.socket]:
     """Sockets bound to every address of `host` on `port` and listening, as aiohttp would make them
     (`localhost` is 127.0.0.1 and ::1, in either order); PortInUse when the port is taken."""
+    try:
+        return _bind(host, port)
+    except OSError as exc:
+        if exc.errno in ADDRESS_IN_USE or getattr(exc, "winerror", None) in ADDRESS_IN_USE:
+            raise PortInUse(port, free_port_after(host, port)) from None
+        raise
+
+
+def _bind(host: str, port: int) -> list[socket.socket]:
+    """`listening_sockets`, with the error as the system gave it."""
     # `host` is never empty (the config refuses it): with AI_PASSIVE, no host is every network.
     found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     addresses = list(dict.fromkeys((family, address[:2]) for family, _, _, _, address in found))
@@ -398,11 +408,9 @@ def listening_sockets(host: str, port: int) -> list[socket.socket]:
             except OSError as exc:  # (::1 listed on a machine without IPv6: skipped, as asyncio does)
                 if exc.errno != errno.EADDRNOTAVAIL or (not socks and (family, address) == addresses[-1]):
                     raise
-    except OSError as exc:
+    except OSError:
         for sock in socks:
             sock.close()
-        if exc.errno in ADDRESS_IN_USE or getattr(exc, "winerror", None) in ADDRESS_IN_USE:
-            raise PortInUse(port, free_port_after(host, port)) from None
         raise
     return socks
 
@@ -411,7 +419,7 @@ def free_port_after(host: str, port: int, tries: int = 50) -> int | None:
     """The first port after `port` that `host` can listen on now, to suggest one that works; None if none is."""
     for other in range(port + 1, min(port + 1 + tries, 65536)):
         try:
-            socks = listening_sockets(host, other)
+            socks = _bind(host, other)
         except OSError:
             continue
         for sock in socks:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from websockets.sync.client import connect
@@ -203,6 +204,27 @@ def test_the_port_suggested_instead_of_one_in_use_is_free(tmp_path: Path) -> Non
             sock.close()
     assert result.returncode == 1
     assert f'--port {port + 2} (make run ARGS="--port {port + 2}")' in result.stderr
+
+
+def test_finding_a_free_port_tries_each_port_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    busy = busy_ports(12)  # a dozen overlays (or other servers) side by side
+    port = busy[0].getsockname()[1]
+    tried: list[int] = []
+    create_server = socket.create_server
+
+    def counted(address: tuple[str, int], **kwargs: Any) -> socket.socket:
+        tried.append(address[1])
+        return create_server(address, **kwargs)
+
+    monkeypatch.setattr(socket, "create_server", counted)
+    try:
+        with pytest.raises(PortInUse) as refused:
+            listening_sockets("127.0.0.1", port)
+    finally:
+        for sock in busy:
+            sock.close()
+    assert refused.value.free == port + 12
+    assert tried == list(range(port, port + 13))  # not each busy port's own search again (2^12 tries)
 
 
 def failing_start(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
