@@ -606,7 +606,7 @@ class TikTokSource:
 
     def _on_pause(self, ev: Any) -> None:
         # The creator paused the live in TikTok's app (the stream stops, the room stays open). The status
-        # still reads "connected" for everything else (no outage in the stats): only the words change.
+        # still reads "connected" (not a lost connection): the words say it, and the stats show a pause.
         if self._attempt.started:
             self._status("connected", "source_paused", handle=self.handle)
 
