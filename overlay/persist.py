@@ -218,8 +218,11 @@ class Persister:
         connection was lost when it went silent, `silence` seconds before the source could tell.
 
         A pause in TikTok's app is recorded the same way, as a stretch of kind "pause": no likes came, and
-        that is no lull. It ends with the source's next status (resumed, lost, ended).
+        that is no lull. It ends with the source's next status (resumed, lost, ended). A connection that went
+        silent during a pause was lost from then on only: its silence is the pause's (a paused live can send
+        nothing), and back-dated it would lie over the pause, its seconds counted twice as unseen.
         """
+        paused = self._paused_at is not None
         if event.key == "source_paused":
             if self._paused_at is None and self.live is not None and not self.engine.live_ended:
                 self._paused_at = now
@@ -232,7 +235,7 @@ class Persister:
         elif self._connected:  # reconnecting, error, connecting again
             self._connected = False
             if self.live is not None and not self.engine.live_ended:
-                silence = event.params.get("silence", 0) if event.key == "source_silent" else 0
+                silence = event.params.get("silence", 0) if event.key == "source_silent" and not paused else 0
                 self._lost_at = now - float(silence)
 
     def _end_outage(self, live: LiveRecord | None, now: float) -> None:

@@ -392,6 +392,24 @@ async def test_a_pause_in_tiktok_s_app_is_recorded_apart_until_the_live_resumes_
     ]
 
 
+async def test_a_paused_live_that_goes_silent_is_lost_from_the_hang_up_not_over_the_pause(tmp_path: Path) -> None:
+    clock = Clock()
+    bus, persister = await live_on_tiktok(tmp_path, clock)
+    play(
+        bus,
+        clock,
+        # Paused at 0:01:00; a paused live can send nothing: 60 s later the source hangs up on the silence.
+        (60, SourceStatus("connected", key="source_paused", params={"handle": "@moi"})),
+        (60, SourceStatus("reconnecting", key="source_silent", params={"silence": 60, "wait": 2})),
+        (5, SourceStatus("connected", key="source_connected", params={"room": "room-7"})),
+    )
+    await persister.stop()
+    # Not a lost connection from 0:01:00 lying over the pause, its minute counted twice as unseen.
+    assert stored_outages(tmp_path, 1) == [
+        [{"start": 60.0, "seconds": 60.0, "kind": "pause"}, {"start": 120.0, "seconds": 5.0, "kind": "connection"}]
+    ]
+
+
 async def test_tiktok_lost_across_a_restart_is_unseen_time_until_it_is_back(tmp_path: Path) -> None:
     clock = Clock()
     bus, persister = await live_on_tiktok(tmp_path, clock)
