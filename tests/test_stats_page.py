@@ -483,6 +483,21 @@ def test_a_server_stop_says_where_its_likes_went_as_the_source_allows(tmp_path: 
     assert said in outage.group(1)
 
 
+@pytest.mark.parametrize(("locale", "band"), [("fr", "live en pause"), ("en", "live paused")])
+def test_the_charts_legend_names_the_grey_band_of_a_pause(tmp_path: Path, locale: str, band: str) -> None:
+    # A pause in TikTok's app is drawn as the server's and the connection's stretches are: the legend says so.
+    paused = _record(3, START, 600, {s: 2 for s in range(600) if not 120 <= s < 180})
+    paused.outages = [(120.0, 60.0, "pause")]
+    server = ServerThread(CONFIG, store_lives(tmp_path, paused)).start()
+    try:
+        _, page = fetch(f"{server.url}/stats/3?locale={locale}")
+    finally:
+        server.stop()
+    about = re.search(r'<p class="about">([^<]*)</p>', page)
+    assert about is not None
+    assert band in html.unescape(about.group(1))
+
+
 def test_the_exports_are_named_with_the_lives_day(tmp_path: Path) -> None:
     # `live-1.csv` from two days (or two data folders) overwrote one another in Downloads.
     server = ServerThread(CONFIG, store_lives(tmp_path, lone_like())).start()

@@ -70,8 +70,8 @@ LABELS: dict[str, dict[str, str]] = {
         "chart_values": "Les valeurs du graphique, en tableau",
         "chart_about": (
             "Survolez une barre pour la valeur. Traits verticaux\u202f: objectifs atteints\u202f; bandes\u202f: défis "
-            "(grises en pointillés\u202f: serveur arrêté ou connexion à TikTok perdue). Les temps sont comptés depuis "
-            "le début du live (h:mm:ss)."
+            "(grises en pointillés\u202f: serveur arrêté, connexion à TikTok perdue ou live en pause). Les temps sont "
+            "comptés depuis le début du live (h:mm:ss)."
         ),
         "scroll_hint": (
             "Le graphique continue à droite\u202f: faites-le glisser, ou touchez un moment fort pour aller à sa barre."
@@ -148,8 +148,8 @@ LABELS: dict[str, dict[str, str]] = {
         "chart_values": "The chart's values, as a table",
         "chart_about": (
             "Hover a bar for its value. Vertical lines: goals reached; bands: challenges "
-            "(grey, dashed: server stopped or connection to TikTok lost). Times are counted from the start of the live "
-            "(h:mm:ss)."
+            "(grey, dashed: server stopped, connection to TikTok lost or live paused). Times are counted from the "
+            "start of the live (h:mm:ss)."
         ),
         "scroll_hint": "The chart goes on to the right: swipe it, or tap a top moment to go to its bar.",
         "scroll_hint_plain": "The chart goes on to the right: swipe it.",
