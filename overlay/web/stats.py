@@ -124,7 +124,6 @@ LABELS: dict[str, dict[str, str]] = {
         "likes": "likes",
         "like": "like",
         "likes_col": "Likes",
-        "step": "étape",
         "csv": "seconde,heure,likes,total,serveur_arrete,connexion_perdue,en_pause",
     },
     "en": {
@@ -199,7 +198,6 @@ LABELS: dict[str, dict[str, str]] = {
         "likes": "likes",
         "like": "like",
         "likes_col": "Likes",
-        "step": "step",
         "csv": "second,time,likes,total,server_down,connection_lost,paused",
     },
 }
