@@ -532,7 +532,7 @@ def no_lull_said(locale: Locale) -> str:
 
 async def live_csv(request: web.Request) -> web.Response:
     """The per-second like timeline: second into the live, local time, likes that arrived, room total, 1 while
-    the server was down, and 1 while the connection to TikTok was lost.
+    the server was down, 1 while the connection to TikTok was lost, and 1 while the live was paused in TikTok's app.
 
     Every second of the live has its row, 0 likes included: a chart made from it shows the lulls, and the
     outages (the likes of that time arrive in the room total after it). Written for the spreadsheet of the
