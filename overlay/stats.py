@@ -88,7 +88,7 @@ class Analysis:
     peak_per_minute: int | None  # the most likes in any 60 seconds; None for a live under a minute
     moments: list[Moment]
     lull: Lull | None  # the longest stretch below LULL_RATIO of the average, the server's outages aside
-    outages: list[Outage] = field(default_factory=list)  # when the live went on unseen (server down, TikTok lost)
+    outages: list[Outage] = field(default_factory=list)  # the live unseen: server down, TikTok lost, paused
     moment_seconds: int = BUCKET_SECONDS  # each moment's span: the chart's bar (`bar_seconds`)
     bars: list[int] = field(default_factory=list)  # likes per chart bar (`moment_seconds` each)
 
