@@ -1166,7 +1166,7 @@ async def test_a_paused_live_says_so_and_stays_the_same_live(tiktok: FakeTikTok)
     await seen.until(lambda: len(seen.of(Like)) == 2)
     await stop(task)
     assert seen.statuses[-2:] == [
-        ("connected", "live paused on TikTok; the likes resume when @moncompte is back"),
+        ("connected", "@moncompte paused the live on TikTok"),
         ("connected", f"connected (room {ROOM})"),
     ]
     assert tiktok.connections == 1
