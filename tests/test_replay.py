@@ -320,6 +320,29 @@ async def test_a_recorded_tiktok_drop_shows_as_it_did_then_the_replay_says_its_o
     assert own.key == "source_replaying"
 
 
+async def test_a_recorded_pause_shows_as_it_did_then_the_replay_says_its_own_status(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "pause.jsonl",
+        status("connected", "source_connected", 0, room="73"),
+        {"t": 0, "type": "live_started", "room_id": "73", "total": 100},
+        status("connected", "source_paused", 20, handle="@moi"),  # paused in TikTok's app
+        status("connected", "source_connected", 80, room="73"),  # resumed
+        {"t": 81, "type": "like", "count": 5, "total": 105},
+    )
+    played = await play_to_the_end(path, speed=4)
+    own = played[2][1]
+    assert played == [
+        (0.0, LiveStarted(room_id="73", total=100)),
+        (5.0, shown("connected", "source_paused", handle="@moi")),  # (the stats record a pause from it)
+        (20.0, own),
+        (20.25, Like(count=5, total=105)),
+        (20.25, LiveEnded()),
+        (20.25, OVER),
+    ]
+    assert isinstance(own, SourceStatus)
+    assert own.key == "source_replaying"
+
+
 async def test_a_new_live_by_hand_during_a_recorded_drop_gives_the_replays_own_status_back(tmp_path: Path) -> None:
     path = write(
         tmp_path / "drop.jsonl",

@@ -306,9 +306,10 @@ class ReplaySource:
 
     def _recorded_status(self, status: SourceStatus, speed: float) -> SourceStatus | None:
         """What to show for a status of the recorded connection met during a live, or None: TikTok's drops and
-        reconnections are played (the stats show the outage as they did), its "connected" gives the replay's own
-        status back. Their seconds (`wait`, `silence`) are the recording's, at the replay's speed."""
-        if status.status == "connected":
+        reconnections are played (the stats show the outage as they did), and so are the live's pauses in TikTok's
+        app (a "connected" of their own); its "connected" gives the replay's own status back. Their seconds (`wait`,
+        `silence`) are the recording's, at the replay's speed."""
+        if status.status == "connected" and status.key != "source_paused":
             return self._playing if self._showing_recorded else None
         params = {
             name: round(value / speed) if name in DURATIONS and isinstance(value, int) else value
