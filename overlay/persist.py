@@ -271,7 +271,7 @@ class Persister:
 
     def _open_live(self, now: float) -> None:
         engine = self.engine
-        lost = self._lost_at is not None
+        lost, paused = self._lost_at is not None, self._paused_at is not None
         if self.live is not None:
             old = self.live
             self._end_outage(old, now)  # (lost, and back in another room: the end of that live went unseen)
@@ -290,6 +290,8 @@ class Persister:
         self._sync_identity()
         if lost:  # a new live by hand while TikTok is lost: it is not seen either, until the source is back
             self._lost_at = now
+        if paused:  # ...or while the live is paused in TikTok's app: paused still, until it resumes
+            self._paused_at = now
         self._next_second = 0  # the engine's rhythm was cleared with the live: all its buckets are this live's
         self._challenges_seen = len(self._challenge_log())
         self._likers = []

@@ -446,6 +446,19 @@ async def test_a_new_live_by_hand_while_tiktok_is_lost_is_unseen_until_it_is_bac
     ]
 
 
+async def test_a_new_live_by_hand_during_a_pause_is_paused_until_it_resumes(tmp_path: Path) -> None:
+    clock = Clock()
+    bus, persister = await live_on_tiktok(tmp_path, clock)
+    paused = SourceStatus("connected", key="source_paused", params={"handle": "@moi"})
+    resumed = SourceStatus("connected", key="source_connected", params={"room": "room-7"})
+    play(bus, clock, (60, paused), (10, NewLive()), (80, resumed))
+    await persister.stop()
+    assert stored_outages(tmp_path, 1, 2) == [
+        [{"start": 60.0, "seconds": 10.0, "kind": "pause"}],
+        [{"start": 0.0, "seconds": 80.0, "kind": "pause"}],
+    ]
+
+
 async def test_an_outage_stays_within_its_live(tmp_path: Path) -> None:
     clock = Clock()
     bus, persister = await live_on_tiktok(tmp_path, clock)
