@@ -33,9 +33,10 @@ MINUTE = 60  # a live shorter than this has no rhythm per minute: its one "minut
 
 
 def under_a_minute(seconds: float) -> bool:
-    """Whether a live `seconds` long is too short for likes per minute (its seconds rounded up, as `analyse` does):
-    a 34-second live's 1,412 likes were shown as 1,412 likes/min, average and peak alike."""
-    return max(math.ceil(seconds), 1) < MINUTE
+    """Whether a live `seconds` long is too short for likes per minute (its seconds rounded as its duration is
+    written: "59 s" has none, "1 min 00 s" has one): a 34-second live's 1,412 likes were shown as 1,412 likes/min,
+    average and peak alike."""
+    return round(seconds) < MINUTE
 
 
 def bar_seconds(count: int) -> int:
@@ -301,7 +302,7 @@ def analyse(
                 reached=str(reached[-1].get("label") or "") or None if reached else None,
             )
         )
-    short = under_a_minute(length)
+    short = under_a_minute(seconds)
     return Analysis(
         seconds=length,
         likes=total,

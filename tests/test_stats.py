@@ -188,7 +188,8 @@ def test_a_live_under_a_minute_has_no_likes_per_minute() -> None:
     assert analysis.per_minute is None
     assert analysis.peak_per_minute is None
     assert analysis.likes == 100
-    minute = analyse([(s, 10) for s in range(10)], 59.2)  # (its seconds rounded up, as its duration)
+    assert analyse([(s, 10) for s in range(10)], 59.4).per_minute is None  # written "59 s"
+    minute = analyse([(s, 10) for s in range(10)], 59.6)  # written "1 min 00 s"
     assert (minute.per_minute, minute.peak_per_minute) == (100, 100)
 
 
