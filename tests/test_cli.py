@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -203,7 +204,9 @@ def test_the_port_suggested_instead_of_one_in_use_is_free(tmp_path: Path) -> Non
         for sock in busy:
             sock.close()
     assert result.returncode == 1
-    assert f'--port {port + 2} (make run ARGS="--port {port + 2}")' in result.stderr
+    # The first port after the busy ones (or a later one, should another program take that one meanwhile).
+    suggested = int(re.search(r'--port (\d+) \(make run ARGS="--port \1"\)', result.stderr)[1])
+    assert suggested >= port + 2
 
 
 def test_finding_a_free_port_tries_each_port_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,8 +226,8 @@ def test_finding_a_free_port_tries_each_port_once(monkeypatch: pytest.MonkeyPatc
     finally:
         for sock in busy:
             sock.close()
-    assert refused.value.free == port + 12
-    assert tried == list(range(port, port + 13))  # not each busy port's own search again (2^12 tries)
+    assert refused.value.free >= port + 12  # (the next one, unless another program took it meanwhile)
+    assert tried == list(range(port, refused.value.free + 1))  # once each, not each busy port's own search again
 
 
 def failing_start(monkeypatch: pytest.MonkeyPatch, exc: Exception) -> None:
