@@ -616,7 +616,7 @@ class Store:
         )
 
     def outages(self, live_id: int) -> list[dict[str, Any]]:
-        """When the live went on unseen, the server down or TikTok lost: {"start", "seconds", "kind"}, in order."""
+        """When the live went on unseen (server down, TikTok lost) or paused: {"start", "seconds", "kind"}, in order."""
         return self._rows("SELECT start, seconds, kind FROM outages WHERE live_id = ? ORDER BY start", live_id)
 
     def challenges(self, live_id: int) -> list[dict[str, Any]]:
