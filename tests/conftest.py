@@ -87,16 +87,6 @@ def http_url(server: TestServer, path: str = "/") -> str:
     return f"http://127.0.0.1:{server.port}{path}"
 
 
-async def finish_closing(transports: list[asyncio.Transport]) -> None:
-    """Let the connections a server's cleanup closed finish closing before its loop closes, and cut any still
-    writing to a peer that does not read (a browser busy elsewhere): left open, the garbage collector closes them
-    later with a ResourceWarning, which fails whatever test then runs ("unclosed transport", seen in CI)."""
-    await asyncio.sleep(0)
-    for transport in transports:
-        transport.abort()  # (nothing for one already closed)
-    await asyncio.sleep(0)
-
-
 class ServerThread:
     """The real app served from a background thread, for synchronous tests such as Playwright's."""
 
@@ -161,10 +151,7 @@ class ServerThread:
             self._started.set()
             await self._stop.wait()
         finally:
-            server = runner.server
-            transports = [h.transport for h in server.connections if h.transport is not None] if server else []
             await runner.cleanup()
-            await finish_closing(transports)
 
     def start(self) -> ServerThread:
         self._thread.start()
