@@ -496,6 +496,8 @@ def test_the_charts_legend_names_the_grey_band_of_a_pause(tmp_path: Path, locale
     about = re.search(r'<p class="about">([^<]*)</p>', page)
     assert about is not None
     assert band in html.unescape(about.group(1))
+    drawn = page[page.index('<g class="outages">') :].split("</g>")[0]  # ...over the band it names
+    assert f"<title>{band.capitalize()} — 0:02:00, " in drawn
 
 
 def test_the_exports_are_named_with_the_lives_day(tmp_path: Path) -> None:
