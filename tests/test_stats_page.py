@@ -150,6 +150,15 @@ def store_lives(data_dir: Path, *lives: LiveRecord) -> Path:
     return data_dir
 
 
+def served(data_dir: Path, live: LiveRecord, *addresses: str) -> list[str]:
+    """Each address's text from a server on `live`, stored in `data_dir`; the server is stopped after."""
+    server = ServerThread(CONFIG, store_lives(data_dir, live)).start()
+    try:
+        return [fetch(server.url + address)[1] for address in addresses]
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def lives(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
     """A French server with the long live (#1) and the one-like live (#2)."""
@@ -361,11 +370,7 @@ def test_the_damaged_history_warning_is_punctuated_and_worded_in_the_pages_langu
 
 
 def test_a_live_without_likes_says_so_rather_than_calling_its_rhythm_even(tmp_path: Path) -> None:
-    server = ServerThread(CONFIG, store_lives(tmp_path, _record(3, START, 3600, {}))).start()
-    try:
-        _, page = fetch(f"{server.url}/stats/3")
-    finally:
-        server.stop()
+    (page,) = served(tmp_path, _record(3, START, 3600, {}), "/stats/3")
     assert "Aucun like reçu pendant ce live." in page
     assert "hauts et bas habituels" not in page  # (no likes: nothing to compare a moment with)
     assert re.search(r'id="rhythm-lull">—<', page)  # not "aucun" creux in an hour without a like
@@ -396,11 +401,7 @@ def test_a_live_without_a_top_moment_says_why_truly(
     tmp_path: Path, seconds: int, likes: dict[int, int], said: str
 ) -> None:
     # "The rhythm stayed even" was said of a 3-second live and of an hour with one batch of likes.
-    server = ServerThread(CONFIG, store_lives(tmp_path, _record(3, START, seconds, likes))).start()
-    try:
-        _, page = fetch(f"{server.url}/stats/3")
-    finally:
-        server.stop()
+    (page,) = served(tmp_path, _record(3, START, seconds, likes), "/stats/3")
     assert html.unescape(re.search(r'id="no-moments">Pas de pic marqué\u202f: ([^<]*)\.<', page).group(1)) == said
     hint = re.search(r'id="chart-hint" hidden>([^<]*)<', page)
     assert hint is not None
@@ -411,11 +412,7 @@ def test_a_running_lives_last_bar_is_as_wide_as_the_seconds_it_covers(tmp_path: 
     # 10 minutes and 4 seconds at 20 likes a second: the last 10-second bar has 4 seconds of likes. Drawn as wide as
     # the others, it made the live seem to end on a drop.
     running = dataclasses.replace(_record(3, START, 604, {s: 20 for s in range(604)}), ended=False)
-    server = ServerThread(CONFIG, store_lives(tmp_path, running)).start()
-    try:
-        _, page = fetch(f"{server.url}/stats/3")
-    finally:
-        server.stop()
+    (page,) = served(tmp_path, running, "/stats/3")
     bars = re.findall(
         r'<g class="bar" id="bar-(\d+)"[^>]*><title>([^<]*)</title><rect class="hit"[^>]*/>'
         r'<rect class="fill" x="[^"]*" y="[^"]*" width="([^"]*)"',
@@ -451,11 +448,7 @@ def test_a_live_of_ups_and_downs_without_a_peak_or_lull_is_not_called_steady(
     # minute falls under a quarter of the average, yet "the rhythm stayed even" and a lull of "none" read
     # as if the chart were flat.
     likes = {second: 40 if second // 60 % 2 == 0 else 13 for second in range(1800)}
-    server = ServerThread(CONFIG, store_lives(tmp_path, _record(3, START, 1800, likes))).start()
-    try:
-        _, page = fetch(f"{server.url}/stats/3?locale={locale}")
-    finally:
-        server.stop()
+    (page,) = served(tmp_path, _record(3, START, 1800, likes), f"/stats/3?locale={locale}")
     assert re.search(r'<td class="num">400</td>', page)  # (the chart's values: the bars go from 400...)
     assert re.search(r'<td class="num">130</td>', page)  # (...to 130 likes)
     assert html.unescape(re.search(r'id="no-moments">([^<]*)<', page).group(1)) == no_peak
@@ -473,11 +466,7 @@ def test_a_server_stop_says_where_its_likes_went_as_the_source_allows(tmp_path: 
     # TikTok's room total catches up the likes of the stop; the demo, simulated here, sent none meanwhile.
     stopped = dataclasses.replace(_record(3, START, 600, {s: 2 for s in range(600)}), source=source)
     stopped.outages = [(120.0, 60.0, "server")]
-    server = ServerThread(CONFIG, store_lives(tmp_path, stopped)).start()
-    try:
-        _, page = fetch(f"{server.url}/stats/3")
-    finally:
-        server.stop()
+    (page,) = served(tmp_path, stopped, "/stats/3")
     outage = re.search(r'<p class="outage">([^<]*)</p>', page)
     assert outage is not None
     assert said in outage.group(1)
@@ -488,11 +477,7 @@ def test_the_charts_legend_names_the_grey_band_of_a_pause(tmp_path: Path, locale
     # A pause in TikTok's app is drawn as the server's and the connection's stretches are: the legend says so.
     paused = _record(3, START, 600, {s: 2 for s in range(600) if not 120 <= s < 180})
     paused.outages = [(120.0, 60.0, "pause")]
-    server = ServerThread(CONFIG, store_lives(tmp_path, paused)).start()
-    try:
-        _, page = fetch(f"{server.url}/stats/3?locale={locale}")
-    finally:
-        server.stop()
+    (page,) = served(tmp_path, paused, f"/stats/3?locale={locale}")
     about = re.search(r'<p class="about">([^<]*)</p>', page)
     assert about is not None
     assert band in html.unescape(about.group(1))
@@ -520,11 +505,7 @@ def test_the_csv_gives_the_rooms_count_as_it_stood_before_the_first_like(tmp_pat
         id=4, room_id="room-4", source="tiktok", started_at=START, seconds=10, ended=True,
         total=50_001, likes={5: 1}, totals={5: 50_001},
     )  # fmt: skip
-    server = ServerThread(CONFIG, store_lives(tmp_path, joined_late)).start()
-    try:
-        _, text = fetch(f"{server.url}/stats/4.csv?locale=en")
-    finally:
-        server.stop()
+    (text,) = served(tmp_path, joined_late, "/stats/4.csv?locale=en")
     totals = [row.split(",")[3] for row in text.splitlines()[1:]]
     assert totals == ["50000"] * 5 + ["50001"] * 5  # not a cliff from 0
 
@@ -569,12 +550,7 @@ def test_no_french_sign_starts_a_line_of_its_own(lives: ServerThread, path: str)
 
 def test_the_pages_words_read_well_on_a_finished_live_too(tmp_path: Path) -> None:
     quiet = _record(3, START, 3600, {}, challenges=[{**EXPLOSE, "likes": 0}])
-    server = ServerThread(CONFIG, store_lives(tmp_path, quiet)).start()
-    try:
-        _, french = fetch(f"{server.url}/stats/3")
-        _, english = fetch(f"{server.url}/stats/3?locale=en")
-    finally:
-        server.stop()
+    french, english = served(tmp_path, quiet, "/stats/3", "/stats/3?locale=en")
     assert '<th class="num">Likes</th>' in french  # beside "Temps écoulé", "Défi", "Résultat"
     assert "Aucun liker connu par son nom." in french  # not "Personne n'est encore connu", once the live is over
     assert "No likers known by name." in english
