@@ -255,7 +255,7 @@ async def run(scenario: Scenario, mode: str) -> Result:
         if mode == "tiktok":
             assert scenario.push_frames_per_second > 0, f"{scenario.name}: how often does the stand-in TikTok push?"
             tiktok = await stack.enter_async_context(StandInTikTok().serving())
-            options = (*options, "--tiktok-uri", tiktok.uri)
+            options = (*options, "--tiktok-uri", tiktok.uri, "--tiktok-ca", tiktok.authority)
         server = await start(
             str(HERE / "server_main.py"), "--mode", mode, "--frame-ms", str(scenario.frame_ms), *options
         )

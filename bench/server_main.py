@@ -175,25 +175,28 @@ def naive_app(source: BenchSource, relay: NaiveRelay) -> tuple[web.Application, 
     return app, engine
 
 
-def tiktok_client(uri: str) -> Callable[[str, str], Any]:
+def tiktok_client(uri: str, authority: str) -> Callable[[str, str], Any]:
     """A client factory for the real TikTok source whose TikTok is the stand-in at `uri`.
 
-    The look-ups made before connecting (is the creator live, which room, the signed websocket URL)
-    are answered here; any other HTTP request is refused, so nothing leaves the machine.
+    Its clients are the source's own (`default_client`: its TLS context, its sign-server client),
+    the stand-in's test `authority` trusted as a system's root would be. The look-ups made before
+    connecting (is the creator live, which room, the signed websocket URL) are answered here; any
+    other HTTP request is refused, so nothing leaves the machine.
     """
     import httpx
-    from TikTokLive import TikTokLiveClient
     from TikTokLive.proto import ProtoMessageFetchResult
+
+    from overlay.sources.tiktok import default_client, tls_context
+
+    tls_context().load_verify_locations(authority)
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"the bench never leaves the machine ({request.url.host})")
 
     def make(unique_id: str, sign_api_key: str) -> Any:
-        client = TikTokLiveClient(
-            unique_id,
-            ws_kwargs={"uri": uri},
-            web_kwargs={"httpx_kwargs": {"transport": httpx.MockTransport(refuse)}},
-        )
+        client = default_client(unique_id, sign_api_key)
+        client._ws._ws_kwargs["uri"] = uri  # (as `ws_kwargs={"uri": ...}` would)
+        client.web.httpx_client._transport = httpx.MockTransport(refuse)
 
         async def live(*args: Any, **kwargs: Any) -> bool:
             return True
@@ -228,7 +231,7 @@ def source_alone_app(source: BenchSource) -> tuple[web.Application, Engine]:
 # -- the process -----------------------------------------------------------------------------
 
 
-async def serve(mode: str, frame_ms: int, tiktok_uri: str = "") -> None:
+async def serve(mode: str, frame_ms: int, tiktok_uri: str = "", tiktok_ca: str = "") -> None:
     source = BenchSource()
     relay = NaiveRelay()
     if mode in ("hub", "tiktok"):
@@ -245,7 +248,7 @@ async def serve(mode: str, frame_ms: int, tiktok_uri: str = "") -> None:
             from overlay.sources.tiktok import TikTokSource
 
             settings = TikTokSettings(unique_id="@bench")
-            feeding = TikTokSource(settings, client_factory=tiktok_client(tiktok_uri), environ={})
+            feeding = TikTokSource(settings, client_factory=tiktok_client(tiktok_uri, tiktok_ca), environ={})
         app = create_app(bench_config(frame_ms), source=feeding, data_dir=data_dir, config_path=config_path)
         engine = app[ENGINE]
     elif mode == "source":
@@ -286,15 +289,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mode", choices=["hub", "naive", "source", "tiktok"], default="hub")
     parser.add_argument("--tiktok-uri", default="", help="--mode tiktok: the stand-in TikTok's websocket URL")
+    parser.add_argument("--tiktok-ca", default="", help="--mode tiktok: the PEM file of its certificate's authority")
     parser.add_argument("--frame-ms", type=int, default=33, help="the hub's server.frame_ms")
     parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics of the whole run to FILE")
     args = parser.parse_args()
     if args.profile:
         import cProfile
 
-        cProfile.run(f"asyncio.run(serve({args.mode!r}, {args.frame_ms}, {args.tiktok_uri!r}))", args.profile)
+        call = f"serve({args.mode!r}, {args.frame_ms}, {args.tiktok_uri!r}, {args.tiktok_ca!r})"
+        cProfile.run(f"asyncio.run({call})", args.profile)
     else:
-        asyncio.run(serve(args.mode, args.frame_ms, args.tiktok_uri))
+        asyncio.run(serve(args.mode, args.frame_ms, args.tiktok_uri, args.tiktok_ca))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ a batch of `WebcastLikeMessage`s (one like from one of `VIEWERS` viewers, with t
 after it), `frames_per_second` frames a second; with `joins_per_second`, the frames also carry
 that many `WebcastMemberMessage`s (a viewer entering the live), which the overlay does not read.
 How often TikTok itself sends a frame is not documented, so the scenarios name the rate they
-assume. The server side is `bench/server_main.py --mode tiktok`: a real `TikTokLiveClient` whose
-websocket URL is this one.
+assume. The server side is `bench/server_main.py --mode tiktok`: the real source's own client
+(`default_client`), over TLS as with TikTok, whose websocket URL is this one and whose TLS context
+trusts this stand-in's test authority (`authority`, a PEM file) as it would a system's.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import asyncio
 import contextlib
 import functools
 import gzip
+import ssl
+import tempfile
 import time
 from collections.abc import AsyncIterator
 
+import trustme
 import websockets
 from TikTokLive.events import JoinEvent, LikeEvent
 from TikTokLive.proto import (
@@ -84,6 +88,7 @@ class StandInTikTok:
 
     def __init__(self) -> None:
         self.uri = ""
+        self.authority = ""  # the PEM file of the authority its certificate comes from
         self.connected = asyncio.Event()
         self._ws: ServerConnection | None = None
 
@@ -92,10 +97,16 @@ class StandInTikTok:
         for i in range(VIEWERS):  # before the clock starts
             profile(LikeEvent, i)
             profile(JoinEvent, i)
-        async with websockets.serve(self._handler, "127.0.0.1", 0, compression=None) as server:
-            port = server.sockets[0].getsockname()[1]
-            self.uri = f"ws://127.0.0.1:{port}"
-            yield self
+        authority = trustme.CA()
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(tls)
+        with tempfile.NamedTemporaryFile(prefix="overlay-bench-ca-", suffix=".pem") as pem:
+            authority.cert_pem.write_to_path(pem.name)
+            self.authority = pem.name
+            async with websockets.serve(self._handler, "127.0.0.1", 0, compression=None, ssl=tls) as server:
+                port = server.sockets[0].getsockname()[1]
+                self.uri = f"wss://127.0.0.1:{port}"
+                yield self
 
     async def _handler(self, ws: ServerConnection) -> None:
         self._ws = ws
