@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import certifi
 import httpx
 import pytest
 import trustme
@@ -791,6 +792,42 @@ async def test_ssl_cert_file_names_the_authorities_to_trust(
             await client.web.close()
             await client.web.signer.client.aclose()
     assert [request["x-api-key"] for request in sign_server.requests] == ["my-key"]
+
+
+async def test_a_root_the_system_trusts_is_trusted_and_certifis_authorities_too(
+    sign_server: SignServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A company network's or an antivirus's root, installed in the system as a browser trusts it, lets
+    # the overlay connect; certifi's authorities are still there for a system that has none of its own.
+    def system_trusting_the_test_authority() -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        sign_server.authority.configure_trust(context)
+        return context
+
+    monkeypatch.setattr(tiktok_module, "system_tls_context", system_trusting_the_test_authority)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    tls_context.cache_clear()
+    client = default_client("moncompte", "my-key")
+    try:
+        await signed_websocket(client)
+        assert serial_numbers(certifi_context()) <= serial_numbers(tls_context())
+        assert tls_context().verify_mode == ssl.CERT_REQUIRED
+        assert tls_context().check_hostname
+    finally:
+        tls_context.cache_clear()
+        await client.web.close()
+        await client.web.signer.client.aclose()
+    assert [request["x-api-key"] for request in sign_server.requests] == ["my-key"]
+
+
+def certifi_context() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def serial_numbers(context: ssl.SSLContext) -> set[str]:
+    """The authorities a context has loaded (those of a bundle file; a folder's are read when needed)."""
+    return {authority["serialNumber"] for authority in context.get_ca_certs()}
 
 
 def live_clients(made: list[TikTokLiveClient]) -> Callable[[str, str], TikTokLiveClient]:

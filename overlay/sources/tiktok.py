@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import certifi
 import httpx
 import websockets
 
@@ -123,7 +124,7 @@ SIGN_SERVER_SECONDS = 15.0  # for each step of one request to the sign server (c
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """The TLS settings of every client's connections to TikTok: httpx's own default, made once.
+    """The TLS settings of every client's connections to TikTok, made once: the system's authorities and certifi's.
 
     A client is made for every check and connection attempt (every `poll_seconds` while the creator
     is not live), and httpx loaded the certificate authorities anew for each (~0.8 MB, once more per
@@ -134,8 +135,22 @@ def tls_context() -> ssl.SSLContext:
     client. The client for the sign server (`guard_sign_server`) and the websocket use it too: for
     the websocket, asyncio made a context of its own at each connection, loading the authorities of
     the system on the event loop (35-47 ms without a frame to the widgets, and ~0.8 MB while connected).
+
+    It trusts what a browser on this PC trusts (on Windows, the system's certificate store), so the
+    root certificate an antivirus or a company network installs there works here too, and certifi's
+    bundle (httpx's default) for a system that has none of its own. With `SSL_CERT_FILE` or
+    `SSL_CERT_DIR` set, that file or folder alone is trusted, as httpx does.
     """
-    return httpx.create_ssl_context()
+    if os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"):
+        return httpx.create_ssl_context()
+    context = system_tls_context()
+    context.load_verify_locations(certifi.where())  # (OpenSSL skips the authorities it has already)
+    return context
+
+
+def system_tls_context() -> ssl.SSLContext:
+    """A context that checks certificates against the authorities the system trusts."""
+    return ssl.create_default_context()
 
 
 def default_client(unique_id: str, sign_api_key: str) -> Any:
