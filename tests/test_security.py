@@ -7,6 +7,7 @@ whether by DNS rebinding (a foreign Host), a cross-site request (a foreign Origi
 from __future__ import annotations
 
 import asyncio
+import html.parser
 import json
 import logging
 import socket
@@ -277,6 +278,50 @@ async def test_the_token_is_in_the_data_dir_and_never_in_the_page(app_server: Te
     for path in ("/control", "/", "/widgets/challenge", "/api/state", "/api/challenges"):
         _, body = await request(app_server, "GET", path, {})
         assert token not in body, path
+
+
+# A config text that would close the options' inline <script> (jinja's tojson writes `<` as \\u003c), or open
+# an HTML comment in it, where a later `</script>` no longer ends the script ("script data double escaped").
+CLOSING = "</script><script>alert(1)</script><!--<script>"
+# (`theme.font` is in every widget's options; the challenges are in the control page's.)
+CLOSING_CHALLENGES = [{"id": "boom", "text": CLOSING, "target": 100, "success_text": CLOSING}]
+
+
+class Scripts(html.parser.HTMLParser):
+    """The <script> elements of a page as a browser parses them: their attributes and text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[dict[str, str | None], str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.found.append((dict(attrs), ""))
+
+    def handle_data(self, data: str) -> None:
+        if self.lasttag == "script" and self.found:
+            attrs, text = self.found[-1]
+            self.found[-1] = (attrs, text + data)
+
+
+@pytest.mark.parametrize("path", ["/", "/control", "/widgets/goal", "/widgets/challenge", "/widgets/toplikers"])
+async def test_a_config_text_closing_the_script_stays_in_the_inline_options(
+    source: DrivenSource, tmp_path: Path, path: str
+) -> None:
+    config = make_config(challenges=CLOSING_CHALLENGES, theme={"font": CLOSING})
+    app = create_app(config, source=source, data_dir=tmp_path / "data")
+    async with TestServer(app, host="127.0.0.1") as server:
+        _, page = await request(server, "GET", path, {})
+    parser = Scripts()
+    parser.feed(page)
+    inline = [(attrs, text) for attrs, text in parser.found if "src" not in attrs]
+    assert [attrs for attrs, _ in inline] == [{"type": "application/json", "id": "overlay-options"}]
+    assert "<" not in inline[0][1]
+    options = json.loads(inline[0][1])
+    if path == "/control":
+        assert options["challenges"][0]["text"] == CLOSING
+    elif path.startswith("/widgets/"):
+        assert options["font"] == CLOSING
 
 
 # -- forms: what a page elsewhere can send without JavaScript ------------------------------------
