@@ -252,6 +252,14 @@ async def test_reads_from_this_site_a_link_obs_and_scripts_are_served(app_server
         assert status == 200, headers
 
 
+async def test_every_answer_says_it_must_not_be_sniffed(app_server: TestServer) -> None:
+    # A browser that guessed a type could run an answer as another (the stats exports: test_stats_page.py).
+    async with aiohttp.ClientSession() as session:
+        for path in ["/api/state", "/api/challenges", "/static/overlay.js", "/static/themes.css", "/", "/api/nope"]:
+            async with session.get(http_url(app_server, path)) as response:
+                assert response.headers.get("X-Content-Type-Options") == "nosniff", (path, response.status)
+
+
 # -- the token ----------------------------------------------------------------------------------
 
 

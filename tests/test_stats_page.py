@@ -485,6 +485,13 @@ def test_the_charts_legend_names_the_grey_band_of_a_pause(tmp_path: Path, locale
     assert f"<title>{band.capitalize()} — 0:02:00, " in drawn
 
 
+def test_the_exports_say_they_must_not_be_sniffed(lives: ServerThread) -> None:
+    # A browser guessing a type could run a CSV whose nicknames a viewer chose as something else.
+    for link in ("/stats/1.csv", "/stats/1.json"):
+        with urllib.request.urlopen(lives.url + link, timeout=10) as response:
+            assert response.headers["X-Content-Type-Options"] == "nosniff", link
+
+
 def test_the_exports_are_named_with_the_lives_day(tmp_path: Path) -> None:
     # `live-1.csv` from two days (or two data folders) overwrote one another in Downloads.
     server = ServerThread(CONFIG, store_lives(tmp_path, lone_like())).start()

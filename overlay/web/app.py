@@ -104,6 +104,7 @@ def create_app(
     app.router.add_get("/ws", sockets.websocket)
     app.router.add_static("/static/", WIDGETS_DIR / "static", name="static")
     app.on_response_prepare.append(_revalidate_static)
+    app.on_response_prepare.append(_no_sniffing)
     stats.add_routes(app)
     control.setup(app)  # /control, the control API and the token it needs
 
@@ -132,6 +133,14 @@ async def _revalidate_static(request: web.Request, response: web.StreamResponse)
     """
     if request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-cache"
+
+
+async def _no_sniffing(request: web.Request, response: web.StreamResponse) -> None:
+    """Every answer is read as the type it says: a CSV export or a custom CSS file is never run as a script.
+
+    Pages and errors set it themselves (`pages._secured`); this covers the rest (static files, the
+    API, the stats exports, `theme.custom_css`)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
 
 
 def make_runner(app: web.Application) -> web.AppRunner:
