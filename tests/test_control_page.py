@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route
 
 from overlay.events import Like, User
-from overlay.web.keys import BUS, PERSISTER
+from overlay.web.keys import BUS, ENGINE, PERSISTER
 from overlay.web.security import TOKEN_FILE
 from tests.conftest import ServerThread, make_config
 
@@ -399,6 +399,19 @@ def test_a_double_click_on_next_moves_one_goal(pages: Pages) -> None:
     wait_text(control, "#goal-target", f"10{NNBSP}000")
     control.wait_for_timeout(500)
     assert control.locator("#goal-target").text_content() == f"10{NNBSP}000"
+
+
+def test_a_double_click_on_a_challenge_starts_it_once(pages: Pages) -> None:
+    """Its second click restarted the challenge just started: "Défi remplacé" by itself, and a replaced challenge
+    of 0 likes in the live's history."""
+    control = pages.control()
+    control.locator('[data-challenge="boom"]').dblclick()
+    wait_text(control, "#current-status", "en cours")
+    control.wait_for_timeout(500)
+    assert pages.server.app is not None
+    engine = pages.server.app[ENGINE]
+    assert [entry[0] for entry in pages.server.call(lambda: list(engine.challenges.started))] == ["boom"]
+    assert control.locator("#feedback").text_content() == f"Défi lancé{NNBSP}: 100 likes, vite\u00a0!"
 
 
 def test_a_held_enter_on_next_moves_one_goal(pages: Pages) -> None:

@@ -29,9 +29,11 @@
   window.addEventListener("blur", () => { held = false; });
   const repeated = (event) => held && event.detail === 0;
 
+  // A double click's second click (`detail` 2) would start the same challenge again from 0: "Défi remplacé" by
+  // itself, and a replaced challenge of no likes in the live's history. One start per double click, as for "next".
   function bind(button) {
     if (button.dataset.hotkey) hotkeys.set(button.dataset.hotkey.toLowerCase(), button);
-    button.addEventListener("click", (event) => { if (!repeated(event)) start(button); });
+    button.addEventListener("click", (event) => { if (!repeated(event) && event.detail <= 1) start(button); });
   }
   for (const button of document.querySelectorAll("[data-challenge]")) bind(button);
 
