@@ -437,6 +437,32 @@ async def test_wrong_addresses_and_methods_get_a_json_error_too(
     assert answer[1]["error"].startswith(said)
 
 
+@pytest.mark.parametrize(
+    ("path", "hotkey"),
+    [
+        ("/api/goals/next", "/api/hotkeys/goal-next"),
+        ("/api/goals/previous", "/api/hotkeys/goal-previous"),
+        ("/api/goals/reset", "/api/hotkeys/goal-reset"),
+        ("/api/challenges/cancel", "/api/hotkeys/cancel"),
+        ("/api/challenges/boom/start", "/api/hotkeys/boom"),
+    ],
+)
+async def test_a_get_to_an_action_names_the_hotkey_address_that_does_it(
+    control: TestServer, path: str, hotkey: str
+) -> None:
+    """Stream Deck's "Website" action sends only GETs: "use POST" alone left its user with nothing to do."""
+    for locale, words in (
+        ("fr", "pour un bouton qui n'envoie que des GET"),
+        ("en", "for a button that only sends GET"),
+    ):
+        status, answer = await call(control, "GET", f"{path}?token={token_of(control)}&locale={locale}", token=None)
+        assert (status, answer["code"]) == (405, "wrong_method")
+        assert words in answer["error"]
+        assert f"{hotkey}?token=" in answer["error"]
+    assert (await state(control))["challenge"] is None  # (nothing was done)
+    assert (await state(control))["goal"]["id"] == "warmup"
+
+
 @pytest.mark.parametrize("action", ["goal-next", "goal-previous", "goal-reset"])
 async def test_hotkey_actions_for_the_goal(control: TestServer, action: str) -> None:
     status, answer = await call(control, "GET", f"/api/hotkeys/{action}", token="")

@@ -62,7 +62,9 @@ def create_app(
     event to this JSON-lines file (`--record`), for `--replay` later. `config_path`: the file
     `config` came from, watched for edits that apply while running (`overlay/reload.py`).
     """
-    app = web.Application(middlewares=[host_guard, foreign_page_guard, api_errors], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[host_guard, foreign_page_guard, api_errors, control.hotkey_hint], client_max_size=MAX_BODY_BYTES
+    )
     app[DATA_DIR] = data_dir if data_dir is not None else default_data_dir()
     # Warn about on-screen words TikTok may flag; with safe_wording they are shown softened instead.
     app[WORDING] = wording.check(config)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,11 +28,11 @@ from overlay.events import (
     SetProgress,
 )
 from overlay.i18n import format_number, own_text, own_texts
-from overlay.web.errors import json_error, one_of
+from overlay.web.errors import json_error, json_error_response, one_of
 from overlay.web.keys import BUS, CONTROL_TOKEN, DATA_DIR, ENGINE
 from overlay.web.language import page_locale
 from overlay.web.pages import render_page, running_config
-from overlay.web.security import check_control, check_hotkey, load_or_create_token, token_matches
+from overlay.web.security import Handler, check_control, check_hotkey, load_or_create_token, token_matches
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,15 @@ ACTIONS: dict[str, Callable[[], Event]] = {
     "goal-reset": GoalReset,
 }
 assert tuple(ACTIONS) == HOTKEY_ACTIONS, "config.HOTKEY_ACTIONS reserves these names from challenge ids"
+
+# The POST address of each of `ACTIONS` (a challenge's own is `/api/challenges/{id}/start`).
+ACTION_PATHS = {
+    "/api/challenges/cancel": "cancel",
+    "/api/goals/next": "goal-next",
+    "/api/goals/previous": "goal-previous",
+    "/api/goals/reset": "goal-reset",
+}
+_START_PATH = re.compile(r"/api/challenges/([A-Za-z0-9_-]{1,40})/start")
 
 # Words the control page's script needs (the rest of the page is in the template).
 LABELS = {
@@ -115,11 +125,9 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/control", control_page, name="control")
     app.router.add_get("/api/challenges", list_challenges)
     # `POST /api/challenges/cancel` takes the challenge off the screen (harmless when there is none).
-    app.router.add_post("/api/challenges/cancel", _action_route("cancel"))
+    for path, action in ACTION_PATHS.items():
+        app.router.add_post(path, _action_route(action))
     app.router.add_post("/api/challenges/{id}/start", start_challenge)
-    app.router.add_post("/api/goals/next", _action_route("goal-next"))
-    app.router.add_post("/api/goals/previous", _action_route("goal-previous"))
-    app.router.add_post("/api/goals/reset", _action_route("goal-reset"))
     app.router.add_post("/api/goals/progress", goal_progress)
     app.router.add_get("/api/hotkeys/{id}", hotkey, allow_head=False)  # a HEAD must not act
 
@@ -225,6 +233,41 @@ async def hotkey(request: web.Request) -> web.Response:
             extra={"hotkeys": [*request.app[ENGINE].challenges.by_id, *ACTIONS]},
         )
     return _start(request, name)
+
+
+def hotkey_for(path: str) -> str | None:
+    """The `/api/hotkeys/ID` that does what a POST to `path` does; None when no GET can (a number to send)."""
+    if path in ACTION_PATHS:
+        return f"/api/hotkeys/{ACTION_PATHS[path]}"
+    start = _START_PATH.fullmatch(path)
+    if start is None or start.group(1) in ACTIONS:
+        return None
+    return f"/api/hotkeys/{start.group(1)}"
+
+
+@web.middleware
+async def hotkey_hint(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A GET to an action's address says which address does it with a GET.
+
+    Stream Deck's "Website" action (and a button of Companion set to GET) can send nothing else: "use POST"
+    alone left its user nowhere. The status and code stay those of any wrong method (405 `wrong_method`).
+    """
+    try:
+        return await handler(request)
+    except web.HTTPMethodNotAllowed:
+        hotkey = hotkey_for(request.path) if request.method == "GET" else None
+        if hotkey is None:
+            raise
+        return json_error_response(
+            request,
+            405,
+            "wrong_method",
+            headers={"Allow": "POST"},
+            message="wrong_method_hotkey",
+            method="GET",
+            allowed="POST",
+            hotkey=hotkey,
+        )
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

@@ -70,6 +70,10 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         ),
         "no_such_address": "cette adresse n'existe pas\u202f: {path} (la partie Control API du README les donne)",
         "wrong_method": "{method} n'est pas accepté ici\u202f; utilisez {allowed}",
+        "wrong_method_hotkey": (
+            "{method} n'est pas accepté ici\u202f; utilisez {allowed}, ou pour un bouton qui n'envoie que des GET "
+            "(Stream Deck, action «\u00a0Website\u00a0»)\u202f: {hotkey}?token=<jeton>"
+        ),
         "http_error": "requête refusée (erreur HTTP {http})",
         "no_widget": "Aucun widget «\u00a0{name}\u00a0». Widgets\u202f: {widgets}",
         "no_live": "Aucun live n° {id} dans l'historique\u202f; vos lives sont sur {stats}",
@@ -112,6 +116,10 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         "host_not_allowed": "host '{host}' is not allowed; add it to server.allowed_hosts in config.yaml",
         "no_such_address": "no such address: {path} (the README's Control API lists them)",
         "wrong_method": "{method} is not accepted here; use {allowed}",
+        "wrong_method_hotkey": (
+            "{method} is not accepted here; use {allowed}, or for a button that only sends GET (Stream Deck's "
+            '"Website" action): {hotkey}?token=<token>'
+        ),
         "http_error": "request refused ({http} {reason})",
         "no_widget": "No widget named '{name}'. Try: {widgets}",
         "no_live": "No live #{id} in the history; your lives are listed at {stats}",
@@ -169,10 +177,16 @@ def json_error(
 
 
 def json_error_response(
-    request: web.Request, status: int, code: str, *, headers: dict[str, str] | None = None, **values: int | str
+    request: web.Request,
+    status: int,
+    code: str,
+    *,
+    headers: dict[str, str] | None = None,
+    message: str | None = None,
+    **values: int | str,
 ) -> web.Response:
     """The same answer as `json_error`, returned (by a middleware) rather than raised."""
-    return web.json_response(text=_body(request, code, values, {}), status=status, headers=headers)
+    return web.json_response(text=_body(request, code, values, {}, message), status=status, headers=headers)
 
 
 def not_found_text(request: web.Request, code: str, **values: int | str) -> NoReturn:
