@@ -411,6 +411,23 @@ async def test_hotkey_get_unknown_id_is_a_404_only_with_the_token(control: TestS
     assert answer["hotkeys"] == ["boom", "prompt", *HOTKEY_ACTIONS]
 
 
+@pytest.mark.parametrize(
+    "preload", [{"Sec-Purpose": "prefetch;prerender"}, {"Sec-Purpose": "prefetch"}, {"Purpose": "prefetch"}]
+)
+async def test_a_browser_preloading_a_hotkey_address_does_nothing(control: TestServer, preload: dict[str, str]) -> None:
+    """A browser preloads an address it expects to be opened (one typed in part, often visited), as if typed in
+    (`Sec-Fetch-Site: none`): the challenge would start on stream before anyone pressed Enter."""
+    typed_in = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", **preload}
+    status, answer = await call(
+        control, "GET", f"/api/hotkeys/boom?token={token_of(control)}", token=None, headers=typed_in
+    )
+    assert (status, answer["code"]) == (400, "preload")
+    assert answer["error"] == "un préchargement du navigateur ne déclenche rien\u202f: seule l'adresse ouverte agit"
+    assert (await state(control))["challenge"] is None
+    status, _ = await call(control, "GET", f"/api/hotkeys/boom?token={token_of(control)}", token=None, headers={})
+    assert status == 200  # opened for real
+
+
 async def test_a_head_request_to_a_hotkey_does_nothing(control: TestServer) -> None:
     async with (
         aiohttp.ClientSession() as session,

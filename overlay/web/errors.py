@@ -55,6 +55,7 @@ MESSAGES: dict[Locale, dict[str, str]] = {
             "puis le jeton"
         ),
         "foreign_page": "les requêtes venant d'une autre page web sont refusées",
+        "preload": "un préchargement du navigateur ne déclenche rien\u202f: seule l'adresse ouverte agit",
         "ws_option": (
             "«\u00a0{option}\u00a0» n'est pas une option de /ws\u202f; "
             "donnez seulement fps=1..{max}, events=0|1 et locale=fr|en"
@@ -108,6 +109,7 @@ MESSAGES: dict[Locale, dict[str, str]] = {
             "the Authorization header must be 'Bearer <token>': the word Bearer, a space, then the token"
         ),
         "foreign_page": "requests from another web page are refused",
+        "preload": "a browser's preloading does nothing: only opening the address acts",
         "ws_option": "'{option}' is not an option of /ws; give only fps=1..{max}, events=0|1 and locale=fr|en",
         "ws_fps": "fps={value}: give a whole number of frames per second from 1 to {max}",
         "ws_events": "events={value}: give 1 (animation batches) or 0 (state only)",

@@ -132,7 +132,17 @@ def check_hotkey(request: web.Request) -> None:
     """The one state-changing GET (Stream Deck's "Website" action): the token in `?token=` or a Bearer header."""
     if not _from_this_site(request):
         json_error(request, web.HTTPForbidden, "foreign_page")
+    if _preloading(request):
+        json_error(request, web.HTTPBadRequest, "preload")
     check_token(request, request.query.get("token") or _bearer(request), advice="token_missing_hotkey")
+
+
+def _preloading(request: web.Request) -> bool:
+    """A browser fetching an address ahead of its opening (`Sec-Purpose: prefetch`, `Purpose: prefetch` in older
+    ones): Chrome preloads an address of its history that the address bar completes, as if typed in, so a hotkey
+    address tried there once could start a challenge on stream while the creator is still typing."""
+    purpose = request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or ""
+    return "prefetch" in purpose.lower()
 
 
 def _bearer(request: web.Request) -> str | None:
