@@ -480,6 +480,21 @@ async def test_a_get_to_an_action_names_the_hotkey_address_that_does_it(
     assert (await state(control))["goal"]["id"] == "warmup"
 
 
+async def test_a_post_with_the_token_in_its_address_is_told_where_the_token_goes(control: TestServer) -> None:
+    """A creator pasting the control page's `?token=` into a POST action's address (Companion) had sent the token,
+    and read "token missing" (the address carries it only for the GET hotkeys)."""
+    for locale, said in (
+        ("fr", "le jeton dans l'adresse (?token=) ne vaut que pour /api/hotkeys/"),
+        ("en", "the token in the address (?token=) is only for /api/hotkeys/"),
+    ):
+        path = f"/api/goals/next?token={token_of(control)}&locale={locale}"
+        status, answer = await call(control, "POST", path, token=None, body={})
+        assert (status, answer["code"]) == (401, "token_missing")
+        assert said in answer["error"]
+        assert "Authorization: Bearer" in answer["error"]
+    assert (await state(control))["goal"]["id"] == "warmup"  # (nothing was done)
+
+
 @pytest.mark.parametrize("action", ["goal-next", "goal-previous", "goal-reset"])
 async def test_hotkey_actions_for_the_goal(control: TestServer, action: str) -> None:
     status, answer = await call(control, "GET", f"/api/hotkeys/{action}", token="")

@@ -50,6 +50,10 @@ MESSAGES: dict[Locale, dict[str, str]] = {
             "jeton de contrôle absent\u202f: mettez-le dans l'adresse du raccourci, /api/hotkeys/ID?token=<jeton> "
             "(il est dans l'adresse de contrôle affichée au démarrage)"
         ),
+        "token_in_query": (
+            "jeton de contrôle absent\u202f: le jeton dans l'adresse (?token=) ne vaut que pour /api/hotkeys/ID "
+            "(GET)\u202f; pour cette action, envoyez l'en-tête «\u00a0Authorization: Bearer <jeton>\u00a0»"
+        ),
         "token_not_bearer": (
             "l'en-tête Authorization doit être «\u00a0Bearer <jeton>\u00a0»\u202f: le mot Bearer, une espace, "
             "puis le jeton"
@@ -104,6 +108,10 @@ MESSAGES: dict[Locale, dict[str, str]] = {
         "token_missing_hotkey": (
             "control token missing: put it in the hotkey's address, /api/hotkeys/ID?token=<token> (it is in the "
             "control URL printed at start)"
+        ),
+        "token_in_query": (
+            "control token missing: the token in the address (?token=) is only for /api/hotkeys/ID (GET); for this "
+            "action, send the header 'Authorization: Bearer <token>'"
         ),
         "token_not_bearer": (
             "the Authorization header must be 'Bearer <token>': the word Bearer, a space, then the token"

@@ -123,7 +123,10 @@ def check_control(request: web.Request) -> None:
     """
     if not _from_this_site(request):
         json_error(request, web.HTTPForbidden, "foreign_page")
-    check_token(request, _bearer(request))
+    # The control page's `?token=` pasted into an action's address (a Companion button): the token was sent, but
+    # where only the GET hotkeys read it. "Token missing" alone read wrong to someone who had sent it.
+    advice = "token_in_query" if "token" in request.query else "token_missing"
+    check_token(request, _bearer(request), advice=advice)
     if request.content_type != "application/json":
         json_error(request, web.HTTPUnsupportedMediaType, "content_type")
 
