@@ -382,6 +382,19 @@ async def test_hotkey_get_acts_with_the_token_in_the_query(control: TestServer) 
     assert (status, answer["challenge"]) == (200, None)
 
 
+@pytest.mark.parametrize("around", ["%20", "%0A", "%0D%0A"])
+async def test_a_token_in_the_address_with_a_space_or_line_break_around_it_reads_as_in_a_header(
+    control: TestServer, around: str
+) -> None:
+    """The Bearer header's token is read without the spaces around it; the address's was not, so the control page
+    said "Jeton refusé" while its buttons (which send the header) worked, and a hotkey was refused."""
+    token = f"{around}{token_of(control)}{around}"
+    status, answer = await call(control, "GET", f"/api/hotkeys/boom?token={token}", token=None)
+    assert (status, answer["challenge"]["id"]) == (200, "boom")
+    async with aiohttp.ClientSession() as session, session.get(http_url(control, f"/control?token={token}")) as page:
+        assert 'data-token="ok"' in await page.text()
+
+
 async def test_hotkey_get_without_or_with_a_wrong_token_does_nothing(control: TestServer) -> None:
     status, answer = await call(control, "GET", "/api/hotkeys/boom", token=None)
     assert status == 401

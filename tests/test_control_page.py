@@ -553,6 +553,15 @@ def test_without_the_token_the_page_says_where_to_find_it_and_nothing_happens(pa
     assert widget.locator("#challenge").is_hidden()
 
 
+def test_a_token_pasted_with_a_line_break_after_it_works(pages: Pages) -> None:
+    """The page said "Jeton refusé" while its buttons worked (the browser trims a header's value, as the server a
+    Bearer token)."""
+    control = pages.control(f"?token={pages.token}%0A")
+    assert control.locator("#token-warning").count() == 0
+    control.keyboard.press("1")
+    wait_text(control, "#current-status", "en cours")
+
+
 def test_a_wrong_token_is_refused(pages: Pages) -> None:
     control = pages.control("?token=" + "A" * 43)
     assert control.locator("#token-warning").is_visible()

@@ -32,7 +32,14 @@ from overlay.web.errors import json_error, json_error_response, one_of
 from overlay.web.keys import BUS, CONTROL_TOKEN, DATA_DIR, ENGINE
 from overlay.web.language import page_locale
 from overlay.web.pages import render_page, running_config
-from overlay.web.security import Handler, check_control, check_hotkey, load_or_create_token, token_matches
+from overlay.web.security import (
+    Handler,
+    check_control,
+    check_hotkey,
+    load_or_create_token,
+    query_token,
+    token_matches,
+)
 
 log = logging.getLogger(__name__)
 
@@ -321,7 +328,7 @@ async def control_page(request: web.Request) -> web.Response:
     its own URL as a Bearer header with each action. The token is never written into the HTML.
     """
     locale = page_locale(request)
-    given = request.query.get("token", "")
+    given = query_token(request)
     token_state = "missing" if not given else ("ok" if token_matches(request, given) else "wrong")
     challenges = _challenges(request)
     options = {"locale": locale, "labels": LABELS[locale], "challenges": challenges, "token_state": token_state}

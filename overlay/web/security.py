@@ -137,7 +137,13 @@ def check_hotkey(request: web.Request) -> None:
         json_error(request, web.HTTPForbidden, "foreign_page")
     if _preloading(request):
         json_error(request, web.HTTPBadRequest, "preload")
-    check_token(request, request.query.get("token") or _bearer(request), advice="token_missing_hotkey")
+    check_token(request, query_token(request) or _bearer(request), advice="token_missing_hotkey")
+
+
+def query_token(request: web.Request) -> str:
+    """The token of `?token=`, without the spaces or line break around it (as a Bearer header's is read): one pasted
+    with them was refused there while the control page's buttons, which send it as a header, worked."""
+    return request.query.get("token", "").strip()
 
 
 def _preloading(request: web.Request) -> bool:
