@@ -638,6 +638,28 @@ def test_it_fits_an_obs_dock_300_pixels_wide(pages: Pages) -> None:
         assert box["x"] + box["width"] <= 300
 
 
+def test_in_a_dock_what_an_action_says_wraps_a_long_word_inside_the_dock(browser: Browser, tmp_path: Path) -> None:
+    """The challenge's card wraps a long word (a hashtag, a handle); the message saying it started ran off the dock."""
+    hashtag = "#" + "défi" * 20
+    config = make_config(challenges=[{"id": "tag", "text": f"Lancez {hashtag}", "hotkey": "1"}])
+    server = ServerThread(config, tmp_path / "data").start()
+    context = browser.new_context(viewport={"width": 300, "height": 700})
+    try:
+        control = context.new_page()
+        control.goto(f"{server.url}/control?token={(server.data_dir / TOKEN_FILE).read_text().strip()}")
+        control.wait_for_selector('html[data-overlay="live"]', state="attached")
+        control.keyboard.press("1")
+        wait_text(control, "#feedback", f"Défi lancé{NNBSP}: Lancez {hashtag}")
+        feedback = control.locator("#feedback")
+        assert feedback.evaluate("(e) => e.scrollWidth <= e.clientWidth")
+        box = feedback.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= 300
+    finally:
+        context.close()
+        server.stop()
+
+
 def test_english_with_locale_query(pages: Pages) -> None:
     control = pages.control(f"?token={pages.token}&locale=en")
     assert control.locator("#current-text").text_content() == "No challenge running"
