@@ -2,7 +2,9 @@
 
 A valid edit reaches the engine (goals, challenges, texts, locale) and through it the web layer
 (pages read the engine's config) within a second, and widgets re-read their options without
-reloading. An invalid edit changes nothing that runs: its error (file, line, key) is logged, in
+reloading. A save is applied once the file has stayed the same for `SETTLE_SECONDS`: a file that an editor or a
+sync tool writes in steps (emptied, then written in parts) is read whole, not half-written, while its steps come
+less than that apart. An invalid edit changes nothing that runs: its error (file, line, key) is logged, in
 English, and put in the state in each language, so the index and control pages show it until it
 is fixed; so does a file saved empty (at start an empty file means the defaults, mid-live it would
 drop every goal and challenge). Settings read once at start (server, source, account) are logged as needing a restart
@@ -41,6 +43,13 @@ SOURCE_KEYS = ("source", "tiktok", "replay")  # what the source needs to start (
 # nothing, 200 ms 0.06 % (bench/README.md).
 STEP_MS = 200
 DEBOUNCE_MS = 400
+
+# A changed config file is applied once its content has stayed the same this long after the watcher's batch (so
+# `STEP_MS` + this with no change at all): a file emptied then written, or written in parts with pauses (a sync
+# tool, a slow drive), is not read between the steps, where a cut-short file can still be valid YAML (the goals
+# list cut after its first step) and would be applied, goals vanishing until the rest arrives. The edit still shows
+# within a second.
+SETTLE_SECONDS = 0.5
 
 ADVICE = (
     "TikTok is reported to limit lives that ask for likes, follows or gifts on screen. "
@@ -249,6 +258,7 @@ class Reloader:
             if _live_part(self._file) != as_run:  # saved while the server was starting: apply it now
                 self.apply(self._file)
         config_file = _watchable(self.path)
+        css_then: bytes | None = None  # a newly named CSS file as it was when the edit naming it was applied
         while not stop.is_set():
             css = self._css_file()
             targets = {config_file} | ({css} if css else set())
@@ -258,37 +268,64 @@ class Reloader:
             def wanted(_: Change, path: str, targets: set[Path] = targets) -> bool:
                 return Path(path) in targets
 
+            ended = _Ended(stop)  # this watch's end: `stop`, or another CSS file to watch
             batches = awatch(
                 *folders,
                 watch_filter=wanted,
-                stop_event=stop,
+                stop_event=ended,
                 recursive=False,
                 step=STEP_MS,
                 debounce=DEBOUNCE_MS,
             )
+            read: bytes | None = None  # the config file as the last batch left it, applied once it stays so
+            settling = False
             async with contextlib.aclosing(batches):
                 waiting = asyncio.ensure_future(anext(batches))
                 await asyncio.sleep(0)  # one loop turn: the generator has registered its watches, then waits
                 self.watching.set()
+                if css is not None and css_then is not None and await asyncio.to_thread(_contents, css) != css_then:
+                    self.restyle()  # edited since, while the previous watch was ending
+                css_then = None
                 try:
                     while True:
+                        await asyncio.wait({waiting}, timeout=SETTLE_SECONDS if settling else None)
+                        if not waiting.done():  # no change for SETTLE_SECONDS: applied if it still reads the same
+                            now = await asyncio.to_thread(_contents, config_file)
+                            settling, read = now != read, now
+                            if not settling:
+                                await self.reload()
+                                if (named := self._css_file()) != css:  # watch that one instead
+                                    css_then = await asyncio.to_thread(_contents, named) if named else None
+                                    break
+                            continue
                         try:
-                            batch = await waiting
+                            batch = waiting.result()
                         except StopAsyncIteration:
                             return  # `stop` was set
                         changed = {Path(path) for _, path in batch}
                         if config_file in changed:
-                            await self.reload()
+                            settling = True
+                            read = await asyncio.to_thread(_contents, config_file)
                         if css is not None and css in changed:
                             self.restyle()
-                        if self._css_file() != css:
-                            break  # theme.custom_css now names another file: watch that one instead
                         waiting = asyncio.ensure_future(anext(batches))
                 finally:
-                    if not waiting.done():  # cancelled: the generator must stop running before it is closed
-                        waiting.cancel()
-                        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                            await waiting
+                    if not waiting.done():  # the generator must stop running before it is closed
+                        ended.set()  # its thread sees it within a step
+                        with contextlib.suppress(StopAsyncIteration):
+                            await asyncio.shield(waiting)
+
+
+class _Ended(asyncio.Event):
+    """Ends one watch: set by `watch` when it watches other files, and by watchfiles when its wait is cancelled;
+    `stop` (the app's) ends every watch. Read by watchfiles' thread every step, as `stop` was."""
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def is_set(self) -> bool:
+        return self.stop.is_set() or super().is_set()
 
 
 def _chosen_source(config: Config) -> tuple[str, str, str]:
@@ -305,6 +342,14 @@ def _live_part(config: Config) -> dict[str, Any]:
 def _said(error: ConfigError) -> dict[Locale, str]:
     """The error as the pages show it, in each language (French with its narrow no-break spaces)."""
     return {locale: error.say(locale, page=True) for locale in LOCALES}
+
+
+def _contents(path: Path) -> bytes | None:
+    """The file's bytes as they are now (None when it cannot be read: renamed away for a moment, say)."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _watchable(path: Path) -> Path:

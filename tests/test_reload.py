@@ -15,6 +15,7 @@ import pytest
 import websockets
 from aiohttp.test_utils import TestServer
 
+from overlay import reload
 from overlay.bus import Bus
 from overlay.cli import apply_overrides, build_parser
 from overlay.config import load_config
@@ -279,7 +280,16 @@ def config_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def served(config_file: Path, tmp_path: Path) -> AsyncIterator[TestServer]:
+def settle() -> float:
+    """How long the server waits for a saved file to stay the same before applying it (a test may wait longer)."""
+    return reload.SETTLE_SECONDS
+
+
+@pytest.fixture
+async def served(
+    config_file: Path, tmp_path: Path, settle: float, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[TestServer]:
+    monkeypatch.setattr(reload, "SETTLE_SECONDS", settle)
     app = create_app(
         load_config(config_file), source=DrivenSource(), data_dir=tmp_path / "data", config_path=config_file
     )
@@ -293,6 +303,7 @@ class Client:
     def __init__(self, ws: websockets.ClientConnection) -> None:
         self.ws = ws
         self.state: dict[str, Any] = {}
+        self.seen: list[dict[str, Any]] = []  # every state read, in order
 
     async def until(self, check: Callable[[dict[str, Any]], bool], seconds: float = 5) -> dict[str, Any]:
         """Read frames until a state passes `check` (the edit has arrived), or fail after `seconds`."""
@@ -301,6 +312,7 @@ class Client:
                 frame = json.loads(await self.ws.recv())
                 if frame["type"] == "state":
                     self.state = frame["state"]
+                    self.seen.append(self.state)
         return self.state
 
 
@@ -388,6 +400,47 @@ async def test_a_file_saved_empty_keeps_the_running_config_and_says_so(
     write(config_file, CONFIG)  # saved again with its settings: the error goes, nothing else changes
     state = await client.until(lambda s: s["config"]["error"] is None)
     assert [goal["target"] for goal in state["goals"]] == [1000, 10_000]
+
+
+def emptied(text: str) -> list[str]:
+    """The file is emptied, then written (Notepad's save, slowed down as a busy drive or a sync tool may)."""
+    return ["", text]
+
+
+def cut_short(text: str) -> list[str]:
+    """Emptied, then written in two parts: the first is valid YAML too, the goals list cut after its first step."""
+    cut = text.index("    - {id: main")
+    return [text[:cut], text]
+
+
+def in_parts(text: str) -> list[str]:
+    """Emptied, then written a few lines at a time (a slow copy): invalid YAML until the end, most of the time."""
+    lines = text.splitlines(keepends=True)
+    return ["".join(lines[:end]) for end in range(2, len(lines), 2)] + [text]
+
+
+@pytest.mark.parametrize("settle", [3.0])
+@pytest.mark.parametrize("steps", [emptied, cut_short, in_parts])
+async def test_a_save_written_in_steps_is_applied_once_whole(
+    served: TestServer, client: Client, config_file: Path, steps: Callable[[str], list[str]]
+) -> None:
+    """Each step is on disk long enough for the watcher to report it (more than its `STEP_MS`), less than the settle
+    time (made long here, so that a slow machine does not stretch a pause past it): only the whole file is read."""
+    version = client.state["config"]["version"]
+    text = CONFIG.replace("Le grand objectif", "Le GRAND objectif")
+    with config_file.open("wb") as file:  # emptied, then written in place, as Notepad does
+        previous = ""
+        for written in steps(text):  # each a longer part of the text
+            file.write(written.removeprefix(previous).encode())
+            file.flush()
+            previous = written
+            await asyncio.sleep(0.5)
+    await client.until(lambda s: s["goals"][1]["label"] == "Le GRAND objectif !", seconds=30)
+    shown = [([goal["target"] for goal in s["goals"]], s["config"]["error"]) for s in client.seen]
+    assert [seen for seen in shown if seen != ([1000, 10_000], None)] == []  # no goal vanished, no error said
+    assert client.state["config"]["version"] == version + 1  # applied once, the file whole
+    assert served.app is not None
+    assert [challenge.id for challenge in served.app[ENGINE].config.challenges] == ["sprint"]
 
 
 async def test_a_save_made_while_the_server_was_starting_is_applied(config_file: Path, tmp_path: Path) -> None:
