@@ -443,6 +443,28 @@ async def test_a_save_written_in_steps_is_applied_once_whole(
     assert [challenge.id for challenge in served.app[ENGINE].config.challenges] == ["sprint"]
 
 
+async def test_a_windows_save_renamed_over_the_file_is_applied_and_its_errors_name_the_line(
+    served: TestServer, client: Client, config_file: Path
+) -> None:
+    """A byte-order mark and CRLF line ends (Windows Notepad's), saved as many editors and sync tools save: written
+    beside the file, then renamed over it."""
+
+    def saved(text: str) -> None:
+        new = config_file.with_name("config.yaml~")
+        new.write_bytes("\ufeff".encode() + text.replace("\n", "\r\n").encode())
+        new.replace(config_file)
+
+    saved(CONFIG.replace("target: 10000", "target: -5"))
+    state = await client.until(lambda s: s["config"]["error"] is not None)
+    assert (
+        state["config"]["error_by_locale"]["en"]
+        == f"{config_file}:8: goals.steps[1].target: must be more than 0 (got -5)"
+    )
+    saved(CONFIG.replace("Le grand objectif", "Le GRAND objectif"))
+    state = await client.until(lambda s: s["config"]["error"] is None)
+    assert [goal["label"] for goal in state["goals"]] == ["Premier palier !", "Le GRAND objectif !"]
+
+
 async def test_a_save_made_while_the_server_was_starting_is_applied(config_file: Path, tmp_path: Path) -> None:
     started_with = load_config(config_file)
     edit(config_file, '"Premier palier !"', '"Palier sauvé au démarrage"')  # saved after it was read, before watched
