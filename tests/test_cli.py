@@ -496,3 +496,34 @@ def test_the_console_leaves_out_each_request_to_tiktok_unless_verbose() -> None:
         assert httpx_log.level == logging.NOTSET  # as the console's own level: DEBUG with --verbose
     finally:
         httpx_log.setLevel(logging.NOTSET)
+
+
+def test_the_shipped_config_with_locale_en_shows_its_goals_and_challenges_in_english(tmp_path: Path) -> None:
+    # "English one setting away": with `locale: en` the shipped goals read "1 000 likes ensemble !" (French words,
+    # French thousands) on the goal bar, the control page and the stats, and so did the "sprint" challenge.
+    shipped = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(re.sub(r"(?m)^locale: fr\b", "locale: en", shipped, count=1), encoding="utf-8")
+    port = free_port()
+    process = started(port, tmp_path / "data", "--config", str(config))
+    try:
+        assert process.stdout is not None
+        while not process.stdout.readline().startswith("Press Ctrl+C"):
+            assert process.poll() is None, "the server stopped"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/state", timeout=5) as response:
+            state = json.load(response)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/challenges", timeout=5) as response:
+            challenges = json.load(response)["challenges"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=15)
+    shown = [goal["label"] for goal in state["goals"]]
+    shown += [c[key] for c in challenges for key in ("text", "success_text", "failure_text") if c[key]]
+    assert shown == [
+        "1,000 likes together!",
+        "10,000 likes together!",
+        "Blow up the counter!",
+        "Challenge complete, thank you!",
+        "So close… again?",
+        "1,000 likes in 60 seconds!",
+    ]

@@ -98,7 +98,7 @@ def test_the_goal_steps_default_is_the_goal_a_config_without_goals_gets() -> Non
 
 def test_the_wording_example_is_what_the_shipped_config_gives() -> None:
     shipped = parse_config(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"), "config.yaml")
-    example = next(str(w) for w in check(shipped) if w.key == "goals.steps[1].label")
+    example = next(str(w) for w in check(shipped) if w.key == "goals.steps[1].label.fr")
     assert f"`{example}`" in README
 
 
