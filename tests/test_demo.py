@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from overlay.config import DemoSettings
-from overlay.events import Follow, Like, Viewers
+from overlay.events import Follow, Gift, Like, Viewers
 from overlay.sources.demo import MEAN_BATCH, STEP, DemoLive, DemoSource
 from overlay.web import create_app
 from tests.conftest import http_url, make_config
@@ -28,6 +28,13 @@ def simulate(seconds: int, **settings: object) -> list[list[Like]]:
             likes += [e for e in live.step(0.05) if isinstance(e, Like)]
         per_second.append(likes)
     return per_second
+
+
+def test_its_gifts_are_named_alike_in_french_and_english() -> None:
+    # A toast shows a gift's name as it came, in either language: "Coeur" read "Léa sent Coeur ×2" with `locale: en`.
+    live = DemoLive(DemoSettings(seed=7))
+    names = {e.gift for _ in range(36_000) for e in live.step(0.1) if isinstance(e, Gift)}
+    assert names == {"Rose", "TikTok", "GG", "Donut", "Lion"}
 
 
 def test_the_long_run_mean_rate_is_the_configured_one() -> None:

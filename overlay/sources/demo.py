@@ -46,7 +46,9 @@ FIRST = [
     "Maël",
 ]
 TAILS = ["", "_off", ".tv", "_77", "lbd", "_gaming", "x", "_du_13", "2b", "_music", "_99", ".lyon", "_fan"]
-GIFTS = [("Rose", 1), ("TikTok", 1), ("Coeur", 5), ("Donut", 30), ("Lion", 29_999)]
+# TikTok gifts whose names read the same in French and English: a toast shows a gift's name as it is, in either
+# language ("Coeur" read "Léa sent Coeur ×2" on an English overlay).
+GIFTS = [("Rose", 1), ("TikTok", 1), ("GG", 1), ("Donut", 30), ("Lion", 29_999)]
 
 
 @dataclass(frozen=True, slots=True)
