@@ -190,6 +190,25 @@ def test_reaching_a_goal_celebrates_then_shows_the_next(tab: WidgetPage, tmp_pat
     wait_text(page, "#goal-target", f"10{NNBSP}000")
 
 
+def test_the_celebration_never_shows_over_a_count_short_of_the_goal(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    # The count glides up: "Objectif atteint !" over "906 / 1 000" (seen at 2,000 likes/s) read as a goal missed.
+    server, page = near_the_first_goal(tab, tmp_path, servers)
+    page.evaluate(
+        """() => {
+            const goal = document.getElementById("goal");
+            window.countWhenCelebrating = null;  // the count as the frame that starts the celebration leaves it
+            new MutationObserver(() => {
+                if (goal.classList.contains("is-celebrating") && window.countWhenCelebrating === null)
+                    window.countWhenCelebrating = document.getElementById("goal-count").textContent;
+            }).observe(goal, {attributes: true, attributeFilter: ["class"]});
+        }"""
+    )
+    server.push(like(1000))
+    assert page.wait_for_function("() => window.countWhenCelebrating").json_value() == f"1{NNBSP}000"
+
+
 def test_the_celebration_ends_when_the_next_goal_enters(tab: WidgetPage, tmp_path: Path, servers: list[Any]) -> None:
     server, page = near_the_first_goal(tab, tmp_path, servers)  # reached, it stays 1 s: less than its 3.5 s show
     server.push(like(1000))

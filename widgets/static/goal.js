@@ -39,6 +39,7 @@
 
   let goal = null;          // what the server says: {id, label, target, progress, reached, step, steps}
   let shown = null;         // progress currently drawn
+  let countNow = false;     // write the count in the next frame, whatever its ~15 writes a second
   let drawnScale = -1;
   let firstState = true;
   let lastState = null;
@@ -277,6 +278,11 @@
     // Reached by likes, not by an edit that lowered the target: only then a celebration.
     if (next.reached && goal && !changedGoal && !goal.reached && next.target === goal.target && !firstState) {
       celebrate(state.goal.celebrate_seconds, next.id);
+      // "Objectif atteint !" never over a count still gliding up to the goal ("906 / 1 000"): it starts from there.
+      if (shown < next.target) {
+        shown = next.target;
+        countNow = true;
+      }
     }
     root.classList.toggle("is-reached", next.reached);
     goal = next;
@@ -313,10 +319,11 @@
       }
       // The bar glides at 60 fps on the compositor; the number changes at most ~15 times a second.
       // A count with one more digit than its target (a goal passed while celebrating) is measured too.
-      if (counting.show(shown, now, shown === goal.progress) && count.textContent.length !== countLength) {
+      if (counting.show(shown, now, shown === goal.progress || countNow) && count.textContent.length !== countLength) {
         countLength = count.textContent.length;
         fitNumbers = true;
       }
+      countNow = false;
       if (fitNumbers) {
         fitTheNumbers();
         fitNumbers = false;
