@@ -201,6 +201,23 @@ def longest_lull(
     return best if best is not None and best.seconds >= min_seconds else None
 
 
+FULL_SECOND = 1 - 1e-6  # (an outage's float ends: 845.6 + 0.4 covers second 845 whole)
+
+
+def unseen_seconds(outages: Iterable[tuple[float, float]], liked: Collection[int]) -> set[int]:
+    """The seconds of the live that `outages` ((start, seconds), of one kind) left unseen: the ones they cover
+    whole, and the ones they cover in part where no like was counted (those in `liked` were).
+
+    A crash's last save and the restart fall inside a second: flagged whole, the second of a soak's last save, with
+    707 likes counted in it, read "server down" in the CSV, as if nothing could have been counted then."""
+    shares: dict[int, float] = {}
+    for start, seconds in outages:
+        end = start + seconds
+        for second in range(math.floor(start), math.ceil(end)):
+            shares[second] = shares.get(second, 0.0) + min(end, second + 1) - max(start, second)
+    return {second for second, share in shares.items() if share >= FULL_SECOND or (share > 0 and second not in liked)}
+
+
 def goal_at(second: float, goals: Sequence[dict[str, Any]]) -> int:
     """How many goals had been reached by `second` (the step being worked on is this + 1)."""
     return sum(1 for goal in goals if float(goal["second"]) <= second)

@@ -6,8 +6,10 @@ which the asyncio tests of `test_stats.py` cannot share.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import html
+import io
 import re
 import time
 import urllib.request
@@ -515,6 +517,19 @@ def test_the_csv_gives_the_rooms_count_as_it_stood_before_the_first_like(tmp_pat
     (text,) = served(tmp_path, joined_late, "/stats/4.csv?locale=en")
     totals = [row.split(",")[3] for row in text.splitlines()[1:]]
     assert totals == ["50000"] * 5 + ["50001"] * 5  # not a cliff from 0
+
+
+def test_a_second_only_partly_in_an_outage_is_flagged_only_if_no_like_was_counted_in_it(tmp_path: Path) -> None:
+    # As a soak saw it: the last save at 5.6 s, 707 likes counted in second 5, then a crash and a restart at 8.8 s
+    # that counted likes in second 8; both read "server down". Then TikTok lost from 12.5 s to 14.5 s (likes in 12,
+    # none in 13 or 14) and the live paused from 16.25 s to 18 s (none in 16, likes in 17, covered whole).
+    likes = {second: 10 for second in [*range(5), *range(8, 13), 15, 17, 18, 19]} | {5: 707}
+    outages = [(5.6, 3.2, "server"), (12.5, 2.0, "connection"), (16.25, 1.75, "pause")]
+    (text,) = served(tmp_path, _record(5, START, 20, likes, outages=outages), "/stats/5.csv?locale=en")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    flagged = {kind: [int(row["second"]) for row in rows if row[kind] == "1"] for kind in list(rows[0])[4:]}
+    assert flagged == {"server_down": [6, 7], "connection_lost": [13, 14], "paused": [16, 17]}
+    assert (rows[5]["likes"], rows[8]["likes"]) == ("707", "10")
 
 
 # -- French typography -------------------------------------------------------------------------

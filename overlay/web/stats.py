@@ -35,6 +35,7 @@ from overlay.stats import (
     Outage,
     analyse,
     under_a_minute,
+    unseen_seconds,
 )
 from overlay.web.control import NO_STORE
 from overlay.web.errors import json_error, not_found_text
@@ -532,7 +533,8 @@ def no_lull_said(locale: Locale) -> str:
 
 async def live_csv(request: web.Request) -> web.Response:
     """The per-second like timeline: second into the live, local time, likes that arrived, room total, 1 while
-    the server was down, 1 while the connection to TikTok was lost, and 1 while the live was paused in TikTok's app.
+    the server was down, 1 while the connection to TikTok was lost, and 1 while the live was paused in TikTok's app
+    (a second only partly in one of those, with likes counted in it, has 0: `unseen_seconds`).
 
     Every second of the live has its row, 0 likes included: a chart made from it shows the lulls, and the
     outages (the likes of that time arrive in the room total after it). Written for the spreadsheet of the
@@ -567,10 +569,13 @@ def _timeline_csv(data: dict[str, Any], locale: Locale, zone: tzinfo | None = No
     timeline = data["timeline"]
     recorded = {second: (likes, total) for second, likes, total in timeline}
     last = max([math.ceil(float(data["live"]["seconds"])) - 1, *recorded], default=-1)
-    down: dict[str, set[int]] = {"server": set(), "connection": set(), "pause": set()}
+    spans: dict[str, list[tuple[float, float]]] = {"server": [], "connection": [], "pause": []}
     for outage in data["outages"]:
-        start, end = int(outage["start"]), math.ceil(float(outage["start"]) + float(outage["seconds"]))
-        down[outage["kind"] if outage.get("kind") in ("connection", "pause") else "server"].update(range(start, end))
+        kind = outage["kind"] if outage.get("kind") in ("connection", "pause") else "server"
+        spans[kind].append((float(outage["start"]), float(outage["seconds"])))
+    # (A second an outage covers only in part, with likes counted in it, is not flagged: `unseen_seconds`.)
+    liked = {second for second, (likes, _) in recorded.items() if likes}
+    down = {kind: unseen_seconds(spans[kind], liked) for kind in spans}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n", delimiter=";" if locale == "fr" else ",")
     writer.writerow(LABELS[locale]["csv"].split(","))
