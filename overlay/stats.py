@@ -78,6 +78,9 @@ class Outage:
     start: int
     seconds: int
     kind: str = "server"
+    # (exactly, as recorded: the chart's band is drawn over these, from 845.6 s, not over the whole second 845 whose
+    # likes were counted)
+    span: tuple[float, float] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +334,12 @@ def analyse(
         # (A like saved just after the live's last saved second extends it: the store's clock and seconds differ.)
         lull=longest_lull(counts, down=down, average=per_bucket, end=max([seconds, *(s + 1 for s, _ in timeline)])),
         outages=[
-            Outage(int(float(o["start"])), max(1, round(float(o["seconds"]))), str(o.get("kind", "server")))
+            Outage(
+                int(float(o["start"])),
+                max(1, round(float(o["seconds"]))),
+                str(o.get("kind", "server")),
+                span=(float(o["start"]), float(o["start"]) + float(o["seconds"])),
+            )
             for o in outages
         ],
         moment_seconds=size,

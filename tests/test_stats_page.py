@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, Locator, Page
 from overlay.engine import Engine
 from overlay.i18n import Locale, format_number
 from overlay.store import FILENAME, LiveRecord, Store
-from overlay.web.stats import date, duration, per_minute, quoted, reader_zone, time_of_day
+from overlay.web.stats import LEFT, RIGHT, WIDTH, date, duration, per_minute, quoted, reader_zone, time_of_day
 from tests.browser_fixtures import ARTIFACTS, WidgetPage
 from tests.conftest import ServerThread, make_config
 from tests.test_stats import CONFIG, LULL, NASTY, PEAKS, fetch, recorded
@@ -519,17 +519,35 @@ def test_the_csv_gives_the_rooms_count_as_it_stood_before_the_first_like(tmp_pat
     assert totals == ["50000"] * 5 + ["50001"] * 5  # not a cliff from 0
 
 
-def test_a_second_only_partly_in_an_outage_is_flagged_only_if_no_like_was_counted_in_it(tmp_path: Path) -> None:
-    # As a soak saw it: the last save at 5.6 s, 707 likes counted in second 5, then a crash and a restart at 8.8 s
-    # that counted likes in second 8; both read "server down". Then TikTok lost from 12.5 s to 14.5 s (likes in 12,
-    # none in 13 or 14) and the live paused from 16.25 s to 18 s (none in 16, likes in 17, covered whole).
+def crash_and_restart() -> LiveRecord:
+    """As a soak saw it: the last save at 5.6 s, 707 likes counted in second 5, then a crash and a restart at 8.8 s
+    that counted likes in second 8. Then TikTok lost from 12.5 s to 14.5 s (likes in 12, none in 13 or 14) and the
+    live paused from 16.25 s to 18 s (none in 16, likes in 17, covered whole)."""
     likes = {second: 10 for second in [*range(5), *range(8, 13), 15, 17, 18, 19]} | {5: 707}
     outages = [(5.6, 3.2, "server"), (12.5, 2.0, "connection"), (16.25, 1.75, "pause")]
-    (text,) = served(tmp_path, _record(5, START, 20, likes, outages=outages), "/stats/5.csv?locale=en")
+    return _record(5, START, 20, likes, outages=outages)
+
+
+def test_a_second_only_partly_in_an_outage_is_flagged_only_if_no_like_was_counted_in_it(tmp_path: Path) -> None:
+    # Seconds 5 and 8 read "server down", as if nothing could have been counted in them.
+    (text,) = served(tmp_path, crash_and_restart(), "/stats/5.csv?locale=en")
     rows = list(csv.DictReader(io.StringIO(text)))
     flagged = {kind: [int(row["second"]) for row in rows if row[kind] == "1"] for kind in list(rows[0])[4:]}
     assert flagged == {"server_down": [6, 7], "connection_lost": [13, 14], "paused": [16, 17]}
     assert (rows[5]["likes"], rows[8]["likes"]) == ("707", "10")
+
+
+def test_an_outages_band_is_drawn_over_its_exact_time_not_its_whole_seconds(tmp_path: Path) -> None:
+    # The crash's band began at 5 s, over the second whose 707 likes were counted, and ended at 8 s, not 8.8 s.
+    (page,) = served(tmp_path, crash_and_restart(), "/stats/5?locale=en")
+    drawn = page[page.index('<g class="outages">') :].split("</g>")[0]
+    bands = [(float(x), float(w)) for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', drawn)]
+
+    def at(second: float) -> float:
+        return LEFT + (WIDTH - LEFT - RIGHT) * second / 20  # (a 20-second live: two bars of 10 s)
+
+    expected = [(at(5.6), at(8.8) - at(5.6)), (at(12.5), at(14.5) - at(12.5)), (at(16.25), at(18) - at(16.25))]
+    assert bands == [(pytest.approx(x, abs=0.01), pytest.approx(w, abs=0.02)) for x, w in expected]
 
 
 # -- French typography -------------------------------------------------------------------------

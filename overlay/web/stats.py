@@ -767,11 +767,13 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         )
     outages = [
         {
-            "x": x(outage.start),
-            "w": round(max(x(outage.start + outage.seconds) - x(outage.start), BAND_MIN), 2),
+            "x": x(start),
+            "w": round(max(x(stop) - x(start), BAND_MIN), 2),
             "title": f"{outage_word(outage, locale)} — {clock(outage.start)}, {duration(outage.seconds)}",
         }
         for outage in analysis.outages
+        # (over its exact time: a crash at 845.6 s shaded second 845 too, whose likes were counted)
+        for start, stop in [outage.span or (outage.start, outage.start + outage.seconds)]
     ]
     moments = [
         {
