@@ -558,6 +558,20 @@ async def test_a_custom_css_edit_gives_widgets_a_new_version(
     await client.until(lambda s: s["config"]["version"] > state["config"]["version"])
 
 
+async def test_an_edit_saved_as_the_watch_moves_to_a_new_css_file_is_applied(
+    client: Client, config_file: Path, tmp_path: Path
+) -> None:
+    # Naming another CSS file ends the watch and starts one on its folder: an edit saved meanwhile was dropped.
+    css = tmp_path / "mine.css"
+    write(css, ":root { --accent: red; }")
+    with_css = CONFIG.replace("name: tiktok", f"name: tiktok\n  custom_css: {css}")
+    write(config_file, with_css)
+    await client.until(lambda s: s["config"]["version"] >= 2)
+    write(config_file, with_css.replace("Premier palier !", "Le premier palier !"))
+    state = await client.until(lambda s: s["goals"][0]["label"] == "Le premier palier !")
+    assert state["config"]["error"] is None
+
+
 BILINGUAL = textwrap.dedent(
     """\
     locale: fr
