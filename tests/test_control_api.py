@@ -493,6 +493,13 @@ async def test_a_get_to_an_action_names_the_hotkey_address_that_does_it(
     assert (await state(control))["goal"]["id"] == "warmup"
 
 
+async def test_a_get_to_start_an_unknown_challenge_names_no_hotkey_address(control: TestServer) -> None:
+    # Its hotkey address would only answer 404: "use POST" then says what is true.
+    status, answer = await call(control, "GET", f"/api/challenges/typo/start?token={token_of(control)}", token=None)
+    assert (status, answer["code"]) == (405, "wrong_method")
+    assert "/api/hotkeys/" not in answer["error"]
+
+
 async def test_a_post_with_the_token_in_its_address_is_told_where_the_token_goes(control: TestServer) -> None:
     """A creator pasting the control page's `?token=` into a POST action's address (Companion) had sent the token,
     and read "token missing" (the address carries it only for the GET hotkeys)."""

@@ -242,12 +242,13 @@ async def hotkey(request: web.Request) -> web.Response:
     return _start(request, name)
 
 
-def hotkey_for(path: str) -> str | None:
-    """The `/api/hotkeys/ID` that does what a POST to `path` does; None when no GET can (a number to send)."""
+def hotkey_for(path: str, challenges: set[str]) -> str | None:
+    """The `/api/hotkeys/ID` that does what a POST to `path` does; None when no GET can (a number to send, or a
+    challenge that is not among `challenges`: its hotkey address would only answer 404)."""
     if path in ACTION_PATHS:
         return f"/api/hotkeys/{ACTION_PATHS[path]}"
     start = _START_PATH.fullmatch(path)
-    if start is None or start.group(1) in ACTIONS:
+    if start is None or start.group(1) not in challenges:
         return None
     return f"/api/hotkeys/{start.group(1)}"
 
@@ -262,7 +263,8 @@ async def hotkey_hint(request: web.Request, handler: Handler) -> web.StreamRespo
     try:
         return await handler(request)
     except web.HTTPMethodNotAllowed:
-        hotkey = hotkey_for(request.path) if request.method == "GET" else None
+        known = {challenge.id for challenge in running_config(request).challenges}
+        hotkey = hotkey_for(request.path, known) if request.method == "GET" else None
         if hotkey is None:
             raise
         return json_error_response(
