@@ -188,7 +188,7 @@ def tiktok_client(uri: str, authority: str) -> Callable[[str, str], Any]:
 
     from overlay.sources.tiktok import default_client, tls_context
 
-    tls_context().load_verify_locations(authority)
+    tls_context().load_verify_locations(authority)  # (the bench alone adds to it, before any client is made)
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError(f"the bench never leaves the machine ({request.url.host})")
@@ -196,7 +196,8 @@ def tiktok_client(uri: str, authority: str) -> Callable[[str, str], Any]:
     def make(unique_id: str, sign_api_key: str) -> Any:
         client = default_client(unique_id, sign_api_key)
         client._ws._ws_kwargs["uri"] = uri  # (as `ws_kwargs={"uri": ...}` would)
-        client.web.httpx_client._transport = httpx.MockTransport(refuse)
+        http = client.web.httpx_client
+        http._transport, http._mounts = httpx.MockTransport(refuse), {}  # (no proxy from the environment either)
 
         async def live(*args: Any, **kwargs: Any) -> bool:
             return True

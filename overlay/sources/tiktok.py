@@ -136,10 +136,11 @@ def tls_context() -> ssl.SSLContext:
     the websocket, asyncio made a context of its own at each connection, loading the authorities of
     the system on the event loop (35-47 ms without a frame to the widgets, and ~0.8 MB while connected).
 
-    It trusts what a browser on this PC trusts (on Windows, the system's certificate store), so the
-    root certificate an antivirus or a company network installs there works here too, and certifi's
-    bundle (httpx's default) for a system that has none of its own. With `SSL_CERT_FILE` or
-    `SSL_CERT_DIR` set, that file or folder alone is trusted, as httpx does.
+    It trusts the authorities `ssl` reads from the system (on Windows, its certificate store; on Linux,
+    the system's bundle), so a root certificate an antivirus or a company network installs there works
+    here too, as in the browser; and certifi's bundle (httpx's default) for a system with none that
+    `ssl` reads (Python on macOS does not read the Keychain: there, certifi's alone). With
+    `SSL_CERT_FILE` or `SSL_CERT_DIR` set, that file or folder alone is trusted, as httpx does.
     """
     if os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"):
         return httpx.create_ssl_context()
