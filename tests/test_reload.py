@@ -572,6 +572,22 @@ async def test_an_edit_saved_as_the_watch_moves_to_a_new_css_file_is_applied(
     assert state["config"]["error"] is None
 
 
+async def test_a_server_stopped_while_a_save_settles_stops_cleanly(
+    config_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reload, "SETTLE_SECONDS", 30)  # (the save is still settling when the server stops)
+    app = create_app(
+        load_config(config_file), source=DrivenSource(), data_dir=tmp_path / "data", config_path=config_file
+    )
+    async with TestServer(app, host="127.0.0.1"):
+        watch = next(task for task in asyncio.all_tasks() if task.get_name() == "config-watch")
+        edit(config_file, "Premier palier !", "Le premier palier !")
+        await asyncio.sleep(1)  # the watcher's batch comes 0.2 s after the save: it then waits for it to settle
+    assert not watch.cancelled()  # it ended when asked to, not cancelled once its grace had run out
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
+    assert app[ENGINE].config.goals.steps[0].label == "Premier palier !"  # (never applied: it had not settled)
+
+
 BILINGUAL = textwrap.dedent(
     """\
     locale: fr
