@@ -425,7 +425,14 @@ async def test_hotkey_get_unknown_id_is_a_404_only_with_the_token(control: TestS
 
 
 @pytest.mark.parametrize(
-    "preload", [{"Sec-Purpose": "prefetch;prerender"}, {"Sec-Purpose": "prefetch"}, {"Purpose": "prefetch"}]
+    "preload",
+    [
+        {"Sec-Purpose": "prefetch;prerender"},
+        {"Sec-Purpose": "prefetch"},
+        {"Purpose": "prefetch"},
+        {"X-Moz": "prefetch"},  # Firefox
+        {"X-Purpose": "preview"},  # Safari, drawing its Top Sites
+    ],
 )
 async def test_a_browser_preloading_a_hotkey_address_does_nothing(control: TestServer, preload: dict[str, str]) -> None:
     """A browser preloads an address it expects to be opened (one typed in part, often visited), as if typed in

@@ -148,10 +148,12 @@ def query_token(request: web.Request) -> str:
 
 def _preloading(request: web.Request) -> bool:
     """A browser fetching an address ahead of its opening (`Sec-Purpose: prefetch`, `Purpose: prefetch` in older
-    ones): Chrome preloads an address of its history that the address bar completes, as if typed in, so a hotkey
-    address tried there once could start a challenge on stream while the creator is still typing."""
-    purpose = request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or ""
-    return "prefetch" in purpose.lower()
+    ones, Firefox's `X-Moz: prefetch`, Safari's `X-Purpose: preview` for its Top Sites): Chrome preloads an address
+    of its history that the address bar completes, as if typed in, so a hotkey address tried there once could start
+    a challenge on stream while the creator is still typing."""
+    headers = request.headers
+    purpose = " ".join(headers.get(name, "") for name in ("Sec-Purpose", "Purpose", "X-Moz", "X-Purpose")).lower()
+    return "prefetch" in purpose or "preview" in purpose
 
 
 def _bearer(request: web.Request) -> str | None:
