@@ -255,6 +255,18 @@ def challenge_at(second: float, end: float, challenges: Sequence[dict[str, Any]]
     return found
 
 
+def covered_seconds(outages: Iterable[dict[str, Any]], length: float) -> float:
+    """How much of the live's first `length` seconds `outages` cover, each moment counted once: outages of
+    different kinds can overlap (TikTok lost, then the server down), and the time the server saw is the rest."""
+    covered = reach = 0.0
+    for start, end in sorted((float(o["start"]), float(o["start"]) + float(o["seconds"])) for o in outages):
+        start, end = max(start, reach, 0.0), min(end, length)
+        if end > start:
+            covered += end - start
+            reach = end
+    return covered
+
+
 def analyse(
     timeline: Sequence[tuple[int, int]],
     seconds: float,
@@ -283,8 +295,7 @@ def analyse(
     length = max(math.ceil(seconds), 1)
     # Averages over the time the server saw (its outages saw no likes), and over a minute at least: a live that
     # saw less than a minute of its own (outages) has no average above its peak minute.
-    missed = sum(min(float(o["seconds"]), max(0.0, length - float(o["start"]))) for o in outages)
-    seen_seconds = max(length - missed, 1.0)
+    seen_seconds = max(length - covered_seconds(outages, length), 1.0)
     per_bucket = total / seen_seconds * BUCKET_SECONDS
     peak = peak_per_minute(timeline)
     ordered = sorted(goals, key=lambda goal: float(goal["second"]))

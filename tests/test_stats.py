@@ -176,6 +176,16 @@ def test_an_outage_neither_lowers_the_average_nor_makes_moments_of_a_flat_live()
     assert analysis.per_minute == pytest.approx(1200)
 
 
+def test_outages_that_overlap_take_their_time_from_the_average_once() -> None:
+    # An hour at 20 likes/s but a minute at 50 (0:50:00); TikTok lost from 0:10:00 to 0:30:00, then the server down
+    # from 0:20:00 to 0:40:00: 30 minutes seen, with 36,000 + 1,800 likes.
+    timeline = [(s, 50 if 3000 <= s < 3060 else 20) for s in range(3600) if not 600 <= s < 2400]
+    tiktok_lost = {"start": 600.0, "seconds": 1200.0, "kind": "tiktok"}
+    server_down = {"start": 1200.0, "seconds": 1200.0}
+    assert analyse(timeline, 3600, outages=[tiktok_lost, server_down]).per_minute == pytest.approx(1260)
+    assert analyse(timeline, 3600, outages=[server_down, tiktok_lost]).per_minute == pytest.approx(1260)
+
+
 def test_the_ten_seconds_after_an_outage_that_ends_on_them_were_seen() -> None:
     # The server down from 0:10:00 to 0:30:00 exactly, then 40 s without a like: a lull from 0:30:00, not 0:30:10.
     timeline = [(s, 20) for s in range(3600) if not 600 <= s < 1840]
