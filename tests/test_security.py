@@ -11,6 +11,8 @@ import html.parser
 import json
 import logging
 import socket
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import aiohttp
 import pytest
 import websockets
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from playwright.sync_api import Browser, Page
 
@@ -493,6 +496,63 @@ def test_a_token_in_any_aiohttp_error_is_masked_traceback_included(caplog: pytes
     assert "/api/hotkeys/a?token=***&x=1 (Authorization: Bearer ***" in caplog.text
     assert "Traceback" in caplog.text  # (an error of the server's own is still said in full)
     assert caplog.records[0].levelno == logging.ERROR
+
+
+# aiohttp reads each of these names as `token`; the value may be %-encoded too.
+TOKEN_NAMES = ["token", "%74oken", "t%6Fken", "%74%6F%6B%65%6E", "tok%65%6E"]
+
+
+def percent_encoded(text: str) -> str:
+    return "".join(f"%{ord(c):02X}" for c in text)
+
+
+@pytest.mark.usefixtures("secrets_hidden")
+@pytest.mark.parametrize("name", TOKEN_NAMES)
+@pytest.mark.parametrize("encode", [False, True], ids=["plain", "encoded"])
+def test_a_token_under_any_spelling_of_its_name_is_masked(
+    caplog: pytest.LogCaptureFixture, name: str, encode: bool
+) -> None:
+    """Not this server's token (an old one, another server's): only its `?token=` says it is one."""
+    token = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"
+    value = percent_encoded(token) if encode else token
+    logging.getLogger("aiohttp.server").error("Error handling %s", f"/api/hotkeys/a?x=1&{name}={value}&y=2")
+    assert caplog.messages == [f"Error handling /api/hotkeys/a?x=1&{name}=***&y=2"]
+
+
+@pytest.fixture
+def failing_healthz(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`/healthz` fails with a message that quotes the request, as a bug's message could."""
+
+    async def healthz(request: web.Request) -> web.Response:
+        referer = request.headers.get("Referer")
+        raise RuntimeError(f"{request.method} {request.raw_path} {request.path} {request.query} (Referer: {referer})")
+
+    monkeypatch.setattr(app_module.api, "healthz", healthz)
+
+
+@pytest.mark.usefixtures("secrets_hidden", "failing_healthz")
+def test_the_servers_token_is_masked_wherever_an_error_quotes_it(
+    server_thread: ServerThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Decoded (`'token': '...'`), under a %-encoded name, %-encoded, in a path or a Referer: the running server's
+    token never reaches the log, and the error is still said with its traceback."""
+    token = server_thread.app[CONTROL_TOKEN] if server_thread.app else ""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    for name in TOKEN_NAMES:
+        for value in (token, percent_encoded(token)):
+            asked = urllib.request.Request(
+                f"{server_thread.url}/healthz?{name}={value}",
+                headers={"Referer": f"{server_thread.url}/control/{percent_encoded(token[:9])}{token[9:]}"},
+            )
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                opener.open(asked, timeout=5)
+            answer.value.close()
+            assert answer.value.code == 500
+    errors = [record for record in caplog.records if record.name == "aiohttp.server"]
+    assert len(errors) == 2 * len(TOKEN_NAMES)
+    assert "Traceback" in caplog.text
+    assert "GET /healthz?%74oken=*** /healthz <MultiDictProxy('token': '***')> (Referer: http" in caplog.text
+    assert token not in urllib.parse.unquote(caplog.text)
 
 
 # -- slow clients: nothing holds a connection forever -------------------------------------------

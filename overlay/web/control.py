@@ -33,6 +33,7 @@ from overlay.web.keys import BUS, CONTROL_TOKEN, DATA_DIR, ENGINE
 from overlay.web.language import page_locale
 from overlay.web.pages import render_page, running_config
 from overlay.web.security import (
+    LOG_FILTER,
     Handler,
     check_control,
     check_hotkey,
@@ -129,6 +130,7 @@ LABELS = {
 def setup(app: web.Application) -> None:
     """Add the control routes, and load (or create) the control token when the app starts."""
     app.on_startup.append(_load_token)
+    app.on_cleanup.append(_forget_token)
     app.router.add_get("/control", control_page, name="control")
     app.router.add_get("/api/challenges", list_challenges)
     # `POST /api/challenges/cancel` takes the challenge off the screen (harmless when there is none).
@@ -141,6 +143,12 @@ def setup(app: web.Application) -> None:
 
 async def _load_token(app: web.Application) -> None:
     app[CONTROL_TOKEN] = load_or_create_token(app[DATA_DIR])
+    LOG_FILTER.hide(app[CONTROL_TOKEN])  # wherever aiohttp's messages quote it, plain or %-encoded
+
+
+async def _forget_token(app: web.Application) -> None:
+    if (token := app.get(CONTROL_TOKEN)) is not None:
+        LOG_FILTER.forget(token)
 
 
 def control_url(base: str, token: str) -> str:

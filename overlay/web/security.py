@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import secrets
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePath
 
@@ -170,14 +171,22 @@ def _bearer(request: web.Request) -> str | None:
 
 # -- the token kept out of the log ------------------------------------------------------------
 
-# aiohttp's loggers: a request it cannot parse is logged with its raw first line, `?token=` included.
-SERVER_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.access")
-_SECRET = re.compile(r"(token=|bearer\s+)[^\s&'\"]+", re.IGNORECASE)
+# aiohttp's loggers: a request it cannot parse is logged with its raw first line, `?token=` included; an error in a
+# handler, with a traceback whose message may quote the request; a websocket client's subprotocols, at WARNING (some
+# clients send their credentials there: `new WebSocket(url, ["bearer", token])`).
+SERVER_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.access", "aiohttp.websocket")
 
 
-def masked(text: str) -> str:
-    """`?token=abc` -> `?token=***`, `Bearer abc` -> `Bearer ***`: logs get pasted into bug reports."""
-    return _SECRET.sub(r"\1***", text)
+def _any_escape(word: str) -> str:
+    """A pattern for `word` with any of its letters %-encoded, as aiohttp reads a query name: `%74oken` and `t%6Fken`
+    are `token` to it (with re.IGNORECASE, `TOKEN` and `%54OKEN` match too: masking them costs nothing)."""
+    return "".join(f"(?:{re.escape(c)}|%{ord(c.lower()):02x}|%{ord(c.upper()):02x})" for c in word)
+
+
+# `token=` however its name is %-encoded, and a Bearer header: the value (%-encoded or not) up to `&`, a space, a quote.
+_SECRET = re.compile(rf"({_any_escape('token')}=|bearer\s+)[^\s&'\"]+", re.IGNORECASE)
+# A run of the token's characters, some maybe %-encoded: a running server's token is looked for in it, decoded.
+_TOKEN_RUN = re.compile(r"(?:[A-Za-z0-9_-]|%[0-9A-Fa-f]{2})+")
 
 
 class HideSecrets(logging.Filter):
@@ -185,11 +194,39 @@ class HideSecrets(logging.Filter):
 
     aiohttp logs a request it cannot parse (a stray space, a control character) at ERROR with a traceback
     holding the raw request line: any local client could fill the log with them, and with the token.
+    A running server's own token is masked wherever it appears (a path, a Referer, a subprotocol, a quoted query),
+    plain or %-encoded; any other under a `token=` or `Bearer` (an old token, another server's).
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Replaced, never changed in place: servers in other threads (the tests') log while one starts.
+        self._tokens: frozenset[str] = frozenset()
+
+    def hide(self, token: str) -> None:
+        """Mask `token` wherever it appears, from now on (a server that starts)."""
+        self._tokens = self._tokens | {token}
+
+    def forget(self, token: str) -> None:
+        self._tokens = self._tokens - {token}
+
+    def masked(self, text: str) -> str:
+        """`?token=abc` -> `?token=***`, `Bearer abc` -> `Bearer ***`, `/x/<token>` -> `/x/***`: logs get pasted
+        into bug reports."""
+        text = _SECRET.sub(r"\1***", text)
+        tokens = self._tokens
+        if not tokens:
+            return text
+
+        def hidden(run: re.Match[str]) -> str:
+            decoded = urllib.parse.unquote(run.group())
+            return "***" if any(token in decoded for token in tokens) else run.group()
+
+        return _TOKEN_RUN.sub(hidden, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         with contextlib.suppress(Exception):  # (args that do not fit the message are the handler's to report)
-            record.msg, record.args = masked(record.getMessage()), ()
+            record.msg, record.args = self.masked(record.getMessage()), ()
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, BadHttpMessage):  # answered 400 by aiohttp: the client's mistake, not the server's
             record.msg = f"{record.msg}: malformed request, answered 400 ({type(exc).__name__})"
@@ -200,9 +237,9 @@ class HideSecrets(logging.Filter):
             record.exc_text = record.exc_text or logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
         if record.exc_text:
-            record.exc_text = masked(record.exc_text)
+            record.exc_text = self.masked(record.exc_text)
         if record.stack_info:
-            record.stack_info = masked(record.stack_info)
+            record.stack_info = self.masked(record.stack_info)
         return True
 
 
