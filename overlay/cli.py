@@ -327,11 +327,15 @@ async def serve(
     # The port first: starting the app starts the source (a TikTok request, the demo's live written to
     # the data folder), which must not happen for a server that cannot listen.
     socks = listening_sockets(config.server.host, config.server.port)
+    runner: web.AppRunner | None = None
     try:
         app = create_app(config, data_dir=data_dir, record=record, config_path=config_path)
         runner = make_runner(app)
         await runner.setup()
     except BaseException:
+        if runner is not None:  # what started before the failure (the folder's lock, the source) stops as at the end:
+            with contextlib.suppress(Exception):  # left running, each printed a traceback as the process exited
+                await runner.cleanup()
         for sock in socks:
             sock.close()
         raise

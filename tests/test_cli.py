@@ -300,6 +300,20 @@ def test_a_history_that_cannot_be_opened_is_said_in_french_naming_the_file(
     )
 
 
+def test_a_start_that_fails_once_the_app_runs_stops_what_had_started_without_a_traceback(tmp_path: Path) -> None:
+    """The token is read after the folder's lock is taken and the source started: these stop as at the end (left
+    running, each printed a traceback as the process exited, under the one line that says what to do)."""
+    data = tmp_path / "data"
+    (data / "control-token").mkdir(parents=True)  # cannot be read as the token
+    process = started(free_port(), data)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode != 0
+    assert out == ""
+    assert f"{data / 'control-token'}" in err
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1
+
+
 def test_another_system_error_at_start_is_said_in_french(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
