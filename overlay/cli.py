@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from overlay.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, locale_in
 from overlay.config_errors import Problem, from_pydantic
+from overlay.datafiles import UnsafeDataFile
 from overlay.datalock import DataDirInUse
 from overlay.i18n import Locale
 from overlay.recorder import not_a_recording
@@ -64,6 +65,21 @@ SAID: dict[Locale, dict[str, str]] = {
             "Nothing was changed. Is another program using it, the disk full, or the folder read-only? "
             "Fix that and start again, or start with --data-dir OTHER_FOLDER."
         ),
+        "data_file_link": (
+            "Could not start the server: {path} is a symbolic link. The overlay opens the files of its data folder "
+            "only as files of their own, never through a link: one put there by someone else would have it write "
+            "where the link points, or read a file they chose. Delete the link (what it points to is left as it is) "
+            "and start again, or start with --data-dir OTHER_FOLDER."
+        ),
+        "data_file_special": (
+            "Could not start the server: {path} is not a regular file (a folder, a pipe or a device). Move it out of "
+            "the data folder and start again, or start with --data-dir OTHER_FOLDER."
+        ),
+        "data_file_not_yours": (
+            "Could not start the server: {path} belongs to another user, who could have chosen the control token "
+            "written in it. Delete it and start again (a new token is made: the old control addresses stop working), "
+            "or start with --data-dir OTHER_FOLDER."
+        ),
         "start_failed": "Could not start the server: {reason}",
         "record_unwritable": "Cannot write the recording {path}: {reason}",
         "record_under_a_file": "{file} is a file, not a folder",
@@ -99,6 +115,22 @@ SAID: dict[Locale, dict[str, str]] = {
             "l'instant ({reason}). Rien n'a été modifié. Un autre programme l'utilise-t-il, le disque est-il plein, "
             "ou le dossier est-il en lecture seule ? Corrigez cela et relancez, ou lancez avec "
             "--data-dir AUTRE_DOSSIER."
+        ),
+        "data_file_link": (
+            "Impossible de démarrer le serveur : {path} est un lien symbolique. L'overlay n'ouvre les fichiers de son "
+            "dossier de données que comme des fichiers à part entière, jamais à travers un lien : un lien mis là par "
+            "quelqu'un d'autre lui ferait écrire là où il pointe, ou lire un fichier choisi par cette personne. "
+            "Supprimez le lien (ce vers quoi il pointe reste tel quel) et relancez, ou lancez avec "
+            "--data-dir AUTRE_DOSSIER."
+        ),
+        "data_file_special": (
+            "Impossible de démarrer le serveur : {path} n'est pas un fichier ordinaire (un dossier, un tube ou un "
+            "périphérique). Sortez-le du dossier de données et relancez, ou lancez avec --data-dir AUTRE_DOSSIER."
+        ),
+        "data_file_not_yours": (
+            "Impossible de démarrer le serveur : {path} appartient à un autre utilisateur, qui a pu choisir le jeton "
+            "de contrôle qui y est écrit. Supprimez-le et relancez (un nouveau jeton est créé : les anciennes "
+            "adresses de contrôle ne marchent plus), ou lancez avec --data-dir AUTRE_DOSSIER."
         ),
         "start_failed": "Impossible de démarrer le serveur : {reason}",
         "record_unwritable": "Impossible d'écrire l'enregistrement {path} : {reason}",
@@ -299,7 +331,7 @@ def _main(argv: list[str] | None) -> int:
     except (DataDirInUse, StoreUnavailable, OSError) as exc:  # nothing was started: said, not a traceback
         print(not_started(exc, config.locale, args.data_dir), file=sys.stderr)
         # A setup problem, like a bad config, exits 2; a port taken or another system error, 1.
-        return 2 if isinstance(exc, (DataDirInUse, StoreUnavailable)) else 1
+        return 2 if isinstance(exc, (DataDirInUse, StoreUnavailable, UnsafeDataFile)) else 1
     return 0
 
 
@@ -312,6 +344,8 @@ def not_started(exc: Exception, locale: Locale, data_dir: Path | None) -> str:
     if isinstance(exc, StoreUnavailable):  # SQLite's own words (its cause) stay as SQLite says them
         path = (data_dir if data_dir is not None else default_data_dir()) / STORE_FILENAME
         return said["store_unavailable"].format(path=path, reason=exc.__cause__ or exc)
+    if isinstance(exc, UnsafeDataFile):
+        return said[f"data_file_{exc.problem}"].format(path=exc.path)
     if isinstance(exc, PortInUse):  # taken before the source runs
         return said["port_in_use"].format(port=exc.port, other=exc.free)
     return said["start_failed"].format(reason=exc)

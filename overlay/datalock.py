@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
+from overlay import datafiles
+
 LOCK_FILENAME = "server.lock"
 # Windows locks are mandatory (a locked byte cannot be read): lock a byte far past the pid text.
 _WINDOWS_LOCK_OFFSET = 1 << 20
@@ -44,8 +46,9 @@ class DataDirLock:
     def acquire(self) -> None:
         """Take the lock or raise `DataDirInUse`; the pid is written for the next one to read."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        # Opened without truncating: until the lock is ours, the pid in it is the holder's.
-        file = os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644), "r+b")
+        # Opened without truncating: until the lock is ours, the pid in it is the holder's. Never through a link
+        # (`UnsafeDataFile`): the pid would be written over the file it points to.
+        file = os.fdopen(datafiles.open_fd(self.path, os.O_RDWR | os.O_CREAT, 0o644), "r+b")
         try:
             _lock(file)
         except OSError:

@@ -25,6 +25,8 @@ from errno import ENOSPC
 from pathlib import Path
 from typing import Any
 
+from overlay import datafiles
+
 log = logging.getLogger(__name__)
 
 FILENAME = "state.db"
@@ -319,6 +321,10 @@ class Store:
         if self._db is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # SQLite follows a link at the database's name (it would create the history wherever the link points):
+        # refused, `UnsafeDataFile`. (At its journals' names, SQLite itself deletes the link or refuses to open.)
+        for name in ("", "-wal", "-shm", "-journal"):
+            datafiles.check(self.path.with_name(self.path.name + name))
         try:
             self._db = self._connect()
         except (sqlite3.DatabaseError, BrokenStore) as exc:

@@ -23,6 +23,7 @@ from websockets.typing import Subprotocol
 from overlay import cli
 from overlay.cli import OPEN_FILES, PortInUse, announce, listening_sockets, main, more_open_files
 from overlay.config import load_config, parse_config
+from overlay.datafiles import UnsafeDataFile
 from overlay.datalock import DataDirInUse
 from overlay.store import FILENAME, StoreUnavailable
 from tests.conftest import make_config
@@ -300,6 +301,31 @@ def test_a_history_that_cannot_be_opened_is_said_in_french_naming_the_file(
     )
 
 
+@pytest.mark.parametrize(
+    ("problem", "locale", "said"),
+    [
+        ("link", "fr", "Impossible de démarrer le serveur : {path} est un lien symbolique."),
+        ("link", "en", "Could not start the server: {path} is a symbolic link."),
+        ("special", "en", "Could not start the server: {path} is not a regular file (a folder, a pipe or a device)."),
+        ("not_yours", "fr", "Impossible de démarrer le serveur : {path} appartient à un autre utilisateur,"),
+    ],
+)
+def test_a_data_file_that_is_a_link_or_not_a_file_is_said_in_the_configs_language(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    problem: str,
+    locale: str,
+    said: str,
+) -> None:
+    path = tmp_path / "data" / "control-token"
+    failing_start(monkeypatch, UnsafeDataFile(path, problem))
+    assert start(tmp_path, locale) == 2  # a setup problem, as a folder in use
+    err = capsys.readouterr().err
+    assert err.startswith(said.format(path=path))
+    assert "--data-dir" in err  # and what to do
+
+
 def test_a_start_that_fails_once_the_app_runs_stops_what_had_started_without_a_traceback(tmp_path: Path) -> None:
     """The token is read after the folder's lock is taken and the source started: these stop as at the end (left
     running, each printed a traceback as the process exited, under the one line that says what to do)."""
@@ -312,6 +338,23 @@ def test_a_start_that_fails_once_the_app_runs_stops_what_had_started_without_a_t
     assert f"{data / 'control-token'}" in err
     assert "Traceback" not in err
     assert len(err.splitlines()) == 1
+
+
+def test_a_link_at_the_token_file_stops_the_start_cleanly_and_leaves_its_target_alone(tmp_path: Path) -> None:
+    """`server.py` as a creator runs it: the link is named, nothing is written where it points, and what had
+    started before the token was read (the folder's lock, the source) stops without a traceback."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "control-token").symlink_to(victim)
+    process = started(free_port(), data)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert out == ""  # no addresses announced: it never started
+    assert err.startswith(f"Impossible de démarrer le serveur : {data / 'control-token'} est un lien symbolique.")
+    assert "Traceback" not in err
+    assert victim.read_text() == "precious\n"
 
 
 def test_another_system_error_at_start_is_said_in_french(

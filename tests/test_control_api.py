@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import stat
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from aiohttp.test_utils import TestServer
 
 from overlay.cli import announce
 from overlay.config import HOTKEY_ACTIONS
+from overlay.datafiles import UnsafeDataFile
 from overlay.events import Like, User
 from overlay.web import create_app
 from overlay.web.control import ACTIONS
@@ -97,6 +99,61 @@ def test_a_token_file_with_loose_rights_is_tightened_and_a_broken_one_replaced(t
     fresh = load_or_create_token(tmp_path)
     assert fresh != "short"
     assert path.read_text().strip() == fresh
+
+
+def test_a_link_at_the_token_file_is_refused_and_what_it_points_to_left_alone(tmp_path: Path) -> None:
+    """Through a link, the token would be written over the file it points to, or read from a file someone chose."""
+    victim = tmp_path / "victim"
+    victim.write_text("x" * 40 + "\n")  # a token someone else chose, or a file of the user's: either way, untouched
+    victim.chmod(0o644)
+    data = tmp_path / "data"
+    data.mkdir()
+    for target in (victim, tmp_path / "not-there-yet"):
+        (data / TOKEN_FILE).unlink(missing_ok=True)
+        (data / TOKEN_FILE).symlink_to(target)
+        with pytest.raises(UnsafeDataFile) as refused:
+            load_or_create_token(data)
+        assert (refused.value.path, refused.value.problem) == (data / TOKEN_FILE, "link")
+    assert victim.read_text() == "x" * 40 + "\n"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert not (tmp_path / "not-there-yet").exists()
+
+
+def test_a_folder_or_a_pipe_at_the_token_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "folder" / TOKEN_FILE).mkdir(parents=True)
+    (tmp_path / "pipe").mkdir()
+    os.mkfifo(tmp_path / "pipe" / TOKEN_FILE)  # reading it would wait for a writer forever
+    for data in (tmp_path / "folder", tmp_path / "pipe"):
+        with pytest.raises(UnsafeDataFile) as refused:
+            load_or_create_token(data)
+        assert refused.value.problem == "special"
+
+
+def test_a_token_file_another_user_owns_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever owns it could have chosen the token in it (a data folder others can write to)."""
+    (tmp_path / TOKEN_FILE).write_text("x" * 40 + "\n")
+    monkeypatch.setattr(os, "geteuid", lambda: (tmp_path / TOKEN_FILE).stat().st_uid + 1)
+    with pytest.raises(UnsafeDataFile) as refused:
+        load_or_create_token(tmp_path)
+    assert refused.value.problem == "not_yours"
+
+
+def test_a_new_token_file_is_a_new_file_private_from_the_start(tmp_path: Path) -> None:
+    """A broken one is replaced by a new file (never written through); created 0600, not tightened afterwards."""
+    path = tmp_path / TOKEN_FILE
+    path.write_text("short")
+    before = path.stat().st_ino
+    keep = tmp_path / "another-name"
+    os.link(path, keep)  # a second name for the broken file: it keeps what it held
+    old_umask = os.umask(0)
+    try:
+        token = load_or_create_token(tmp_path)
+    finally:
+        os.umask(old_umask)
+    assert path.stat().st_ino != before
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == token + "\n"
+    assert keep.read_text() == "short"
 
 
 def test_the_control_url_is_printed_at_start() -> None:

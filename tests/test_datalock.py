@@ -10,7 +10,8 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestServer
 
-from overlay.datalock import LOCK_FILENAME, DataDirInUse
+from overlay.datafiles import UnsafeDataFile
+from overlay.datalock import LOCK_FILENAME, DataDirInUse, DataDirLock
 from overlay.web import create_app
 from tests.conftest import DrivenSource, make_config
 from tests.test_recovery import ROOT, Server
@@ -76,3 +77,16 @@ async def test_two_apps_in_one_process_cannot_share_a_folder_and_a_stopped_one_l
             pass
     async with TestServer(create_app(make_config(), source=DrivenSource(), data_dir=data_dir), host="127.0.0.1"):
         pass
+
+
+def test_a_link_at_the_lock_file_is_refused_and_what_it_points_to_left_alone(tmp_path: Path) -> None:
+    """The pid would be written over the file the link points to."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / LOCK_FILENAME).symlink_to(victim)
+    with pytest.raises(UnsafeDataFile) as refused:
+        DataDirLock(data_dir).acquire()
+    assert (refused.value.path, refused.value.problem) == (data_dir / LOCK_FILENAME, "link")
+    assert victim.read_text() == "precious\n"

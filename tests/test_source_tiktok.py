@@ -1535,6 +1535,29 @@ async def test_the_memory_of_a_finished_room_does_not_hide_a_new_live(tiktok: Fa
     await stop(task)
 
 
+async def test_the_memory_file_is_never_written_or_read_through_a_link(
+    tiktok: FakeTikTok, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A link at its temporary name would have the file it points to written over; one at its name, read."""
+    memory = tmp_path / "data" / MEMORY_FILE
+    memory.parent.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text(json.dumps({"room": str(ROOM), "ids": [["FollowEvent", 2]], "streaks": []}))
+    kept = victim.read_text()
+    memory.symlink_to(victim)  # says follow 2 was counted: not believed
+    memory.with_name(MEMORY_FILE + ".tmp").symlink_to(victim)
+    tiktok.visits = [Visit(replayed=[social("follow", 2)], close=None)]
+    source, seen = make_source(tiktok, Sleeps(), memory), Seen()
+    source.join(str(ROOM), 10)
+    with caplog.at_level(logging.WARNING):
+        task = await running(source, seen)
+        await seen.until(lambda: len(seen.of(Follow)) == 1)  # counted: the linked memory was not read
+        await stop(task)
+    assert victim.read_text() == kept
+    assert f"{memory} is unreadable" in caplog.text
+    assert f"could not write {memory}" in caplog.text
+
+
 # -- the status, in the creator's language --------------------------------------------------
 
 FRENCH = [

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from overlay.bus import Bus
+from overlay.datafiles import UnsafeDataFile
 from overlay.engine import Engine
 from overlay.events import (
     ChallengeCancel,
@@ -165,6 +166,22 @@ def test_a_store_another_program_holds_is_left_alone_and_said(tmp_path: Path) ->
     store = Store(path).open()  # once the other program lets go, the history is all there
     assert [live["id"] for live in store.lives()] == [1]
     store.close()
+
+
+@pytest.mark.parametrize("name", [FILENAME, f"{FILENAME}-wal", f"{FILENAME}-shm"])
+def test_a_link_at_the_store_or_its_journals_is_refused_and_nothing_written_where_it_points(
+    tmp_path: Path, name: str
+) -> None:
+    """SQLite follows a link at the database's name: it would create the history wherever the link points."""
+    data = tmp_path / "data"
+    data.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    (data / name).symlink_to(elsewhere)
+    with pytest.raises(UnsafeDataFile) as refused:
+        Store(data / FILENAME).open()
+    assert (refused.value.path, refused.value.problem) == (data / name, "link")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # nothing made where the link points
+    assert sorted(p.name for p in data.iterdir()) == [name]  # nor moved aside, nor started anew
 
 
 def test_a_save_does_not_wait_for_a_stats_page_reading_the_history(tmp_path: Path) -> None:

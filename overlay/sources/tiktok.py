@@ -63,6 +63,7 @@ from TikTokLive.events.custom_events import LivePauseEvent, LiveUnpauseEvent, We
 from TikTokLive.events.proto_events import EVENT_MAPPINGS
 from websockets.legacy.exceptions import InvalidStatusCode  # (what TikTokLive's websocket raises; imported by it)
 
+from overlay import datafiles
 from overlay.config import TikTokSettings
 from overlay.events import (
     Comment,
@@ -505,7 +506,8 @@ class TikTokSource:
     def _recall(self, path: Path) -> None:
         """Read the memory file: if it is about the room joined, its messages were counted before the restart."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            with os.fdopen(datafiles.open_fd(path, os.O_RDONLY), encoding="utf-8") as file:  # not through a link
+                data = json.loads(file.read())
             room, ids = str(data["room"]), [(str(kind), int(msg_id)) for kind, msg_id in data["ids"]]
             streaks = Streaks()
             streaks.recall(data.get("streaks", []))  # (not in the files of versions before it)
@@ -751,7 +753,10 @@ def _write_memory(path: Path, lock: threading.Lock, written: list[int], version:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_name(path.name + ".tmp")
-            temporary.write_text(json.dumps(content), encoding="utf-8")
+            # Not through a link left at the temporary name: it would be written over the file it points to.
+            fd = datafiles.open_fd(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            with os.fdopen(fd, "w", encoding="utf-8") as file:
+                file.write(json.dumps(content))
             os.replace(temporary, path)
         except OSError as exc:
             log.warning("could not write %s (%s); after a restart, replayed follows may count twice", path, exc)

@@ -18,6 +18,7 @@ from pathlib import Path, PurePath
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
+from overlay import datafiles
 from overlay.web.errors import json_error, json_error_response, one_of, said
 from overlay.web.keys import CONFIG, CONTROL_TOKEN
 
@@ -80,21 +81,38 @@ def load_or_create_token(data_dir: Path) -> str:
     """The control token kept in `data_dir` (never in config.yaml); created at random on first run.
 
     The file is readable by its owner only (mode 0600): anyone who can read it can drive the overlay.
-    Delete it to get a new token (the old control URLs then stop working).
+    Delete it to get a new token (the old control URLs then stop working). It is never read or written through a
+    link, nor taken from a file another user owns (who could have chosen the token): `UnsafeDataFile`.
     """
     path = data_dir / TOKEN_FILE
-    try:
-        token = path.read_text(encoding="ascii").strip()
-    except (FileNotFoundError, UnicodeDecodeError):
-        token = ""
+    token = _read_token(path)
     if not _TOKEN_SHAPE.fullmatch(token):
         token = secrets.token_urlsafe(32)  # 256 bits
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)  # an empty or broken one (a regular file of ours): a new file, not written over
+        fd = datafiles.open_fd(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as file:
             file.write(token + "\n")
-    os.chmod(path, 0o600)  # also tightens a file someone copied with looser rights
     return token
+
+
+def _read_token(path: Path) -> str:
+    """The token in the file at `path`, made private (0600) if it was not; "" when there is none or it is unreadable."""
+    try:
+        fd = datafiles.open_fd(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return ""
+    with os.fdopen(fd, "rb") as file:
+        if hasattr(os, "geteuid") and os.fstat(fd).st_uid != os.geteuid():
+            raise datafiles.UnsafeDataFile(path, "not_yours")
+        if hasattr(os, "fchmod"):  # (Windows has no such rights to tighten)
+            os.fchmod(fd, 0o600)  # also tightens a file someone copied with looser rights
+        text = file.read(1024)
+    try:
+        return text.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return ""
 
 
 def token_matches(request: web.Request, given: str) -> bool:
