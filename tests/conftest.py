@@ -83,6 +83,11 @@ def ws_url(server: TestServer, path: str = "/ws") -> str:
     return f"ws://127.0.0.1:{server.port}{path}"
 
 
+def percent_encoded(text: str) -> str:
+    """Every character of `text` %-encoded (`ab` -> `%61%62`): what a server reads as `text` itself."""
+    return "".join(f"%{ord(c):02X}" for c in text)
+
+
 def http_url(server: TestServer, path: str = "/") -> str:
     return f"http://127.0.0.1:{server.port}{path}"
 

@@ -26,7 +26,7 @@ from overlay.config import load_config, parse_config
 from overlay.datafiles import UnsafeDataFile
 from overlay.datalock import DataDirInUse
 from overlay.store import FILENAME, StoreUnavailable
-from tests.conftest import make_config
+from tests.conftest import make_config, percent_encoded
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -491,10 +491,6 @@ def test_a_malformed_request_leaves_the_token_out_of_the_console(tmp_path: Path)
     assert "malformed request, answered 400 (BadStatusLine)" in err  # one line, with --verbose only
     assert token not in err
     assert "Traceback" not in err
-
-
-def percent_encoded(text: str) -> str:
-    return "".join(f"%{ord(c):02X}" for c in text)
 
 
 def test_the_token_stays_out_of_the_console_however_it_is_sent(tmp_path: Path) -> None:

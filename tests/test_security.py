@@ -32,7 +32,7 @@ from overlay.web import control, create_app
 from overlay.web.keys import CONTROL_TOKEN, ENGINE
 from overlay.web.security import LOG_FILTER, SERVER_LOGGERS, TOKEN_FILE, hide_secrets_in_logs
 from tests.browser_fixtures import wait_text
-from tests.conftest import DrivenSource, ServerThread, http_url, make_config, ws_url
+from tests.conftest import DrivenSource, ServerThread, http_url, make_config, percent_encoded, ws_url
 
 CHALLENGES = [{"id": "boom", "text": "<b>Défi</b> <img src=x onerror=alert(2)>", "target": 100, "hotkey": "1"}]
 EVIL_NICKNAME = "<img src=x onerror=alert(1)>"
@@ -500,10 +500,6 @@ def test_a_token_in_any_aiohttp_error_is_masked_traceback_included(caplog: pytes
 
 # aiohttp reads each of these names as `token`; the value may be %-encoded too.
 TOKEN_NAMES = ["token", "%74oken", "t%6Fken", "%74%6F%6B%65%6E", "tok%65%6E"]
-
-
-def percent_encoded(text: str) -> str:
-    return "".join(f"%{ord(c):02X}" for c in text)
 
 
 @pytest.mark.usefixtures("secrets_hidden")
