@@ -74,6 +74,9 @@ class Persister:
         self._connected = False  # the source's last status was "connected"
         self._lost_at: float | None = None  # bus time the connection to the live was lost, until it is back
         self._paused_at: float | None = None  # bus time the creator paused the live in TikTok's app, until resumed
+        # A live continued after a restart, until the source sees it again: (its seconds at the last save, the time
+        # the server was away). Found over instead, it ended when last seen, not when the server came back.
+        self._unseen: tuple[float, float] | None = None
 
     def _sync_identity(self) -> None:
         """Remember which engine live is being recorded and where its counters are."""
@@ -129,8 +132,7 @@ class Persister:
         self.live = LiveRecord(
             id=live["id"], room_id=engine.room_id, source=live["source"], started_at=float(live["started_at"])
         )
-        if gap >= 1.0:
-            self.live.outages.append((round(saved, 3), round(gap, 3), "server"))
+        self._unseen = (round(saved, 3), round(gap, 3))  # the server's outage, once the live is seen to go on
         self._sync_identity()
         self._lost_at = now  # not seen again until the source is connected (a TikTok source takes a few seconds)
         # The restored buckets were written before the restart; the likes of this first second are not yet (a
@@ -179,6 +181,8 @@ class Persister:
             self.bus.listeners.remove(self.listen)
         with contextlib.suppress(ValueError):
             self.bus.before_new_live.remove(self.before_new_live)
+        if not self.engine.live_ended:
+            self._seen_again()  # (not seen, but it may have gone on: the next start tells)
         self._end_outage(self.live, self.bus.clock())  # TikTok lost until now; the restart's own outage follows
         self._end_pause(self.live, self.bus.clock())
         try:
@@ -229,6 +233,10 @@ class Persister:
         else:
             self._end_pause(self.live, now)
         status = event.status
+        if status == "connected":
+            self._seen_again()
+        elif status in ("ended", "waiting") and self._unseen is not None:
+            self._lost_at = None  # not lost: over, before the server came back
         if status in ("connected", "ended", "waiting"):
             self._connected = status == "connected"
             self._end_outage(self.live, now)
@@ -237,6 +245,12 @@ class Persister:
             if self.live is not None and not self.engine.live_ended:
                 silence = event.params.get("silence", 0) if event.key == "source_silent" and not paused else 0
                 self._lost_at = now - float(silence)
+
+    def _seen_again(self) -> None:
+        """The live continued after a restart goes on: the time the server was away is an outage of it."""
+        unseen, self._unseen = self._unseen, None
+        if unseen is not None and self.live is not None and unseen[1] >= 1.0:
+            self.live.outages.append((*unseen, "server"))
 
     def _end_outage(self, live: LiveRecord | None, now: float) -> None:
         """Record the time since the connection was lost as an outage of `live`."""
@@ -274,6 +288,8 @@ class Persister:
         lost, paused = self._lost_at is not None, self._paused_at is not None
         if self.live is not None:
             old = self.live
+            if self._unseen is not None:  # another live began while the server was away: this one ended then
+                old.seconds, self._unseen, self._lost_at = self._unseen[0], None, None
             self._end_outage(old, now)  # (lost, and back in another room: the end of that live went unseen)
             self._end_pause(old, now)
             old.ended = True
@@ -457,6 +473,8 @@ class Persister:
             if likers != self._likers:
                 live.likers = self._likers = likers
             live.state = state
+            if self._unseen is not None and engine.live_ended:  # over before the server came back (`_unseen`)
+                live.seconds = state["seconds"] = self._unseen[0]
             self._likes(live, state, now)
             self._goals_reached(live)
             self._goal_shown(live, now)

@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import json
 import logging
+import sqlite3
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
@@ -91,6 +92,7 @@ from overlay.sources.base import Joinable, Simulated
 from overlay.sources.tiktok import MEMORY_FILE, TikTokSource, default_client, tls_context
 from overlay.sources.tiktok_decoding import Slim
 from overlay.sources.tiktok_decoding import build_validators_parse_would_hide as hide
+from overlay.store import FILENAME, Store
 from overlay.web import create_app
 from overlay.web.keys import CONTROL_TOKEN, PERSISTER
 from tests.conftest import http_url, make_config, ws_url
@@ -1780,3 +1782,32 @@ async def test_a_new_live_by_hand_before_any_tiktok_live_is_refused_saying_why(
         await app[PERSISTER].flush()
         assert app[PERSISTER].store.lives() == []
     assert body["error"] == "no TikTok live joined yet: yours will start a new live by itself"
+
+
+async def test_a_live_that_ended_while_the_server_was_stopped_ends_at_its_last_save_not_at_the_restart(
+    tiktok: FakeTikTok, tmp_path: Path
+) -> None:
+    # The creator stops the server as the live ends (before TikTok's end message), and starts it again half an hour
+    # later to read the live's stats: TikTok says the creator is offline. The live lasted as long as it was seen.
+    data = tmp_path / "data"
+    config = make_config()
+    tiktok.visits = [Visit(replayed=[like(2, 7500, msg_id=1)], close=None)]
+    first = create_app(config, source=make_source(tiktok, Sleeps()), data_dir=data)
+    async with TestServer(first, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await state_where(ws, lambda s: s["likes"]["total"] == 7500)
+    store = Store(data / FILENAME).open()
+    (live,) = store.lives()
+    store.close()
+    with contextlib.closing(sqlite3.connect(data / FILENAME)) as db, db:  # (as if stopped 30 minutes ago)
+        db.execute("UPDATE lives SET started_at = started_at - 1800, saved_at = saved_at - 1800")
+    tiktok.checks = [False]
+    second = create_app(config, source=make_source(tiktok, Sleeps(hold_from=1)), data_dir=data)
+    async with TestServer(second, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await state_where(ws, lambda s: s["source"]["status"] == "ended")
+    store = Store(data / FILENAME).open()
+    (ended,) = store.lives()
+    outages = store.outages(ended["id"])
+    store.close()
+    assert ended["ended"]
+    assert ended["seconds"] == pytest.approx(live["seconds"], abs=1.0)  # not half an hour more
+    assert outages == []  # and no "server stopped" band after the live's end
