@@ -1784,11 +1784,13 @@ async def test_a_new_live_by_hand_before_any_tiktok_live_is_refused_saying_why(
     assert body["error"] == "no TikTok live joined yet: yours will start a new live by itself"
 
 
+@pytest.mark.parametrize("found", ["offline", "live again"])
 async def test_a_live_that_ended_while_the_server_was_stopped_ends_at_its_last_save_not_at_the_restart(
-    tiktok: FakeTikTok, tmp_path: Path
+    tiktok: FakeTikTok, tmp_path: Path, found: str
 ) -> None:
     # The creator stops the server as the live ends (before TikTok's end message), and starts it again half an hour
-    # later to read the live's stats: TikTok says the creator is offline. The live lasted as long as it was seen.
+    # later to read the live's stats: TikTok says the creator is offline, or live again in a new room. The live
+    # lasted as long as it was seen.
     data = tmp_path / "data"
     config = make_config()
     tiktok.visits = [Visit(replayed=[like(2, 7500, msg_id=1)], close=None)]
@@ -1800,12 +1802,16 @@ async def test_a_live_that_ended_while_the_server_was_stopped_ends_at_its_last_s
     store.close()
     with contextlib.closing(sqlite3.connect(data / FILENAME)) as db, db:  # (as if stopped 30 minutes ago)
         db.execute("UPDATE lives SET started_at = started_at - 1800, saved_at = saved_at - 1800")
-    tiktok.checks = [False]
+    if found == "offline":
+        tiktok.checks = [False]
+    else:
+        tiktok.visits = [Visit(replayed=[like(3, 40, msg_id=2)], close=None, room=ROOM + 1)]
     second = create_app(config, source=make_source(tiktok, Sleeps(hold_from=1)), data_dir=data)
     async with TestServer(second, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
-        await state_where(ws, lambda s: s["source"]["status"] == "ended")
+        await state_where(ws, lambda s: s["source"]["status"] == "ended" or s["likes"]["total"] == 40)
     store = Store(data / FILENAME).open()
-    (ended,) = store.lives()
+    ended = store.live(live["id"])
+    assert ended is not None
     outages = store.outages(ended["id"])
     store.close()
     assert ended["ended"]
