@@ -74,9 +74,11 @@ class Persister:
         self._connected = False  # the source's last status was "connected"
         self._lost_at: float | None = None  # bus time the connection to the live was lost, until it is back
         self._paused_at: float | None = None  # bus time the creator paused the live in TikTok's app, until resumed
-        # A live continued after a restart, until the source sees it again: (its seconds at the last save, the time
-        # the server was away). Found over instead, it ended when last seen, not when the server came back.
-        self._unseen: tuple[float, float] | None = None
+        # A live continued after a restart, until the source sees it again: the server's absences since it was last
+        # seen going on, each (its seconds at the last save, the time away). Seen going on, they are outages of it;
+        # found over instead, it ended when last seen (the first one's seconds), not when the server came back.
+        # Kept in the saved state too, so that a crash before the source is back loses none of them.
+        self._unseen: list[tuple[float, float]] = []
 
     def _sync_identity(self) -> None:
         """Remember which engine live is being recorded and where its counters are."""
@@ -121,6 +123,7 @@ class Persister:
             saved = float(state.get("seconds", 0.0))
             # Its last minute of likes happened `gap` earlier than the saved ages say: the rhythm decays over the gap.
             rhythm = [[float(ago) + gap, count] for ago, count in state.get("rhythm", [])]
+            unseen = [(float(seconds), float(away)) for seconds, away in state.get("unseen", [])]
             engine.restore({**state, "seconds": saved + gap, "rhythm": rhythm}, now)
         except (ValueError, TypeError, KeyError, AttributeError):
             log.exception(
@@ -132,7 +135,7 @@ class Persister:
         self.live = LiveRecord(
             id=live["id"], room_id=engine.room_id, source=live["source"], started_at=float(live["started_at"])
         )
-        self._unseen = (round(saved, 3), round(gap, 3))  # the server's outage, once the live is seen to go on
+        self._unseen = [*unseen, (round(saved, 3), round(gap, 3))]  # the server's outages, once the live goes on
         self._sync_identity()
         self._lost_at = now  # not seen again until the source is connected (a TikTok source takes a few seconds)
         # The restored buckets were written before the restart; the likes of this first second are not yet (a
@@ -235,7 +238,7 @@ class Persister:
         status = event.status
         if status == "connected":
             self._seen_again()
-        elif status in ("ended", "waiting") and self._unseen is not None:
+        elif status in ("ended", "waiting") and self._unseen:
             self._lost_at = None  # not lost: over, before the server came back
         if status in ("connected", "ended", "waiting"):
             self._connected = status == "connected"
@@ -247,10 +250,10 @@ class Persister:
                 self._lost_at = now - float(silence)
 
     def _seen_again(self) -> None:
-        """The live continued after a restart goes on: the time the server was away is an outage of it."""
-        unseen, self._unseen = self._unseen, None
-        if unseen is not None and self.live is not None and unseen[1] >= 1.0:
-            self.live.outages.append((*unseen, "server"))
+        """The live continued after a restart goes on: the times the server was away are outages of it."""
+        unseen, self._unseen = self._unseen, []
+        if self.live is not None:
+            self.live.outages.extend((*outage, "server") for outage in unseen if outage[1] >= 1.0)
 
     def _end_outage(self, live: LiveRecord | None, now: float) -> None:
         """Record the time since the connection was lost as an outage of `live`."""
@@ -288,8 +291,8 @@ class Persister:
         lost, paused = self._lost_at is not None, self._paused_at is not None
         if self.live is not None:
             old = self.live
-            if self._unseen is not None:  # another live began while the server was away: this one ended then
-                old.seconds, self._unseen, self._lost_at = self._unseen[0], None, None
+            if self._unseen:  # another live began while the server was away: this one ended then
+                old.seconds, self._unseen, self._lost_at = self._unseen[0][0], [], None
             self._end_outage(old, now)  # (lost, and back in another room: the end of that live went unseen)
             self._end_pause(old, now)
             old.ended = True
@@ -473,8 +476,10 @@ class Persister:
             if likers != self._likers:
                 live.likers = self._likers = likers
             live.state = state
-            if self._unseen is not None and engine.live_ended:  # over before the server came back (`_unseen`)
-                live.seconds = state["seconds"] = self._unseen[0]
+            if self._unseen:
+                state["unseen"] = [list(outage) for outage in self._unseen]
+                if engine.live_ended:  # over before the server came back (`_unseen`)
+                    live.seconds = state["seconds"] = self._unseen[0][0]
             self._likes(live, state, now)
             self._goals_reached(live)
             self._goal_shown(live, now)

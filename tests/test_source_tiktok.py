@@ -1817,3 +1817,56 @@ async def test_a_live_that_ended_while_the_server_was_stopped_ends_at_its_last_s
     assert ended["ended"]
     assert ended["seconds"] == pytest.approx(live["seconds"], abs=1.0)  # not half an hour more
     assert outages == []  # and no "server stopped" band after the live's end
+
+
+@pytest.mark.parametrize("found", ["offline", "live again"])
+async def test_a_crash_before_tiktok_is_back_after_a_restart_loses_none_of_the_servers_absences(
+    tiktok: FakeTikTok, tmp_path: Path, found: str
+) -> None:
+    # Stopped 30 minutes, started again while the network is out, killed (only its last save is left), and started
+    # 10 minutes later: the live is then found over, or going on. Both absences are known all the same.
+    data, crashed = tmp_path / "data", tmp_path / "crashed"
+    config = make_config()
+    tiktok.visits = [Visit(replayed=[like(2, 7500, msg_id=1)], close=None)]
+    first = create_app(config, source=make_source(tiktok, Sleeps()), data_dir=data)
+    async with TestServer(first, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await state_where(ws, lambda s: s["likes"]["total"] == 7500)
+    store = Store(data / FILENAME).open()
+    (live,) = store.lives()
+    store.close()
+    with contextlib.closing(sqlite3.connect(data / FILENAME)) as db, db:  # (as if stopped 30 minutes ago)
+        db.execute("UPDATE lives SET started_at = started_at - 1800, saved_at = saved_at - 1800")
+    tiktok.checks = [httpx.ConnectError("[Errno -3] Temporary failure in name resolution")]
+    second = create_app(config, source=make_source(tiktok, Sleeps(hold_from=1)), data_dir=data)
+    async with TestServer(second, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await state_where(ws, lambda s: s["source"]["status"] == "error")  # (could not reach TikTok)
+        await second[PERSISTER].flush()
+        crashed.mkdir()  # what a kill -9 leaves: the last save
+        with (
+            contextlib.closing(sqlite3.connect(data / FILENAME)) as saved,
+            contextlib.closing(sqlite3.connect(crashed / FILENAME)) as copy,
+        ):
+            saved.backup(copy)
+    with contextlib.closing(sqlite3.connect(crashed / FILENAME)) as db, db:  # (and started 10 minutes after)
+        db.execute("UPDATE lives SET started_at = started_at - 600, saved_at = saved_at - 600")
+    if found == "offline":
+        tiktok.checks = [False]
+    else:
+        tiktok.checks = []
+        tiktok.visits = [Visit(replayed=[like(3, 7540, msg_id=2)], close=None)]
+    third = create_app(config, source=make_source(tiktok, Sleeps(hold_from=1)), data_dir=crashed)
+    async with TestServer(third, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await state_where(ws, lambda s: s["source"]["status"] == "ended" or s["likes"]["total"] == 7540)
+    store = Store(crashed / FILENAME).open()
+    after = store.live(live["id"])
+    assert after is not None
+    outages = [(round(o["start"]), round(o["seconds"], -1), o["kind"]) for o in store.outages(live["id"])]
+    store.close()
+    if found == "offline":
+        assert after["ended"]
+        assert after["seconds"] == pytest.approx(live["seconds"], abs=1.0)  # last seen before the first stop
+        assert outages == []
+    else:
+        assert not after["ended"]
+        start = round(live["seconds"])
+        assert outages[:2] == [(start, 1800, "server"), (pytest.approx(start + 1800, abs=2), 600, "server")]
