@@ -137,7 +137,8 @@ class SourceStatus(Event):
 
 @dataclass(frozen=True, slots=True)
 class ChallengeStart(Event):
-    """Start the configured challenge `id` now; it replaces any challenge on screen."""
+    """Start the configured challenge `id` now; it replaces any other challenge on screen (the same one, still
+    running, goes on untouched)."""
 
     name: ClassVar[str] = "challenge_start"
     id: str

@@ -163,8 +163,23 @@ def test_a_new_challenge_replaces_the_running_one_and_starts_from_zero() -> None
     shown = challenge(e, 2.0)
     assert shown is not None
     assert (shown["id"], shown["progress"], shown["status"]) == ("open", 0, "running")
-    run(e, (3.0, ChallengeStart("open")))  # the same one again restarts it
-    assert challenge(e, 3.0)["progress"] == 0  # type: ignore[index]
+
+
+def test_starting_the_running_challenge_again_leaves_it_going_with_its_progress_and_countdown() -> None:
+    e = engine()
+    run(e, (0.0, ChallengeStart("boom")), (10.0, like(300)), (20.0, ChallengeStart("boom")))
+    shown = challenge(e, 20.0)
+    assert shown is not None
+    assert (shown["progress"], shown["ends_in"], shown["elapsed"]) == (300, 40.0, 20.0)
+    assert [started[0] for started in e.challenges.started] == ["boom"]  # the history saw one challenge
+
+
+def test_a_challenge_showing_its_result_or_out_of_time_starts_again_from_zero() -> None:
+    e = engine()
+    run(e, (0.0, ChallengeStart("open")), (1.0, like(500)), (2.0, ChallengeStart("open")))  # won at 1 s
+    assert (challenge(e, 2.0)["status"], challenge(e, 2.0)["progress"]) == ("running", 0)  # type: ignore[index]
+    run(e, (3.0, ChallengeStart("boom")), (4.0, like(10)), (63.5, ChallengeStart("boom")))  # its 60 s were up
+    assert (challenge(e, 63.5)["elapsed"], challenge(e, 63.5)["progress"]) == (0.0, 0)  # type: ignore[index]
 
 
 def test_cancel_clears_the_screen_and_unknown_ids_change_nothing() -> None:

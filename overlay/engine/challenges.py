@@ -1,6 +1,7 @@
 """Engine: live challenges ("1 000 likes en 60 secondes !") and the rhythm rules that start them (pure, no I/O).
 
-One challenge is on screen at a time: starting another replaces it. Its progress counts only
+One challenge is on screen at a time: starting another replaces it, while starting the one that is running
+leaves it as it is (a second press must not wipe the progress the viewers built). Its progress counts only
 the likes received while it runs. It ends in success when its target is reached, and when its
 time is up in success (no target: it was a prompt) or failure (target missed). The result stays
 on screen for `RESULT_SECONDS`, then the challenge is cleared. Time is always passed in (`now`).
@@ -107,12 +108,19 @@ class Challenges:
     # -- actions --------------------------------------------------------------------------
 
     def start(self, challenge_id: str, now: float, *, auto: bool = False) -> bool:
-        """Start `challenge_id` now, replacing the one on screen; False for an unknown id."""
+        """Start `challenge_id` now, replacing the one on screen; False for an unknown id.
+
+        The same challenge still running is left untouched, its progress and countdown too: a key that bounces, a
+        press "to make sure" or a moderator pressing too must not start it again from 0 (nothing is logged in
+        `started`). One showing its result, or whose time is up, starts again.
+        """
         settings = self.by_id.get(challenge_id)
         if settings is None:
             return False
         self._expire(now)  # one whose time is up has failed (or is done), even if no tick has said so yet
         previous = self.current
+        if previous is not None and previous.status == "running" and previous.settings.id == challenge_id:
+            return True
         # (What the history needs to tell a challenge replaced from one cancelled or won before: it reads this log.)
         before = None
         if previous is not None:
