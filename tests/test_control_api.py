@@ -191,6 +191,48 @@ async def test_start_a_challenge_and_see_it_in_the_state_and_the_websocket(
     assert 0 < shown["ends_in"] <= 60
 
 
+async def test_starting_the_running_challenge_again_leaves_it_going_and_says_so(
+    control: TestServer, source: DrivenSource
+) -> None:
+    """A key that bounces, a press "to make sure" or a moderator pressing too started it again from 0: the likes the
+    viewers had sent for it vanished from the screen."""
+    _, first = await call(control, "POST", "/api/challenges/boom/start")
+    assert (first["already_running"], first["message"]) == (False, f"Défi lancé{NNBSP}: 1 000 likes en 60 secondes !")
+    await source.push(Like(count=15, user=User(id="1", nickname="Léa")))
+    status, again = await call(control, "POST", "/api/challenges/boom/start")
+    assert (status, again["ok"], again["changed"], again["already_running"]) == (200, True, False, True)
+    assert again["message"] == f"Défi déjà en cours{NNBSP}: 1 000 likes en 60 secondes !"
+    _, by_hotkey = await call(control, "GET", f"/api/hotkeys/boom?token={token_of(control)}&locale=en", token=None)
+    assert (by_hotkey["already_running"], by_hotkey["message"]) == (
+        True,
+        "Challenge already running: 1 000 likes en 60 secondes !",  # (the creator's text, as written)
+    )
+    shown = (await state(control))["challenge"]
+    assert (shown["progress"], shown["status"]) == (15, "running")
+    assert shown["elapsed"] >= again["challenge"]["elapsed"] >= first["challenge"]["elapsed"]  # its clock went on
+    assert [entry[0] for entry in control.app[ENGINE].challenges.started] == ["boom"]  # one challenge in the history
+
+
+async def test_another_challenge_replaces_the_running_one_and_one_that_ended_starts_again(
+    control: TestServer, source: DrivenSource
+) -> None:
+    await call(control, "POST", "/api/challenges/boom/start")
+    await source.push(Like(count=15, user=User(id="1", nickname="Léa")))
+    _, other = await call(control, "POST", "/api/challenges/prompt/start")
+    assert (other["already_running"], other["challenge"]["id"], other["challenge"]["progress"]) == (False, "prompt", 0)
+    assert other["message"] == f"Défi remplacé{NNBSP}: Faites exploser le compteur !"
+    await call(control, "POST", "/api/challenges/boom/start")
+    await source.push(Like(count=1000, user=User(id="1", nickname="Léa")))  # won: its result is on screen 6 s
+    assert (await state(control))["challenge"]["status"] == "succeeded"
+    _, anew = await call(control, "POST", "/api/challenges/boom/start")
+    assert (anew["already_running"], anew["challenge"]["status"], anew["challenge"]["progress"]) == (
+        False,
+        "running",
+        0,
+    )
+    assert anew["message"] == f"Défi lancé{NNBSP}: 1 000 likes en 60 secondes !"
+
+
 async def test_unknown_challenge_is_a_404_with_a_json_error(control: TestServer) -> None:
     status, answer = await call(control, "POST", "/api/challenges/nope/start")
     assert status == 404
@@ -275,7 +317,7 @@ async def test_the_answer_says_whether_the_action_changed_anything(source: Drive
             "/api/challenges/cancel",  # nothing on screen
             "/api/goals/previous",  # already on the first goal
             "/api/challenges/boom/start",
-            "/api/challenges/boom/start",  # started again: its clock starts over
+            "/api/challenges/boom/start",  # already running: it goes on as it was
             "/api/challenges/cancel",
             "/api/goals/next",
             "/api/goals/next",  # already on the last goal
@@ -291,7 +333,7 @@ async def test_the_answer_says_whether_the_action_changed_anything(source: Drive
         ("/api/challenges/cancel", False),
         ("/api/goals/previous", False),
         ("/api/challenges/boom/start", True),
-        ("/api/challenges/boom/start", True),
+        ("/api/challenges/boom/start", False),
         ("/api/challenges/cancel", True),
         ("/api/goals/next", True),
         ("/api/goals/next", False),

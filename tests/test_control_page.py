@@ -200,6 +200,19 @@ def test_a_new_challenge_replaces_the_running_one(pages: Pages) -> None:
     wait_text(control, "#feedback", f"Défi remplacé{NNBSP}: Dernière seconde\u00a0!")
 
 
+def test_pressing_the_running_challenges_key_again_says_it_is_already_running_and_keeps_its_likes(
+    pages: Pages,
+) -> None:
+    control = pages.control()
+    control.keyboard.press("1")
+    wait_text(control, "#current-status", "en cours")
+    pages.server.push(likes(40))
+    wait_text(control, "#current-progress", "40 / 100")
+    control.keyboard.press("1")
+    wait_text(control, "#feedback", f"Défi déjà en cours{NNBSP}: 100 likes, vite\u00a0!")
+    assert control.locator("#current-progress").text_content() == "40 / 100"
+
+
 def test_hotkeys_do_not_fire_while_typing_a_number(pages: Pages) -> None:
     control = pages.control()
     control.locator("#add-value").fill("")
@@ -283,6 +296,8 @@ def test_in_english_each_action_says_what_it_did(pages: Pages) -> None:
     wait_text(control, "#feedback", "Already at the first goal")
     control.keyboard.press("1")
     wait_text(control, "#feedback", "Challenge started: 100 likes, vite\u00a0!")  # (the creator's text, as written)
+    control.keyboard.press("1")
+    wait_text(control, "#feedback", "Challenge already running: 100 likes, vite\u00a0!")
     control.keyboard.press("3")
     wait_text(control, "#feedback", "Challenge replaced: Dernière seconde\u00a0!")
     control.keyboard.press("Escape")
@@ -402,8 +417,8 @@ def test_a_double_click_on_next_moves_one_goal(pages: Pages) -> None:
 
 
 def test_a_double_click_on_a_challenge_starts_it_once(pages: Pages) -> None:
-    """Its second click restarted the challenge just started: "Défi remplacé" by itself, and a replaced challenge
-    of 0 likes in the live's history."""
+    """Its second click restarted the challenge just started ("Défi remplacé" by itself); now the server would leave
+    it running, and the page would say "Défi déjà en cours" instead of what the click did."""
     control = pages.control()
     control.locator('[data-challenge="boom"]').dblclick()
     wait_text(control, "#current-status", "en cours")

@@ -75,6 +75,7 @@ LABELS = {
         "none": "Aucun défi en cours",
         "started": "Défi lancé\u202f: {text}",
         "replaced": "Défi remplacé\u202f: {text}",
+        "already_running": "Défi déjà en cours\u202f: {text}",
         "cancelled": "Défi annulé",
         "cleared": "Résultat retiré de l'écran",
         "goal_now": "Objectif\u202f: {progress} / {target}",
@@ -103,6 +104,7 @@ LABELS = {
         "none": "No challenge running",
         "started": "Challenge started: {text}",
         "replaced": "Challenge replaced: {text}",
+        "already_running": "Challenge already running: {text}",
         "cancelled": "Challenge cancelled",
         "cleared": "Result taken off the screen",
         "goal_now": "Goal: {progress} / {target}",
@@ -160,6 +162,10 @@ def control_url(base: str, token: str) -> str:
 
 
 def _publish(request: web.Request, event: Event) -> web.Response:
+    return web.json_response(_apply(request, event), headers=NO_STORE)
+
+
+def _apply(request: web.Request, event: Event) -> dict[str, Any]:
     """The action takes the events' one path; the answer shows its effect, and `changed` whether it had one
     (false: "previous" on the first goal, a cancel with no challenge), for the control page to say so."""
     bus, engine = request.app[BUS], request.app[ENGINE]
@@ -169,16 +175,13 @@ def _publish(request: web.Request, event: Event) -> web.Response:
     changed = _on_screen(engine.snapshot(now)) != before  # at one instant: a countdown going on is no change
     snapshot = engine.snapshot(bus.clock())
     log.info("control: %s", event.to_dict())
-    return web.json_response(
-        {
-            "ok": True,
-            "action": event.name,
-            "changed": changed,
-            "challenge": snapshot["challenge"],
-            "goal": snapshot["goal"],
-        },
-        headers=NO_STORE,
-    )
+    return {
+        "ok": True,
+        "action": event.name,
+        "changed": changed,
+        "challenge": snapshot["challenge"],
+        "goal": snapshot["goal"],
+    }
 
 
 def _on_screen(snapshot: dict[str, Any]) -> tuple[Any, Any]:
@@ -187,14 +190,28 @@ def _on_screen(snapshot: dict[str, Any]) -> tuple[Any, Any]:
 
 
 def _start(request: web.Request, challenge_id: str) -> web.Response:
-    known = request.app[ENGINE].challenges.by_id
+    """Start a challenge; the answer says which of started, replaced or already running (then left untouched: a
+    second press of a Stream Deck key, or a moderator pressing too, must not start it again from 0)."""
+    challenges = request.app[ENGINE].challenges
+    known = challenges.by_id
     if challenge_id not in known:
         json_error(request, web.HTTPNotFound, "unknown_challenge", id=challenge_id, extra={"challenges": list(known)})
-    return _publish(request, ChallengeStart(challenge_id))
+    # The engine's log of starts tells what it did, at its own instant: no new line, the challenge went on.
+    starts = len(challenges.started)
+    answer = _apply(request, ChallengeStart(challenge_id))
+    already = len(challenges.started) == starts
+    took_off = None if already else challenges.started[-1][3]  # (what the start took off the screen)
+    said = "already_running" if already else "replaced" if took_off and took_off[0] == "running" else "started"
+    locale = page_locale(request)
+    text = own_text(known[challenge_id].text, locale)
+    answer["already_running"] = already
+    answer["message"] = LABELS[locale][said].replace("{text}", text)
+    return web.json_response(answer, headers=NO_STORE)
 
 
 async def start_challenge(request: web.Request) -> web.Response:
-    """`POST /api/challenges/{id}/start`: starts it now, replacing any challenge on screen."""
+    """`POST /api/challenges/{id}/start`: starts it now, replacing any other challenge on screen; the same one,
+    still running, goes on untouched (`already_running` in the answer)."""
     check_control(request)
     return _start(request, request.match_info["id"])
 
@@ -230,7 +247,8 @@ async def goal_progress(request: web.Request) -> web.Response:
 async def hotkey(request: web.Request) -> web.Response:
     """`GET /api/hotkeys/{id}?token=...`: for Stream Deck's "Website" action, which can only send a GET.
 
-    `id` is a challenge id (starts it) or one of `cancel`, `goal-next`, `goal-previous`, `goal-reset`.
+    `id` is a challenge id (starts it, as `start_challenge` does: the same one, running, goes on untouched) or one
+    of `cancel`, `goal-next`, `goal-previous`, `goal-reset`.
     It acts only with the right token; no other GET changes anything.
     """
     check_hotkey(request)

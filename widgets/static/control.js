@@ -29,8 +29,7 @@
   window.addEventListener("blur", () => { held = false; });
   const repeated = (event) => held && event.detail === 0;
 
-  // A double click's second click (`detail` 2) would start the same challenge again from 0: "Défi remplacé" by
-  // itself, and a replaced challenge of no likes in the live's history. One start per double click, as for "next".
+  // A double click is one start, as for "next": its second click (`detail` 2) would only say "Défi déjà en cours".
   function bind(button) {
     if (button.dataset.hotkey) hotkeys.set(button.dataset.hotkey.toLowerCase(), button);
     button.addEventListener("click", (event) => { if (!repeated(event) && event.detail <= 1) start(button); });
@@ -128,11 +127,15 @@
    *  started, the goal now shown, or that there was nothing to do (`changed: false`: Escape with no challenge,
    *  "previous" on the first goal). */
   function outcome(data, was) {
-    const c = data.challenge; // (a challenge just started is on screen)
+    const c = data.challenge; // (the challenge just started, or the one already running: on screen)
     const unchanged = data.changed === false;
     switch (data.action) {
-      case "challenge_start":
-        return fill(was === "running" ? labels.replaced : labels.started, { text: inLocale(c.text, c.text_by_locale) });
+      case "challenge_start": {
+        // (Not the answer's `message`: here the creator's text is drawn as on the widget, "vite\u00a0!".)
+        const started = was === "running" ? labels.replaced : labels.started;
+        const text = inLocale(c.text, c.text_by_locale);
+        return fill(data.already_running ? labels.already_running : started, { text });
+      }
       case "challenge_cancel":
         // A challenge already won or lost is not cancelled: its result leaves the screen (the history keeps it).
         if (unchanged) return labels.none;
