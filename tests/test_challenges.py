@@ -260,6 +260,17 @@ def test_a_prolonged_drop_starts_the_challenge_by_itself() -> None:
     assert e.challenges.started == [("prompt", 71.0, True, None)]  # (nothing was on screen before it)
 
 
+def test_a_press_on_the_challenge_a_rule_started_leaves_it_going() -> None:
+    e = engine(rules=[RULE])
+    e.apply(like(150), 1.0)
+    assert tick_until(e, 1.0, 200.0) == 71.0
+    run(e, (75.0, like(42)), (80.0, ChallengeStart("prompt")))  # the creator saw the lull too, a little later
+    shown = challenge(e, 80.0)
+    assert shown is not None
+    assert (shown["id"], shown["progress"], shown["elapsed"]) == ("prompt", 42, 9.0)
+    assert e.challenges.started == [("prompt", 71.0, True, None)]
+
+
 def test_a_short_dip_does_not_fire() -> None:
     e = engine(rules=[RULE])
     e.apply(like(150), 1.0)
