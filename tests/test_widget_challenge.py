@@ -13,7 +13,7 @@ from overlay.config import load_config
 from overlay.events import ChallengeCancel, ChallengeStart, Like, User
 from overlay.i18n import unbroken_signs
 from overlay.web.keys import ENGINE
-from tests.browser_fixtures import WidgetPage, screenshot, wait_text
+from tests.browser_fixtures import NNBSP, WidgetPage, box_width, screenshot, wait_text
 from tests.conftest import ServerThread, make_config, watched_server
 
 pytestmark = pytest.mark.browser
@@ -325,3 +325,27 @@ def test_a_text_per_language_follows_the_widgets_own_locale(
     wait_text(english, "#challenge-text", "Like rain!")
     server.push(Like(count=3, user=User(id="1", nickname="Léa")))
     wait_text(english, "#challenge-result", "Thanks for the rain!")
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize("width", [540, 720])  # a half-width source on a 1080x1920 portrait canvas; a 720x1280 one
+def test_in_a_narrow_portrait_source_the_bar_keeps_a_readable_length(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any], locale: str, width: int
+) -> None:
+    # The bar took what the numbers left: beside "305 106 / 500 000" and the clock, a 60 px stub in a 540 px source.
+    challenge = {"id": "big", "text": "Tous ensemble pendant la chanson !", "target": 500_000, "duration": 600}
+    server = ServerThread(make_config(challenges=[challenge], locale=locale), tmp_path / "data").start()
+    servers.append(server)
+    tab.page.set_viewport_size({"width": width, "height": 300})
+    tab.page.emulate_media(reduced_motion="reduce")
+    page = tab.open(server, "/widgets/challenge")
+    server.push(ChallengeStart(id="big"), Like(count=305_106, user=User(id="1", nickname="Léa")))
+    shown = f"305{NNBSP}106 / 500{NNBSP}000" if locale == "fr" else "305,106 / 500,000"
+    wait_text(page, "#challenge-count", shown)
+    assert_inside(page, ".challenge-card", "#challenge-text", *ROW, "#challenge-timer")
+    track, card = box_width(page, "#challenge-track"), box_width(page, ".challenge-card")
+    assert track >= card / 3, f"the bar is {track:.0f} px long in a {card:.0f} px card"
+    count = page.locator("#challenge-count").bounding_box()
+    assert count is not None
+    assert count["height"] < 1.5 * font_size(page, "#challenge-count"), "the numbers wrap"
+    screenshot(page, f"challenge-portrait-{width}x300-{locale}")
