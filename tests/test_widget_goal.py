@@ -682,3 +682,26 @@ def test_align_and_valign_move_each_variant_as_the_readme_says(
     assert second is not None
     moved = {"across": second["x"] - first["x"] > 1, "down": second["y"] - first["y"] > 1}
     assert moved == moves, f"README.md, 'Where ?align and ?valign apply', says otherwise of the {variant}"
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize("side", [300, 333, 500])  # 500 x 500 in a 1080-wide canvas, as much again in a 720-wide one
+def test_in_a_smaller_square_source_the_ring_leaves_room_for_a_40_character_label(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any], locale: str, side: int
+) -> None:
+    # The ring kept 70 % of the height whatever the label: its second line fell below a 300 x 300 source.
+    label = {"fr": "Objectif du soir : 2 000 000 de likes !!", "en": "Tonight's goal: 2,000,000 likes, go go!"}
+    config = make_config(locale=locale, goals={"steps": [{"id": "main", "label": label, "target": 2_000_000}]})
+    server = ServerThread(config, tmp_path / "data").start()
+    servers.append(server)
+    tab.page.set_viewport_size({"width": side, "height": side})
+    tab.page.emulate_media(reduced_motion="reduce")
+    page = tab.open(server, "/widgets/goal?variant=ring")
+    server.push(like(1_234_567))
+    wait_text(page, "#goal-count", grouped(1_234_567, locale))
+    for selector in ("#goal-ring", "#goal-label", ".goal-numbers"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None
+        assert box["y"] >= 0, f"{selector} leaves the source at the top: {box}"
+        assert box["y"] + box["height"] <= side, f"{selector} leaves the source at the bottom: {box}"
+    screenshot(page, f"goal-ring-40-characters-{side}x{side}-{locale}")
