@@ -92,6 +92,11 @@ def http_url(server: TestServer, path: str = "/") -> str:
     return f"http://127.0.0.1:{server.port}{path}"
 
 
+# How long a test waits on the server thread before calling it hung. Only a hang reaches it, so it can be long: with
+# 10 s, a start slowed by a loaded machine returned with port 0 and no error; with 5 s, a push failed.
+LOADED_SECONDS = 60
+
+
 class ServerThread:
     """The real app served from a background thread, for synchronous tests such as Playwright's."""
 
@@ -160,14 +165,17 @@ class ServerThread:
 
     def start(self) -> ServerThread:
         self._thread.start()
-        self._started.wait(10)
+        # Generous bounds here and below: a loaded CI machine can take seconds to start or to give the server's
+        # loop a turn. A start that never comes is said as such, not left to fail later on port 0.
+        if not self._started.wait(LOADED_SECONDS):
+            raise AssertionError(f"the test server did not start within {LOADED_SECONDS} s")
         if self._error is not None:
             raise self._error
         return self
 
     def push(self, *events: Event) -> None:
         """Feed events from the test thread and wait until the engine has them."""
-        asyncio.run_coroutine_threadsafe(self.source.push(*events), self.loop).result(5)
+        asyncio.run_coroutine_threadsafe(self.source.push(*events), self.loop).result(LOADED_SECONDS)
 
     def call(self, fn: Callable[[], Any]) -> Any:
         """Run `fn` on the server's loop (to read engine state safely)."""
@@ -175,12 +183,12 @@ class ServerThread:
         async def run() -> Any:
             return fn()
 
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(5)
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(LOADED_SECONDS)
 
     def stop(self) -> None:
         if self._stop is not None and self._thread.is_alive():  # (a test may have stopped it already)
             self.loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
+        self._thread.join(LOADED_SECONDS)  # (a restart on the same port needs this one's socket closed)
 
 
 def watched_server(tmp_path: Path, text: str) -> ServerThread:
