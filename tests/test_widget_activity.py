@@ -128,6 +128,22 @@ def test_a_30_character_nickname_is_cut_not_the_action(tab: WidgetPage, server_t
     screenshot(page, "activity-longest-nickname-600x400")
 
 
+@pytest.mark.parametrize("gift", ["Rose", "Univers TikTok intergalactique"])
+def test_in_a_narrow_portrait_source_a_gift_keeps_its_count_and_a_part_of_the_name(
+    tab: WidgetPage, server_thread: ServerThread, gift: str
+) -> None:
+    tab.page.set_viewport_size({"width": 360, "height": 300})  # a third of a 1080-wide portrait canvas, at scale 1
+    page = tab.open(server_thread, "/widgets/activity")
+    server_thread.push(Gift(gift=gift, count=1234, user=User(id="1", nickname=LONGEST)))
+    page.wait_for_function("() => document.querySelectorAll('.toast').length === 1")
+    (line,) = lines(page)
+    count = line["after"][-1]
+    assert count["text"] == "1\u202f234"
+    assert count["right"] <= line["text"]["right"] + 0.5, (count, line["text"])  # the count in full, never "×1"
+    assert line["name"]["right"] - line["name"]["left"] > 10, line  # who sent it: its first letter at least
+    screenshot(page, f"activity-narrow-gift-{len(gift)}")
+
+
 # Every frame, each toast as drawn (transforms included): its name, whether it is leaving, its box and opacity.
 RECORD = """() => {
     window.frames_seen = [];
