@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import textwrap
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -576,13 +577,16 @@ async def test_a_server_stopped_while_a_save_settles_stops_cleanly(
     config_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reload, "SETTLE_SECONDS", 30)  # (the save is still settling when the server stops)
+    batch_read = threading.Event()  # the watcher has the save's batch, and reads the file to settle it
+    read = reload._contents
+    monkeypatch.setattr(reload, "_contents", lambda path: (read(path), batch_read.set())[0])
     app = create_app(
         load_config(config_file), source=DrivenSource(), data_dir=tmp_path / "data", config_path=config_file
     )
     async with TestServer(app, host="127.0.0.1"):
         watch = next(task for task in asyncio.all_tasks() if task.get_name() == "config-watch")
         edit(config_file, "Premier palier !", "Le premier palier !")
-        await asyncio.sleep(1)  # the watcher's batch comes 0.2 s after the save: it then waits for it to settle
+        assert await asyncio.to_thread(batch_read.wait, 60)  # (0.2 s after the save; later on a loaded machine)
     assert not watch.cancelled()  # it ended when asked to, not cancelled once its grace had run out
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING] == []
     assert app[ENGINE].config.goals.steps[0].label == "Premier palier !"  # (never applied: it had not settled)
