@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/stats_pages.py              # a 12-hour live, 3 rounds
     .venv/bin/python bench/stats_pages.py --hours 2 --rounds 5
+    .venv/bin/python bench/stats_pages.py --lives 200 --hours 1   # a data folder with many lives (the list)
 
 The creator may open `/stats` during a live: while the server renders a page, its event loop sends
 no frame to the widgets. This writes one live of `--hours` at 2 likes a second (with a burst and a
@@ -46,7 +47,16 @@ class Quiet:
         await asyncio.Event().wait()
 
 
-def write_live(data_dir: Path, hours: float) -> None:
+def write_lives(data_dir: Path, hours: float, count: int) -> None:
+    """`count` lives of `hours` each, one after the other, the last ending now; with more than one, each has a
+    minute of the server stopped at its first quarter, as a folder of real lives has (the list leaves it out)."""
+    store = Store(data_dir / FILENAME).open()
+    for live_id in range(1, count + 1):
+        store.write([bench_live(live_id, hours, count, outage=count > 1)], time.time())
+    store.close()
+
+
+def bench_live(live_id: int, hours: float, count: int, *, outage: bool) -> LiveRecord:
     seconds = int(hours * 3600)
     likes = {second: 2 for second in range(seconds)}
     likes.update({second: 200 for second in range(seconds // 2, seconds // 2 + 10)})
@@ -54,21 +64,19 @@ def write_live(data_dir: Path, hours: float) -> None:
     for second in range(seconds):
         running += likes[second]
         totals[second] = running
-    store = Store(data_dir / FILENAME).open()
-    live = LiveRecord(
-        id=1,
+    return LiveRecord(
+        id=live_id,
         room_id="bench",
         source="bench",
-        started_at=time.time() - seconds,
+        started_at=time.time() - seconds * (count - live_id + 1),
         seconds=seconds,
         ended=True,
         total=running,
         likes=likes,
         totals=totals,
         goals=[("a", "1 000 likes ensemble !", 1000, 500.0)],
+        outages=[(seconds / 4, 60.0, "server")] if outage else [],
     )
-    store.write([live], time.time())
-    store.close()
 
 
 FETCH = """
@@ -98,9 +106,9 @@ async def fetch(process: asyncio.subprocess.Process) -> tuple[int, float]:
     return int(size), float(took)
 
 
-async def main(hours: float, rounds: int) -> None:
+async def main(hours: float, rounds: int, lives: int) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-stats-"))
-    write_live(data_dir, hours)
+    write_lives(data_dir, hours, lives)
     app = create_app(CONFIG, source=Quiet(), data_dir=data_dir)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -135,7 +143,8 @@ async def main(hours: float, rounds: int) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
         await runner.cleanup()
-    print(f"a live of {hours:g} h, {rounds} rounds; loop stall = the longest wait past a {TICK * 1000:.0f} ms tick")
+    print(f"{lives} live(s) of {hours:g} h, {rounds} rounds", end="; ")
+    print(f"loop stall = the longest wait past a {TICK * 1000:.0f} ms tick")
     print("| path | size KB | response ms (median) | loop stall ms (median, worst) |")
     print("|---|---|---|---|")
     for path, runs in results.items():
@@ -148,8 +157,9 @@ def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hours", type=float, default=12.0, help="the live's length")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--lives", type=int, default=1, help="how many lives the list shows (the page is the first)")
     args = parser.parse_args()
-    asyncio.run(main(args.hours, args.rounds))
+    asyncio.run(main(args.hours, args.rounds, args.lives))
 
 
 if __name__ == "__main__":
