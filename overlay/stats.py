@@ -277,6 +277,24 @@ def covered_seconds(outages: Iterable[dict[str, Any]], length: float) -> float:
     return covered
 
 
+def seen_seconds(seconds: float, outages: Iterable[dict[str, Any]]) -> float:
+    """The time of a live `seconds` long that the server saw: its outages (server down, TikTok lost, paused) saw
+    no likes, whatever the viewers did. A second at least."""
+    length = max(math.ceil(seconds), 1)
+    return max(length - covered_seconds(outages, length), 1.0)
+
+
+def average_per_minute(likes: int, seconds: float, outages: Iterable[dict[str, Any]], peak: int) -> float | None:
+    """A live's average likes per minute over the time the server saw (and over a minute at least: a live that saw
+    less than a minute of its own has no average above its peak minute), never above its best minute `peak` (one
+    that spans an outage saw fewer likes than the live's minutes did); None for a live under a minute.
+
+    The live's own page and the list of lives both say this, so two lives compare as each page tells them."""
+    if under_a_minute(seconds):
+        return None
+    return min(likes / max(seen_seconds(seconds, outages), 60.0) * 60, float(peak))
+
+
 def analyse(
     timeline: Sequence[tuple[int, int]],
     seconds: float,
@@ -303,10 +321,7 @@ def analyse(
     }
     total = sum(likes for _, likes in timeline)
     length = max(math.ceil(seconds), 1)
-    # Averages over the time the server saw (its outages saw no likes), and over a minute at least: a live that
-    # saw less than a minute of its own (outages) has no average above its peak minute.
-    seen_seconds = max(length - covered_seconds(outages, length), 1.0)
-    per_bucket = total / seen_seconds * BUCKET_SECONDS
+    per_bucket = total / seen_seconds(seconds, outages) * BUCKET_SECONDS  # (over the time the server saw)
     peak = peak_per_minute(timeline)
     ordered = sorted(goals, key=lambda goal: float(goal["second"]))
     size = bar_seconds(len(counts))
@@ -356,8 +371,7 @@ def analyse(
         seconds=length,
         likes=total,
         buckets=counts,
-        # (never above the best minute: one that spans an outage saw fewer likes than the live's minutes did)
-        per_minute=None if short else min(total / max(seen_seconds, 60.0) * 60, float(peak)),
+        per_minute=average_per_minute(total, seconds, outages, peak),
         peak_per_minute=None if short else peak,
         moments=moments,
         # (A like saved just after the live's last saved second extends it: the store's clock and seconds differ.)

@@ -579,8 +579,14 @@ class Store:
         return live, state if isinstance(state, dict) else None
 
     def lives(self) -> list[dict[str, Any]]:
-        """Every live, newest first, with what the list of lives shows."""
+        """Every live, newest first, with what the list of lives shows; its `outages` ({"start", "seconds"}, in
+        order) too, for its average over the time the server saw."""
         with self._read() as db:
+            outages: dict[int, list[dict[str, Any]]] = {}
+            for live_id, start, seconds in db.execute(
+                "SELECT live_id, start, seconds FROM outages ORDER BY live_id, start"
+            ):
+                outages.setdefault(int(live_id), []).append({"start": start, "seconds": seconds})
             cursor = db.execute(
                 f"""SELECT lives.*,
                            CASE WHEN sm.saved_at = lives.saved_at THEN sm.likes ELSE {_LIKES} END AS likes,
@@ -590,7 +596,10 @@ class Store:
                     FROM lives LEFT JOIN live_summaries sm ON sm.live_id = lives.id
                     ORDER BY started_at DESC, id DESC"""
             )
-            return [_live(row, cursor) for row in cursor.fetchall()]
+            lives = [_live(row, cursor) for row in cursor.fetchall()]
+        for live in lives:
+            live["outages"] = outages.get(live["id"], [])
+        return lives
 
     def live(self, live_id: int) -> dict[str, Any] | None:
         with self._read() as db:

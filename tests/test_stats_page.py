@@ -52,7 +52,7 @@ def test_the_stats_page_shows_a_recorded_live_with_its_peaks_at_the_right_times(
     assert cells[1] == "10\u00a0min\u00a000\u00a0s"
     total = 20 * (600 - 30 - len(LULL)) + 10 * sum(PEAKS.values())
     assert cells[2].replace("\u202f", " ") == f"{total:,}".replace(",", " ")
-    assert cells[4].replace("\u202f", " ") == "5 000"  # the best minute: 10 s at 400/s + 50 s at 20/s
+    assert cells[5].replace("\u202f", " ") == "5 000"  # the best minute: 10 s at 400/s + 50 s at 20/s
 
     row.first.locator("a").click()
     chart_ready(page)
@@ -727,11 +727,11 @@ def test_a_long_nickname_or_label_never_makes_the_page_scroll_sideways(
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width", [560, 680, 760, 900])
+@pytest.mark.parametrize("width", [560, 680, 721, 760, 821, 900, 1000])
 def test_between_a_dock_and_a_desktop_no_column_hides_behind_a_sideways_scroll(
     lives: ServerThread, tab: WidgetPage, width: int
 ) -> None:
-    # A phone held sideways, a wide dock, a small window: the lives' seven columns, headings included, fit or
+    # A phone held sideways, a wide dock, a small window: the lives' eight columns, headings included, fit or
     # turn into cards (they scrolled sideways from 481 to 640 px, and the table was 1,072 px wide up to 1,060).
     page = tab.page
     for locale in ("fr", "en"):
@@ -953,7 +953,7 @@ def test_the_list_of_lives_reads_by_month_with_weekdays_and_sources_in_the_pages
     # Every live, the one under way included: not "past lives".
     heading = {"fr": "Vos lives", "en": "Your lives"}[locale]
     assert f"<h2>{heading}</h2>" in page
-    assert re.findall(r'<th colspan="7" scope="rowgroup">([^<]*)</th>', page) == months
+    assert re.findall(r'<th colspan="8" scope="rowgroup">([^<]*)</th>', page) == months
     newest = many_lives()[-1]
     assert f">{date(newest.started_at, locale)}</time>" in page  # "dim. 15 juin 2025, 15 h 06"
     shown = re.findall(r'<td class="source" data-label="[^"]*" title="[^"]*">([^<]*)</td>', page)
@@ -1024,3 +1024,80 @@ def test_at_1080p_the_lives_dates_and_durations_keep_to_one_line(
         })"""
     )
     assert set(lines) == {1}
+
+
+# -- lives compared by their pace ----------------------------------------------------------------
+
+
+def paced_lives() -> list[LiveRecord]:
+    """Four hours at 5 likes a second (72 000 likes, 300 a minute); 40 minutes at 25 a second with the server
+    down for 10 of them (45 000 likes, 1 500 a minute over the 30 it saw); 34 seconds and 1 412 likes."""
+    steady = _record(1, START, 4 * 3600, {second: 5 for second in range(4 * 3600)})
+    fast = _record(
+        2,
+        START + 86_400,
+        40 * 60,
+        {second: 25 for second in range(40 * 60) if not 600 <= second < 1200},
+        outages=[(600.0, 600.0, "server")],
+    )
+    brief = _record(3, START + 2 * 86_400, 34, {10: 1412})
+    return [steady, fast, brief]
+
+
+@pytest.fixture(scope="module")
+def paced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    server = ServerThread(CONFIG, store_lives(tmp_path_factory.mktemp("paced"), *paced_lives())).start()
+    yield server
+    server.stop()
+
+
+AVERAGE = {"fr": "Moyenne (likes/min)", "en": "Average (likes/min)"}
+
+
+@pytest.mark.parametrize(("locale", "paces"), [("fr", ["300", "1\u202f500", "—"]), ("en", ["300", "1,500", "—"])])
+def test_the_list_of_lives_gives_each_lives_average_per_minute_as_its_own_page_does(
+    paced: ServerThread, locale: Locale, paces: list[str]
+) -> None:
+    # The four-hour live has the most likes, the 40-minute one the best pace: over the time the server saw, as the
+    # live's page counts it (over its 40 minutes it was 1 125), and none for a live under a minute.
+    _, page = fetch(f"{paced.url}/stats?locale={locale}")
+    assert f'<th class="num">{AVERAGE[locale]}</th>' in page
+    listed = re.findall(
+        rf'<tr data-live="(\d+)">.*?<td class="num" data-label="{re.escape(AVERAGE[locale])}">([^<]*)</td>', page, re.S
+    )
+    assert sorted(listed) == [("1", paces[0]), ("2", paces[1]), ("3", paces[2])]
+    for live_id, pace in listed:
+        _, own = fetch(f"{paced.url}/stats/{live_id}?locale={locale}")
+        said = re.search(r'<dd id="rhythm-average">([^<]*)</dd>', own)
+        assert said is not None
+        assert said.group(1).split("\u00a0")[0].split(" (")[0] == pace
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("locale", ["fr", "en"])
+@pytest.mark.parametrize("width", [1280, 300])
+def test_each_lives_average_is_a_column_of_the_list_and_a_line_of_its_card_in_a_dock(
+    paced: ServerThread, tab: WidgetPage, locale: Locale, width: int
+) -> None:
+    page = tab.page
+    at_width(page, paced, locale, width, 800)
+    # A column with its heading for a screen reader, whatever the width (in a dock the heading is hidden, not gone).
+    headings = page.get_by_role("columnheader").all_text_contents()
+    assert AVERAGE[locale] in headings
+    column = headings.index(AVERAGE[locale])
+    cells = page.locator(f"table.lives tr[data-live] td:nth-child({column + 1})")
+    assert [cells.nth(i).inner_text() for i in range(3)] == [
+        "—",
+        format_number(1500, locale),
+        format_number(300, locale),
+    ]  # newest first
+    fast = cells.nth(1)
+    assert fast.get_attribute("data-label") == AVERAGE[locale]
+    box = fast.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if width <= 820:  # a card: "Moyenne (likes/min)   1 500" on one line of its own
+        label = page.evaluate("td => getComputedStyle(td, '::before').content", fast.element_handle())
+        assert label == f'"{AVERAGE[locale]}"'

@@ -34,6 +34,7 @@ from overlay.stats import (
     Analysis,
     Outage,
     analyse,
+    average_per_minute,
     under_a_minute,
     unseen_seconds,
 )
@@ -59,6 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
         "total": "Likes (total du live)",
         "received": "Likes reçus",
         "peak": "Pic (likes/min)",
+        "average_col": "Moyenne (likes/min)",
         "goals": "Objectifs atteints",
         "running": "en cours",
         "source": "Source",
@@ -136,6 +138,7 @@ LABELS: dict[str, dict[str, str]] = {
         "total": "Likes (live total)",
         "received": "Likes received",
         "peak": "Peak (likes/min)",
+        "average_col": "Average (likes/min)",
         "goals": "Goals reached",
         "running": "running",
         "source": "Source",
@@ -471,12 +474,23 @@ async def to_the_list(request: web.Request) -> web.Response:
 
 async def lives_page(request: web.Request) -> web.Response:
     """Every recorded live, newest first, month by month."""
-    lives = await asyncio.to_thread(request.app[PERSISTER].store.lives)
+    lives = await asyncio.to_thread(with_averages, request.app[PERSISTER].store.lives)
     locale = page_locale(request)
     months = by_month(lives, locale)
     return await _page(
         "stats.html", request, {"lives": lives, "months": months, "month_names": MONTH_NAMES[locale], "data": None}
     )
+
+
+def with_averages(read: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The lives `read` gives, each with its average likes per minute (`per_minute`, None for a live under a
+    minute) as its own page says it: the list compares lives of 40 minutes and of 4 hours by their pace."""
+    lives = read()
+    for live in lives:
+        live["per_minute"] = average_per_minute(
+            int(live["likes"]), float(live["seconds"]), live["outages"], int(live["peak_per_minute"])
+        )
+    return lives
 
 
 def by_month(lives: list[dict[str, Any]], locale: Locale) -> list[tuple[str, list[dict[str, Any]]]]:
