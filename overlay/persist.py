@@ -74,11 +74,11 @@ class Persister:
         self._connected = False  # the source's last status was "connected"
         self._lost_at: float | None = None  # bus time the connection to the live was lost, until it is back
         self._paused_at: float | None = None  # bus time the creator paused the live in TikTok's app, until resumed
-        # A live continued after a restart, until the source sees it again: the server's absences since it was last
-        # seen going on, each (its seconds at the last save, the time away). Seen going on, they are outages of it;
-        # found over instead, it ended when last seen (the first one's seconds), not when the server came back.
-        # Kept in the saved state too, so that a crash before the source is back loses none of them.
-        self._unseen: list[tuple[float, float]] = []
+        # A live continued after a restart, until the source sees it again: what it has not been seen of since, each
+        # (start, seconds, kind) as an outage (the server away, then TikTok not reached yet). Seen going on, they are
+        # outages of it; found over instead, it ended when last seen (the first one's start), not when the server
+        # came back. Kept in the saved state, so that a crash or a stop before the source is back loses none.
+        self._unseen: list[tuple[float, float, str]] = []
 
     def _sync_identity(self) -> None:
         """Remember which engine live is being recorded and where its counters are."""
@@ -123,7 +123,7 @@ class Persister:
             saved = float(state.get("seconds", 0.0))
             # Its last minute of likes happened `gap` earlier than the saved ages say: the rhythm decays over the gap.
             rhythm = [[float(ago) + gap, count] for ago, count in state.get("rhythm", [])]
-            unseen = [(float(seconds), float(away)) for seconds, away in state.get("unseen", [])]
+            unseen = [(float(start), float(away), str(kind)) for start, away, kind in state.get("unseen", [])]
             engine.restore({**state, "seconds": saved + gap, "rhythm": rhythm}, now)
         except (ValueError, TypeError, KeyError, AttributeError):
             log.exception(
@@ -135,7 +135,7 @@ class Persister:
         self.live = LiveRecord(
             id=live["id"], room_id=engine.room_id, source=live["source"], started_at=float(live["started_at"])
         )
-        self._unseen = [*unseen, (round(saved, 3), round(gap, 3))]  # the server's outages, once the live goes on
+        self._unseen = [*unseen, (round(saved, 3), round(gap, 3), "server")]  # outages, once the live goes on
         self._sync_identity()
         self._lost_at = now  # not seen again until the source is connected (a TikTok source takes a few seconds)
         # The restored buckets were written before the restart; the likes of this first second are not yet (a
@@ -184,9 +184,9 @@ class Persister:
             self.bus.listeners.remove(self.listen)
         with contextlib.suppress(ValueError):
             self.bus.before_new_live.remove(self.before_new_live)
-        if not self.engine.live_ended:
-            self._seen_again()  # (not seen, but it may have gone on: the next start tells)
-        self._end_outage(self.live, self.bus.clock())  # TikTok lost until now; the restart's own outage follows
+        # TikTok lost until now (not seen since a restart: kept unseen, the next start tells); the restart's own
+        # outage follows.
+        self._end_outage(self.live, self.bus.clock())
         self._end_pause(self.live, self.bus.clock())
         try:
             await self.flush()
@@ -211,6 +211,8 @@ class Persister:
         )
         if new and isinstance(event, OPENERS):
             self._open_live(now)
+        elif self._unseen and isinstance(event, LiveStarted):
+            self._seen_again()  # the source joined the live continued after a restart: it went on
         elif isinstance(event, CONTROL_EVENTS):
             self._urgent.set()  # the creator's action, saved now: a kill a moment later must not undo it
         elif isinstance(event, SourceStatus):
@@ -250,10 +252,10 @@ class Persister:
                 self._lost_at = now - float(silence)
 
     def _seen_again(self) -> None:
-        """The live continued after a restart goes on: the times the server was away are outages of it."""
+        """The live continued after a restart goes on: what it was not seen of since it was last seen are outages."""
         unseen, self._unseen = self._unseen, []
         if self.live is not None:
-            self.live.outages.extend((*outage, "server") for outage in unseen if outage[1] >= 1.0)
+            self.live.outages.extend(outage for outage in unseen if outage[1] >= 1.0)
 
     def _end_outage(self, live: LiveRecord | None, now: float) -> None:
         """Record the time since the connection was lost as an outage of `live`."""
@@ -275,7 +277,8 @@ class Persister:
         if live is self.live and engine.started_at == self._started_at and engine.ended_at is not None:
             now = min(now, engine.ended_at)
         if now - start >= 1.0:
-            live.outages.append((round(start - self._started_at, 3), round(now - start, 3), kind))
+            outages = self._unseen if live is self.live and self._unseen else live.outages  # (see `_unseen`)
+            outages.append((round(start - self._started_at, 3), round(now - start, 3), kind))
 
     def before_new_live(self, event: Event, now: float) -> None:
         """Bus hook, before the engine applies an event that may start a new live: keep the end of this one."""
