@@ -81,12 +81,10 @@ function moments() {
   const bars = new Map();
   for (const bar of chart.querySelectorAll(".bar")) bars.set(bar.dataset.start, bar);
   for (const item of list.querySelectorAll("li")) {
-    const bar = bars.get(item.dataset.bar); // the bar it is marked over, the taller if it falls across two
+    const bar = bars.get(item.dataset.bar); // the bar it is marked over (a moment may straddle two)
     if (!bar) continue;
-    // Both bars of a moment that falls across two light up: its likes are in the two.
-    const covered = (item.dataset.bars || item.dataset.bar).split(" ").map((start) => bars.get(start)).filter(Boolean);
     const on = (lit) => {
-      for (const each of covered) each.classList.toggle("highlight", lit);
+      bar.classList.toggle("highlight", lit);
       item.classList.toggle("highlight", lit);
     };
     item.addEventListener("mouseenter", () => on(true));
@@ -94,7 +92,7 @@ function moments() {
     item.addEventListener("click", (event) => {
       event.preventDefault(); // (the time's link, #bar-…, is for a page without this script)
       for (const chosen of document.querySelectorAll(".chosen")) chosen.classList.remove("chosen");
-      for (const each of covered) each.classList.add("chosen");
+      bar.classList.add("chosen");
       item.classList.add("chosen");
       const hit = bar.querySelector(".hit").getBoundingClientRect(), frame = box.getBoundingClientRect();
       box.scrollBy({ left: hit.left + hit.width / 2 - (frame.left + frame.width / 2), behavior });
