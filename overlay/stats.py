@@ -6,7 +6,6 @@ moments that stood out, and tells what was on screen then (goal step, challenge)
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,23 +42,20 @@ def under_a_minute(seconds: float) -> bool:
 def bar_seconds(count: int) -> int:
     """The chart's bar for a live of `count` 10-second buckets: 10 s, 30 s, 1, 2, 5 or 10 minutes.
 
-    The moments are as long as these bars: ranked on 10 seconds, a long live's marks sat on bars lower
+    The moments are found on the same bars: ranked on 10 seconds, a long live's marks sat on bars lower
     than the tallest ones the chart showed."""
     return next((size for size in (10, 30, 60, 120, 300) if count * BUCKET_SECONDS / size <= CHART_BARS), 600)
 
 
 @dataclass(frozen=True, slots=True)
 class Moment:
-    """A peak: `likes` in the `Analysis.moment_seconds` (a chart bar's width) from `counted_from`, the best 10
-    seconds of which start at `start` (seconds into the live), marked over the chart's bar from `bar`, and what was
-    running then."""
+    """A peak: `likes` in its chart bar (`Analysis.moment_seconds`), the best 10 seconds of which start at `start`
+    (seconds into the live), and what was running then."""
 
     rank: int
     start: int
     likes: int
     ratio: float  # likes compared to the live's average bucket
-    counted_from: int = 0  # (at any 10 s, not a bar's start: a burst across two bars was halved)
-    bar: int = 0  # the taller of the bars it covers (on a tie, the one with `start`): the chart marks and lights it
     goal: str | None = None  # label of the goal being worked on
     goal_step: int = 1
     challenge: str | None = None  # label (or id) of the challenge running
@@ -97,7 +93,7 @@ class Analysis:
     moments: list[Moment]
     lull: Lull | None  # the longest stretch below LULL_RATIO of the average, the server's outages aside
     outages: list[Outage] = field(default_factory=list)  # the live unseen: server down, TikTok lost, paused
-    moment_seconds: int = BUCKET_SECONDS  # each moment's span: as long as the chart's bar (`bar_seconds`)
+    moment_seconds: int = BUCKET_SECONDS  # each moment's span: the chart's bar (`bar_seconds`)
     bars: list[int] = field(default_factory=list)  # likes per chart bar (`moment_seconds` each)
 
 
@@ -135,13 +131,8 @@ def top_moments(
     ratio: float = MOMENT_RATIO,
     average: float | None = None,
     seen: Sequence[int] | None = None,
-    leading: Sequence[int] | None = None,
 ) -> list[tuple[int, int, float]]:
     """(start second, likes, ratio to average) of the biggest buckets, at least `gap` seconds apart, best first.
-
-    (A bucket may be a window of several, one starting at each bucket: `analyse` passes the likes of each
-    chart bar's width of seconds, from every 10 seconds, and their first bucket's as `leading`: of windows
-    equal in likes, the one that starts with the burst wins, not one that takes in the calm before it.)
 
     Only buckets well above the average bucket (by default the mean of `counts`; `analyse` leaves out
     the server's outages), above the live's usual ups and downs (`MOMENT_SPREAD`, over the buckets
@@ -161,9 +152,8 @@ def top_moments(
     chance = average + MOMENT_SPREAD * math.sqrt(average * BATCH_SPREAD)
     least = max(average * ratio, median + MOMENT_SPREAD * spread, chance, MOMENT_LIKES)
     chosen: list[tuple[int, int, float]] = []
-    # Biggest first; on a tie the bigger `leading`, then the earlier bucket wins (whatever the sort's stability).
-    first = leading or [0] * len(counts)
-    for index in sorted(range(len(counts)), key=lambda i: (-counts[i], -first[i], i)):
+    # Biggest first; on a tie the earlier bucket wins, so the result does not depend on sort stability.
+    for index in sorted(range(len(counts)), key=lambda i: (-counts[i], i)):
         likes = counts[index]
         if likes < least or len(chosen) == count:
             break
@@ -327,22 +317,16 @@ def analyse(
     size = bar_seconds(len(counts))
     per_bar = size // BUCKET_SECONDS
     bars = [sum(counts[index : index + per_bar]) for index in range(0, len(counts), per_bar)]
-    # A moment is the best bar's width of seconds from any bucket, not a bar: a one-minute burst from 2:00:30 on a
-    # 4-hour live was two bars of half of it, ranked below a smaller burst that sat on one bar.
-    running = [0, *itertools.accumulate(counts)]
-    windows = [running[min(index + per_bar, len(counts))] - running[index] for index in range(len(counts))]
-    # (The windows the server saw: an outage's are empty, not the live's usual.)
-    unseen = [0, *itertools.accumulate(index in down for index in range(len(counts)))]
-    seen = [likes for index, likes in enumerate(windows) if unseen[min(index + per_bar, len(counts))] == unseen[index]]
-    found = top_moments(windows, gap=max(MOMENT_GAP, 2 * size), average=per_bucket * per_bar, seen=seen, leading=counts)
+    # (The bars the server saw: an outage's are empty, not the live's usual.)
+    seen = [likes for index, likes in enumerate(bars) if down.isdisjoint(range(index * per_bar, (index + 1) * per_bar))]
+    found = top_moments(
+        bars, size, gap=max(MOMENT_GAP, 2 * size), average=per_bucket * size / BUCKET_SECONDS, seen=seen
+    )
     moments = []
-    for rank, (since, likes, ratio) in enumerate(found, start=1):
-        # Ranked on a bar's width (a minute on a long live), told at its best 10 seconds: where to look in a replay.
-        first = since // BUCKET_SECONDS
+    for rank, (bar_start, likes, ratio) in enumerate(found, start=1):
+        # Ranked on its bar (a minute on a long live), told at its best 10 seconds: where to look in a replay.
+        first = bar_start // BUCKET_SECONDS
         start = BUCKET_SECONDS * max(range(first, min(first + per_bar, len(counts))), key=lambda i: (counts[i], -i))
-        # Marked over the taller of the (one or two) bars it covers: where the chart shows it.
-        covered = range(since // size, min((since + size - 1) // size + 1, len(bars)))
-        bar = size * max(covered, key=lambda index: (bars[index], index == start // size, -index))
         on_screen = shown_at(start, shown)
         label: str | None
         if on_screen is not None:
@@ -350,8 +334,8 @@ def analyse(
         else:
             done = goal_at(start, ordered)
             label, step = next_goals[done] if done < len(next_goals) else None, done + 1
-        challenge = challenge_at(since, since + size, challenges)
-        reached = [goal for goal in ordered if since <= float(goal["second"]) < since + size]
+        challenge = challenge_at(bar_start, bar_start + size, challenges)
+        reached = [goal for goal in ordered if bar_start <= float(goal["second"]) < bar_start + size]
         moments.append(
             Moment(
                 rank=rank,
@@ -362,8 +346,6 @@ def analyse(
                 goal_step=step,
                 challenge=(challenge.get("label") or challenge["id"]) if challenge else None,
                 reached=str(reached[-1].get("label") or "") or None if reached else None,
-                counted_from=since,
-                bar=bar,
             )
         )
     short = under_a_minute(seconds)

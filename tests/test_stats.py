@@ -316,59 +316,6 @@ def test_a_long_lives_moments_are_its_tallest_bars() -> None:
     assert drawn["moments"][0]["x"] == pytest.approx(tallest["x"] + tallest["hit_w"] / 2, abs=0.02)
 
 
-def four_hours_with_two_bursts() -> list[tuple[int, int]]:
-    """4 hours at 1 like/s (charted in 1-minute bars): a minute at 64 likes/s from 2:00:30, across the bars of 2:00
-    and 2:01, and a smaller minute at 50 likes/s from 1:00:00, on the bar of 1:00 alone."""
-    likes = {s: 1 for s in range(4 * 3600)}
-    likes.update({s: 64 for s in range(7230, 7290)})
-    likes.update({s: 50 for s in range(3600, 3660)})
-    return sorted(likes.items())
-
-
-def test_a_burst_across_two_bars_counts_whole_and_is_told_at_its_start() -> None:
-    analysis = analyse(four_hours_with_two_bursts(), 4 * 3600)
-    assert analysis.moment_seconds == 60
-    assert analysis.bars[120:122] == [1950, 1950]  # each bar holds half of it
-    first = analysis.moments[0]
-    # Its whole minute, as the page's peak says, not the 1,950 of either bar; from its start, not a bar's.
-    assert (
-        (first.start, first.counted_from, first.likes) == (7230, 7230, 3840) == (7230, 7230, analysis.peak_per_minute)
-    )
-
-
-def test_a_burst_across_two_bars_ranks_above_a_smaller_one_on_a_single_bar() -> None:
-    analysis = analyse(four_hours_with_two_bursts(), 4 * 3600)
-    assert [(m.start, m.likes) for m in analysis.moments] == [(7230, 3840), (3600, 3000)]
-
-
-def test_a_moment_across_two_bars_is_marked_over_the_taller_one() -> None:
-    # The burst of 2:00:30 a little later, from 2:00:40: 20 s of it in the bar of 2:00, 40 s in the bar of 2:01.
-    timeline = [
-        (s, likes if not 7230 <= s < 7300 else (64 if s >= 7240 else 1)) for s, likes in four_hours_with_two_bursts()
-    ]
-    analysis = analyse(timeline, 4 * 3600)
-    assert (analysis.moments[0].start, analysis.moments[0].likes, analysis.moments[0].bar) == (7240, 3840, 7260)
-    drawn = chart({"analysis": analysis, "goals": [], "challenges": []}, "fr")
-    bar = next(bar for bar in drawn["bars"] if bar["start"] == 7260)
-    assert (bar["likes"], next(bar["likes"] for bar in drawn["bars"] if bar["start"] == 7200)) == (2580, 1320)
-    assert drawn["moments"][0]["x"] == pytest.approx(bar["x"] + bar["hit_w"] / 2, abs=0.02)
-    assert drawn["moments"][0]["y"] < bar["y"]  # above it
-    # Evenly across two bars, it is marked over the first, where its time is.
-    evenly = analyse(four_hours_with_two_bursts(), 4 * 3600).moments[0]
-    assert evenly.bar == 7200
-
-
-def test_a_long_steady_live_whose_viewers_like_in_batches_has_no_moments() -> None:
-    # Six hours of like messages of 1 to 15 hearts, about one a second, in 1-minute bars: the best minute at any
-    # 10 seconds (six times as many minutes to pick from as bars) is still no moment.
-    rng = random.Random(3)
-    steady = [(s, sum(rng.randint(1, 15) for _ in range(rng.randint(0, 2)))) for s in range(6 * 3600)]
-    assert analyse(steady, 6 * 3600).moments == []
-    # Nor with the server down for an hour of it: the minutes it did not see are not the live's usual.
-    down = [(s, likes) for s, likes in steady if not 7200 <= s < 10800]
-    assert analyse(down, 6 * 3600, outages=[{"start": 7200.0, "seconds": 3600.0}]).moments == []
-
-
 # -- a recorded live on the stats page -------------------------------------------------------
 
 NASTY = '<img src=x onerror="alert(1)">'
