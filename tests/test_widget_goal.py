@@ -684,6 +684,27 @@ def test_align_and_valign_move_each_variant_as_the_readme_says(
     assert moved == moves, f"README.md, 'Where ?align and ?valign apply', says otherwise of the {variant}"
 
 
+def test_at_the_documented_500_px_the_ring_shows_three_lines_of_a_long_label(
+    tab: WidgetPage, tmp_path: Path, servers: list[Any]
+) -> None:
+    # Two lines are for smaller sources: at the documented size a long label keeps its three lines.
+    label = "Objectif du soir : 2 000 000 de likes pour fêter les trois ans de la chaîne avec vous tous, merci !!"
+    config = make_config(goals={"steps": [{"id": "main", "label": label, "target": 2_000_000}]})
+    server = ServerThread(config, tmp_path / "data").start()
+    servers.append(server)
+    tab.page.set_viewport_size({"width": 500, "height": 500})
+    page = tab.open(server, "/widgets/goal?variant=ring")
+    page.wait_for_function("() => document.getElementById('goal-label').textContent.length > 50")
+    lines = page.evaluate(
+        """() => { const l = document.getElementById('goal-label'), line = getComputedStyle(l).lineHeight;
+                   return Math.round(l.getBoundingClientRect().height / parseFloat(line)); }"""
+    )
+    assert lines == 3
+    box = page.locator("#goal-label").bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= 500
+
+
 @pytest.mark.parametrize("locale", ["fr", "en"])
 @pytest.mark.parametrize("side", [300, 333, 500])  # 500 x 500 in a 1080-wide canvas, as much again in a 720-wide one
 def test_in_a_smaller_square_source_the_ring_leaves_room_for_a_40_character_label(
