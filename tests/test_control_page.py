@@ -706,7 +706,7 @@ def test_in_a_narrow_dock_a_refused_number_is_said_in_sight_and_kept_to_fix(page
     assert box["y"] + box["height"] <= 600  # in sight without scrolling
     assert control.locator("#set-value").input_value() == "2000000000"
     control.locator("#feedback").click()  # dismissed at once (an error would stay 8 s)
-    wait_text(control, "#feedback", "", timeout=6_000)
+    wait_text(control, "#feedback", "", timeout=2_000)
 
 
 # Whether the message lies over the number form it is about (both measured where they are in the viewport).
@@ -795,4 +795,4 @@ def test_a_stopped_server_shows_on_the_page_which_comes_back_with_it(pages: Page
     port = pages.server.port
     pages.server = ServerThread(make_config(challenges=CHALLENGES), tmp_path / "data", port=port).start()
     control.wait_for_selector('#source-dot:not([data-status="offline"])', timeout=15_000)
-    wait_text(control, "#feedback", "", timeout=6_000)  # the failure is over (an error would stay 8 s)
+    wait_text(control, "#feedback", "", timeout=2_000)  # the failure is over (an error would stay 8 s)
