@@ -128,3 +128,25 @@ def test_troubleshooting_quotes_the_start_up_errors_as_the_console_says_them(loc
 def test_troubleshooting_quotes_what_a_refused_data_file_is_said_to_be(locale: str, key: str) -> None:
     said = SAID[locale][key].split("{path} ", 1)[1].split(" (")[0].split(".")[0].split(",")[0]
     assert f"... {said}" in README
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors() -> set[str]:
+    outside_code = re.sub(r"```.*?```", "", README, flags=re.DOTALL)  # a `# comment` in a shell block is no heading
+    return {_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", outside_code, flags=re.MULTILINE)}
+
+
+def test_every_link_within_the_readme_leads_to_a_heading() -> None:
+    broken = sorted(set(re.findall(r"\]\(#([^)]+)\)", README)) - _anchors())
+    assert not broken, f"README.md links to headings it does not have: {broken}"
+
+
+def test_the_contents_line_at_the_top_leads_to_every_section() -> None:
+    contents = README.split("**Contents:**", 1)[1].split("\n\n", 1)[0]
+    sections = re.findall(r"^## (.+)$", re.sub(r"```.*?```", "", README, flags=re.DOTALL), flags=re.MULTILINE)
+    missing = [s for s in sections if f"(#{_anchor(s)})" not in contents]
+    assert not missing, f"sections missing from the contents at the top of README.md: {missing}"
