@@ -508,7 +508,8 @@ def announce(config: Config, port: int, token: str = "", data_dir: Path | None =
             else []
         ),
         *(
-            [f"Data folder (live history, and the control-token file for the API): {data_dir}"]
+            # In full: a script or a Stream Deck reads the token file from anywhere, not from where the server ran.
+            [f"Data folder (live history, and the control-token file for the API): {data_dir.absolute()}"]
             if data_dir is not None
             else []
         ),

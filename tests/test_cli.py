@@ -563,6 +563,17 @@ def test_the_banner_says_where_the_data_folder_is_so_the_token_file_can_be_found
     assert banner[-1] == "Press Ctrl+C to stop."
 
 
+def test_a_data_folder_given_as_a_relative_path_is_named_in_full_so_a_script_can_find_the_token_from_anywhere(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    announce(make_config(), 8080, "t" * 43, Path("overlay-data"))  # --data-dir overlay-data
+    banner = capsys.readouterr().out.splitlines()
+    assert (
+        banner[-2] == f"Data folder (live history, and the control-token file for the API): {tmp_path / 'overlay-data'}"
+    )
+
+
 def test_it_binds_to_loopback_by_default() -> None:
     assert load_config().server.host == "127.0.0.1"
     assert parse_config("").server.host == "127.0.0.1"
