@@ -114,6 +114,18 @@ async def test_the_index_gives_the_url_of_what_it_previews(server: TestServer, q
     assert f'data-copy="{url}"' in page
 
 
+@pytest.mark.parametrize(
+    ("query", "link"),
+    [
+        ("", '<a href="/stats">Statistiques des lives</a>'),
+        ("?locale=en", '<a href="/stats?locale=en">Live stats</a>'),
+    ],
+)
+async def test_the_index_leads_to_the_stats_of_the_lives(server: TestServer, query: str, link: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(http_url(server, "/" + query)) as response:
+        assert link in await response.text()
+
+
 @pytest.mark.parametrize("asked", ["en", "EN", "en-US", "en_GB"])
 async def test_a_regional_or_capitalised_locale_query_picks_that_language(server: TestServer, asked: str) -> None:
     options = await get_json(server, f"/widgets/goal/options?locale={asked}")

@@ -92,6 +92,8 @@ async def index(request: web.Request) -> web.Response:
     ]
     context = {
         "widgets": widgets,
+        # The lives' stats, in this page's language when it was asked for one (the stats pages keep a ?locale=).
+        "stats_url": "/stats" + (f"?locale={locale}" if "locale" in picked else ""),
         "locale": locale,
         "theme": theme,
         "themes": THEMES,
