@@ -75,6 +75,11 @@ SAID: dict[Locale, dict[str, str]] = {
             "Could not start the server: {path} is not a regular file (a folder, a pipe or a device). Move it out of "
             "the data folder and start again, or start with --data-dir OTHER_FOLDER."
         ),
+        "data_file_hard_link": (
+            "Could not start the server: {path} is a hard link, a file with another name elsewhere: the overlay "
+            "would write over that file too. Delete this name (the other is left as it is) and start again, or start "
+            "with --data-dir OTHER_FOLDER."
+        ),
         "data_file_not_yours": (
             "Could not start the server: {path} belongs to another user, who could have chosen the control token "
             "written in it. Delete it and start again (a new token is made: the old control addresses stop working), "
@@ -126,6 +131,11 @@ SAID: dict[Locale, dict[str, str]] = {
         "data_file_special": (
             "Impossible de démarrer le serveur : {path} n'est pas un fichier ordinaire (un dossier, un tube ou un "
             "périphérique). Sortez-le du dossier de données et relancez, ou lancez avec --data-dir AUTRE_DOSSIER."
+        ),
+        "data_file_hard_link": (
+            "Impossible de démarrer le serveur : {path} est un lien physique, un fichier qui a un autre nom ailleurs : "
+            "l'overlay écrirait aussi par-dessus ce fichier. Supprimez ce nom (l'autre reste tel quel) et relancez, "
+            "ou lancez avec --data-dir AUTRE_DOSSIER."
         ),
         "data_file_not_yours": (
             "Impossible de démarrer le serveur : {path} appartient à un autre utilisateur, qui a pu choisir le jeton "

@@ -21,13 +21,16 @@ _SAID = {
     "link": "is a symbolic link: the overlay opens its data files only as files of their own, never through a link "
     "(delete the link and start again)",
     "special": "is not a regular file (a folder, a pipe or a device): move it out of the data folder",
+    "hard_link": "is a hard link, a file with another name elsewhere: the overlay would write over that file too "
+    "(delete this name and start again)",
     "not_yours": "belongs to another user, who could have chosen the control token in it (delete it and start again)",
 }
 
 
 class UnsafeDataFile(OSError):
-    """A data file that is a symbolic link or not a regular file (`problem` "link", "special"), or a control token
-    file another user owns ("not_yours"). An OSError: wherever a file that cannot be opened is handled, so is this."""
+    """A data file that is a symbolic link, not a regular file or a hard link (`problem` "link", "special",
+    "hard_link"), or a control token file another user owns ("not_yours"). An OSError: wherever a file that cannot
+    be opened is handled, so is this."""
 
     def __init__(self, path: Path, problem: str) -> None:
         self.path = path
@@ -65,3 +68,7 @@ def _refuse_unless_regular(path: Path, found: os.stat_result) -> None:
         raise UnsafeDataFile(path, "link")
     if not stat.S_ISREG(found.st_mode):
         raise UnsafeDataFile(path, "special")
+    # A hard link is the same file under two names: someone who made one in the data folder to a file of the
+    # creator's would have it written over (systems without Linux's protected_hardlinks, macOS among them).
+    if found.st_nlink > 1:
+        raise UnsafeDataFile(path, "hard_link")

@@ -341,12 +341,14 @@ class Store:
             )
             log.error("%s", self.notice)
             self._db = self._connect()
+        datafiles.check(self.path)  # (again: a connection of its own)
         reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         reader.execute("PRAGMA query_only = ON")
         self._reader = reader
         return self
 
     def _connect(self) -> sqlite3.Connection:
+        datafiles.check(self.path)  # (again after a damaged file was moved aside: a new one is made at the name)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             # Read before writing anything: a file that is not a database fails here, and a newer

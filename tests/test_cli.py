@@ -307,6 +307,7 @@ def test_a_history_that_cannot_be_opened_is_said_in_french_naming_the_file(
         ("link", "fr", "Impossible de démarrer le serveur : {path} est un lien symbolique."),
         ("link", "en", "Could not start the server: {path} is a symbolic link."),
         ("special", "en", "Could not start the server: {path} is not a regular file (a folder, a pipe or a device)."),
+        ("hard_link", "fr", "Impossible de démarrer le serveur : {path} est un lien physique,"),
         ("not_yours", "fr", "Impossible de démarrer le serveur : {path} appartient à un autre utilisateur,"),
     ],
 )

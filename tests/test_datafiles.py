@@ -91,3 +91,14 @@ def test_a_regular_file_opens_and_a_new_one_gets_the_mode_asked(tmp_path: Path) 
     os.close(fd)
     with pytest.raises(FileNotFoundError):
         open_fd(tmp_path / "missing", os.O_RDONLY)
+
+
+@pytest.mark.parametrize("flags", [os.O_RDONLY, os.O_RDWR | os.O_CREAT])
+def test_a_hard_link_is_refused_and_the_file_it_shares_left_alone(tmp_path: Path, victim: Path, flags: int) -> None:
+    # Without Linux's protected_hardlinks (macOS), anyone who can write to the data folder can make one.
+    data_file = tmp_path / "server.lock"
+    os.link(victim, data_file)
+    with pytest.raises(UnsafeDataFile) as refused:
+        open_fd(data_file, flags)
+    assert refused.value.problem == "hard_link"
+    assert victim.read_text() == "precious\n"

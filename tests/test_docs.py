@@ -123,7 +123,7 @@ def test_troubleshooting_quotes_the_start_up_errors_as_the_console_says_them(loc
     assert f"`{said}" in README
 
 
-@pytest.mark.parametrize("key", ["data_file_link", "data_file_special", "data_file_not_yours"])
+@pytest.mark.parametrize("key", ["data_file_link", "data_file_special", "data_file_hard_link", "data_file_not_yours"])
 @pytest.mark.parametrize("locale", ["fr", "en"])
 def test_troubleshooting_quotes_what_a_refused_data_file_is_said_to_be(locale: str, key: str) -> None:
     said = SAID[locale][key].split("{path} ", 1)[1].split(" (")[0].split(".")[0].split(",")[0]
