@@ -6,7 +6,8 @@
 Each round starts `server.py` on the demo source with a fresh data folder, watches its state frames over a
 websocket for a while (a different time each round, so the kills land at different points of the save cycle),
 kills the process with SIGKILL right after a frame, and reads the SQLite store it left: the likes on screen in that
-last frame minus the likes saved are the likes lost, and divided by the rate seen on screen, the seconds lost.
+last frame minus the likes saved are the likes lost (those of the few milliseconds between that frame and the kill
+are not seen, so it errs low by up to a frame), and divided by the rate seen on screen, the seconds lost.
 The server saves every 0.5 s (`persist.flush_seconds`), so a kill loses the likes since the last save: up to 0.5 s,
 0.25 s on average, plus how late a save is on a busy machine. Tests check that nothing saved is lost
 (tests/test_recovery.py); this measures the time, which is no test's business.
