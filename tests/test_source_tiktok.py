@@ -71,7 +71,7 @@ from TikTokLiveProto.v3.webcast.model.message.common import Text
 from websockets.asyncio.server import ServerConnection
 from websockets.legacy.exceptions import InvalidStatusCode
 
-from overlay.config import TikTokSettings
+from overlay.config import Config, TikTokSettings
 from overlay.engine.state import Engine
 from overlay.events import (
     Comment,
@@ -1784,6 +1784,37 @@ async def test_a_new_live_by_hand_before_any_tiktok_live_is_refused_saying_why(
     assert body["error"] == "no TikTok live joined yet: yours will start a new live by itself"
 
 
+async def a_live_stopped(tiktok: FakeTikTok, config: Config, data: Path, *, minutes_ago: float) -> dict[str, Any]:
+    """A TikTok live at 7 500 likes, its server stopped `minutes_ago` (as its store has it): the live as saved."""
+    tiktok.visits = [Visit(replayed=[like(2, 7500, msg_id=1)], close=None)]
+    first = create_app(config, source=make_source(tiktok, Sleeps()), data_dir=data)
+    async with TestServer(first, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
+        await state_where(ws, lambda s: s["likes"]["total"] == 7500)
+    store = Store(data / FILENAME).open()
+    (live,) = store.lives()
+    store.close()
+    as_if_stopped(data, minutes_ago)
+    return live
+
+
+def as_if_stopped(data: Path, minutes_ago: float) -> None:
+    """Move the store's live and last save `minutes_ago` back: as if the server had been stopped that long."""
+    away = minutes_ago * 60
+    with contextlib.closing(sqlite3.connect(data / FILENAME)) as db, db:
+        db.execute("UPDATE lives SET started_at = started_at - ?, saved_at = saved_at - ?", (away, away))
+
+
+def stored_live(data: Path, live_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The live `live_id` as the store in `data` has it, and its outages."""
+    store = Store(data / FILENAME).open()
+    try:
+        live = store.live(live_id)
+        assert live is not None
+        return live, store.outages(live_id)
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("found", ["offline", "live again"])
 async def test_a_live_that_ended_while_the_server_was_stopped_ends_at_its_last_save_not_at_the_restart(
     tiktok: FakeTikTok, tmp_path: Path, found: str
@@ -1793,15 +1824,7 @@ async def test_a_live_that_ended_while_the_server_was_stopped_ends_at_its_last_s
     # lasted as long as it was seen.
     data = tmp_path / "data"
     config = make_config()
-    tiktok.visits = [Visit(replayed=[like(2, 7500, msg_id=1)], close=None)]
-    first = create_app(config, source=make_source(tiktok, Sleeps()), data_dir=data)
-    async with TestServer(first, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
-        await state_where(ws, lambda s: s["likes"]["total"] == 7500)
-    store = Store(data / FILENAME).open()
-    (live,) = store.lives()
-    store.close()
-    with contextlib.closing(sqlite3.connect(data / FILENAME)) as db, db:  # (as if stopped 30 minutes ago)
-        db.execute("UPDATE lives SET started_at = started_at - 1800, saved_at = saved_at - 1800")
+    live = await a_live_stopped(tiktok, config, data, minutes_ago=30)
     if found == "offline":
         tiktok.checks = [False]
     else:
@@ -1809,11 +1832,7 @@ async def test_a_live_that_ended_while_the_server_was_stopped_ends_at_its_last_s
     second = create_app(config, source=make_source(tiktok, Sleeps(hold_from=1)), data_dir=data)
     async with TestServer(second, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
         await state_where(ws, lambda s: s["source"]["status"] == "ended" or s["likes"]["total"] == 40)
-    store = Store(data / FILENAME).open()
-    ended = store.live(live["id"])
-    assert ended is not None
-    outages = store.outages(ended["id"])
-    store.close()
+    ended, outages = stored_live(data, live["id"])
     assert ended["ended"]
     assert ended["seconds"] == pytest.approx(live["seconds"], abs=1.0)  # not half an hour more
     assert outages == []  # and no "server stopped" band after the live's end
@@ -1829,15 +1848,7 @@ async def test_a_server_ended_before_tiktok_is_back_after_a_restart_loses_none_o
     data = tmp_path / "data"
     crashed = tmp_path / "crashed" if ending == "kill -9" else data
     config = make_config()
-    tiktok.visits = [Visit(replayed=[like(2, 7500, msg_id=1)], close=None)]
-    first = create_app(config, source=make_source(tiktok, Sleeps()), data_dir=data)
-    async with TestServer(first, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
-        await state_where(ws, lambda s: s["likes"]["total"] == 7500)
-    store = Store(data / FILENAME).open()
-    (live,) = store.lives()
-    store.close()
-    with contextlib.closing(sqlite3.connect(data / FILENAME)) as db, db:  # (as if stopped 30 minutes ago)
-        db.execute("UPDATE lives SET started_at = started_at - 1800, saved_at = saved_at - 1800")
+    live = await a_live_stopped(tiktok, config, data, minutes_ago=30)
     tiktok.checks = [httpx.ConnectError("[Errno -3] Temporary failure in name resolution")]
     second = create_app(config, source=make_source(tiktok, Sleeps(hold_from=1)), data_dir=data)
     async with TestServer(second, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
@@ -1850,8 +1861,7 @@ async def test_a_server_ended_before_tiktok_is_back_after_a_restart_loses_none_o
                 contextlib.closing(sqlite3.connect(crashed / FILENAME)) as copy,
             ):
                 saved.backup(copy)
-    with contextlib.closing(sqlite3.connect(crashed / FILENAME)) as db, db:  # (and started 10 minutes after)
-        db.execute("UPDATE lives SET started_at = started_at - 600, saved_at = saved_at - 600")
+    as_if_stopped(crashed, 10)  # (and started 10 minutes after)
     if found == "offline":
         tiktok.checks = [False]
     else:
@@ -1860,11 +1870,8 @@ async def test_a_server_ended_before_tiktok_is_back_after_a_restart_loses_none_o
     third = create_app(config, source=make_source(tiktok, Sleeps(hold_from=1)), data_dir=crashed)
     async with TestServer(third, host="127.0.0.1") as server, websockets.connect(ws_url(server)) as ws:
         await state_where(ws, lambda s: s["source"]["status"] == "ended" or s["likes"]["total"] == 7540)
-    store = Store(crashed / FILENAME).open()
-    after = store.live(live["id"])
-    assert after is not None
-    outages = [(round(o["start"]), round(o["seconds"], -1), o["kind"]) for o in store.outages(live["id"])]
-    store.close()
+    after, recorded = stored_live(crashed, live["id"])
+    outages = [(round(o["start"]), round(o["seconds"], -1), o["kind"]) for o in recorded]
     if found == "offline":
         assert after["ended"]
         assert after["seconds"] == pytest.approx(live["seconds"], abs=1.0)  # last seen before the first stop
