@@ -6,6 +6,7 @@ moments that stood out, and tells what was on screen then (goal step, challenge)
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,11 @@ MOMENT_SPREAD = 4.0
 BATCH_SPREAD = 10.0
 # ...and has MOMENT_LIKES at least: a few of one fan's batches (12 likes a minute, then 27 in 10 s) are no moment.
 MOMENT_LIKES = 50
+# A moment is a chart bar's width of likes from any 10 s (`peak_windows`): with 6 windows to a 1-minute bar, chance
+# alone finds more and bigger ones than on the bars, and quiet long lives showed 2 to 4 times more false moments. The
+# spread and the likes above are raised by this much of the log of the windows to a bar (x1.36 for 6, x1.50 for 12),
+# fitted on simulated quiet lives (2 to 6 hours, 0.025 to 0.1 batches a second) to show no more than on the bars.
+OFFSETS_STRICTER = 0.2
 LULL_RATIO = 0.25  # a lull: buckets under this fraction of the live's average
 LULL_SECONDS = 30  # a shorter dip is no lull worth telling (a live's last seconds, a pause to read a comment)
 CHART_BARS = 360  # at most: on a page 1,000 pixels wide, each bar of an 8-hour live stays wide enough to hover
@@ -42,20 +48,23 @@ def under_a_minute(seconds: float) -> bool:
 def bar_seconds(count: int) -> int:
     """The chart's bar for a live of `count` 10-second buckets: 10 s, 30 s, 1, 2, 5 or 10 minutes.
 
-    The moments are found on the same bars: ranked on 10 seconds, a long live's marks sat on bars lower
+    The moments are as long as these bars: ranked on 10 seconds, a long live's marks sat on bars lower
     than the tallest ones the chart showed."""
     return next((size for size in (10, 30, 60, 120, 300) if count * BUCKET_SECONDS / size <= CHART_BARS), 600)
 
 
 @dataclass(frozen=True, slots=True)
 class Moment:
-    """A peak: `likes` in its chart bar (`Analysis.moment_seconds`), the best 10 seconds of which start at `start`
-    (seconds into the live), and what was running then."""
+    """A peak: `likes` in the `Analysis.moment_seconds` (a chart bar's width) from `counted_from`, the best 10
+    seconds of which start at `start` (seconds into the live), marked over the chart's bar from `bar`, and what was
+    running then."""
 
     rank: int
     start: int
     likes: int
     ratio: float  # likes compared to the live's average bucket
+    counted_from: int = 0  # (at any 10 s, not a bar's start: a burst across two bars was counted as two halves)
+    bar: int = 0  # the chart's bar it is marked over: one it covers, the taller unless a moment before took it
     goal: str | None = None  # label of the goal being worked on
     goal_step: int = 1
     challenge: str | None = None  # label (or id) of the challenge running
@@ -93,7 +102,7 @@ class Analysis:
     moments: list[Moment]
     lull: Lull | None  # the longest stretch below LULL_RATIO of the average, the server's outages aside
     outages: list[Outage] = field(default_factory=list)  # the live unseen: server down, TikTok lost, paused
-    moment_seconds: int = BUCKET_SECONDS  # each moment's span: the chart's bar (`bar_seconds`)
+    moment_seconds: int = BUCKET_SECONDS  # each moment's span: as long as the chart's bar (`bar_seconds`)
     bars: list[int] = field(default_factory=list)  # likes per chart bar (`moment_seconds` each)
 
 
@@ -122,6 +131,18 @@ def peak_per_minute(timeline: Iterable[tuple[int, int]], window: int = 60) -> in
     return best
 
 
+def stricter(offsets: int) -> float:
+    """How much the bounds of a moment rise when it is picked from `offsets` windows to a chart bar
+    (`OFFSETS_STRICTER`): 1 for the bars themselves."""
+    return 1 + OFFSETS_STRICTER * math.log(offsets)
+
+
+def least_likes(size: int) -> float:
+    """The fewest likes a moment has on a live charted in bars of `size` seconds: 50 on 10-second bars, 61 on
+    30-second ones, 68 for a minute, 75 for 2 minutes."""
+    return MOMENT_LIKES * stricter(size // BUCKET_SECONDS)
+
+
 def top_moments(
     counts: Sequence[int],
     size: int = BUCKET_SECONDS,
@@ -131,8 +152,13 @@ def top_moments(
     ratio: float = MOMENT_RATIO,
     average: float | None = None,
     seen: Sequence[int] | None = None,
+    offsets: int = 1,
 ) -> list[tuple[int, int, float]]:
     """(start second, likes, ratio to average) of the biggest buckets, at least `gap` seconds apart, best first.
+
+    (A bucket may be a window of several: `analyse` passes the likes of a chart bar's width from each
+    peak (`peak_windows`), 0 elsewhere, and the `offsets` such windows to a bar, which the bounds below
+    rise with, `stricter`.)
 
     Only buckets well above the average bucket (by default the mean of `counts`; `analyse` leaves out
     the server's outages), above the live's usual ups and downs (`MOMENT_SPREAD`, over the buckets
@@ -149,8 +175,9 @@ def top_moments(
     middle = (len(usual) - 1) // 2  # (the lower median: a live half busy, half quiet is judged on its quiet half)
     median = usual[middle]
     spread = 1.4826 * sorted(abs(likes - median) for likes in usual)[middle]
-    chance = average + MOMENT_SPREAD * math.sqrt(average * BATCH_SPREAD)
-    least = max(average * ratio, median + MOMENT_SPREAD * spread, chance, MOMENT_LIKES)
+    deviations = MOMENT_SPREAD * stricter(offsets)
+    chance = average + deviations * math.sqrt(average * BATCH_SPREAD)
+    least = max(average * ratio, median + deviations * spread, chance, MOMENT_LIKES * stricter(offsets))
     chosen: list[tuple[int, int, float]] = []
     # Biggest first; on a tie the earlier bucket wins, so the result does not depend on sort stability.
     for index in sorted(range(len(counts)), key=lambda i: (-counts[i], i)):
@@ -161,6 +188,22 @@ def top_moments(
         if all(abs(start - other) >= gap for other, _, _ in chosen):
             chosen.append((start, likes, likes / average))
     return chosen
+
+
+def peak_windows(counts: Sequence[int], width: int) -> list[int]:
+    """The likes of `width` buckets from each bucket where that is a peak, 0 elsewhere.
+
+    A peak holds the most likes of the windows within `width` - 1 buckets of it (on a tie, the one
+    whose first bucket holds more, then the earlier: a burst is counted from its start), so two peaks
+    never overlap, and a window holding part of a burst is never one beside the window holding it whole.
+    """
+    running = [0, *itertools.accumulate(counts)]
+    windows = [running[min(index + width, len(counts))] - running[index] for index in range(len(counts))]
+    order = [(likes, counts[index], -index) for index, likes in enumerate(windows)]
+    return [
+        likes if order[index] == max(order[max(0, index - width + 1) : index + width]) else 0
+        for index, likes in enumerate(windows)
+    ]
 
 
 def longest_lull(
@@ -319,13 +362,23 @@ def analyse(
     bars = [sum(counts[index : index + per_bar]) for index in range(0, len(counts), per_bar)]
     # (The bars the server saw: an outage's are empty, not the live's usual.)
     seen = [likes for index, likes in enumerate(bars) if down.isdisjoint(range(index * per_bar, (index + 1) * per_bar))]
-    found = top_moments(
-        bars, size, gap=max(MOMENT_GAP, 2 * size), average=per_bucket * size / BUCKET_SECONDS, seen=seen
-    )
+    # A moment is a bar's width of seconds from any 10 s, not a bar: a one-minute burst from 2:00:30 on a 4-hour live
+    # was two bars of half of it, ranked below a smaller burst that sat on one bar.
+    windows = peak_windows(counts, per_bar)
+    found = top_moments(windows, average=per_bucket * per_bar, seen=seen, offsets=per_bar)
     moments = []
-    for rank, (bar_start, likes, ratio) in enumerate(found, start=1):
-        # Ranked on its bar (a minute on a long live), told at its best 10 seconds: where to look in a replay.
-        first = bar_start // BUCKET_SECONDS
+    # Each marked over the taller bar its likes are in, one mark a bar: in time order, as two moments' windows never
+    # overlap, only the one before can have taken its first bar, and then its second is free.
+    taken = -1
+    marks: dict[int, int] = {}
+    for since, _, _ in sorted(found):
+        covered = range(since // size, min((since + size - 1) // size + 1, len(bars)))
+        free = [index for index in covered if index != taken]
+        taken = max(free, key=lambda index: (bars[index], -index))
+        marks[since] = taken * size
+    for rank, (since, likes, ratio) in enumerate(found, start=1):
+        # Ranked on a bar's width (a minute on a long live), told at its best 10 seconds: where to look in a replay.
+        first = since // BUCKET_SECONDS
         start = BUCKET_SECONDS * max(range(first, min(first + per_bar, len(counts))), key=lambda i: (counts[i], -i))
         on_screen = shown_at(start, shown)
         label: str | None
@@ -334,8 +387,8 @@ def analyse(
         else:
             done = goal_at(start, ordered)
             label, step = next_goals[done] if done < len(next_goals) else None, done + 1
-        challenge = challenge_at(bar_start, bar_start + size, challenges)
-        reached = [goal for goal in ordered if bar_start <= float(goal["second"]) < bar_start + size]
+        challenge = challenge_at(since, since + size, challenges)
+        reached = [goal for goal in ordered if since <= float(goal["second"]) < since + size]
         moments.append(
             Moment(
                 rank=rank,
@@ -346,6 +399,8 @@ def analyse(
                 goal_step=step,
                 challenge=(challenge.get("label") or challenge["id"]) if challenge else None,
                 reached=str(reached[-1].get("label") or "") or None if reached else None,
+                counted_from=since,
+                bar=marks[since],
             )
         )
     short = under_a_minute(seconds)

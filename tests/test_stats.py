@@ -316,6 +316,69 @@ def test_a_long_lives_moments_are_its_tallest_bars() -> None:
     assert drawn["moments"][0]["x"] == pytest.approx(tallest["x"] + tallest["hit_w"] / 2, abs=0.02)
 
 
+def four_hours_with_two_bursts(straddling_from: int = 7230) -> list[tuple[int, int]]:
+    """4 hours at 1 like/s (charted in 1-minute bars): a minute at 64 likes/s from `straddling_from` (2:00:30: across
+    the bars of 2:00 and 2:01), and a smaller minute at 50 likes/s from 1:00:00, on the bar of 1:00 alone."""
+    likes = {s: 1 for s in range(4 * 3600)}
+    likes.update({s: 64 for s in range(straddling_from, straddling_from + 60)})
+    likes.update({s: 50 for s in range(3600, 3660)})
+    return sorted(likes.items())
+
+
+def test_a_burst_across_two_bars_counts_whole_told_at_its_start_and_ranks_above_a_smaller_one_on_one_bar() -> None:
+    analysis = analyse(four_hours_with_two_bursts(), 4 * 3600)
+    assert analysis.moment_seconds == 60
+    assert analysis.bars[120:122] == [1950, 1950]  # each bar holds half of it
+    first, second = analysis.moments
+    # Its whole minute, as the page's peak minute says, not the 1,950 of either bar; from its start, not a bar's.
+    assert (first.start, first.counted_from, first.likes) == (7230, 7230, analysis.peak_per_minute)
+    assert (second.start, second.counted_from, second.likes) == (3600, 3600, 3000)
+
+
+def test_a_moment_across_two_bars_is_marked_over_the_taller_one() -> None:
+    # From 2:00:40: 20 s of it in the bar of 2:00, 40 s in the bar of 2:01.
+    analysis = analyse(four_hours_with_two_bursts(straddling_from=7240), 4 * 3600)
+    moment = analysis.moments[0]
+    assert (moment.start, moment.likes, moment.bar) == (7240, 3840, 7260)
+    drawn = chart({"analysis": analysis, "goals": [], "challenges": []}, "fr")
+    bars = {bar["start"]: bar for bar in drawn["bars"]}
+    assert (bars[7200]["likes"], bars[7260]["likes"]) == (1320, 2580)
+    assert drawn["moments"][0]["x"] == pytest.approx(bars[7260]["x"] + bars[7260]["hit_w"] / 2, abs=0.02)
+    assert drawn["moments"][0]["y"] < bars[7260]["y"]  # above it
+
+
+@pytest.mark.parametrize(("first", "second"), [(7230, 7330), (7210, 7320), (7200, 7320), (3600, 3700)])
+def test_two_close_bursts_are_both_listed_whole(first: int, second: int) -> None:
+    # 4 hours at 1 like/s, in 1-minute bars; 20 s at 64 likes/s, and 100 or 110 s later, 20 s at 60 likes/s. Kept
+    # two bars apart, the second lost its best minute and took one holding half of it (650 of 1,240), or vanished.
+    likes = {s: 1 for s in range(4 * 3600)}
+    likes.update({s: 64 for s in range(first, first + 20)})
+    likes.update({s: 60 for s in range(second, second + 20)})
+    analysis = analyse(sorted(likes.items()), 4 * 3600)
+    assert [(m.start, m.likes) for m in analysis.moments] == [(first, 20 * 64 + 40), (second, 20 * 60 + 40)]
+    assert len({m.bar for m in analysis.moments}) == 2  # each its own mark
+
+
+def test_quiet_long_lives_show_no_more_chance_moments_than_the_bars_did() -> None:
+    # A minute's best from any 10 s, 6 windows to a bar, made quiet 4-hour lives show 2 to 4 times more moments
+    # than the chart's bars alone, all of them chance: a few fans' batches of 1 to 15 hearts, bunched.
+    def on_the_bars(timeline: list[tuple[int, int]], seconds: int) -> list[tuple[int, int, float]]:
+        analysis = analyse(timeline, seconds)
+        size = analysis.moment_seconds
+        return top_moments(analysis.bars, size, gap=max(60, 2 * size), average=analysis.likes / seconds * size)
+
+    seconds = 4 * 3600
+    windows = bars = 0
+    for rate in (0.025, 0.1):
+        for seed in range(30):
+            rng = random.Random(seed)
+            quiet = sorted({s: rng.randint(1, 15) for s in range(seconds) if rng.random() < rate}.items())
+            windows += bool(analyse(quiet, seconds).moments)
+            bars += bool(on_the_bars(quiet, seconds))
+    assert bars > 0  # (the bars do find some: the lives are not too quiet to tell)
+    assert windows <= bars
+
+
 # -- a recorded live on the stats page -------------------------------------------------------
 
 NASTY = '<img src=x onerror="alert(1)">'

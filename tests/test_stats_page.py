@@ -10,6 +10,7 @@ import csv
 import dataclasses
 import html
 import io
+import json
 import re
 import time
 import urllib.request
@@ -824,6 +825,46 @@ def test_on_a_phone_a_moment_tapped_in_the_list_takes_the_chart_to_its_bar(
     page.wait_for_function(f"() => ({in_view})(document.querySelector('#chart .bar[data-start=\"600\"]'))")
     assert "chosen" not in (bar.get_attribute("class") or "")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.browser
+def test_a_burst_across_two_bars_is_one_moment_of_its_whole_likes_marked_over_the_taller_bar(
+    tmp_path: Path, tab: WidgetPage
+) -> None:
+    # 4 hours at 1 like/s, in 1-minute bars; a minute at 64 likes/s from 2:00:40 (20 s of it in the bar of 2:00, 40 s
+    # in the bar of 2:01), and a smaller minute at 50 likes/s on the bar of 1:00 alone.
+    likes = {s: 1 for s in range(4 * 3600)}
+    likes.update({s: 64 for s in range(7240, 7300)})
+    likes.update({s: 50 for s in range(3600, 3660)})
+    server = ServerThread(CONFIG, store_lives(tmp_path, _record(6, START, 4 * 3600, likes))).start()
+    try:
+        page = tab.page
+        page.goto(server.url + "/stats/6")
+        chart_ready(page)
+        first = page.locator("#moments li").first
+        assert first.locator(".when").inner_text() == "2:00:40"  # its start, not the middle of it
+        assert "3\u202f840\u00a0likes" in first.inner_text()  # its whole minute, as the page's peak says
+        assert "3\u202f840" in page.locator("#rhythm-peak").inner_text()
+        assert first.get_attribute("data-bar") == "7260"
+        mark = page.locator('#chart .moment[data-rank="1"] circle').bounding_box()
+        taller = page.locator('#chart .bar[data-start="7260"]')
+        hit, fill = taller.locator(".hit").bounding_box(), taller.locator(".fill").bounding_box()
+        assert mark is not None
+        assert hit is not None
+        assert fill is not None
+        assert hit["x"] <= mark["x"] + mark["width"] / 2 <= hit["x"] + hit["width"]  # over the taller bar
+        assert mark["y"] + mark["height"] <= fill["y"] + 1  # and above it
+        first.hover()
+        assert "highlight" in (taller.get_attribute("class") or "")
+        page.screenshot(path=ARTIFACTS / "stats-moment-across-two-bars.png", full_page=False)
+        # The JSON says the same, and the CSV's seconds add up to it.
+        moment = json.loads(fetch(server.url + "/stats/6.json")[1])["analysis"]["moments"][0]
+        counted = (moment["start"], moment["counted_from"], moment["bar_start"], moment["likes"])
+        assert counted == (7240, 7240, 7260, 3840)
+        rows = list(csv.reader(io.StringIO(fetch(server.url + "/stats/6.csv?locale=en")[1])))[1:]
+        assert sum(int(row[2]) for row in rows if 7240 <= int(row[0]) < 7300) == 3840
+    finally:
+        server.stop()
 
 
 @pytest.mark.browser

@@ -639,12 +639,13 @@ def _live_json(data: dict[str, Any]) -> bytes:
             "peak_per_minute": analysis.peak_per_minute,
             "bucket_seconds": BUCKET_SECONDS,
             "buckets": analysis.buckets,
-            "moment_seconds": analysis.moment_seconds,  # each moment's span: the chart's bar
+            "moment_seconds": analysis.moment_seconds,  # each moment's span: as long as the chart's bar
             "moments": [
                 {
                     "rank": m.rank,
                     "start": m.start,  # its best 10 seconds
-                    "bar_start": m.start - m.start % analysis.moment_seconds,  # where its `likes` are counted from
+                    "counted_from": m.counted_from,  # where its `likes` are counted from (at any 10 s)
+                    "bar_start": m.bar,  # the chart's bar it is marked over: one its likes are in
                     "likes": m.likes,
                     "ratio": m.ratio,
                     "goal": m.goal,
@@ -716,7 +717,7 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
     """Geometry of the SVG chart: bars with hover texts, axes, goal lines, challenge bands, moment markers."""
     t = LABELS[locale]
     analysis: Analysis = data["analysis"]
-    size, counts = analysis.moment_seconds, analysis.bars  # (the moments are found on the same bars)
+    size, counts = analysis.moment_seconds, analysis.bars  # (each moment is marked over one of them: `Moment.bar`)
     span = len(counts) * size
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = max(1.0, _nice(max(counts, default=0) / 4))
@@ -793,9 +794,9 @@ def chart(data: dict[str, Any], locale: Locale) -> dict[str, Any]:
         {
             "rank": m.rank,
             "start": m.start,
-            # Over the bar it is in (the middle of the seconds it covers: a last bar cut short is narrower).
-            "x": round(x(m.start - m.start % size) + width * covers[m.start // size] / 2, 2),
-            "y": round(max(y(counts[m.start // size]) - 12, 10), 2),
+            # Over its bar (the middle of the seconds it covers: a last bar cut short is narrower).
+            "x": round(x(m.bar) + width * covers[m.bar // size] / 2, 2),
+            "y": round(max(y(counts[m.bar // size]) - 12, 10), 2),
         }
         for m in analysis.moments
     ]

@@ -81,7 +81,7 @@ function moments() {
   const bars = new Map();
   for (const bar of chart.querySelectorAll(".bar")) bars.set(bar.dataset.start, bar);
   for (const item of list.querySelectorAll("li")) {
-    const bar = bars.get(item.dataset.bar); // a long live's bars are wider than the 10 s of a moment
+    const bar = bars.get(item.dataset.bar); // the bar it is marked over (a moment may fall across two)
     if (!bar) continue;
     const on = (lit) => {
       bar.classList.toggle("highlight", lit);
