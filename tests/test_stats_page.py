@@ -396,6 +396,8 @@ def test_the_charts_values_are_also_a_table_for_a_keyboard_a_screen_reader_or_a_
     [
         (3, {0: 15, 1: 15, 2: 15}, "trop peu de likes pour en distinguer un"),  # 45 likes: no bar could be a moment
         (3600, {60: 45}, "trop peu de likes pour en distinguer un"),  # a quiet hour (its longest lull: 59 min)
+        # 60 likes in 10 s of 4 hours: a moment there needs 68 (picked from 6 windows to a 1-minute bar)
+        (4 * 3600, {3600 + s: 6 for s in range(10)}, "trop peu de likes pour en distinguer un"),
         (90, {s: 20 for s in range(90)}, "le live est trop court pour en distinguer un"),
         (1800, {s: 20 for s in range(1800)}, "aucun moment n'a dépassé les hauts et bas habituels du live"),
     ],

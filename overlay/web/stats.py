@@ -30,11 +30,12 @@ from overlay.stats import (
     BUCKET_SECONDS,
     LULL_RATIO,
     LULL_SECONDS,
-    MOMENT_LIKES,
     Analysis,
     Outage,
     analyse,
     average_per_minute,
+    least_likes,
+    peak_windows,
     under_a_minute,
     unseen_seconds,
 )
@@ -531,8 +532,9 @@ def no_moments_said(analysis: Analysis) -> str:
     the live's usual ups and downs."""
     if not analysis.likes:
         return "no_likes"
-    if max(analysis.bars or analysis.buckets or [0]) < MOMENT_LIKES:
-        return "no_moments_quiet"  # no bar could be a moment
+    windows = peak_windows(analysis.buckets, analysis.moment_seconds // BUCKET_SECONDS)
+    if max(windows or [0]) < least_likes(analysis.moment_seconds):
+        return "no_moments_quiet"  # no bar's width of likes could be a moment
     if analysis.seconds < SHORT_LIVE:
         return "no_moments_short"
     return "no_moments"
