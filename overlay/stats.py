@@ -27,7 +27,7 @@ MOMENT_SPREAD = 4.0
 BATCH_SPREAD = 10.0
 # ...and has MOMENT_LIKES at least: a few of one fan's batches (12 likes a minute, then 27 in 10 s) are no moment.
 MOMENT_LIKES = 50
-# A moment is a chart bar's width of likes from any 10 s (`peak_windows`): with 6 windows to a 1-minute bar, chance
+# A moment is a chart bar's width of likes from any 10 s (`bar_windows`): with 6 windows to a 1-minute bar, chance
 # alone finds more and bigger ones than on the bars, and quiet long lives showed 2 to 4 times more false moments. The
 # spread and the likes above are raised by this much of the log of the windows to a bar (x1.36 for 6, x1.50 for 12),
 # fitted on simulated quiet lives (2 to 6 hours, 0.025 to 0.1 batches a second) to show no more than on the bars.
@@ -153,12 +153,15 @@ def top_moments(
     average: float | None = None,
     seen: Sequence[int] | None = None,
     offsets: int = 1,
+    leading: Sequence[int] | None = None,
 ) -> list[tuple[int, int, float]]:
     """(start second, likes, ratio to average) of the biggest buckets, at least `gap` seconds apart, best first.
 
     (A bucket may be a window of several: `analyse` passes the likes of a chart bar's width from each
-    peak (`peak_windows`), 0 elsewhere, and the `offsets` such windows to a bar, which the bounds below
-    rise with, `stricter`.)
+    bucket (`bar_windows`), a `gap` of a bar at least, so that no two overlap, the `offsets` such windows
+    to a bar, which the bounds below rise with (`stricter`), and each window's first bucket as `leading`:
+    of windows equal in likes, the one that starts with the burst wins, not one that takes in the calm
+    before it.)
 
     Only buckets well above the average bucket (by default the mean of `counts`; `analyse` leaves out
     the server's outages), above the live's usual ups and downs (`MOMENT_SPREAD`, over the buckets
@@ -179,8 +182,10 @@ def top_moments(
     chance = average + deviations * math.sqrt(average * BATCH_SPREAD)
     least = max(average * ratio, median + deviations * spread, chance, MOMENT_LIKES * stricter(offsets))
     chosen: list[tuple[int, int, float]] = []
-    # Biggest first; on a tie the earlier bucket wins, so the result does not depend on sort stability.
-    for index in sorted(range(len(counts)), key=lambda i: (-counts[i], i)):
+    # Biggest first, each refused only when too near one chosen before (a greedy pick: a burst beside a bigger one
+    # is still found whole, where it does not overlap it); on a tie the bigger `leading`, then the earlier bucket.
+    first = leading or [0] * len(counts)
+    for index in sorted(range(len(counts)), key=lambda i: (-counts[i], -first[i], i)):
         likes = counts[index]
         if likes < least or len(chosen) == count:
             break
@@ -190,20 +195,10 @@ def top_moments(
     return chosen
 
 
-def peak_windows(counts: Sequence[int], width: int) -> list[int]:
-    """The likes of `width` buckets from each bucket where that is a peak, 0 elsewhere.
-
-    A peak holds the most likes of the windows within `width` - 1 buckets of it (on a tie, the one
-    whose first bucket holds more, then the earlier: a burst is counted from its start), so two peaks
-    never overlap, and a window holding part of a burst is never one beside the window holding it whole.
-    """
+def bar_windows(counts: Sequence[int], width: int) -> list[int]:
+    """The likes of `width` buckets from each bucket (fewer at the end of the live)."""
     running = [0, *itertools.accumulate(counts)]
-    windows = [running[min(index + width, len(counts))] - running[index] for index in range(len(counts))]
-    order = [(likes, counts[index], -index) for index, likes in enumerate(windows)]
-    return [
-        likes if order[index] == max(order[max(0, index - width + 1) : index + width]) else 0
-        for index, likes in enumerate(windows)
-    ]
+    return [running[min(index + width, len(counts))] - running[index] for index in range(len(counts))]
 
 
 def longest_lull(
@@ -364,16 +359,24 @@ def analyse(
     seen = [likes for index, likes in enumerate(bars) if down.isdisjoint(range(index * per_bar, (index + 1) * per_bar))]
     # A moment is a bar's width of seconds from any 10 s, not a bar: a one-minute burst from 2:00:30 on a 4-hour live
     # was two bars of half of it, ranked below a smaller burst that sat on one bar.
-    windows = peak_windows(counts, per_bar)
-    found = top_moments(windows, average=per_bucket * per_bar, seen=seen, offsets=per_bar)
+    windows = bar_windows(counts, per_bar)
+    found = top_moments(
+        windows,
+        gap=max(MOMENT_GAP, size),
+        average=per_bucket * per_bar,
+        seen=seen,
+        offsets=per_bar,
+        leading=counts,
+    )
     moments = []
     # Each marked over the taller bar its likes are in, one mark a bar: in time order, as two moments' windows never
-    # overlap, only the one before can have taken its first bar, and then its second is free.
+    # overlap, only the one before can have taken its first bar, and then its second is free (but for a window the
+    # live's end cuts to one bar, which may then hold two marks).
     taken = -1
     marks: dict[int, int] = {}
     for since, _, _ in sorted(found):
         covered = range(since // size, min((since + size - 1) // size + 1, len(bars)))
-        free = [index for index in covered if index != taken]
+        free = [index for index in covered if index != taken] or list(covered)  # (a window cut by the end)
         taken = max(free, key=lambda index: (bars[index], -index))
         marks[since] = taken * size
     for rank, (since, likes, ratio) in enumerate(found, start=1):

@@ -359,6 +359,19 @@ def test_two_close_bursts_are_both_listed_whole(first: int, second: int) -> None
     assert len({m.bar for m in analysis.moments}) == 2  # each its own mark
 
 
+@pytest.mark.parametrize(("first", "second"), [(3600, 3680), (3610, 3690), (7230, 7310)])
+def test_a_burst_just_before_a_bigger_one_is_listed_whole_as_well(first: int, second: int) -> None:
+    # 4 hours at 1 like/s, in 1-minute bars: 20 s at 60 likes/s, then 60 to 80 s after its start a bigger burst, and a
+    # smaller one later. Only the minutes that peaked among their neighbours ranked: the first burst's lost to one
+    # straddling both, which lost to the bigger burst's, and the first was no moment at all, below the smaller one.
+    likes = {s: 1 for s in range(4 * 3600)}
+    likes.update({s: 60 for s in range(first, first + 20)})
+    likes.update({s: 70 for s in range(second, second + 30)})
+    likes.update({s: 40 for s in range(9000, 9020)})
+    moments = analyse(sorted(likes.items()), 4 * 3600).moments
+    assert [(m.start, m.likes) for m in moments] == [(second, 30 * 70 + 30), (first, 20 * 60 + 40), (9000, 840)]
+
+
 def test_quiet_long_lives_show_no_more_chance_moments_than_the_bars_did() -> None:
     # A minute's best from any 10 s, 6 windows to a bar, made quiet 4-hour lives show 2 to 4 times more moments
     # than the chart's bars alone, all of them chance: a few fans' batches of 1 to 15 hearts, bunched.

@@ -34,8 +34,8 @@ from overlay.stats import (
     Outage,
     analyse,
     average_per_minute,
+    bar_windows,
     least_likes,
-    peak_windows,
     under_a_minute,
     unseen_seconds,
 )
@@ -532,7 +532,7 @@ def no_moments_said(analysis: Analysis) -> str:
     the live's usual ups and downs."""
     if not analysis.likes:
         return "no_likes"
-    windows = peak_windows(analysis.buckets, analysis.moment_seconds // BUCKET_SECONDS)
+    windows = bar_windows(analysis.buckets, analysis.moment_seconds // BUCKET_SECONDS)
     if max(windows or [0]) < least_likes(analysis.moment_seconds):
         return "no_moments_quiet"  # no bar's width of likes could be a moment
     if analysis.seconds < SHORT_LIVE:
